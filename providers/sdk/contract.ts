@@ -1,0 +1,111 @@
+// The adapter contract: what a provider implements for one kind. The generic reconciler owns
+// finalizers, conditions, events, backoff, rate limits and ownership decisions; an adapter owns
+// only the conversation with its cloud. The rules below are the contract: read them before
+// writing an adapter, the conformance kit checks each one.
+
+/** A field whose live value differs from the spec, for status, events and plans. */
+export interface FieldDiff {
+  /** Dotted path in the spec, e.g. `versioning` or `tags.team`. */
+  path: string;
+  observed: unknown;
+  desired: unknown;
+}
+
+/** The view of a managed resource an adapter receives: the parsed spec and who we are. */
+export interface ManagedResource<Spec> {
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  generation: number;
+  /** The spec after validation and defaults. */
+  spec: Spec;
+  /** The name of the thing in the cloud (a bucket name, a record name, a database name). */
+  externalName: string;
+  /**
+   * The mark that says the thing is ours: `<ownership id>/<namespace>/<name>`. Write it on
+   * everything you create (a tag, an ownership record, a comment).
+   */
+  ownershipMark: string;
+}
+
+/** What observe found. Small struct, not booleans, so it can grow without breaking adapters. */
+export interface Observation<AtProvider = Record<string, unknown>> {
+  /** The external thing exists. */
+  exists: boolean;
+  /** It matches the spec; when false, `diff` says how. Ignored when `exists` is false. */
+  upToDate: boolean;
+  /**
+   * The ownership mark found on the external thing, or undefined when it carries none. The
+   * reconciler compares it with ours: it never lets create/update/delete run against a thing
+   * marked by someone else, nor against an unmarked thing the resource does not adopt.
+   */
+  ownershipMark?: string | undefined;
+  /** Identifiers and live facts shown in `status.atProvider` (ARN, endpoint, zone id). */
+  atProvider?: AtProvider;
+  /** Values for the connection Secret. Never logged, never put in status. */
+  connectionDetails?: Record<string, string>;
+  /** Field-level differences, when not up to date. */
+  diff?: FieldDiff[];
+}
+
+/** Result of one delete call. */
+export interface DeleteResult {
+  /** The thing is gone (or was never there): the finalizer may go. */
+  done: boolean;
+  /** When not done: a short human account of what is left, e.g. `1200 object versions left`. */
+  progress?: string;
+}
+
+/**
+ * A client for one resource, made by a Connector.
+ *
+ * Rules every adapter keeps:
+ * - `observe` is read-only and cheap: it never writes to the cloud.
+ * - `create` succeeds when the thing already exists and carries our ownership mark (a crash may
+ *   have happened between the cloud's "created" and our record of it).
+ * - `update` converges the drifted fields found by the observation it is given; it writes our
+ *   ownership mark too (that is how an adopted thing becomes ours).
+ * - `delete` may be called again and again: gone means `{ done: true }`. It may stop part-way
+ *   (emptying a bucket of many objects) and continue on the next call.
+ * - Never touch what lacks our ownership mark: the reconciler checks the mark observe reports,
+ *   and an adapter must not act on a different external thing than the one it observed.
+ * - Errors leave the adapter typed (RetryableError, TerminalError, ConflictError) with a reason
+ *   code; no error message may hold a secret value.
+ */
+export interface ExternalClient<Spec, AtProvider = Record<string, unknown>> {
+  observe(resource: ManagedResource<Spec>): Promise<Observation<AtProvider>>;
+  create(resource: ManagedResource<Spec>): Promise<void>;
+  update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<void>;
+  delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult>;
+  /** Release connections; called once the reconcile is done with the client. */
+  disconnect(): Promise<void>;
+}
+
+/** Static credentials resolved by the reconciler from a Secret; never logged. */
+export interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** The parts of a ProviderConfig an adapter needs, with secrets already resolved. */
+export interface ProviderConnection {
+  /** The ProviderConfig's name. */
+  name: string;
+  type: string;
+  region: string;
+  /** Endpoint override (an emulator); undefined for the real cloud. */
+  endpoint?: string | undefined;
+  /** Resolved credentials: static ones from a Secret, or undefined for the SDK's default chain. */
+  credentials?: StaticCredentials | undefined;
+  /** Other values from a credentials Secret (e.g. a database admin URL); never logged. */
+  secretData?: Record<string, string> | undefined;
+  /** Provider-specific settings from the ProviderConfig (e.g. force path-style S3). */
+  settings: Record<string, unknown>;
+}
+
+/** Makes clients for one kind. */
+export interface Connector<Spec, AtProvider = Record<string, unknown>> {
+  connect(connection: ProviderConnection): Promise<ExternalClient<Spec, AtProvider>>;
+}

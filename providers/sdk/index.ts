@@ -1,0 +1,13 @@
+// The public surface of the provider SDK: everything an adapter author needs, nothing more.
+export type {
+  Connector,
+  DeleteResult,
+  ExternalClient,
+  FieldDiff,
+  ManagedResource,
+  Observation,
+  ProviderConnection,
+  StaticCredentials,
+} from './contract.ts';
+export { AdapterError, ConflictError, RetryableError, TerminalError, isAdapterError } from './errors.ts';
+export type { AdapterErrorOptions, ErrorKind } from './errors.ts';
