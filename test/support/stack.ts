@@ -1,0 +1,42 @@
+// The stack for a test file: the one the test runner started (shared by every file of the run),
+// or, when a file is run on its own, a stack of its own for the file's lifetime.
+import { readFileSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { startStack, stackInfo, type Component, type StackInfo } from '../../src/stack/index.ts';
+
+export const STACK_ENV = 'MOORING_TEST_STACK';
+
+/** Environment the runner sets for test processes, so adapters' own tests find the stack too. */
+export function stackEnv(info: StackInfo, file: string): Record<string, string> {
+  const env: Record<string, string> = { [STACK_ENV]: file };
+  if (info.aws) env.MOORING_TEST_AWS_ENDPOINT = info.aws.endpoint;
+  if (info.kube) env.MOORING_TEST_KUBECONFIG = info.kube.kubeconfig;
+  if (info.postgres) env.MOORING_TEST_PG_URL = info.postgres.url;
+  return env;
+}
+
+/**
+ * Registers before/after hooks and returns a getter for the stack: call it at the top of a test
+ * file, read it inside tests.
+ */
+export function useStack(components?: Component[]): () => StackInfo {
+  let info: StackInfo | undefined;
+  let stop: (() => Promise<void>) | undefined;
+  before(async () => {
+    const shared = process.env[STACK_ENV];
+    if (shared) {
+      info = JSON.parse(readFileSync(shared, 'utf8')) as StackInfo;
+      return;
+    }
+    const stack = await startStack(components ? { components } : {});
+    stop = stack.stop;
+    info = stackInfo(stack);
+  });
+  after(async () => {
+    await stop?.();
+  });
+  return () => {
+    if (!info) throw new Error('the stack is not started yet: read it inside a test, not at import time');
+    return info;
+  };
+}
