@@ -89,6 +89,17 @@ export interface StaticCredentials {
   sessionToken?: string;
 }
 
+/**
+ * The account-wide limit for one cloud API (Route 53 allows 5 requests a second per account).
+ * Adapters send every cloud request through it and report throttling back, so the limiter slows
+ * down instead of anyone retrying hot.
+ */
+export interface RequestLimiter {
+  schedule<T>(fn: () => Promise<T>): Promise<T>;
+  throttled(): void;
+  succeeded(): void;
+}
+
 /** The parts of a ProviderConfig an adapter needs, with secrets already resolved. */
 export interface ProviderConnection {
   /** The ProviderConfig's name. */
@@ -103,6 +114,8 @@ export interface ProviderConnection {
   secretData?: Record<string, string> | undefined;
   /** Provider-specific settings from the ProviderConfig (e.g. force path-style S3). */
   settings: Record<string, unknown>;
+  /** The account limiter for an API name (`s3`, `route53`, `rds`); absent in bare tests. */
+  limiter?: ((api: string) => RequestLimiter) | undefined;
 }
 
 /** Makes clients for one kind. */

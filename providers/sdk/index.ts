@@ -7,6 +7,7 @@ export type {
   ManagedResource,
   Observation,
   ProviderConnection,
+  RequestLimiter,
   StaticCredentials,
 } from './contract.ts';
 export { AdapterError, ConflictError, RetryableError, TerminalError, isAdapterError } from './errors.ts';

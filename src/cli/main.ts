@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// The mooring command: one entry point, one module per subcommand, loaded only when used.
+import { EnvironmentError } from '../stack/preflight.ts';
+
+const HELP = `usage: mooring <command> [options]
+
+commands:
+  sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
+  help       this text
+
+Run \`mooring <command> --help\` for a command's options.
+Exit codes: 0 success, 1 failure (the message says what to do), 2 bad usage.`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { help: () => Promise<string>; run: () => Promise<Command> }> = {
+  sandbox: {
+    help: async () => (await import('./sandbox.ts')).SANDBOX_HELP,
+    run: async () => (await import('./sandbox.ts')).sandbox,
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    console.log(HELP);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`mooring: unknown command '${name}'\n\n${HELP}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(await command.help());
+    return 0;
+  }
+  return (await command.run())(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof EnvironmentError) console.error(`mooring: ${err.message}`);
+  else if (err instanceof TypeError && (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`mooring: ${err.message}`);
+  else console.error('mooring:', err);
+  process.exitCode = 1;
+}

@@ -1,0 +1,211 @@
+// `mooring sandbox`: the whole thing on one machine. A real control plane and the AWS emulator
+// (and PostgreSQL) on loopback, the CRDs installed, the operator running in the foreground, the
+// examples applied. `--once` waits for every example to be Ready, prints a table and tears down.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION } from '../api/common.ts';
+import { applyObjects, readManifests, waitForCrds } from '../kube/apply.ts';
+import { startStack, stopOnSignals, type Stack } from '../stack/index.ts';
+import { checkPortFree } from '../stack/preflight.ts';
+import { binaries } from '../stack/versions.ts';
+import { renderTable, summarize, type ResourceRow } from './table.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const SANDBOX_DIR = join(ROOT, '.sandbox');
+const OPERATOR_NAMESPACE = 'mooring-system';
+
+const say = (line: string) => console.error(`[sandbox] ${line}`);
+
+export const SANDBOX_HELP = `usage: mooring sandbox [--once] [--timeout SECONDS] [--kube-port N] [--aws-port N] [--pg-port N]
+
+Starts a local control plane (kube-apiserver + etcd), the AWS API emulator and PostgreSQL on
+loopback, installs the CRDs, runs the operator in the foreground and applies deploy/examples/.
+Writes .sandbox/kubeconfig and .sandbox/env. Ctrl-C stops everything.
+
+  --once             wait until every example is Ready, print a table, tear down; exit 0 or 1
+  --timeout SECONDS  with --once: how long to wait for Ready (default 180)
+  --kube-port N      fixed port for kube-apiserver (default: a free one); likewise --aws-port, --pg-port`;
+
+interface SandboxOptions {
+  once: boolean;
+  timeoutMs: number;
+  ports: { kube?: number; aws?: number; postgres?: number };
+}
+
+function parse(argv: string[]): SandboxOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      once: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '180' },
+      'kube-port': { type: 'string' },
+      'aws-port': { type: 'string' },
+      'pg-port': { type: 'string' },
+    },
+  });
+  const port = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--${flag} must be a port number (1-65535), got ${v}`);
+    return n;
+  };
+  const timeout = Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout must be a positive number of seconds, got ${values.timeout}`);
+  const ports: SandboxOptions['ports'] = {};
+  const kube = port('kube-port', values['kube-port']);
+  const aws = port('aws-port', values['aws-port']);
+  const pgPort = port('pg-port', values['pg-port']);
+  if (kube) ports.kube = kube;
+  if (aws) ports.aws = aws;
+  if (pgPort) ports.postgres = pgPort;
+  return { once: values.once, timeoutMs: timeout * 1000, ports };
+}
+
+/** The objects the sandbox itself provides: the namespace, emulator credentials, ProviderConfigs. */
+function sandboxObjects(stack: Stack): KubernetesObject[] {
+  const aws = stack.aws!;
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } },
+    {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sandbox-aws', namespace: OPERATOR_NAMESPACE },
+      stringData: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+    } as KubernetesObject,
+    {
+      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: 'aws' },
+      spec: {
+        type: 'aws', region: aws.region, endpoint: aws.endpoint,
+        credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-aws' } },
+        settings: { forcePathStyle: 'true' },
+      },
+    } as KubernetesObject,
+  ];
+}
+
+function writeSandboxFiles(stack: Stack): void {
+  rmSync(SANDBOX_DIR, { recursive: true, force: true });
+  mkdirSync(join(SANDBOX_DIR, 'bin'), { recursive: true });
+  copyFileSync(stack.kube!.kubeconfig, join(SANDBOX_DIR, 'kubeconfig'));
+  symlinkSync(binaries().kubectl, join(SANDBOX_DIR, 'bin', 'kubectl'));
+  const aws = stack.aws!;
+  const pg = stack.postgres!;
+  writeFileSync(
+    join(SANDBOX_DIR, 'env'),
+    [
+      '# Written by `npm run sandbox`: `source .sandbox/env` points kubectl, the AWS CLI/SDK and psql at the sandbox.',
+      `export KUBECONFIG=${join(SANDBOX_DIR, 'kubeconfig')}`,
+      `export PATH=${join(SANDBOX_DIR, 'bin')}:$PATH`,
+      `export AWS_ENDPOINT_URL=${aws.endpoint}`,
+      `export AWS_REGION=${aws.region}`,
+      `export AWS_DEFAULT_REGION=${aws.region}`,
+      `export AWS_ACCESS_KEY_ID=${aws.accessKeyId}`,
+      `export AWS_SECRET_ACCESS_KEY=${aws.secretAccessKey}`,
+      `export DATABASE_URL=${pg.url}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+}
+
+function startOperator(kubeconfig: string): ChildProcess {
+  return spawn(process.execPath, [join(ROOT, 'src', 'cli', 'main.ts'), 'run', '--kubeconfig', kubeconfig, '--log-format', 'pretty'], {
+    stdio: 'inherit',
+    detached: true, // its own group: Ctrl-C reaches us, and we stop it first, in order
+  });
+}
+
+async function stopOperator(operator: ChildProcess): Promise<void> {
+  if (operator.exitCode !== null || operator.signalCode !== null) return;
+  const exited = new Promise((r) => operator.once('exit', r));
+  operator.kill('SIGTERM');
+  const timer = setTimeout(() => operator.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function readRows(kc: KubeConfig, objects: KubernetesObject[]): Promise<ResourceRow[]> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  return Promise.all(
+    objects.map(async (o) => {
+      try {
+        const live = await api.read(o as KubernetesObject & { metadata: { name: string } });
+        return { object: live };
+      } catch (err) {
+        return { object: o, error: (err as Error).message };
+      }
+    }),
+  );
+}
+
+async function waitReady(kc: KubeConfig, objects: KubernetesObject[], timeoutMs: number): Promise<ResourceRow[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await readRows(kc, objects);
+    if (summarize(rows).allReady || Date.now() > deadline) return rows;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function printReach(stack: Stack): void {
+  const rel = relative(process.cwd(), SANDBOX_DIR) || '.';
+  say('everything is up:');
+  say(`  kube-apiserver  ${stack.kube!.url}   kubectl --kubeconfig ${rel}/kubeconfig get buckets`);
+  say(`  AWS emulator    ${stack.aws!.endpoint}   (S3 path-style, Route 53, RDS; any credentials)`);
+  say(`  PostgreSQL      postgres://postgres:***@${stack.postgres!.host}:${stack.postgres!.port}/postgres  (full URL in ${rel}/env)`);
+  say(`  source ${rel}/env   sets KUBECONFIG, PATH (kubectl), AWS_ENDPOINT_URL, AWS credentials and DATABASE_URL`);
+  say('Ctrl-C stops the operator and the whole stack.');
+}
+
+export async function sandbox(argv: string[]): Promise<number> {
+  const options = parse(argv);
+  if (options.ports.kube) await checkPortFree(options.ports.kube, '--kube-port');
+  if (options.ports.aws) await checkPortFree(options.ports.aws, '--aws-port');
+  if (options.ports.postgres) await checkPortFree(options.ports.postgres, '--pg-port');
+  say('starting kube-apiserver + etcd, the AWS emulator and PostgreSQL (the first run builds them: see README)');
+  const stack = await startStack({ ports: options.ports, log: say });
+  let operator: ChildProcess | undefined;
+  const stopAll = async () => {
+    if (operator) await stopOperator(operator);
+    await stack.stop();
+    rmSync(join(SANDBOX_DIR, 'env'), { force: true });
+  };
+  stopOnSignals(stack, async () => {
+    if (operator) await stopOperator(operator);
+  });
+  try {
+    writeSandboxFiles(stack);
+    const kc = new KubeConfig();
+    kc.loadFromFile(stack.kube!.kubeconfig);
+    const crds = readManifests(join(ROOT, 'crds'));
+    await applyObjects(kc, crds);
+    await waitForCrds(kc, crds.map((c) => c.metadata!.name!));
+    say(`installed ${crds.length} CRDs`);
+    await applyObjects(kc, sandboxObjects(stack));
+    operator = startOperator(stack.kube!.kubeconfig);
+    // Users' own ProviderConfigs point at a real cloud; the sandbox supplies its own instead.
+    const examples = readManifests(join(ROOT, 'deploy', 'examples')).filter((o) => o.kind !== 'ProviderConfig');
+    const namespaces = new Set(examples.map((o) => o.metadata?.namespace).filter((n): n is string => Boolean(n)));
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const ns of namespaces) await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
+    await applyObjects(kc, examples);
+    say(`applied ${examples.length} example resources from deploy/examples/`);
+    if (!options.once) {
+      printReach(stack);
+      await new Promise<void>((resolve) => operator!.once('exit', () => resolve()));
+      say('the operator exited; stopping the stack');
+      await stopAll();
+      return 1;
+    }
+    const rows = await waitReady(kc, examples, options.timeoutMs);
+    console.log(renderTable(rows));
+    const summary = summarize(rows);
+    if (!summary.allReady) for (const line of summary.failures) say(line);
+    await stopAll();
+    return summary.allReady ? 0 : 1;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

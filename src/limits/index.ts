@@ -1,0 +1,97 @@
+// Rate limits around every cloud call. Two layers: a per-resource limiter (one call at a time per
+// object, so a slow object cannot hog the cloud or race itself), and a per-account limiter per
+// API (Route 53 allows 5 requests a second per account) that slows down when the cloud throttles
+// us and speeds up again, gently, when it stops (additive increase, multiplicative decrease).
+import Bottleneck from 'bottleneck';
+
+export interface AccountLimit {
+  /** Steady requests per second; undefined = no rate limit. */
+  requestsPerSecond?: number | undefined;
+  /** Requests in flight at once; undefined = no bound. */
+  maxConcurrent?: number | undefined;
+}
+
+/** The slowest the account limiter gets under sustained throttling: one request per 10 s. */
+const MAX_INTERVAL_MS = 10_000;
+/** Successes needed before the interval shrinks by RECOVERY. */
+const RECOVERY_EVERY = 10;
+const RECOVERY = 0.8;
+
+export class AccountLimiter {
+  readonly key: string;
+  private readonly limiter: Bottleneck;
+  private baseIntervalMs: number;
+  private intervalMs: number;
+  private successes = 0;
+  throttledCount = 0;
+
+  constructor(key: string, limit: AccountLimit) {
+    this.key = key;
+    this.baseIntervalMs = limit.requestsPerSecond ? Math.ceil(1000 / limit.requestsPerSecond) : 0;
+    this.intervalMs = this.baseIntervalMs;
+    this.limiter = new Bottleneck({ minTime: this.intervalMs, maxConcurrent: limit.maxConcurrent ?? null });
+  }
+
+  /** Runs one cloud request under the account's limit. */
+  schedule<T>(fn: () => Promise<T>): Promise<T> {
+    return this.limiter.schedule(fn);
+  }
+
+  /** The cloud said "slow down": double the spacing between requests. */
+  throttled(): void {
+    this.throttledCount++;
+    this.successes = 0;
+    this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(this.intervalMs * 2, this.baseIntervalMs, 100));
+    this.limiter.updateSettings({ minTime: this.intervalMs });
+  }
+
+  /** A request went through: after a run of them, move back towards the configured rate. */
+  succeeded(): void {
+    if (this.intervalMs <= this.baseIntervalMs) return;
+    if (++this.successes < RECOVERY_EVERY) return;
+    this.successes = 0;
+    const next = Math.floor(this.intervalMs * RECOVERY);
+    this.intervalMs = next < Math.max(this.baseIntervalMs, 50) ? this.baseIntervalMs : next;
+    this.limiter.updateSettings({ minTime: this.intervalMs });
+  }
+
+  /** Applies a changed ProviderConfig limit. */
+  reconfigure(limit: AccountLimit): void {
+    this.baseIntervalMs = limit.requestsPerSecond ? Math.ceil(1000 / limit.requestsPerSecond) : 0;
+    this.intervalMs = Math.max(this.intervalMs, this.baseIntervalMs);
+    this.limiter.updateSettings({ minTime: this.intervalMs, maxConcurrent: limit.maxConcurrent ?? null });
+  }
+
+  get currentIntervalMs(): number {
+    return this.intervalMs;
+  }
+
+  queued(): number {
+    return this.limiter.counts().QUEUED;
+  }
+}
+
+export class Limits {
+  // Idle per-resource limiters expire, so 10,000 objects do not keep 10,000 limiters alive.
+  private readonly resources = new Bottleneck.Group({ maxConcurrent: 1, timeout: 5 * 60_000 });
+  private readonly accounts = new Map<string, AccountLimiter>();
+
+  /** Runs an adapter call for one resource, one at a time per resource key. */
+  forResource<T>(resourceKey: string, fn: () => Promise<T>): Promise<T> {
+    return this.resources.key(resourceKey).schedule(fn);
+  }
+
+  /** The limiter for one account and API (e.g. `aws/prod:route53`), made or reconfigured on use. */
+  account(key: string, limit: AccountLimit): AccountLimiter {
+    let limiter = this.accounts.get(key);
+    if (!limiter) {
+      limiter = new AccountLimiter(key, limit);
+      this.accounts.set(key, limiter);
+    } else limiter.reconfigure(limit);
+    return limiter;
+  }
+
+  accountLimiters(): AccountLimiter[] {
+    return [...this.accounts.values()];
+  }
+}

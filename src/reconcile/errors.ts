@@ -1,0 +1,37 @@
+// Turning whatever a reconcile threw into the condition the user sees and what the queue does next.
+import { AdapterError, TerminalError } from '../../providers/sdk/index.ts';
+import { Reason } from './reasons.ts';
+
+/** A bad spec, with the field and the rule in the message. */
+export function invalidSpec(issues: { path: PropertyKey[]; message: string }[]): TerminalError {
+  const lines = issues.map((i) => `spec.${i.path.map(String).join('.')}: ${i.message}`);
+  return new TerminalError(Reason.InvalidSpec, `the spec is invalid: ${lines.join('; ')}`);
+}
+
+/** The apiserver's HTTP status of a client-node error, if it is one. */
+export function kubeStatus(err: unknown): number | undefined {
+  const code = (err as { code?: unknown; statusCode?: unknown } | null)?.code ?? (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export interface Classified {
+  reason: string;
+  message: string;
+  /** Terminal: wait for a change or the resync. Retryable: back off and try again. */
+  retry: 'backoff' | 'resync' | 'soon';
+  retryAfterMs?: number | undefined;
+  throttled: boolean;
+}
+
+export function classify(err: unknown): Classified {
+  if (err instanceof AdapterError) {
+    const reason = err.throttled ? Reason.Throttled : err.reason;
+    if (err.kind === 'Terminal') return { reason, message: err.message, retry: 'resync', throttled: false };
+    if (err.kind === 'Conflict') return { reason: Reason.Conflict, message: err.message, retry: 'soon', throttled: false };
+    return { reason, message: err.message, retry: 'backoff', retryAfterMs: err.retryAfterMs, throttled: err.throttled };
+  }
+  const status = kubeStatus(err);
+  if (status === 409) return { reason: Reason.Conflict, message: 'the object changed while it was being reconciled', retry: 'soon', throttled: false };
+  const message = err instanceof Error ? err.message : String(err);
+  return { reason: Reason.ReconcileError, message, retry: 'backoff', throttled: false };
+}

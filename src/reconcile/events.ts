@@ -1,0 +1,94 @@
+// Kubernetes Events for each transition, aggregated: the same event for the same object becomes
+// one Event whose count grows, written at most once a minute, so a failing resource does not
+// flood the apiserver (the idea of client-go's event correlator, much smaller).
+import type { ManagedObject, EventSink, Logger } from './types.ts';
+
+export interface EventApi {
+  create(namespace: string, body: Record<string, unknown>): Promise<{ metadata?: { name?: string } }>;
+  patchCount(namespace: string, name: string, count: number, lastTimestamp: string): Promise<void>;
+}
+
+interface Seen {
+  name?: string | undefined;
+  count: number;
+  firstTimestamp: string;
+  lastWrite: number;
+  writing: boolean;
+}
+
+export interface RecorderOptions {
+  component: string;
+  /** Repeats inside this window are folded into one Event (default 10 min). */
+  windowMs?: number;
+  /** At most one write per folded Event within this interval (default 60 s). */
+  minWriteIntervalMs?: number;
+  now?: () => number;
+  /** Bound on remembered events, oldest forgotten first (default 10,000). */
+  maxEntries?: number;
+}
+
+export class EventRecorder implements EventSink {
+  private readonly api: EventApi;
+  private readonly log: Logger;
+  private readonly opts: Required<RecorderOptions>;
+  private readonly seen = new Map<string, Seen>();
+
+  constructor(api: EventApi, log: Logger, options: RecorderOptions) {
+    this.api = api;
+    this.log = log;
+    this.opts = { windowMs: 600_000, minWriteIntervalMs: 60_000, now: Date.now, maxEntries: 10_000, ...options };
+  }
+
+  event(object: ManagedObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const key = `${object.metadata.uid}\u0000${type}\u0000${reason}\u0000${message}`;
+    const now = this.opts.now();
+    const entry = this.seen.get(key);
+    if (entry && now - Date.parse(entry.firstTimestamp) < this.opts.windowMs) {
+      entry.count++;
+      if (entry.name && !entry.writing && now - entry.lastWrite >= this.opts.minWriteIntervalMs) void this.bump(object, entry, now);
+      return;
+    }
+    const fresh: Seen = { count: 1, firstTimestamp: new Date(now).toISOString(), lastWrite: now, writing: true };
+    this.seen.delete(key);
+    this.seen.set(key, fresh);
+    if (this.seen.size > this.opts.maxEntries) this.seen.delete(this.seen.keys().next().value!);
+    void this.create(object, fresh, type, reason, message);
+  }
+
+  private async create(object: ManagedObject, entry: Seen, type: string, reason: string, message: string): Promise<void> {
+    const ns = object.metadata.namespace;
+    try {
+      const created = await this.api.create(ns, {
+        metadata: { generateName: `${object.metadata.name}.`, namespace: ns },
+        involvedObject: {
+          apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, namespace: ns,
+          uid: object.metadata.uid, resourceVersion: object.metadata.resourceVersion,
+        },
+        type, reason, message: message.slice(0, 1024),
+        source: { component: this.opts.component },
+        reportingComponent: this.opts.component,
+        reportingInstance: this.opts.component,
+        firstTimestamp: entry.firstTimestamp,
+        lastTimestamp: entry.firstTimestamp,
+        count: 1,
+      });
+      entry.name = created.metadata?.name;
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'could not record event');
+    } finally {
+      entry.writing = false;
+    }
+  }
+
+  private async bump(object: ManagedObject, entry: Seen, now: number): Promise<void> {
+    entry.writing = true;
+    entry.lastWrite = now;
+    try {
+      await this.api.patchCount(object.metadata.namespace, entry.name!, entry.count, new Date(now).toISOString());
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, 'could not update event count');
+    } finally {
+      entry.writing = false;
+    }
+  }
+}

@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import { managedSpecFields } from '../api/common.ts';
+import { Limits } from '../limits/index.ts';
+import type { Connector, ExternalClient, ManagedResource, Observation } from '../../providers/sdk/index.ts';
+import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
+import { ManagedReconciler } from './managed.ts';
+import { CREATE_PENDING, FINALIZER, type ManagedObject, type ManagedStatus } from './types.ts';
+
+const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
+type Spec = z.output<typeof Spec>;
+
+/** An in-memory cloud: things by name, each with a size and an ownership mark. */
+class FakeCloud {
+  things = new Map<string, { size: number; mark?: string | undefined }>();
+  calls: string[] = [];
+  deleteSteps = 1;
+  failNext?: Error | undefined;
+  fail(op: string) {
+    this.calls.push(op);
+    const err = this.failNext;
+    this.failNext = undefined;
+    if (err) throw err;
+  }
+  connector(): Connector<Spec> {
+    return connectorFor(this);
+  }
+}
+
+function connectorFor(cloud: FakeCloud): Connector<Spec> {
+    const client: ExternalClient<Spec> = {
+      async observe(r: ManagedResource<Spec>): Promise<Observation> {
+        cloud.fail('observe');
+        const t = cloud.things.get(r.externalName);
+        if (!t) return { exists: false, upToDate: false };
+        const upToDate = t.size === r.spec.size;
+        return { exists: true, upToDate, ownershipMark: t.mark, atProvider: { id: `id-${r.externalName}` }, diff: upToDate ? [] : [{ path: 'size', observed: t.size, desired: r.spec.size }] };
+      },
+      async create(r) {
+        cloud.fail('create');
+        cloud.things.set(r.externalName, { size: r.spec.size, mark: r.ownershipMark });
+      },
+      async update(r) {
+        cloud.fail('update');
+        cloud.things.set(r.externalName, { size: r.spec.size, mark: r.ownershipMark });
+      },
+      async delete(r) {
+        cloud.fail('delete');
+        if (--cloud.deleteSteps > 0) return { done: false, progress: `${cloud.deleteSteps} steps left` };
+        cloud.things.delete(r.externalName);
+        return { done: true };
+      },
+      async disconnect() {},
+    };
+  return { connect: async () => client };
+}
+
+/** The apiserver side: the object as stored, with every write applied and counted. */
+function harness(spec: Record<string, unknown>, options: { claimant?: string } = {}) {
+  const cloud = new FakeCloud();
+  let object: ManagedObject = {
+    apiVersion: 'test.mooring.dev/v1', kind: 'Thing',
+    metadata: { name: 'a', namespace: 'ns', uid: 'u1', generation: 1, finalizers: [], annotations: {} },
+    spec: { providerConfigRef: { name: 'pc' }, ...spec },
+  };
+  const writes: string[] = [];
+  const events: string[] = [];
+  const reconciler = new ManagedReconciler<Spec>({
+    kind: { kind: 'Thing', plural: 'things', spec: Spec },
+    writer: {
+      setFinalizers: async (o, finalizers) => { writes.push(`finalizers=${finalizers.join(',')}`); object = { ...o, metadata: { ...o.metadata, finalizers } }; return object; },
+      setAnnotations: async (o, a) => {
+        writes.push(`annotations=${Object.keys(a).join(',')}`);
+        const annotations = { ...o.metadata.annotations };
+        for (const [k, v] of Object.entries(a)) if (v === null) delete annotations[k]; else annotations[k] = v;
+        object = { ...o, metadata: { ...o.metadata, annotations } };
+        return object;
+      },
+      writeStatus: async (o, status: ManagedStatus) => { writes.push('status'); object = { ...object, status }; },
+    },
+    events: { event: (_o, type, reason) => events.push(`${type}/${reason}`) },
+    providers: {
+      resolve: async () => ({ connection: { name: 'pc', type: 'fake', region: 'r', settings: {} }, connector: cloud.connector() }),
+      ownershipId: () => 'mooring',
+    },
+    claims: { earlierClaimant: () => options.claimant },
+    limits: new Limits(),
+    log: { info() {}, warn() {}, error() {}, debug() {} },
+    resyncMs: () => 300_000,
+  });
+  return {
+    cloud, writes, events,
+    get object() { return object; },
+    set object(o: ManagedObject) { object = o; },
+    pass: () => reconciler.reconcile(object),
+    condition: (type: string) => object.status?.conditions?.find((c) => c.type === type),
+  };
+}
+
+const MARK = 'mooring/ns/a';
+
+describe('ManagedReconciler', () => {
+  it('creates with the finalizer and the pending mark first, then turns Ready and clears the mark', async () => {
+    const h = harness({ size: 2 });
+    const first = await h.pass();
+    assert.deepEqual(h.writes.slice(0, 2), [`finalizers=${FINALIZER}`, `annotations=${CREATE_PENDING}`], 'finalizer and pending mark before the create');
+    assert.deepEqual(h.cloud.calls, ['observe', 'create']);
+    assert.equal(h.condition('Progressing')?.reason, 'Creating');
+    assert.ok(first.requeueAfterMs! <= 1000, 'looks again soon after a create');
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.object.status?.observedGeneration, 1);
+    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared once Ready');
+    assert.deepEqual(h.cloud.things.get('a'), { size: 2, mark: MARK });
+  });
+
+  it('writes the status only when it changed', async () => {
+    const h = harness({});
+    await h.pass();
+    await h.pass();
+    const before = h.writes.length;
+    const result = await h.pass();
+    assert.equal(h.writes.length, before, 'a steady pass writes nothing');
+    assert.equal(result.requeueAfterMs, 300_000);
+  });
+
+  const refusals = [
+    { reason: 'an invalid spec names the field and calls no adapter', spec: { size: 0 }, expect: 'InvalidSpec', message: /spec\.size/ },
+    { reason: 'an unmarked existing thing is not touched without adopt', spec: {}, existing: { size: 1 }, expect: 'NotOwned', message: /spec\.adopt/ },
+    { reason: 'a thing marked by another resource is not touched, even with adopt', spec: { adopt: true }, existing: { size: 5, mark: 'mooring/other/b' }, expect: 'AlreadyOwned', message: /mooring\/other\/b/ },
+    { reason: 'an older resource claiming the name wins', spec: {}, claimant: 'ns/older', expect: 'AlreadyOwned', message: /ns\/older/ },
+  ];
+  for (const c of refusals) {
+    it(c.reason, async () => {
+      const h = harness(c.spec, c.claimant ? { claimant: c.claimant } : {});
+      if (c.existing) h.cloud.things.set('a', c.existing);
+      const result = await h.pass();
+      assert.equal(h.condition('Degraded')?.status, 'True');
+      assert.equal(h.condition('Degraded')?.reason, c.expect);
+      assert.match(h.condition('Degraded')!.message, c.message);
+      assert.equal(h.condition('Ready')?.status, 'False');
+      assert.ok(!h.cloud.calls.some((op) => op !== 'observe'), `no write to the cloud (${h.cloud.calls.join(',')})`);
+      if (c.existing) assert.deepEqual(h.cloud.things.get('a'), c.existing, 'the thing is unchanged');
+      assert.equal(result.requeueAfterMs, 300_000, 'no hot retry');
+    });
+  }
+
+  it('adopts an unmarked thing when asked, writing our mark', async () => {
+    const h = harness({ adopt: true, size: 3 });
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.deepEqual(h.cloud.things.get('a'), { size: 3, mark: MARK });
+    assert.ok(h.events.includes('Normal/Adopted'));
+  });
+
+  it('after a crash between create and its record, takes the unmarked thing as its own', async () => {
+    const h = harness({ size: 2 });
+    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER], annotations: { [CREATE_PENDING]: '2026-01-01T00:00:00Z' } } };
+    h.cloud.things.set('a', { size: 2 }); // created, but the mark never got written
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.mark, MARK);
+    assert.equal(h.cloud.calls.filter((c) => c === 'create').length, 0, 'no second create');
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+  });
+
+  it('corrects drift through update and records an event', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.cloud.things.set('a', { size: 9, mark: MARK });
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.size, 2);
+    assert.ok(h.events.includes('Normal/Updated'));
+  });
+
+  it('ObserveOnly never writes to the cloud nor adds a finalizer', async () => {
+    const h = harness({ managementPolicy: 'ObserveOnly', size: 2 });
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, 'ExternalResourceNotFound');
+    h.cloud.things.set('a', { size: 7 });
+    await h.pass();
+    assert.equal(h.condition('Ready')?.reason, 'Observed');
+    assert.match(h.condition('Ready')!.message, /size/);
+    assert.deepEqual(h.cloud.calls, ['observe', 'observe']);
+    assert.ok(!h.writes.some((w) => w.startsWith('finalizers')));
+  });
+
+  const deleting = (h: ReturnType<typeof harness>) => {
+    h.object = { ...h.object, metadata: { ...h.object.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+  };
+
+  it('deletes in steps, reporting progress, and removes the finalizer when done', async () => {
+    const h = harness({});
+    await h.pass();
+    h.cloud.deleteSteps = 2;
+    deleting(h);
+    const r = await h.pass();
+    assert.equal(r.requeueAfterMs, 0);
+    assert.equal(h.condition('Progressing')?.reason, 'Deleting');
+    assert.equal(h.object.status?.atProvider?.deletion, '1 steps left');
+    assert.ok(h.object.metadata.finalizers?.includes(FINALIZER));
+    await h.pass();
+    assert.equal(h.cloud.things.size, 0);
+    assert.deepEqual(h.object.metadata.finalizers, []);
+  });
+
+  it('Retain removes the finalizer and leaves the thing', async () => {
+    const h = harness({ deletionPolicy: 'Retain' });
+    await h.pass();
+    deleting(h);
+    await h.pass();
+    assert.ok(h.cloud.things.has('a'));
+    assert.deepEqual(h.object.metadata.finalizers, []);
+    assert.ok(h.events.includes('Normal/Retained'));
+  });
+
+  it('never deletes a thing that is not ours', async () => {
+    const h = harness({});
+    await h.pass();
+    h.cloud.things.set('a', { size: 1, mark: 'someone/else/x' });
+    deleting(h);
+    await h.pass();
+    assert.ok(h.cloud.things.has('a'));
+    assert.ok(!h.cloud.calls.includes('delete'));
+    assert.deepEqual(h.object.metadata.finalizers, []);
+  });
+
+  it('a terminal error is Degraded with its reason and waits for the resync', async () => {
+    const h = harness({});
+    h.cloud.failNext = new TerminalError('AccessDenied', 'access denied to a');
+    const r = await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, 'AccessDenied');
+    assert.equal(r.requeueAfterMs, 300_000);
+    assert.ok(h.events.includes('Warning/AccessDenied'));
+  });
+
+  it('a throttled call is Degraded (Throttled) and thrown for backoff with the hint', async () => {
+    const h = harness({});
+    h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true, retryAfterMs: 7000 });
+    await assert.rejects(h.pass(), (err: Error & { retryAfterMs?: number }) => err.retryAfterMs === 7000);
+    assert.equal(h.condition('Degraded')?.reason, 'Throttled');
+  });
+});

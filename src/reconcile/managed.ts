@@ -1,0 +1,260 @@
+// The generic managed reconciler: one object, one pass, level-based. It owns finalizers,
+// conditions, events, ownership decisions and rate limits; the adapter owns only the cloud.
+//
+// get → parse → deleting? → finalizer → connect → observe → ownership → create | update | nothing
+// → status (written only when it changed) → requeue after the resync.
+import type { ExternalClient, ManagedResource, Observation } from '../../providers/sdk/index.ts';
+import type { Limits } from '../limits/index.ts';
+import { conditionsFor, degraded, jsonEqual, progressing, ready, type Outcome } from './conditions.ts';
+import { classify, invalidSpec, kubeStatus } from './errors.ts';
+import { EventReason, Reason } from './reasons.ts';
+import {
+  CREATE_PENDING,
+  FINALIZER,
+  type ClaimIndex,
+  type EventSink,
+  type Logger,
+  type ManagedKind,
+  type ManagedObject,
+  type ManagedSpecBase,
+  type ManagedStatus,
+  type ObjectWriter,
+  type ProviderResolver,
+  type ReconcileResult,
+} from './types.ts';
+
+export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
+  kind: ManagedKind<Spec>;
+  writer: ObjectWriter;
+  events: EventSink;
+  providers: ProviderResolver;
+  claims: ClaimIndex;
+  limits: Limits;
+  log: Logger;
+  /** The next resync delay (jittered). */
+  resyncMs: () => number;
+  /** How soon to look again while something is in progress (default 1 s). */
+  pollMs?: number;
+  now?: () => Date;
+}
+
+/** State of one pass, threaded through the phases. */
+interface Pass<Spec> {
+  object: ManagedObject;
+  spec?: Spec;
+  resource?: ManagedResource<Spec>;
+  client?: ExternalClient<Spec, Record<string, unknown>>;
+  atProvider?: Record<string, unknown> | undefined;
+}
+
+/** Thrown inside a pass to end it with an outcome that is not an error (e.g. NotOwned). */
+class Stop extends Error {
+  readonly outcome: Outcome;
+  constructor(outcome: Outcome) {
+    super(outcome.message);
+    this.outcome = outcome;
+  }
+}
+
+export class ManagedReconciler<Spec extends ManagedSpecBase> {
+  private readonly deps: ReconcilerDeps<Spec>;
+
+  constructor(deps: ReconcilerDeps<Spec>) {
+    this.deps = deps;
+  }
+
+  async reconcile(object: ManagedObject): Promise<ReconcileResult> {
+    const pass: Pass<Spec> = { object };
+    try {
+      return await this.run(pass);
+    } catch (err) {
+      return this.fail(pass, err);
+    } finally {
+      await pass.client?.disconnect().catch(() => undefined);
+    }
+  }
+
+  private async run(pass: Pass<Spec>): Promise<ReconcileResult> {
+    pass.spec = this.parse(pass.object);
+    if (pass.object.metadata.deletionTimestamp) return this.finalize(pass, pass.spec);
+    await this.ensureFinalizer(pass);
+    const observation = await this.observe(pass, pass.spec);
+    const resource = pass.resource!;
+    if (pass.spec.managementPolicy === 'ObserveOnly') return this.observeOnly(pass, observation);
+    if (observation.exists) this.checkOwnership(pass, observation);
+    if (!observation.exists || !this.isMarkedOurs(pass, observation)) this.checkClaim(pass, resource.externalName);
+    if (!observation.exists) return this.create(pass);
+    if (!this.isMarkedOurs(pass, observation)) {
+      await this.call(pass, 'update', (c) => c.update(resource, observation));
+      this.deps.events.event(pass.object, 'Normal', EventReason.Adopted, `adopted the existing ${this.deps.kind.kind.toLowerCase()} ${resource.externalName} and marked it as ours`);
+      return this.settle(pass, progressing(Reason.Updating, 'adopted; checking the result'), this.deps.pollMs ?? 1000);
+    }
+    if (!observation.upToDate) {
+      await this.call(pass, 'update', (c) => c.update(resource, observation));
+      const fields = (observation.diff ?? []).map((d) => d.path).join(', ') || 'settings';
+      this.deps.events.event(pass.object, 'Normal', EventReason.Updated, `converged ${fields}`);
+      return this.settle(pass, progressing(Reason.Updating, `converging ${fields}`), this.deps.pollMs ?? 1000);
+    }
+    if (pass.object.metadata.annotations?.[CREATE_PENDING]) await this.clearPending(pass);
+    return this.settle(pass, ready());
+  }
+
+  private parse(object: ManagedObject): Spec {
+    const parsed = this.deps.kind.spec.safeParse(object.spec ?? {});
+    if (!parsed.success) throw invalidSpec(parsed.error.issues);
+    return parsed.data;
+  }
+
+  private externalName(object: ManagedObject, spec: Spec): string {
+    return this.deps.kind.externalName?.(object, spec) ?? spec.externalName ?? object.metadata.name;
+  }
+
+  /** Resolves the provider, connects, observes; leaves resource and client on the pass. */
+  private async observe(pass: Pass<Spec>, spec: Spec): Promise<Observation<Record<string, unknown>>> {
+    const { object } = pass;
+    const pc = spec.providerConfigRef.name;
+    const { connection, connector } = await this.deps.providers.resolve(pc, this.deps.kind.kind);
+    pass.resource = {
+      kind: object.kind,
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+      uid: object.metadata.uid,
+      generation: object.metadata.generation,
+      spec,
+      externalName: this.externalName(object, spec),
+      ownershipMark: `${this.deps.providers.ownershipId(pc)}/${object.metadata.namespace}/${object.metadata.name}`,
+    };
+    pass.client = (await connector.connect(connection));
+    const observation = await this.call(pass, 'observe', (c) => c.observe(pass.resource!));
+    pass.atProvider = observation.atProvider;
+    return observation;
+  }
+
+  /** Every adapter call goes through the resource's limiter: one call at a time per object. */
+  private call<T>(pass: Pass<Spec>, op: string, fn: (client: ExternalClient<Spec, Record<string, unknown>>) => Promise<T>): Promise<T> {
+    const client = pass.client!;
+    const key = `${pass.object.kind}/${pass.object.metadata.namespace}/${pass.object.metadata.name}`;
+    this.deps.log.debug({ op }, 'adapter call');
+    return this.deps.limits.forResource(key, () => fn(client));
+  }
+
+  private isMarkedOurs(pass: Pass<Spec>, observation: Observation): boolean {
+    return observation.ownershipMark === pass.resource!.ownershipMark;
+  }
+
+  /** Ours: carries our mark, or is the half-recorded result of our own create, or is adopted. */
+  private mayTouch(pass: Pass<Spec>, observation: Observation): boolean {
+    if (this.isMarkedOurs(pass, observation)) return true;
+    if (observation.ownershipMark !== undefined) return false;
+    return Boolean(pass.object.metadata.annotations?.[CREATE_PENDING]) || pass.spec!.adopt;
+  }
+
+  private checkOwnership(pass: Pass<Spec>, observation: Observation): void {
+    if (this.mayTouch(pass, observation)) return;
+    const what = `${this.deps.kind.kind.toLowerCase()} ${pass.resource!.externalName}`;
+    if (observation.ownershipMark !== undefined) {
+      throw new Stop(degraded(Reason.AlreadyOwned, `the ${what} is owned by ${observation.ownershipMark}; it is left untouched. Choose another spec.externalName, or delete that owner first.`));
+    }
+    throw new Stop(degraded(Reason.NotOwned, `a ${what} already exists and carries no mooring ownership mark; it is left untouched. Set spec.adopt: true to take it over.`));
+  }
+
+  /** Two resources never claim one external name: the younger one is refused before any call. */
+  private checkClaim(pass: Pass<Spec>, externalName: string): void {
+    const other = this.deps.claims.earlierClaimant(pass.object, pass.spec!.providerConfigRef.name, externalName);
+    if (other) {
+      throw new Stop(degraded(Reason.AlreadyOwned, `${externalName} is already claimed by ${this.deps.kind.kind} ${other}; two resources cannot manage one external name.`));
+    }
+  }
+
+  private async ensureFinalizer(pass: Pass<Spec>): Promise<void> {
+    const finalizers = pass.object.metadata.finalizers ?? [];
+    if (finalizers.includes(FINALIZER) || pass.spec?.managementPolicy === 'ObserveOnly') return;
+    pass.object = await this.deps.writer.setFinalizers(pass.object, [...finalizers, FINALIZER]);
+  }
+
+  private async create(pass: Pass<Spec>): Promise<ReconcileResult> {
+    const resource = pass.resource!;
+    // Recorded before the cloud call: a crash after the cloud's "created" leaves this mark, and
+    // the next pass treats the unmarked thing of this name as ours instead of refusing it.
+    if (!pass.object.metadata.annotations?.[CREATE_PENDING]) {
+      pass.object = await this.deps.writer.setAnnotations(pass.object, { [CREATE_PENDING]: (this.deps.now?.() ?? new Date()).toISOString() });
+    }
+    await this.call(pass, 'create', (c) => c.create(resource));
+    this.deps.events.event(pass.object, 'Normal', EventReason.Created, `created ${this.deps.kind.kind.toLowerCase()} ${resource.externalName}`);
+    return this.settle(pass, progressing(Reason.Creating, 'created; waiting to observe it configured'), this.deps.pollMs ?? 1000);
+  }
+
+  private async clearPending(pass: Pass<Spec>): Promise<void> {
+    pass.object = await this.deps.writer.setAnnotations(pass.object, { [CREATE_PENDING]: null });
+  }
+
+  private async observeOnly(pass: Pass<Spec>, observation: Observation): Promise<ReconcileResult> {
+    if (!observation.exists) {
+      return this.settle(pass, degraded(Reason.ExternalResourceNotFound, `${pass.resource!.externalName} does not exist; ObserveOnly never creates it.`));
+    }
+    const drift = observation.upToDate ? '' : `differs from the spec in ${(observation.diff ?? []).map((d) => d.path).join(', ')} (ObserveOnly: not corrected)`;
+    return this.settle(pass, ready(Reason.Observed, drift));
+  }
+
+  private async finalize(pass: Pass<Spec>, spec: Spec): Promise<ReconcileResult> {
+    const finalizers = pass.object.metadata.finalizers ?? [];
+    if (!finalizers.includes(FINALIZER)) return {};
+    const release = async (reason: string, message: string) => {
+      this.deps.events.event(pass.object, 'Normal', reason, message);
+      await this.deps.writer.setFinalizers(pass.object, finalizers.filter((f) => f !== FINALIZER));
+      return {};
+    };
+    if (spec.deletionPolicy === 'Retain' || spec.managementPolicy === 'ObserveOnly') {
+      return release(EventReason.Retained, `left ${this.externalName(pass.object, spec)} in place (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
+    }
+    const observation = await this.observe(pass, spec);
+    const name = pass.resource!.externalName;
+    if (!observation.exists) return release(EventReason.Deleted, `${name} is gone`);
+    if (!this.mayTouch(pass, observation)) {
+      return release(EventReason.LeftUnowned, `${name} is not ours (mark: ${observation.ownershipMark ?? 'none'}); left untouched`);
+    }
+    const result = await this.call(pass, 'delete', (c) => c.delete(pass.resource!, observation));
+    if (result.done) return release(EventReason.Deleted, `deleted ${name}`);
+    const progress = result.progress ?? 'deletion in progress';
+    pass.atProvider = { ...(pass.atProvider ?? {}), deletion: progress };
+    this.deps.events.event(pass.object, 'Normal', EventReason.DeletionProgress, progress);
+    return this.settle(pass, progressing(Reason.Deleting, progress), 0);
+  }
+
+  /** Writes the status when it changed and says when to look again. */
+  private async settle(pass: Pass<Spec>, outcome: Outcome, requeueAfterMs?: number): Promise<ReconcileResult> {
+    const { object } = pass;
+    const previous = object.status?.conditions ?? [];
+    const status: ManagedStatus = {
+      conditions: conditionsFor(outcome, object.metadata.generation, previous, this.deps.now?.()),
+      observedGeneration: object.metadata.generation,
+    };
+    const atProvider = pass.atProvider ?? object.status?.atProvider;
+    if (atProvider) status.atProvider = atProvider;
+    if (!jsonEqual(status, object.status ?? {})) await this.deps.writer.writeStatus(object, status);
+    return { requeueAfterMs: requeueAfterMs ?? this.deps.resyncMs() };
+  }
+
+  private async fail(pass: Pass<Spec>, err: unknown): Promise<ReconcileResult> {
+    if (err instanceof Stop) return this.settleQuietly(pass, err.outcome, undefined);
+    if (kubeStatus(err) === 404) return {}; // the object is gone: nothing to report on
+    const failure = classify(err);
+    this.deps.log.warn({ reason: failure.reason, err: failure.message }, 'reconcile failed');
+    this.deps.events.event(pass.object, 'Warning', failure.reason, failure.message);
+    const outcome = degraded(failure.reason, failure.message);
+    if (failure.retry === 'resync') return this.settleQuietly(pass, outcome, undefined);
+    if (failure.retry === 'soon') return { requeueAfterMs: 500 };
+    await this.settleQuietly(pass, outcome, undefined);
+    throw Object.assign(new Error(failure.message, { cause: err }), { retryAfterMs: failure.retryAfterMs });
+  }
+
+  /** Status writes on the failure path must not hide the original failure. */
+  private async settleQuietly(pass: Pass<Spec>, outcome: Outcome, requeueAfterMs: number | undefined): Promise<ReconcileResult> {
+    try {
+      return await this.settle(pass, outcome, requeueAfterMs);
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'could not write status');
+      return { requeueAfterMs: requeueAfterMs ?? this.deps.resyncMs() };
+    }
+  }
+}

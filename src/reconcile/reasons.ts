@@ -1,0 +1,53 @@
+// Every reason code mooring writes into a condition or an Event, in one place. On-call engineers
+// search for these; docs/reasons.md explains each one, and a test keeps the two in step.
+
+/** Reasons of the Ready condition when all is well, and of Progressing. */
+export const Reason = {
+  // Ready=True
+  Available: 'Available',
+  Observed: 'Observed',
+  // Progressing
+  Creating: 'Creating',
+  Updating: 'Updating',
+  Deleting: 'Deleting',
+  Idle: 'Idle',
+  // Degraded=False
+  AsExpected: 'AsExpected',
+  // Degraded=True (and Ready=False): the resource's own configuration
+  InvalidSpec: 'InvalidSpec',
+  ProviderConfigNotFound: 'ProviderConfigNotFound',
+  ProviderConfigInvalid: 'ProviderConfigInvalid',
+  CredentialsNotFound: 'CredentialsNotFound',
+  ProviderNotRegistered: 'ProviderNotRegistered',
+  // Degraded=True: ownership
+  NotOwned: 'NotOwned',
+  AlreadyOwned: 'AlreadyOwned',
+  NameTaken: 'NameTaken',
+  // Degraded=True: the cloud answered
+  AccessDenied: 'AccessDenied',
+  InvalidCredentials: 'InvalidCredentials',
+  Throttled: 'Throttled',
+  ProviderUnavailable: 'ProviderUnavailable',
+  Conflict: 'Conflict',
+  ExternalResourceNotFound: 'ExternalResourceNotFound',
+  BucketNotEmpty: 'BucketNotEmpty',
+  ReconcileError: 'ReconcileError',
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+/** Event reasons (the `reason` of a Kubernetes Event). */
+export const EventReason = {
+  Created: 'Created',
+  Updated: 'Updated',
+  DriftCorrected: 'DriftCorrected',
+  Adopted: 'Adopted',
+  Deleted: 'Deleted',
+  DeletionProgress: 'DeletionProgress',
+  Retained: 'Retained',
+  LeftUnowned: 'LeftUnowned',
+  ReconcileFailed: 'ReconcileFailed',
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
+
+/** Every code above, for the documentation check. */
+export const ALL_REASON_CODES: string[] = [...new Set([...Object.values(Reason), ...Object.values(EventReason)])].sort();

@@ -1,0 +1,77 @@
+// What the generic reconciler works on and with. Everything it touches outside itself is an
+// interface here, so it runs against the real apiserver in production and fakes in unit tests.
+import type { z } from 'zod';
+import type { Condition, ObjectMeta } from '../api/common.ts';
+import type { Connector, ProviderConnection } from '../../providers/sdk/index.ts';
+
+export const FINALIZER = 'mooring.dev/finalizer';
+/** Set before a create call reaches the cloud, cleared once the create is recorded. */
+export const CREATE_PENDING = 'mooring.dev/create-pending';
+
+export interface ManagedStatus {
+  conditions?: Condition[];
+  observedGeneration?: number;
+  atProvider?: Record<string, unknown>;
+}
+
+export interface ManagedObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta & { name: string; namespace: string; uid: string; generation: number; creationTimestamp?: string | Date };
+  spec: Record<string, unknown>;
+  status?: ManagedStatus;
+}
+
+/** The fields every managed spec has after parsing (see src/api/common.ts). */
+export interface ManagedSpecBase {
+  providerConfigRef: { name: string };
+  deletionPolicy: 'Delete' | 'Retain';
+  managementPolicy: 'Full' | 'ObserveOnly';
+  adopt: boolean;
+  externalName?: string | undefined;
+}
+
+/** One managed kind as the reconciler needs to know it. */
+export interface ManagedKind<Spec extends ManagedSpecBase = ManagedSpecBase> {
+  kind: string;
+  plural: string;
+  spec: z.ZodType<Spec>;
+  /** The name in the cloud: `spec.externalName`, else `metadata.name` (both immutable). */
+  externalName?: (object: ManagedObject, spec: Spec) => string;
+}
+
+/** Writes to the apiserver. Each returns the object as stored after the write. */
+export interface ObjectWriter {
+  setFinalizers(object: ManagedObject, finalizers: string[]): Promise<ManagedObject>;
+  setAnnotations(object: ManagedObject, annotations: Record<string, string | null>): Promise<ManagedObject>;
+  writeStatus(object: ManagedObject, status: ManagedStatus): Promise<void>;
+}
+
+export interface EventSink {
+  event(object: ManagedObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** Finds the ProviderConfig, its credentials and the connector for a kind. */
+export interface ProviderResolver {
+  /** Throws a TerminalError (ProviderConfigNotFound, CredentialsNotFound, ProviderNotRegistered …). */
+  resolve(providerConfigName: string, kind: string): Promise<{ connection: ProviderConnection; connector: Connector<unknown> }>;
+  /** The ownership id of a ProviderConfig (part of every ownership mark). */
+  ownershipId(providerConfigName: string): string;
+}
+
+/** Which resource, if any other, claims the same external name first. */
+export interface ClaimIndex {
+  /** The key (`namespace/name`) of the oldest other resource of this kind claiming it, if any. */
+  earlierClaimant(object: ManagedObject, providerConfig: string, externalName: string): string | undefined;
+}
+
+export interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
