@@ -9,6 +9,7 @@ import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } fro
 import { API_VERSION } from '../api/common.ts';
 import { applyObjects, readManifests, waitForCrds } from '../kube/apply.ts';
 import { startStack, stopOnSignals, type Stack } from '../stack/index.ts';
+import { EMULATOR_CREDENTIALS } from '../stack/moto.ts';
 import { checkPortFree } from '../stack/preflight.ts';
 import { binaries } from '../stack/versions.ts';
 import { renderTable, summarize, type ResourceRow } from './table.ts';
@@ -19,7 +20,7 @@ const OPERATOR_NAMESPACE = 'mooring-system';
 
 const say = (line: string) => console.error(`[sandbox] ${line}`);
 
-export const SANDBOX_HELP = `usage: mooring sandbox [--once] [--timeout SECONDS] [--kube-port N] [--aws-port N] [--pg-port N]
+export const SANDBOX_HELP = `usage: mooring sandbox [--once] [--timeout SECONDS] [--kube-port N] [--aws-port N] [--pg-port N] [--aws-endpoint URL]
 
 Starts a local control plane (kube-apiserver + etcd), the AWS API emulator and PostgreSQL on
 loopback, installs the CRDs, runs the operator in the foreground and applies deploy/examples/.
@@ -27,10 +28,13 @@ Writes .sandbox/kubeconfig and .sandbox/env. Ctrl-C stops everything.
 
   --once             wait until every example is Ready, print a table, tear down; exit 0 or 1
   --timeout SECONDS  with --once: how long to wait for Ready (default 180)
-  --kube-port N      fixed port for kube-apiserver (default: a free one); likewise --aws-port, --pg-port`;
+  --kube-port N      fixed port for kube-apiserver (default: a free one); likewise --aws-port, --pg-port
+  --aws-endpoint URL use an emulator already running there (LocalStack: see localstack/README.md)
+                     instead of starting moto`;
 
 interface SandboxOptions {
   once: boolean;
+  awsEndpoint?: string | undefined;
   timeoutMs: number;
   ports: { kube?: number; aws?: number; postgres?: number };
 }
@@ -44,6 +48,7 @@ function parse(argv: string[]): SandboxOptions {
       'kube-port': { type: 'string' },
       'aws-port': { type: 'string' },
       'pg-port': { type: 'string' },
+      'aws-endpoint': { type: 'string' },
     },
   });
   const port = (flag: string, v: string | undefined) => {
@@ -61,7 +66,9 @@ function parse(argv: string[]): SandboxOptions {
   if (kube) ports.kube = kube;
   if (aws) ports.aws = aws;
   if (pgPort) ports.postgres = pgPort;
-  return { once: values.once, timeoutMs: timeout * 1000, ports };
+  const awsEndpoint = values['aws-endpoint'];
+  if (awsEndpoint !== undefined && !URL.canParse(awsEndpoint)) throw new Error(`--aws-endpoint must be a URL such as http://127.0.0.1:4566, got ${awsEndpoint}`);
+  return { once: values.once, awsEndpoint, timeoutMs: timeout * 1000, ports };
 }
 
 /** The objects the sandbox itself provides: the namespace, emulator credentials, ProviderConfigs. */
@@ -164,7 +171,12 @@ export async function sandbox(argv: string[]): Promise<number> {
   if (options.ports.aws) await checkPortFree(options.ports.aws, '--aws-port');
   if (options.ports.postgres) await checkPortFree(options.ports.postgres, '--pg-port');
   say('starting kube-apiserver + etcd, the AWS emulator and PostgreSQL (the first run builds them: see README)');
-  const stack = await startStack({ ports: options.ports, log: say });
+  const stack = await startStack({
+    ports: options.ports,
+    log: say,
+    components: options.awsEndpoint ? ['kube', 'postgres'] : ['kube', 'aws', 'postgres'],
+  });
+  if (options.awsEndpoint) stack.aws = { endpoint: options.awsEndpoint, region: 'us-east-1', ...EMULATOR_CREDENTIALS };
   let operator: ChildProcess | undefined;
   const stopAll = async () => {
     if (operator) await stopOperator(operator);
