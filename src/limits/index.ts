@@ -74,7 +74,7 @@ export class AccountLimiter {
 export class Limits {
   // Idle per-resource limiters expire, so 10,000 objects do not keep 10,000 limiters alive.
   private readonly resources = new Bottleneck.Group({ maxConcurrent: 1, timeout: 5 * 60_000 });
-  private readonly accounts = new Map<string, AccountLimiter>();
+  private readonly accounts = new Map<string, { limiter: AccountLimiter; limit: string }>();
 
   /** Runs an adapter call for one resource, one at a time per resource key. */
   forResource<T>(resourceKey: string, fn: () => Promise<T>): Promise<T> {
@@ -83,15 +83,21 @@ export class Limits {
 
   /** The limiter for one account and API (e.g. `aws/prod:route53`), made or reconfigured on use. */
   account(key: string, limit: AccountLimit): AccountLimiter {
-    let limiter = this.accounts.get(key);
-    if (!limiter) {
-      limiter = new AccountLimiter(key, limit);
-      this.accounts.set(key, limiter);
-    } else limiter.reconfigure(limit);
-    return limiter;
+    const wanted = JSON.stringify([limit.requestsPerSecond, limit.maxConcurrent]);
+    const entry = this.accounts.get(key);
+    if (!entry) {
+      const limiter = new AccountLimiter(key, limit);
+      this.accounts.set(key, { limiter, limit: wanted });
+      return limiter;
+    }
+    if (entry.limit !== wanted) {
+      entry.limiter.reconfigure(limit);
+      entry.limit = wanted;
+    }
+    return entry.limiter;
   }
 
   accountLimiters(): AccountLimiter[] {
-    return [...this.accounts.values()];
+    return [...this.accounts.values()].map((e) => e.limiter);
   }
 }

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AccountLimiter, Limits } from './index.ts';
+
+describe('AccountLimiter', () => {
+  it('keeps to the configured rate: 5 per second means 200 ms apart', async () => {
+    const limiter = new AccountLimiter('a', { requestsPerSecond: 5 });
+    const starts: number[] = [];
+    await Promise.all(Array.from({ length: 6 }, () => limiter.schedule(async () => void starts.push(Date.now()))));
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    assert.ok(gaps.every((g) => g >= 190), `gaps ${gaps.join(',')} all >= 200 ms (less timer slack)`);
+  });
+
+  it('doubles its spacing on throttling, capped, and recovers after a run of successes', () => {
+    const limiter = new AccountLimiter('a', { requestsPerSecond: 5 });
+    assert.equal(limiter.currentIntervalMs, 200);
+    limiter.throttled();
+    limiter.throttled();
+    assert.equal(limiter.currentIntervalMs, 800);
+    for (let i = 0; i < 20; i++) limiter.throttled();
+    assert.equal(limiter.currentIntervalMs, 10_000, 'capped at one request per 10 s');
+    for (let i = 0; i < 10_000 && limiter.currentIntervalMs > 200; i++) limiter.succeeded();
+    assert.equal(limiter.currentIntervalMs, 200, 'back to the configured rate, never faster');
+    assert.equal(limiter.throttledCount, 22);
+  });
+
+  it('an unlimited account still slows down when throttled', () => {
+    const limiter = new AccountLimiter('a', {});
+    limiter.throttled();
+    assert.ok(limiter.currentIntervalMs >= 100);
+  });
+});
+
+describe('Limits', () => {
+  it('runs one call at a time per resource', async () => {
+    const limits = new Limits();
+    let running = 0;
+    let peak = 0;
+    const call = () => limits.forResource('Bucket/ns/a', async () => {
+      peak = Math.max(peak, ++running);
+      await new Promise((r) => setTimeout(r, 10));
+      running--;
+    });
+    await Promise.all([call(), call(), call()]);
+    assert.equal(peak, 1);
+  });
+
+  it('hands out one limiter per account key, reconfigured only when the limit changes', () => {
+    const limits = new Limits();
+    const a = limits.account('pc:route53', { requestsPerSecond: 5 });
+    a.throttled();
+    assert.equal(limits.account('pc:route53', { requestsPerSecond: 5 }), a);
+    assert.equal(a.currentIntervalMs, 400, 'the same limit does not reset the throttled spacing');
+    assert.notEqual(limits.account('pc:s3', {}), a);
+  });
+});

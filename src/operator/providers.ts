@@ -1,0 +1,109 @@
+// From a resource's providerConfigRef to a connected adapter: the ProviderConfig (from the watch
+// cache), its credentials (from a Secret, never logged), the account limiters, and the connector
+// the provider registered for the kind.
+import type { Connector, ProviderConnection, RequestLimiter } from '../../providers/sdk/index.ts';
+import { TerminalError } from '../../providers/sdk/index.ts';
+import type { Limits } from '../limits/index.ts';
+import { Reason } from '../reconcile/reasons.ts';
+import type { ProviderResolver } from '../reconcile/types.ts';
+
+/** A provider: its type name (a ProviderConfig's `spec.type`) and a connector per kind. */
+export interface ProviderRegistration {
+  type: string;
+  kinds: Record<string, Connector<unknown>>;
+}
+
+/** The ProviderConfig fields the resolver reads (see src/api/providerconfig.ts). */
+export interface ProviderConfigView {
+  name: string;
+  type: string;
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  credentials?: { source: 'Secret' | 'Environment' | 'WebIdentity'; secretRef?: { namespace: string; name: string } | undefined } | undefined;
+  rateLimits?: { requestsPerSecond?: number | undefined; maxConcurrent?: number | undefined } | undefined;
+  ownershipId: string;
+  settings?: Record<string, string> | undefined;
+}
+
+export interface ProviderConfigSource {
+  get(name: string): ProviderConfigView | undefined;
+}
+
+export interface SecretSource {
+  /** The Secret's data decoded to strings, or undefined when it does not exist. */
+  get(namespace: string, name: string): Record<string, string> | undefined;
+}
+
+/** Rate limits the clouds set per account, applied unless a ProviderConfig asks for less. */
+const DEFAULT_API_LIMITS: Record<string, { requestsPerSecond?: number }> = {
+  route53: { requestsPerSecond: 5 },
+};
+
+// Accepted key names in a credentials Secret: ours, and the AWS CLI's environment names.
+const ACCESS_KEY = ['accessKeyId', 'AWS_ACCESS_KEY_ID', 'aws_access_key_id'];
+const SECRET_KEY = ['secretAccessKey', 'AWS_SECRET_ACCESS_KEY', 'aws_secret_access_key'];
+const SESSION_TOKEN = ['sessionToken', 'AWS_SESSION_TOKEN', 'aws_session_token'];
+const pick = (data: Record<string, string>, keys: string[]) => keys.map((k) => data[k]).find((v) => v !== undefined && v !== '');
+
+export class Resolver implements ProviderResolver {
+  private readonly registry = new Map<string, ProviderRegistration>();
+  private readonly configs: ProviderConfigSource;
+  private readonly secrets: SecretSource;
+  private readonly limits: Limits;
+
+  constructor(configs: ProviderConfigSource, secrets: SecretSource, limits: Limits, providers: ProviderRegistration[]) {
+    this.configs = configs;
+    this.secrets = secrets;
+    this.limits = limits;
+    for (const p of providers) this.registry.set(p.type, p);
+  }
+
+  ownershipId(providerConfigName: string): string {
+    return this.configs.get(providerConfigName)?.ownershipId ?? 'mooring';
+  }
+
+  async resolve(name: string, kind: string): Promise<{ connection: ProviderConnection; connector: Connector<unknown> }> {
+    const pc = this.configs.get(name);
+    if (!pc) throw new TerminalError(Reason.ProviderConfigNotFound, `ProviderConfig ${name} does not exist; create it, or fix spec.providerConfigRef.name`);
+    const provider = this.registry.get(pc.type);
+    const connector = provider?.kinds[kind];
+    if (!connector) {
+      const known = [...this.registry.values()].filter((p) => p.kinds[kind]).map((p) => p.type);
+      throw new TerminalError(Reason.ProviderNotRegistered, `ProviderConfig ${name} has type ${pc.type}, and no loaded provider of that type manages ${kind} (types that do: ${known.join(', ') || 'none'})`);
+    }
+    return { connector, connection: this.connection(pc) };
+  }
+
+  private connection(pc: ProviderConfigView): ProviderConnection {
+    const connection: ProviderConnection = {
+      name: pc.name,
+      type: pc.type,
+      region: pc.region ?? 'us-east-1',
+      endpoint: pc.endpoint,
+      settings: pc.settings ?? {},
+      limiter: (api: string): RequestLimiter => {
+        const defaults = DEFAULT_API_LIMITS[api] ?? {};
+        const rps = Math.min(pc.rateLimits?.requestsPerSecond ?? Infinity, defaults.requestsPerSecond ?? Infinity);
+        return this.limits.account(`${pc.name}:${api}`, {
+          requestsPerSecond: Number.isFinite(rps) ? rps : undefined,
+          maxConcurrent: pc.rateLimits?.maxConcurrent,
+        });
+      },
+    };
+    if (pc.credentials?.source === 'Secret') {
+      const ref = pc.credentials.secretRef;
+      const data = ref && this.secrets.get(ref.namespace, ref.name);
+      if (!ref || !data) {
+        throw new TerminalError(Reason.CredentialsNotFound, `the credentials Secret ${ref ? `${ref.namespace}/${ref.name}` : '(none named)'} of ProviderConfig ${pc.name} does not exist`);
+      }
+      connection.secretData = data;
+      const accessKeyId = pick(data, ACCESS_KEY);
+      const secretAccessKey = pick(data, SECRET_KEY);
+      if (accessKeyId && secretAccessKey) {
+        const sessionToken = pick(data, SESSION_TOKEN);
+        connection.credentials = sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
+      }
+    }
+    return connection;
+  }
+}
