@@ -171,7 +171,7 @@ describe('ManagedReconciler', () => {
     h.cloud.things.set('a', { size: 9, mark: MARK });
     await h.pass();
     assert.equal(h.cloud.things.get('a')?.size, 2);
-    assert.ok(h.events.includes('Normal/Updated'));
+    assert.ok(h.events.includes('Normal/DriftCorrected'), 'a change behind our back is drift');
   });
 
   it('ObserveOnly never writes to the cloud nor adds a finalizer', async () => {

@@ -92,7 +92,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (!observation.upToDate) {
       await this.call(pass, 'update', (c) => c.update(resource, observation));
       const fields = (observation.diff ?? []).map((d) => d.path).join(', ') || 'settings';
-      this.deps.events.event(pass.object, 'Normal', EventReason.Updated, `converged ${fields}`);
+      // The spec was already converged once: then the cloud changed behind our back.
+      const drift = pass.object.status?.observedGeneration === pass.object.metadata.generation;
+      this.deps.events.event(pass.object, 'Normal', drift ? EventReason.DriftCorrected : EventReason.Updated, `converged ${fields}`);
       return this.settle(pass, progressing(Reason.Updating, `converging ${fields}`), this.deps.pollMs ?? 1000);
     }
     if (pass.object.metadata.annotations?.[CREATE_PENDING]) await this.clearPending(pass);

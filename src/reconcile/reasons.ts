@@ -45,7 +45,6 @@ export const EventReason = {
   DeletionProgress: 'DeletionProgress',
   Retained: 'Retained',
   LeftUnowned: 'LeftUnowned',
-  ReconcileFailed: 'ReconcileFailed',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
