@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/common.ts';
 import { applyObjects, readManifests, waitForCrds } from '../kube/apply.ts';
 import { startStack, stopOnSignals, type Stack } from '../stack/index.ts';
@@ -198,9 +198,6 @@ export async function sandbox(argv: string[]): Promise<number> {
     operator = startOperator(stack.kube!.kubeconfig);
     // Users' own ProviderConfigs point at a real cloud; the sandbox supplies its own instead.
     const examples = readManifests(join(ROOT, 'deploy', 'examples')).filter((o) => o.kind !== 'ProviderConfig');
-    const namespaces = new Set(examples.map((o) => o.metadata?.namespace).filter((n): n is string => Boolean(n)));
-    const core = kc.makeApiClient(CoreV1Api);
-    for (const ns of namespaces) await core.createNamespace({ body: { metadata: { name: ns } } }).catch(() => undefined);
     await applyObjects(kc, examples);
     say(`applied ${examples.length} example resources from deploy/examples/`);
     if (!options.once) {
@@ -210,7 +207,7 @@ export async function sandbox(argv: string[]): Promise<number> {
       await stopAll();
       return 1;
     }
-    const rows = await waitReady(kc, examples, options.timeoutMs);
+    const rows = await waitReady(kc, examples.filter((o) => o.apiVersion === API_VERSION), options.timeoutMs);
     console.log(renderTable(rows));
     const summary = summarize(rows);
     if (!summary.allReady) for (const line of summary.failures) say(line);
