@@ -226,6 +226,17 @@ describe('ManagedReconciler', () => {
     assert.deepEqual(h.object.metadata.finalizers, []);
   });
 
+  it('releases a deleted resource whose name turned out to belong to someone else', async () => {
+    const h = harness({});
+    await h.pass();
+    deleting(h);
+    h.cloud.failNext = new TerminalError('NameTaken', 'owned by another account');
+    await h.pass();
+    assert.deepEqual(h.object.metadata.finalizers, []);
+    assert.ok(h.events.includes('Normal/LeftUnowned'));
+    assert.ok(!h.cloud.calls.includes('delete'));
+  });
+
   it('a terminal error is Degraded with its reason and waits for the resync', async () => {
     const h = harness({});
     h.cloud.failNext = new TerminalError('AccessDenied', 'access denied to a');

@@ -4,6 +4,7 @@
 // get → parse → deleting? → finalizer → connect → observe → ownership → create | update | nothing
 // → status (written only when it changed) → requeue after the resync.
 import type { ExternalClient, ManagedResource, Observation } from '../../providers/sdk/index.ts';
+import { TerminalError } from '../../providers/sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
 import { conditionsFor, degraded, jsonEqual, progressing, ready, type Outcome } from './conditions.ts';
 import { classify, invalidSpec, kubeStatus } from './errors.ts';
@@ -209,7 +210,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (spec.deletionPolicy === 'Retain' || spec.managementPolicy === 'ObserveOnly') {
       return release(EventReason.Retained, `left ${this.externalName(pass.object, spec)} in place (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
     }
-    const observation = await this.observe(pass, spec);
+    let observation: Observation;
+    try {
+      observation = await this.observe(pass, spec);
+    } catch (err) {
+      // The name belongs to someone else (another account's bucket): nothing of ours to delete.
+      if (err instanceof TerminalError && err.reason === Reason.NameTaken) return release(EventReason.LeftUnowned, `${this.externalName(pass.object, spec)} belongs to someone else; left untouched`);
+      throw err;
+    }
     const name = pass.resource!.externalName;
     if (!observation.exists) return release(EventReason.Deleted, `${name} is gone`);
     if (!this.mayTouch(pass, observation)) {

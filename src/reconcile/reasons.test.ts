@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
+import { AwsReason } from '../../providers/aws/index.ts';
 import { ALL_REASON_CODES } from './reasons.ts';
 
 it('docs/reasons.md documents every reason code, and no code that does not exist', () => {
@@ -11,4 +12,9 @@ it('docs/reasons.md documents every reason code, and no code that does not exist
   const stale = documented.filter((c) => !ALL_REASON_CODES.includes(c));
   assert.deepEqual(missing, [], `codes missing from docs/reasons.md: ${missing.join(', ')}`);
   assert.deepEqual(stale, [], `codes in docs/reasons.md that src/reconcile/reasons.ts does not have: ${stale.join(', ')}`);
+});
+
+it('every reason code a built-in provider reports is one of ours (and so documented)', () => {
+  const unknown = Object.values(AwsReason).filter((c) => !ALL_REASON_CODES.includes(c));
+  assert.deepEqual(unknown, [], `add these to src/reconcile/reasons.ts and docs/reasons.md: ${unknown.join(', ')}`);
 });

@@ -30,6 +30,9 @@ export const Reason = {
   ProviderUnavailable: 'ProviderUnavailable',
   Conflict: 'Conflict',
   ExternalResourceNotFound: 'ExternalResourceNotFound',
+  NotFound: 'NotFound',
+  InvalidRequest: 'InvalidRequest',
+  ProviderError: 'ProviderError',
   BucketNotEmpty: 'BucketNotEmpty',
   ReconcileError: 'ReconcileError',
 } as const;

@@ -1,0 +1,202 @@
+// The one place where an AWS SDK failure becomes a typed adapter error. Decided once, here, from the
+// error's code (`name`), HTTP status, `$retryable`/`$fault` and its `cause` chain; nothing deeper in
+// the adapters guesses whether a retry can help.
+import { AdapterError, ConflictError, RetryableError, TerminalError } from '../../sdk/index.ts';
+
+/** Reason codes AWS adapters put on their errors (each becomes a condition's `reason`). */
+export const AwsReason = {
+  /** The cloud asked us to slow down; the account limiter backs off. */
+  Throttled: 'Throttled',
+  /** 5xx, timeouts, dropped or refused connections, unreadable answers: try again later. */
+  ProviderUnavailable: 'ProviderUnavailable',
+  AccessDenied: 'AccessDenied',
+  InvalidCredentials: 'InvalidCredentials',
+  /** Someone changed the thing between our read and our write. */
+  Conflict: 'Conflict',
+  /** The name belongs to someone else (another account, or a bucket we may not see). */
+  NameTaken: 'NameTaken',
+  BucketNotEmpty: 'BucketNotEmpty',
+  /** The spec asks for something the cloud cannot do (a bucket cannot change region). */
+  InvalidSpec: 'InvalidSpec',
+  /** The ProviderConfig's settings for AWS do not parse. */
+  ProviderConfigInvalid: 'ProviderConfigInvalid',
+  /** A 404 for something the spec points at (a KMS key, a hosted zone). */
+  NotFound: 'NotFound',
+  /** Any other 4xx: the cloud refused the request as made; the message carries AWS's code. */
+  InvalidRequest: 'InvalidRequest',
+  /** A failure that is not an AWS answer nor a network fault; retried with backoff. */
+  ProviderError: 'ProviderError',
+} as const;
+export type AwsReason = (typeof AwsReason)[keyof typeof AwsReason];
+
+const THROTTLING = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  // Route 53: "wait and retry" while an earlier change to the same zone is applied.
+  'PriorRequestNotComplete',
+]);
+
+const INVALID_CREDENTIALS = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'IncompleteSignature',
+  'InvalidToken',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'TokenRefreshRequired',
+  'AuthFailure',
+  'MissingAuthenticationToken',
+  // The SDK's default chain found no credentials at all.
+  'CredentialsProviderError',
+]);
+
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'AllAccessDisabled', 'Forbidden']);
+
+const CONFLICT = new Set(['OperationAborted', 'ConcurrentModification', 'ConflictException', 'ConflictingDomainExists']);
+
+/** Codes AWS documents as transient although their status may be 4xx. */
+const TRANSIENT = new Set([
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'RequestTimeTooSkewed', // the SDK corrects its clock offset from this answer; the next call works
+  'InternalError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'IDPCommunicationError',
+  'TimeoutError',
+]);
+
+/** Node and undici codes of a connection that failed or broke. */
+const NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+const NETWORK_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
+
+/** The parts of an SDK error that classification reads. */
+interface SdkErrorShape {
+  name?: unknown;
+  Code?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  $fault?: unknown;
+  $retryable?: { throttling?: boolean } | undefined;
+  $metadata?: { httpStatusCode?: number } | undefined;
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> } | undefined;
+}
+
+function shape(err: unknown): SdkErrorShape {
+  return typeof err === 'object' && err !== null ? err : {};
+}
+
+/** AWS's error code: the SDK puts it in `name` (modeled errors) or `Code` (unmodeled ones). */
+export function awsErrorCode(err: unknown): string | undefined {
+  const e = shape(err);
+  if (typeof e.Code === 'string' && e.Code) return e.Code;
+  if (typeof e.name === 'string' && e.name && e.name !== 'Error') return e.name;
+  return undefined;
+}
+
+/** The HTTP status AWS answered with, if it answered at all. */
+export function awsStatus(err: unknown): number | undefined {
+  const e = shape(err);
+  return e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+}
+
+/** Retry-After in ms (seconds or an HTTP date), when the answer carried one. */
+export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
+  const headers = shape(err).$response?.headers ?? {};
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === 'retry-after');
+  const value = key === undefined ? undefined : headers[key]?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** True when the error, or anything in its `cause` chain, is a dropped/refused/timed-out connection. */
+export function isNetworkError(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; typeof e === 'object' && e !== null && !seen.has(e); e = shape(e).cause) {
+    seen.add(e);
+    const { code, name } = shape(e);
+    if (typeof code === 'string' && NETWORK.has(code)) return true;
+    if (typeof name === 'string' && NETWORK_NAMES.has(name)) return true;
+    // AggregateError from happy-eyeballs connects (several addresses, all refused).
+    if (e instanceof AggregateError && e.errors.some((inner) => isNetworkError(inner))) return true;
+  }
+  return false;
+}
+
+function describe(what: string, code: string | undefined, status: number | undefined, err: unknown): string {
+  const raw = shape(err).message;
+  const message = typeof raw === 'string' && raw && raw !== 'UnknownError' ? raw : undefined;
+  const head = [code, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(', ');
+  return `${what} failed${head ? ` (${head})` : ''}${message ? `: ${message}` : ''}`;
+}
+
+/**
+ * Turns any failure of an AWS call into a typed adapter error. `what` names the call for the
+ * message, e.g. `S3 PutBucketVersioning on my-bucket`. Adapter errors pass through unchanged.
+ */
+export function classifyAwsError(err: unknown, what: string): AdapterError {
+  if (err instanceof AdapterError) return err;
+  const code = awsErrorCode(err);
+  const status = awsStatus(err);
+  const e = shape(err);
+  const message = describe(what, code, status, err);
+  const options = { cause: err };
+  const retryAfter = retryAfterMs(err);
+  const retryable = { ...options, ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
+
+  if ((code !== undefined && THROTTLING.has(code)) || status === 429 || e.$retryable?.throttling === true) {
+    return new RetryableError(AwsReason.Throttled, `${message}; slowing down`, { ...retryable, throttled: true });
+  }
+  if (code !== undefined && INVALID_CREDENTIALS.has(code)) {
+    return new TerminalError(AwsReason.InvalidCredentials, `${message}. Check the credentials of the ProviderConfig.`, options);
+  }
+  if (code !== undefined && TRANSIENT.has(code)) return new RetryableError(AwsReason.ProviderUnavailable, message, retryable);
+  if ((code !== undefined && ACCESS_DENIED.has(code)) || status === 403) {
+    return new TerminalError(AwsReason.AccessDenied, `${message}. The credentials lack a permission this call needs.`, options);
+  }
+  if (code === 'BucketAlreadyExists') {
+    return new TerminalError(AwsReason.NameTaken, `${message}. Bucket names are global; choose another spec.externalName.`, options);
+  }
+  if (code === 'BucketNotEmpty') return new TerminalError(AwsReason.BucketNotEmpty, message, options);
+  if ((code !== undefined && CONFLICT.has(code)) || status === 409) return new ConflictError(AwsReason.Conflict, message, options);
+
+  if ((status !== undefined && status >= 500) || e.$fault === 'server' || e.$retryable !== undefined) {
+    return new RetryableError(AwsReason.ProviderUnavailable, message, retryable);
+  }
+  if (status === 404) return new TerminalError(AwsReason.NotFound, message, options);
+  if (status !== undefined && status >= 400) return new TerminalError(AwsReason.InvalidRequest, message, options);
+  if (isNetworkError(err)) return new RetryableError(AwsReason.ProviderUnavailable, message, retryable);
+  // An answer we could not read (a 2xx with a broken body, a proxy's garbage) is transient.
+  if (status !== undefined) return new RetryableError(AwsReason.ProviderUnavailable, message, retryable);
+  return new RetryableError(AwsReason.ProviderError, message, options);
+}

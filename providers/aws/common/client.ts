@@ -1,0 +1,111 @@
+// SDK client configuration from a ProviderConnection, and the one path every AWS request takes:
+// through the account limiter, with failures classified on the way out.
+import { z } from 'zod';
+import { TerminalError, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
+import { AwsReason, awsErrorCode, awsStatus, classifyAwsError } from './classify.ts';
+
+/** Defaults of every AWS client mooring makes; the docs point here. */
+export const AWS_CLIENT_DEFAULTS = {
+  /** One attempt: the reconciler owns retries (backoff per object, throttling per account). */
+  maxAttempts: 1,
+  /** Giving up on a TCP/TLS connect. */
+  connectionTimeoutMs: 3_000,
+  /** Giving up on a whole request and its response (a DeleteObjects of 1,000 keys included). */
+  requestTimeoutMs: 20_000,
+} as const;
+
+/** `ProviderConfig.spec.settings` as the AWS provider reads them. */
+export const AwsSettings = z
+  .object({
+    /** Path-style S3 URLs (`endpoint/bucket`); default: on when an endpoint override is set. */
+    forcePathStyle: z.boolean().optional(),
+  })
+  .loose();
+export type AwsSettings = z.infer<typeof AwsSettings>;
+
+export function awsSettings(connection: ProviderConnection): AwsSettings {
+  const parsed = AwsSettings.safeParse(connection.settings ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `settings.${i.path.map(String).join('.')}: ${i.message}`).join('; ');
+  throw new TerminalError(AwsReason.ProviderConfigInvalid, `ProviderConfig ${connection.name}: ${issues}`);
+}
+
+/** The configuration every AWS SDK v3 client accepts. */
+export interface AwsClientConfig {
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
+}
+
+/** Client config for any AWS service; `region` overrides the connection's (a bucket's own region). */
+export function awsClientConfig(connection: ProviderConnection, region?: string): AwsClientConfig {
+  const config: AwsClientConfig = {
+    region: region ?? connection.region,
+    maxAttempts: AWS_CLIENT_DEFAULTS.maxAttempts,
+    requestHandler: {
+      connectionTimeout: AWS_CLIENT_DEFAULTS.connectionTimeoutMs,
+      requestTimeout: AWS_CLIENT_DEFAULTS.requestTimeoutMs,
+      // Without it the SDK only logs a warning when requestTimeout passes.
+      throwOnRequestTimeout: true,
+    },
+  };
+  if (connection.endpoint) config.endpoint = connection.endpoint;
+  // Absent credentials: the SDK's default chain (environment, web identity, instance role).
+  if (connection.credentials) {
+    const { accessKeyId, secretAccessKey, sessionToken } = connection.credentials;
+    config.credentials = sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
+  }
+  return config;
+}
+
+export interface S3ClientSettings extends AwsClientConfig {
+  forcePathStyle: boolean;
+  followRegionRedirects: boolean;
+}
+
+/** S3 adds path-style addressing (emulators need it) and following a bucket to its region. */
+export function s3ClientConfig(connection: ProviderConnection, region?: string): S3ClientSettings {
+  const settings = awsSettings(connection);
+  return {
+    ...awsClientConfig(connection, region),
+    forcePathStyle: settings.forcePathStyle ?? Boolean(connection.endpoint),
+    followRegionRedirects: true,
+  };
+}
+
+/** Recovers from an expected error code (or HTTP status, as a string) with a value. */
+export type Expected<F> = Readonly<Record<string, (err: unknown) => F>>;
+
+/**
+ * Sends AWS requests under the account limiter (when the connection has one), tells the limiter
+ * about throttling and success, and turns failures into typed errors. Expected answers, such as
+ * "no tag set", are returned as values through `expected` instead of thrown.
+ */
+export class AwsCaller {
+  private readonly limiter: RequestLimiter | undefined;
+
+  constructor(limiter: RequestLimiter | undefined) {
+    this.limiter = limiter;
+  }
+
+  async call<T, F = never>(what: string, fn: () => Promise<T>, expected?: Expected<F>): Promise<T | F> {
+    try {
+      const value = await (this.limiter ? this.limiter.schedule(fn) : fn());
+      this.limiter?.succeeded();
+      return value;
+    } catch (err) {
+      const code = awsErrorCode(err);
+      const status = awsStatus(err);
+      const recover = (code !== undefined ? expected?.[code] : undefined) ?? (status !== undefined ? expected?.[String(status)] : undefined);
+      if (recover) {
+        this.limiter?.succeeded();
+        return recover(err);
+      }
+      const typed = classifyAwsError(err, what);
+      if (typed.throttled) this.limiter?.throttled();
+      throw typed;
+    }
+  }
+}

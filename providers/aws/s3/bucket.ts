@@ -1,0 +1,450 @@
+// The S3 Bucket adapter: observe / create / update / delete one bucket, written against S3's
+// documented behaviour. What the spec manages and how it compares is in state.ts; how failures are
+// typed is in ../common/classify.ts.
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteBucketLifecycleCommand,
+  DeleteObjectsCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketLocationCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  HeadBucketCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+  type BucketLocationConstraint,
+  type ObjectIdentifier,
+  type _Error as S3ObjectError,
+} from '@aws-sdk/client-s3';
+import {
+  ConflictError,
+  TerminalError,
+  type Connector,
+  type DeleteResult,
+  type ExternalClient,
+  type ManagedResource,
+  type Observation,
+  type ProviderConnection,
+} from '../../sdk/index.ts';
+import { OWNERSHIP_TAG, type BucketAtProvider, type BucketSpec } from '../../../src/api/bucket.ts';
+import { bucketArn } from '../common/arn.ts';
+import { AwsReason } from '../common/classify.ts';
+import { AwsCaller, awsSettings, s3ClientConfig } from '../common/client.ts';
+import {
+  diffBucket,
+  encryptionFromS3,
+  encryptionToS3,
+  lifecycleRuleFromS3,
+  lifecycleRuleToS3,
+  parseVersioning,
+  publicAccessBlockFromS3,
+  publicAccessBlockToS3,
+  tagSetToWrite,
+  tagsFromS3,
+  type ObservedBucket,
+  type VersioningStatus,
+} from './state.ts';
+
+/** How much one delete call may do before it reports progress and lets the reconciler call again. */
+export const BUCKET_DELETE_DEFAULTS = {
+  /** Keys per ListObjectVersions page and DeleteObjects call (S3's maximum for both is 1,000). */
+  pageSize: 1000,
+  /** Pages of object versions removed per delete call. */
+  pagesPerCall: 5,
+  /** AbortMultipartUpload requests in flight at once. */
+  abortConcurrency: 8,
+} as const;
+
+export interface BucketConnectorOptions {
+  /** Default 1,000 (S3's maximum); see BUCKET_DELETE_DEFAULTS. */
+  pageSize?: number;
+  /** Default 5. */
+  pagesPerCall?: number;
+  /** Default 8. */
+  abortConcurrency?: number;
+}
+
+/** S3's us-east-1 is the one region CreateBucket must not name as a LocationConstraint. */
+const US_EAST_1 = 'us-east-1';
+
+/** A read or write found the bucket gone. */
+const GONE = Symbol('gone');
+const gone = (): typeof GONE => GONE;
+
+export class BucketConnector implements Connector<BucketSpec, BucketAtProvider> {
+  private readonly options: Required<BucketConnectorOptions>;
+
+  constructor(options: BucketConnectorOptions = {}) {
+    this.options = { ...BUCKET_DELETE_DEFAULTS, ...options };
+    if (this.options.pageSize < 1 || this.options.pageSize > 1000) throw new RangeError('pageSize must be 1-1000');
+  }
+
+  async connect(connection: ProviderConnection): Promise<ExternalClient<BucketSpec, BucketAtProvider>> {
+    awsSettings(connection); // a bad ProviderConfig fails here, before any request
+    return new BucketClient(connection, this.options);
+  }
+}
+
+class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
+  private readonly connection: ProviderConnection;
+  private readonly options: Required<BucketConnectorOptions>;
+  private readonly aws: AwsCaller;
+  /** One SDK client per region: a bucket is created through its own region's endpoint. */
+  private readonly clients = new Map<string, S3Client>();
+
+  constructor(connection: ProviderConnection, options: Required<BucketConnectorOptions>) {
+    this.connection = connection;
+    this.options = options;
+    this.aws = new AwsCaller(connection.limiter?.('s3'));
+  }
+
+  // --- observe ---------------------------------------------------------------------------------
+
+  async observe(resource: ManagedResource<BucketSpec>): Promise<Observation<BucketAtProvider>> {
+    const { spec } = resource;
+    const bucket = resource.externalName;
+    const region = this.regionOf(resource);
+    const s3 = this.s3(region);
+
+    const head = await this.aws.call(`S3 HeadBucket on ${bucket}`, () => s3.send(new HeadBucketCommand({ Bucket: bucket })), {
+      NotFound: gone,
+      NoSuchBucket: gone,
+      '404': gone,
+      '403': (err) => {
+        throw new TerminalError(
+          AwsReason.NameTaken,
+          `the bucket name ${bucket} is taken: S3 answers 403 to HeadBucket, so the bucket exists and belongs to another account ` +
+            `(a HEAD answer has no body, so S3 cannot say more: the credentials may also be invalid or lack s3:ListBucket on it). ` +
+            `Choose another spec.externalName, or fix the credentials if the bucket is yours.`,
+          { cause: err },
+        );
+      },
+    });
+    if (head === GONE) return { exists: false, upToDate: false };
+
+    const read = <T>(op: string, fn: () => Promise<T>, absent?: Record<string, () => null>) =>
+      this.aws.call(`S3 ${op} on ${bucket}`, fn, { NoSuchBucket: gone, ...absent });
+    const none = () => null;
+    // Independent reads of one bucket: concurrent, and only what the spec manages.
+    const [tagging, versioning, pab, encryption, lifecycle, location] = await Promise.all([
+      read('GetBucketTagging', () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })), { NoSuchTagSet: none }),
+      read('GetBucketVersioning', () => s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))),
+      read('GetPublicAccessBlock', () => s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), { NoSuchPublicAccessBlockConfiguration: none }),
+      spec.encryption
+        ? read('GetBucketEncryption', () => s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })), { ServerSideEncryptionConfigurationNotFoundError: none })
+        : undefined,
+      spec.lifecycleRules
+        ? read('GetBucketLifecycleConfiguration', () => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), { NoSuchLifecycleConfiguration: none })
+        : undefined,
+      // HeadBucket names the region (x-amz-bucket-region); ask only when it did not.
+      head.BucketRegion ? undefined : read('GetBucketLocation', () => s3.send(new GetBucketLocationCommand({ Bucket: bucket }))),
+    ]);
+    if (tagging === GONE || versioning === GONE || pab === GONE || encryption === GONE || lifecycle === GONE || location === GONE) {
+      return { exists: false, upToDate: false }; // deleted between the reads
+    }
+
+    const observed: ObservedBucket = {
+      region: head.BucketRegion ?? locationRegion(location?.LocationConstraint),
+      tags: tagsFromS3(tagging?.TagSet),
+      versioning: parseVersioning(versioning.Status),
+      publicAccessBlock: publicAccessBlockFromS3(pab?.PublicAccessBlockConfiguration),
+    };
+    if (encryption !== undefined) observed.encryption = encryptionFromS3(encryption?.ServerSideEncryptionConfiguration);
+    if (lifecycle !== undefined) observed.lifecycleRules = (lifecycle?.Rules ?? []).map(lifecycleRuleFromS3);
+
+    const diff = diffBucket(spec, region, observed);
+    return {
+      exists: true,
+      upToDate: diff.length === 0,
+      ownershipMark: observed.tags[OWNERSHIP_TAG],
+      atProvider: { arn: bucketArn(bucket, observed.region ?? region), region: observed.region ?? region },
+      ...(diff.length ? { diff } : {}),
+    };
+  }
+
+  // --- create ----------------------------------------------------------------------------------
+
+  async create(resource: ManagedResource<BucketSpec>): Promise<void> {
+    const bucket = resource.externalName;
+    const region = this.regionOf(resource);
+    const s3 = this.s3(region);
+    const input = region === US_EAST_1 ? { Bucket: bucket } : { Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } };
+    // BucketAlreadyExists (someone else's) is classified Terminal NameTaken.
+    const created = await this.aws.call(`S3 CreateBucket ${bucket}`, () => s3.send(new CreateBucketCommand(input)), {
+      BucketAlreadyOwnedByYou: () => false as const,
+    });
+    // Ours already: a crash after an earlier create, or someone in this account raced us. In
+    // us-east-1 S3 answers 200 to creating a bucket we own, so there it is never certain we made it.
+    const existingTags = created === false || region === US_EAST_1 ? await this.checkStillUnclaimed(resource) : {};
+    await this.writeTags(resource, existingTags);
+    await this.putPublicAccessBlock(resource);
+    const { encryption, versioning, lifecycleRules } = resource.spec;
+    if (encryption) await this.putEncryption(resource, encryption);
+    if (versioning) await this.putVersioning(resource, 'Enabled');
+    if (lifecycleRules?.length) await this.putLifecycle(resource, lifecycleRules);
+  }
+
+  /** Before configuring a bucket we did not just create, make sure no other owner marked it meanwhile. */
+  private async checkStillUnclaimed(resource: ManagedResource<BucketSpec>): Promise<Record<string, string>> {
+    const tags = await this.readTags(resource);
+    const mark = tags[OWNERSHIP_TAG];
+    if (mark !== undefined && mark !== resource.ownershipMark) {
+      throw new ConflictError(AwsReason.Conflict, `the bucket ${resource.externalName} appeared while it was being created and is owned by ${mark}; observing again`);
+    }
+    return tags;
+  }
+
+  // --- update ----------------------------------------------------------------------------------
+
+  async update(resource: ManagedResource<BucketSpec>, observation: Observation<BucketAtProvider>): Promise<void> {
+    const bucket = resource.externalName;
+    if (!observation.exists) throw new ConflictError(AwsReason.Conflict, `the bucket ${bucket} is gone since it was observed; observing again`);
+    const diff = observation.diff ?? [];
+    const changed = (prefix: string) => diff.some((d) => d.path === prefix || d.path.startsWith(`${prefix}.`));
+    const { spec } = resource;
+
+    const region = diff.find((d) => d.path === 'region');
+    if (region) {
+      throw new TerminalError(
+        AwsReason.InvalidSpec,
+        `the bucket ${bucket} is in ${String(region.observed)} but spec.region asks for ${String(region.desired)}; a bucket cannot move between regions. Set spec.region to ${String(region.observed)}, or choose another spec.externalName.`,
+      );
+    }
+    // Tags always carry our mark: writing it is how an adopted bucket becomes ours.
+    if (changed('tags') || observation.ownershipMark !== resource.ownershipMark) await this.writeTags(resource, await this.readTags(resource));
+    if (changed('publicAccessBlock')) await this.putPublicAccessBlock(resource);
+    if (changed('encryption') && spec.encryption) await this.putEncryption(resource, spec.encryption);
+    const versioning = diff.find((d) => d.path === 'versioning');
+    if (versioning && (versioning.desired === 'Enabled' || versioning.desired === 'Suspended')) await this.putVersioning(resource, versioning.desired);
+    if (changed('lifecycleRules') && spec.lifecycleRules) {
+      if (spec.lifecycleRules.length) await this.putLifecycle(resource, spec.lifecycleRules);
+      else await this.configure(resource, 'DeleteBucketLifecycle', (s3, b) => s3.send(new DeleteBucketLifecycleCommand({ Bucket: b })));
+    }
+  }
+
+  // --- delete ----------------------------------------------------------------------------------
+
+  async delete(resource: ManagedResource<BucketSpec>, observation: Observation<BucketAtProvider>): Promise<DeleteResult> {
+    if (!observation.exists) return { done: true };
+    const bucket = resource.externalName;
+    if (!resource.spec.emptyOnDelete) {
+      const result = await this.deleteBucket(resource);
+      if (result === 'not-empty') {
+        throw new TerminalError(
+          AwsReason.BucketNotEmpty,
+          `the bucket ${bucket} still holds objects, and mooring deletes data only when asked. To proceed: set spec.emptyOnDelete: true to remove ` +
+            `every object version with the bucket; or set spec.deletionPolicy: Retain to keep the bucket and let the resource go; or empty the bucket yourself.`,
+        );
+      }
+      return { done: true };
+    }
+
+    const versions = await this.removeObjectVersions(resource);
+    if (versions === GONE) return { done: true };
+    const uploads = versions.more ? { aborted: 0, more: false } : await this.abortUploads(resource);
+    if (uploads === GONE) return { done: true };
+    if (versions.more || uploads.more) return { done: false, progress: progress(versions.removed, uploads.aborted, 'more left') };
+
+    const result = await this.deleteBucket(resource);
+    if (result === 'not-empty') {
+      // Objects were written while we emptied it (or a listing lagged): the next call goes on.
+      return { done: false, progress: progress(versions.removed, uploads.aborted, 'objects are still being written; continuing') };
+    }
+    return { done: true };
+  }
+
+  /** Removes object versions and delete markers, a bounded number of pages per call. */
+  private async removeObjectVersions(resource: ManagedResource<BucketSpec>): Promise<{ removed: number; more: boolean } | typeof GONE> {
+    const bucket = resource.externalName;
+    const s3 = this.s3(this.regionOf(resource));
+    let removed = 0;
+    for (let page = 0; page < this.options.pagesPerCall; page++) {
+      // Always from the start: what the last page listed is deleted, so a fresh listing resumes
+      // where the last call (or a crashed operator) stopped.
+      const listing = await this.aws.call(
+        `S3 ListObjectVersions on ${bucket}`,
+        () => s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: this.options.pageSize })),
+        { NoSuchBucket: gone },
+      );
+      if (listing === GONE) return GONE;
+      const ids: ObjectIdentifier[] = [...(listing.Versions ?? []), ...(listing.DeleteMarkers ?? [])]
+        .filter((v) => v.Key !== undefined)
+        .map((v) => ({ Key: v.Key!, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
+      if (ids.length === 0) return { removed, more: false };
+      for (let i = 0; i < ids.length; i += this.options.pageSize) {
+        const batch = ids.slice(i, i + this.options.pageSize);
+        const result = await this.aws.call(
+          `S3 DeleteObjects on ${bucket}`,
+          async () => {
+            const answer = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+            // A 200 that refused some keys: typed like any failure (and a SlowDown still slows the limiter).
+            if (answer.Errors?.length) throw deleteObjectsFailure(batch.length, answer.Errors);
+            return answer;
+          },
+          { NoSuchBucket: gone },
+        );
+        if (result === GONE) return GONE;
+        removed += batch.length;
+      }
+      if (!listing.IsTruncated) return { removed, more: false };
+    }
+    return { removed, more: true };
+  }
+
+  /** Aborts incomplete multipart uploads, one listing page per call. */
+  private async abortUploads(resource: ManagedResource<BucketSpec>): Promise<{ aborted: number; more: boolean } | typeof GONE> {
+    const bucket = resource.externalName;
+    const s3 = this.s3(this.regionOf(resource));
+    const listing = await this.aws.call(
+      `S3 ListMultipartUploads on ${bucket}`,
+      () => s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, MaxUploads: this.options.pageSize })),
+      { NoSuchBucket: gone },
+    );
+    if (listing === GONE) return GONE;
+    const uploads = (listing.Uploads ?? []).filter((u) => u.Key !== undefined && u.UploadId !== undefined);
+    let aborted = 0;
+    let bucketGone = false;
+    await eachLimited(uploads, this.options.abortConcurrency, async (u) => {
+      const result = await this.aws.call(
+        `S3 AbortMultipartUpload on ${bucket}`,
+        () => s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key!, UploadId: u.UploadId! })),
+        { NoSuchUpload: () => undefined, NoSuchBucket: gone },
+      );
+      if (result === GONE) bucketGone = true;
+      else aborted++;
+    });
+    if (bucketGone) return GONE;
+    return { aborted, more: listing.IsTruncated === true };
+  }
+
+  private async deleteBucket(resource: ManagedResource<BucketSpec>): Promise<'deleted' | 'not-empty'> {
+    const bucket = resource.externalName;
+    const s3 = this.s3(this.regionOf(resource));
+    const result = await this.aws.call(`S3 DeleteBucket ${bucket}`, () => s3.send(new DeleteBucketCommand({ Bucket: bucket })), {
+      NoSuchBucket: () => 'deleted' as const,
+      BucketNotEmpty: () => 'not-empty' as const,
+    });
+    return result === 'not-empty' ? 'not-empty' : 'deleted';
+  }
+
+  // --- shared writes ---------------------------------------------------------------------------
+
+  async disconnect(): Promise<void> {
+    for (const client of this.clients.values()) client.destroy();
+    this.clients.clear();
+  }
+
+  private async readTags(resource: ManagedResource<BucketSpec>): Promise<Record<string, string>> {
+    const bucket = resource.externalName;
+    const s3 = this.s3(this.regionOf(resource));
+    const tagging = await this.aws.call(`S3 GetBucketTagging on ${bucket}`, () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })), {
+      NoSuchTagSet: () => null,
+      NoSuchBucket: () => {
+        throw new ConflictError(AwsReason.Conflict, `the bucket ${bucket} disappeared while it was being configured; observing again`);
+      },
+    });
+    return tagsFromS3(tagging?.TagSet);
+  }
+
+  /** The user's tags (when the spec manages them), AWS's system tags, and our ownership mark. */
+  private async writeTags(resource: ManagedResource<BucketSpec>, observedTags: Record<string, string>): Promise<void> {
+    const TagSet = tagSetToWrite(resource.spec.tags, observedTags, resource.ownershipMark);
+    await this.configure(resource, 'PutBucketTagging', (s3, b) => s3.send(new PutBucketTaggingCommand({ Bucket: b, Tagging: { TagSet } })));
+  }
+
+  private async putPublicAccessBlock(resource: ManagedResource<BucketSpec>): Promise<void> {
+    const PublicAccessBlockConfiguration = publicAccessBlockToS3(resource.spec.publicAccessBlock);
+    await this.configure(resource, 'PutPublicAccessBlock', (s3, b) => s3.send(new PutPublicAccessBlockCommand({ Bucket: b, PublicAccessBlockConfiguration })));
+  }
+
+  private async putEncryption(resource: ManagedResource<BucketSpec>, encryption: NonNullable<BucketSpec['encryption']>): Promise<void> {
+    const ServerSideEncryptionConfiguration = encryptionToS3(encryption);
+    await this.configure(resource, 'PutBucketEncryption', (s3, b) => s3.send(new PutBucketEncryptionCommand({ Bucket: b, ServerSideEncryptionConfiguration })));
+  }
+
+  private async putVersioning(resource: ManagedResource<BucketSpec>, status: VersioningStatus): Promise<void> {
+    await this.configure(resource, 'PutBucketVersioning', (s3, b) => s3.send(new PutBucketVersioningCommand({ Bucket: b, VersioningConfiguration: { Status: status } })));
+  }
+
+  private async putLifecycle(resource: ManagedResource<BucketSpec>, rules: NonNullable<BucketSpec['lifecycleRules']>): Promise<void> {
+    await this.configure(
+      resource,
+      'PutBucketLifecycleConfiguration',
+      (s3, b) => s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: b, LifecycleConfiguration: { Rules: rules.map(lifecycleRuleToS3) } })),
+    );
+  }
+
+  /**
+   * One configuration write. The bucket vanishing under it (deleted behind our back, or S3's
+   * eventual consistency right after CreateBucket) is a conflict: observe again, then act.
+   */
+  private async configure(
+    resource: ManagedResource<BucketSpec>,
+    op: string,
+    send: (s3: S3Client, bucket: string) => Promise<unknown>,
+  ): Promise<void> {
+    const bucket = resource.externalName;
+    const s3 = this.s3(this.regionOf(resource));
+    await this.aws.call(`S3 ${op} on ${bucket}`, () => send(s3, bucket), {
+      NoSuchBucket: () => {
+        throw new ConflictError(AwsReason.Conflict, `the bucket ${bucket} disappeared while it was being configured (${op}); observing again`);
+      },
+    });
+  }
+
+  private regionOf(resource: ManagedResource<BucketSpec>): string {
+    return resource.spec.region ?? this.connection.region;
+  }
+
+  private s3(region: string): S3Client {
+    let client = this.clients.get(region);
+    if (!client) {
+      client = new S3Client(s3ClientConfig(this.connection, region));
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+}
+
+/** GetBucketLocation's answer as a region: empty means us-east-1, `EU` is the old eu-west-1. */
+function locationRegion(constraint: string | undefined): string | undefined {
+  if (constraint === undefined) return undefined;
+  if (constraint === '') return US_EAST_1;
+  if (constraint === 'EU') return 'eu-west-1';
+  return constraint;
+}
+
+function progress(removed: number, aborted: number, tail: string): string {
+  const parts = [`${removed} object versions removed`];
+  if (aborted) parts.push(`${aborted} incomplete multipart uploads aborted`);
+  return `${parts.join(', ')}, ${tail}`;
+}
+
+/** A DeleteObjects that answered 200 but refused some keys, shaped like an SDK error of the first refusal. */
+function deleteObjectsFailure(total: number, errors: S3ObjectError[]): Error {
+  const first = errors[0];
+  const code = first?.Code ?? 'Error';
+  const message = `${errors.length} of ${total} keys refused, first ${first?.Key ?? '?'}: ${first?.Message ?? code}`;
+  return Object.assign(new Error(message), { name: code, Code: code, $metadata: {} });
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; the first failure wins after all settle. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
