@@ -1,118 +1,202 @@
 // The Bucket kind: an object-storage bucket (S3 today).
 import { z } from 'zod';
-import { immutable, managedSpecFields, managedStatusFields } from './common.ts';
+import { immutable, managedSpecFields, managedStatusFields, withRules, type Rule } from './common.ts';
 
 /** The tag key that carries our ownership mark; users may not set it themselves. */
 export const OWNERSHIP_TAG = 'mooring.dev/owner';
 
-// S3's rules for general purpose bucket names (AWS "Bucket naming rules").
-const BUCKET_NAME = /^(?!xn--)(?!sthree-)(?!amzn-s3-demo-)(?!.*\.\.)(?!.*-s3alias$)(?!.*--ol-s3$)(?!.*--x-s3$)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// S3's rules for general purpose bucket names (AWS "Bucket naming rules"). The apiserver checks
+// patterns with Go's RE2, which has no lookaheads, so the shape is one plain pattern and each
+// forbidden case is a rule of its own (a zod refinement and a CEL rule from one line).
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
+const RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '--x-s3'];
+const IP_LIKE = '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$';
 
-export const BucketName = z
-  .string()
-  .regex(BUCKET_NAME, {
-    message:
-      'must be 3-63 characters of lowercase letters, digits, dots and hyphens, start and end with a letter or digit, and not look like an IP address',
-  })
-  .describe('S3 bucket name (3-63 characters: lowercase letters, digits, dots, hyphens).');
+const bucketNameRules: Rule<string>[] = [
+  ...RESERVED_PREFIXES.map((p) => ({
+    rule: `!self.startsWith('${p}')`,
+    message: `must not start with ${p} (reserved by S3)`,
+    holds: (s: string) => !s.startsWith(p),
+  })),
+  ...RESERVED_SUFFIXES.map((s) => ({
+    rule: `!self.endsWith('${s}')`,
+    message: `must not end with ${s} (reserved by S3)`,
+    holds: (name: string) => !name.endsWith(s),
+  })),
+  { rule: "!self.contains('..')", message: 'must not contain two adjacent dots', holds: (s) => !s.includes('..') },
+  { rule: `!self.matches('${IP_LIKE}')`, message: 'must not look like an IP address', holds: (s) => !new RegExp(IP_LIKE).test(s) },
+];
 
-export const Encryption = z
-  .object({
+export const BucketName = withRules(
+  z
+    .string()
+    .min(3)
+    .max(63)
+    .regex(BUCKET_NAME, {
+      message: 'must be 3-63 characters of lowercase letters, digits, dots and hyphens, and start and end with a letter or digit',
+    }),
+  bucketNameRules,
+).describe('S3 bucket name (3-63 characters: lowercase letters, digits, dots, hyphens).');
+
+export const Encryption = withRules(
+  z.object({
     algorithm: z.enum(['AES256', 'aws:kms']).default('AES256').describe('SSE-S3 (AES256) or SSE-KMS (aws:kms).'),
-    kmsKeyId: z.string().min(1).optional().describe('KMS key id or ARN; only with aws:kms.'),
+    kmsKeyId: z.string().min(1).max(2048).optional().describe('KMS key id or ARN; only with aws:kms.'),
     bucketKeyEnabled: z.boolean().optional().describe('Use an S3 Bucket Key to cut KMS request costs (aws:kms only).'),
-  })
-  .meta({
-    'x-kubernetes-validations': [
-      { rule: "self.algorithm == 'aws:kms' || !has(self.kmsKeyId)", message: 'kmsKeyId requires algorithm aws:kms' },
-    ],
-  })
-  .describe('Default server-side encryption for new objects.');
+  }),
+  [
+    {
+      rule: "self.algorithm == 'aws:kms' || !has(self.kmsKeyId)",
+      message: 'kmsKeyId requires algorithm aws:kms',
+      fieldPath: '.kmsKeyId',
+      reason: 'FieldValueForbidden',
+      holds: (e) => e.algorithm === 'aws:kms' || e.kmsKeyId === undefined,
+    },
+  ],
+).describe('Default server-side encryption for new objects.');
 
 export const PublicAccessBlock = z
   .object({
-    blockPublicAcls: z.boolean().default(true),
-    ignorePublicAcls: z.boolean().default(true),
-    blockPublicPolicy: z.boolean().default(true),
-    restrictPublicBuckets: z.boolean().default(true),
+    blockPublicAcls: z.boolean().default(true).describe('Refuse requests that set public ACLs.'),
+    ignorePublicAcls: z.boolean().default(true).describe('Ignore public ACLs already on the bucket and its objects.'),
+    blockPublicPolicy: z.boolean().default(true).describe('Refuse bucket policies that grant public access.'),
+    restrictPublicBuckets: z.boolean().default(true).describe('Limit access under a public policy to AWS services and the owner account.'),
   })
   .describe('The bucket-level public access block; all four settings are on unless turned off here.');
 
 export const Transition = z.object({
-  days: z.number().int().min(0),
-  storageClass: z.enum(['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'GLACIER_IR', 'DEEP_ARCHIVE']),
+  days: z.number().int().min(0).describe('Days after object creation.'),
+  storageClass: z
+    .enum(['STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'GLACIER_IR', 'DEEP_ARCHIVE'])
+    .describe('The storage class objects move to.'),
 });
 
-export const LifecycleRule = z
-  .object({
+export const LifecycleRule = withRules(
+  z.object({
     id: z.string().min(1).max(255).describe('Unique rule id.'),
-    prefix: z.string().default('').describe('Object key prefix the rule applies to; empty for the whole bucket.'),
-    enabled: z.boolean().default(true),
-    expirationDays: z.number().int().min(1).optional(),
-    noncurrentVersionExpirationDays: z.number().int().min(1).optional(),
-    abortIncompleteMultipartUploadDays: z.number().int().min(1).optional(),
-    transitions: z.array(Transition).max(10).optional(),
-  })
-  .meta({
-    'x-kubernetes-validations': [
-      {
-        rule: 'has(self.expirationDays) || has(self.noncurrentVersionExpirationDays) || has(self.abortIncompleteMultipartUploadDays) || (has(self.transitions) && size(self.transitions) > 0)',
-        message: 'a lifecycle rule needs at least one action: expirationDays, noncurrentVersionExpirationDays, abortIncompleteMultipartUploadDays or transitions',
-      },
-    ],
-  });
-
-const Tags = z
-  .record(z.string().min(1).max(128), z.string().max(256))
-  .meta({
-    'x-kubernetes-validations': [
-      { rule: 'self.all(k, !k.startsWith("aws:"))', message: 'tag keys may not start with aws: (reserved by AWS)' },
-      { rule: `self.all(k, k != "${OWNERSHIP_TAG}")`, message: `the tag ${OWNERSHIP_TAG} is reserved for the ownership mark` },
-      { rule: 'size(self) <= 49', message: 'at most 49 tags (S3 allows 50; one carries the ownership mark)' },
-    ],
-  })
-  .describe('Tags on the bucket.');
-
-export const BucketSpec = z
-  .object({
-    ...managedSpecFields,
-    externalName: BucketName.optional()
-      .meta({ 'x-kubernetes-validations': [immutable('externalName')] })
-      .describe('The bucket name in the cloud. Defaults to metadata.name; immutable once set.'),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS region such as eu-west-1' })
+    prefix: z.string().max(1024).default('').describe('Object key prefix the rule applies to; empty for the whole bucket.'),
+    enabled: z.boolean().default(true).describe('A disabled rule stays configured but does nothing.'),
+    expirationDays: z.number().int().min(1).optional().describe('Expire current object versions this many days after creation.'),
+    noncurrentVersionExpirationDays: z
+      .number()
+      .int()
+      .min(1)
       .optional()
-      .meta({ 'x-kubernetes-validations': [immutable('region')] })
+      .describe('Delete noncurrent versions this many days after they stop being current (with versioning).'),
+    abortIncompleteMultipartUploadDays: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Abort multipart uploads still incomplete this many days after they started.'),
+    transitions: z.array(Transition).max(10).optional().describe('Moves to cheaper storage classes, at most 10.'),
+  }),
+  [
+    {
+      rule: 'has(self.expirationDays) || has(self.noncurrentVersionExpirationDays) || has(self.abortIncompleteMultipartUploadDays) || (has(self.transitions) && size(self.transitions) > 0)',
+      message: 'a lifecycle rule needs at least one action: expirationDays, noncurrentVersionExpirationDays, abortIncompleteMultipartUploadDays or transitions',
+      holds: (r) =>
+        r.expirationDays !== undefined ||
+        r.noncurrentVersionExpirationDays !== undefined ||
+        r.abortIncompleteMultipartUploadDays !== undefined ||
+        (r.transitions?.length ?? 0) > 0,
+    },
+  ],
+);
+
+// Keyed by id: the apiserver refuses two rules with one id (a list of type map), zod does here.
+const LifecycleRules = z
+  .array(LifecycleRule)
+  .max(100)
+  .superRefine((rules, ctx) => {
+    const seen = new Set<string>();
+    rules.forEach((r, i) => {
+      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', message: `duplicate lifecycle rule id ${r.id}`, path: [i, 'id'], input: r.id });
+      seen.add(r.id);
+    });
+  })
+  .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'] });
+
+// S3 allows 50 tags; one carries the ownership mark. A bound on the map also keeps the CEL rules
+// below cheap enough for the apiserver's cost estimator.
+const MAX_TAGS = 49;
+
+const Tags = withRules(
+  z
+    .record(z.string().min(1).max(128), z.string().max(256))
+    .refine((t) => Object.keys(t).length <= MAX_TAGS, { message: `at most ${MAX_TAGS} tags (S3 allows 50; one carries the ownership mark)` })
+    .meta({ maxProperties: MAX_TAGS }),
+  [
+    {
+      rule: "self.all(k, !k.startsWith('aws:'))",
+      message: 'tag keys may not start with aws: (reserved by AWS)',
+      holds: (t) => Object.keys(t).every((k) => !k.startsWith('aws:')),
+    },
+    {
+      rule: `!('${OWNERSHIP_TAG}' in self)`,
+      message: `the tag ${OWNERSHIP_TAG} is reserved for the ownership mark`,
+      holds: (t) => !Object.hasOwn(t, OWNERSHIP_TAG),
+    },
+  ],
+).describe('Tags on the bucket.');
+
+export const BucketSpec = withRules(
+  z.object({
+    ...managedSpecFields,
+    externalName: withRules(BucketName, [immutable('externalName')])
+      .optional()
+      .describe('The bucket name in the cloud. Defaults to metadata.name; immutable once set.'),
+    region: withRules(
+      z
+        .string()
+        .max(32)
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: 'must be an AWS region such as eu-west-1' }),
+      [immutable('region')],
+    )
+      .optional()
       .describe("The bucket's region. Defaults to the ProviderConfig's region; immutable."),
     versioning: z.boolean().default(false).describe('Keep every version of every object.'),
     encryption: Encryption.optional(),
     publicAccessBlock: PublicAccessBlock.prefault({}),
     tags: Tags.optional(),
-    lifecycleRules: z.array(LifecycleRule).max(100).optional(),
+    lifecycleRules: LifecycleRules.optional().describe('Lifecycle rules, at most 100, each with a unique id.'),
     emptyOnDelete: z
       .boolean()
       .default(false)
       .describe('On delete, remove every object version and delete marker first. Without it a non-empty bucket is kept and the delete waits (reason BucketNotEmpty).'),
-  })
-  .meta({
-    'x-kubernetes-validations': [
-      { rule: '!has(oldSelf.externalName) || has(self.externalName)', message: 'externalName is immutable and cannot be removed' },
-      { rule: '!has(oldSelf.region) || has(self.region)', message: 'region is immutable and cannot be removed' },
-    ],
-  });
+  }),
+  [
+    // `self == oldSelf` on a field runs only when both versions have it; these catch removal.
+    {
+      rule: '!has(oldSelf.externalName) || has(self.externalName)',
+      message: 'externalName is immutable and cannot be removed',
+      fieldPath: '.externalName',
+      reason: 'FieldValueForbidden',
+    },
+    {
+      rule: '!has(oldSelf.region) || has(self.region)',
+      message: 'region is immutable and cannot be removed',
+      fieldPath: '.region',
+      reason: 'FieldValueForbidden',
+    },
+  ],
+).describe('The desired bucket.');
 export type BucketSpec = z.output<typeof BucketSpec>;
 export type BucketSpecInput = z.input<typeof BucketSpec>;
 
 export const BucketAtProvider = z
   .object({
-    arn: z.string().optional(),
-    region: z.string().optional(),
+    arn: z.string().optional().describe('The bucket ARN.'),
+    region: z.string().optional().describe('The region the bucket lives in.'),
     /** Progress of a delete that empties the bucket, for `kubectl get`. */
-    deletion: z.string().optional(),
+    deletion: z.string().optional().describe('Progress of a delete that empties the bucket first.'),
   })
-  .loose();
+  .loose()
+  .describe('What the cloud reports about the bucket.');
 export type BucketAtProvider = z.infer<typeof BucketAtProvider>;
 
-export const BucketStatus = z.object({ ...managedStatusFields, atProvider: BucketAtProvider.optional() });
+export const BucketStatus = z
+  .object({ ...managedStatusFields, atProvider: BucketAtProvider.optional() })
+  .describe('The observed state of the bucket.');
 export type BucketStatus = z.infer<typeof BucketStatus>;

@@ -1,19 +1,86 @@
 // Fields every managed kind shares. The zod schemas here are the single source: TypeScript types
-// come from z.input / z.output, and the CRD YAML in crds/ is generated from them.
+// come from z.input / z.output, and the CRD YAML in crds/ is generated from them (src/api/generate.ts).
 import { z } from 'zod';
 
 export const GROUP = 'mooring.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
+/** An RFC 1123 label: what Kubernetes allows for namespace names, and our provider type names. */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** An RFC 1123 subdomain: what Kubernetes allows for most object names. */
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** One entry of `x-kubernetes-validations`, as the apiserver reads it. */
+export interface CelRule {
+  /** A CEL expression over `self` (and `oldSelf` for a transition rule) that must be true. */
+  rule: string;
+  message: string;
+  /** Where the apiserver reports a failure, relative to the node carrying the rule (`.secretRef`). */
+  fieldPath?: string;
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+}
+
+/**
+ * A rule written once and checked twice: by zod (`holds`) when the reconciler parses a spec, and by
+ * the apiserver (`rule`, CEL) when a user applies one. Transition rules (those reading `oldSelf`)
+ * have no `holds`: zod sees one version of an object, never the change.
+ */
+export interface Rule<T> extends CelRule {
+  holds?: (self: T) => boolean;
+}
+
 /** CEL: the field may be set once and never changed afterwards. */
-export const immutable = (field: string) => ({
+export const immutable = (field: string): CelRule => ({
   rule: 'self == oldSelf',
   message: `${field} is immutable`,
 });
 
+const RULES = 'x-kubernetes-validations';
+
+// zod wrappers (optional, default …) carry their own metadata, and a wrapper's rules replace the
+// inner schema's in the JSON Schema; so the rules already on the inner schema are gathered too.
+function rulesOf(schema: z.ZodType): CelRule[] {
+  const own = schema.meta()?.[RULES] as CelRule[] | undefined;
+  if (own) return own;
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable || schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault) {
+    return rulesOf(schema.unwrap() as z.ZodType);
+  }
+  return [];
+}
+
+/** `.secretRef.name` → ['secretRef', 'name'], so zod names the same field the apiserver does. */
+const issuePath = (fieldPath: string | undefined): string[] => (fieldPath ? fieldPath.split('.').filter(Boolean) : []);
+
+/**
+ * Attaches rules to a schema: zod refinements for those with `holds`, and all of them as CEL in
+ * the generated CRD. Attach to the inner schema before `.optional()` where possible.
+ */
+export function withRules<S extends z.ZodType>(schema: S, rules: Rule<NonNullable<z.output<S>>>[]): S {
+  const checked = schema.superRefine((value, ctx) => {
+    if (value === undefined || value === null) return;
+    for (const r of rules) {
+      if (r.holds && !r.holds(value)) ctx.addIssue({ code: 'custom', message: r.message, path: issuePath(r.fieldPath), input: value });
+    }
+  });
+  const cel = rules.map(({ rule, message, fieldPath, reason }): CelRule => ({
+    rule,
+    message,
+    ...(fieldPath ? { fieldPath } : {}),
+    ...(reason ? { reason } : {}),
+  }));
+  return checked.meta({ ...checked.meta(), [RULES]: [...rulesOf(schema), ...cel] });
+}
+
 export const ProviderConfigRef = z
-  .object({ name: z.string().min(1).max(253).describe('Name of the cluster-scoped ProviderConfig to use.') })
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(DNS_SUBDOMAIN, { message: 'must be a Kubernetes object name (lowercase letters, digits, dots, hyphens)' })
+      .describe('Name of the cluster-scoped ProviderConfig to use.'),
+  })
   .describe('Which ProviderConfig reaches the cloud for this resource.');
 
 export const DeletionPolicy = z
@@ -42,20 +109,27 @@ export const managedSpecFields = {
 export const ConditionType = z.enum(['Ready', 'Progressing', 'Degraded']);
 export type ConditionType = z.infer<typeof ConditionType>;
 
+// Length limits as in metav1.Condition, so a status the apiserver would refuse never parses here.
 export const Condition = z.object({
-  type: z.string().describe('Ready, Progressing or Degraded.'),
+  type: z.string().min(1).max(316).describe('Ready, Progressing or Degraded.'),
   status: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string().describe('A reason code, documented in docs/reasons.md.'),
-  message: z.string().default('').describe('A human-readable account of the condition.'),
-  observedGeneration: z.number().int().optional(),
-  lastTransitionTime: z.string().describe('RFC 3339 time of the last status change.'),
+  reason: z.string().min(1).max(1024).describe('A reason code, documented in docs/reasons.md.'),
+  message: z.string().max(32768).default('').describe('A human-readable account of the condition.'),
+  observedGeneration: z.number().int().min(0).optional().describe('The metadata.generation this condition was set for.'),
+  lastTransitionTime: z.iso.datetime({ offset: true }).describe('RFC 3339 time of the last status change.'),
 });
 export type Condition = z.infer<typeof Condition>;
 
 /** Status fields shared by every managed kind; each kind adds its own `atProvider`. */
 export const managedStatusFields = {
-  conditions: z.array(Condition).optional(),
-  observedGeneration: z.number().int().optional(),
+  // A list keyed by type: the apiserver refuses two conditions of one type, and server-side apply
+  // merges conditions one by one.
+  conditions: z
+    .array(Condition)
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
+    .optional()
+    .describe('Ready, Progressing and Degraded, each with a reason code and a message.'),
+  observedGeneration: z.number().int().min(0).optional().describe('The metadata.generation the status was last computed for.'),
 };
 
 /** Kubernetes object metadata as far as the reconciler reads it. */

@@ -1,0 +1,53 @@
+// Every kind mooring serves, one entry each: names, scope, schemas and `kubectl get` columns.
+// The CRDs in crds/ are generated from this list (src/api/generate.ts).
+import { BucketSpec, BucketStatus } from './bucket.ts';
+import { AGE_COLUMN, conditionColumn, type KindDescription, type PrinterColumn } from './crd.ts';
+import { ProviderConfigSpec, ProviderConfigStatus } from './providerconfig.ts';
+
+/** `kubectl get mooring` lists every mooring object. */
+export const CATEGORY = 'mooring';
+
+/** The columns every managed kind starts with: is it Ready, and why (not). */
+export const managedColumns: PrinterColumn[] = [
+  conditionColumn('Ready', 'Ready', 'status', 'Whether the external resource exists and matches the spec.'),
+  conditionColumn('Reason', 'Ready', 'reason', 'Why it is (not) ready; see docs/reasons.md.'),
+];
+
+export const ProviderConfigKind: KindDescription = {
+  kind: 'ProviderConfig',
+  plural: 'providerconfigs',
+  singular: 'providerconfig',
+  shortNames: ['pcfg'],
+  scope: 'Cluster',
+  description: 'How mooring reaches one cloud account or server: provider type, region, endpoint, credentials, rate limits and the ownership id marking what it creates.',
+  spec: ProviderConfigSpec,
+  status: ProviderConfigStatus,
+  printerColumns: [
+    { name: 'Type', type: 'string', jsonPath: '.spec.type', description: 'The provider serving this config.' },
+    { name: 'Region', type: 'string', jsonPath: '.spec.region', description: 'The default region.' },
+    { name: 'Endpoint', type: 'string', jsonPath: '.spec.endpoint', description: 'The API endpoint override, if any.', priority: 1 },
+    AGE_COLUMN,
+  ],
+  categories: [CATEGORY],
+};
+
+export const BucketKind: KindDescription = {
+  kind: 'Bucket',
+  plural: 'buckets',
+  singular: 'bucket',
+  shortNames: ['bkt'],
+  scope: 'Namespaced',
+  description: 'An object-storage bucket (S3) with versioning, default encryption, the public access block, tags and lifecycle rules.',
+  spec: BucketSpec,
+  status: BucketStatus,
+  printerColumns: [
+    ...managedColumns,
+    { name: 'External-Name', type: 'string', jsonPath: '.spec.externalName', description: 'The bucket name in the cloud, when it differs from metadata.name.' },
+    { name: 'Deletion', type: 'string', jsonPath: '.status.atProvider.deletion', description: 'Progress of a delete that empties the bucket.', priority: 1 },
+    AGE_COLUMN,
+  ],
+  categories: [CATEGORY],
+};
+
+/** In the order they are installed: ProviderConfig first, since the others refer to it. */
+export const KINDS: readonly KindDescription[] = [ProviderConfigKind, BucketKind];
