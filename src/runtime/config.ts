@@ -1,0 +1,251 @@
+// The operator's configuration: command-line flags over MOORING_* environment variables over
+// DEFAULTS. Every field is a flag `--name=value` or `--name value` and an environment variable
+// MOORING_NAME (the flag's name in capitals, dashes as underscores). Durations take a unit
+// (`500ms`, `5s`, `5m`, `1h30m`); a bare number is seconds. An empty environment variable counts
+// as unset. A bad value fails with the flag and the variable named.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { BACKOFF_DEFAULTS } from './backoff.ts';
+import { QUEUE_DEFAULTS } from './queue.ts';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Every default in one place; the docs point here, and a test keeps the comments below in step. */
+export const DEFAULTS = {
+  kubeconfig: undefined,
+  namespace: undefined,
+  concurrency: QUEUE_DEFAULTS.concurrency,
+  resyncPeriodMs: 300_000,
+  resyncJitter: 0.1,
+  backoffBaseMs: BACKOFF_DEFAULTS.baseMs,
+  backoffMaxMs: BACKOFF_DEFAULTS.maxMs,
+  logLevel: 'info',
+  logFormat: 'json',
+  bindAddress: ':8080',
+  leaderElect: false,
+  leaseName: 'mooring-leader',
+  leaseNamespace: 'mooring-system',
+  leaseDurationMs: 15_000,
+  leaseRenewDeadlineMs: 10_000,
+  leaseRetryPeriodMs: 2_000,
+  identity: hostname(),
+} as const;
+
+/** A field read from text: `parse` returns undefined for text it cannot take, and `expected` says what it takes. */
+function field<T>(expected: string, parse: (text: string) => T | undefined) {
+  return z.string().transform((text, ctx): T => {
+    const value = parse(text.trim());
+    if (value === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected ${expected}` });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+const wholeNumber = (min: number, max: number) =>
+  field(`a whole number from ${min} to ${max}`, (t) => (/^\d+$/.test(t) && Number(t) >= min && Number(t) <= max ? Number(t) : undefined));
+
+const fraction = field('a fraction from 0 to 1, such as 0.1', (t) => {
+  const n = t === '' ? NaN : Number(t);
+  return n >= 0 && n <= 1 ? n : undefined;
+});
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `1h30m`, `5s`, `250ms`, or a bare number of seconds, in milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(n) * UNITS[unit!]!;
+  return Math.round(ms);
+}
+
+const duration = (minMs: number, maxMs: number) =>
+  field(`a duration from ${minMs / 1000} s to ${maxMs / 1000} s, such as 30s, 5m or 1h`, (t) => {
+    const ms = parseDuration(t);
+    return ms !== undefined && ms >= minMs && ms <= maxMs ? ms : undefined;
+  });
+
+const oneOf = <const T extends readonly string[]>(values: T) =>
+  field(`one of ${values.join(', ')}`, (t) => values.find((v) => v === t.toLowerCase()));
+
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
+const boolean = field('true or false', (t) => BOOLEANS[t.toLowerCase()]);
+
+// A DNS label: what Kubernetes allows as a namespace name.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+// A DNS subdomain: what Kubernetes allows as a Lease name.
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const namespaceName = field('a namespace name (lower-case letters, digits and dashes)', (t) => (DNS_LABEL.test(t) ? t : undefined));
+const leaseName = field('a Lease name (lower-case letters, digits, dashes and dots)', (t) => (DNS_SUBDOMAIN.test(t) ? t : undefined));
+const text = (expected: string) => field(expected, (t) => (t === '' ? undefined : t));
+// An empty value is the default spelled out: all namespaces.
+const watchedNamespace = z.string().transform((t) => t.trim() || undefined).pipe(z.string().regex(DNS_LABEL, 'expected a namespace name (lower-case letters, digits and dashes), or nothing for all').optional());
+
+/** `host:port`, `:port` (every interface) or `[ipv6]:port`. */
+const bindAddress = field('host:port or :port, such as :8080 or 127.0.0.1:8080', (t) => {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(t);
+  return match && Number(match[2]) <= 65_535 ? t : undefined;
+});
+
+// Each field's default is written beside it (the test checks them against DEFAULTS).
+const schema = z
+  .object({
+    kubeconfig: text('a file path').optional(), // default unset: in-cluster configuration
+    namespace: watchedNamespace.optional(), // default unset: all namespaces
+    concurrency: wholeNumber(1, 1000).default(DEFAULTS.concurrency), // default 4
+    resyncPeriodMs: duration(1_000, 86_400_000).default(DEFAULTS.resyncPeriodMs), // default 300 s
+    resyncJitter: fraction.default(DEFAULTS.resyncJitter), // default 0.1
+    backoffBaseMs: duration(1, 3_600_000).default(DEFAULTS.backoffBaseMs), // default 5 s
+    backoffMaxMs: duration(1, 86_400_000).default(DEFAULTS.backoffMaxMs), // default 300 s
+    logLevel: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel), // default info
+    logFormat: oneOf(LOG_FORMATS).default(DEFAULTS.logFormat), // default json
+    bindAddress: bindAddress.default(DEFAULTS.bindAddress), // default :8080
+    leaderElect: boolean.default(DEFAULTS.leaderElect), // default false
+    leaseName: leaseName.default(DEFAULTS.leaseName), // default mooring-leader
+    leaseNamespace: namespaceName.default(DEFAULTS.leaseNamespace), // default mooring-system
+    leaseDurationMs: duration(1_000, 3_600_000).default(DEFAULTS.leaseDurationMs), // default 15 s
+    leaseRenewDeadlineMs: duration(1_000, 3_600_000).default(DEFAULTS.leaseRenewDeadlineMs), // default 10 s
+    leaseRetryPeriodMs: duration(100, 3_600_000).default(DEFAULTS.leaseRetryPeriodMs), // default 2 s
+    identity: text('a name').default(DEFAULTS.identity), // default the host name (the pod's name in a cluster)
+  })
+  .superRefine((c, ctx) => {
+    const rule = (ok: boolean, path: keyof Config, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
+    rule(c.backoffBaseMs <= c.backoffMaxMs, 'backoffBaseMs', `must not exceed ${described('backoffMaxMs')} (${c.backoffMaxMs / 1000} s)`);
+    rule(c.leaseRenewDeadlineMs < c.leaseDurationMs, 'leaseRenewDeadlineMs', `must be shorter than ${described('leaseDurationMs')} (${c.leaseDurationMs / 1000} s)`);
+    // client-go's rule: a leader retries renewing at least once (with jitter) before its deadline.
+    rule(c.leaseRetryPeriodMs * 1.2 < c.leaseRenewDeadlineMs, 'leaseRetryPeriodMs', `times 1.2 must be shorter than ${described('leaseRenewDeadlineMs')} (${c.leaseRenewDeadlineMs / 1000} s)`);
+  });
+
+export type Config = z.output<typeof schema>;
+DEFAULTS satisfies Config;
+
+interface Setting {
+  flag: string;
+  help: string;
+  /** Given alone (`--leader-elect`) it means true. */
+  switch?: true;
+}
+
+const SETTINGS: Record<keyof Config, Setting> = {
+  kubeconfig: { flag: 'kubeconfig', help: 'kubeconfig file to use; unset: the in-cluster service account' },
+  namespace: { flag: 'namespace', help: 'the one namespace to watch; unset: all namespaces' },
+  concurrency: { flag: 'concurrency', help: 'reconciles run at once' },
+  resyncPeriodMs: { flag: 'resync-period', help: 'how often every object is reconciled even without a change (drift detection)' },
+  resyncJitter: { flag: 'resync-jitter', help: 'fraction the resync period varies by, either way, so resyncs spread out' },
+  backoffBaseMs: { flag: 'backoff-base', help: 'first retry delay after a failed reconcile; doubles on each further failure' },
+  backoffMaxMs: { flag: 'backoff-max', help: 'longest retry delay after failed reconciles' },
+  logLevel: { flag: 'log-level', help: `log level: ${LOG_LEVELS.join(', ')}` },
+  logFormat: { flag: 'log-format', help: 'json (one object a line) or pretty (readable, for a terminal)' },
+  bindAddress: { flag: 'bind-address', help: 'where /metrics, /healthz and /readyz are served' },
+  leaderElect: { flag: 'leader-elect', help: 'run only while holding the Lease, so one replica acts at a time', switch: true },
+  leaseName: { flag: 'lease-name', help: 'name of the leader-election Lease' },
+  leaseNamespace: { flag: 'lease-namespace', help: 'namespace of the leader-election Lease' },
+  leaseDurationMs: { flag: 'lease-duration', help: 'how long others wait after the last renewal before taking the Lease' },
+  leaseRenewDeadlineMs: { flag: 'lease-renew-deadline', help: 'how long the leader keeps trying to renew before it gives up leading' },
+  leaseRetryPeriodMs: { flag: 'lease-retry-period', help: 'how often to try to take or renew the Lease' },
+  identity: { flag: 'identity', help: 'this replica\'s name in the Lease' },
+};
+
+export function envName(key: keyof Config): string {
+  return `MOORING_${SETTINGS[key].flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+function described(key: keyof Config): string {
+  return `--${SETTINGS[key].flag} (${envName(key)})`;
+}
+
+export interface ConfigIssue {
+  field: keyof Config;
+  flag: string;
+  env: string;
+  /** Where the bad value came from; unset for an unknown flag or a rule between fields. */
+  source?: 'flag' | 'env' | undefined;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'InvalidConfig';
+  readonly issues: ConfigIssue[];
+  constructor(issues: ConfigIssue[], extra: string[] = []) {
+    const lines = [...extra, ...issues.map((i) => i.message)];
+    super(lines.length === 1 ? `invalid configuration: ${lines[0]}` : `invalid configuration:\n  ${lines.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+const BY_FLAG = new Map(Object.entries(SETTINGS).map(([key, s]) => [s.flag, key as keyof Config]));
+
+/** Flags as given, by field; the last of a repeated flag wins. Throws on unknown flags and stray words. */
+function readFlags(argv: readonly string[]): Partial<Record<keyof Config, string>> {
+  const values: Partial<Record<keyof Config, string>> = {};
+  const problems: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const match = /^--([^=]+)(?:=(.*))?$/s.exec(arg);
+    if (!match) {
+      problems.push(`unexpected argument "${arg}" (flags look like --concurrency=8)`);
+      continue;
+    }
+    const [, name, inline] = match;
+    const key = BY_FLAG.get(name!);
+    if (!key) {
+      problems.push(`unknown flag --${name} (known: ${[...BY_FLAG.keys()].map((f) => `--${f}`).join(', ')})`);
+      continue;
+    }
+    if (inline !== undefined) values[key] = inline;
+    else if (SETTINGS[key].switch) values[key] = 'true';
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) values[key] = argv[++i]!;
+    else problems.push(`${described(key)} needs a value`);
+  }
+  if (problems.length) throw new ConfigError([], problems);
+  return values;
+}
+
+/**
+ * The configuration from `argv` (the flags only, without the command) and `env`. Throws a
+ * ConfigError naming every bad value's flag and environment variable.
+ */
+export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const flags = readFlags(argv);
+  const input: Partial<Record<keyof Config, string>> = {};
+  const source: Partial<Record<keyof Config, 'flag' | 'env'>> = {};
+  for (const key of Object.keys(SETTINGS) as (keyof Config)[]) {
+    const fromEnv = env[envName(key)];
+    if (flags[key] !== undefined) {
+      input[key] = flags[key];
+      source[key] = 'flag';
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      input[key] = fromEnv;
+      source[key] = 'env';
+    }
+  }
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue): ConfigIssue => {
+    const key = issue.path[0] as keyof Config;
+    const from = source[key];
+    const given = from ? `, got ${JSON.stringify(input[key])} from ${from === 'flag' ? `--${SETTINGS[key].flag}` : envName(key)}` : '';
+    return { field: key, flag: `--${SETTINGS[key].flag}`, env: envName(key), source: from, message: `${described(key)}: ${issue.message}${given}` };
+  });
+  throw new ConfigError(issues);
+}
+
+/** The flags, their variables and defaults, for `--help`. */
+export function usage(): string {
+  const shown = (key: keyof Config): string => {
+    const value = DEFAULTS[key];
+    if (value === undefined) return 'unset';
+    if (key.endsWith('Ms') && typeof value === 'number') return `${value / 1000}s`;
+    return String(value);
+  };
+  return (Object.keys(SETTINGS) as (keyof Config)[])
+    .map((key) => `  --${SETTINGS[key].flag.padEnd(22)} ${SETTINGS[key].help}\n  ${' '.repeat(24)} env ${envName(key)}, default ${shown(key)}`)
+    .join('\n');
+}

@@ -1,0 +1,89 @@
+// KubeListWatch against a scripted HTTP server on loopback: the requests it makes and how it reads
+// the answers. Its behaviour against a real apiserver belongs to the integration suite.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { WatchEvent } from './informer.ts';
+import { KubeListWatch, type ResourceRef } from './kube-listwatch.ts';
+
+type Route = (req: IncomingMessage, url: URL, res: ServerResponse) => void;
+
+let route: Route = (_req, _url, res) => res.writeHead(404).end();
+const seen: URL[] = [];
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  seen.push(url);
+  route(req, url, res);
+});
+let kc: KubeConfig;
+
+before(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const json = (res: ServerResponse, body: unknown, status = 200) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+const buckets: ResourceRef = { group: 'mooring.dev', version: 'v1alpha1', plural: 'buckets', kind: 'Bucket' };
+
+describe('KubeListWatch', () => {
+  const paths: { reason: string; ref: ResourceRef; want: string }[] = [
+    { reason: 'a custom resource in every namespace', ref: buckets, want: '/apis/mooring.dev/v1alpha1/buckets' },
+    { reason: 'a custom resource in one namespace', ref: { ...buckets, namespace: 'team-a' }, want: '/apis/mooring.dev/v1alpha1/namespaces/team-a/buckets' },
+    { reason: 'a core resource', ref: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespace: 'ns' }, want: '/api/v1/namespaces/ns/secrets' },
+  ];
+  for (const c of paths) it(`watches the path of ${c.reason}`, () => assert.equal(new KubeListWatch(kc, c.ref).path, c.want));
+
+  it('lists every page, fills in kind and apiVersion, and keeps the resourceVersion', async () => {
+    seen.length = 0;
+    route = (_req, url, res) => {
+      const token = url.searchParams.get('continue');
+      const page = token === null ? { items: [{ metadata: { name: 'a', namespace: 'ns' } }], next: 'p2' } : { items: [{ metadata: { name: 'b', namespace: 'ns' } }], next: undefined };
+      json(res, { apiVersion: 'mooring.dev/v1alpha1', kind: 'BucketList', metadata: { resourceVersion: '42', continue: page.next }, items: page.items });
+    };
+    const result = await new KubeListWatch(kc, { ...buckets, labelSelector: 'team=a' }, { pageSize: 1 }).list();
+    assert.equal(result.resourceVersion, '42');
+    assert.deepEqual(result.items.map((i) => [i.apiVersion, i.kind, i.metadata?.name]), [['mooring.dev/v1alpha1', 'Bucket', 'a'], ['mooring.dev/v1alpha1', 'Bucket', 'b']]);
+    assert.deepEqual(seen.map((u) => [u.pathname, u.searchParams.get('limit'), u.searchParams.get('continue'), u.searchParams.get('labelSelector')]), [
+      ['/apis/mooring.dev/v1alpha1/buckets', '1', null, 'team=a'],
+      ['/apis/mooring.dev/v1alpha1/buckets', '1', 'p2', 'team=a'],
+    ]);
+  });
+
+  it('watches from a resourceVersion with bookmarks, and reports a server-closed watch as a normal end', async () => {
+    seen.length = 0;
+    route = (_req, _url, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(`${JSON.stringify({ type: 'ADDED', object: { kind: 'Bucket', metadata: { name: 'a', namespace: 'ns', resourceVersion: '43' } } })}\n`);
+      res.end(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Bucket', metadata: { resourceVersion: '50' } } })}\n`);
+    };
+    const events: WatchEvent<unknown>[] = [];
+    const err = await new Promise<unknown>((resolve) => {
+      void new KubeListWatch(kc, buckets, { minWatchTimeoutSeconds: 300, random: () => 0.5 }).watch('42', (e) => events.push(e), resolve);
+    });
+    assert.equal(err, undefined);
+    assert.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
+    const url = seen[0]!;
+    assert.deepEqual(
+      ['watch', 'resourceVersion', 'allowWatchBookmarks', 'timeoutSeconds'].map((k) => url.searchParams.get(k)),
+      ['true', '42', 'true', '450'],
+    );
+  });
+
+  it('reports a 410 status on the watch request as an error with statusCode 410', async () => {
+    route = (_req, _url, res) => json(res, { kind: 'Status', code: 410, reason: 'Expired' }, 410);
+    const err = await new Promise<unknown>((resolve) => {
+      void new KubeListWatch(kc, buckets).watch('1', () => {}, resolve);
+    });
+    assert.equal((err as { statusCode?: number }).statusCode, 410);
+  });
+});
