@@ -112,8 +112,8 @@ export interface ProviderConnection {
   credentials?: StaticCredentials | undefined;
   /** Other values from a credentials Secret (e.g. a database admin URL); never logged. */
   secretData?: Record<string, string> | undefined;
-  /** Provider-specific settings from the ProviderConfig (e.g. force path-style S3). */
-  settings: Record<string, unknown>;
+  /** Provider-specific settings from the ProviderConfig, as the strings it holds (e.g. forcePathStyle: "true"). */
+  settings: Record<string, string>;
   /** The account limiter for an API name (`s3`, `route53`, `rds`); absent in bare tests. */
   limiter?: ((api: string) => RequestLimiter) | undefined;
 }

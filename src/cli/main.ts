@@ -5,6 +5,8 @@ import { EnvironmentError } from '../stack/preflight.ts';
 const HELP = `usage: mooring <command> [options]
 
 commands:
+  run        the operator, against --kubeconfig or the in-cluster service account
+  generate   write the CRDs in crds/ from the zod schemas (--check: fail if they differ)
   sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
   help       this text
 
@@ -14,6 +16,14 @@ Exit codes: 0 success, 1 failure (the message says what to do), 2 bad usage.`;
 type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { help: () => Promise<string>; run: () => Promise<Command> }> = {
+  run: {
+    help: async () => (await import('./run.ts')).RUN_HELP,
+    run: async () => (await import('./run.ts')).run,
+  },
+  generate: {
+    help: async () => (await import('../api/generate.ts')).GENERATE_HELP,
+    run: async () => (await import('../api/generate.ts')).generate,
+  },
   sandbox: {
     help: async () => (await import('./sandbox.ts')).SANDBOX_HELP,
     run: async () => (await import('./sandbox.ts')).sandbox,

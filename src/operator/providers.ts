@@ -31,7 +31,7 @@ export interface ProviderConfigSource {
 
 export interface SecretSource {
   /** The Secret's data decoded to strings, or undefined when it does not exist. */
-  get(namespace: string, name: string): Record<string, string> | undefined;
+  secret(namespace: string, name: string): Record<string, string> | undefined;
 }
 
 /** Rate limits the clouds set per account, applied unless a ProviderConfig asks for less. */
@@ -92,7 +92,7 @@ export class Resolver implements ProviderResolver {
     };
     if (pc.credentials?.source === 'Secret') {
       const ref = pc.credentials.secretRef;
-      const data = ref && this.secrets.get(ref.namespace, ref.name);
+      const data = ref && this.secrets.secret(ref.namespace, ref.name);
       if (!ref || !data) {
         throw new TerminalError(Reason.CredentialsNotFound, `the credentials Secret ${ref ? `${ref.namespace}/${ref.name}` : '(none named)'} of ProviderConfig ${pc.name} does not exist`);
       }

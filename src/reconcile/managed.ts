@@ -42,6 +42,8 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
 /** State of one pass, threaded through the phases. */
 interface Pass<Spec> {
   object: ManagedObject;
+  /** This pass's logger: every line names the object and the reconcile id. */
+  log: Logger;
   spec?: Spec;
   resource?: ManagedResource<Spec>;
   client?: ExternalClient<Spec, Record<string, unknown>>;
@@ -64,8 +66,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     this.deps = deps;
   }
 
-  async reconcile(object: ManagedObject): Promise<ReconcileResult> {
-    const pass: Pass<Spec> = { object };
+  async reconcile(object: ManagedObject, log: Logger = this.deps.log): Promise<ReconcileResult> {
+    const pass: Pass<Spec> = { object, log };
     try {
       return await this.run(pass);
     } catch (err) {
@@ -137,7 +139,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private call<T>(pass: Pass<Spec>, op: string, fn: (client: ExternalClient<Spec, Record<string, unknown>>) => Promise<T>): Promise<T> {
     const client = pass.client!;
     const key = `${pass.object.kind}/${pass.object.metadata.namespace}/${pass.object.metadata.name}`;
-    this.deps.log.debug({ op }, 'adapter call');
+    pass.log.debug({ op }, 'adapter call');
     return this.deps.limits.forResource(key, () => fn(client));
   }
 
@@ -249,7 +251,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (err instanceof Stop) return this.settleQuietly(pass, err.outcome, undefined);
     if (kubeStatus(err) === 404) return {}; // the object is gone: nothing to report on
     const failure = classify(err);
-    this.deps.log.warn({ reason: failure.reason, err: failure.message }, 'reconcile failed');
+    pass.log.warn({ reason: failure.reason, err: failure.message }, 'reconcile failed');
     this.deps.events.event(pass.object, 'Warning', failure.reason, failure.message);
     const outcome = degraded(failure.reason, failure.message);
     if (failure.retry === 'resync') return this.settleQuietly(pass, outcome, undefined);
@@ -263,7 +265,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     try {
       return await this.settle(pass, outcome, requeueAfterMs);
     } catch (err) {
-      this.deps.log.warn({ err: (err as Error).message }, 'could not write status');
+      pass.log.warn({ err: (err as Error).message }, 'could not write status');
       return { requeueAfterMs: requeueAfterMs ?? this.deps.resyncMs() };
     }
   }

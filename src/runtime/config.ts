@@ -72,7 +72,7 @@ const duration = (minMs: number, maxMs: number) =>
   });
 
 const oneOf = <const T extends readonly string[]>(values: T) =>
-  field(`one of ${values.join(', ')}`, (t) => values.find((v) => v === t.toLowerCase()));
+  field(`one of ${values.join(', ')}`, (t): T[number] | undefined => values.find((v) => v === t.toLowerCase()));
 
 const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false };
 const boolean = field('true or false', (t) => BOOLEANS[t.toLowerCase()]);

@@ -15,28 +15,37 @@ export function stackEnv(info: StackInfo, file: string): Record<string, string> 
   return env;
 }
 
+export interface StackGetter {
+  /** The stack; throws when read before it started (at import time). */
+  (): StackInfo;
+  /** Resolves once the stack is up: await it in a file's own `before` hooks. */
+  ready(): Promise<StackInfo>;
+}
+
 /**
  * Registers before/after hooks and returns a getter for the stack: call it at the top of a test
- * file, read it inside tests.
+ * file, read it inside tests. Node runs a file's top-level `before` hooks concurrently, so a
+ * file's own setup hook must `await stack.ready()` rather than read the getter.
  */
-export function useStack(components?: Component[]): () => StackInfo {
+export function useStack(components?: Component[]): StackGetter {
   let info: StackInfo | undefined;
   let stop: (() => Promise<void>) | undefined;
-  before(async () => {
-    const shared = process.env[STACK_ENV];
-    if (shared) {
-      info = JSON.parse(readFileSync(shared, 'utf8')) as StackInfo;
-      return;
-    }
-    const stack = await startStack(components ? { components } : {});
-    stop = stack.stop;
-    info = stackInfo(stack);
-  });
+  let starting: Promise<StackInfo> | undefined;
+  const ready = (): Promise<StackInfo> =>
+    (starting ??= (async () => {
+      const shared = process.env[STACK_ENV];
+      if (shared) return (info = JSON.parse(readFileSync(shared, 'utf8')) as StackInfo);
+      const stack = await startStack(components ? { components } : {});
+      stop = stack.stop;
+      return (info = stackInfo(stack));
+    })());
+  before(ready);
   after(async () => {
     await stop?.();
   });
-  return () => {
-    if (!info) throw new Error('the stack is not started yet: read it inside a test, not at import time');
+  const getter = () => {
+    if (!info) throw new Error('the stack is not started yet: read it inside a test, or await stack.ready() in a hook');
     return info;
   };
+  return Object.assign(getter, { ready });
 }

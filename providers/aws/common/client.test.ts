@@ -33,12 +33,12 @@ describe('client config', () => {
     },
     {
       reason: 'settings.forcePathStyle wins over the endpoint rule',
-      connection: { ...base, endpoint: 'http://127.0.0.1:4566', settings: { forcePathStyle: false } },
+      connection: { ...base, endpoint: 'http://127.0.0.1:4566', settings: { forcePathStyle: 'false' } },
       check: (c) => assert.equal(c.forcePathStyle, false),
     },
     {
       reason: 'settings.forcePathStyle without an endpoint',
-      connection: { ...base, settings: { forcePathStyle: true } },
+      connection: { ...base, settings: { forcePathStyle: 'true' } },
       check: (c) => assert.equal(c.forcePathStyle, true),
     },
     {

@@ -18,7 +18,10 @@ export const AWS_CLIENT_DEFAULTS = {
 export const AwsSettings = z
   .object({
     /** Path-style S3 URLs (`endpoint/bucket`); default: on when an endpoint override is set. */
-    forcePathStyle: z.boolean().optional(),
+    forcePathStyle: z
+      .enum(['true', 'false'], { message: 'must be "true" or "false"' })
+      .transform((v) => v === 'true')
+      .optional(),
   })
   .loose();
 export type AwsSettings = z.infer<typeof AwsSettings>;

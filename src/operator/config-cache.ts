@@ -1,0 +1,153 @@
+// ProviderConfigs and the Secrets they name, from watch caches: the resolver reads them without a
+// request, and a change to either requeues the resources that use it. Only the Secrets a
+// ProviderConfig names are watched (one small watch each, by name), never every Secret.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { GROUP, VERSION } from '../api/common.ts';
+import { ProviderConfigSpec } from '../api/providerconfig.ts';
+import { Informer, type KubeObject, type ListWatch } from '../runtime/informer.ts';
+import { KubeListWatch, type ResourceRef } from '../runtime/kube-listwatch.ts';
+import type { ProviderConfigSource, ProviderConfigView, SecretSource } from './providers.ts';
+
+interface ProviderConfigObject extends KubeObject {
+  metadata: { name: string; generation?: number };
+  spec?: unknown;
+}
+
+interface SecretObject extends KubeObject {
+  metadata: { name: string; namespace: string };
+  data?: Record<string, string>;
+}
+
+export interface ConfigCacheOptions {
+  /** Called with a ProviderConfig's name when it, or a Secret it names, changed. */
+  changed: (providerConfig: string) => void;
+  log: Logger;
+  /** Tests pass fakes; default the apiserver of `kc`. */
+  listWatch?: (ref: ResourceRef) => ListWatch<KubeObject>;
+}
+
+const secretKey = (namespace: string, name: string) => `${namespace}/${name}`;
+
+export class ConfigCache implements ProviderConfigSource, SecretSource {
+  private readonly options: ConfigCacheOptions;
+  private readonly makeListWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
+  private readonly configs: Informer<ProviderConfigObject>;
+  private readonly views = new Map<string, ProviderConfigView>();
+  /** One informer per Secret some ProviderConfig names. */
+  private readonly secrets = new Map<string, Informer<SecretObject>>();
+  private stopped = false;
+
+  constructor(kc: KubeConfig, options: ConfigCacheOptions) {
+    this.options = options;
+    this.makeListWatch = options.listWatch ?? ((ref) => new KubeListWatch(kc, ref));
+    this.configs = new Informer<ProviderConfigObject>({
+      listWatch: this.makeListWatch({ group: GROUP, version: VERSION, plural: 'providerconfigs', kind: 'ProviderConfig' }) as ListWatch<ProviderConfigObject>,
+      onError: (err, during) => options.log.warn({ during, err }, 'watch of ProviderConfigs failed; retrying'),
+      handlers: {
+        onAdd: (pc) => this.configChanged(pc),
+        onUpdate: (before, after) => {
+          if (before.metadata.generation !== after.metadata.generation) this.configChanged(after);
+        },
+        onDelete: (pc) => {
+          this.views.delete(pc.metadata.name);
+          this.syncSecretWatches();
+          options.changed(pc.metadata.name);
+        },
+      },
+    });
+  }
+
+  start(): void {
+    this.configs.start();
+  }
+
+  /** Resolves once the ProviderConfigs and every Secret they name are cached (false: stopped first). */
+  async whenSynced(): Promise<boolean> {
+    if (!(await this.configs.whenSynced())) return false;
+    const results = await Promise.all([...this.secrets.values()].map((s) => s.whenSynced()));
+    return results.every(Boolean);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.configs.stop();
+    for (const informer of this.secrets.values()) informer.stop();
+    this.secrets.clear();
+  }
+
+  get(name: string): ProviderConfigView | undefined {
+    return this.views.get(name);
+  }
+
+  secret(namespace: string, name: string): Record<string, string> | undefined {
+    const object = this.secrets.get(secretKey(namespace, name))?.get(secretKey(namespace, name));
+    if (!object) return undefined;
+    return Object.fromEntries(Object.entries(object.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  }
+
+  /** The ProviderConfig names, for the tests and the sandbox's summary. */
+  names(): string[] {
+    return [...this.views.keys()];
+  }
+
+  private configChanged(pc: ProviderConfigObject): void {
+    const parsed = ProviderConfigSpec.safeParse(pc.spec ?? {});
+    if (parsed.success) {
+      const spec = parsed.data;
+      this.views.set(pc.metadata.name, {
+        name: pc.metadata.name,
+        type: spec.type,
+        region: spec.region,
+        endpoint: spec.endpoint,
+        credentials: spec.credentials,
+        rateLimits: spec.rateLimits,
+        ownershipId: spec.ownershipId,
+        settings: spec.settings,
+      });
+    } else {
+      // The CRD schema refuses what zod refuses; this only happens when the two drift apart.
+      this.views.delete(pc.metadata.name);
+      this.options.log.error({ providerConfig: pc.metadata.name, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'ProviderConfig does not parse; ignoring it');
+    }
+    this.syncSecretWatches();
+    this.options.changed(pc.metadata.name);
+  }
+
+  /** Watches exactly the Secrets the current ProviderConfigs name. */
+  private syncSecretWatches(): void {
+    if (this.stopped) return;
+    const wanted = new Map<string, { namespace: string; name: string }>();
+    for (const view of this.views.values()) {
+      const ref = view.credentials?.secretRef;
+      if (view.credentials?.source === 'Secret' && ref) wanted.set(secretKey(ref.namespace, ref.name), ref);
+    }
+    for (const [key, informer] of this.secrets) {
+      if (wanted.has(key)) continue;
+      informer.stop();
+      this.secrets.delete(key);
+    }
+    for (const [key, ref] of wanted) {
+      if (this.secrets.has(key)) continue;
+      const informer = new Informer<SecretObject>({
+        listWatch: this.makeListWatch({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespace: ref.namespace, fieldSelector: `metadata.name=${ref.name}` }) as ListWatch<SecretObject>,
+        // The error may quote the request; it never holds the Secret's data.
+        onError: (err, during) => this.options.log.warn({ secret: key, during, err }, 'watch of a credentials Secret failed; retrying'),
+        handlers: {
+          onAdd: () => this.secretChanged(key),
+          onUpdate: () => this.secretChanged(key),
+          onDelete: () => this.secretChanged(key),
+        },
+      });
+      this.secrets.set(key, informer);
+      informer.start();
+    }
+  }
+
+  private secretChanged(key: string): void {
+    for (const view of this.views.values()) {
+      const ref = view.credentials?.secretRef;
+      if (ref && secretKey(ref.namespace, ref.name) === key) this.options.changed(view.name);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// The operator process's insides: one controller per managed kind, the ProviderConfig/Secret
+// cache they share, the limits, the event recorder. `start` returns once every cache has synced;
+// `stop` lets in-flight reconciles finish (a half-done create is still recorded as pending).
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { GROUP, VERSION } from '../api/common.ts';
+import { KINDS } from '../api/kinds.ts';
+import { coreEventApi, KubeWriter } from '../kube/writer.ts';
+import { Limits } from '../limits/index.ts';
+import { EventRecorder } from '../reconcile/events.ts';
+import { ManagedReconciler } from '../reconcile/managed.ts';
+import type { ManagedKind, ManagedObject, ManagedSpecBase } from '../reconcile/types.ts';
+import type { Config } from '../runtime/config.ts';
+import { KubeListWatch } from '../runtime/kube-listwatch.ts';
+import { ClaimRegistry } from './claims.ts';
+import { ConfigCache } from './config-cache.ts';
+import { KindController } from './controller.ts';
+import { Resolver, type ProviderRegistration } from './providers.ts';
+
+/** The namespaced kinds of src/api/kinds.ts, as the reconciler knows them. */
+export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => ({
+  kind: k.kind,
+  plural: k.plural,
+  spec: k.spec as z.ZodType<ManagedSpecBase>,
+}));
+
+export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs'>;
+
+export interface ManagerOptions {
+  kc: KubeConfig;
+  config: ManagerConfig;
+  providers: ProviderRegistration[];
+  log: Logger;
+  /** Default every managed kind some provider serves. */
+  kinds?: ManagedKind[];
+  random?: () => number;
+}
+
+const providerConfigOf = (object: ManagedObject) => (object.spec?.providerConfigRef as { name?: unknown } | undefined)?.name;
+
+export class Manager {
+  readonly controllers: KindController[] = [];
+  readonly cache: ConfigCache;
+  readonly limits = new Limits();
+  readonly writers: KubeWriter[] = [];
+  private readonly log: Logger;
+  private started = false;
+
+  constructor(options: ManagerOptions) {
+    const { kc, config, log } = options;
+    this.log = log;
+    this.cache = new ConfigCache(kc, { log, changed: (pc) => this.requeueUsersOf(pc) });
+    const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers);
+    const events = new EventRecorder(coreEventApi(kc), log, { component: 'mooring' });
+    const served = new Set(options.providers.flatMap((p) => Object.keys(p.kinds)));
+    const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
+    const random = options.random ?? Math.random;
+    const resyncMs = () => config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1));
+    const claims = new ClaimRegistry();
+    for (const kind of kinds) {
+      const writer = new KubeWriter(kc, kind.plural);
+      this.writers.push(writer);
+      const reconciler = new ManagedReconciler({ kind, writer, events, providers: resolver, claims, limits: this.limits, log, resyncMs });
+      const listWatch = new KubeListWatch<ManagedObject>(kc, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
+      this.controllers.push(new KindController({
+        kind: kind.kind, listWatch, reconciler, claims, log,
+        concurrency: config.concurrency,
+        backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+      }));
+    }
+  }
+
+  /** Starts the caches, waits for them, then starts the work queues. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.cache.start();
+    for (const c of this.controllers) c.informer.start();
+    // Reconciling before the ProviderConfigs and claims are known would report false failures.
+    const synced = await Promise.all([this.cache.whenSynced(), ...this.controllers.map((c) => c.whenSynced())]);
+    if (!synced.every(Boolean)) return;
+    for (const c of this.controllers) c.queue.start();
+    this.log.info({ kinds: this.controllers.map((c) => c.kind), objects: this.controllers.reduce((n, c) => n + c.informer.size, 0) }, 'caches synced; reconciling');
+  }
+
+  /** Stops watching and waits for in-flight reconciles. */
+  async stop(): Promise<void> {
+    this.cache.stop();
+    await Promise.all(this.controllers.map((c) => c.stop()));
+  }
+
+  private requeueUsersOf(providerConfig: string): void {
+    let count = 0;
+    for (const c of this.controllers) count += c.requeueWhere((o) => providerConfigOf(o) === providerConfig);
+    if (count) this.log.info({ providerConfig, resources: count }, 'ProviderConfig or its Secret changed; requeued its resources');
+  }
+}

@@ -1,0 +1,198 @@
+// Bucket on S3, end to end: the real apiserver, the operator, the emulator. Every setting is
+// checked through the S3 API directly (an independent oracle), never through the adapter.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateBucketCommand, DeletePublicAccessBlockCommand, GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand,
+  GetBucketTaggingCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, HeadBucketCommand, PutBucketTaggingCommand,
+  PutBucketVersioningCommand, PutObjectCommand, S3Client,
+} from '@aws-sdk/client-s3';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { FINALIZER } from '../../src/reconcile/types.ts';
+import { condition, createCredentialsSecret, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { useStack } from '../support/stack.ts';
+
+const stack = useStack(['kube', 'aws']);
+let kc: KubeConfig;
+let ns: string;
+let pc: string;
+let s3: S3Client;
+let operator: RunningOperator;
+const buckets = () => objects(kc, 'buckets');
+
+before(async () => {
+  await stack.ready();
+  kc = kubeConfig(stack());
+  await installCrds(kc);
+  ns = await createNamespace(kc);
+  pc = await emulatorProviderConfig(kc, stack());
+  const aws = stack().aws!;
+  s3 = new S3Client({ endpoint: aws.endpoint, region: aws.region, forcePathStyle: true, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 3 });
+});
+after(async () => {
+  await operator?.stop();
+  s3?.destroy();
+});
+
+const ready = (name: string, timeoutMs = 30_000) =>
+  eventually(async () => {
+    const b = await buckets().get(ns, name);
+    return condition(b, 'Ready')?.status === 'True' && b.status?.observedGeneration === b.metadata.generation ? b : undefined;
+  }, `Bucket ${name} Ready`, timeoutMs, async () => JSON.stringify((await buckets().get(ns, name)).status));
+
+const degraded = (name: string, reason: string) =>
+  eventually(async () => {
+    const b = await buckets().get(ns, name);
+    return condition(b, 'Degraded')?.reason === reason ? b : undefined;
+  }, `Bucket ${name} Degraded/${reason}`, 30_000, async () => JSON.stringify((await buckets().get(ns, name)).status));
+
+const exists = async (bucket: string) => s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
+const tagsOf = async (bucket: string): Promise<Record<string, string | undefined>> => Object.fromEntries(((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? []).map((t): [string, string | undefined] => [t.Key ?? '', t.Value]));
+
+describe('Bucket', () => {
+  it('converges to Ready with every setting visible through S3, the ARN in status', async () => {
+    const name = uniq('full');
+    await buckets().create(ns, name, {
+      providerConfigRef: { name: pc }, versioning: true, encryption: { algorithm: 'AES256' }, tags: { team: 'a' },
+      lifecycleRules: [{ id: 'old', noncurrentVersionExpirationDays: 30 }],
+    });
+    const b = await ready(name);
+    assert.equal(b.status?.atProvider?.arn, `arn:aws:s3:::${name}`);
+    assert.ok(b.metadata.finalizers?.includes(FINALIZER));
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled');
+    const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket: name }));
+    assert.equal(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, 'AES256');
+    const pab = (await s3.send(new GetPublicAccessBlockCommand({ Bucket: name }))).PublicAccessBlockConfiguration;
+    assert.deepEqual(pab, { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    assert.deepEqual(await tagsOf(name), { team: 'a', 'mooring.dev/owner': `mooring/${ns}/${name}` });
+    const lc = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }));
+    assert.equal(lc.Rules?.[0]?.ID, 'old');
+  });
+
+  it('restores drift made behind its back at the next resync', async () => {
+    const name = uniq('drift');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, versioning: true, tags: { team: 'a' } });
+    await ready(name);
+    await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Suspended' } }));
+    await s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: [{ Key: 'team', Value: 'intruder' }, { Key: 'mooring.dev/owner', Value: `mooring/${ns}/${name}` }] } }));
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: name }));
+    await eventually(async () => (await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status === 'Enabled', 'versioning restored', 20_000);
+    await eventually(async () => (await tagsOf(name)).team === 'a', 'tags restored', 20_000);
+    await eventually(async () => s3.send(new GetPublicAccessBlockCommand({ Bucket: name })).then((r) => r.PublicAccessBlockConfiguration?.BlockPublicAcls === true, () => false), 'public access block restored', 20_000);
+  });
+
+  it('converges a spec change and follows it with observedGeneration', async () => {
+    const name = uniq('change');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, tags: { team: 'a' } });
+    const first = await ready(name);
+    await buckets().patchSpec(ns, name, { ...first.spec, tags: { team: 'b', env: 'dev' } });
+    const second = await ready(name);
+    assert.equal(second.status?.observedGeneration, 2);
+    assert.deepEqual(await tagsOf(name), { team: 'b', env: 'dev', 'mooring.dev/owner': `mooring/${ns}/${name}` });
+  });
+
+  it('refuses invalid specs at the apiserver, naming the field', async () => {
+    await assert.rejects(buckets().create(ns, uniq('bad'), { providerConfigRef: { name: pc }, externalName: 'Not_A_Bucket' }), /externalName/);
+    await assert.rejects(buckets().create(ns, uniq('bad'), { providerConfigRef: { name: pc }, tags: { 'aws:x': '1' } }), /tags/);
+    const name = uniq('immutable');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, region: 'us-east-1', externalName: name });
+    await assert.rejects(buckets().patchSpec(ns, name, { providerConfigRef: { name: pc }, region: 'eu-west-1', externalName: name }), /region/);
+    await assert.rejects(buckets().patchSpec(ns, name, { providerConfigRef: { name: pc }, region: 'us-east-1', externalName: `${name}-x` }), /externalName/);
+  });
+
+  it('empties and deletes a bucket of 3,000 object versions with emptyOnDelete, and removes the finalizer', async () => {
+    const name = uniq('empty');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, versioning: true, emptyOnDelete: true });
+    await ready(name);
+    // 1,000 keys written three times: 3,000 versions.
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 1000; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, (_, j) => s3.send(new PutObjectCommand({ Bucket: name, Key: `k/${i + j}`, Body: `v${round}` }))));
+      }
+    }
+    await buckets().remove(ns, name);
+    await eventually(async () => (await buckets().tryGet(ns, name)) === undefined, 'Bucket object gone', 120_000);
+    assert.equal(await exists(name), false, 'the S3 bucket is gone');
+  });
+
+  it('keeps a non-empty bucket without emptyOnDelete: BucketNotEmpty, nothing removed', async () => {
+    const name = uniq('keep');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc } });
+    await ready(name);
+    await s3.send(new PutObjectCommand({ Bucket: name, Key: 'precious', Body: 'x' }));
+    await buckets().remove(ns, name);
+    const b = await degraded(name, 'BucketNotEmpty');
+    assert.match(condition(b, 'Degraded')!.message, /emptyOnDelete/);
+    assert.ok(await exists(name));
+    // The way out the message names: switch to Retain.
+    await buckets().patchSpec(ns, name, { ...b.spec, deletionPolicy: 'Retain' });
+    await eventually(async () => (await buckets().tryGet(ns, name)) === undefined, 'Bucket released', 30_000);
+    assert.ok(await exists(name), 'Retain leaves the bucket');
+  });
+
+  it('Retain leaves the bucket and its ownership mark', async () => {
+    const name = uniq('retain');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, deletionPolicy: 'Retain' });
+    await ready(name);
+    await buckets().remove(ns, name);
+    await eventually(async () => (await buckets().tryGet(ns, name)) === undefined, 'Bucket object gone', 30_000);
+    assert.equal((await tagsOf(name))['mooring.dev/owner'], `mooring/${ns}/${name}`);
+  });
+
+  it('never touches an existing unowned bucket until it is adopted', async () => {
+    const name = uniq('foreign');
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+    await s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: [{ Key: 'owner', Value: 'someone' }] } }));
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, versioning: true });
+    const b = await degraded(name, 'NotOwned');
+    assert.match(condition(b, 'Degraded')!.message, /adopt/);
+    assert.deepEqual(await tagsOf(name), { owner: 'someone' }, 'untouched');
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, undefined);
+    await buckets().patchSpec(ns, name, { ...b.spec, adopt: true });
+    await ready(name);
+    assert.equal((await tagsOf(name))['mooring.dev/owner'], `mooring/${ns}/${name}`);
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled');
+  });
+
+  it('refuses a second Bucket on the same external name: AlreadyOwned', async () => {
+    const external = uniq('shared');
+    await buckets().create(ns, 'first-' + external, { providerConfigRef: { name: pc }, externalName: external });
+    await ready('first-' + external);
+    await buckets().create(ns, 'second-' + external, { providerConfigRef: { name: pc }, externalName: external, adopt: true });
+    const b = await degraded('second-' + external, 'AlreadyOwned');
+    assert.match(condition(b, 'Degraded')!.message, new RegExp(`first-${external}`));
+    assert.equal((await tagsOf(external))['mooring.dev/owner'], `mooring/${ns}/first-${external}`);
+    // Deleting the loser must not delete the winner's bucket.
+    await buckets().remove(ns, 'second-' + external);
+    await eventually(async () => (await buckets().tryGet(ns, 'second-' + external)) === undefined, 'second Bucket gone', 30_000);
+    assert.ok(await exists(external));
+  });
+
+  it('ObserveOnly reports and never writes', async () => {
+    const name = uniq('observe');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, managementPolicy: 'ObserveOnly', versioning: true });
+    await degraded(name, 'ExternalResourceNotFound');
+    assert.equal(await exists(name), false, 'never created');
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+    const b = await eventually(async () => {
+      const o = await buckets().get(ns, name);
+      return condition(o, 'Ready')?.reason === 'Observed' ? o : undefined;
+    }, 'Observed', 20_000);
+    assert.match(condition(b, 'Ready')!.message, /versioning/);
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, undefined, 'not corrected');
+    assert.ok(!(b.metadata.finalizers ?? []).includes(FINALIZER), 'no finalizer on what we never delete');
+  });
+
+  it('is Degraded while its ProviderConfig or credentials are missing, and recovers when they appear', async () => {
+    const name = uniq('late');
+    const latePc = uniq('late-pc');
+    await buckets().create(ns, name, { providerConfigRef: { name: latePc } });
+    await degraded(name, 'ProviderConfigNotFound');
+    await emulatorProviderConfig(kc, stack(), latePc, { withSecret: false });
+    await degraded(name, 'CredentialsNotFound');
+    await createCredentialsSecret(kc, stack(), 'default', `${latePc}-creds`);
+    await ready(name);
+  });
+});

@@ -1,0 +1,95 @@
+// Kubernetes helpers for integration tests: a client for the stack, the CRDs installed once,
+// a namespace and an emulator ProviderConfig per test file, and polling with a clear failure.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
+import { applyObjects, readManifests, waitForCrds } from '../../src/kube/apply.ts';
+import type { ManagedObject } from '../../src/reconcile/types.ts';
+import type { StackInfo } from '../../src/stack/index.ts';
+
+export function kubeConfig(info: StackInfo): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(info.kube!.kubeconfig);
+  return kc;
+}
+
+export async function installCrds(kc: KubeConfig): Promise<void> {
+  const crds = readManifests(join(import.meta.dirname, '..', '..', 'crds'));
+  await applyObjects(kc, crds, 'mooring-tests');
+  await waitForCrds(kc, crds.map((c) => c.metadata!.name!));
+}
+
+export const uniq = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export async function createNamespace(kc: KubeConfig, name = uniq('test')): Promise<string> {
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  return name;
+}
+
+/** A credentials Secret and a ProviderConfig pointing at the stack's emulator. */
+export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('aws'), options: { withSecret?: boolean } = {}): Promise<string> {
+  const aws = info.aws!;
+  const secretNs = 'default';
+  if (options.withSecret !== false) await createCredentialsSecret(kc, info, secretNs, `${name}-creds`);
+  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+    group: GROUP, version: VERSION, plural: 'providerconfigs',
+    body: {
+      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
+      spec: {
+        type: 'aws', region: aws.region, endpoint: aws.endpoint,
+        credentials: { source: 'Secret', secretRef: { namespace: secretNs, name: `${name}-creds` } },
+        settings: { forcePathStyle: 'true' },
+      },
+    },
+  });
+  return name;
+}
+
+export async function createCredentialsSecret(kc: KubeConfig, info: StackInfo, namespace: string, name: string): Promise<void> {
+  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
+    namespace,
+    body: { metadata: { name }, stringData: { accessKeyId: info.aws!.accessKeyId, secretAccessKey: info.aws!.secretAccessKey } },
+  });
+}
+
+export function objects(kc: KubeConfig, plural: string) {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const inNs = (namespace: string) => ({ group: GROUP, version: VERSION, plural, namespace });
+  const at = (namespace: string, name: string) => ({ ...inNs(namespace), name });
+  return {
+    create: (namespace: string, name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
+      api.createNamespacedCustomObject({ ...inNs(namespace), body: { apiVersion: API_VERSION, kind: kindOf(plural), metadata: { name, ...metadata }, spec } }) as Promise<ManagedObject>,
+    get: (namespace: string, name: string) => api.getNamespacedCustomObject(at(namespace, name)) as Promise<ManagedObject>,
+    tryGet: async (namespace: string, name: string) => {
+      try {
+        return (await api.getNamespacedCustomObject(at(namespace, name))) as ManagedObject;
+      } catch (err) {
+        if ((err as { code?: number }).code === 404) return undefined;
+        throw err;
+      }
+    },
+    patchSpec: (namespace: string, name: string, spec: Record<string, unknown>) =>
+      api.patchNamespacedCustomObject({ ...at(namespace, name), body: [{ op: 'replace', path: '/spec', value: spec }] }),
+    remove: (namespace: string, name: string) => api.deleteNamespacedCustomObject(at(namespace, name)),
+  };
+}
+
+function kindOf(plural: string): string {
+  return ({ buckets: 'Bucket', dnsrecords: 'DNSRecord', databases: 'Database' } as Record<string, string>)[plural] ?? plural;
+}
+
+export function condition(object: ManagedObject | undefined, type: string) {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Polls until `check` returns a value (not undefined/false); fails with `describe()` on timeout. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000, describe?: () => Promise<string>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
