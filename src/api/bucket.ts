@@ -1,6 +1,6 @@
 // The Bucket kind: an object-storage bucket (S3 today).
 import { z } from 'zod';
-import { immutable, managedSpecFields, managedStatusFields, withRules, type Rule } from './common.ts';
+import { immutable, managedSpecFields, presenceFixed, managedStatusFields, withRules, type Rule } from './common.ts';
 
 /** The tag key that carries our ownership mark; users may not set it themselves. */
 export const OWNERSHIP_TAG = 'mooring.dev/owner';
@@ -167,19 +167,8 @@ export const BucketSpec = withRules(
       .describe('On delete, remove every object version and delete marker first. Without it a non-empty bucket is kept and the delete waits (reason BucketNotEmpty).'),
   }),
   [
-    // `self == oldSelf` on a field runs only when both versions have it; these catch removal.
-    {
-      rule: '!has(oldSelf.externalName) || has(self.externalName)',
-      message: 'externalName is immutable and cannot be removed',
-      fieldPath: '.externalName',
-      reason: 'FieldValueForbidden',
-    },
-    {
-      rule: '!has(oldSelf.region) || has(self.region)',
-      message: 'region is immutable and cannot be removed',
-      fieldPath: '.region',
-      reason: 'FieldValueForbidden',
-    },
+    presenceFixed('externalName', 'it is the bucket\'s name in the cloud; unset means metadata.name'),
+    presenceFixed('region', 'a bucket cannot move; unset means the ProviderConfig\'s region'),
   ],
 ).describe('The desired bucket.');
 export type BucketSpec = z.output<typeof BucketSpec>;

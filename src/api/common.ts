@@ -36,6 +36,17 @@ export const immutable = (field: string): CelRule => ({
   message: `${field} is immutable`,
 });
 
+/**
+ * CEL, on the object holding an optional immutable field: it can be neither added nor removed
+ * after creation. (`self == oldSelf` on the field itself runs only when both versions have it.)
+ */
+export const presenceFixed = (field: string, why: string): CelRule & { fieldPath: string; reason: string } => ({
+  rule: `has(self.${field}) == has(oldSelf.${field})`,
+  message: `${field} is immutable: it can be neither added nor removed after creation (${why})`,
+  fieldPath: `.${field}`,
+  reason: 'FieldValueForbidden',
+});
+
 const RULES = 'x-kubernetes-validations';
 
 // zod wrappers (optional, default …) carry their own metadata, and a wrapper's rules replace the

@@ -100,6 +100,11 @@ describe('Bucket', () => {
     await buckets().create(ns, name, { providerConfigRef: { name: pc }, region: 'us-east-1', externalName: name });
     await assert.rejects(buckets().patchSpec(ns, name, { providerConfigRef: { name: pc }, region: 'eu-west-1', externalName: name }), /region/);
     await assert.rejects(buckets().patchSpec(ns, name, { providerConfigRef: { name: pc }, region: 'us-east-1', externalName: `${name}-x` }), /externalName/);
+    await assert.rejects(buckets().patchSpec(ns, name, { providerConfigRef: { name: pc }, externalName: name }), /spec\.region: Forbidden/);
+    const bare = uniq('bare');
+    await buckets().create(ns, bare, { providerConfigRef: { name: pc } });
+    await assert.rejects(buckets().patchSpec(ns, bare, { providerConfigRef: { name: pc }, externalName: `${bare}-later` }), /spec\.externalName: Forbidden/);
+    await buckets().remove(ns, bare);
   });
 
   it('empties and deletes a bucket of 3,000 object versions with emptyOnDelete, and removes the finalizer', async () => {
