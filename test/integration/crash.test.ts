@@ -38,8 +38,8 @@ after(() => {
 function startOperatorProcess(): ChildProcess {
   const log = createWriteStream(join(stack().dir, `operator-${ns}.log`), { flags: 'a' });
   const child = spawn(process.execPath, [MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--log-level', 'debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
   children.push(child);
   return child;
 }
