@@ -176,6 +176,7 @@ export type BucketSpecInput = z.input<typeof BucketSpec>;
 
 export const BucketAtProvider = z
   .object({
+    name: z.string().optional().describe('The bucket name in the cloud (spec.externalName, else metadata.name).'),
     arn: z.string().optional().describe('The bucket ARN.'),
     region: z.string().optional().describe('The region the bucket lives in.'),
     /** Progress of a delete that empties the bucket, for `kubectl get`. */

@@ -96,7 +96,7 @@ describe('printer columns', () => {
     assert.deepEqual(columns(BucketKind), [
       ['READY', '.status.conditions[?(@.type=="Ready")].status', 0],
       ['REASON', '.status.conditions[?(@.type=="Ready")].reason', 0],
-      ['EXTERNAL-NAME', '.spec.externalName', 0],
+      ['EXTERNAL-NAME', '.status.atProvider.name', 0],
       ['DELETION', '.status.atProvider.deletion', 1],
       ['AGE', '.metadata.creationTimestamp', 0],
     ]);

@@ -42,7 +42,7 @@ export const BucketKind: KindDescription = {
   status: BucketStatus,
   printerColumns: [
     ...managedColumns,
-    { name: 'External-Name', type: 'string', jsonPath: '.spec.externalName', description: 'The bucket name in the cloud, when it differs from metadata.name.' },
+    { name: 'External-Name', type: 'string', jsonPath: '.status.atProvider.name', description: 'The bucket name in the cloud, once observed.' },
     { name: 'Deletion', type: 'string', jsonPath: '.status.atProvider.deletion', description: 'Progress of a delete that empties the bucket.', priority: 1 },
     AGE_COLUMN,
   ],

@@ -1,6 +1,7 @@
 // Bucket on S3, end to end: the real apiserver, the operator, the emulator. Every setting is
 // checked through the S3 API directly (an independent oracle), never through the adapter.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateBucketCommand, DeletePublicAccessBlockCommand, GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand,
@@ -9,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FINALIZER } from '../../src/reconcile/types.ts';
+import { binaries } from '../../src/stack/versions.ts';
 import { condition, createCredentialsSecret, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
@@ -69,6 +71,17 @@ describe('Bucket', () => {
     assert.deepEqual(await tagsOf(name), { team: 'a', 'mooring.dev/owner': `mooring/${ns}/${name}` });
     const lc = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }));
     assert.equal(lc.Rules?.[0]?.ID, 'old');
+  });
+
+  it('shows Ready, reason, external name and age in kubectl get', async () => {
+    const name = uniq('columns');
+    const external = uniq('columns-ext');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, externalName: external });
+    await ready(name);
+    const out = execFileSync(binaries().kubectl, ['--kubeconfig', stack().kube!.kubeconfig, 'get', 'buckets', '-n', ns, name], { encoding: 'utf8' });
+    const [header, row] = out.trim().split('\n').map((line) => line.trim().split(/\s+/));
+    assert.deepEqual(header, ['NAME', 'READY', 'REASON', 'EXTERNAL-NAME', 'AGE']);
+    assert.deepEqual(row?.slice(0, 4), [name, 'True', 'Available', external]);
   });
 
   it('restores drift made behind its back at the next resync', async () => {

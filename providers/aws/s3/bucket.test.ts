@@ -160,7 +160,7 @@ describe('S3 Bucket adapter against the emulator', () => {
     assert.deepEqual(observation.diff ?? [], []);
     assert.equal(observation.upToDate, true);
     assert.equal(observation.ownershipMark, r.ownershipMark);
-    assert.deepEqual(observation.atProvider, { arn: `arn:aws:s3:::${Bucket}`, region: REGION });
+    assert.deepEqual(observation.atProvider, { name: Bucket, arn: `arn:aws:s3:::${Bucket}`, region: REGION });
   });
 
   it('observe reads concurrently only what the spec manages', async () => {

@@ -167,7 +167,7 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
       exists: true,
       upToDate: diff.length === 0,
       ownershipMark: observed.tags[OWNERSHIP_TAG],
-      atProvider: { arn: bucketArn(bucket, observed.region ?? region), region: observed.region ?? region },
+      atProvider: { name: bucket, arn: bucketArn(bucket, observed.region ?? region), region: observed.region ?? region },
       ...(diff.length ? { diff } : {}),
     };
   }
