@@ -110,6 +110,8 @@ export interface ProviderConnection {
   endpoint?: string | undefined;
   /** Resolved credentials: static ones from a Secret, or undefined for the SDK's default chain. */
   credentials?: StaticCredentials | undefined;
+  /** A role to assume with the pod's projected token (ProviderConfig credentials source WebIdentity). */
+  webIdentity?: { roleArn: string; tokenFile?: string | undefined } | undefined;
   /** Other values from a credentials Secret (e.g. a database admin URL); never logged. */
   secretData?: Record<string, string> | undefined;
   /** Provider-specific settings from the ProviderConfig, as the strings it holds (e.g. forcePathStyle: "true"). */

@@ -19,7 +19,13 @@ export interface ProviderConfigView {
   type: string;
   region?: string | undefined;
   endpoint?: string | undefined;
-  credentials?: { source: 'Secret' | 'Environment' | 'WebIdentity'; secretRef?: { namespace: string; name: string } | undefined } | undefined;
+  credentials?:
+    | {
+        source: 'Secret' | 'Environment' | 'WebIdentity';
+        secretRef?: { namespace: string; name: string } | undefined;
+        webIdentity?: { roleArn: string; tokenFile?: string | undefined } | undefined;
+      }
+    | undefined;
   rateLimits?: { requestsPerSecond?: number | undefined; maxConcurrent?: number | undefined } | undefined;
   ownershipId: string;
   settings?: Record<string, string> | undefined;
@@ -90,6 +96,7 @@ export class Resolver implements ProviderResolver {
         });
       },
     };
+    if (pc.credentials?.source === 'WebIdentity') connection.webIdentity = pc.credentials.webIdentity;
     if (pc.credentials?.source === 'Secret') {
       const ref = pc.credentials.secretRef;
       const data = ref && this.secrets.secret(ref.namespace, ref.name);
@@ -99,6 +106,16 @@ export class Resolver implements ProviderResolver {
       connection.secretData = data;
       const accessKeyId = pick(data, ACCESS_KEY);
       const secretAccessKey = pick(data, SECRET_KEY);
+      // Half a key pair is a mistake in the Secret (a misspelt key). Connecting without static
+      // credentials would fall back to the SDK's default chain: the operator's own identity,
+      // perhaps in another account. (A Secret with neither key is fine: secretData is the point.)
+      if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+        const [has, lacks] = accessKeyId ? ['accessKeyId', 'secretAccessKey'] : ['secretAccessKey', 'accessKeyId'];
+        throw new TerminalError(
+          Reason.CredentialsNotFound,
+          `the credentials Secret ${ref.namespace}/${ref.name} of ProviderConfig ${pc.name} has ${has} but no ${lacks} (accepted keys: ${(accessKeyId ? SECRET_KEY : ACCESS_KEY).join(', ')})`,
+        );
+      }
       if (accessKeyId && secretAccessKey) {
         const sessionToken = pick(data, SESSION_TOKEN);
         connection.credentials = sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };

@@ -49,7 +49,12 @@ describe('client config', () => {
     {
       reason: 'a session token is passed on',
       connection: { ...base, credentials: { accessKeyId: 'AKIA1', secretAccessKey: 's3cr3t', sessionToken: 'tok' } },
-      check: (c) => assert.equal(c.credentials?.sessionToken, 'tok'),
+      check: (c) => assert.deepEqual(c.credentials, { accessKeyId: 'AKIA1', secretAccessKey: 's3cr3t', sessionToken: 'tok' }),
+    },
+    {
+      reason: 'a web identity becomes a credential provider, not static keys',
+      connection: { ...base, webIdentity: { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/token' } },
+      check: (c) => assert.equal(typeof c.credentials, 'function'),
     },
     {
       reason: "a bucket's own region overrides the connection's",

@@ -2,6 +2,7 @@
 // through the account limiter, with failures classified on the way out.
 import { z } from 'zod';
 import { TerminalError, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
+import { webIdentityCredentials, type CredentialProvider } from './credentials.ts';
 import { AwsReason, awsErrorCode, awsStatus, classifyAwsError } from './classify.ts';
 
 /** Defaults of every AWS client mooring makes; the docs point here. */
@@ -37,7 +38,7 @@ export function awsSettings(connection: ProviderConnection): AwsSettings {
 export interface AwsClientConfig {
   region: string;
   endpoint?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | CredentialProvider;
   maxAttempts: number;
   requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: boolean };
 }
@@ -55,10 +56,13 @@ export function awsClientConfig(connection: ProviderConnection, region?: string)
     },
   };
   if (connection.endpoint) config.endpoint = connection.endpoint;
-  // Absent credentials: the SDK's default chain (environment, web identity, instance role).
+  // Neither: the SDK's default chain (environment, the pod's web identity, instance role).
   if (connection.credentials) {
     const { accessKeyId, secretAccessKey, sessionToken } = connection.credentials;
     config.credentials = sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
+  } else {
+    const provider = webIdentityCredentials(connection);
+    if (provider) config.credentials = provider;
   }
   return config;
 }
