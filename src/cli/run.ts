@@ -22,6 +22,11 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`mooring run: ${err.message}\n\nRun \`mooring run --help\` for the options.`);
     return 2;
   }
+  if (config.leaderElect) {
+    // Two replicas both believing they lead would fight over every object: refuse, do not ignore.
+    console.error('mooring run: --leader-elect is not available yet; run a single replica without it');
+    return 2;
+  }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
