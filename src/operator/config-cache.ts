@@ -65,8 +65,15 @@ export class ConfigCache implements ProviderConfigSource, SecretSource {
   /** Resolves once the ProviderConfigs and every Secret they name are cached (false: stopped first). */
   async whenSynced(): Promise<boolean> {
     if (!(await this.configs.whenSynced())) return false;
-    const results = await Promise.all([...this.secrets.values()].map((s) => s.whenSynced()));
-    return results.every(Boolean);
+    // A Secret watch stops before its first list when its ProviderConfig is deleted or edited
+    // meanwhile; its `false` means "no longer wanted", not "the cache stopped". So wait for the
+    // watches wanted now, again until none is left unsynced, and only a stop of the cache says false.
+    for (;;) {
+      if (this.stopped) return false;
+      const pending = [...this.secrets.values()].filter((s) => !s.hasSynced());
+      if (pending.length === 0) return true;
+      await Promise.all(pending.map((s) => s.whenSynced()));
+    }
   }
 
   stop(): void {

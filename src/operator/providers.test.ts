@@ -1,0 +1,320 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Connector } from '../../providers/sdk/index.ts';
+import { TerminalError } from '../../providers/sdk/index.ts';
+import { AccountLimiter, Limits } from '../limits/index.ts';
+import { Reason } from '../reconcile/reasons.ts';
+import { Resolver, type ProviderConfigView, type ProviderRegistration } from './providers.ts';
+
+/** A connector that is only ever compared by identity. */
+const connector = (label: string): Connector<unknown> => ({
+  connect: () => Promise.reject(new Error(`${label}: not connected in unit tests`)),
+});
+
+const awsBucket = connector('aws Bucket');
+const awsZone = connector('aws HostedZone');
+const minioBucket = connector('minio Bucket');
+const pgDatabase = connector('postgres Database');
+
+const PROVIDERS: ProviderRegistration[] = [
+  { type: 'aws', kinds: { Bucket: awsBucket, HostedZone: awsZone } },
+  { type: 'minio', kinds: { Bucket: minioBucket } },
+  { type: 'postgres', kinds: { Database: pgDatabase } },
+];
+
+const pc = (name: string, fields: Partial<ProviderConfigView> = {}): ProviderConfigView => ({ name, type: 'aws', ownershipId: 'mooring', ...fields });
+
+const secretPc = (name: string, fields: Partial<ProviderConfigView> = {}) =>
+  pc(name, { credentials: { source: 'Secret', secretRef: { namespace: 'creds', name: `${name}-keys` } }, ...fields });
+
+function harness(configs: ProviderConfigView[], secrets: Record<string, Record<string, string>> = {}, providers = PROVIDERS) {
+  const byName = new Map(configs.map((c) => [c.name, c]));
+  const secretReads: string[] = [];
+  const limits = new Limits();
+  const resolver = new Resolver(
+    { get: (name) => byName.get(name) },
+    {
+      secret: (namespace, name) => {
+        secretReads.push(`${namespace}/${name}`);
+        return secrets[`${namespace}/${name}`];
+      },
+    },
+    limits,
+    providers,
+  );
+  return { resolver, limits, secretReads, configs: byName };
+}
+
+/** A predicate for assert.rejects: a TerminalError with this reason, whose message matches. */
+const terminal = (reason: string, message: RegExp) => (err: unknown) => {
+  assert.ok(err instanceof TerminalError, `expected a TerminalError, got ${String(err)}`);
+  assert.equal(err.reason, reason);
+  assert.match(err.message, message);
+  return true;
+};
+
+describe('Resolver.resolve', () => {
+  it('refuses a ProviderConfig that does not exist (ProviderConfigNotFound)', async () => {
+    const { resolver } = harness([pc('aws')]);
+    await assert.rejects(resolver.resolve('nope', 'Bucket'), terminal(Reason.ProviderConfigNotFound, /ProviderConfig nope does not exist/));
+  });
+
+  it('refuses a kind the type does not serve, naming the types that do (ProviderNotRegistered)', async () => {
+    const { resolver } = harness([pc('pg', { type: 'postgres' })]);
+    await assert.rejects(
+      resolver.resolve('pg', 'Bucket'),
+      terminal(Reason.ProviderNotRegistered, /ProviderConfig pg has type postgres.*manages Bucket \(types that do: aws, minio\)/),
+    );
+  });
+
+  it('refuses a type no provider registered, and says "none" when no type serves the kind', async () => {
+    const { resolver } = harness([pc('gcp', { type: 'gcp' })]);
+    await assert.rejects(resolver.resolve('gcp', 'Bucket'), terminal(Reason.ProviderNotRegistered, /type gcp.*types that do: aws, minio\)/));
+    await assert.rejects(resolver.resolve('gcp', 'Queue'), terminal(Reason.ProviderNotRegistered, /types that do: none\)/));
+  });
+
+  it('returns the connector the provider of the ProviderConfig\'s type registered for the kind', async () => {
+    const { resolver } = harness([pc('aws'), pc('minio', { type: 'minio' })]);
+    assert.equal((await resolver.resolve('aws', 'Bucket')).connector, awsBucket);
+    assert.equal((await resolver.resolve('aws', 'HostedZone')).connector, awsZone);
+    assert.equal((await resolver.resolve('minio', 'Bucket')).connector, minioBucket);
+  });
+
+  it('refuses a Secret source whose Secret does not exist (CredentialsNotFound), naming it', async () => {
+    const { resolver, secretReads } = harness([secretPc('aws')]);
+    await assert.rejects(resolver.resolve('aws', 'Bucket'), terminal(Reason.CredentialsNotFound, /Secret creds\/aws-keys of ProviderConfig aws does not exist/));
+    assert.deepEqual(secretReads, ['creds/aws-keys']);
+  });
+
+  it('refuses a Secret source without a secretRef (CredentialsNotFound)', async () => {
+    const { resolver, secretReads } = harness([pc('aws', { credentials: { source: 'Secret' } })]);
+    await assert.rejects(resolver.resolve('aws', 'Bucket'), terminal(Reason.CredentialsNotFound, /\(none named\) of ProviderConfig aws/));
+    assert.deepEqual(secretReads, [], 'no Secret is looked up without a name');
+  });
+
+  it('does not look up a Secret before it knows the kind is served', async () => {
+    const { resolver, secretReads } = harness([secretPc('pg', { type: 'postgres' })]);
+    await assert.rejects(resolver.resolve('pg', 'Bucket'), terminal(Reason.ProviderNotRegistered, /postgres/));
+    assert.deepEqual(secretReads, []);
+  });
+});
+
+describe('Resolver connection: credentials', () => {
+  const keyNameCases: { names: string; data: Record<string, string> }[] = [
+    { names: 'ours', data: { accessKeyId: 'AKIAOURS', secretAccessKey: 'our-secret' } },
+    { names: 'the AWS CLI environment names', data: { AWS_ACCESS_KEY_ID: 'AKIAOURS', AWS_SECRET_ACCESS_KEY: 'our-secret' } },
+    { names: 'the AWS CLI config file names', data: { aws_access_key_id: 'AKIAOURS', aws_secret_access_key: 'our-secret' } },
+    { names: 'a mix of the two', data: { accessKeyId: 'AKIAOURS', AWS_SECRET_ACCESS_KEY: 'our-secret' } },
+  ];
+  for (const c of keyNameCases) {
+    it(`reads static credentials from ${c.names}`, async () => {
+      const { resolver } = harness([secretPc('aws')], { 'creds/aws-keys': c.data });
+      const { connection } = await resolver.resolve('aws', 'Bucket');
+      assert.deepEqual(connection.credentials, { accessKeyId: 'AKIAOURS', secretAccessKey: 'our-secret' });
+      assert.ok(connection.credentials && !('sessionToken' in connection.credentials), 'no sessionToken key without a token');
+    });
+  }
+
+  it('prefers our key names over the AWS CLI ones, and skips empty values', async () => {
+    const { resolver } = harness([secretPc('aws')], {
+      'creds/aws-keys': { accessKeyId: '', AWS_ACCESS_KEY_ID: 'AKIACLI', secretAccessKey: 'ours', AWS_SECRET_ACCESS_KEY: 'cli' },
+    });
+    const { connection } = await resolver.resolve('aws', 'Bucket');
+    assert.deepEqual(connection.credentials, { accessKeyId: 'AKIACLI', secretAccessKey: 'ours' });
+  });
+
+  for (const key of ['sessionToken', 'AWS_SESSION_TOKEN', 'aws_session_token']) {
+    it(`adds a session token from ${key}`, async () => {
+      const { resolver } = harness([secretPc('aws')], { 'creds/aws-keys': { accessKeyId: 'ASIATEMP', secretAccessKey: 's', [key]: 'tok' } });
+      const { connection } = await resolver.resolve('aws', 'Bucket');
+      assert.deepEqual(connection.credentials, { accessKeyId: 'ASIATEMP', secretAccessKey: 's', sessionToken: 'tok' });
+    });
+  }
+
+  it('passes the Secret\'s data through as secretData, keys and all', async () => {
+    const data = { accessKeyId: 'AKIA', secretAccessKey: 's', adminUrl: 'postgres://admin:pw@db:5432/postgres' };
+    const { resolver } = harness([secretPc('aws')], { 'creds/aws-keys': data });
+    const { connection } = await resolver.resolve('aws', 'Bucket');
+    assert.deepEqual(connection.secretData, data);
+  });
+
+  it('gives no static credentials, only secretData, for a Secret without access keys (a database URL, say)', async () => {
+    const { resolver } = harness([secretPc('pg', { type: 'postgres' })], { 'creds/pg-keys': { adminUrl: 'postgres://admin:pw@db/postgres' } });
+    const { connection } = await resolver.resolve('pg', 'Database');
+    assert.equal(connection.credentials, undefined);
+    assert.deepEqual(connection.secretData, { adminUrl: 'postgres://admin:pw@db/postgres' });
+  });
+
+  // Half a key pair is a typo in the Secret; resolving without credentials would fall back to the
+  // SDK's default chain, that is to the operator's own identity, maybe in another account.
+  for (const [missing, data] of [
+    ['secretAccessKey', { accessKeyId: 'AKIA', secret_access_key: 'typo' }],
+    ['accessKeyId', { AWS_SECRET_ACCESS_KEY: 's' }],
+    ['accessKeyId (empty)', { accessKeyId: '', secretAccessKey: 's' }],
+  ] as const) {
+    it(`refuses a Secret with half a key pair, missing ${missing} (CredentialsNotFound)`, async () => {
+      const { resolver } = harness([secretPc('aws')], { 'creds/aws-keys': { ...data } });
+      await assert.rejects(
+        resolver.resolve('aws', 'Bucket'),
+        terminal(Reason.CredentialsNotFound, /Secret creds\/aws-keys of ProviderConfig aws has .* but no (secretAccessKey|accessKeyId)/),
+      );
+    });
+  }
+
+  it('never puts a credential value into an error message', async () => {
+    const { resolver } = harness([secretPc('aws')], { 'creds/aws-keys': { accessKeyId: 'AKIAVISIBLE', wrong: 'hunter2' } });
+    await assert.rejects(resolver.resolve('aws', 'Bucket'), (err: Error) => !err.message.includes('AKIAVISIBLE') && !err.message.includes('hunter2'));
+  });
+
+  for (const source of ['Environment', 'WebIdentity'] as const) {
+    it(`gives no static credentials and reads no Secret for source ${source}`, async () => {
+      const { resolver, secretReads } = harness([pc('aws', { credentials: { source } })], { 'creds/aws-keys': { accessKeyId: 'A', secretAccessKey: 'S' } });
+      const { connection } = await resolver.resolve('aws', 'Bucket');
+      assert.equal(connection.credentials, undefined);
+      assert.equal(connection.secretData, undefined);
+      assert.deepEqual(secretReads, []);
+    });
+  }
+
+  it('passes the role of a WebIdentity source through, and no role for the other sources', async () => {
+    const webIdentity = { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/secrets/token' };
+    const { resolver } = harness(
+      [pc('irsa', { credentials: { source: 'WebIdentity', webIdentity } }), pc('env', { credentials: { source: 'Environment' } }), secretPc('keys')],
+      { 'creds/keys-keys': { accessKeyId: 'A', secretAccessKey: 'S' } },
+    );
+    const irsa = (await resolver.resolve('irsa', 'Bucket')).connection;
+    assert.deepEqual(irsa.webIdentity, webIdentity);
+    assert.equal(irsa.credentials, undefined);
+    assert.equal((await resolver.resolve('env', 'Bucket')).connection.webIdentity, undefined);
+    assert.equal((await resolver.resolve('keys', 'Bucket')).connection.webIdentity, undefined);
+  });
+
+  it('treats unset credentials as the default chain too', async () => {
+    const { resolver, secretReads } = harness([pc('aws')]);
+    const { connection } = await resolver.resolve('aws', 'Bucket');
+    assert.equal(connection.credentials, undefined);
+    assert.deepEqual(secretReads, []);
+  });
+
+  it('reads the Secret again on every resolve, so a rotated key is used at once', async () => {
+    const secrets = { 'creds/aws-keys': { accessKeyId: 'OLD', secretAccessKey: 'old' } };
+    const { resolver } = harness([secretPc('aws')], secrets);
+    assert.equal((await resolver.resolve('aws', 'Bucket')).connection.credentials?.accessKeyId, 'OLD');
+    secrets['creds/aws-keys'] = { accessKeyId: 'NEW', secretAccessKey: 'new' };
+    assert.equal((await resolver.resolve('aws', 'Bucket')).connection.credentials?.accessKeyId, 'NEW');
+  });
+});
+
+describe('Resolver connection: the rest of the ProviderConfig', () => {
+  it('copies name, type, region, endpoint and settings', async () => {
+    const { resolver } = harness([pc('local', { region: 'eu-west-1', endpoint: 'http://127.0.0.1:4566', settings: { forcePathStyle: 'true' } })]);
+    const { connection } = await resolver.resolve('local', 'Bucket');
+    assert.equal(connection.name, 'local');
+    assert.equal(connection.type, 'aws');
+    assert.equal(connection.region, 'eu-west-1');
+    assert.equal(connection.endpoint, 'http://127.0.0.1:4566');
+    assert.deepEqual(connection.settings, { forcePathStyle: 'true' });
+  });
+
+  it('defaults the region to us-east-1, the endpoint to none and the settings to {}', async () => {
+    const { resolver } = harness([pc('aws')]);
+    const { connection } = await resolver.resolve('aws', 'Bucket');
+    assert.equal(connection.region, 'us-east-1');
+    assert.equal(connection.endpoint, undefined);
+    assert.deepEqual(connection.settings, {});
+  });
+});
+
+describe('Resolver.ownershipId', () => {
+  it('is the ProviderConfig\'s, or mooring when the ProviderConfig is unknown', () => {
+    const { resolver } = harness([pc('prod', { ownershipId: 'prod-cluster' })]);
+    assert.equal(resolver.ownershipId('prod'), 'prod-cluster');
+    assert.equal(resolver.ownershipId('missing'), 'mooring');
+  });
+});
+
+describe('Resolver connection: account limiters', () => {
+  const limiterOf = async (configs: ProviderConfigView[], name: string, api: string) => {
+    const h = harness(configs);
+    const { connection } = await h.resolver.resolve(name, 'Bucket');
+    assert.ok(connection.limiter, 'every resolved connection has a limiter');
+    const limiter = connection.limiter(api);
+    assert.ok(limiter instanceof AccountLimiter);
+    return { limiter, h, connection };
+  };
+
+  it('limits route53 to 5 requests a second by default, keyed by ProviderConfig and API', async () => {
+    const { limiter, h } = await limiterOf([pc('aws')], 'aws', 'route53');
+    assert.equal(limiter.key, 'aws:route53');
+    assert.equal(limiter.currentIntervalMs, 200);
+    assert.deepEqual(h.limits.accountLimiters(), [limiter]);
+  });
+
+  it('takes a ProviderConfig rate below the route53 default', async () => {
+    const { limiter } = await limiterOf([pc('aws', { rateLimits: { requestsPerSecond: 2 } })], 'aws', 'route53');
+    assert.equal(limiter.currentIntervalMs, 500);
+  });
+
+  it('never goes above the route53 default, whatever the ProviderConfig asks', async () => {
+    const { limiter } = await limiterOf([pc('aws', { rateLimits: { requestsPerSecond: 50 } })], 'aws', 'route53');
+    assert.equal(limiter.currentIntervalMs, 200);
+  });
+
+  it('leaves s3 unlimited unless the ProviderConfig sets a rate', async () => {
+    const unlimited = await limiterOf([pc('aws')], 'aws', 's3');
+    assert.equal(unlimited.limiter.key, 'aws:s3');
+    assert.equal(unlimited.limiter.currentIntervalMs, 0);
+    const limited = await limiterOf([pc('aws', { rateLimits: { requestsPerSecond: 20 } })], 'aws', 's3');
+    assert.equal(limited.limiter.currentIntervalMs, 50);
+  });
+
+  /** Starts three requests that hold until released; says how many ran at once before the release. */
+  const concurrency = async (limiter: AccountLimiter, expected: number) => {
+    let inFlight = 0;
+    let most = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const calls = Promise.all([1, 2, 3].map(() => limiter.schedule(async () => {
+      most = Math.max(most, ++inFlight);
+      await gate;
+      inFlight--;
+    })));
+    // Bottleneck starts jobs on its own timers: wait (a few ms at most) for the expected number,
+    // then a little longer for any more that would break the bound.
+    for (let waited = 0; most < expected && waited < 500; waited++) await new Promise((resolve) => setTimeout(resolve, 1));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    await calls;
+    return most;
+  };
+
+  it('bounds requests in flight by the ProviderConfig\'s maxConcurrent, and only then', async () => {
+    const bounded = await limiterOf([pc('aws', { rateLimits: { maxConcurrent: 1 } })], 'aws', 's3');
+    assert.equal(await concurrency(bounded.limiter, 1), 1);
+    const unbounded = await limiterOf([pc('aws')], 'aws', 's3');
+    assert.equal(await concurrency(unbounded.limiter, 3), 3);
+  });
+
+  it('returns the same limiter for the same ProviderConfig and API, across resolves', async () => {
+    const h = harness([pc('aws'), pc('other')]);
+    const first = (await h.resolver.resolve('aws', 'Bucket')).connection;
+    const second = (await h.resolver.resolve('aws', 'HostedZone')).connection;
+    const other = (await h.resolver.resolve('other', 'Bucket')).connection;
+    const a = first.limiter!('route53');
+    assert.equal(second.limiter!('route53'), a);
+    assert.equal(first.limiter!('route53'), a);
+    assert.notEqual(first.limiter!('s3'), a, 'another API has its own limiter');
+    assert.notEqual(other.limiter!('route53'), a, 'another ProviderConfig has its own limiter');
+    assert.deepEqual(h.limits.accountLimiters().map((l) => l.key).sort(), ['aws:route53', 'aws:s3', 'other:route53']);
+  });
+
+  it('applies a changed ProviderConfig rate to the limiter it already made', async () => {
+    const h = harness([pc('aws', { rateLimits: { requestsPerSecond: 10 } })]);
+    const before = (await h.resolver.resolve('aws', 'Bucket')).connection.limiter!('s3') as AccountLimiter;
+    assert.equal(before.currentIntervalMs, 100);
+    h.configs.set('aws', pc('aws', { rateLimits: { requestsPerSecond: 1 } }));
+    const after = (await h.resolver.resolve('aws', 'Bucket')).connection.limiter!('s3') as AccountLimiter;
+    assert.equal(after, before);
+    assert.equal(after.currentIntervalMs, 1000);
+  });
+});
