@@ -16,7 +16,23 @@ class FakeCloud {
   things = new Map<string, { size: number; mark?: string | undefined }>();
   calls: string[] = [];
   deleteSteps = 1;
+  /** Observes that still see the state before the last write (an eventually consistent cloud). */
+  staleReads = 0;
+  private stale = new Map<string, { size: number; mark?: string | undefined } | undefined>();
   failNext?: Error | undefined;
+  /** Remembers what observe should keep seeing while reads are stale. */
+  write(name: string, thing: { size: number; mark?: string | undefined }) {
+    if (this.staleReads > 0) this.stale.set(name, this.things.get(name));
+    this.things.set(name, thing);
+  }
+  read(name: string) {
+    if (this.staleReads > 0 && this.stale.has(name)) {
+      this.staleReads--;
+      return this.stale.get(name);
+    }
+    this.stale.delete(name);
+    return this.things.get(name);
+  }
   fail(op: string) {
     this.calls.push(op);
     const err = this.failNext;
@@ -32,18 +48,18 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
     const client: ExternalClient<Spec> = {
       async observe(r: ManagedResource<Spec>): Promise<Observation> {
         cloud.fail('observe');
-        const t = cloud.things.get(r.externalName);
+        const t = cloud.read(r.externalName);
         if (!t) return { exists: false, upToDate: false };
         const upToDate = t.size === r.spec.size;
         return { exists: true, upToDate, ownershipMark: t.mark, atProvider: { id: `id-${r.externalName}` }, diff: upToDate ? [] : [{ path: 'size', observed: t.size, desired: r.spec.size }] };
       },
       async create(r) {
         cloud.fail('create');
-        cloud.things.set(r.externalName, { size: r.spec.size, mark: r.ownershipMark });
+        cloud.write(r.externalName, { size: r.spec.size, mark: r.ownershipMark });
       },
       async update(r) {
         cloud.fail('update');
-        cloud.things.set(r.externalName, { size: r.spec.size, mark: r.ownershipMark });
+        cloud.write(r.externalName, { size: r.spec.size, mark: r.ownershipMark });
       },
       async delete(r) {
         cloud.fail('delete');
@@ -101,18 +117,30 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string } =
 const MARK = 'mooring/ns/a';
 
 describe('ManagedReconciler', () => {
-  it('creates with the finalizer and the pending mark first, then turns Ready and clears the mark', async () => {
+  it('creates with the finalizer and the pending mark first, observes the result and turns Ready in one pass', async () => {
     const h = harness({ size: 2 });
-    const first = await h.pass();
+    const result = await h.pass();
     assert.deepEqual(h.writes.slice(0, 2), [`finalizers=${FINALIZER}`, `annotations=${CREATE_PENDING}`], 'finalizer and pending mark before the create');
-    assert.deepEqual(h.cloud.calls, ['observe', 'create']);
-    assert.equal(h.condition('Progressing')?.reason, 'Creating');
-    assert.ok(first.requeueAfterMs! <= 1000, 'looks again soon after a create');
-    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe', 'create', 'observe']);
     assert.equal(h.condition('Ready')?.status, 'True');
     assert.equal(h.object.status?.observedGeneration, 1);
     assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared once Ready');
     assert.deepEqual(h.cloud.things.get('a'), { size: 2, mark: MARK });
+    assert.equal(result.requeueAfterMs, 300_000, 'next look at the resync');
+  });
+
+  it('stays Progressing and looks again soon while the cloud does not show the create yet', async () => {
+    const h = harness({ size: 2 });
+    h.cloud.staleReads = 1;
+    const first = await h.pass();
+    assert.equal(h.condition('Progressing')?.reason, 'Creating');
+    assert.notEqual(h.condition('Ready')?.status, 'True');
+    assert.ok(h.object.metadata.annotations?.[CREATE_PENDING], 'still pending');
+    assert.ok(first.requeueAfterMs! <= 1000, 'looks again soon after a create');
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe', 'create', 'observe', 'observe'], 'no second create');
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined);
   });
 
   it('writes the status only when it changed', async () => {

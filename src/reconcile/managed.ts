@@ -90,7 +90,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (!this.isMarkedOurs(pass, observation)) {
       await this.call(pass, 'update', (c) => c.update(resource, observation));
       this.deps.events.event(pass.object, 'Normal', EventReason.Adopted, `adopted the existing ${this.deps.kind.kind.toLowerCase()} ${resource.externalName} and marked it as ours`);
-      return this.settle(pass, progressing(Reason.Updating, 'adopted; checking the result'), this.deps.pollMs ?? 1000);
+      return this.verify(pass, progressing(Reason.Updating, 'adopted; checking the result'));
     }
     if (!observation.upToDate) {
       await this.call(pass, 'update', (c) => c.update(resource, observation));
@@ -98,10 +98,25 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       // The spec was already converged once: then the cloud changed behind our back.
       const drift = pass.object.status?.observedGeneration === pass.object.metadata.generation;
       this.deps.events.event(pass.object, 'Normal', drift ? EventReason.DriftCorrected : EventReason.Updated, `converged ${fields}`);
-      return this.settle(pass, progressing(Reason.Updating, `converging ${fields}`), this.deps.pollMs ?? 1000);
+      return this.verify(pass, progressing(Reason.Updating, `converging ${fields}`));
     }
+    return this.available(pass);
+  }
+
+  private async available(pass: Pass<Spec>): Promise<ReconcileResult> {
     if (pass.object.metadata.annotations?.[CREATE_PENDING]) await this.clearPending(pass);
     return this.settle(pass, ready());
+  }
+
+  /**
+   * Observes again right after a write: a cloud that applied it at once is Ready in this pass,
+   * without a trip through the queue; one that is still settling is polled.
+   */
+  private async verify(pass: Pass<Spec>, meanwhile: Outcome): Promise<ReconcileResult> {
+    const observation = await this.call(pass, 'observe', (c) => c.observe(pass.resource!));
+    pass.atProvider = observation.atProvider;
+    if (observation.exists && this.isMarkedOurs(pass, observation) && observation.upToDate) return this.available(pass);
+    return this.settle(pass, meanwhile, this.deps.pollMs ?? 1000);
   }
 
   private parse(object: ManagedObject): Spec {
@@ -186,7 +201,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     }
     await this.call(pass, 'create', (c) => c.create(resource));
     this.deps.events.event(pass.object, 'Normal', EventReason.Created, `created ${this.deps.kind.kind.toLowerCase()} ${resource.externalName}`);
-    return this.settle(pass, progressing(Reason.Creating, 'created; waiting to observe it configured'), this.deps.pollMs ?? 1000);
+    return this.verify(pass, progressing(Reason.Creating, 'created; waiting to observe it configured'));
   }
 
   private async clearPending(pass: Pass<Spec>): Promise<void> {
