@@ -15,7 +15,8 @@ import { binaries } from '../stack/versions.ts';
 import { renderTable, summarize, type ResourceRow } from './table.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const SANDBOX_DIR = join(ROOT, '.sandbox');
+// MOORING_SANDBOX_DIR moves it, so a test's sandbox never overwrites a developer's running one.
+const SANDBOX_DIR = process.env.MOORING_SANDBOX_DIR || join(ROOT, '.sandbox');
 const OPERATOR_NAMESPACE = 'mooring-system';
 
 const say = (line: string) => console.error(`[sandbox] ${line}`);
@@ -30,7 +31,9 @@ Writes .sandbox/kubeconfig and .sandbox/env. Ctrl-C stops everything.
   --timeout SECONDS  with --once: how long to wait for Ready (default 180)
   --kube-port N      fixed port for kube-apiserver (default: a free one); likewise --aws-port, --pg-port
   --aws-endpoint URL use an emulator already running there (LocalStack: see localstack/README.md)
-                     instead of starting moto`;
+                     instead of starting moto
+
+Environment: MOORING_SANDBOX_DIR puts kubeconfig and env somewhere other than .sandbox/.`;
 
 interface SandboxOptions {
   once: boolean;
