@@ -2,7 +2,7 @@
 // refuses to run as root, so as root it runs as the postgres user.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { run } from './exec.ts';
@@ -19,8 +19,11 @@ export interface Postgres {
   url: string;
 }
 
+// runuser lives in sbin, which a non-login root shell (CI, cron, a trimmed PATH) may not search.
+const RUNUSER = ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser'].find((p) => existsSync(p)) ?? 'runuser';
+
 function asPostgresUser(binary: string, args: string[]): [string, string[]] {
-  return userInfo().uid === 0 ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
+  return userInfo().uid === 0 ? [RUNUSER, ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
 }
 
 /** The postgres user's ids when we are root (initdb and postgres must run as it), else undefined. */
