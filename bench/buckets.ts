@@ -32,7 +32,7 @@ try {
   const proxy = new FaultProxyClient(info.aws!.proxyEndpoint!);
 
   const logFile = join(stack.dir, 'operator.log');
-  const operator = spawn(process.execPath, [MAIN, 'run', '--kubeconfig', info.kube!.kubeconfig, '--namespace', ns, '--concurrency', String(concurrency)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const operator = spawn(process.execPath, [MAIN, 'run', '--kubeconfig', info.kube!.kubeconfig, '--namespace', ns, '--concurrency', String(concurrency), '--bind-address', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let synced = false;
   operator.stdout.on('data', (chunk: Buffer) => {
     appendFileSync(logFile, chunk);

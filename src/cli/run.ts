@@ -2,7 +2,9 @@
 // or SIGINT stops watching and waits for in-flight reconciles before exiting.
 import { KubeConfig } from '@kubernetes/client-node';
 import { builtinProviders } from '../operator/builtin.ts';
+import { startHttp } from '../operator/http.ts';
 import { Manager } from '../operator/manager.ts';
+import { OperatorMetrics } from '../operator/metrics.ts';
 import { ConfigError, loadConfig, usage } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
 
@@ -31,18 +33,27 @@ export async function run(argv: string[]): Promise<number> {
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromCluster();
-  const manager = new Manager({ kc, config, providers: builtinProviders(), log });
+  const metrics = new OperatorMetrics();
+  const manager = new Manager({ kc, config, providers: builtinProviders(), log, metrics });
+  let http;
+  try {
+    http = await startHttp({ bindAddress: config.bindAddress, registry: metrics.registry, notReady: () => manager.notReady(), log });
+  } catch (err) {
+    console.error(`mooring run: cannot serve /metrics, /healthz and /readyz on ${config.bindAddress} (--bind-address, MOORING_BIND_ADDRESS): ${(err as Error).message}`);
+    return 1;
+  }
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  log.info({ server: kc.getCurrentCluster()?.server, namespace: config.namespace ?? '(all)' }, 'mooring starting');
+  log.info({ server: kc.getCurrentCluster()?.server, namespace: config.namespace ?? '(all)', http: http.url }, 'mooring starting');
   // Not awaited: a signal must stop the operator even while its caches are still syncing.
   const started = manager.start();
   const signal = await stopped;
   log.info({ signal }, 'stopping: finishing in-flight reconciles');
   await manager.stop();
   await started;
+  await http.close();
   log.info('stopped');
   return 0;
 }

@@ -16,6 +16,7 @@ import { KubeListWatch } from '../runtime/kube-listwatch.ts';
 import { ClaimRegistry } from './claims.ts';
 import { ConfigCache } from './config-cache.ts';
 import { KindController } from './controller.ts';
+import type { OperatorMetrics } from './metrics.ts';
 import { Resolver, type ProviderRegistration } from './providers.ts';
 
 /** The namespaced kinds of src/api/kinds.ts, as the reconciler knows them. */
@@ -34,6 +35,8 @@ export interface ManagerOptions {
   log: Logger;
   /** Default every managed kind some provider serves. */
   kinds?: ManagedKind[];
+  /** Prometheus metrics to feed; none by default. */
+  metrics?: OperatorMetrics;
   random?: () => number;
 }
 
@@ -46,6 +49,7 @@ export class Manager {
   readonly writers: KubeWriter[] = [];
   private readonly log: Logger;
   private started = false;
+  private synced = false;
 
   constructor(options: ManagerOptions) {
     const { kc, config, log } = options;
@@ -61,14 +65,23 @@ export class Manager {
     for (const kind of kinds) {
       const writer = new KubeWriter(kc, kind.plural);
       this.writers.push(writer);
-      const reconciler = new ManagedReconciler({ kind, writer, events, providers: resolver, claims, limits: this.limits, log, resyncMs });
+      const reconciler = new ManagedReconciler({ kind, writer, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics });
       const listWatch = new KubeListWatch<ManagedObject>(kc, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
       this.controllers.push(new KindController({
         kind: kind.kind, listWatch, reconciler, claims, log,
         concurrency: config.concurrency,
         backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+        observer: options.metrics?.queueObserver(kind.kind),
       }));
     }
+    options.metrics?.attach({ controllers: this.controllers, limiters: () => this.limits.accountLimiters() });
+  }
+
+  /** Why the manager is not ready to be counted on yet, or undefined once it is. */
+  notReady(): string | undefined {
+    if (!this.started) return 'not started';
+    if (!this.synced) return 'watch caches not synced yet';
+    return undefined;
   }
 
   /** Starts the caches, waits for them, then starts the work queues. */
@@ -81,6 +94,7 @@ export class Manager {
     const synced = await Promise.all([this.cache.whenSynced(), ...this.controllers.map((c) => c.whenSynced())]);
     if (!synced.every(Boolean)) return;
     for (const c of this.controllers) c.queue.start();
+    this.synced = true;
     this.log.info({ kinds: this.controllers.map((c) => c.kind), objects: this.controllers.reduce((n, c) => n + c.informer.size, 0) }, 'caches synced; reconciling');
   }
 

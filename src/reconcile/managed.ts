@@ -11,6 +11,7 @@ import { classify, invalidSpec, kubeStatus } from './errors.ts';
 import { EventReason, Reason } from './reasons.ts';
 import {
   CREATE_PENDING,
+  type CallObserver,
   FINALIZER,
   type ClaimIndex,
   type EventSink,
@@ -36,6 +37,8 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   resyncMs: () => number;
   /** How soon to look again while something is in progress (default 1 s). */
   pollMs?: number;
+  /** Told of every adapter call (metrics); optional. */
+  calls?: CallObserver;
   now?: () => Date;
 }
 
@@ -47,6 +50,8 @@ interface Pass<Spec> {
   spec?: Spec;
   resource?: ManagedResource<Spec>;
   client?: ExternalClient<Spec, Record<string, unknown>>;
+  /** The provider type serving this pass (the ProviderConfig's `type`), for metrics. */
+  provider?: string;
   atProvider?: Record<string, unknown> | undefined;
 }
 
@@ -134,6 +139,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     const { object } = pass;
     const pc = spec.providerConfigRef.name;
     const { connection, connector } = await this.deps.providers.resolve(pc, this.deps.kind.kind);
+    pass.provider = connection.type;
     pass.resource = {
       kind: object.kind,
       namespace: object.metadata.namespace,
@@ -155,7 +161,21 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     const client = pass.client!;
     const key = `${pass.object.kind}/${pass.object.metadata.namespace}/${pass.object.metadata.name}`;
     pass.log.debug({ op }, 'adapter call');
-    return this.deps.limits.forResource(key, () => fn(client));
+    const observer = this.deps.calls;
+    if (!observer) return this.deps.limits.forResource(key, () => fn(client));
+    return this.deps.limits.forResource(key, async () => {
+      const started = performance.now();
+      const report = (outcome: 'success' | 'error') =>
+        observer.adapterCall({ kind: this.deps.kind.kind, provider: pass.provider ?? 'unknown', operation: op, outcome, seconds: (performance.now() - started) / 1000 });
+      try {
+        const result = await fn(client);
+        report('success');
+        return result;
+      } catch (err) {
+        report('error');
+        throw err;
+      }
+    });
   }
 
   private isMarkedOurs(pass: Pass<Spec>, observation: Observation): boolean {

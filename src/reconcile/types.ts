@@ -72,6 +72,11 @@ export interface Logger {
   debug(obj: object, msg: string): void;
 }
 
+/** One adapter call as metrics see it. Called synchronously; must not throw. */
+export interface CallObserver {
+  adapterCall(call: { kind: string; provider: string; operation: string; outcome: 'success' | 'error'; seconds: number }): void;
+}
+
 export interface ReconcileResult {
   requeueAfterMs?: number;
 }

@@ -84,6 +84,18 @@ describe('Bucket', () => {
     assert.deepEqual(row?.slice(0, 4), [name, 'True', 'Available', external]);
   });
 
+  it('reports itself ready and its work in /metrics', async () => {
+    const name = uniq('metrics');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc } });
+    await ready(name);
+    assert.equal((await fetch(`${operator.httpUrl}/readyz`)).status, 200);
+    const text = await (await fetch(`${operator.httpUrl}/metrics`)).text();
+    const value = (prefix: string) => Number(text.split('\n').find((l) => l.startsWith(prefix))?.split(' ').pop() ?? NaN);
+    assert.ok(value('mooring_adapter_calls_total{kind="Bucket",provider="aws",operation="create",outcome="success"}') >= 1, text);
+    assert.ok(value('mooring_reconcile_total{kind="Bucket",result="success"}') >= 1);
+    assert.ok(value('mooring_resources{kind="Bucket",ready="True",reason="Available"}') >= 1);
+  });
+
   it('restores drift made behind its back at the next resync', async () => {
     const name = uniq('drift');
     await buckets().create(ns, name, { providerConfigRef: { name: pc }, versioning: true, tags: { team: 'a' } });

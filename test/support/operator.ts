@@ -4,7 +4,9 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { builtinProviders } from '../../src/operator/builtin.ts';
+import { startHttp } from '../../src/operator/http.ts';
 import { Manager } from '../../src/operator/manager.ts';
+import { OperatorMetrics } from '../../src/operator/metrics.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { StackInfo } from '../../src/stack/index.ts';
 import { kubeConfig } from './kube.ts';
@@ -12,6 +14,8 @@ import { kubeConfig } from './kube.ts';
 export interface RunningOperator {
   manager: Manager;
   logFile: string;
+  /** Where /metrics, /healthz and /readyz are served (a free loopback port). */
+  httpUrl: string;
   stop(): Promise<void>;
 }
 
@@ -27,9 +31,11 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
   const logFile = join(info.dir, `operator-${options.namespace}.log`);
   const out = createWriteStream(logFile, { flags: 'a' });
   const log = createLogger({ level: 'debug', destination: out });
+  const metrics = new OperatorMetrics();
   const manager = new Manager({
     kc: kubeConfig(info),
     log,
+    metrics,
     providers: builtinProviders(),
     config: {
       namespace: options.namespace,
@@ -40,12 +46,15 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
       backoffMaxMs: 300_000,
     },
   });
+  const http = await startHttp({ bindAddress: '127.0.0.1:0', registry: metrics.registry, notReady: () => manager.notReady(), log });
   await manager.start();
   return {
     manager,
     logFile,
+    httpUrl: http.url,
     stop: async () => {
       await manager.stop();
+      await http.close();
       await new Promise((resolve) => out.end(resolve));
     },
   };
