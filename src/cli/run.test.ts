@@ -23,12 +23,6 @@ describe('mooring run', () => {
     assert.match(r.stderr, /--concurrency \(MOORING_CONCURRENCY\)/);
   });
 
-  it('refuses leader election until it exists rather than running two leaders', () => {
-    const r = run('--leader-elect', '--kubeconfig', '/nonexistent');
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /--leader-elect is not available yet/);
-  });
-
   it('prints its options for --help', () => {
     const r = run('--help');
     assert.equal(r.status, 0);

@@ -3,10 +3,11 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { builtinProviders } from '../operator/builtin.ts';
 import { startHttp } from '../operator/http.ts';
+import { kubeLease, LeaderElector } from '../operator/leader.ts';
 import { Manager } from '../operator/manager.ts';
 import { OperatorMetrics } from '../operator/metrics.ts';
-import { ConfigError, loadConfig, usage } from '../runtime/config.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { ConfigError, loadConfig, usage, type Config } from '../runtime/config.ts';
+import { createLogger, type Logger } from '../runtime/logger.ts';
 
 export const RUN_HELP = `usage: mooring run [options]
 
@@ -24,20 +25,17 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`mooring run: ${err.message}\n\nRun \`mooring run --help\` for the options.`);
     return 2;
   }
-  if (config.leaderElect) {
-    // Two replicas both believing they lead would fight over every object: refuse, do not ignore.
-    console.error('mooring run: --leader-elect is not available yet; run a single replica without it');
-    return 2;
-  }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   const kc = new KubeConfig();
   if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
   else kc.loadFromCluster();
   const metrics = new OperatorMetrics();
   const manager = new Manager({ kc, config, providers: builtinProviders(), log, metrics });
+  const elector = config.leaderElect ? leaderElector(kc, config, log, manager) : undefined;
   let http;
   try {
-    http = await startHttp({ bindAddress: config.bindAddress, registry: metrics.registry, notReady: () => manager.notReady(), log });
+    const notReady = () => manager.notReady() ?? (elector && elector.leader === undefined ? 'leadership not known yet' : undefined);
+    http = await startHttp({ bindAddress: config.bindAddress, registry: metrics.registry, notReady, log });
   } catch (err) {
     console.error(`mooring run: cannot serve /metrics, /healthz and /readyz on ${config.bindAddress} (--bind-address, MOORING_BIND_ADDRESS): ${(err as Error).message}`);
     return 1;
@@ -48,12 +46,37 @@ export async function run(argv: string[]): Promise<number> {
   });
   log.info({ server: kc.getCurrentCluster()?.server, namespace: config.namespace ?? '(all)', http: http.url }, 'mooring starting');
   // Not awaited: a signal must stop the operator even while its caches are still syncing.
-  const started = manager.start();
+  const started = elector ? manager.warm().then((warm) => (warm ? elector.run() : undefined)) : manager.start();
   const signal = await stopped;
   log.info({ signal }, 'stopping: finishing in-flight reconciles');
   await manager.stop();
+  await elector?.stop();
   await started;
   await http.close();
   log.info('stopped');
   return 0;
+}
+
+/**
+ * The elector for --leader-elect: this replica reconciles only while it holds the Lease. Losing
+ * it means another replica may act any moment now, so the process stops reconciling at once and
+ * exits (the orchestrator restarts it as a standby) rather than finish work it no longer owns.
+ */
+function leaderElector(kc: KubeConfig, config: Config, log: Logger, manager: Manager): LeaderElector {
+  return new LeaderElector({
+    lease: kubeLease(kc, config.leaseNamespace, config.leaseName),
+    identity: config.identity,
+    leaseDurationMs: config.leaseDurationMs,
+    renewDeadlineMs: config.leaseRenewDeadlineMs,
+    retryPeriodMs: config.leaseRetryPeriodMs,
+    log,
+    onNewLeader: (leader) => log.info({ leader }, 'leader observed'),
+    onStartedLeading: () => manager.lead(),
+    onStoppedLeading: () => {
+      // Whatever is in flight gets what is left of the lease duration, then the process goes.
+      const grace = Math.max(0, config.leaseDurationMs - config.leaseRenewDeadlineMs - 1000);
+      setTimeout(() => process.exit(1), grace).unref();
+      void manager.stop().finally(() => process.exit(1));
+    },
+  });
 }

@@ -50,6 +50,7 @@ export class Manager {
   private readonly log: Logger;
   private started = false;
   private synced = false;
+  private whenWarm: Promise<boolean> | undefined;
 
   constructor(options: ManagerOptions) {
     const { kc, config, log } = options;
@@ -86,15 +87,29 @@ export class Manager {
 
   /** Starts the caches, waits for them, then starts the work queues. */
   async start(): Promise<void> {
-    if (this.started) return;
+    if (await this.warm()) this.lead();
+  }
+
+  /**
+   * Starts the watch caches and resolves once they have synced (false: stopped first). A standby
+   * replica stays warm like this, so taking over costs no re-list.
+   */
+  async warm(): Promise<boolean> {
+    if (this.started) return this.whenWarm ?? Promise.resolve(false);
     this.started = true;
     this.cache.start();
     for (const c of this.controllers) c.informer.start();
     // Reconciling before the ProviderConfigs and claims are known would report false failures.
-    const synced = await Promise.all([this.cache.whenSynced(), ...this.controllers.map((c) => c.whenSynced())]);
-    if (!synced.every(Boolean)) return;
+    this.whenWarm = Promise.all([this.cache.whenSynced(), ...this.controllers.map((c) => c.whenSynced())]).then((all) => {
+      this.synced = all.every(Boolean);
+      return this.synced;
+    });
+    return this.whenWarm;
+  }
+
+  /** Starts reconciling (the caches must be warm). */
+  lead(): void {
     for (const c of this.controllers) c.queue.start();
-    this.synced = true;
     this.log.info({ kinds: this.controllers.map((c) => c.kind), objects: this.controllers.reduce((n, c) => n + c.informer.size, 0) }, 'caches synced; reconciling');
   }
 

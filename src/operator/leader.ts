@@ -1,0 +1,207 @@
+// Leader election on a coordination.k8s.io Lease, so one replica of several acts at a time.
+//
+// The rules are client-go's, for the same reasons: a Lease counts as expired only when this
+// replica has watched it stay unchanged for the duration the Lease itself declares (its own clock,
+// never the timestamps in the Lease, so clock skew between nodes cannot elect two leaders); the
+// leader renews every retry period and gives up leading when it could not renew for the renew
+// deadline, which is shorter than the lease duration, so it has stopped before anyone may take
+// over. On a clean stop the leader releases the Lease, and a standby takes over at once.
+import { CoordinationV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { realClock, sleep, type Clock } from '../runtime/clock.ts';
+
+/** The Lease fields the election reads and writes. */
+export interface LeaseRecord {
+  holder: string;
+  durationSeconds: number;
+  transitions: number;
+  acquireTime?: string | undefined;
+  renewTime?: string | undefined;
+  resourceVersion: string;
+}
+
+/** Lease storage; writes are optimistic on `resourceVersion` and throw on a conflict. */
+export interface LeaseApi {
+  get(): Promise<LeaseRecord | undefined>;
+  create(record: Omit<LeaseRecord, 'resourceVersion'>): Promise<LeaseRecord>;
+  update(record: LeaseRecord): Promise<LeaseRecord>;
+}
+
+export interface ElectorOptions {
+  lease: LeaseApi;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  log: Logger;
+  clock?: Clock;
+  /** Called once this replica leads. */
+  onStartedLeading: () => void;
+  /** Called once when leading ends for any reason but a clean stop: stop acting at once. */
+  onStoppedLeading: () => void;
+  /** Called whenever the observed leader changes (including to this replica). */
+  onNewLeader?: (identity: string) => void;
+}
+
+/** A Lease's times are MicroTime: the apiserver wants exactly six fractional digits. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export class LeaderElector {
+  private readonly o: ElectorOptions;
+  private readonly clock: Clock;
+  private observed: LeaseRecord | undefined;
+  private observedAt = 0;
+  private leading = false;
+  private stopped = false;
+  private readonly stopping = new AbortController();
+  private knownLeader: string | undefined;
+
+  constructor(options: ElectorOptions) {
+    if (options.renewDeadlineMs >= options.leaseDurationMs) throw new RangeError('the renew deadline must be shorter than the lease duration');
+    this.o = options;
+    this.clock = options.clock ?? realClock;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** The identity holding the Lease as last observed; undefined until the Lease was read once. */
+  get leader(): string | undefined {
+    return this.knownLeader;
+  }
+
+  /** Campaigns until leading, then renews until leadership is lost or `stop` is called. */
+  async run(): Promise<void> {
+    while (!this.stopped && !(await this.tryAcquireOrRenew())) await this.pause();
+    if (this.stopped) return;
+    this.leading = true;
+    this.o.log.info({ identity: this.o.identity }, 'became the leader');
+    this.o.onStartedLeading();
+    let lastRenew = this.clock.now();
+    while (!this.stopped) {
+      await this.pause();
+      if (this.stopped) return;
+      if (await this.tryAcquireOrRenew()) {
+        lastRenew = this.clock.now();
+        continue;
+      }
+      const taken = this.knownLeader !== undefined && this.knownLeader !== this.o.identity;
+      if (taken || this.clock.now() - lastRenew >= this.o.renewDeadlineMs) {
+        this.leading = false;
+        const why = taken ? `the Lease is held by ${this.knownLeader}` : 'could not renew the leader Lease in time';
+        this.o.log.error({ identity: this.o.identity, sinceLastRenewMs: this.clock.now() - lastRenew }, `${why}: stopping leading`);
+        this.o.onStoppedLeading();
+        return;
+      }
+    }
+  }
+
+  /** Stops campaigning; a leader releases the Lease so a standby takes over at once. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopping.abort();
+    if (!this.leading || !this.observed) return;
+    this.leading = false;
+    try {
+      // A holder nobody has and a 1 s duration: standbys see it free at their next try.
+      await this.o.lease.update({ ...this.observed, holder: '', durationSeconds: 1, renewTime: microTime(this.clock.now()) });
+      this.o.log.info({ identity: this.o.identity }, 'released the leader Lease');
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not release the leader Lease; a standby takes over when it expires');
+    }
+  }
+
+  private pause(): Promise<void> {
+    return sleep(this.clock, this.o.retryPeriodMs * (this.leading ? 1 : 1 + Math.random() * 0.2), this.stopping.signal).catch(() => undefined);
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const now = this.clock.now();
+    const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
+    try {
+      const current = await this.o.lease.get();
+      if (!current) {
+        const created = await this.o.lease.create({ holder: this.o.identity, durationSeconds, transitions: 0, acquireTime: microTime(now), renewTime: microTime(now) });
+        this.observe(created, now);
+        return true;
+      }
+      if (!this.observed || this.observed.resourceVersion !== current.resourceVersion) this.observe(current, now);
+      const heldByOther = current.holder !== '' && current.holder !== this.o.identity;
+      if (heldByOther && now < this.observedAt + current.durationSeconds * 1000) return false;
+      const ours = current.holder === this.o.identity;
+      const updated = await this.o.lease.update({
+        ...current,
+        holder: this.o.identity,
+        durationSeconds,
+        acquireTime: ours ? current.acquireTime : microTime(now),
+        renewTime: microTime(now),
+        transitions: ours ? current.transitions : current.transitions + 1,
+      });
+      this.observe(updated, now);
+      return true;
+    } catch (err) {
+      // A conflict means someone else wrote first; anything else, that we could not reach the Lease.
+      this.o.log.debug({ err }, 'leader Lease not acquired or renewed this time');
+      return false;
+    }
+  }
+
+  private observe(record: LeaseRecord, at: number): void {
+    this.observed = record;
+    this.observedAt = at;
+    const leader = record.holder || undefined;
+    if (leader !== this.knownLeader) {
+      this.knownLeader = leader;
+      if (leader) this.o.onNewLeader?.(leader);
+    }
+  }
+}
+
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+interface LeaseObject {
+  metadata?: { resourceVersion?: string };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number; acquireTime?: unknown; renewTime?: unknown };
+}
+
+/** The Lease `namespace/name` on the apiserver. */
+export function kubeLease(kc: KubeConfig, namespace: string, name: string): LeaseApi {
+  const api = kc.makeApiClient(CoordinationV1Api);
+  const time = (t: unknown) => (t instanceof Date ? microTime(t.getTime()) : typeof t === 'string' ? t : undefined);
+  const record = (lease: LeaseObject): LeaseRecord => ({
+    holder: lease.spec?.holderIdentity ?? '',
+    durationSeconds: lease.spec?.leaseDurationSeconds ?? 15,
+    transitions: lease.spec?.leaseTransitions ?? 0,
+    acquireTime: time(lease.spec?.acquireTime),
+    renewTime: time(lease.spec?.renewTime),
+    resourceVersion: lease.metadata?.resourceVersion ?? '',
+  });
+  const spec = (r: Omit<LeaseRecord, 'resourceVersion'>) => ({
+    holderIdentity: r.holder, leaseDurationSeconds: r.durationSeconds, leaseTransitions: r.transitions, acquireTime: r.acquireTime, renewTime: r.renewTime,
+  });
+  return {
+    async get() {
+      try {
+        return record(await api.readNamespacedLease({ name, namespace }));
+      } catch (err) {
+        if ((err as { code?: number }).code === 404) return undefined;
+        throw err;
+      }
+    },
+    async create(r) {
+      // The typed create would turn the times into Date objects and lose the six digits: create
+      // without them, then set them with a merge patch (whose body goes out as written).
+      const body = { metadata: { name, namespace }, spec: { holderIdentity: r.holder, leaseDurationSeconds: r.durationSeconds, leaseTransitions: r.transitions } };
+      const created = record(await api.createNamespacedLease({ namespace, body }));
+      return this.update({ ...created, acquireTime: r.acquireTime, renewTime: r.renewTime });
+    },
+    async update(r) {
+      const body = { metadata: { resourceVersion: r.resourceVersion }, spec: spec(r) };
+      return record(await api.patchNamespacedLease({ name, namespace, body }, MERGE));
+    },
+  };
+}
