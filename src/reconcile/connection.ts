@@ -97,7 +97,7 @@ export class ConnectionSecret {
     const fresh = Object.fromEntries(generatedKeys.map((k) => [k, generate()]));
     const annotations: Record<string, string> = { ...this.ownAnnotations(), [CREDENTIALS_PENDING]: cause };
     if (requested) annotations[CREDENTIALS_ROTATION] = requested;
-    await this.write({ ...data, ...fresh }, annotations);
+    await this.write({ ...withoutStale(data, generatedKeys), ...fresh }, annotations);
     return cause;
   }
 
@@ -159,6 +159,15 @@ export function rotationDue(requested: string | undefined, answered: string | un
   if (!answered) return true;
   const answeredAt = Date.parse(answered);
   return Number.isNaN(answeredAt) || Date.parse(requested) > answeredAt;
+}
+
+/**
+ * Drops values that embed an old generated value (a URI holding the old password): better absent
+ * until the adapter reports them anew than wrong.
+ */
+function withoutStale(data: Record<string, string>, generatedKeys: string[]): Record<string, string> {
+  const old = generatedKeys.map((k) => data[k]).filter((v): v is string => Boolean(v));
+  return Object.fromEntries(Object.entries(data).filter(([k, v]) => generatedKeys.includes(k) || !old.some((o) => v.includes(o))));
 }
 
 function sameStrings(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -44,7 +44,7 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
         return {
           exists: true, upToDate, ownershipMark: t.mark, atProvider: { id: `id-${r.externalName}` },
           diff: upToDate ? [] : [{ path: 'size', observed: t.size, desired: r.spec.size }],
-          connectionDetails: { host: 'fake.example', username: r.externalName },
+          connectionDetails: { host: 'fake.example', username: r.externalName, ...(r.connectionSecret?.password ? { uri: `fake://${r.externalName}:${r.connectionSecret.password}@fake.example` } : {}) },
           ...(cloud.available === undefined ? {} : { available: cloud.available, progress: 'cloud says: creating' }),
         };
       },
@@ -319,7 +319,7 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     assert.equal(h.secret()?.annotations[CREDENTIALS_PENDING], undefined, 'applied once the create succeeded');
     await h.pass();
     assert.equal(h.condition('Ready')?.status, 'True');
-    assert.deepEqual(h.secret()?.data, { host: 'fake.example', username: 'a', password: 'generated-1' }, 'details published beside the password');
+    assert.deepEqual(h.secret()?.data, { host: 'fake.example', username: 'a', uri: 'fake://a:generated-1@fake.example', password: 'generated-1' }, 'details published beside the password');
   });
 
   it('finishes a password a crash left pending on an existing thing, without an event', async () => {
@@ -344,12 +344,14 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     assert.equal(h.cloud.things.get('a')?.password, 'generated-2');
     assert.equal(h.secret()?.data.password, 'generated-2');
     assert.equal(h.secret()?.annotations[CREDENTIALS_ROTATION], at);
+    assert.equal(h.secret()?.data.uri, undefined, 'the URI holding the old password is dropped until published anew');
     assert.ok(h.events.includes('Normal/CredentialsRotated'));
     assert.ok(h.eventMessages.every((m) => !m.includes('generated-')), 'no event carries a password');
     await h.pass();
     await h.pass();
     assert.equal(h.cloud.things.get('a')?.password, 'generated-2', 'the same request does not rotate again');
     assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.secret()?.data.uri, 'fake://a:generated-2@fake.example');
   });
 
   it('a rotation request that is not a timestamp is InvalidSpec naming the annotation', async () => {
