@@ -8,7 +8,9 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import pg from 'pg';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import { ROTATE_CREDENTIALS } from '../../src/reconcile/connection.ts';
-import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { finalSnapshotName } from '../../providers/aws/index.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -109,7 +111,7 @@ async function connect(uri: string): Promise<pg.Client> {
   return client;
 }
 
-describe('Database on PostgreSQL', () => {
+describe('Database (PostgreSQL and RDS)', () => {
   it('creates the database and its login; the Secret lets a client connect and create a table', async () => {
     const name = uniq('app');
     const db = name.replace(/-/g, '_');
@@ -271,6 +273,32 @@ describe('Database on PostgreSQL', () => {
     assert.doesNotMatch(JSON.stringify(d.status), /wrong-password/);
     await core.patchNamespacedSecret({ namespace: 'default', name: `${broken}-admin`, body: { stringData: { password: pgInfo.password } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     await ready(name, 40_000);
+  });
+
+  it('RDS: creates an instance with the endpoint in status and the Secret, deletes it with a final snapshot', async () => {
+    const aws = stack().aws!;
+    const rds = new RDSClient({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+    try {
+      const awsPc = await emulatorProviderConfig(kc, stack());
+      const name = uniq('rds');
+      await databases().create(ns, name, { providerConfigRef: { name: awsPc }, rds: { engine: 'postgres', instanceClass: 'db.t3.micro', backupRetentionDays: 1, tags: { team: 'a' } } });
+      const d = await ready(name);
+      const instance = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: name }))).DBInstances![0]!;
+      assert.equal(d.status?.atProvider?.status, 'available');
+      assert.equal(d.status?.atProvider?.host, instance.Endpoint?.Address);
+      assert.ok(instance.TagList?.some((t) => t.Key === 'mooring.dev/owner' && t.Value === `mooring/${ns}/${name}`));
+      const secret = (await secretOf(`${name}-connection`))!;
+      assert.equal(secret.data.host, instance.Endpoint?.Address);
+      assert.equal(secret.data.username, 'mooring');
+      assert.match(secret.data.password!, /^[A-Za-z0-9_-]{32}$/);
+      await databases().remove(ns, name);
+      await gone(name);
+      const snapshots = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: finalSnapshotName(name, d.metadata.uid) }));
+      assert.equal(snapshots.DBSnapshots?.[0]?.DBInstanceIdentifier, name);
+      await assert.rejects(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: name })), /DBInstanceNotFound/);
+    } finally {
+      rds.destroy();
+    }
   });
 
   it('never writes a password to the operator log', async () => {
