@@ -354,6 +354,17 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     assert.equal(h.secret()?.data.uri, 'fake://a:generated-2@fake.example');
   });
 
+  it('adopting an existing thing gives it a generated password before update, then sets it', async () => {
+    const h = creds({ adopt: true });
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.ok(h.secret()?.data.password, 'in the Secret before the adoption update');
+    await h.pass();
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.password, h.secret()?.data.password);
+    assert.equal(h.condition('Ready')?.status, 'True');
+  });
+
   it('a rotation request that is not a timestamp is InvalidSpec naming the annotation', async () => {
     const h = creds();
     h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { [ROTATE_CREDENTIALS]: 'now please' } } };

@@ -99,6 +99,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (!observation.exists || !this.isMarkedOurs(pass, observation)) this.checkClaim(pass, resource.externalName);
     if (!observation.exists) return this.create(pass);
     if (!this.isMarkedOurs(pass, observation)) {
+      // An adopted thing gets generated credentials too: update may need them (a role to re-create).
+      await this.prepareCredentials(pass, true);
       await this.call(pass, 'update', (c) => c.update(resource, observation));
       this.deps.events.event(pass.object, 'Normal', EventReason.Adopted, `adopted the existing ${this.deps.kind.kind.toLowerCase()} ${resource.externalName} and marked it as ours`);
       return this.settle(pass, progressing(Reason.Updating, 'adopted; checking the result'), this.deps.pollMs ?? 1000);
