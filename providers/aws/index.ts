@@ -2,5 +2,6 @@
 // errors and defaults. Everything else under providers/aws is private to the provider.
 export { BucketConnector, BUCKET_DELETE_DEFAULTS } from './s3/bucket.ts';
 export type { BucketConnectorOptions } from './s3/bucket.ts';
+export { RdsInstanceConnector, finalSnapshotName } from './rds/instance.ts';
 export { AwsReason, classifyAwsError } from './common/classify.ts';
 export { AWS_CLIENT_DEFAULTS, AwsSettings } from './common/client.ts';

@@ -27,6 +27,14 @@ export interface ManagedResource<Spec> {
    * everything you create (a tag, an ownership record, a comment).
    */
   ownershipMark: string;
+  /**
+   * The values of the resource's connection Secret as they stand, for kinds whose credentials the
+   * reconciler generates (a database password). The reconciler writes a generated value into the
+   * Secret before it calls `create` or `setCredentials`, so a crash can never lose a password that
+   * is already set in the cloud: set exactly the value found here, never one of your own.
+   * Undefined for kinds without a connection Secret, and on the delete path.
+   */
+  connectionSecret?: Record<string, string> | undefined;
 }
 
 /** What observe found. Small struct, not booleans, so it can grow without breaking adapters. */
@@ -47,6 +55,14 @@ export interface Observation<AtProvider = Record<string, unknown>> {
   connectionDetails?: Record<string, string>;
   /** Field-level differences, when not up to date. */
   diff?: FieldDiff[];
+  /**
+   * False while the thing exists but cannot be used or changed yet (an RDS instance `creating` or
+   * `modifying`). The reconciler then reports Progressing with `progress`, calls neither update
+   * nor setCredentials, and looks again later. Undefined means available.
+   */
+  available?: boolean;
+  /** With `available: false`: what the cloud says it is doing, e.g. `RDS status: creating`. */
+  progress?: string;
 }
 
 /** Result of one delete call. */
@@ -78,6 +94,12 @@ export interface ExternalClient<Spec, AtProvider = Record<string, unknown>> {
   create(resource: ManagedResource<Spec>): Promise<void>;
   update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<void>;
   delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult>;
+  /**
+   * Sets the generated credentials found in `resource.connectionSecret` on the existing thing (a
+   * rotation, a Secret that was lost, or a create whose record a crash interrupted). Required for
+   * kinds that declare generated connection keys; idempotent, like every other call.
+   */
+  setCredentials?(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<void>;
   /** Release connections; called once the reconcile is done with the client. */
   disconnect(): Promise<void>;
 }
@@ -123,4 +145,9 @@ export interface ProviderConnection {
 /** Makes clients for one kind. */
 export interface Connector<Spec, AtProvider = Record<string, unknown>> {
   connect(connection: ProviderConnection): Promise<ExternalClient<Spec, AtProvider>>;
+  /**
+   * Releases what the connector keeps between reconciles (a connection pool per ProviderConfig);
+   * called once, when the operator stops. Optional: most connectors keep nothing.
+   */
+  close?(): Promise<void>;
 }

@@ -104,6 +104,34 @@ export const ManagementPolicy = z
   .default('Full')
   .describe('Full creates, updates and deletes; ObserveOnly only reads and reports, never writes to the cloud.');
 
+export const ConnectionSecretRef = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(DNS_SUBDOMAIN, { message: 'must be a Secret name (lowercase letters, digits, dots, hyphens)' })
+      .describe('Name of the Secret, in the namespace of this resource.'),
+  })
+  .describe(
+    'Where the connection details (endpoint, username, password …) are written: a Secret in this namespace, owned by this resource. ' +
+      'A Secret of that name that mooring did not create is never overwritten. Kinds with credentials default it (Database: <name>-connection).',
+  );
+
+/**
+ * How a kind uses its connection Secret (src/reconcile/connection.ts does the work). Declared per
+ * kind in src/api/kinds.ts; kinds without it write a Secret only when the spec names one.
+ */
+export interface ConnectionSecretPolicy {
+  /** The Secret's name when `spec.writeConnectionSecretToRef` is unset; undefined writes none. */
+  defaultName?: (objectName: string) => string;
+  /**
+   * Keys whose values the reconciler generates (a password), for this spec. They are written to
+   * the Secret before the adapter is asked to set them, so a crash never loses one.
+   */
+  generatedKeys?: (spec: unknown) => string[];
+}
+
 /** The spec fields shared by every managed kind, spread into each kind's spec object. */
 export const managedSpecFields = {
   providerConfigRef: ProviderConfigRef,
@@ -115,6 +143,7 @@ export const managedSpecFields = {
     .describe(
       'Take over an existing external resource of this name that carries no ownership mark. Without it, such a resource is never touched.',
     ),
+  writeConnectionSecretToRef: ConnectionSecretRef.optional(),
 };
 
 export const ConditionType = z.enum(['Ready', 'Progressing', 'Degraded']);

@@ -2,7 +2,7 @@
 // (apiextensions.k8s.io/v1): one served and stored version, the status subresource, and a
 // structural schema generated from the zod schemas (src/api/structural.ts).
 import type { z } from 'zod';
-import { GROUP, VERSION } from './common.ts';
+import { GROUP, VERSION, type ConnectionSecretPolicy } from './common.ts';
 import { structuralProblems, toStructural, type StructuralSchema } from './structural.ts';
 
 /** A column of `kubectl get`. */
@@ -32,6 +32,10 @@ export interface KindDescription {
   printerColumns: PrinterColumn[];
   /** `kubectl get <category>` lists every kind in it. */
   categories: string[];
+  /** The external name when spec.externalName is unset (default: metadata.name as it is). */
+  defaultExternalName?: (objectName: string) => string;
+  /** Managed kinds with credentials: the connection Secret's default name and generated keys. */
+  connectionSecret?: ConnectionSecretPolicy;
 }
 
 export interface CustomResourceDefinition {

@@ -2,6 +2,7 @@
 // The CRDs in crds/ are generated from this list (src/api/generate.ts).
 import { BucketSpec, BucketStatus } from './bucket.ts';
 import { AGE_COLUMN, conditionColumn, type KindDescription, type PrinterColumn } from './crd.ts';
+import { DATABASE_CONNECTION_SECRET, DatabaseSpec, DatabaseStatus, defaultDatabaseName } from './database.ts';
 import { ProviderConfigSpec, ProviderConfigStatus } from './providerconfig.ts';
 
 /** `kubectl get mooring` lists every mooring object. */
@@ -49,5 +50,27 @@ export const BucketKind: KindDescription = {
   categories: [CATEGORY],
 };
 
+export const DatabaseKind: KindDescription = {
+  kind: 'Database',
+  plural: 'databases',
+  singular: 'database',
+  shortNames: ['mdb'],
+  scope: 'Namespaced',
+  description:
+    'A database and a login: on an existing PostgreSQL server (ProviderConfig type postgres) or as an RDS DB instance (type aws), with the credentials in a connection Secret.',
+  spec: DatabaseSpec,
+  status: DatabaseStatus,
+  printerColumns: [
+    ...managedColumns,
+    { name: 'Host', type: 'string', jsonPath: '.status.atProvider.host', description: 'The host clients connect to.' },
+    { name: 'Database', type: 'string', jsonPath: '.status.atProvider.database', description: 'The database name.', priority: 1 },
+    { name: 'Status', type: 'string', jsonPath: '.status.atProvider.status', description: "aws: the instance's RDS status.", priority: 1 },
+    AGE_COLUMN,
+  ],
+  categories: [CATEGORY],
+  defaultExternalName: defaultDatabaseName,
+  connectionSecret: DATABASE_CONNECTION_SECRET,
+};
+
 /** In the order they are installed: ProviderConfig first, since the others refer to it. */
-export const KINDS: readonly KindDescription[] = [ProviderConfigKind, BucketKind];
+export const KINDS: readonly KindDescription[] = [ProviderConfigKind, BucketKind, DatabaseKind];

@@ -1,11 +1,11 @@
 // `mooring sandbox`: the whole thing on one machine. A real control plane and the AWS emulator
 // (and PostgreSQL) on loopback, the CRDs installed, the operator running in the foreground, the
 // examples applied. `--once` waits for every example to be Ready, prints a table and tears down.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/common.ts';
 import { applyObjects, readManifests, waitForCrds } from '../kube/apply.ts';
 import { startStack, stopOnSignals, type Stack } from '../stack/index.ts';
@@ -77,6 +77,7 @@ function parse(argv: string[]): SandboxOptions {
 /** The objects the sandbox itself provides: the namespace, emulator credentials, ProviderConfigs. */
 function sandboxObjects(stack: Stack): KubernetesObject[] {
   const aws = stack.aws!;
+  const pg = stack.postgres!;
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } },
     {
@@ -91,6 +92,15 @@ function sandboxObjects(stack: Stack): KubernetesObject[] {
         settings: { forcePathStyle: 'true' },
       },
     } as KubernetesObject,
+    // The sandbox's PostgreSQL as the server the example Databases live on.
+    {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sandbox-postgres', namespace: OPERATOR_NAMESPACE },
+      stringData: { url: pg.url },
+    } as KubernetesObject,
+    {
+      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: 'postgres' },
+      spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-postgres' } } },
+    } as KubernetesObject,
   ];
 }
 
@@ -99,6 +109,7 @@ function writeSandboxFiles(stack: Stack): void {
   mkdirSync(join(SANDBOX_DIR, 'bin'), { recursive: true });
   copyFileSync(stack.kube!.kubeconfig, join(SANDBOX_DIR, 'kubeconfig'));
   symlinkSync(binaries().kubectl, join(SANDBOX_DIR, 'bin', 'kubectl'));
+  symlinkSync(join(binaries().postgresBin, 'psql'), join(SANDBOX_DIR, 'bin', 'psql'));
   const aws = stack.aws!;
   const pg = stack.postgres!;
   writeFileSync(
@@ -166,8 +177,29 @@ function printReach(stack: Stack): void {
   say(`  kube-apiserver  ${stack.kube!.url}   kubectl --kubeconfig ${rel}/kubeconfig get buckets`);
   say(`  AWS emulator    ${stack.aws!.endpoint}   (S3 path-style, Route 53, RDS; any credentials)`);
   say(`  PostgreSQL      postgres://postgres:***@${stack.postgres!.host}:${stack.postgres!.port}/postgres  (full URL in ${rel}/env)`);
-  say(`  source ${rel}/env   sets KUBECONFIG, PATH (kubectl), AWS_ENDPOINT_URL, AWS credentials and DATABASE_URL`);
+  say(`  source ${rel}/env   sets KUBECONFIG, PATH (kubectl, psql), AWS_ENDPOINT_URL, AWS credentials and DATABASE_URL`);
+  say(`  a Database's login: psql "$(kubectl get secret team-a-orders-connection -n team-a -o jsonpath='{.data.uri}' | base64 -d)"`);
   say('Ctrl-C stops the operator and the whole stack.');
+}
+
+/** With --once: every example Database's Secret must let psql log in, as a user would. */
+async function psqlConnects(kc: KubeConfig, examples: KubernetesObject[]): Promise<boolean> {
+  const core = kc.makeApiClient(CoreV1Api);
+  let ok = true;
+  for (const db of examples.filter((o) => o.kind === 'Database')) {
+    const { name, namespace } = db.metadata as { name: string; namespace: string };
+    const secretName = (db as { spec?: { writeConnectionSecretToRef?: { name?: string } } }).spec?.writeConnectionSecretToRef?.name ?? `${name}-connection`;
+    const secret = await core.readNamespacedSecret({ namespace, name: secretName });
+    const uri = Buffer.from(secret.data?.uri ?? '', 'base64').toString('utf8');
+    const result = await new Promise<string | undefined>((resolve) => {
+      // The URI goes as an argument, never through a shell; psql's output is checked, not shown.
+      execFile(join(binaries().postgresBin, 'psql'), [uri, '-XAtc', 'SELECT current_user'], { timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim()));
+    });
+    if (result) say(`psql connects to Database ${namespace}/${name} with the Secret ${secretName} (as ${result})`);
+    else say(`psql could not connect to Database ${namespace}/${name} with the Secret ${secretName}`);
+    ok &&= Boolean(result);
+  }
+  return ok;
 }
 
 export async function sandbox(argv: string[]): Promise<number> {
@@ -216,8 +248,9 @@ export async function sandbox(argv: string[]): Promise<number> {
     console.log(renderTable(rows));
     const summary = summarize(rows);
     if (!summary.allReady) for (const line of summary.failures) say(line);
+    const connected = summary.allReady && (await psqlConnects(kc, examples));
     await stopAll();
-    return summary.allReady ? 0 : 1;
+    return connected ? 0 : 1;
   } catch (err) {
     await stopAll();
     throw err;

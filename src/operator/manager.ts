@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { GROUP, VERSION } from '../api/common.ts';
 import { KINDS } from '../api/kinds.ts';
+import { KubeSecretStore } from '../kube/secrets.ts';
 import { coreEventApi, KubeWriter } from '../kube/writer.ts';
 import { Limits } from '../limits/index.ts';
 import { EventRecorder } from '../reconcile/events.ts';
@@ -24,7 +25,13 @@ export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Nam
   kind: k.kind,
   plural: k.plural,
   spec: k.spec as z.ZodType<ManagedSpecBase>,
+  ...(k.connectionSecret ? { connectionSecret: k.connectionSecret } : {}),
+  ...(k.defaultExternalName ? { externalName: externalNameOf(k.defaultExternalName) } : {}),
 }));
+
+function externalNameOf(fallback: (objectName: string) => string): ManagedKind['externalName'] {
+  return (object, spec) => spec.externalName ?? fallback(object.metadata.name);
+}
 
 export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs'>;
 
@@ -47,7 +54,9 @@ export class Manager {
   readonly cache: ConfigCache;
   readonly limits = new Limits();
   readonly writers: KubeWriter[] = [];
+  readonly secrets: KubeSecretStore;
   private readonly log: Logger;
+  private readonly providers: ProviderRegistration[];
   private started = false;
   private synced = false;
   private whenWarm: Promise<boolean> | undefined;
@@ -55,6 +64,8 @@ export class Manager {
   constructor(options: ManagerOptions) {
     const { kc, config, log } = options;
     this.log = log;
+    this.providers = options.providers;
+    this.secrets = new KubeSecretStore(kc);
     this.cache = new ConfigCache(kc, { log, changed: (pc) => this.requeueUsersOf(pc) });
     const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers);
     const events = new EventRecorder(coreEventApi(kc), log, { component: 'mooring' });
@@ -66,7 +77,7 @@ export class Manager {
     for (const kind of kinds) {
       const writer = new KubeWriter(kc, kind.plural);
       this.writers.push(writer);
-      const reconciler = new ManagedReconciler({ kind, writer, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics });
+      const reconciler = new ManagedReconciler({ kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics });
       const listWatch = new KubeListWatch<ManagedObject>(kc, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
       this.controllers.push(new KindController({
         kind: kind.kind, listWatch, reconciler, claims, log,
@@ -113,10 +124,19 @@ export class Manager {
     this.log.info({ kinds: this.controllers.map((c) => c.kind), objects: this.controllers.reduce((n, c) => n + c.informer.size, 0) }, 'caches synced; reconciling');
   }
 
-  /** Stops watching and waits for in-flight reconciles. */
+  /** Stops watching, waits for in-flight reconciles, then lets connectors close their pools. */
   async stop(): Promise<void> {
     this.cache.stop();
     await Promise.all(this.controllers.map((c) => c.stop()));
+    const connectors = new Set(this.providers.flatMap((p) => Object.values(p.kinds)));
+    const closing = [...connectors].map(async (c) => {
+      try {
+        await c.close?.();
+      } catch (err) {
+        this.log.warn({ err }, 'a connector failed to close');
+      }
+    });
+    await Promise.all(closing);
   }
 
   private requeueUsersOf(providerConfig: string): void {

@@ -5,23 +5,28 @@ import { managedSpecFields } from '../api/common.ts';
 import { Limits } from '../limits/index.ts';
 import type { Connector, ExternalClient, ManagedResource, Observation } from '../../providers/sdk/index.ts';
 import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
+import { CREDENTIALS_PENDING, CREDENTIALS_ROTATION, ROTATE_CREDENTIALS, SECRET_OWNER } from './connection.ts';
 import { ManagedReconciler } from './managed.ts';
-import { CREATE_PENDING, FINALIZER, type ManagedObject, type ManagedStatus } from './types.ts';
+import { CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
 
 const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
 type Spec = z.output<typeof Spec>;
 
-/** An in-memory cloud: things by name, each with a size and an ownership mark. */
+/** An in-memory cloud: things by name, each with a size, an ownership mark and maybe a password. */
+type Thing = { size: number; mark?: string | undefined; password?: string | undefined };
+
 class FakeCloud {
-  things = new Map<string, { size: number; mark?: string | undefined }>();
+  things = new Map<string, Thing>();
+  /** Reported by observe as `available` (an RDS instance still creating). */
+  available: boolean | undefined = undefined;
   calls: string[] = [];
   deleteSteps = 1;
   /** Observes that still see the state before the last write (an eventually consistent cloud). */
   staleReads = 0;
-  private stale = new Map<string, { size: number; mark?: string | undefined } | undefined>();
+  private stale = new Map<string, Thing | undefined>();
   failNext?: Error | undefined;
   /** Remembers what observe should keep seeing while reads are stale. */
-  write(name: string, thing: { size: number; mark?: string | undefined }) {
+  write(name: string, thing: Thing) {
     if (this.staleReads > 0) this.stale.set(name, this.things.get(name));
     this.things.set(name, thing);
   }
@@ -33,8 +38,11 @@ class FakeCloud {
     this.stale.delete(name);
     return this.things.get(name);
   }
+  /** When set, failNext waits for this operation. */
+  failOn?: string | undefined;
   fail(op: string) {
     this.calls.push(op);
+    if (this.failOn !== undefined && this.failOn !== op) return;
     const err = this.failNext;
     this.failNext = undefined;
     if (err) throw err;
@@ -51,11 +59,21 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
         const t = cloud.read(r.externalName);
         if (!t) return { exists: false, upToDate: false };
         const upToDate = t.size === r.spec.size;
-        return { exists: true, upToDate, ownershipMark: t.mark, atProvider: { id: `id-${r.externalName}` }, diff: upToDate ? [] : [{ path: 'size', observed: t.size, desired: r.spec.size }] };
+        return {
+          exists: true, upToDate, ownershipMark: t.mark, atProvider: { id: `id-${r.externalName}` },
+          diff: upToDate ? [] : [{ path: 'size', observed: t.size, desired: r.spec.size }],
+          connectionDetails: { host: 'fake.example', username: r.externalName, ...(r.connectionSecret?.password ? { uri: `fake://${r.externalName}:${r.connectionSecret.password}@fake.example` } : {}) },
+          ...(cloud.available === undefined ? {} : { available: cloud.available, progress: 'cloud says: creating' }),
+        };
       },
       async create(r) {
         cloud.fail('create');
-        cloud.write(r.externalName, { size: r.spec.size, mark: r.ownershipMark });
+        const password = r.connectionSecret?.password;
+        cloud.write(r.externalName, { size: r.spec.size, mark: r.ownershipMark, ...(password ? { password } : {}) });
+      },
+      async setCredentials(r) {
+        cloud.fail('setCredentials');
+        cloud.things.get(r.externalName)!.password = r.connectionSecret?.password;
       },
       async update(r) {
         cloud.fail('update');
@@ -72,8 +90,33 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
   return { connect: async () => client };
 }
 
+/** Secrets in a map, written whole, with a resourceVersion that moves on every write. */
+class FakeSecrets implements SecretStore {
+  secrets = new Map<string, StoredSecret & { body?: SecretBody }>();
+  writes = 0;
+  async read(namespace: string, name: string) {
+    return this.secrets.get(`${namespace}/${name}`);
+  }
+  async write(body: SecretBody, previous: StoredSecret | undefined) {
+    const key = `${body.namespace}/${body.name}`;
+    const now = this.secrets.get(key);
+    if ((previous === undefined) !== (now === undefined) || (previous && previous.resourceVersion !== now?.resourceVersion)) {
+      throw Object.assign(new Error('conflict'), { code: 409 });
+    }
+    this.writes++;
+    const stored = { data: { ...body.data }, annotations: { ...body.annotations }, resourceVersion: String(this.writes), body };
+    this.secrets.set(key, stored);
+    return stored;
+  }
+}
+
+/** A kind with a connection Secret `<name>-connection` holding a generated `password`. */
+const withCredentials: Partial<ManagedKind<Spec>> = {
+  connectionSecret: { defaultName: (n) => `${n}-connection`, generatedKeys: () => ['password'] },
+};
+
 /** The apiserver side: the object as stored, with every write applied and counted. */
-function harness(spec: Record<string, unknown>, options: { claimant?: string } = {}) {
+function harness(spec: Record<string, unknown>, options: { claimant?: string; kind?: Partial<ManagedKind<Spec>> } = {}) {
   const cloud = new FakeCloud();
   let object: ManagedObject = {
     apiVersion: 'test.mooring.dev/v1', kind: 'Thing',
@@ -82,8 +125,13 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string } =
   };
   const writes: string[] = [];
   const events: string[] = [];
+  const eventMessages: string[] = [];
+  const secrets = new FakeSecrets();
+  let serial = 0;
   const reconciler = new ManagedReconciler<Spec>({
-    kind: { kind: 'Thing', plural: 'things', spec: Spec },
+    kind: { kind: 'Thing', plural: 'things', spec: Spec, ...options.kind },
+    secrets,
+    generateSecret: () => `generated-${++serial}`,
     writer: {
       setFinalizers: async (o, finalizers) => { writes.push(`finalizers=${finalizers.join(',')}`); object = { ...o, metadata: { ...o.metadata, finalizers } }; return object; },
       setAnnotations: async (o, a) => {
@@ -95,7 +143,7 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string } =
       },
       writeStatus: async (o, status: ManagedStatus) => { writes.push('status'); object = { ...object, status }; },
     },
-    events: { event: (_o, type, reason) => events.push(`${type}/${reason}`) },
+    events: { event: (_o, type, reason, message) => { events.push(`${type}/${reason}`); eventMessages.push(message); } },
     providers: {
       resolve: async () => ({ connection: { name: 'pc', type: 'fake', region: 'r', settings: {} }, connector: cloud.connector() }),
       ownershipId: () => 'mooring',
@@ -106,7 +154,8 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string } =
     resyncMs: () => 300_000,
   });
   return {
-    cloud, writes, events,
+    cloud, writes, events, eventMessages, secrets,
+    secret: (name = 'a-connection') => secrets.secrets.get(`ns/${name}`),
     get object() { return object; },
     set object(o: ManagedObject) { object = o; },
     pass: () => reconciler.reconcile(object),
@@ -279,5 +328,126 @@ describe('ManagedReconciler', () => {
     h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true, retryAfterMs: 7000 });
     await assert.rejects(h.pass(), (err: Error & { retryAfterMs?: number }) => err.retryAfterMs === 7000);
     assert.equal(h.condition('Degraded')?.reason, 'Throttled');
+  });
+});
+
+describe('ManagedReconciler: connection Secret and generated credentials', () => {
+  const creds = (spec: Record<string, unknown> = {}) => harness(spec, { kind: withCredentials });
+
+  it('writes the generated password to the Secret (pending) before the create, which sets exactly that one', async () => {
+    const h = creds();
+    h.cloud.failOn = 'create';
+    h.cloud.failNext = new RetryableError('ProviderUnavailable', 'create failed');
+    await assert.rejects(h.pass());
+    const written = h.secret();
+    assert.equal(written?.data.password, 'generated-1', 'in the Secret although the create failed');
+    assert.equal(written?.annotations[CREDENTIALS_PENDING], 'create');
+    assert.equal(written?.annotations[SECRET_OWNER], MARK);
+    assert.deepEqual(written?.body?.owner, { apiVersion: 'test.mooring.dev/v1', kind: 'Thing', name: 'a', uid: 'u1' });
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.password, 'generated-1', 'the retry sets the same password, never a new one');
+    assert.equal(h.secret()?.annotations[CREDENTIALS_PENDING], undefined, 'applied once the create succeeded');
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.deepEqual(h.secret()?.data, { host: 'fake.example', username: 'a', uri: 'fake://a:generated-1@fake.example', password: 'generated-1' }, 'details published beside the password');
+  });
+
+  it('finishes a password a crash left pending on an existing thing, without an event', async () => {
+    const h = creds();
+    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER] } };
+    h.cloud.things.set('a', { size: 1, mark: MARK, password: 'stale' });
+    await h.secrets.write({ namespace: 'ns', name: 'a-connection', type: 't', data: { password: 'P1' }, annotations: { [SECRET_OWNER]: MARK, [CREDENTIALS_PENDING]: 'create' }, labels: {}, owner: { apiVersion: 'v', kind: 'Thing', name: 'a', uid: 'u1' } }, undefined);
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.password, 'P1');
+    assert.ok(h.cloud.calls.includes('setCredentials'));
+    assert.equal(h.secret()?.annotations[CREDENTIALS_PENDING], undefined);
+    assert.ok(!h.events.includes('Normal/CredentialsRotated'));
+  });
+
+  it('rotates once per request: new password in the Secret, set in the cloud, an Event without the value', async () => {
+    const h = creds();
+    await h.pass();
+    await h.pass();
+    const at = '2026-03-01T10:00:00Z';
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { ...h.object.metadata.annotations, [ROTATE_CREDENTIALS]: at } } };
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.password, 'generated-2');
+    assert.equal(h.secret()?.data.password, 'generated-2');
+    assert.equal(h.secret()?.annotations[CREDENTIALS_ROTATION], at);
+    assert.equal(h.secret()?.data.uri, undefined, 'the URI holding the old password is dropped until published anew');
+    assert.ok(h.events.includes('Normal/CredentialsRotated'));
+    assert.ok(h.eventMessages.every((m) => !m.includes('generated-')), 'no event carries a password');
+    await h.pass();
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.password, 'generated-2', 'the same request does not rotate again');
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.secret()?.data.uri, 'fake://a:generated-2@fake.example');
+  });
+
+  it('adopting an existing thing gives it a generated password before update, then sets it', async () => {
+    const h = creds({ adopt: true });
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.ok(h.secret()?.data.password, 'in the Secret before the adoption update');
+    await h.pass();
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.password, h.secret()?.data.password);
+    assert.equal(h.condition('Ready')?.status, 'True');
+  });
+
+  it('a rotation request that is not a timestamp is InvalidSpec naming the annotation', async () => {
+    const h = creds();
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { [ROTATE_CREDENTIALS]: 'now please' } } };
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, 'InvalidSpec');
+    assert.match(h.condition('Degraded')!.message, /rotate-credentials/);
+  });
+
+  it('never overwrites a Secret of that name it did not create: SecretConflict, nothing created', async () => {
+    const h = creds();
+    await h.secrets.write({ namespace: 'ns', name: 'a-connection', type: 'Opaque', data: { password: 'theirs' }, annotations: {}, labels: {}, owner: { apiVersion: 'v', kind: 'X', name: 'x', uid: 'x' } }, undefined);
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, 'SecretConflict');
+    assert.deepEqual(h.secret()?.data, { password: 'theirs' });
+    assert.ok(!h.cloud.calls.includes('create'));
+  });
+
+  it('writes the Secret only when its data changed', async () => {
+    const h = creds();
+    await h.pass();
+    await h.pass();
+    const before = h.secrets.writes;
+    await h.pass();
+    assert.equal(h.secrets.writes, before);
+  });
+
+  it('a Secret the spec names is used by kinds without a default, with no generated keys', async () => {
+    const h = harness({ writeConnectionSecretToRef: { name: 'details' } });
+    await h.pass();
+    await h.pass();
+    assert.deepEqual(h.secret('details')?.data, { host: 'fake.example', username: 'a' });
+  });
+
+  it('while the cloud reports the thing not available: Progressing with its words, no update, no rotation', async () => {
+    const h = creds({ size: 2 });
+    await h.pass();
+    h.cloud.available = false;
+    h.cloud.things.get('a')!.size = 5;
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { ...h.object.metadata.annotations, [ROTATE_CREDENTIALS]: '2026-03-01T10:00:00Z' } } };
+    const r = await h.pass();
+    assert.equal(h.condition('Progressing')?.reason, 'Provisioning');
+    assert.match(h.condition('Progressing')!.message, /cloud says: creating/);
+    assert.equal(r.requeueAfterMs, 10_000);
+    assert.ok(!h.cloud.calls.includes('update') && !h.cloud.calls.includes('setCredentials'));
+    h.cloud.available = true;
+    await h.pass();
+    assert.ok(h.cloud.calls.includes('setCredentials'), 'rotates once available');
+  });
+
+  it('ObserveOnly publishes details and never generates a password', async () => {
+    const h = creds({ managementPolicy: 'ObserveOnly' });
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.deepEqual(h.secret()?.data, { host: 'fake.example', username: 'a' });
   });
 });

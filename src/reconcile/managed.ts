@@ -1,12 +1,14 @@
 // The generic managed reconciler: one object, one pass, level-based. It owns finalizers,
 // conditions, events, ownership decisions and rate limits; the adapter owns only the cloud.
 //
-// get → parse → deleting? → finalizer → connect → observe → ownership → create | update | nothing
-// → status (written only when it changed) → requeue after the resync.
+// get → parse → deleting? → finalizer → connection Secret → connect → observe → ownership →
+// create | set credentials | update | nothing → publish the Secret → status (written only when it
+// changed) → requeue after the resync.
 import type { ExternalClient, ManagedResource, Observation } from '../../providers/sdk/index.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
 import { conditionsFor, degraded, jsonEqual, progressing, ready, type Outcome } from './conditions.ts';
+import { ConnectionSecret, type PendingCause } from './connection.ts';
 import { classify, invalidSpec, kubeStatus } from './errors.ts';
 import { EventReason, Reason } from './reasons.ts';
 import {
@@ -23,11 +25,14 @@ import {
   type ObjectWriter,
   type ProviderResolver,
   type ReconcileResult,
+  type SecretStore,
 } from './types.ts';
 
 export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   kind: ManagedKind<Spec>;
   writer: ObjectWriter;
+  /** Connection Secrets; kinds that never name one work without it. */
+  secrets?: SecretStore;
   events: EventSink;
   providers: ProviderResolver;
   claims: ClaimIndex;
@@ -39,6 +44,10 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   pollMs?: number;
   /** Told of every adapter call (metrics); optional. */
   calls?: CallObserver;
+  /** How soon to look again while the cloud reports the thing not yet available (default 10 s). */
+  availabilityPollMs?: number;
+  /** Generated credential values (default 24 random bytes, URL-safe base64). */
+  generateSecret?: () => string;
   now?: () => Date;
 }
 
@@ -53,6 +62,8 @@ interface Pass<Spec> {
   /** The provider type serving this pass (the ProviderConfig's `type`), for metrics. */
   provider?: string;
   atProvider?: Record<string, unknown> | undefined;
+  /** The connection Secret, when the kind or the spec asks for one (never on the delete path). */
+  secret?: ConnectionSecret | undefined;
 }
 
 /** Thrown inside a pass to end it with an outcome that is not an error (e.g. NotOwned). */
@@ -86,17 +97,21 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     pass.spec = this.parse(pass.object);
     if (pass.object.metadata.deletionTimestamp) return this.finalize(pass, pass.spec);
     await this.ensureFinalizer(pass);
-    const observation = await this.observe(pass, pass.spec);
+    const observation = await this.observe(pass, pass.spec, true);
     const resource = pass.resource!;
     if (pass.spec.managementPolicy === 'ObserveOnly') return this.observeOnly(pass, observation);
     if (observation.exists) this.checkOwnership(pass, observation);
     if (!observation.exists || !this.isMarkedOurs(pass, observation)) this.checkClaim(pass, resource.externalName);
     if (!observation.exists) return this.create(pass);
     if (!this.isMarkedOurs(pass, observation)) {
+      // An adopted thing gets generated credentials too: update may need them (a role to re-create).
+      await this.prepareCredentials(pass, true);
       await this.call(pass, 'update', (c) => c.update(resource, observation));
       this.deps.events.event(pass.object, 'Normal', EventReason.Adopted, `adopted the existing ${this.deps.kind.kind.toLowerCase()} ${resource.externalName} and marked it as ours`);
       return this.verify(pass, progressing(Reason.Updating, 'adopted; checking the result'));
     }
+    if (observation.available === false) return this.waitAvailable(pass, observation);
+    if (await this.prepareCredentials(pass, true)) return this.setCredentials(pass, observation);
     if (!observation.upToDate) {
       await this.call(pass, 'update', (c) => c.update(resource, observation));
       const fields = (observation.diff ?? []).map((d) => d.path).join(', ') || 'settings';
@@ -105,11 +120,13 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       this.deps.events.event(pass.object, 'Normal', drift ? EventReason.DriftCorrected : EventReason.Updated, `converged ${fields}`);
       return this.verify(pass, progressing(Reason.Updating, `converging ${fields}`));
     }
-    return this.available(pass);
+    return this.available(pass, observation);
   }
 
-  private async available(pass: Pass<Spec>): Promise<ReconcileResult> {
+  /** Up to date and ours: publish the connection details, clear the pending create, Ready. */
+  private async available(pass: Pass<Spec>, observation: Observation): Promise<ReconcileResult> {
     if (pass.object.metadata.annotations?.[CREATE_PENDING]) await this.clearPending(pass);
+    await pass.secret?.publish(observation.connectionDetails);
     return this.settle(pass, ready());
   }
 
@@ -120,7 +137,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private async verify(pass: Pass<Spec>, meanwhile: Outcome): Promise<ReconcileResult> {
     const observation = await this.call(pass, 'observe', (c) => c.observe(pass.resource!));
     pass.atProvider = observation.atProvider;
-    if (observation.exists && this.isMarkedOurs(pass, observation) && observation.upToDate) return this.available(pass);
+    const visible = observation.exists && this.isMarkedOurs(pass, observation);
+    if (visible && observation.available === false) return this.waitAvailable(pass, observation);
+    if (visible && observation.upToDate) return this.available(pass, observation);
     return this.settle(pass, meanwhile, this.deps.pollMs ?? 1000);
   }
 
@@ -134,8 +153,11 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     return this.deps.kind.externalName?.(object, spec) ?? spec.externalName ?? object.metadata.name;
   }
 
-  /** Resolves the provider, connects, observes; leaves resource and client on the pass. */
-  private async observe(pass: Pass<Spec>, spec: Spec): Promise<Observation<Record<string, unknown>>> {
+  /**
+   * Resolves the provider, reads the connection Secret (`withSecret`), connects, observes; leaves
+   * resource, secret and client on the pass.
+   */
+  private async observe(pass: Pass<Spec>, spec: Spec, withSecret = false): Promise<Observation<Record<string, unknown>>> {
     const { object } = pass;
     const pc = spec.providerConfigRef.name;
     const { connection, connector } = await this.deps.providers.resolve(pc, this.deps.kind.kind);
@@ -150,10 +172,64 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       externalName: this.externalName(object, spec),
       ownershipMark: `${this.deps.providers.ownershipId(pc)}/${object.metadata.namespace}/${object.metadata.name}`,
     };
+    if (withSecret) await this.loadSecret(pass, spec);
     pass.client = (await connector.connect(connection));
     const observation = await this.call(pass, 'observe', (c) => c.observe(pass.resource!));
     pass.atProvider = observation.atProvider;
     return observation;
+  }
+
+  /** The connection Secret, when the spec names one or the kind has a default name. */
+  private async loadSecret(pass: Pass<Spec>, spec: Spec): Promise<void> {
+    const policy = this.deps.kind.connectionSecret;
+    const name = spec.writeConnectionSecretToRef?.name ?? policy?.defaultName?.(pass.object.metadata.name);
+    if (!name) return;
+    if (!this.deps.secrets) throw new Error(`no Secret store: cannot write the connection Secret ${name}`);
+    pass.secret = await ConnectionSecret.load({
+      store: this.deps.secrets,
+      object: pass.object,
+      name,
+      ownershipMark: pass.resource!.ownershipMark,
+      generatedKeys: policy?.generatedKeys?.(spec) ?? [],
+      ...(this.deps.generateSecret ? { generate: this.deps.generateSecret } : {}),
+    });
+    pass.resource!.connectionSecret = pass.secret.data;
+  }
+
+  /**
+   * Generated credentials missing, or a rotation due: new values go into the Secret (pending)
+   * before any cloud call uses them. Returns the cause when values wait to be set in the cloud.
+   */
+  private async prepareCredentials(pass: Pass<Spec>, exists: boolean): Promise<PendingCause | undefined> {
+    const secret = pass.secret;
+    if (!secret) return undefined;
+    await secret.prepare(exists);
+    pass.resource!.connectionSecret = secret.data;
+    return secret.pending;
+  }
+
+  /** Sets the Secret's pending values on the existing thing, then clears the pending mark. */
+  private async setCredentials(pass: Pass<Spec>, observation: Observation): Promise<ReconcileResult> {
+    const secret = pass.secret!;
+    const cause = secret.pending;
+    if (!pass.client!.setCredentials) {
+      throw new TerminalError(Reason.ProviderError, `the provider's ${this.deps.kind.kind} adapter cannot set credentials (it has no setCredentials)`);
+    }
+    await this.call(pass, 'setCredentials', (c) => c.setCredentials!(pass.resource!, observation));
+    await secret.applied();
+    if (cause !== 'create') {
+      const why = cause === 'rotate' ? 'a rotation was requested' : 'the connection Secret had lost them';
+      // Never the value: only that it changed and where it is.
+      this.deps.events.event(pass.object, 'Normal', EventReason.CredentialsRotated, `set new credentials (${why}); the Secret ${secret.name} holds them`);
+    }
+    return this.settle(pass, progressing(Reason.Updating, 'credentials set; checking the result'), this.deps.pollMs ?? 1000);
+  }
+
+  /** The thing exists but the cloud is still working on it: report what it says, touch nothing. */
+  private async waitAvailable(pass: Pass<Spec>, observation: Observation): Promise<ReconcileResult> {
+    await pass.secret?.publish(observation.connectionDetails);
+    const message = observation.progress ?? 'waiting for the cloud to report it available';
+    return this.settle(pass, progressing(Reason.Provisioning, message), this.deps.availabilityPollMs ?? 10_000);
   }
 
   /** Every adapter call goes through the resource's limiter: one call at a time per object. */
@@ -219,7 +295,10 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (!pass.object.metadata.annotations?.[CREATE_PENDING]) {
       pass.object = await this.deps.writer.setAnnotations(pass.object, { [CREATE_PENDING]: (this.deps.now?.() ?? new Date()).toISOString() });
     }
+    // Likewise the generated password: in the Secret before the cloud has it.
+    await this.prepareCredentials(pass, false);
     await this.call(pass, 'create', (c) => c.create(resource));
+    await pass.secret?.applied();
     this.deps.events.event(pass.object, 'Normal', EventReason.Created, `created ${this.deps.kind.kind.toLowerCase()} ${resource.externalName}`);
     return this.verify(pass, progressing(Reason.Creating, 'created; waiting to observe it configured'));
   }
@@ -232,6 +311,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (!observation.exists) {
       return this.settle(pass, degraded(Reason.ExternalResourceNotFound, `${pass.resource!.externalName} does not exist; ObserveOnly never creates it.`));
     }
+    await pass.secret?.publish(observation.connectionDetails);
     const drift = observation.upToDate ? '' : `differs from the spec in ${(observation.diff ?? []).map((d) => d.path).join(', ')} (ObserveOnly: not corrected)`;
     return this.settle(pass, ready(Reason.Observed, drift));
   }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { AwsReason } from '../../providers/aws/index.ts';
+import { PgReason } from '../../providers/postgres/index.ts';
 import { ALL_REASON_CODES } from './reasons.ts';
 
 it('docs/reasons.md documents every reason code, and no code that does not exist', () => {
@@ -15,6 +16,6 @@ it('docs/reasons.md documents every reason code, and no code that does not exist
 });
 
 it('every reason code a built-in provider reports is one of ours (and so documented)', () => {
-  const unknown = Object.values(AwsReason).filter((c) => !ALL_REASON_CODES.includes(c));
+  const unknown = [...Object.values(AwsReason), ...Object.values(PgReason)].filter((c) => !ALL_REASON_CODES.includes(c));
   assert.deepEqual(unknown, [], `add these to src/reconcile/reasons.ts and docs/reasons.md: ${unknown.join(', ')}`);
 });

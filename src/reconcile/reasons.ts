@@ -10,6 +10,7 @@ export const Reason = {
   Creating: 'Creating',
   Updating: 'Updating',
   Deleting: 'Deleting',
+  Provisioning: 'Provisioning',
   Idle: 'Idle',
   // Degraded=False
   AsExpected: 'AsExpected',
@@ -23,6 +24,7 @@ export const Reason = {
   NotOwned: 'NotOwned',
   AlreadyOwned: 'AlreadyOwned',
   NameTaken: 'NameTaken',
+  SecretConflict: 'SecretConflict',
   // Degraded=True: the cloud answered
   AccessDenied: 'AccessDenied',
   InvalidCredentials: 'InvalidCredentials',
@@ -34,6 +36,8 @@ export const Reason = {
   InvalidRequest: 'InvalidRequest',
   ProviderError: 'ProviderError',
   BucketNotEmpty: 'BucketNotEmpty',
+  DatabaseInUse: 'DatabaseInUse',
+  DeletionProtected: 'DeletionProtected',
   ReconcileError: 'ReconcileError',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
@@ -48,6 +52,7 @@ export const EventReason = {
   DeletionProgress: 'DeletionProgress',
   Retained: 'Retained',
   LeftUnowned: 'LeftUnowned',
+  CredentialsRotated: 'CredentialsRotated',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 

@@ -1,7 +1,7 @@
 // What the generic reconciler works on and with. Everything it touches outside itself is an
 // interface here, so it runs against the real apiserver in production and fakes in unit tests.
 import type { z } from 'zod';
-import type { Condition, ObjectMeta } from '../api/common.ts';
+import type { Condition, ConnectionSecretPolicy, ObjectMeta } from '../api/common.ts';
 import type { Connector, ProviderConnection } from '../../providers/sdk/index.ts';
 
 export const FINALIZER = 'mooring.dev/finalizer';
@@ -29,6 +29,7 @@ export interface ManagedSpecBase {
   managementPolicy: 'Full' | 'ObserveOnly';
   adopt: boolean;
   externalName?: string | undefined;
+  writeConnectionSecretToRef?: { name: string } | undefined;
 }
 
 /** One managed kind as the reconciler needs to know it. */
@@ -38,6 +39,8 @@ export interface ManagedKind<Spec extends ManagedSpecBase = ManagedSpecBase> {
   spec: z.ZodType<Spec>;
   /** The name in the cloud: `spec.externalName`, else `metadata.name` (both immutable). */
   externalName?: (object: ManagedObject, spec: Spec) => string;
+  /** The connection Secret's default name and generated keys; see src/reconcile/connection.ts. */
+  connectionSecret?: ConnectionSecretPolicy;
 }
 
 /** Writes to the apiserver. Each returns the object as stored after the write. */
@@ -45,6 +48,36 @@ export interface ObjectWriter {
   setFinalizers(object: ManagedObject, finalizers: string[]): Promise<ManagedObject>;
   setAnnotations(object: ManagedObject, annotations: Record<string, string | null>): Promise<ManagedObject>;
   writeStatus(object: ManagedObject, status: ManagedStatus): Promise<void>;
+}
+
+/** A Secret as the reconciler reads it: data decoded to strings. */
+export interface StoredSecret {
+  data: Record<string, string>;
+  annotations: Record<string, string>;
+  /** For the optimistic write that follows the read. */
+  resourceVersion?: string | undefined;
+}
+
+/** A connection Secret as the reconciler writes it (whole: data, annotations, owner). */
+export interface SecretBody {
+  namespace: string;
+  name: string;
+  type: string;
+  data: Record<string, string>;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  /** The managed object owning it (ownerReference with controller: true, so the garbage collector removes it). */
+  owner: { apiVersion: string; kind: string; name: string; uid: string };
+}
+
+/** Reads and writes connection Secrets; the apiserver in production, a map in unit tests. */
+export interface SecretStore {
+  read(namespace: string, name: string): Promise<StoredSecret | undefined>;
+  /**
+   * Creates the Secret when `previous` is undefined, else replaces it on `previous.resourceVersion`
+   * (a 409 when someone changed it meanwhile). Returns it as stored.
+   */
+  write(body: SecretBody, previous: StoredSecret | undefined): Promise<StoredSecret>;
 }
 
 export interface EventSink {

@@ -16,6 +16,8 @@ export const AwsReason = {
   /** The name belongs to someone else (another account, or a bucket we may not see). */
   NameTaken: 'NameTaken',
   BucketNotEmpty: 'BucketNotEmpty',
+  /** An RDS instance whose spec keeps deletion protection on cannot be deleted. */
+  DeletionProtected: 'DeletionProtected',
   /** The spec asks for something the cloud cannot do (a bucket cannot change region). */
   InvalidSpec: 'InvalidSpec',
   /** The ProviderConfig's settings for AWS do not parse. */

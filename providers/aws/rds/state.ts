@@ -1,0 +1,61 @@
+// An RDS DB instance as the Database spec manages it, and how the two compare. Pure.
+import type { DBInstance, Tag } from '@aws-sdk/client-rds';
+import type { FieldDiff } from '../../sdk/index.ts';
+import { OWNERSHIP_TAG } from '../../../src/api/bucket.ts';
+import { RdsOptions as RdsOptionsSchema, type DatabaseSpec, type RdsOptions } from '../../../src/api/database.ts';
+
+/** The master username when the spec names none. */
+export const DEFAULT_MASTER_USERNAME = 'mooring';
+/** RDS instance identifiers: a letter, then letters, digits and single hyphens, at most 63, no trailing hyphen. */
+const INSTANCE_ID = /^[a-z](?:-?[a-z0-9])*$/;
+
+export interface DesiredInstance {
+  id: string;
+  username: string;
+  options: RdsOptions;
+}
+
+/** The Database's externalName as an instance identifier (underscores become hyphens); undefined when RDS would refuse it. */
+export function instanceId(externalName: string): string | undefined {
+  const id = externalName.replace(/_/g, '-');
+  return id.length <= 63 && INSTANCE_ID.test(id) ? id : undefined;
+}
+
+export function desiredInstance(id: string, spec: DatabaseSpec): DesiredInstance {
+  return { id, username: spec.username ?? DEFAULT_MASTER_USERNAME, options: spec.rds ?? RdsOptionsSchema.parse({}) };
+}
+
+export const tagsFromRds = (tags: Tag[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
+
+/** The user's tags and our mark, as RDS takes them. */
+export const tagsToRds = (tags: Record<string, string> | undefined, mark: string): Tag[] =>
+  [...Object.entries(tags ?? {}), [OWNERSHIP_TAG, mark]].map(([Key, Value]) => ({ Key, Value }));
+
+/** The database name clients use: the spec's, or the engine's default one. */
+export const databaseNameOf = (options: RdsOptions): string => options.databaseName ?? (options.engine === 'postgres' ? 'postgres' : '');
+
+/** Field differences worth a ModifyDBInstance; only meaningful while the instance is available. */
+export function diffInstance(desired: DesiredInstance, instance: DBInstance): FieldDiff[] {
+  const o = desired.options;
+  const diff: FieldDiff[] = [];
+  const push = (path: string, observed: unknown, want: unknown) => diff.push({ path, observed, desired: want });
+  if (instance.DBInstanceClass !== o.instanceClass) push('rds.instanceClass', instance.DBInstanceClass, o.instanceClass);
+  // Storage only grows: a smaller spec than the instance has is not a difference RDS can act on.
+  if ((instance.AllocatedStorage ?? 0) < o.allocatedStorageGiB) push('rds.allocatedStorageGiB', instance.AllocatedStorage, o.allocatedStorageGiB);
+  if (instance.BackupRetentionPeriod !== o.backupRetentionDays) push('rds.backupRetentionDays', instance.BackupRetentionPeriod, o.backupRetentionDays);
+  if (Boolean(instance.DeletionProtection) !== o.deletionProtection) push('rds.deletionProtection', instance.DeletionProtection, o.deletionProtection);
+  if (Boolean(instance.PubliclyAccessible) !== o.publiclyAccessible) push('rds.publiclyAccessible', instance.PubliclyAccessible, o.publiclyAccessible);
+  if (o.engineVersion && instance.EngineVersion !== o.engineVersion) push('rds.engineVersion', instance.EngineVersion, o.engineVersion);
+  if (o.securityGroupIds) {
+    const observed = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').sort();
+    if (JSON.stringify(observed) !== JSON.stringify([...o.securityGroupIds].sort())) push('rds.securityGroupIds', observed, o.securityGroupIds);
+  }
+  if (o.tags) {
+    const observed = tagsFromRds(instance.TagList);
+    delete observed[OWNERSHIP_TAG];
+    for (const k of Object.keys(observed)) if (k.startsWith('aws:')) delete observed[k];
+    if (JSON.stringify(Object.entries(observed).sort()) !== JSON.stringify(Object.entries(o.tags).sort())) push('rds.tags', observed, o.tags);
+  }
+  return diff;
+}

@@ -1,0 +1,339 @@
+// The postgres Database adapter: a database on an existing server, a login role owning it, its
+// extensions and an optional read-only role, each marked ours by a COMMENT holding the ownership
+// mark. Every statement is idempotent, so a pass a crash interrupted is simply run again. Names
+// reach SQL only through ident() (checked, then quoted); values as parameters, or through
+// literal() in DDL, which takes none. How the spec compares is in state.ts.
+import pg from 'pg';
+import {
+  RetryableError,
+  TerminalError,
+  type Connector,
+  type DeleteResult,
+  type ExternalClient,
+  type ManagedResource,
+  type Observation,
+  type ProviderConnection,
+} from '../sdk/index.ts';
+import type { DatabaseAtProvider, DatabaseSpec } from '../../src/api/database.ts';
+import { AdminPools, adminConnection, type AdminConnection } from './admin.ts';
+import { classifyPgError, PgReason } from './classify.ts';
+import { extension, ident, limit, literal } from './sql.ts';
+import { desiredDatabase, diffDatabase, ownershipOf, type DesiredDatabase, type ObservedDatabase, type ObservedRole, type ObservedState } from './state.ts';
+
+/** Runs queries on one connection (the admin pool's, or a database's own), failures typed. */
+interface Session {
+  query<R extends pg.QueryResultRow>(what: string, sql: string, params?: unknown[], secret?: boolean): Promise<R[]>;
+}
+
+function session(target: pg.Pool | pg.ClientBase): Session {
+  return {
+    async query<R extends pg.QueryResultRow>(what: string, sql: string, params: unknown[] = [], secret = false): Promise<R[]> {
+      try {
+        return (await target.query<R>(sql, params)).rows;
+      } catch (err) {
+        throw classifyPgError(err, what, secret);
+      }
+    },
+  };
+}
+
+export class PostgresDatabaseConnector implements Connector<DatabaseSpec, DatabaseAtProvider> {
+  private readonly pools = new AdminPools();
+
+  async connect(connection: ProviderConnection): Promise<ExternalClient<DatabaseSpec, DatabaseAtProvider>> {
+    const admin = adminConnection(connection); // a bad Secret fails here, before any connection
+    return new PostgresDatabaseClient(admin, this.pools.get(connection, admin));
+  }
+
+  async close(): Promise<void> {
+    await this.pools.close();
+  }
+}
+
+class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtProvider> {
+  private readonly admin: AdminConnection;
+  private readonly pool: pg.Pool;
+  private readonly sql: Session;
+
+  constructor(admin: AdminConnection, pool: pg.Pool) {
+    this.admin = admin;
+    this.pool = pool;
+    this.sql = session(pool);
+  }
+
+  // --- observe ---------------------------------------------------------------------------------
+
+  async observe(resource: ManagedResource<DatabaseSpec>): Promise<Observation<DatabaseAtProvider>> {
+    const desired = this.desired(resource);
+    const [database, roles] = await Promise.all([this.readDatabase(desired.database), this.readRoles(roleNames(desired))]);
+    const state: ObservedState = { database, role: roles.get(desired.role) };
+    if (desired.options.readOnlyRole) state.readOnlyRole = roles.get(desired.options.readOnlyRole);
+    for (const role of [state.role, state.readOnlyRole]) {
+      // A superuser is never ours to manage, whatever marks or adopt say.
+      if (role?.superuser) throw new TerminalError(PgReason.InvalidSpec, `the role ${role.name} is a superuser; mooring never manages superuser roles. Choose another spec.username or readOnlyRole.`);
+    }
+    if (!database) return { exists: false, upToDate: false };
+    const ownershipMark = ownershipOf(state, resource.ownershipMark);
+    // Inside reads need a connection to the database itself: only for ours (or one being adopted).
+    if (ownershipMark === undefined || ownershipMark === resource.ownershipMark) await this.readInside(desired, database, state.readOnlyRole !== undefined);
+    const diff = diffDatabase(desired, state);
+    const atProvider: DatabaseAtProvider = { host: this.admin.publishedHost, port: this.admin.publishedPort, database: desired.database, username: desired.role };
+    return {
+      exists: true,
+      upToDate: diff.length === 0,
+      ownershipMark,
+      atProvider,
+      connectionDetails: this.connectionDetails(desired, resource.connectionSecret?.password),
+      ...(diff.length ? { diff } : {}),
+    };
+  }
+
+  private async readDatabase(name: string): Promise<ObservedDatabase | undefined> {
+    const rows = await this.sql.query<{ owner: string; connlimit: number; mark: string | null }>(
+      `read database ${name}`,
+      `SELECT pg_get_userbyid(d.datdba) AS owner, d.datconnlimit AS connlimit, shobj_description(d.oid, 'pg_database') AS mark
+         FROM pg_database d WHERE d.datname = $1`,
+      [name],
+    );
+    const row = rows[0];
+    return row && { owner: row.owner, connectionLimit: row.connlimit, mark: row.mark ?? undefined };
+  }
+
+  private async readRoles(names: string[]): Promise<Map<string, ObservedRole>> {
+    const rows = await this.sql.query<{ name: string; login: boolean; superuser: boolean; connlimit: number; mark: string | null }>(
+      `read roles ${names.join(', ')}`,
+      `SELECT r.rolname AS name, r.rolcanlogin AS login, r.rolsuper AS superuser, r.rolconnlimit AS connlimit,
+              shobj_description(r.oid, 'pg_authid') AS mark
+         FROM pg_roles r WHERE r.rolname = ANY($1::text[])`,
+      [names],
+    );
+    return new Map(rows.map((r) => [r.name, { name: r.name, canLogin: r.login, superuser: r.superuser, connectionLimit: r.connlimit, mark: r.mark ?? undefined }]));
+  }
+
+  private async readInside(desired: DesiredDatabase, database: ObservedDatabase, readOnlyExists: boolean): Promise<void> {
+    await this.inDatabase(desired.database, async (db) => {
+      const extensions = await db.query<{ extname: string }>(`read extensions of ${desired.database}`, 'SELECT extname FROM pg_extension');
+      database.extensions = extensions.map((e) => e.extname);
+      const ro = desired.options.readOnlyRole;
+      if (!ro || !readOnlyExists) return;
+      const [grants] = await db.query<{ connect: boolean; usage: boolean; defaults: boolean; tables: boolean }>(
+        `read the grants of ${ro}`,
+        `SELECT has_database_privilege($1, current_database(), 'CONNECT') AS connect,
+                has_schema_privilege($1, 'public', 'USAGE') AS usage,
+                EXISTS (SELECT 1 FROM pg_default_acl a, aclexplode(a.defaclacl) x
+                         WHERE a.defaclrole = to_regrole($2) AND a.defaclnamespace = 'public'::regnamespace
+                           AND a.defaclobjtype = 'r' AND x.grantee = to_regrole($1) AND x.privilege_type = 'SELECT') AS defaults,
+                NOT EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = 'public'
+                             AND NOT has_table_privilege($1, format('%I.%I', t.schemaname, t.tablename), 'SELECT')) AS tables`,
+        [ro, desired.role],
+      );
+      database.readOnlyGrants = grants;
+    });
+  }
+
+  // --- create / update / credentials -------------------------------------------------------------
+
+  async create(resource: ManagedResource<DatabaseSpec>): Promise<void> {
+    const desired = this.desired(resource);
+    await this.ensureRole(resource, desired, 'create');
+    const { database, role, options } = desired;
+    const created = await this.sql
+      .query(`CREATE DATABASE ${database}`, `CREATE DATABASE ${ident(database)} OWNER ${ident(role)} CONNECTION LIMIT ${limit(options.connectionLimit)}`)
+      .then(() => true, (err: unknown) => {
+        if (err instanceof Error && 'reason' in err && err.reason === PgReason.Conflict) return false; // it exists: whose?
+        throw err;
+      });
+    if (!created) {
+      const existing = await this.readDatabase(database);
+      if (existing?.mark !== resource.ownershipMark) {
+        throw new TerminalError(existing?.mark ? PgReason.AlreadyOwned : PgReason.NotOwned, `the database ${database} appeared while it was being created and is ${existing?.mark ? `owned by ${existing.mark}` : 'not marked as ours'}; it is left untouched`);
+      }
+    }
+    await this.mark('DATABASE', database, resource.ownershipMark);
+    await this.configure(resource, desired);
+  }
+
+  async update(resource: ManagedResource<DatabaseSpec>): Promise<void> {
+    const desired = this.desired(resource);
+    await this.ensureRole(resource, desired, 'update');
+    const { database, role, options } = desired;
+    await this.sql.query(`set the owner of ${database}`, `ALTER DATABASE ${ident(database)} OWNER TO ${ident(role)}`);
+    await this.sql.query(`set the connection limit of ${database}`, `ALTER DATABASE ${ident(database)} CONNECTION LIMIT ${limit(options.connectionLimit)}`);
+    await this.mark('DATABASE', database, resource.ownershipMark);
+    await this.configure(resource, desired);
+  }
+
+  async setCredentials(resource: ManagedResource<DatabaseSpec>): Promise<void> {
+    const desired = this.desired(resource);
+    await this.ensureRole(resource, desired, 'update');
+  }
+
+  /**
+   * The login role with exactly the Secret's password. A new role is created and marked in one
+   * transaction, so an unmarked role of that name is never one we made: it is refused (NotOwned)
+   * unless the spec adopts it.
+   */
+  private async ensureRole(resource: ManagedResource<DatabaseSpec>, desired: DesiredDatabase, phase: 'create' | 'update'): Promise<void> {
+    const password = resource.connectionSecret?.password;
+    if (!password) throw new TerminalError(PgReason.ProviderError, `no password in the connection Secret of ${resource.namespace}/${resource.name}; the reconciler writes one before this call`);
+    const { role, options } = desired;
+    const existing = (await this.readRoles([role])).get(role);
+    this.checkRole(resource, existing, phase);
+    const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT ${limit(options.connectionLimit)} PASSWORD ${literal(password)}`;
+    if (existing) {
+      await this.sql.query(`ALTER ROLE ${role}`, `ALTER ROLE ${ident(role)} WITH ${attributes}`, [], true);
+      await this.mark('ROLE', role, resource.ownershipMark);
+      return;
+    }
+    await this.transaction(`CREATE ROLE ${role}`, true, async (tx) => {
+      await tx.query(`CREATE ROLE ${role}`, `CREATE ROLE ${ident(role)} WITH ${attributes}`, [], true);
+      await tx.query(`COMMENT ON ROLE ${role}`, `COMMENT ON ROLE ${ident(role)} IS ${literal(resource.ownershipMark)}`);
+    });
+  }
+
+  private checkRole(resource: ManagedResource<DatabaseSpec>, role: ObservedRole | undefined, phase: 'create' | 'update'): void {
+    if (!role || role.mark === resource.ownershipMark) return;
+    if (role.superuser) throw new TerminalError(PgReason.InvalidSpec, `the role ${role.name} is a superuser; mooring never manages superuser roles`);
+    if (role.mark !== undefined) throw new TerminalError(PgReason.AlreadyOwned, `the role ${role.name} is owned by ${role.mark}; it is left untouched. Choose another spec.username.`);
+    // update runs only on what the reconciler judged ours or adopted; create must judge the role itself.
+    if (phase === 'create' && !resource.spec.adopt) {
+      throw new TerminalError(PgReason.NotOwned, `a role ${role.name} already exists and carries no mooring ownership mark; it is left untouched. Set spec.adopt: true to take it over, or choose another spec.username.`);
+    }
+  }
+
+  /** Extensions and the read-only role, inside the database. */
+  private async configure(resource: ManagedResource<DatabaseSpec>, desired: DesiredDatabase): Promise<void> {
+    const { database, role, options } = desired;
+    const ro = options.readOnlyRole;
+    if (ro) await this.ensureReadOnlyRole(resource, ro);
+    if (!options.extensions.length && !ro) return;
+    await this.inDatabase(database, async (db) => {
+      for (const name of options.extensions) {
+        await db.query(`CREATE EXTENSION ${name} in ${database}`, `CREATE EXTENSION IF NOT EXISTS ${extension(name)}`);
+      }
+      if (!ro) return;
+      const r = ident(ro);
+      await db.query(`GRANT CONNECT to ${ro}`, `GRANT CONNECT ON DATABASE ${ident(database)} TO ${r}`);
+      await db.query(`GRANT USAGE to ${ro}`, `GRANT USAGE ON SCHEMA public TO ${r}`);
+      await db.query(`GRANT SELECT to ${ro}`, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${r}`);
+      await db.query(`default privileges for ${ro}`, `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(role)} IN SCHEMA public GRANT SELECT ON TABLES TO ${r}`);
+    });
+  }
+
+  private async ensureReadOnlyRole(resource: ManagedResource<DatabaseSpec>, name: string): Promise<void> {
+    const existing = (await this.readRoles([name])).get(name);
+    this.checkRole(resource, existing, 'create');
+    if (existing) {
+      await this.sql.query(`ALTER ROLE ${name}`, `ALTER ROLE ${ident(name)} WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+      await this.mark('ROLE', name, resource.ownershipMark);
+      return;
+    }
+    await this.transaction(`CREATE ROLE ${name}`, false, async (tx) => {
+      await tx.query(`CREATE ROLE ${name}`, `CREATE ROLE ${ident(name)} WITH NOLOGIN`);
+      await tx.query(`COMMENT ON ROLE ${name}`, `COMMENT ON ROLE ${ident(name)} IS ${literal(resource.ownershipMark)}`);
+    });
+  }
+
+  private async mark(kind: 'DATABASE' | 'ROLE', name: string, mark: string): Promise<void> {
+    await this.sql.query(`COMMENT ON ${kind} ${name}`, `COMMENT ON ${kind} ${ident(name)} IS ${literal(mark)}`);
+  }
+
+  // --- delete ----------------------------------------------------------------------------------
+
+  async delete(resource: ManagedResource<DatabaseSpec>): Promise<DeleteResult> {
+    const desired = this.desired(resource);
+    const { database, options } = desired;
+    const sessions = await this.sql.query<{ n: number }>(
+      `count the sessions on ${database}`,
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [database],
+    );
+    const connected = sessions[0]?.n ?? 0;
+    if (connected > 0 && !options.terminateConnectionsOnDelete) {
+      // Retryable: the sessions may end by themselves; backoff looks again (5 s, doubling).
+      throw new RetryableError(
+        PgReason.DatabaseInUse,
+        `${connected} session(s) are connected to the database ${database}; it is dropped once they end. Set spec.postgres.terminateConnectionsOnDelete: true to end them, or deletionPolicy: Retain to keep it.`,
+      );
+    }
+    if (connected > 0) {
+      await this.sql.query(`end the sessions on ${database}`, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+    }
+    await this.sql.query(`DROP DATABASE ${database}`, `DROP DATABASE IF EXISTS ${ident(database)}`);
+    // Roles go after the database (it owned the objects that depended on them), and only ours.
+    const roles = await this.readRoles(roleNames(desired));
+    for (const role of roles.values()) {
+      if (role.mark !== resource.ownershipMark) continue;
+      await this.sql.query(`DROP ROLE ${role.name}`, `DROP ROLE IF EXISTS ${ident(role.name)}`);
+    }
+    return { done: true };
+  }
+
+  async disconnect(): Promise<void> {
+    // The admin pool outlives the reconcile; the connector closes it when the operator stops.
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  private desired(resource: ManagedResource<DatabaseSpec>): DesiredDatabase {
+    if (resource.spec.rds) {
+      throw new TerminalError(PgReason.InvalidSpec, 'spec.rds is set, but the ProviderConfig is of type postgres; use spec.postgres, or a ProviderConfig of type aws');
+    }
+    const desired = desiredDatabase(resource.externalName, resource.spec);
+    ident(desired.database, 'database name');
+    ident(desired.role, 'role name');
+    return desired;
+  }
+
+  private connectionDetails(desired: DesiredDatabase, password: string | undefined): Record<string, string> {
+    const { publishedHost: host, publishedPort: port } = this.admin;
+    const details: Record<string, string> = { host, port: String(port), database: desired.database, username: desired.role };
+    if (password) {
+      const h = host.includes(':') ? `[${host}]` : host;
+      details.password = password;
+      details.uri = `postgresql://${encodeURIComponent(desired.role)}:${encodeURIComponent(password)}@${h}:${port}/${encodeURIComponent(desired.database)}`;
+    }
+    return details;
+  }
+
+  /** A short-lived connection to one database (never pooled: it would hold DROP DATABASE up). */
+  private async inDatabase(database: string, fn: (db: Session) => Promise<void>): Promise<void> {
+    const client = new pg.Client({ ...this.admin.config, database });
+    client.on('error', () => undefined); // a server-side close between queries; the query itself fails typed
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw classifyPgError(err, `connect to ${database}`);
+    }
+    try {
+      await fn(session(client));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** Statements that must happen together (a role and its mark). */
+  private async transaction(what: string, secret: boolean, fn: (tx: Session) => Promise<void>): Promise<void> {
+    const pool = this.pool;
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw classifyPgError(err, what, secret);
+    }
+    const tx = session(client);
+    try {
+      await tx.query(`BEGIN (${what})`, 'BEGIN');
+      await fn(tx);
+      await tx.query(`COMMIT (${what})`, 'COMMIT');
+      client.release();
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(true);
+      throw err;
+    }
+  }
+}
+
+const roleNames = (desired: DesiredDatabase): string[] => [desired.role, ...(desired.options.readOnlyRole ? [desired.options.readOnlyRole] : [])];

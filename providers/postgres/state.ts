@@ -1,0 +1,87 @@
+// What a Database is on a PostgreSQL server, as observe reads it, and how it compares with the
+// spec. Pure: the adapter reads, this decides.
+import type { FieldDiff } from '../sdk/index.ts';
+import type { DatabaseSpec, PostgresOptions } from '../../src/api/database.ts';
+import { PostgresOptions as PostgresOptionsSchema } from '../../src/api/database.ts';
+
+/** The spec as this provider acts on it, names resolved. */
+export interface DesiredDatabase {
+  database: string;
+  role: string;
+  options: PostgresOptions;
+}
+
+export function desiredDatabase(externalName: string, spec: DatabaseSpec): DesiredDatabase {
+  return {
+    database: externalName,
+    role: spec.username ?? externalName,
+    options: spec.postgres ?? PostgresOptionsSchema.parse({}),
+  };
+}
+
+export interface ObservedRole {
+  name: string;
+  canLogin: boolean;
+  superuser: boolean;
+  connectionLimit: number;
+  mark?: string | undefined;
+}
+
+export interface ObservedDatabase {
+  owner: string;
+  connectionLimit: number;
+  mark?: string | undefined;
+  /** Read inside the database; undefined when it was not read (not ours). */
+  extensions?: string[] | undefined;
+  /** Whether the read-only role has what it needs, when the spec asks for one. */
+  readOnlyGrants?: { connect: boolean; usage: boolean; defaults: boolean; tables: boolean } | undefined;
+}
+
+export interface ObservedState {
+  database?: ObservedDatabase | undefined;
+  role?: ObservedRole | undefined;
+  readOnlyRole?: ObservedRole | undefined;
+}
+
+/**
+ * The one mark observe reports for the database and its roles: a foreign mark on any of them
+ * wins (never touch someone else's role); ours only when the database carries it and each role
+ * that exists does too; otherwise none (an unmarked thing, adopted or refused by the reconciler).
+ */
+export function ownershipOf(state: ObservedState, ours: string): string | undefined {
+  const marks = [state.database?.mark, state.role?.mark, state.readOnlyRole?.mark];
+  const foreign = marks.find((m) => m !== undefined && m !== ours);
+  if (foreign !== undefined) return foreign;
+  const roles = [state.role, state.readOnlyRole].filter((r) => r !== undefined);
+  return state.database?.mark === ours && roles.every((r) => r.mark === ours) ? ours : undefined;
+}
+
+export function diffDatabase(desired: DesiredDatabase, state: ObservedState): FieldDiff[] {
+  const diff: FieldDiff[] = [];
+  const db = state.database;
+  if (!db) return diff;
+  const { role, options } = desired;
+  if (!state.role) diff.push({ path: 'username', observed: null, desired: role });
+  else {
+    if (!state.role.canLogin) diff.push({ path: 'username.login', observed: false, desired: true });
+    if (state.role.connectionLimit !== options.connectionLimit) {
+      diff.push({ path: 'postgres.connectionLimit', observed: state.role.connectionLimit, desired: options.connectionLimit });
+    }
+  }
+  if (db.owner !== role) diff.push({ path: 'owner', observed: db.owner, desired: role });
+  if (db.connectionLimit !== options.connectionLimit && !diff.some((d) => d.path === 'postgres.connectionLimit')) {
+    diff.push({ path: 'postgres.connectionLimit', observed: db.connectionLimit, desired: options.connectionLimit });
+  }
+  if (db.extensions) {
+    const missing = options.extensions.filter((e) => !db.extensions!.includes(e));
+    if (missing.length) diff.push({ path: 'postgres.extensions', observed: db.extensions.filter((e) => e !== 'plpgsql'), desired: options.extensions });
+  }
+  if (options.readOnlyRole) {
+    const grants = db.readOnlyGrants;
+    if (!state.readOnlyRole) diff.push({ path: 'postgres.readOnlyRole', observed: null, desired: options.readOnlyRole });
+    else if (grants && !(grants.connect && grants.usage && grants.defaults && grants.tables)) {
+      diff.push({ path: 'postgres.readOnlyRole.grants', observed: grants, desired: { connect: true, usage: true, defaults: true, tables: true } });
+    }
+  }
+  return diff;
+}

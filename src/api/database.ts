@@ -1,0 +1,186 @@
+// The Database kind: a database and a login on an existing PostgreSQL server (provider `postgres`),
+// or an RDS DB instance (provider `aws`), with the credentials in a connection Secret (issue 5).
+import { z } from 'zod';
+import { immutable, managedSpecFields, managedStatusFields, withRules, type ConnectionSecretPolicy, type Rule } from './common.ts';
+import { OWNERSHIP_TAG } from './bucket.ts';
+
+/**
+ * Identifiers mooring accepts for databases and roles: lowercase letters, digits and underscores,
+ * not starting with a digit, at most 63 bytes (PostgreSQL's NAMEDATALEN - 1). Nothing that needs
+ * quoting to mean what it says; the adapters quote every identifier anyway.
+ */
+export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const IDENTIFIER_MESSAGE = 'must be 1-63 lowercase letters, digits and underscores, not starting with a digit';
+
+/** Databases every PostgreSQL server has; never ours to create or drop. */
+export const RESERVED_DATABASES = ['postgres', 'template0', 'template1'] as const;
+/** Role names PostgreSQL reserves (pg_ is its own prefix) or that mean something else in GRANT. */
+export const RESERVED_ROLES = ['public', 'none', 'current_user', 'current_role', 'session_user'] as const;
+
+const notIn = (field: string, names: readonly string[]): Rule<string> => ({
+  rule: `!(self in [${names.map((n) => `'${n}'`).join(', ')}])`,
+  message: `${field} may not be one of ${names.join(', ')} (reserved)`,
+  holds: (s) => !names.includes(s),
+});
+
+const identifier = (what: string) => z.string().min(1).max(63).regex(PG_IDENTIFIER, { message: `${what} ${IDENTIFIER_MESSAGE}` });
+
+export const DatabaseName = withRules(identifier('the database name'), [notIn('the database name', RESERVED_DATABASES)]).describe(
+  'A database name: lowercase letters, digits and underscores, at most 63.',
+);
+
+export const RoleName = withRules(identifier('the role name'), [
+  notIn('the role name', RESERVED_ROLES),
+  { rule: "!self.startsWith('pg_')", message: 'role names starting with pg_ are reserved by PostgreSQL', holds: (s) => !s.startsWith('pg_') },
+]).describe('A role name: lowercase letters, digits and underscores, at most 63; not pg_*.');
+
+/** Extensions a Database may enable: trusted, widely useful, shipped with PostgreSQL's contrib. */
+export const ALLOWED_EXTENSIONS = ['pgcrypto', 'citext', 'uuid-ossp', 'hstore', 'pg_trgm', 'btree_gin', 'btree_gist'] as const;
+
+const unique = <T>(items: T[]) => new Set(items).size === items.length;
+
+export const PostgresOptions = z
+  .object({
+    connectionLimit: z
+      .number()
+      .int()
+      .min(-1)
+      .max(100_000)
+      .default(-1)
+      .describe('Most concurrent connections of the login role and of the database; -1 for no limit.'),
+    extensions: z
+      .array(z.enum(ALLOWED_EXTENSIONS))
+      .max(ALLOWED_EXTENSIONS.length)
+      .refine(unique, { message: 'each extension at most once' })
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .default([])
+      .describe(`Extensions to enable in the database, from: ${ALLOWED_EXTENSIONS.join(', ')}. Removing one from the list leaves it installed.`),
+    readOnlyRole: RoleName.optional().describe(
+      'Also create this role (NOLOGIN) with read-only access to the public schema, present and future tables; grant it to logins that should only read.',
+    ),
+    terminateConnectionsOnDelete: z
+      .boolean()
+      .default(false)
+      .describe('On delete, end the sessions still connected to the database. Without it the delete waits for them (reason DatabaseInUse).'),
+  })
+  .describe('Settings for a database on an existing PostgreSQL server (a ProviderConfig of type postgres).');
+export type PostgresOptions = z.output<typeof PostgresOptions>;
+
+// RDS allows 50 tags; one carries the ownership mark.
+const MAX_TAGS = 49;
+const RdsTags = withRules(
+  z
+    .record(z.string().min(1).max(128), z.string().max(256))
+    .refine((t) => Object.keys(t).length <= MAX_TAGS, { message: `at most ${MAX_TAGS} tags (RDS allows 50; one carries the ownership mark)` })
+    .meta({ maxProperties: MAX_TAGS }),
+  [
+    { rule: "self.all(k, !k.startsWith('aws:') && !k.startsWith('rds:'))", message: 'tag keys may not start with aws: or rds: (reserved by AWS)', holds: (t) => Object.keys(t).every((k) => !k.startsWith('aws:') && !k.startsWith('rds:')) },
+    { rule: `!('${OWNERSHIP_TAG}' in self)`, message: `the tag ${OWNERSHIP_TAG} is reserved for the ownership mark`, holds: (t) => !Object.hasOwn(t, OWNERSHIP_TAG) },
+  ],
+).describe('Tags on the DB instance.');
+
+export const RdsOptions = z
+  .object({
+    engine: withRules(z.enum(['postgres', 'mysql', 'mariadb']), [immutable('engine')]).default('postgres').describe('The database engine; immutable.'),
+    engineVersion: z
+      .string()
+      .max(32)
+      .regex(/^\d+(\.\d+)*$/, { message: 'must be a version such as 16.4' })
+      .optional()
+      .describe("The engine version; RDS's default for the engine when unset. Raising it upgrades the instance."),
+    instanceClass: z
+      .string()
+      .max(64)
+      .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: 'must be an instance class such as db.t3.micro' })
+      .default('db.t3.micro')
+      .describe('The DB instance class.'),
+    allocatedStorageGiB: z.number().int().min(20).max(65_536).default(20).describe('Storage in GiB; it can grow, never shrink.'),
+    storageType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'standard']).optional().describe("The storage type; RDS's default when unset."),
+    databaseName: withRules(identifier('the initial database name'), [immutable('databaseName')])
+      .optional()
+      .describe('The database RDS creates in the instance; for postgres, defaults to postgres. Immutable.'),
+    subnetGroupName: withRules(
+      z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[a-zA-Z0-9][a-zA-Z0-9._ -]*$/, { message: 'must be a DB subnet group name' }),
+      [immutable('subnetGroupName')],
+    )
+      .optional()
+      .describe("The DB subnet group (its name is its id), placing the instance in a VPC; immutable. RDS's default VPC when unset."),
+    securityGroupIds: z
+      .array(z.string().max(20).regex(/^sg-[0-9a-f]{8,17}$/, { message: 'must be a security group id such as sg-0123456789abcdef0' }))
+      .max(5)
+      .refine(unique, { message: 'each security group at most once' })
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .optional()
+      .describe('VPC security groups by id.'),
+    backupRetentionDays: z.number().int().min(0).max(35).default(7).describe('Days automated backups are kept; 0 turns them off.'),
+    deletionProtection: z.boolean().default(false).describe('RDS refuses to delete the instance while this is on.'),
+    manageMasterUserPassword: withRules(z.boolean(), [immutable('manageMasterUserPassword')])
+      .default(false)
+      .describe('Let RDS generate the master password and keep it in Secrets Manager; the connection Secret then holds its ARN, not the password. Immutable.'),
+    publiclyAccessible: z.boolean().default(false).describe('Give the instance a public address.'),
+    skipFinalSnapshot: z.boolean().default(false).describe('On delete, skip the final snapshot (taken by default, named <instance>-final-<uid>).'),
+    tags: RdsTags.optional(),
+  })
+  .describe('Settings for an RDS DB instance (a ProviderConfig of type aws).');
+export type RdsOptions = z.output<typeof RdsOptions>;
+
+export const DatabaseSpec = withRules(
+  z.object({
+    ...managedSpecFields,
+    externalName: withRules(DatabaseName, [immutable('externalName')])
+      .optional()
+      .describe(
+        'postgres: the database name. aws: the DB instance identifier, written with hyphens for underscores. Defaults to metadata.name with - and . as _. Immutable.',
+      ),
+    username: withRules(RoleName, [immutable('username')])
+      .optional()
+      .describe('postgres: the login role owning the database (default: the database name). aws: the master username (default: mooring). Immutable.'),
+    postgres: PostgresOptions.optional(),
+    rds: RdsOptions.optional(),
+  }),
+  [
+    {
+      rule: '!(has(self.postgres) && has(self.rds))',
+      message: 'postgres and rds are exclusive: set the one matching the type of the ProviderConfig',
+      holds: (s) => !(s.postgres && s.rds),
+    },
+    { rule: '!has(oldSelf.externalName) || has(self.externalName)', message: 'externalName is immutable and cannot be removed', fieldPath: '.externalName', reason: 'FieldValueForbidden' },
+    { rule: '!has(oldSelf.username) || has(self.username)', message: 'username is immutable and cannot be removed', fieldPath: '.username', reason: 'FieldValueForbidden' },
+  ],
+).describe('The desired database and login.');
+export type DatabaseSpec = z.output<typeof DatabaseSpec>;
+export type DatabaseSpecInput = z.input<typeof DatabaseSpec>;
+
+/** metadata.name as a database name: Kubernetes names allow - and ., identifiers do not. */
+export const defaultDatabaseName = (objectName: string): string => objectName.replace(/[-.]/g, '_');
+
+/** The connection Secret: `<name>-connection`, with a generated password unless RDS manages it. */
+export const DATABASE_CONNECTION_SECRET: ConnectionSecretPolicy = {
+  defaultName: (name) => `${name}-connection`,
+  generatedKeys: (spec) => ((spec as DatabaseSpec).rds?.manageMasterUserPassword ? [] : ['password']),
+};
+
+export const DatabaseAtProvider = z
+  .object({
+    host: z.string().optional().describe('The host clients connect to.'),
+    port: z.number().int().optional().describe('The port clients connect to.'),
+    database: z.string().optional().describe('The database name.'),
+    username: z.string().optional().describe('The login role or master username.'),
+    arn: z.string().optional().describe('aws: the DB instance ARN.'),
+    status: z.string().optional().describe("aws: the instance's RDS status (creating, available, modifying …)."),
+    engineVersion: z.string().optional().describe('aws: the running engine version.'),
+    finalSnapshot: z.string().optional().describe('aws: the final snapshot taken on delete.'),
+    deletion: z.string().optional().describe('Progress of a delete.'),
+  })
+  .loose()
+  .describe('What the server or the cloud reports about the database.');
+export type DatabaseAtProvider = z.infer<typeof DatabaseAtProvider>;
+
+export const DatabaseStatus = z
+  .object({ ...managedStatusFields, atProvider: DatabaseAtProvider.optional() })
+  .describe('The observed state of the database.');
+export type DatabaseStatus = z.infer<typeof DatabaseStatus>;
