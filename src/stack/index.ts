@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startApiServer, type ApiServer } from './apiserver.ts';
 import { makeCerts } from './certs.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
+import { FaultProxy } from './faultproxy.ts';
 import { startMoto, type Emulator } from './moto.ts';
 import { startPostgres, type Postgres } from './postgres.ts';
 import type { Server } from './process.ts';
@@ -29,7 +30,17 @@ export interface StackOptions {
 export interface StackInfo {
   dir: string;
   kube?: { url: string; kubeconfig: string };
-  aws?: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  aws?: {
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    /**
+     * The fault-injecting proxy in front of the emulator (src/stack/faultproxy.ts): point a
+     * ProviderConfig here to meet the strict, unreliable cloud; drive it with FaultProxyClient.
+     */
+    proxyEndpoint?: string;
+  };
   postgres?: { url: string; host: string; port: number; user: string; password: string };
   pids: number[];
 }
@@ -71,6 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let api: ApiServer | undefined;
   let aws: Emulator | undefined;
   let pg: Postgres | undefined;
+  let proxy: FaultProxy | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -78,7 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     process.off('exit', onExit);
     // The apiserver first, so it does not log a storm of etcd errors while going down.
     if (api) await api.server.stop();
-    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all([...servers.map((s) => s.stop()), proxy?.stop()]);
     rmSync(dir, { recursive: true, force: true });
     rmSync(stateFile, { force: true }); // tells the reaper the stop was clean
   };
@@ -105,7 +117,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       api = track(await startApiServer(bins.kubeApiserver, dir, e.url, certs, options.ports?.kube));
     };
     const emulator = async () => {
-      if (components.includes('aws')) aws = track(await startMoto(bins.motoServer, dir, options.ports?.aws));
+      if (!components.includes('aws')) return;
+      aws = track(await startMoto(bins.motoServer, dir, options.ports?.aws));
+      proxy = await FaultProxy.start(aws.endpoint);
     };
     const postgres = async () => {
       if (components.includes('postgres')) pg = track(await startPostgres(bins.postgresBin, dir, options.ports?.postgres));
@@ -131,7 +145,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   if (api) stack.kube = { url: api.url, kubeconfig: api.kubeconfig };
-  if (aws) stack.aws = { endpoint: aws.endpoint, region: aws.region, accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey };
+  if (aws) {
+    stack.aws = { endpoint: aws.endpoint, region: aws.region, accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey };
+    if (proxy) stack.aws.proxyEndpoint = proxy.endpoint;
+  }
   if (pg) stack.postgres = { url: pg.url, host: pg.host, port: pg.port, user: pg.user, password: pg.password };
   return stack;
 }

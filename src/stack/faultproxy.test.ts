@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { classify, FaultProxy, FaultProxyClient } from './faultproxy.ts';
+
+// A stand-in for the emulator: answers ChangeResourceRecordSets and GetChange the way moto does
+// (INSYNC at once, the same change id every time) and anything else with an empty listing.
+const CHANGE = '<?xml version="1.0"?><ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C1</Id><Status>INSYNC</Status><SubmittedAt>2026-01-01T00:00:00Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>';
+const GET_CHANGE = '<?xml version="1.0"?><GetChangeResponse><ChangeInfo><Id>C1</Id><Status>INSYNC</Status><SubmittedAt>2026-01-01T00:00:00Z</SubmittedAt></ChangeInfo></GetChangeResponse>';
+const LIST = '<?xml version="1.0"?><ListResourceRecordSetsResponse><ResourceRecordSets></ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>300</MaxItems></ListResourceRecordSetsResponse>';
+
+let upstream: Server;
+let upstreamPaths: string[] = [];
+let proxy: FaultProxy;
+let r53: Route53Client;
+
+const batch = (name: string) =>
+  new ChangeResourceRecordSetsCommand({
+    HostedZoneId: 'Z1',
+    ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] } }] },
+  });
+
+before(async () => {
+  upstream = createServer((req, res) => {
+    upstreamPaths.push(`${req.method} ${req.url}`);
+    req.resume();
+    req.once('end', () => {
+      const body = req.url?.includes('/rrset') ? (req.method === 'POST' ? CHANGE : LIST) : GET_CHANGE;
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  proxy = await FaultProxy.start(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+  r53 = new Route53Client({ endpoint: proxy.endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
+});
+after(async () => {
+  r53.destroy();
+  await proxy.stop();
+  await new Promise((r) => upstream.close(r));
+});
+beforeEach(() => {
+  proxy.configure({});
+  proxy.resetStats();
+  upstreamPaths = [];
+});
+
+describe('classify', () => {
+  const table = [
+    { method: 'POST', path: '/2013-04-01/hostedzone/Z1/rrset', want: 'route53:ChangeResourceRecordSets' },
+    { method: 'GET', path: '/2013-04-01/hostedzone/Z1/rrset?maxitems=300', want: 'route53:ListResourceRecordSets' },
+    { method: 'GET', path: '/2013-04-01/change/C1', want: 'route53:GetChange' },
+    { method: 'GET', path: '/2013-04-01/hostedzonesbyname?dnsname=example.test.', want: 'route53:ListHostedZonesByName' },
+    { method: 'GET', path: '/2013-04-01/hostedzone/Z1', want: 'route53:GetHostedZone' },
+    { method: 'POST', path: '/2013-04-01/hostedzone', want: 'route53:CreateHostedZone' },
+    { method: 'DELETE', path: '/2013-04-01/hostedzone/Z1', want: 'route53:DeleteHostedZone' },
+    { method: 'PUT', path: '/my-bucket?versioning', want: 's3' },
+    { method: 'GET', path: '/moto-api/data.json', want: 'moto-api' },
+  ];
+  for (const c of table) it(`${c.method} ${c.path}`, () => assert.equal(classify(c.method, c.path), c.want));
+});
+
+describe('FaultProxy', () => {
+  it('forwards, counts per action, and gives every change its own id', async () => {
+    const a = await r53.send(batch('a.example.test.'));
+    const b = await r53.send(batch('b.example.test.'));
+    assert.notEqual(a.ChangeInfo?.Id, b.ChangeInfo?.Id, 'unique change ids, unlike the emulator');
+    const got = await r53.send(new GetChangeCommand({ Id: a.ChangeInfo!.Id }));
+    assert.equal(got.ChangeInfo?.Id, a.ChangeInfo?.Id);
+    assert.ok(upstreamPaths.includes('GET /2013-04-01/change/C1'), 'the emulator is asked about its own id');
+    const stats = proxy.stats();
+    assert.deepEqual(stats.byAction, { 'route53:ChangeResourceRecordSets': 2, 'route53:GetChange': 1 });
+    assert.equal(stats.route53PeakPerSecond, 3);
+  });
+
+  it("throttles with Route 53's error shape, which the SDK reads as Throttling", async () => {
+    proxy.configure({ throttle: { count: 2 } });
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' })), (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(err.name, 'Throttling');
+        assert.equal(err.$metadata?.httpStatusCode, 400);
+        assert.equal(err.message, 'Rate exceeded');
+        return true;
+      });
+    }
+    await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' }));
+    assert.equal(upstreamPaths.length, 1, 'throttled requests never reach the emulator');
+    assert.equal(proxy.stats().faults.Throttling, 2);
+  });
+
+  it('throttles for a duration, and with PriorRequestNotComplete', async () => {
+    proxy.configure({ throttle: { forMs: 300, code: 'PriorRequestNotComplete' } });
+    await assert.rejects(r53.send(batch('a.example.test.')), { name: 'PriorRequestNotComplete' });
+    await new Promise((r) => setTimeout(r, 350));
+    await r53.send(batch('a.example.test.'));
+  });
+
+  it('only faults the actions it is told to', async () => {
+    proxy.configure({ serverError: { count: 1, status: 500, actions: ['route53:GetChange'] } });
+    await r53.send(batch('a.example.test.'));
+    await assert.rejects(r53.send(new GetChangeCommand({ Id: 'C1' })), (err: Error & { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 500);
+  });
+
+  it('drops connections', async () => {
+    proxy.configure({ drop: { count: 1 } });
+    await assert.rejects(r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' })), (err: Error & { code?: string }) => /ECONNRESET|socket hang up/.test(`${err.code} ${err.message}`));
+    await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' }));
+  });
+
+  it('adds latency', async () => {
+    proxy.configure({ latency: { ms: 200 } });
+    const started = Date.now();
+    await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' }));
+    assert.ok(Date.now() - started >= 190);
+  });
+
+  it('answers PENDING k times per change before INSYNC', async () => {
+    proxy.configure({ pendingGetChanges: 2 });
+    const change = await r53.send(batch('a.example.test.'));
+    assert.equal(change.ChangeInfo?.Status, 'PENDING');
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await r53.send(new GetChangeCommand({ Id: change.ChangeInfo?.Id }))).ChangeInfo?.Status);
+    assert.deepEqual(statuses, ['PENDING', 'PENDING', 'INSYNC']);
+  });
+
+  it("rejects a whole batch naming a bad record, in Route 53's InvalidChangeBatch shape", async () => {
+    proxy.configure({ rejectNames: ['bad.example.test'] });
+    await assert.rejects(r53.send(batch('bad.example.test.')), (err: Error) => {
+      assert.equal(err.name, 'InvalidChangeBatch');
+      assert.match(err.message, /bad\.example\.test\./);
+      return true;
+    });
+    await r53.send(batch('good.example.test.'));
+    assert.equal(upstreamPaths.length, 1, 'the rejected batch never reached the emulator');
+  });
+
+  it('is driven over its control API by other processes', async () => {
+    const client = new FaultProxyClient(proxy.endpoint);
+    await client.configure({ throttle: { count: 1 } });
+    await assert.rejects(r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' })), { name: 'Throttling' });
+    const stats = await client.stats();
+    assert.equal(stats.byAction['route53:ListResourceRecordSets'], 1);
+    await client.resetStats();
+    assert.deepEqual((await client.stats()).byAction, {});
+    const bad = await fetch(`${proxy.endpoint}/_faultproxy/faults`, { method: 'PUT', body: '{not json' });
+    assert.equal(bad.status, 400);
+  });
+
+  it('measures the busiest second over a sliding window', () => {
+    const p = proxy as unknown as { route53Times: number[]; statsSince: number };
+    p.statsSince = 0;
+    p.route53Times = [0, 100, 900, 1000, 1050, 1800, 1950, 3000];
+    const stats = proxy.stats();
+    assert.equal(stats.route53PeakPerSecond, 4, 'no window shorter than a second holds more than four (900-1800, 1000-1950)');
+    assert.deepEqual(stats.route53PerSecond, [3, 4, 0, 1]);
+  });
+});

@@ -1,0 +1,345 @@
+// A fault-injecting loopback proxy in front of the AWS emulator. moto is more forgiving than AWS
+// (Route 53 changes are INSYNC at once, batches are not atomic, no throttling), so tests put this
+// between the operator and the emulator to play the strict, unreliable cloud: throttling in Route
+// 53's real error shape, 5xx, latency, dropped connections, PENDING changes, rejected batches.
+// It also counts what passes through, per action and over time, so tests can assert API cost.
+//
+// Driven in process (`proxy.configure(...)`) or over HTTP on its own port, under CONTROL_PREFIX,
+// by test files running in other processes (FaultProxyClient).
+import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** Control API paths live here; `_` cannot start an S3 bucket name nor a Route 53 path. */
+export const CONTROL_PREFIX = '/_faultproxy';
+
+/** Which requests a fault applies to: actions as `classify` names them (default: every Route 53 request). */
+export interface Match {
+  actions?: string[] | undefined;
+}
+
+export interface Faults {
+  /** Answer Route 53's throttling error (HTTP 400) to the next `count` requests, or for `forMs`. */
+  throttle?: (Match & { count?: number; forMs?: number; code?: 'Throttling' | 'PriorRequestNotComplete' }) | undefined;
+  /** Answer HTTP `status` (default 503) to the next `count` requests. */
+  serverError?: (Match & { count: number; status?: number }) | undefined;
+  /** Close the connection without an answer for the next `count` requests. */
+  drop?: (Match & { count: number }) | undefined;
+  /** Delay every matching request by this long before forwarding it. */
+  latency?: (Match & { ms: number }) | undefined;
+  /** GetChange answers PENDING this many times for each change before INSYNC. */
+  pendingGetChanges?: number | undefined;
+  /** Reject, whole, any ChangeResourceRecordSets batch naming one of these record names (InvalidChangeBatch). */
+  rejectNames?: string[] | undefined;
+}
+
+export interface ProxyStats {
+  /** Requests per action, faulted ones included (they reached "the cloud"). */
+  byAction: Record<string, number>;
+  /** How many requests got an injected fault, per fault kind. */
+  faults: Record<string, number>;
+  /** The most Route 53 requests that arrived within any one second (a sliding window). */
+  route53PeakPerSecond: number;
+  /** Route 53 requests by whole second since the stats were reset. */
+  route53PerSecond: number[];
+  /** Milliseconds from the stats' reset to the last Route 53 request. */
+  route53SpanMs: number;
+}
+
+const R53 = '/2013-04-01/';
+
+/** The AWS action a request is: `route53:ChangeResourceRecordSets`, `s3`, `moto-api`, `other`. */
+export function classify(method: string, path: string): string {
+  const p = path.split('?')[0] ?? '';
+  if (p.startsWith('/moto-api')) return 'moto-api';
+  if (!p.startsWith(R53)) return 's3';
+  const rest = p.slice(R53.length).split('/').filter(Boolean);
+  const [collection, id, sub] = rest;
+  const name = (() => {
+    if (collection === 'change') return 'GetChange';
+    if (collection === 'hostedzonesbyname') return 'ListHostedZonesByName';
+    if (collection === 'hostedzonecount') return 'GetHostedZoneCount';
+    if (collection === 'hostedzone') {
+      if (sub === 'rrset') return method === 'POST' ? 'ChangeResourceRecordSets' : 'ListResourceRecordSets';
+      if (id === undefined) return method === 'POST' ? 'CreateHostedZone' : 'ListHostedZones';
+      if (sub === undefined) return method === 'DELETE' ? 'DeleteHostedZone' : 'GetHostedZone';
+    }
+    return 'Other';
+  })();
+  return `route53:${name}`;
+}
+
+const XMLNS = 'https://route53.amazonaws.com/doc/2013-04-01/';
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Route 53's error document (the standard REST-XML shape; InvalidChangeBatch uses it too since 2024). */
+export function route53Error(code: string, message: string, type: 'Sender' | 'Receiver' = 'Sender'): string {
+  return (
+    `<?xml version="1.0"?>\n<ErrorResponse xmlns="${XMLNS}"><Error><Type>${type}</Type><Code>${code}</Code>` +
+    `<Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`
+  );
+}
+
+const THROTTLE_MESSAGES = {
+  Throttling: 'Rate exceeded',
+  PriorRequestNotComplete: 'The request was rejected because Route 53 was still processing a prior request.',
+};
+
+const matches = (m: Match | undefined, action: string) => (m?.actions ? m.actions.includes(action) : action.startsWith('route53:'));
+
+export class FaultProxy {
+  /** Where clients send requests (and the control API); set once listening. */
+  endpoint = '';
+  private readonly server: Server;
+  private readonly target: URL;
+  private readonly sockets = new Set<Socket>();
+  private faults: Faults = {};
+  private throttleUntil = 0;
+  /** Proxy change id → the emulator's (moto reuses one change id for many changes). */
+  private readonly changes = new Map<string, { upstream: string; pendingLeft: number }>();
+  private changeSeq = 0;
+  private statsSince = Date.now();
+  private byAction: Record<string, number> = {};
+  private faultCounts: Record<string, number> = {};
+  private route53Times: number[] = [];
+
+  private constructor(target: URL) {
+    this.target = target;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`fault proxy: ${(err as Error).message}`);
+      });
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** Listens on loopback (a free port unless given) and forwards to `target`. */
+  static async start(target: string, port = 0): Promise<FaultProxy> {
+    const proxy = new FaultProxy(new URL(target));
+    await new Promise<void>((resolve, reject) => {
+      proxy.server.once('error', reject);
+      proxy.server.listen(port, '127.0.0.1', () => resolve());
+    });
+    proxy.endpoint = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
+    return proxy;
+  }
+
+  /** Replaces the fault set (an empty object clears every fault). */
+  configure(faults: Faults): void {
+    this.faults = structuredClone(faults);
+    this.throttleUntil = faults.throttle?.forMs ? Date.now() + faults.throttle.forMs : 0;
+  }
+
+  resetStats(): void {
+    this.statsSince = Date.now();
+    this.byAction = {};
+    this.faultCounts = {};
+    this.route53Times = [];
+  }
+
+  stats(): ProxyStats {
+    const times = this.route53Times;
+    let peak = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= 1000) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+    const perSecond: number[] = [];
+    for (const t of times) {
+      const s = Math.floor((t - this.statsSince) / 1000);
+      while (perSecond.length <= s) perSecond.push(0);
+      perSecond[s]!++;
+    }
+    return {
+      byAction: { ...this.byAction },
+      faults: { ...this.faultCounts },
+      route53PeakPerSecond: peak,
+      route53PerSecond: perSecond,
+      route53SpanMs: times.length ? times[times.length - 1]! - this.statsSince : 0,
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url ?? '/';
+    const body = await readBody(req);
+    if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path.slice(CONTROL_PREFIX.length), body, res);
+    const action = classify(req.method ?? 'GET', path);
+    this.count(action);
+    const fault = this.fault(action, body);
+    if (fault === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault) return send(res, fault.status, fault.body);
+    if (this.faults.latency && matches(this.faults.latency, action)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
+    const upstream = await this.forward(req, this.rewriteRequestPath(action, path), body);
+    if (upstream.status === 200 && action === 'route53:ChangeResourceRecordSets') return send(res, 200, this.mintChange(upstream.body), upstream.headers);
+    if (upstream.status === 200 && action === 'route53:GetChange') return send(res, 200, this.changeStatus(path, upstream.body), upstream.headers);
+    return send(res, upstream.status, upstream.body, upstream.headers);
+  }
+
+  private count(action: string): void {
+    this.byAction[action] = (this.byAction[action] ?? 0) + 1;
+    if (action.startsWith('route53:')) this.route53Times.push(Date.now());
+  }
+
+  /** The injected answer for this request, if any; consumes one unit of a counted fault. */
+  private fault(action: string, body: Buffer): { status: number; body: string } | 'drop' | undefined {
+    const f = this.faults;
+    const hit = (kind: string) => (this.faultCounts[kind] = (this.faultCounts[kind] ?? 0) + 1);
+    if (f.drop && f.drop.count > 0 && matches(f.drop, action)) {
+      f.drop.count--;
+      hit('drop');
+      return 'drop';
+    }
+    if (f.throttle && matches(f.throttle, action)) {
+      const counted = f.throttle.count !== undefined && f.throttle.count > 0;
+      if (counted || Date.now() < this.throttleUntil) {
+        if (counted) f.throttle.count!--;
+        const code = f.throttle.code ?? 'Throttling';
+        hit(code);
+        return { status: 400, body: route53Error(code, THROTTLE_MESSAGES[code]) };
+      }
+    }
+    if (f.serverError && f.serverError.count > 0 && matches(f.serverError, action)) {
+      f.serverError.count--;
+      hit('serverError');
+      return { status: f.serverError.status ?? 503, body: route53Error('ServiceUnavailable', 'Service is unavailable, try again later.', 'Receiver') };
+    }
+    if (f.rejectNames?.length && action === 'route53:ChangeResourceRecordSets') {
+      const text = body.toString('utf8');
+      const bad = f.rejectNames.find((n) => text.includes(`<Name>${n}</Name>`) || text.includes(`<Name>${n}.</Name>`));
+      if (bad) {
+        hit('invalidChangeBatch');
+        const name = bad.endsWith('.') ? bad : `${bad}.`;
+        return { status: 400, body: route53Error('InvalidChangeBatch', `[Invalid Resource Record: 'FATAL problem: injected by the fault proxy' encountered with '${name}']`) };
+      }
+    }
+    return undefined;
+  }
+
+  /** GetChange for a change id we minted asks the emulator about its own id. */
+  private rewriteRequestPath(action: string, path: string): string {
+    if (action !== 'route53:GetChange') return path;
+    const id = path.split('/').pop() ?? '';
+    const known = this.changes.get(id);
+    return known ? `${R53}change/${known.upstream}` : path;
+  }
+
+  /** Route 53 change ids are unique per change; the emulator's are not, so give each its own. */
+  private mintChange(body: Buffer): string {
+    const text = body.toString('utf8');
+    const upstream = /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(text)?.[1];
+    if (!upstream) return text;
+    const id = `CFP${(++this.changeSeq).toString(36).toUpperCase().padStart(8, '0')}`;
+    const pendingLeft = this.faults.pendingGetChanges ?? 0;
+    this.changes.set(id, { upstream, pendingLeft });
+    const answer = text.replace(/<Id>[^<]*<\/Id>/, `<Id>/change/${id}</Id>`);
+    return pendingLeft > 0 ? answer.replace(/<Status>INSYNC<\/Status>/, '<Status>PENDING</Status>') : answer;
+  }
+
+  private changeStatus(path: string, body: Buffer): string {
+    const id = path.split('/').pop() ?? '';
+    const known = this.changes.get(id);
+    let text = body.toString('utf8');
+    if (!known) return text;
+    text = text.replace(/<Id>[^<]*<\/Id>/, `<Id>/change/${id}</Id>`);
+    if (known.pendingLeft > 0) {
+      known.pendingLeft--;
+      text = text.replace(/<Status>INSYNC<\/Status>/, '<Status>PENDING</Status>');
+    }
+    return text;
+  }
+
+  private forward(req: IncomingMessage, path: string, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const headers = { ...req.headers };
+      delete headers['content-length'];
+      const out = httpRequest(
+        { host: this.target.hostname, port: this.target.port, method: req.method, path, headers: { ...headers, 'content-length': String(body.length) } },
+        (upstream) => {
+          void readBody(upstream).then((data) => {
+            const h: Record<string, string> = {};
+            for (const [k, v] of Object.entries(upstream.headers)) {
+              if (v !== undefined && !['content-length', 'transfer-encoding', 'connection'].includes(k)) h[k] = Array.isArray(v) ? v.join(', ') : v;
+            }
+            resolve({ status: upstream.statusCode ?? 502, headers: h, body: data });
+          }, reject);
+        },
+      );
+      out.once('error', reject);
+      out.end(body);
+    });
+  }
+
+  private control(method: string, path: string, body: Buffer, res: ServerResponse): void {
+    const json = (status: number, value: unknown) => send(res, status, JSON.stringify(value), { 'content-type': 'application/json' });
+    try {
+      if (method === 'PUT' && path === '/faults') {
+        this.configure(JSON.parse(body.toString('utf8') || '{}') as Faults);
+        return json(200, { ok: true });
+      }
+      if (method === 'POST' && path === '/stats/reset') {
+        this.resetStats();
+        return json(200, { ok: true });
+      }
+      if (method === 'GET' && path === '/stats') return json(200, this.stats());
+      return json(404, { error: `no control endpoint ${method} ${path}` });
+    } catch (err) {
+      return json(400, { error: (err as Error).message });
+    }
+  }
+}
+
+function readBody(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+  const payload = typeof body === 'string' ? Buffer.from(body) : body;
+  const type = headers['content-type'] ?? 'text/xml';
+  res.writeHead(status, { ...headers, 'content-type': type, 'content-length': String(payload.length), 'x-amzn-requestid': headers['x-amzn-requestid'] ?? randomUUID() });
+  res.end(payload);
+}
+
+/** Drives a proxy over its control API: for test files in another process than the stack. */
+export class FaultProxyClient {
+  private readonly base: string;
+
+  constructor(endpoint: string) {
+    this.base = `${endpoint.replace(/\/$/, '')}${CONTROL_PREFIX}`;
+  }
+
+  async configure(faults: Faults): Promise<void> {
+    await this.call('PUT', '/faults', faults);
+  }
+
+  async resetStats(): Promise<void> {
+    await this.call('POST', '/stats/reset');
+  }
+
+  async stats(): Promise<ProxyStats> {
+    return (await this.call('GET', '/stats')) as ProxyStats;
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${this.base}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    const value: unknown = await res.json();
+    if (!res.ok) throw new Error(`fault proxy ${method} ${path}: HTTP ${res.status} ${JSON.stringify(value)}`);
+    return value;
+  }
+}
