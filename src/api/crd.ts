@@ -32,6 +32,11 @@ export interface KindDescription {
   printerColumns: PrinterColumn[];
   /** `kubectl get <category>` lists every kind in it. */
   categories: string[];
+  /**
+   * Managed kinds: the external identity two resources may not share (the claim key), from the
+   * parsed spec and metadata.name. Default: `spec.externalName`, else `metadata.name`.
+   */
+  externalName?: ((spec: never, name: string) => string) | undefined;
 }
 
 export interface CustomResourceDefinition {

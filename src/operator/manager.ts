@@ -19,11 +19,12 @@ import { KindController } from './controller.ts';
 import { Resolver, type ProviderRegistration } from './providers.ts';
 
 /** The namespaced kinds of src/api/kinds.ts, as the reconciler knows them. */
-export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => ({
-  kind: k.kind,
-  plural: k.plural,
-  spec: k.spec as z.ZodType<ManagedSpecBase>,
-}));
+export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => {
+  const kind: ManagedKind = { kind: k.kind, plural: k.plural, spec: k.spec as z.ZodType<ManagedSpecBase> };
+  const externalName = k.externalName;
+  if (externalName) kind.externalName = (object, spec) => externalName(spec as never, object.metadata.name);
+  return kind;
+});
 
 export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs'>;
 
@@ -57,7 +58,7 @@ export class Manager {
     const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
     const random = options.random ?? Math.random;
     const resyncMs = () => config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1));
-    const claims = new ClaimRegistry();
+    const claims = new ClaimRegistry(kinds);
     for (const kind of kinds) {
       const writer = new KubeWriter(kc, kind.plural);
       this.writers.push(writer);

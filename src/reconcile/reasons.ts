@@ -10,6 +10,7 @@ export const Reason = {
   Creating: 'Creating',
   Updating: 'Updating',
   Deleting: 'Deleting',
+  Waiting: 'Waiting',
   Idle: 'Idle',
   // Degraded=False
   AsExpected: 'AsExpected',
