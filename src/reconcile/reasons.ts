@@ -35,6 +35,8 @@ export const Reason = {
   InvalidRequest: 'InvalidRequest',
   ProviderError: 'ProviderError',
   BucketNotEmpty: 'BucketNotEmpty',
+  ZoneNotFound: 'ZoneNotFound',
+  InvalidChange: 'InvalidChange',
   ReconcileError: 'ReconcileError',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
