@@ -13,6 +13,8 @@ export const AwsReason = {
   InvalidCredentials: 'InvalidCredentials',
   /** Someone changed the thing between our read and our write. */
   Conflict: 'Conflict',
+  /** The thing exists without our ownership mark, and the resource does not adopt it. */
+  NotOwned: 'NotOwned',
   /** The name belongs to someone else (another account, or a bucket we may not see). */
   NameTaken: 'NameTaken',
   BucketNotEmpty: 'BucketNotEmpty',

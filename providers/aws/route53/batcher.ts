@@ -13,8 +13,10 @@ import { changeCost, type RecordSet } from './state.ts';
 
 /** Defaults of the per-zone batcher; docs/dnsrecord.md points here. */
 export const BATCH_DEFAULTS = {
-  /** How long the first change of a batch waits for others to join it. */
+  /** A batch goes once no change has joined it for this long... */
   windowMs: 200,
+  /** ...or once its first change has waited this long, whichever comes first. */
+  maxWaitMs: 2_000,
   /** Route 53: ResourceRecord elements in one request (an UPSERT counts twice). */
   maxValues: 1000,
   /** Route 53: characters of all values in one request (an UPSERT counts twice). */
@@ -60,6 +62,8 @@ interface Planned<Intent> extends Entry<Intent> {
 interface ZoneQueue<Intent> {
   queued: Entry<Intent>[];
   timer?: NodeJS.Timeout | undefined;
+  /** When the oldest queued change arrived. */
+  since: number;
   flushing: boolean;
 }
 
@@ -78,15 +82,19 @@ export class ZoneBatcher<Intent> {
   /** Queues an intent for its zone's next batch; settles once that batch was sent (or refused). */
   submit(zoneId: string, intent: Intent): Promise<BatchResult> {
     let zone = this.zones.get(zoneId);
-    if (!zone) this.zones.set(zoneId, (zone = { queued: [], flushing: false }));
+    if (!zone) this.zones.set(zoneId, (zone = { queued: [], since: Date.now(), flushing: false }));
+    if (zone.queued.length === 0) zone.since = Date.now();
     const done = new Promise<BatchResult>((resolve, reject) => zone.queued.push({ intent, resolve, reject }));
     this.schedule(zoneId, zone);
     return done;
   }
 
+  /** (Re)arms the zone's timer: a quiet window after the last change, bounded by the first one's wait. */
   private schedule(zoneId: string, zone: ZoneQueue<Intent>): void {
-    if (zone.flushing || zone.timer || zone.queued.length === 0) return;
-    zone.timer = setTimeout(() => void this.flush(zoneId, zone), this.options.windowMs);
+    if (zone.flushing || zone.queued.length === 0) return;
+    clearTimeout(zone.timer);
+    const delay = Math.max(0, Math.min(this.options.windowMs, zone.since + this.options.maxWaitMs - Date.now()));
+    zone.timer = setTimeout(() => void this.flush(zoneId, zone), delay);
   }
 
   private async flush(zoneId: string, zone: ZoneQueue<Intent>): Promise<void> {

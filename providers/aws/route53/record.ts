@@ -98,17 +98,21 @@ class Route53Account {
   }
 
   private async send(zoneId: string, changes: PlannedChange[]): Promise<ChangeInfo> {
-    // Whatever the answer, listings from before this call may no longer be true.
-    this.records.changed(zoneId);
-    const answer = await this.aws.call(`Route 53 ChangeResourceRecordSets on zone ${zoneId} (${changes.length} changes)`, () =>
-      this.r53.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: zoneId,
-          ChangeBatch: { Comment: 'mooring', Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: toRoute53(c.recordSet) })) },
-        }),
-      ),
-    );
-    this.records.changed(zoneId);
+    const answer = await this.aws
+      .call(`Route 53 ChangeResourceRecordSets on zone ${zoneId} (${changes.length} changes)`, () =>
+        this.r53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            ChangeBatch: { Comment: 'mooring', Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: toRoute53(c.recordSet) })) },
+          }),
+        ),
+      )
+      .catch((err: unknown) => {
+        // Refused (invalid, throttled) means nothing changed; no answer at all may mean it did.
+        if (!isAdapterError(err) || err.reason === AwsReason.ProviderUnavailable || err.reason === AwsReason.ProviderError) this.records.uncertain(zoneId);
+        throw err;
+      });
+    this.records.applied(zoneId, changes);
     const change = { id: bareChangeId(answer.ChangeInfo?.Id ?? ''), status: answer.ChangeInfo?.Status ?? 'PENDING' };
     this.changes.submitted(change.id, change.status);
     return change;
@@ -207,14 +211,20 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     await this.submit(resource, 'upsert', false);
   }
 
+  // The reconciler also lets a resource take an unmarked thing after a create of its own that
+  // crashed half-way (create-pending). Our record set and its ownership record are written in one
+  // atomic batch, so an unmarked record set is never our half-done create: only adopt allows it.
+
   async update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<void> {
-    // The reconciler calls update on an unmarked record set only when it may take it (adopt).
-    await this.submit(resource, 'upsert', observation.ownershipMark === undefined);
+    if (observation.ownershipMark === undefined && !resource.spec.adopt) throw notOwned(resource);
+    await this.submit(resource, 'upsert', resource.spec.adopt);
   }
 
   async delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult> {
     if (!observation.exists) return { done: true };
-    await this.submit(resource, 'delete', observation.ownershipMark === undefined);
+    // Not ours, not adopted: nothing of ours to delete, so the resource may go and leave it.
+    if (observation.ownershipMark === undefined && !resource.spec.adopt) return { done: true };
+    await this.submit(resource, 'delete', resource.spec.adopt);
     return { done: false, progress: 'deleting the record set and its ownership record', requeueAfterMs: 1000 };
   }
 
@@ -247,6 +257,13 @@ function recordedChange(recorded: Record<string, unknown> | undefined, zoneId: s
   const id = recorded?.changeId;
   if (typeof id !== 'string' || recorded?.hostedZoneId !== zoneId) return undefined;
   return { id, status: recorded.changeStatus === 'INSYNC' ? 'INSYNC' : 'PENDING' };
+}
+
+function notOwned(resource: ManagedResource<Spec>): TerminalError {
+  return new TerminalError(
+    AwsReason.NotOwned,
+    `a ${resource.spec.type} record set ${resource.spec.name} exists without a mooring ownership record; it is left untouched. Set spec.adopt: true to take it over.`,
+  );
 }
 
 function zoneGone(err: unknown): undefined {

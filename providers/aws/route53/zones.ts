@@ -9,6 +9,12 @@ import { AwsReason } from '../common/classify.ts';
 import type { AwsCaller } from '../common/client.ts';
 import { fromRoute53, keyOf, type RecordSet } from './state.ts';
 
+/** A change as sent, for keeping a listing true after our own writes. */
+export interface AppliedChange {
+  action: 'CREATE' | 'UPSERT' | 'DELETE';
+  recordSet: RecordSet;
+}
+
 export const ZONE_DEFAULTS = {
   /** How long a zone's id and name are trusted before they are looked up again. */
   zoneTtlMs: 10 * 60_000,
@@ -75,7 +81,7 @@ export class ZoneDirectory {
 export type ZoneListing = Map<string, RecordSet>;
 
 interface ZoneState {
-  /** Bumped by every change we send, so no listing older than our own write is reused. */
+  /** Bumped when a write may or may not have happened (a lost answer): older listings are void. */
   epoch: number;
   listing?: { epoch: number; startedAt: number; records: Promise<ZoneListing> } | undefined;
 }
@@ -112,8 +118,26 @@ export class ZoneRecords {
     return records;
   }
 
-  /** We changed the zone: listings from before no longer count. */
-  changed(zoneId: string): void {
+  /**
+   * Route 53 accepted our batch (atomically): the cached listing takes the same changes, so
+   * observing after our own write needs no new listing. A listing still in flight gets them once
+   * it arrives (applying twice is harmless). Others' changes are seen at the next listing.
+   */
+  applied(zoneId: string, changes: readonly AppliedChange[]): void {
+    const listing = this.zones.get(zoneId)?.listing;
+    void listing?.records.then(
+      (records) => {
+        for (const c of changes) {
+          if (c.action === 'DELETE') records.delete(keyOf(c.recordSet));
+          else records.set(keyOf(c.recordSet), c.recordSet);
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  /** A write whose outcome is unknown (no answer): listings from before no longer count. */
+  uncertain(zoneId: string): void {
     const zone = this.zones.get(zoneId);
     if (zone) zone.epoch++;
   }
