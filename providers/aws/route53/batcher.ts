@@ -14,9 +14,9 @@ import { changeCost, type RecordSet } from './state.ts';
 /** Defaults of the per-zone batcher; docs/dnsrecord.md points here. */
 export const BATCH_DEFAULTS = {
   /** A batch goes once no change has joined it for this long... */
-  windowMs: 200,
+  windowMs: 500,
   /** ...or once its first change has waited this long, whichever comes first. */
-  maxWaitMs: 2_000,
+  maxWaitMs: 3_000,
   /** Route 53: ResourceRecord elements in one request (an UPSERT counts twice). */
   maxValues: 1000,
   /** Route 53: characters of all values in one request (an UPSERT counts twice). */
