@@ -3,5 +3,8 @@
 export { BucketConnector, BUCKET_DELETE_DEFAULTS } from './s3/bucket.ts';
 export type { BucketConnectorOptions } from './s3/bucket.ts';
 export { RdsInstanceConnector, finalSnapshotName } from './rds/instance.ts';
+export { RecordConnector } from './route53/record.ts';
+export type { RecordConnectorOptions } from './route53/record.ts';
+export { BATCH_DEFAULTS } from './route53/batcher.ts';
 export { AwsReason, classifyAwsError } from './common/classify.ts';
 export { AWS_CLIENT_DEFAULTS, AwsSettings } from './common/client.ts';

@@ -35,6 +35,12 @@ export interface ManagedResource<Spec> {
    * Undefined for kinds without a connection Secret, and on the delete path.
    */
   connectionSecret?: Record<string, string> | undefined;
+  /**
+   * `status.atProvider` as the last pass recorded it, or undefined. For adapters that follow a
+   * long-running operation across passes (a Route 53 change id to poll) and must pick it up again
+   * after an operator restart. Informational: the cloud, not this, is the truth.
+   */
+  recorded?: Record<string, unknown> | undefined;
 }
 
 /** What observe found. Small struct, not booleans, so it can grow without breaking adapters. */
@@ -63,6 +69,14 @@ export interface Observation<AtProvider = Record<string, unknown>> {
   available?: boolean;
   /** With `available: false`: what the cloud says it is doing, e.g. `RDS status: creating`. */
   progress?: string;
+  /**
+   * Set when work this adapter already started is still under way (a change queued for a batch,
+   * a change the cloud accepted but has not applied everywhere yet), as a short account of what
+   * is awaited, e.g. `Route 53 change C123 to be INSYNC`. The reconciler then neither creates,
+   * updates nor deletes: it reports Progressing (reason Waiting) and looks again with a backoff
+   * that grows with the wait. Ownership and claims are still checked first.
+   */
+  waitingFor?: string | undefined;
 }
 
 /** Result of one delete call. */
@@ -71,6 +85,8 @@ export interface DeleteResult {
   done: boolean;
   /** When not done: a short human account of what is left, e.g. `1200 object versions left`. */
   progress?: string;
+  /** When not done: how soon to call again; default at once (the next step is ready now). */
+  requeueAfterMs?: number;
 }
 
 /**
@@ -84,6 +100,9 @@ export interface DeleteResult {
  *   ownership mark too (that is how an adopted thing becomes ours).
  * - `delete` may be called again and again: gone means `{ done: true }`. It may stop part-way
  *   (emptying a bucket of many objects) and continue on the next call.
+ * - `create`, `update` and `delete` may hand their change to something that sends it later (a
+ *   batch of changes to one DNS zone) and return at once; `observe` then reports `waitingFor`
+ *   until the change is applied, and throws the change's typed error if it failed.
  * - Never touch what lacks our ownership mark: the reconciler checks the mark observe reports,
  *   and an adapter must not act on a different external thing than the one it observed.
  * - Errors leave the adapter typed (RetryableError, TerminalError, ConflictError) with a reason

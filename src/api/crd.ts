@@ -36,6 +36,11 @@ export interface KindDescription {
   defaultExternalName?: (objectName: string) => string;
   /** Managed kinds with credentials: the connection Secret's default name and generated keys. */
   connectionSecret?: ConnectionSecretPolicy;
+  /**
+   * Managed kinds: the external identity two resources may not share (the claim key), from the
+   * parsed spec and metadata.name. Default: `spec.externalName`, else `metadata.name`.
+   */
+  externalName?: ((spec: never, name: string) => string) | undefined;
 }
 
 export interface CustomResourceDefinition {

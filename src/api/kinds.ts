@@ -1,6 +1,7 @@
 // Every kind mooring serves, one entry each: names, scope, schemas and `kubectl get` columns.
 // The CRDs in crds/ are generated from this list (src/api/generate.ts).
 import { BucketSpec, BucketStatus } from './bucket.ts';
+import { DNSRecordSpec, DNSRecordStatus, recordIdentity } from './dnsrecord.ts';
 import { AGE_COLUMN, conditionColumn, type KindDescription, type PrinterColumn } from './crd.ts';
 import { DATABASE_CONNECTION_SECRET, DatabaseSpec, DatabaseStatus, defaultDatabaseName } from './database.ts';
 import { ProviderConfigSpec, ProviderConfigStatus } from './providerconfig.ts';
@@ -72,5 +73,26 @@ export const DatabaseKind: KindDescription = {
   connectionSecret: DATABASE_CONNECTION_SECRET,
 };
 
+export const DNSRecordKind: KindDescription = {
+  kind: 'DNSRecord',
+  plural: 'dnsrecords',
+  singular: 'dnsrecord',
+  shortNames: ['dns'],
+  scope: 'Namespaced',
+  description: 'A record set in a hosted zone (Route 53): name, type, TTL, values or an alias, optional weighted routing; marked as ours by an ownership TXT record beside it.',
+  spec: DNSRecordSpec,
+  status: DNSRecordStatus,
+  printerColumns: [
+    ...managedColumns,
+    { name: 'Type', type: 'string', jsonPath: '.spec.type', description: 'The record type.' },
+    { name: 'FQDN', type: 'string', jsonPath: '.status.atProvider.fqdn', description: 'The fully qualified record name.' },
+    { name: 'Zone', type: 'string', jsonPath: '.status.atProvider.hostedZoneId', description: 'The hosted zone id.', priority: 1 },
+    { name: 'Change', type: 'string', jsonPath: '.status.atProvider.changeStatus', description: 'PENDING or INSYNC: whether Route 53 has applied the last change everywhere.', priority: 1 },
+    AGE_COLUMN,
+  ],
+  categories: [CATEGORY],
+  externalName: (spec: DNSRecordSpec) => recordIdentity(spec),
+};
+
 /** In the order they are installed: ProviderConfig first, since the others refer to it. */
-export const KINDS: readonly KindDescription[] = [ProviderConfigKind, BucketKind, DatabaseKind];
+export const KINDS: readonly KindDescription[] = [ProviderConfigKind, BucketKind, DNSRecordKind, DatabaseKind];

@@ -5,6 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/common.ts';
 import { applyObjects, readManifests, waitForCrds } from '../kube/apply.ts';
@@ -102,6 +103,22 @@ function sandboxObjects(stack: Stack): KubernetesObject[] {
       spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-postgres' } } },
     } as KubernetesObject,
   ];
+}
+
+/** The hosted zone deploy/examples/dnsrecord.yaml writes into; an emulator starts with none. */
+export const SANDBOX_ZONE = 'example.test.';
+
+async function ensureHostedZone(stack: Stack, name: string): Promise<void> {
+  const aws = stack.aws!;
+  const r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  try {
+    const found = await r53.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 1 }));
+    if (found.HostedZones?.some((z) => z.Name === name)) return;
+    await r53.send(new CreateHostedZoneCommand({ Name: name, CallerReference: `mooring-sandbox-${Date.now()}` }));
+    say(`created the hosted zone ${name} in the emulator`);
+  } finally {
+    r53.destroy();
+  }
 }
 
 function writeSandboxFiles(stack: Stack): void {
@@ -232,6 +249,7 @@ export async function sandbox(argv: string[]): Promise<number> {
     await waitForCrds(kc, crds.map((c) => c.metadata!.name!));
     say(`installed ${crds.length} CRDs`);
     await applyObjects(kc, sandboxObjects(stack));
+    await ensureHostedZone(stack, SANDBOX_ZONE);
     operator = startOperator(stack.kube!.kubeconfig);
     // Users' own ProviderConfigs point at a real cloud; the sandbox supplies its own instead.
     const examples = readManifests(join(ROOT, 'deploy', 'examples')).filter((o) => o.kind !== 'ProviderConfig');

@@ -13,16 +13,19 @@ export interface AccountLimit {
 
 /** The slowest the account limiter gets under sustained throttling: one request per 10 s. */
 const MAX_INTERVAL_MS = 10_000;
-/** Successes needed before the interval shrinks by RECOVERY. */
-const RECOVERY_EVERY = 10;
-const RECOVERY = 0.8;
+/**
+ * Each success adds this many requests a second back, up to the configured rate (additive
+ * increase): from the 10 s floor to 5 requests a second in about ten successes and 15 s. A
+ * multiplicative step every few successes took minutes at the floor, leaving work stalled long
+ * after the cloud stopped throttling.
+ */
+const RECOVERY_RPS = 0.5;
 
 export class AccountLimiter {
   readonly key: string;
   private readonly limiter: Bottleneck;
   private baseIntervalMs: number;
   private intervalMs: number;
-  private successes = 0;
   throttledCount = 0;
 
   constructor(key: string, limit: AccountLimit) {
@@ -40,17 +43,14 @@ export class AccountLimiter {
   /** The cloud said "slow down": double the spacing between requests. */
   throttled(): void {
     this.throttledCount++;
-    this.successes = 0;
     this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(this.intervalMs * 2, this.baseIntervalMs, 100));
     this.limiter.updateSettings({ minTime: this.intervalMs });
   }
 
-  /** A request went through: after a run of them, move back towards the configured rate. */
+  /** A request went through: move back towards the configured rate, one step of rate per success. */
   succeeded(): void {
     if (this.intervalMs <= this.baseIntervalMs) return;
-    if (++this.successes < RECOVERY_EVERY) return;
-    this.successes = 0;
-    const next = Math.floor(this.intervalMs * RECOVERY);
+    const next = Math.floor(1000 / (1000 / this.intervalMs + RECOVERY_RPS));
     this.intervalMs = next < Math.max(this.baseIntervalMs, 50) ? this.baseIntervalMs : next;
     this.limiter.updateSettings({ minTime: this.intervalMs });
   }

@@ -1,11 +1,11 @@
 // The providers compiled into the operator. Plugins add theirs through the same registration.
-import { BucketConnector, RdsInstanceConnector } from '../../providers/aws/index.ts';
+import { BucketConnector, RdsInstanceConnector, RecordConnector } from '../../providers/aws/index.ts';
 import { PostgresDatabaseConnector } from '../../providers/postgres/index.ts';
 import type { ProviderRegistration } from './providers.ts';
 
 export function builtinProviders(): ProviderRegistration[] {
   return [
-    { type: 'aws', kinds: { Bucket: new BucketConnector(), Database: new RdsInstanceConnector() } },
+    { type: 'aws', kinds: { Bucket: new BucketConnector(), DNSRecord: new RecordConnector(), Database: new RdsInstanceConnector() } },
     { type: 'postgres', kinds: { Database: new PostgresDatabaseConnector() } },
   ];
 }

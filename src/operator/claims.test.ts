@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ManagedObject } from '../reconcile/types.ts';
-import { ClaimRegistry } from './claims.ts';
+import { ClaimRegistry, claimKey } from './claims.ts';
+import { MANAGED_KINDS } from './manager.ts';
 
 const obj = (name: string, uid: string, created: string, spec: Record<string, unknown> = {}): ManagedObject => ({
   apiVersion: 'mooring.dev/v1alpha1', kind: 'Bucket',
@@ -39,5 +40,32 @@ describe('ClaimRegistry', () => {
     claims.upsert(a);
     claims.upsert({ ...a, spec: { ...a.spec, externalName: 'z' } });
     assert.equal(claims.earlierClaimant(b, 'aws', 'x'), undefined);
+  });
+
+  it("keys a kind with its own external name by that function, the reconciler's key", () => {
+    const dns = MANAGED_KINDS.find((k) => k.kind === 'DNSRecord')!;
+    const record = (name: string, uid: string, created: string, spec: Record<string, unknown>): ManagedObject => ({
+      ...obj(name, uid, created, { zone: { name: 'example.test' }, type: 'A', values: ['192.0.2.1'], ...spec }),
+      kind: 'DNSRecord',
+    });
+    const claims = new ClaimRegistry(MANAGED_KINDS);
+    const a = record('a', '1', '2026-01-01T00:00:00Z', { name: 'www' });
+    const b = record('b', '2', '2026-01-02T00:00:00Z', { name: 'WWW.example.test.' });
+    const c = record('c', '3', '2026-01-03T00:00:00Z', { name: 'www', weighted: { setIdentifier: 'blue', weight: 1 } });
+    for (const o of [a, b, c]) claims.upsert(o);
+    const identity = (o: ManagedObject) => dns.externalName!(o, dns.spec.parse(o.spec));
+    assert.equal(identity(a), identity(b), 'two spellings of one record are one identity');
+    assert.equal(claims.earlierClaimant(b, 'aws', identity(b)), 'ns/a');
+    assert.equal(claims.earlierClaimant(c, 'aws', identity(c)), undefined, 'another set identifier is another record set');
+    assert.equal(claimKey(record('x', '9', '2026-01-01T00:00:00Z', { name: 'bad name' }), dns), undefined, 'an invalid spec claims nothing');
+  });
+
+  it('never lets two kinds clash on one name', () => {
+    const claims = new ClaimRegistry();
+    const bucket = obj('x', '1', '2026-01-01T00:00:00Z');
+    const other = { ...obj('x', '2', '2026-01-02T00:00:00Z'), kind: 'Database' };
+    claims.upsert(bucket);
+    claims.upsert(other);
+    assert.equal(claims.earlierClaimant(other, 'aws', 'x'), undefined);
   });
 });

@@ -1,14 +1,26 @@
 // Two resources never manage one external name. The decision is made from the watch cache,
 // before any cloud call, the same way on every replica: the oldest claimant wins (creation time,
 // then uid), so a race of two creates cannot leave both believing they own the thing.
-import type { ClaimIndex, ManagedObject } from '../reconcile/types.ts';
+import type { ClaimIndex, ManagedKind, ManagedObject } from '../reconcile/types.ts';
 
-/** The claim key of an object, without parsing its spec: the schema already checked the fields. */
-export function claimKey(object: ManagedObject): string | undefined {
+const key = (kind: string, providerConfig: string, externalName: string) => `${kind}\u0000${providerConfig}\u0000${externalName}`;
+
+/**
+ * The claim key of an object: kind, ProviderConfig and external name. The external name is the
+ * kind's own (`ManagedKind.externalName`, read from the parsed spec, e.g. a DNS record's zone,
+ * name, type and set identifier) or else spec.externalName / metadata.name, read without parsing
+ * (the schema already checked them). The reconciler asks with the same function, so both agree.
+ */
+export function claimKey(object: ManagedObject, kind?: ManagedKind): string | undefined {
   const ref = (object.spec?.providerConfigRef as { name?: unknown } | undefined)?.name;
   if (typeof ref !== 'string') return undefined;
+  if (kind?.externalName) {
+    const parsed = kind.spec.safeParse(object.spec ?? {});
+    // A spec that does not parse claims nothing; the reconciler reports it InvalidSpec.
+    return parsed.success ? key(object.kind, ref, kind.externalName(object, parsed.data)) : undefined;
+  }
   const name = typeof object.spec?.externalName === 'string' ? object.spec.externalName : object.metadata.name;
-  return `${ref}\u0000${name}`;
+  return key(object.kind, ref, name);
 }
 
 function older(a: ManagedObject, b: ManagedObject): boolean {
@@ -21,10 +33,16 @@ function older(a: ManagedObject, b: ManagedObject): boolean {
 export class ClaimRegistry implements ClaimIndex {
   private readonly byClaim = new Map<string, Map<string, ManagedObject>>();
   private readonly claimOfUid = new Map<string, string>();
+  private readonly kinds: Map<string, ManagedKind>;
+
+  /** `kinds`: the managed kinds whose external name is their own function of the spec. */
+  constructor(kinds: readonly ManagedKind[] = []) {
+    this.kinds = new Map(kinds.map((k) => [k.kind, k]));
+  }
 
   upsert(object: ManagedObject): void {
     this.remove(object);
-    const key = claimKey(object);
+    const key = claimKey(object, this.kinds.get(object.kind));
     if (!key) return;
     let claimants = this.byClaim.get(key);
     if (!claimants) this.byClaim.set(key, (claimants = new Map<string, ManagedObject>()));
@@ -43,7 +61,7 @@ export class ClaimRegistry implements ClaimIndex {
 
   earlierClaimant(object: ManagedObject, providerConfig: string, externalName: string): string | undefined {
     let best: ManagedObject | undefined;
-    for (const other of this.byClaim.get(`${providerConfig}\u0000${externalName}`)?.values() ?? []) {
+    for (const other of this.byClaim.get(key(object.kind, providerConfig, externalName))?.values() ?? []) {
       if (other.metadata.uid === object.metadata.uid) continue;
       if (older(other, object) && (!best || older(other, best))) best = other;
     }

@@ -21,13 +21,14 @@ import type { OperatorMetrics } from './metrics.ts';
 import { Resolver, type ProviderRegistration } from './providers.ts';
 
 /** The namespaced kinds of src/api/kinds.ts, as the reconciler knows them. */
-export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => ({
-  kind: k.kind,
-  plural: k.plural,
-  spec: k.spec as z.ZodType<ManagedSpecBase>,
-  ...(k.connectionSecret ? { connectionSecret: k.connectionSecret } : {}),
-  ...(k.defaultExternalName ? { externalName: externalNameOf(k.defaultExternalName) } : {}),
-}));
+export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => {
+  const kind: ManagedKind = { kind: k.kind, plural: k.plural, spec: k.spec as z.ZodType<ManagedSpecBase> };
+  if (k.connectionSecret) kind.connectionSecret = k.connectionSecret;
+  const identity = k.externalName;
+  if (identity) kind.externalName = (object, spec) => identity(spec as never, object.metadata.name);
+  else if (k.defaultExternalName) kind.externalName = externalNameOf(k.defaultExternalName);
+  return kind;
+});
 
 function externalNameOf(fallback: (objectName: string) => string): ManagedKind['externalName'] {
   return (object, spec) => spec.externalName ?? fallback(object.metadata.name);
@@ -73,7 +74,7 @@ export class Manager {
     const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
     const random = options.random ?? Math.random;
     const resyncMs = () => config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1));
-    const claims = new ClaimRegistry();
+    const claims = new ClaimRegistry(kinds);
     for (const kind of kinds) {
       const writer = new KubeWriter(kc, kind.plural);
       this.writers.push(writer);

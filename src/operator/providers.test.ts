@@ -243,10 +243,10 @@ describe('Resolver connection: account limiters', () => {
     return { limiter, h, connection };
   };
 
-  it('limits route53 to 5 requests a second by default, keyed by ProviderConfig and API', async () => {
+  it('limits route53 to 4.5 requests a second by default (10% under the account limit of 5), keyed by ProviderConfig and API', async () => {
     const { limiter, h } = await limiterOf([pc('aws')], 'aws', 'route53');
     assert.equal(limiter.key, 'aws:route53');
-    assert.equal(limiter.currentIntervalMs, 200);
+    assert.equal(limiter.currentIntervalMs, Math.ceil(1000 / 4.5));
     assert.deepEqual(h.limits.accountLimiters(), [limiter]);
   });
 
@@ -257,7 +257,7 @@ describe('Resolver connection: account limiters', () => {
 
   it('never goes above the route53 default, whatever the ProviderConfig asks', async () => {
     const { limiter } = await limiterOf([pc('aws', { rateLimits: { requestsPerSecond: 50 } })], 'aws', 'route53');
-    assert.equal(limiter.currentIntervalMs, 200);
+    assert.equal(limiter.currentIntervalMs, Math.ceil(1000 / 4.5));
   });
 
   it('leaves s3 unlimited unless the ProviderConfig sets a rate', async () => {

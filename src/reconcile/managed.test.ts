@@ -24,6 +24,10 @@ class FakeCloud {
   /** Observes that still see the state before the last write (an eventually consistent cloud). */
   staleReads = 0;
   private stale = new Map<string, Thing | undefined>();
+  deleteRequeueMs?: number | undefined;
+  /** When set, observe reports this as awaited (a change still being applied). */
+  waitingFor?: string | undefined;
+  recorded: (Record<string, unknown> | undefined)[] = [];
   failNext?: Error | undefined;
   /** Remembers what observe should keep seeing while reads are stale. */
   write(name: string, thing: Thing) {
@@ -56,14 +60,17 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
     const client: ExternalClient<Spec> = {
       async observe(r: ManagedResource<Spec>): Promise<Observation> {
         cloud.fail('observe');
+        cloud.recorded.push(r.recorded);
         const t = cloud.read(r.externalName);
-        if (!t) return { exists: false, upToDate: false };
+        const waiting = cloud.waitingFor ? { waitingFor: cloud.waitingFor } : {};
+        if (!t) return { exists: false, upToDate: false, ...waiting };
         const upToDate = t.size === r.spec.size;
         return {
           exists: true, upToDate, ownershipMark: t.mark, atProvider: { id: `id-${r.externalName}` },
           diff: upToDate ? [] : [{ path: 'size', observed: t.size, desired: r.spec.size }],
           connectionDetails: { host: 'fake.example', username: r.externalName, ...(r.connectionSecret?.password ? { uri: `fake://${r.externalName}:${r.connectionSecret.password}@fake.example` } : {}) },
           ...(cloud.available === undefined ? {} : { available: cloud.available, progress: 'cloud says: creating' }),
+          ...waiting,
         };
       },
       async create(r) {
@@ -81,7 +88,7 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
       },
       async delete(r) {
         cloud.fail('delete');
-        if (--cloud.deleteSteps > 0) return { done: false, progress: `${cloud.deleteSteps} steps left` };
+        if (--cloud.deleteSteps > 0) return { done: false, progress: `${cloud.deleteSteps} steps left`, ...(cloud.deleteRequeueMs === undefined ? {} : { requeueAfterMs: cloud.deleteRequeueMs }) };
         cloud.things.delete(r.externalName);
         return { done: true };
       },
@@ -116,7 +123,7 @@ const withCredentials: Partial<ManagedKind<Spec>> = {
 };
 
 /** The apiserver side: the object as stored, with every write applied and counted. */
-function harness(spec: Record<string, unknown>, options: { claimant?: string; kind?: Partial<ManagedKind<Spec>> } = {}) {
+function harness(spec: Record<string, unknown>, options: { claimant?: string; kind?: Partial<ManagedKind<Spec>>; now?: () => Date } = {}) {
   const cloud = new FakeCloud();
   let object: ManagedObject = {
     apiVersion: 'test.mooring.dev/v1', kind: 'Thing',
@@ -152,6 +159,7 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string; ki
     limits: new Limits(),
     log: { info() {}, warn() {}, error() {}, debug() {} },
     resyncMs: () => 300_000,
+    ...(options.now ? { now: options.now } : {}),
   });
   return {
     cloud, writes, events, eventMessages, secrets,
@@ -328,6 +336,51 @@ describe('ManagedReconciler', () => {
     h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true, retryAfterMs: 7000 });
     await assert.rejects(h.pass(), (err: Error & { retryAfterMs?: number }) => err.retryAfterMs === 7000);
     assert.equal(h.condition('Degraded')?.reason, 'Throttled');
+  });
+
+  it('while the adapter waits for its own change, writes nothing and polls with a growing interval', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const h = harness({ size: 2 }, { now: () => new Date(now) });
+    await h.pass(); // created
+    h.cloud.waitingFor = 'change C1 to be INSYNC';
+    const delays: number[] = [];
+    for (const step of [0, 4_000, 20_000, 120_000]) {
+      now += step;
+      delays.push((await h.pass()).requeueAfterMs!);
+      assert.equal(h.condition('Progressing')?.reason, 'Waiting');
+      assert.match(h.condition('Progressing')!.message, /change C1 to be INSYNC/);
+      assert.equal(h.condition('Ready')?.status, 'False');
+    }
+    assert.deepEqual(delays, [1000, 2000, 12_000, 30_000], 'half the wait so far, from 1 s up to 30 s');
+    assert.deepEqual(h.cloud.calls.filter((c) => c !== 'observe'), ['create'], 'no second write while waiting');
+    h.cloud.waitingFor = undefined;
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+  });
+
+  it('a create still queued keeps the finalizer: nothing may land after it went', async () => {
+    const h = harness({});
+    await h.pass();
+    h.cloud.things.clear();
+    h.cloud.waitingFor = 'the change to be sent';
+    deleting(h);
+    await h.pass();
+    assert.ok(h.object.metadata.finalizers?.includes(FINALIZER));
+    assert.equal(h.condition('Progressing')?.reason, 'Deleting');
+    h.cloud.waitingFor = undefined;
+    await h.pass();
+    assert.deepEqual(h.object.metadata.finalizers, []);
+  });
+
+  it("hands the adapter the last recorded atProvider, and honours a delete's requeue hint", async () => {
+    const h = harness({});
+    await h.pass(); // created, observed again: status.atProvider written
+    await h.pass();
+    assert.deepEqual(h.cloud.recorded, [undefined, undefined, { id: 'id-a' }], 'observe, the observe after the create, then the next pass');
+    h.cloud.deleteSteps = 2;
+    h.cloud.deleteRequeueMs = 1500;
+    deleting(h);
+    assert.equal((await h.pass()).requeueAfterMs, 1500);
   });
 });
 

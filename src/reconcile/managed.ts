@@ -48,6 +48,8 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   availabilityPollMs?: number;
   /** Generated credential values (default 24 random bytes, URL-safe base64). */
   generateSecret?: () => string;
+  /** The longest wait between looks while the cloud applies a change (default 30 s). */
+  maxPollMs?: number;
   now?: () => Date;
 }
 
@@ -102,6 +104,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (pass.spec.managementPolicy === 'ObserveOnly') return this.observeOnly(pass, observation);
     if (observation.exists) this.checkOwnership(pass, observation);
     if (!observation.exists || !this.isMarkedOurs(pass, observation)) this.checkClaim(pass, resource.externalName);
+    if (observation.waitingFor) return this.settle(pass, progressing(Reason.Waiting, `waiting for ${observation.waitingFor}`), this.waitPollMs(pass));
     if (!observation.exists) return this.create(pass);
     if (!this.isMarkedOurs(pass, observation)) {
       // An adopted thing gets generated credentials too: update may need them (a role to re-create).
@@ -137,6 +140,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private async verify(pass: Pass<Spec>, meanwhile: Outcome): Promise<ReconcileResult> {
     const observation = await this.call(pass, 'observe', (c) => c.observe(pass.resource!));
     pass.atProvider = observation.atProvider;
+    if (observation.waitingFor) return this.settle(pass, progressing(Reason.Waiting, `waiting for ${observation.waitingFor}`), this.waitPollMs(pass));
     const visible = observation.exists && this.isMarkedOurs(pass, observation);
     if (visible && observation.available === false) return this.waitAvailable(pass, observation);
     if (visible && observation.upToDate) return this.available(pass, observation);
@@ -171,6 +175,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       spec,
       externalName: this.externalName(object, spec),
       ownershipMark: `${this.deps.providers.ownershipId(pc)}/${object.metadata.namespace}/${object.metadata.name}`,
+      recorded: object.status?.atProvider,
     };
     if (withSecret) await this.loadSecret(pass, spec);
     pass.client = (await connector.connect(connection));
@@ -336,6 +341,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       throw err;
     }
     const name = pass.resource!.externalName;
+    // Before "gone": a create still queued would otherwise land after the finalizer went.
+    if (observation.waitingFor) return this.settle(pass, progressing(Reason.Deleting, `waiting for ${observation.waitingFor}`), this.waitPollMs(pass));
     if (!observation.exists) return release(EventReason.Deleted, `${name} is gone`);
     if (!this.mayTouch(pass, observation)) {
       return release(EventReason.LeftUnowned, `${name} is not ours (mark: ${observation.ownershipMark ?? 'none'}); left untouched`);
@@ -345,7 +352,20 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     const progress = result.progress ?? 'deletion in progress';
     pass.atProvider = { ...(pass.atProvider ?? {}), deletion: progress };
     this.deps.events.event(pass.object, 'Normal', EventReason.DeletionProgress, progress);
-    return this.settle(pass, progressing(Reason.Deleting, progress), 0);
+    return this.settle(pass, progressing(Reason.Deleting, progress), result.requeueAfterMs ?? 0);
+  }
+
+  /**
+   * While the cloud applies a change: half the time waited so far (since Progressing turned
+   * True), between pollMs and maxPollMs. Polls thin out as a wait drags on, with no state kept
+   * beyond the condition itself, so a restarted operator backs off the same way.
+   */
+  private waitPollMs(pass: Pass<Spec>): number {
+    const min = this.deps.pollMs ?? 1000;
+    const max = this.deps.maxPollMs ?? 30_000;
+    const since = pass.object.status?.conditions?.find((c) => c.type === 'Progressing' && c.status === 'True')?.lastTransitionTime;
+    const waited = since ? (this.deps.now?.() ?? new Date()).getTime() - Date.parse(since) : 0;
+    return Math.min(max, Math.max(min, waited / 2));
   }
 
   /** Writes the status when it changed and says when to look again. */

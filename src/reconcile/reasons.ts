@@ -11,6 +11,7 @@ export const Reason = {
   Updating: 'Updating',
   Deleting: 'Deleting',
   Provisioning: 'Provisioning',
+  Waiting: 'Waiting',
   Idle: 'Idle',
   // Degraded=False
   AsExpected: 'AsExpected',
@@ -38,6 +39,8 @@ export const Reason = {
   BucketNotEmpty: 'BucketNotEmpty',
   DatabaseInUse: 'DatabaseInUse',
   DeletionProtected: 'DeletionProtected',
+  ZoneNotFound: 'ZoneNotFound',
+  InvalidChange: 'InvalidChange',
   ReconcileError: 'ReconcileError',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

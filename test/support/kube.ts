@@ -28,7 +28,7 @@ export async function createNamespace(kc: KubeConfig, name = uniq('test')): Prom
 }
 
 /** A credentials Secret and a ProviderConfig pointing at the stack's emulator. */
-export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('aws'), options: { withSecret?: boolean } = {}): Promise<string> {
+export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('aws'), options: { withSecret?: boolean; endpoint?: string } = {}): Promise<string> {
   const aws = info.aws!;
   const secretNs = 'default';
   if (options.withSecret !== false) await createCredentialsSecret(kc, info, secretNs, `${name}-creds`);
@@ -37,7 +37,7 @@ export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, na
     body: {
       apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
       spec: {
-        type: 'aws', region: aws.region, endpoint: aws.endpoint,
+        type: 'aws', region: aws.region, endpoint: options.endpoint ?? aws.endpoint,
         credentials: { source: 'Secret', secretRef: { namespace: secretNs, name: `${name}-creds` } },
         settings: { forcePathStyle: 'true' },
       },
@@ -61,6 +61,7 @@ export function objects(kc: KubeConfig, plural: string) {
     create: (namespace: string, name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
       api.createNamespacedCustomObject({ ...inNs(namespace), body: { apiVersion: API_VERSION, kind: kindOf(plural), metadata: { name, ...metadata }, spec } }) as Promise<ManagedObject>,
     get: (namespace: string, name: string) => api.getNamespacedCustomObject(at(namespace, name)) as Promise<ManagedObject>,
+    list: async (namespace: string) => ((await api.listNamespacedCustomObject(inNs(namespace))) as { items: ManagedObject[] }).items,
     tryGet: async (namespace: string, name: string) => {
       try {
         return (await api.getNamespacedCustomObject(at(namespace, name))) as ManagedObject;

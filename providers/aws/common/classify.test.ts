@@ -76,6 +76,10 @@ const cases: Case[] = [
     code: AwsReason.NameTaken,
   },
   { reason: 'BucketNotEmpty is a 409 the user must act on', error: awsError('BucketNotEmpty', 409), kind: 'Terminal', code: AwsReason.BucketNotEmpty },
+  // Route 53.
+  { reason: 'Route 53 NoSuchHostedZone: the zone the spec names is gone', error: awsError('NoSuchHostedZone', 404), kind: 'Terminal', code: AwsReason.ZoneNotFound },
+  { reason: 'Route 53 InvalidChangeBatch: the batch was refused', error: awsError('InvalidChangeBatch', 400), kind: 'Terminal', code: AwsReason.InvalidChange },
+  { reason: 'Route 53 Throttling is a 400', error: awsError('Throttling', 400), kind: 'Retryable', code: AwsReason.Throttled, throttled: true },
   // Everything else 4xx.
   { reason: 'a modeled 404', error: new NoSuchBucket({ message: 'gone', $metadata: { httpStatusCode: 404 } }), kind: 'Terminal', code: AwsReason.NotFound },
   { reason: 'MalformedXML', error: awsError('MalformedXML', 400), kind: 'Terminal', code: AwsReason.InvalidRequest },

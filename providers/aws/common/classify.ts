@@ -13,6 +13,8 @@ export const AwsReason = {
   InvalidCredentials: 'InvalidCredentials',
   /** Someone changed the thing between our read and our write. */
   Conflict: 'Conflict',
+  /** The thing exists without our ownership mark, and the resource does not adopt it. */
+  NotOwned: 'NotOwned',
   /** The name belongs to someone else (another account, or a bucket we may not see). */
   NameTaken: 'NameTaken',
   BucketNotEmpty: 'BucketNotEmpty',
@@ -22,8 +24,12 @@ export const AwsReason = {
   InvalidSpec: 'InvalidSpec',
   /** The ProviderConfig's settings for AWS do not parse. */
   ProviderConfigInvalid: 'ProviderConfigInvalid',
-  /** A 404 for something the spec points at (a KMS key, a hosted zone). */
+  /** A 404 for something the spec points at (a KMS key). */
   NotFound: 'NotFound',
+  /** The hosted zone a DNS record names does not exist, or these credentials cannot see it. */
+  ZoneNotFound: 'ZoneNotFound',
+  /** Route 53 refused a change batch (InvalidChangeBatch); the message carries Route 53's own words. */
+  InvalidChange: 'InvalidChange',
   /** Any other 4xx: the cloud refused the request as made; the message carries AWS's code. */
   InvalidRequest: 'InvalidRequest',
   /** A failure that is not an AWS answer nor a network fault; retried with backoff. */
@@ -190,6 +196,9 @@ export function classifyAwsError(err: unknown, what: string): AdapterError {
     return new TerminalError(AwsReason.NameTaken, `${message}. Bucket names are global; choose another spec.externalName.`, options);
   }
   if (code === 'BucketNotEmpty') return new TerminalError(AwsReason.BucketNotEmpty, message, options);
+  if (code === 'NoSuchHostedZone') return new TerminalError(AwsReason.ZoneNotFound, `${message}. Create the zone, or fix spec.zone.`, options);
+  // Route 53 refuses a whole batch for one bad change; the batcher isolates it before this reaches a user.
+  if (code === 'InvalidChangeBatch') return new TerminalError(AwsReason.InvalidChange, message, options);
   if ((code !== undefined && CONFLICT.has(code)) || status === 409) return new ConflictError(AwsReason.Conflict, message, options);
 
   if ((status !== undefined && status >= 500) || e.$fault === 'server' || e.$retryable !== undefined) {

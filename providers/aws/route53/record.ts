@@ -1,0 +1,272 @@
+// The DNSRecord adapter on Route 53. observe reads the live record set and its ownership record
+// from a shared zone listing; create/update/delete hand an intent to the zone's batcher and return
+// at once (observe then reports the change as awaited until Route 53 says INSYNC, or throws its
+// typed error). Everything that is per account, not per record, lives in Route53Account, one per
+// ProviderConfig, kept by the long-lived connector: the zone cache, listings, batchers, changes.
+import { createHash } from 'node:crypto';
+import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ConflictError,
+  TerminalError,
+  isAdapterError,
+  type Connector,
+  type DeleteResult,
+  type ExternalClient,
+  type ManagedResource,
+  type Observation,
+  type ProviderConnection,
+} from '../../sdk/index.ts';
+import { fqdn as fqdnOf, inZone, type DNSRecordAtProvider, type DNSRecordSpec } from '../../../src/api/dnsrecord.ts';
+import { AwsReason } from '../common/classify.ts';
+import { AwsCaller, awsClientConfig, awsSettings } from '../common/client.ts';
+import { ZoneBatcher, type BatchOptions, type ChangeInfo, type Plan, type PlannedChange } from './batcher.ts';
+import { ChangeTracker, bareChangeId } from './changes.ts';
+import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership } from './ownership.ts';
+import { desiredRecord, diffRecord, keyOf, toRoute53, type RecordSet } from './state.ts';
+import { ZONE_DEFAULTS, ZoneDirectory, ZoneRecords, type Zone, type ZoneListing } from './zones.ts';
+
+export interface RecordConnectorOptions {
+  /** Per-zone batching; defaults in BATCH_DEFAULTS. */
+  batch?: BatchOptions;
+}
+
+type Spec = DNSRecordSpec;
+type AtProvider = DNSRecordAtProvider;
+
+/** A change to one record set and its ownership record, as queued for a zone's batch. */
+interface Intent {
+  action: 'upsert' | 'delete';
+  desired: RecordSet;
+  ownership: RecordSet;
+  mark: string;
+  /** The reconciler decided an unmarked record set may be taken (adopt, or our own half-done create). */
+  mayTakeUnowned: boolean;
+}
+
+/** The last change handed to the batcher for one record set. */
+interface Submission {
+  action: Intent['action'];
+  state: 'queued' | 'sent' | 'failed';
+  change?: ChangeInfo | undefined;
+  error?: unknown;
+}
+
+/** Everything shared by the records of one ProviderConfig (one account, one limiter). */
+class Route53Account {
+  readonly fingerprint: string;
+  readonly r53: Route53Client;
+  readonly aws: AwsCaller;
+  readonly zones: ZoneDirectory;
+  readonly records: ZoneRecords;
+  readonly changes: ChangeTracker;
+  readonly batcher: ZoneBatcher<Intent>;
+  /** By zone id and record key. */
+  readonly submissions = new Map<string, Submission>();
+
+  constructor(connection: ProviderConnection, fingerprint: string, options: RecordConnectorOptions) {
+    this.fingerprint = fingerprint;
+    this.r53 = new Route53Client(awsClientConfig(connection));
+    // Every Route 53 request of the account, zone look-ups included, shares the one limiter.
+    this.aws = new AwsCaller(connection.limiter?.('route53'));
+    this.zones = new ZoneDirectory(this.r53, this.aws);
+    this.records = new ZoneRecords(this.r53, this.aws, (zoneId) => this.zones.forget(zoneId));
+    this.changes = new ChangeTracker(this.r53, this.aws);
+    this.batcher = new ZoneBatcher<Intent>({ plan: (zoneId, intents) => this.plan(zoneId, intents), send: (zoneId, changes) => this.send(zoneId, changes) }, options.batch);
+  }
+
+  /** Queues the intent; the submission records how it ends, for observe to report. */
+  submit(zoneId: string, intent: Intent): void {
+    const key = `${zoneId}|${keyOf(intent.desired)}`;
+    const submission: Submission = { action: intent.action, state: 'queued' };
+    this.submissions.set(key, submission);
+    this.batcher.submit(zoneId, intent).then(
+      ({ change }) => {
+        submission.state = 'sent';
+        submission.change = change;
+      },
+      (err: unknown) => {
+        submission.state = 'failed';
+        submission.error = err;
+      },
+    );
+  }
+
+  /** Each intent against one fresh listing: what must change, or why it must not. */
+  private async plan(zoneId: string, intents: Intent[]): Promise<Plan[]> {
+    const listing = await this.records.records(zoneId, Date.now());
+    return intents.map((intent) => planOne(intent, listing));
+  }
+
+  private async send(zoneId: string, changes: PlannedChange[]): Promise<ChangeInfo> {
+    const answer = await this.aws
+      .call(`Route 53 ChangeResourceRecordSets on zone ${zoneId} (${changes.length} changes)`, () =>
+        this.r53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            ChangeBatch: { Comment: 'mooring', Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: toRoute53(c.recordSet) })) },
+          }),
+        ),
+      )
+      .catch((err: unknown) => {
+        // Refused (invalid, throttled) means nothing changed; no answer at all may mean it did.
+        if (!isAdapterError(err) || err.reason === AwsReason.ProviderUnavailable || err.reason === AwsReason.ProviderError) this.records.uncertain(zoneId);
+        throw err;
+      });
+    this.records.applied(zoneId, changes);
+    const change = { id: bareChangeId(answer.ChangeInfo?.Id ?? ''), status: answer.ChangeInfo?.Status ?? 'PENDING' };
+    this.changes.submitted(change.id, change.status);
+    return change;
+  }
+}
+
+/** The changes one intent needs, given the zone as it is now. */
+export function planOne(intent: Intent, listing: ZoneListing): Plan {
+  const live = listing.get(keyOf(intent.desired));
+  const liveOwnership = listing.get(keyOf(intent.ownership));
+  const liveMark = parseOwnership(liveOwnership?.values);
+  const what = `${intent.desired.type} ${intent.desired.name}`;
+  if (liveMark !== undefined && liveMark !== intent.mark) {
+    return { error: new ConflictError(AwsReason.Conflict, `the record set ${what} became owned by ${liveMark} since it was observed; observing again`) };
+  }
+  if (liveMark === undefined && live && !intent.mayTakeUnowned) {
+    return { error: new ConflictError(AwsReason.Conflict, `the record set ${what} appeared, without an ownership record, since it was observed; observing again`) };
+  }
+  const changes: PlannedChange[] = [];
+  if (intent.action === 'delete') {
+    // DELETE must name the live values exactly, so they come from the fresh listing.
+    if (live) changes.push({ action: 'DELETE', recordSet: live });
+    if (liveOwnership && liveMark === intent.mark) changes.push({ action: 'DELETE', recordSet: liveOwnership });
+    return { changes };
+  }
+  if (diffRecord(intent.desired, live).length) changes.push({ action: 'UPSERT', recordSet: intent.desired });
+  if (diffRecord(intent.ownership, liveOwnership).length) changes.push({ action: 'UPSERT', recordSet: intent.ownership });
+  return { changes };
+}
+
+const fingerprintOf = (c: ProviderConnection) =>
+  createHash('sha256').update(JSON.stringify([c.endpoint, c.region, c.credentials?.accessKeyId, c.credentials?.secretAccessKey, c.credentials?.sessionToken])).digest('hex');
+
+export class RecordConnector implements Connector<Spec, AtProvider> {
+  private readonly options: RecordConnectorOptions;
+  private readonly accounts = new Map<string, Route53Account>();
+
+  constructor(options: RecordConnectorOptions = {}) {
+    this.options = options;
+  }
+
+  async connect(connection: ProviderConnection): Promise<ExternalClient<Spec, AtProvider>> {
+    awsSettings(connection); // a bad ProviderConfig fails here, before any request
+    const fingerprint = fingerprintOf(connection);
+    let account = this.accounts.get(connection.name);
+    // A ProviderConfig that changed endpoint or credentials gets a fresh account.
+    if (!account || account.fingerprint !== fingerprint) {
+      account = new Route53Account(connection, fingerprint, this.options);
+      this.accounts.set(connection.name, account);
+    }
+    return new RecordClient(account);
+  }
+}
+
+class RecordClient implements ExternalClient<Spec, AtProvider> {
+  private readonly account: Route53Account;
+
+  constructor(account: Route53Account) {
+    this.account = account;
+  }
+
+  async observe(resource: ManagedResource<Spec>): Promise<Observation<AtProvider>> {
+    const located = await this.locate(resource).catch(zoneGone);
+    // No zone, no record set: create then reports ZoneNotFound, and a delete has nothing to do.
+    if (!located) return { exists: false, upToDate: false };
+    const { zone, desired, ownership } = located;
+    const atProvider: AtProvider = { hostedZoneId: zone.id, fqdn: desired.name };
+    const key = `${zone.id}|${keyOf(desired)}`;
+    const submission = this.account.submissions.get(key);
+    if (submission?.state === 'queued') {
+      return { exists: false, upToDate: false, atProvider, waitingFor: `its change to be sent to Route 53 (changes to zone ${zone.name} go together in one batch)` };
+    }
+    if (submission?.state === 'failed') {
+      this.account.submissions.delete(key);
+      throw submission.error;
+    }
+    const change = submission?.change ?? recordedChange(resource.recorded, zone.id);
+    if (change) {
+      const status = change.status === 'INSYNC' && !submission ? 'INSYNC' : await this.account.changes.status(change.id);
+      Object.assign(atProvider, { changeId: change.id, changeStatus: status });
+      if (status === 'PENDING') return { exists: false, upToDate: false, atProvider, waitingFor: `Route 53 change ${change.id} to be INSYNC` };
+    }
+    const listing = await this.account.records.records(zone.id, Date.now() - ZONE_DEFAULTS.listingMaxAgeMs).catch(zoneGone);
+    if (!listing) return { exists: false, upToDate: false };
+    const live = listing.get(keyOf(desired));
+    const liveOwnership = listing.get(keyOf(ownership));
+    const mark = parseOwnership(liveOwnership?.values);
+    if (!live && submission?.action === 'delete') this.account.submissions.delete(key);
+    // Our ownership record alone still counts: deleting must remove it, updating rewrites the record.
+    if (!live && mark === undefined) return { exists: false, upToDate: false, atProvider };
+    const diff = diffRecord(desired, live);
+    return { exists: true, upToDate: diff.length === 0, ownershipMark: mark, atProvider, ...(diff.length ? { diff } : {}) };
+  }
+
+  async create(resource: ManagedResource<Spec>): Promise<void> {
+    await this.submit(resource, 'upsert', false);
+  }
+
+  // The reconciler also lets a resource take an unmarked thing after a create of its own that
+  // crashed half-way (create-pending). Our record set and its ownership record are written in one
+  // atomic batch, so an unmarked record set is never our half-done create: only adopt allows it.
+
+  async update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<void> {
+    if (observation.ownershipMark === undefined && !resource.spec.adopt) throw notOwned(resource);
+    await this.submit(resource, 'upsert', resource.spec.adopt);
+  }
+
+  async delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult> {
+    if (!observation.exists) return { done: true };
+    // Not ours, not adopted: nothing of ours to delete, so the resource may go and leave it.
+    if (observation.ownershipMark === undefined && !resource.spec.adopt) return { done: true };
+    await this.submit(resource, 'delete', resource.spec.adopt);
+    return { done: false, progress: 'deleting the record set and its ownership record', requeueAfterMs: 1000 };
+  }
+
+  async disconnect(): Promise<void> {
+    // The account's client and caches outlive one reconcile.
+  }
+
+  private async submit(resource: ManagedResource<Spec>, action: Intent['action'], mayTakeUnowned: boolean): Promise<void> {
+    const { zone, desired, ownership } = await this.locate(resource);
+    this.account.submit(zone.id, { action, desired, ownership, mark: resource.ownershipMark, mayTakeUnowned });
+  }
+
+  /** The zone, and the record set and ownership record the spec asks for in it. */
+  private async locate(resource: ManagedResource<Spec>): Promise<{ zone: Zone; desired: RecordSet; ownership: RecordSet }> {
+    const { spec } = resource;
+    const zone = await this.account.zones.resolve(spec.zone);
+    const name = fqdnOf(spec.name, zone.name);
+    if (!inZone(name, zone.name)) throw new TerminalError(AwsReason.InvalidSpec, `spec.name ${spec.name} is not in the zone ${zone.name} (${zone.id})`);
+    if (spec.type === 'CNAME' && name === zone.name) {
+      throw new TerminalError(AwsReason.InvalidSpec, `spec.name ${spec.name} is the apex of zone ${zone.name}, where a CNAME cannot sit`);
+    }
+    const desired = desiredRecord(spec, name);
+    const ownership: RecordSet = { name: ownershipName(name, spec.type, spec.weighted?.setIdentifier), type: 'TXT', ttl: OWNERSHIP_TTL, values: [ownershipValue(resource.ownershipMark)] };
+    return { zone, desired, ownership };
+  }
+}
+
+/** A change the last pass recorded in status, when it belongs to this zone. */
+function recordedChange(recorded: Record<string, unknown> | undefined, zoneId: string): ChangeInfo | undefined {
+  const id = recorded?.changeId;
+  if (typeof id !== 'string' || recorded?.hostedZoneId !== zoneId) return undefined;
+  return { id, status: recorded.changeStatus === 'INSYNC' ? 'INSYNC' : 'PENDING' };
+}
+
+function notOwned(resource: ManagedResource<Spec>): TerminalError {
+  return new TerminalError(
+    AwsReason.NotOwned,
+    `a ${resource.spec.type} record set ${resource.spec.name} exists without a mooring ownership record; it is left untouched. Set spec.adopt: true to take it over.`,
+  );
+}
+
+function zoneGone(err: unknown): undefined {
+  if (isAdapterError(err) && err.reason === AwsReason.ZoneNotFound) return undefined;
+  throw err;
+}

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { canonical, DNSRecordSpec, fqdn, recordIdentity, type DNSRecordSpecInput } from './dnsrecord.ts';
+
+const base: DNSRecordSpecInput = { providerConfigRef: { name: 'aws' }, zone: { name: 'example.com' }, name: 'www', type: 'A', values: ['192.0.2.1'] };
+const spec = (extra: Partial<DNSRecordSpecInput>): DNSRecordSpecInput => ({ ...base, ...extra });
+
+describe('DNSRecordSpec', () => {
+  const good: { reason: string; input: DNSRecordSpecInput }[] = [
+    { reason: 'an A record by zone name', input: base },
+    { reason: 'a zone by id', input: spec({ zone: { id: 'Z0123456789ABC' } }) },
+    { reason: 'a zone id with the /hostedzone/ prefix', input: spec({ zone: { id: '/hostedzone/Z0123456789ABC' } }) },
+    { reason: 'the apex', input: spec({ name: '@' }) },
+    { reason: 'a fully qualified name in the zone', input: spec({ name: 'api.Example.com.' }) },
+    { reason: 'a wildcard', input: spec({ name: '*.apps' }) },
+    { reason: 'AAAA', input: spec({ type: 'AAAA', values: ['2001:db8::1', '2001:db8::2'] }) },
+    { reason: 'CNAME off the apex', input: spec({ type: 'CNAME', values: ['target.example.net'] }) },
+    { reason: 'TXT with quotes and spaces, long', input: spec({ type: 'TXT', values: ['v=spf1 include:_spf.example.com ~all', 'x'.repeat(600), 'say "hi"'] }) },
+    { reason: 'MX', input: spec({ name: '@', type: 'MX', values: ['10 mail.example.com', '20 mail2.example.com.'] }) },
+    { reason: 'SRV', input: spec({ name: '_sip._tcp', type: 'SRV', values: ['10 5 5060 sip.example.com'] }) },
+    { reason: 'CAA', input: spec({ name: '@', type: 'CAA', values: ['0 issue "letsencrypt.org"'] }) },
+    { reason: 'NS delegation', input: spec({ name: 'sub', type: 'NS', values: ['ns1.example.net', 'ns2.example.net'] }) },
+    { reason: 'an alias', input: spec({ values: undefined, alias: { dnsName: 'lb.example.com', hostedZoneId: 'Z35SXDOTRQ7X7K' } }) },
+    { reason: 'weighted', input: spec({ weighted: { setIdentifier: 'blue', weight: 10 } }) },
+  ];
+  for (const { reason, input } of good) {
+    it(`accepts: ${reason}`, () => {
+      const result = DNSRecordSpec.safeParse(input);
+      assert.ok(result.success, JSON.stringify(result.error?.issues));
+    });
+  }
+
+  const bad: { reason: string; input: unknown; path: PropertyKey[] }[] = [
+    { reason: 'values and alias are exclusive', input: spec({ alias: { dnsName: 'lb.example.com', hostedZoneId: 'Z1' } }), path: ['values'] },
+    { reason: 'one of values and alias is needed', input: spec({ values: undefined }), path: ['values'] },
+    { reason: 'a CNAME has one value', input: spec({ type: 'CNAME', values: ['a.example.net', 'b.example.net'] }), path: ['values'] },
+    { reason: 'no CNAME at the apex (@)', input: spec({ name: '@', type: 'CNAME', values: ['a.example.net'] }), path: ['name'] },
+    { reason: 'no CNAME at the apex (the zone name)', input: spec({ name: 'EXAMPLE.com.', type: 'CNAME', values: ['a.example.net'] }), path: ['name'] },
+    { reason: 'an A value is an IPv4 address', input: spec({ values: ['300.1.1.1'] }), path: ['values'] },
+    { reason: 'an A value has no leading zeros', input: spec({ values: ['192.0.2.01'] }), path: ['values'] },
+    { reason: 'an AAAA value is an IPv6 address', input: spec({ type: 'AAAA', values: ['192.0.2.1'] }), path: ['values'] },
+    { reason: 'an MX value has a priority', input: spec({ type: 'MX', values: ['mail.example.com'] }), path: ['values'] },
+    { reason: 'TXT is printable ASCII', input: spec({ type: 'TXT', values: ['tab\there'] }), path: ['values'] },
+    { reason: 'TXT text is bounded', input: spec({ type: 'TXT', values: ['x'.repeat(3801)] }), path: ['values'] },
+    { reason: 'values are unique', input: spec({ values: ['192.0.2.1', '192.0.2.1'] }), path: ['values'] },
+    { reason: 'an alias has no ttl', input: spec({ values: undefined, ttl: 60, alias: { dnsName: 'lb.example.com', hostedZoneId: 'Z1' } }), path: ['ttl'] },
+    { reason: 'an alias is A, AAAA or CNAME', input: spec({ type: 'TXT', values: undefined, alias: { dnsName: 'lb.example.com', hostedZoneId: 'Z1' } }), path: ['type'] },
+    { reason: 'exactly one of zone id and name', input: spec({ zone: { id: 'Z1', name: 'example.com' } }), path: ['zone'] },
+    { reason: 'a fully qualified name lies in the zone', input: spec({ name: 'www.example.org.' }), path: ['name'] },
+    { reason: 'record names are DNS names', input: spec({ name: 'bad name' }), path: ['name'] },
+    { reason: 'only the supported types', input: spec({ type: 'PTR' as 'A' }), path: ['type'] },
+    { reason: 'weights are 0-255', input: spec({ weighted: { setIdentifier: 'a', weight: 256 } }), path: ['weighted', 'weight'] },
+  ];
+  for (const { reason, input, path } of bad) {
+    it(`refuses, naming ${path.join('.')}: ${reason}`, () => {
+      const result = DNSRecordSpec.safeParse(input);
+      assert.equal(result.success, false, `${JSON.stringify(input)} parsed`);
+      const paths = result.error.issues.map((i) => i.path);
+      assert.ok(paths.some((p) => JSON.stringify(p) === JSON.stringify(path)), `issue paths ${JSON.stringify(paths)} lack ${JSON.stringify(path)}`);
+    });
+  }
+});
+
+describe('names', () => {
+  const table = [
+    { reason: 'relative', name: 'WWW', zone: 'Example.com', want: 'www.example.com.' },
+    { reason: 'apex', name: '@', zone: 'example.com.', want: 'example.com.' },
+    { reason: 'absolute stays', name: 'api.example.com.', zone: 'example.com', want: 'api.example.com.' },
+    { reason: 'wildcard', name: '*.apps', zone: 'example.com', want: '*.apps.example.com.' },
+  ];
+  for (const c of table) it(c.reason, () => assert.equal(fqdn(c.name, c.zone), c.want));
+  it('canonical adds exactly one trailing dot', () => {
+    assert.equal(canonical('A.b'), 'a.b.');
+    assert.equal(canonical('a.b.'), 'a.b.');
+  });
+});
+
+describe('recordIdentity', () => {
+  it('is the same for every spelling of one record in a zone given by name', () => {
+    const a = recordIdentity({ zone: { name: 'example.com' }, name: 'www', type: 'A', weighted: undefined });
+    const b = recordIdentity({ zone: { name: 'Example.com.' }, name: 'WWW.example.com.', type: 'A', weighted: undefined });
+    assert.equal(a, b);
+    assert.equal(a, 'A www.example.com. in zone example.com.');
+  });
+  it('tells types and set identifiers apart', () => {
+    const a = recordIdentity({ zone: { name: 'example.com' }, name: 'www', type: 'A', weighted: { setIdentifier: 'blue', weight: 1 } });
+    const b = recordIdentity({ zone: { name: 'example.com' }, name: 'www', type: 'A', weighted: { setIdentifier: 'green', weight: 1 } });
+    const c = recordIdentity({ zone: { name: 'example.com' }, name: 'www', type: 'AAAA', weighted: undefined });
+    assert.equal(new Set([a, b, c]).size, 3);
+  });
+  it('keys a zone given by id by its id', () => {
+    assert.equal(recordIdentity({ zone: { id: '/hostedzone/Z1' }, name: 'www', type: 'A', weighted: undefined }), 'A www in zone id:Z1');
+  });
+});

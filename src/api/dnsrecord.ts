@@ -1,0 +1,223 @@
+// The DNSRecord kind: one record set in a hosted zone (Route 53 today). Every rule on values is
+// written once and checked twice: by the apiserver (CEL, naming the field) and by zod here.
+import { isIPv6 } from 'node:net';
+import { z } from 'zod';
+import { immutable, managedSpecFields, managedStatusFields, withRules, type Rule } from './common.ts';
+
+export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'NS'] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
+
+/** Route 53 allows 4,000 characters per value; TXT text is quoted and split, so it gets less. */
+export const MAX_VALUE_LENGTH = 4000;
+export const MAX_TXT_TEXT = 3800;
+export const MAX_VALUES = 100;
+
+// Patterns in RE2 and JavaScript alike (no lookarounds, no backslashes, so they sit in CEL strings as they are).
+const LABEL = '[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+const DOMAIN = `(${LABEL}[.])*${LABEL}[.]?`;
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const U16 = '[0-9]{1,5}';
+export const PATTERNS = {
+  recordName: `^(@|[*]|([*][.])?${DOMAIN})$`,
+  domain: `^${DOMAIN}$`,
+  ipv4: `^(${OCTET}[.]){3}${OCTET}$`,
+  mx: `^${U16} (${DOMAIN}|[.])$`,
+  srv: `^${U16} ${U16} ${U16} (${DOMAIN}|[.])$`,
+  caa: `^[0-9]{1,3} [A-Za-z0-9]+ "[^"]*"$`,
+  txt: '^[ -~]*$',
+  zoneId: '^(/hostedzone/)?[A-Z0-9]{1,32}$',
+};
+const re = (pattern: string) => new RegExp(pattern);
+
+/** How values of each type are checked: a CEL test of `v` and the same test in JavaScript. */
+const VALUE_CHECKS: Record<RecordType, { what: string; cel: string; holds: (v: string) => boolean }> = {
+  A: { what: 'an IPv4 address such as 192.0.2.10', cel: `v.matches('${PATTERNS.ipv4}')`, holds: (v) => re(PATTERNS.ipv4).test(v) },
+  // The apiserver's ip() refuses zones and IPv4-mapped forms; so does the JavaScript side.
+  AAAA: { what: 'an IPv6 address such as 2001:db8::10', cel: 'isIP(v) && ip(v).family() == 6', holds: (v) => isIPv6(v) && !v.includes('%') && !v.includes('.') },
+  CNAME: { what: 'a domain name', cel: `v.matches('${PATTERNS.domain}')`, holds: (v) => re(PATTERNS.domain).test(v) },
+  NS: { what: 'a domain name', cel: `v.matches('${PATTERNS.domain}')`, holds: (v) => re(PATTERNS.domain).test(v) },
+  MX: { what: '"<priority> <mail server>", such as 10 mail.example.com', cel: `v.matches('${PATTERNS.mx}')`, holds: (v) => re(PATTERNS.mx).test(v) },
+  SRV: { what: '"<priority> <weight> <port> <target>", such as 10 5 5060 sip.example.com', cel: `v.matches('${PATTERNS.srv}')`, holds: (v) => re(PATTERNS.srv).test(v) },
+  CAA: { what: '<flags> <tag> "<value>", such as 0 issue "letsencrypt.org"', cel: `v.matches('${PATTERNS.caa}')`, holds: (v) => re(PATTERNS.caa).test(v) },
+  TXT: {
+    what: `printable ASCII text of at most ${MAX_TXT_TEXT} characters, unquoted (mooring quotes it and splits it into 255-character strings)`,
+    cel: `v.size() <= ${MAX_TXT_TEXT} && v.matches('${PATTERNS.txt}')`,
+    holds: (v) => v.length <= MAX_TXT_TEXT && re(PATTERNS.txt).test(v),
+  },
+};
+
+const valueRules: Rule<DNSRecordSpecShape>[] = RECORD_TYPES.map((type) => ({
+  rule: `self.type != '${type}' || !has(self.values) || self.values.all(v, ${VALUE_CHECKS[type].cel})`,
+  message: `${type} values must each be ${VALUE_CHECKS[type].what}`,
+  fieldPath: '.values',
+  holds: (s) => s.type !== type || !s.values || s.values.every(VALUE_CHECKS[type].holds),
+}));
+
+export const ZoneRef = withRules(
+  z.object({
+    id: withRules(z.string().max(64).regex(re(PATTERNS.zoneId), { message: 'must be a hosted zone id such as Z0123456789ABCDEFGHIJ' }), [immutable('zone.id')])
+      .optional()
+      .describe('The hosted zone id.'),
+    name: withRules(z.string().min(1).max(253).regex(re(PATTERNS.domain), { message: 'must be a domain name such as example.com' }), [immutable('zone.name')])
+      .optional()
+      .describe('The hosted zone by its domain name, looked up (and cached) when no id is given. It must match exactly one public or private zone.'),
+  }),
+  [
+    {
+      rule: 'has(self.id) != has(self.name)',
+      message: 'give exactly one of zone.id or zone.name',
+      holds: (z) => (z.id === undefined) !== (z.name === undefined),
+    },
+  ],
+).describe('The hosted zone the record lives in; immutable.');
+
+export const AliasTarget = z
+  .object({
+    dnsName: z.string().min(1).max(253).regex(re(PATTERNS.domain), { message: 'must be a domain name' }).describe('The DNS name of the target (a load balancer, a CloudFront distribution, another record).'),
+    hostedZoneId: z.string().max(64).regex(re(PATTERNS.zoneId), { message: 'must be a hosted zone id' }).describe("The target's hosted zone id (for AWS services, the service's own zone id)."),
+    evaluateTargetHealth: z.boolean().default(false).describe('Answer only while the target is healthy.'),
+  })
+  .describe('An alias to an AWS resource or another record; exclusive with values and ttl.');
+
+export const Weighted = z
+  .object({
+    setIdentifier: withRules(z.string().min(1).max(128), [immutable('weighted.setIdentifier')]).describe('Names this record set among those sharing its name and type; immutable.'),
+    weight: z.number().int().min(0).max(255).describe('Its share of answers: weight / sum of weights (0 = none while others have weight).'),
+  })
+  .describe('Weighted routing: several record sets share a name and type, each answering by weight.');
+
+const DNSRecordSpecObject = z.object({
+  ...managedSpecFields,
+  zone: ZoneRef,
+  name: withRules(z.string().min(1).max(253).regex(re(PATTERNS.recordName), { message: 'must be @ (the zone apex), a name relative to the zone such as www, or a fully qualified name ending in a dot' }), [
+    immutable('name'),
+  ]).describe('The record name: @ for the zone apex, relative to the zone (www, *.apps), or fully qualified with a trailing dot. Case does not matter. Immutable.'),
+  type: withRules(z.enum(RECORD_TYPES), [immutable('type')]).describe('The record type; immutable.'),
+  ttl: z.number().int().min(0).max(2147483647).optional().describe('Seconds resolvers may cache the answer; default 300. Not with alias.'),
+  values: z
+    .array(z.string().min(1).max(MAX_VALUE_LENGTH))
+    .min(1)
+    .max(MAX_VALUES)
+    .refine((v) => new Set(v).size === v.length, { message: 'values must be unique' })
+    .meta({ 'x-kubernetes-list-type': 'set' })
+    .optional()
+    .describe('The values, each as the type writes it (an address, a host name, "10 mail.example.com", plain TXT text).'),
+  alias: AliasTarget.optional(),
+  weighted: Weighted.optional(),
+});
+type DNSRecordSpecShape = z.output<typeof DNSRecordSpecObject>;
+
+/** The zone apex written as the user may: @, the zone name, with or without the trailing dot. */
+const APEX_CEL =
+  "self.name == '@' || (has(self.zone.name) && (self.name.lowerAscii() == self.zone.name.lowerAscii() || self.name.lowerAscii() == self.zone.name.lowerAscii() + '.' || self.name.lowerAscii() + '.' == self.zone.name.lowerAscii()))";
+
+export const DNSRecordSpec = withRules(DNSRecordSpecObject, [
+  {
+    rule: 'has(self.values) != has(self.alias)',
+    message: 'give exactly one of values or alias',
+    fieldPath: '.values',
+    reason: 'FieldValueRequired',
+    holds: (s) => (s.values === undefined) !== (s.alias === undefined),
+  },
+  {
+    rule: "self.type != 'CNAME' || !has(self.values) || size(self.values) == 1",
+    message: 'a CNAME has exactly one value',
+    fieldPath: '.values',
+    holds: (s) => s.type !== 'CNAME' || !s.values || s.values.length === 1,
+  },
+  {
+    rule: `self.type != 'CNAME' || !(${APEX_CEL})`,
+    message: 'a CNAME cannot sit at the zone apex (DNS allows no other record beside a CNAME, and the apex has SOA and NS)',
+    fieldPath: '.name',
+    holds: (s) => s.type !== 'CNAME' || !isApexSpec(s),
+  },
+  {
+    rule: "!has(self.alias) || self.type in ['A', 'AAAA', 'CNAME']",
+    message: 'an alias is an A, AAAA or CNAME record',
+    fieldPath: '.type',
+    holds: (s) => !s.alias || ['A', 'AAAA', 'CNAME'].includes(s.type),
+  },
+  {
+    rule: '!has(self.alias) || !has(self.ttl)',
+    message: 'an alias takes the TTL of its target; remove ttl',
+    fieldPath: '.ttl',
+    reason: 'FieldValueForbidden',
+    holds: (s) => !s.alias || s.ttl === undefined,
+  },
+  {
+    rule: "!has(self.zone.name) || !self.name.endsWith('.') || self.name.lowerAscii() == (self.zone.name.endsWith('.') ? self.zone.name : self.zone.name + '.').lowerAscii() || self.name.lowerAscii().endsWith('.' + (self.zone.name.endsWith('.') ? self.zone.name : self.zone.name + '.').lowerAscii())",
+    message: 'a fully qualified name must lie in the zone',
+    fieldPath: '.name',
+    holds: (s) => !s.zone.name || !s.name.endsWith('.') || inZone(fqdn(s.name, s.zone.name), canonical(s.zone.name)),
+  },
+  ...valueRules,
+  // `self == oldSelf` on a field runs only when both versions have it; these catch adding and removing.
+  {
+    rule: 'has(self.weighted) == has(oldSelf.weighted)',
+    message: 'weighted routing cannot be added or removed (the set identifier is part of the record set’s identity); create another DNSRecord',
+    fieldPath: '.weighted',
+    reason: 'FieldValueForbidden',
+  },
+  {
+    rule: 'has(self.zone.id) == has(oldSelf.zone.id)',
+    message: 'zone is immutable',
+    fieldPath: '.zone',
+    reason: 'FieldValueForbidden',
+  },
+]).describe('The desired record set.');
+export type DNSRecordSpec = z.output<typeof DNSRecordSpec>;
+export type DNSRecordSpecInput = z.input<typeof DNSRecordSpec>;
+
+export const DNSRecordAtProvider = z
+  .object({
+    hostedZoneId: z.string().optional().describe('The hosted zone id.'),
+    fqdn: z.string().optional().describe('The fully qualified record name.'),
+    changeId: z.string().optional().describe('The last Route 53 change that wrote this record.'),
+    changeStatus: z.string().optional().describe('PENDING until Route 53 has applied the change on all its servers, then INSYNC.'),
+    deletion: z.string().optional().describe('Progress of a delete.'),
+  })
+  .loose()
+  .describe('What the cloud reports about the record set.');
+export type DNSRecordAtProvider = z.infer<typeof DNSRecordAtProvider>;
+
+export const DNSRecordStatus = z
+  .object({ ...managedStatusFields, atProvider: DNSRecordAtProvider.optional() })
+  .describe('The observed state of the record set.');
+
+// ---------------------------------------------------------------------------------------------
+// Names. DNS names compare case-insensitively; Route 53 answers lowercase with a trailing dot.
+
+/** Lowercase with exactly one trailing dot: `Example.COM` → `example.com.`. */
+export function canonical(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.endsWith('.') ? lower : `${lower}.`;
+}
+
+/** The fully qualified name of a record name given as the spec allows (@, relative, absolute). */
+export function fqdn(name: string, zoneName: string): string {
+  const zone = canonical(zoneName);
+  if (name === '@') return zone;
+  if (name.endsWith('.')) return name.toLowerCase();
+  return `${name.toLowerCase()}.${zone}`;
+}
+
+export function inZone(name: string, zone: string): boolean {
+  return name === zone || name.endsWith(`.${zone}`);
+}
+
+function isApexSpec(s: DNSRecordSpecShape): boolean {
+  if (s.name === '@') return true;
+  return s.zone.name !== undefined && canonical(s.name) === canonical(s.zone.name);
+}
+
+/**
+ * The identity two DNSRecords may not share, and the claim key: zone, name, type and set
+ * identifier. The name is made absolute when the zone is given by name; with a zone id it stays
+ * as written (two spellings of one name are then caught by the ownership record instead).
+ */
+export function recordIdentity(spec: Pick<DNSRecordSpec, 'zone' | 'name' | 'type' | 'weighted'>): string {
+  const zone = spec.zone.name !== undefined ? canonical(spec.zone.name) : `id:${spec.zone.id!.replace(/^\/hostedzone\//, '')}`;
+  const name = spec.zone.name !== undefined ? fqdn(spec.name, spec.zone.name) : spec.name.toLowerCase();
+  const set = spec.weighted ? ` set ${spec.weighted.setIdentifier}` : '';
+  return `${spec.type} ${name}${set} in zone ${zone}`;
+}
