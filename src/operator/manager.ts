@@ -54,7 +54,7 @@ export class Manager {
   readonly controllers: KindController[] = [];
   readonly cache: ConfigCache;
   readonly limits = new Limits();
-  readonly writers: KubeWriter[] = [];
+  readonly writers: { kind: string; writer: KubeWriter }[] = [];
   readonly secrets: KubeSecretStore;
   private readonly log: Logger;
   private readonly providers: ProviderRegistration[];
@@ -77,7 +77,7 @@ export class Manager {
     const claims = new ClaimRegistry(kinds);
     for (const kind of kinds) {
       const writer = new KubeWriter(kc, kind.plural);
-      this.writers.push(writer);
+      this.writers.push({ kind: kind.kind, writer });
       const reconciler = new ManagedReconciler({ kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics });
       const listWatch = new KubeListWatch<ManagedObject>(kc, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
       this.controllers.push(new KindController({
@@ -87,7 +87,11 @@ export class Manager {
         observer: options.metrics?.queueObserver(kind.kind),
       }));
     }
-    options.metrics?.attach({ controllers: this.controllers, limiters: () => this.limits.accountLimiters() });
+    options.metrics?.attach({
+      controllers: this.controllers,
+      limiters: () => this.limits.accountLimiters(),
+      kubeWrites: () => this.writers.map(({ kind, writer }) => ({ kind, all: writer.requests, status: writer.statusWrites })),
+    });
   }
 
   /** Why the manager is not ready to be counted on yet, or undefined once it is. */

@@ -26,6 +26,7 @@ function sources(overrides: Partial<{ throttled: number; watches: number }> = {}
       },
     }],
     limiters: () => [{ key: 'aws:route53', queued: () => 4, currentIntervalMs: 400, get throttledCount() { return state.throttled; } } as never],
+    kubeWrites: () => [{ kind: 'Bucket', all: 10, status: 6 }],
   };
   return { s, state };
 }
@@ -70,6 +71,8 @@ describe('OperatorMetrics', () => {
       'mooring_resources{kind="Bucket",ready="Unknown",reason="NotReconciled"} 1',
       'mooring_limiter_queued{limiter="aws:route53"} 4',
       'mooring_limiter_interval_seconds{limiter="aws:route53"} 0.4',
+      'mooring_kube_writes_total{kind="Bucket",what="status"} 6',
+      'mooring_kube_writes_total{kind="Bucket",what="metadata"} 4',
     ]) assert.ok(text.includes(expected), `${expected}\n---\n${text}`);
   });
 
