@@ -54,12 +54,12 @@ try {
 
   const operator = await startBenchOperator(info, ns, ['--concurrency', String(CONCURRENCY), '--resync-period', `${RESYNC_S}s`]);
   await sleep(5_000);
-  row('memory, idle (RSS)', `${operator.rssMiB()} MiB`, 'operator started, caches synced, nothing to manage');
+  row('memory, idle (RSS)', `${operator.rssMiB()} MiB`, `operator started, caches synced, nothing to manage; ${await heapMiB(operator)}`);
 
   const bucketTime = await buckets(info, kc, ns, pc, proxy, operator);
   await baseline(info, proxy, bucketTime);
   await steadyState(proxy, operator);
-  row(`memory with ${N} Buckets cached (RSS)`, `${operator.rssMiB()} MiB`);
+  row(`memory with ${N} Buckets cached (RSS)`, `${operator.rssMiB()} MiB`, await heapMiB(operator));
   if (RECORDS > 0) await records(info, kc, ns, pc, proxy);
   await deleteBuckets(info, kc, ns, proxy);
   await operator.stop();
@@ -79,6 +79,13 @@ const table = [
 ].join('\n');
 console.log(table);
 writeFileSync(values.out, table);
+
+/** The V8 heap as the operator reports it: what is live versus what RSS holds. */
+async function heapMiB(operator: BenchOperator): Promise<string> {
+  const m = await operator.metrics();
+  const mib = (name: string) => Math.round(sum(m, name) / 1048576);
+  return `heap used ${mib('mooring_nodejs_heap_size_used_bytes')} of ${mib('mooring_nodejs_heap_size_total_bytes')} MiB, external ${mib('mooring_nodejs_external_memory_bytes')} MiB`;
+}
 
 async function buckets(info: StackInfo, kc: ReturnType<typeof kubeConfig>, ns: string, pc: string, proxy: FaultProxyClient, operator: BenchOperator): Promise<number> {
   const manifest = Array.from({ length: N }, (_, i) => `apiVersion: ${API_VERSION}
