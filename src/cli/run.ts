@@ -5,6 +5,7 @@ import { builtinProviders } from '../operator/builtin.ts';
 import { startHttp } from '../operator/http.ts';
 import { kubeLease, LeaderElector } from '../operator/leader.ts';
 import { Manager } from '../operator/manager.ts';
+import { kubeMembership, Membership } from '../operator/shards.ts';
 import { OperatorMetrics } from '../operator/metrics.ts';
 import { ConfigError, loadConfig, usage, type Config } from '../runtime/config.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
@@ -32,6 +33,9 @@ export async function run(argv: string[]): Promise<number> {
   const metrics = new OperatorMetrics();
   const manager = new Manager({ kc, config, providers: builtinProviders(), log, metrics });
   const elector = config.leaderElect ? leaderElector(kc, config, log, manager) : undefined;
+  const shards = config.sharded ? membership(kc, config, log, manager) : undefined;
+  // A sharded replica reconciles nothing until it is a member of its own ring.
+  if (shards) manager.reshard(() => false);
   let http;
   try {
     const notReady = () => manager.notReady() ?? (elector && elector.leader === undefined ? 'leadership not known yet' : undefined);
@@ -46,11 +50,14 @@ export async function run(argv: string[]): Promise<number> {
   });
   log.info({ server: kc.getCurrentCluster()?.server, namespace: config.namespace ?? '(all)', http: http.url }, 'mooring starting');
   // Not awaited: a signal must stop the operator even while its caches are still syncing.
-  const started = elector ? manager.warm().then((warm) => (warm ? elector.run() : undefined)) : manager.start();
+  const started = elector
+    ? manager.warm().then((warm) => (warm ? elector.run() : undefined))
+    : manager.start().then(() => shards?.run());
   const signal = await stopped;
   log.info({ signal }, 'stopping: finishing in-flight reconciles');
   await manager.stop();
   await elector?.stop();
+  await shards?.stop();
   await started;
   await http.close();
   log.info('stopped');
@@ -62,6 +69,29 @@ export async function run(argv: string[]): Promise<number> {
  * it means another replica may act any moment now, so the process stops reconciling at once and
  * exits (the orchestrator restarts it as a standby) rather than finish work it no longer owns.
  */
+/** Losing the Lease means another replica may act any moment: stop at once and exit. */
+function fence(config: Config, manager: Manager): void {
+  // Whatever is in flight gets what is left of the lease duration, then the process goes.
+  const grace = Math.max(0, config.leaseDurationMs - config.leaseRenewDeadlineMs - 1000);
+  setTimeout(() => process.exit(1), grace).unref();
+  void manager.stop().finally(() => process.exit(1));
+}
+
+/** --sharded: this replica reconciles its share of the objects, by its membership in the group. */
+function membership(kc: KubeConfig, config: Config, log: Logger, manager: Manager): Membership {
+  const shards: Membership = new Membership({
+    api: kubeMembership(kc, config.leaseNamespace, config.leaseName, config.identity, Math.ceil(config.leaseDurationMs / 1000)),
+    identity: config.identity,
+    leaseDurationMs: config.leaseDurationMs,
+    renewDeadlineMs: config.leaseRenewDeadlineMs,
+    retryPeriodMs: config.leaseRetryPeriodMs,
+    log,
+    onChange: () => manager.reshard((key) => shards.owns(key)),
+    onLost: () => fence(config, manager),
+  });
+  return shards;
+}
+
 function leaderElector(kc: KubeConfig, config: Config, log: Logger, manager: Manager): LeaderElector {
   return new LeaderElector({
     lease: kubeLease(kc, config.leaseNamespace, config.leaseName),
@@ -72,11 +102,6 @@ function leaderElector(kc: KubeConfig, config: Config, log: Logger, manager: Man
     log,
     onNewLeader: (leader) => log.info({ leader }, 'leader observed'),
     onStartedLeading: () => manager.lead(),
-    onStoppedLeading: () => {
-      // Whatever is in flight gets what is left of the lease duration, then the process goes.
-      const grace = Math.max(0, config.leaseDurationMs - config.leaseRenewDeadlineMs - 1000);
-      setTimeout(() => process.exit(1), grace).unref();
-      void manager.stop().finally(() => process.exit(1));
-    },
+    onStoppedLeading: () => fence(config, manager),
   });
 }

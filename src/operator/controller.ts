@@ -25,6 +25,8 @@ export interface KindControllerOptions {
   backoff?: BackoffOptions;
   clock?: Clock;
   observer?: QueueObserver;
+  /** With sharding: whether this replica reconciles the object now. Default: every object. */
+  owns?: (object: ManagedObject) => boolean;
 }
 
 export class KindController {
@@ -34,8 +36,10 @@ export class KindController {
   private readonly reconciler: Reconciles;
   private readonly claims: ClaimRegistry;
   private readonly log: PinoLogger;
+  private readonly owns: (object: ManagedObject) => boolean;
 
   constructor(options: KindControllerOptions) {
+    this.owns = options.owns ?? (() => true);
     this.kind = options.kind;
     this.reconciler = options.reconciler;
     this.claims = options.claims;
@@ -107,6 +111,8 @@ export class KindController {
     const object = parts && this.informer.get(`${parts.namespace}/${parts.name}`);
     // Gone from the cache: deleted, and the finalizer (if any) was already released.
     if (!parts || !object) return {};
+    // Another replica's share: dropped here, requeued by whoever owns it (or by us, on a reshard).
+    if (!this.owns(object)) return {};
     const log = childFor(this.log, { kind: this.kind, namespace: parts.namespace, name: parts.name, reconcileId: newReconcileId() });
     return this.reconciler.reconcile(object, log);
   }

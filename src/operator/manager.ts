@@ -61,6 +61,8 @@ export class Manager {
   private started = false;
   private synced = false;
   private whenWarm: Promise<boolean> | undefined;
+  /** With sharding: whether this replica owns an object key (`Kind/namespace/name`). */
+  private owns: (key: string) => boolean = () => true;
 
   constructor(options: ManagerOptions) {
     const { kc, config, log } = options;
@@ -85,6 +87,7 @@ export class Manager {
         concurrency: config.concurrency,
         backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
         observer: options.metrics?.queueObserver(kind.kind),
+        owns: (object) => this.owns(`${kind.kind}/${object.metadata.namespace}/${object.metadata.name}`),
       }));
     }
     options.metrics?.attach({
@@ -92,6 +95,15 @@ export class Manager {
       limiters: () => this.limits.accountLimiters(),
       kubeWrites: () => this.writers.map(({ kind, writer }) => ({ kind, all: writer.requests, status: writer.statusWrites })),
     });
+  }
+
+  /**
+   * Reconcile only the objects `owns` picks (sharding), and look at once at every object it picks
+   * now: call again whenever the shard members change.
+   */
+  reshard(owns: (key: string) => boolean): void {
+    this.owns = owns;
+    for (const c of this.controllers) c.requeueWhere((o) => owns(`${c.kind}/${o.metadata.namespace}/${o.metadata.name}`));
   }
 
   /** Why the manager is not ready to be counted on yet, or undefined once it is. */

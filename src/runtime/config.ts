@@ -26,6 +26,7 @@ export const DEFAULTS = {
   logFormat: 'json',
   bindAddress: ':8080',
   leaderElect: false,
+  sharded: false,
   leaseName: 'mooring-leader',
   leaseNamespace: 'mooring-system',
   leaseDurationMs: 15_000,
@@ -107,6 +108,7 @@ const schema = z
     logFormat: oneOf(LOG_FORMATS).default(DEFAULTS.logFormat), // default json
     bindAddress: bindAddress.default(DEFAULTS.bindAddress), // default :8080
     leaderElect: boolean.default(DEFAULTS.leaderElect), // default false
+    sharded: boolean.default(DEFAULTS.sharded), // default false
     leaseName: leaseName.default(DEFAULTS.leaseName), // default mooring-leader
     leaseNamespace: namespaceName.default(DEFAULTS.leaseNamespace), // default mooring-system
     leaseDurationMs: duration(1_000, 3_600_000).default(DEFAULTS.leaseDurationMs), // default 15 s
@@ -117,6 +119,7 @@ const schema = z
   .superRefine((c, ctx) => {
     const rule = (ok: boolean, path: keyof Config, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
     rule(c.backoffBaseMs <= c.backoffMaxMs, 'backoffBaseMs', `must not exceed ${described('backoffMaxMs')} (${c.backoffMaxMs / 1000} s)`);
+    rule(!(c.leaderElect && c.sharded), 'sharded', `cannot be combined with ${described('leaderElect')}: choose one replica acting (leader election) or all sharing the work`);
     rule(c.leaseRenewDeadlineMs < c.leaseDurationMs, 'leaseRenewDeadlineMs', `must be shorter than ${described('leaseDurationMs')} (${c.leaseDurationMs / 1000} s)`);
     // client-go's rule: a leader retries renewing at least once (with jitter) before its deadline.
     rule(c.leaseRetryPeriodMs * 1.2 < c.leaseRenewDeadlineMs, 'leaseRetryPeriodMs', `times 1.2 must be shorter than ${described('leaseRenewDeadlineMs')} (${c.leaseRenewDeadlineMs / 1000} s)`);
@@ -144,6 +147,7 @@ const SETTINGS: Record<keyof Config, Setting> = {
   logFormat: { flag: 'log-format', help: 'json (one object a line) or pretty (readable, for a terminal)' },
   bindAddress: { flag: 'bind-address', help: 'where /metrics, /healthz and /readyz are served' },
   leaderElect: { flag: 'leader-elect', help: 'run only while holding the Lease, so one replica acts at a time', switch: true },
+  sharded: { flag: 'sharded', help: 'split the objects between all replicas run with it (membership Leases named after --lease-name)', switch: true },
   leaseName: { flag: 'lease-name', help: 'name of the leader-election Lease' },
   leaseNamespace: { flag: 'lease-namespace', help: 'namespace of the leader-election Lease' },
   leaseDurationMs: { flag: 'lease-duration', help: 'how long others wait after the last renewal before taking the Lease' },
