@@ -5,7 +5,9 @@
 //   npm run bench                     100 Buckets, 200 DNSRecords in 2 zones
 //   npm run bench -- --large          1,000 Buckets, 1,000 DNSRecords in 10 zones
 //   npm run bench -- --buckets 300 --records 0 --concurrency 8
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand, PutBucketTaggingCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
@@ -63,6 +65,7 @@ try {
   if (RECORDS > 0) await records(info, kc, ns, pc, proxy);
   await deleteBuckets(info, kc, ns, proxy);
   await operator.stop();
+  peer();
 } finally {
   await stack.stop();
 }
@@ -79,6 +82,28 @@ const table = [
 ].join('\n');
 console.log(table);
 writeFileSync(values.out, table);
+
+/**
+ * The peer, AWS Controllers for Kubernetes' S3 controller, is built from the Go module proxy when
+ * the proxy serves it; this records exactly what the proxy answered when it does not.
+ */
+function peer(): void {
+  const module = 'github.com/aws-controllers-k8s/s3-controller';
+  try {
+    execFileSync('go', ['mod', 'download', '-json', `${module}@latest`], { encoding: 'utf8', timeout: 120_000, cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+    row('ACK S3 controller side by side', 'not run', `${module} is downloadable; building and running it against the emulator is not written yet`);
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    let why = (e.stderr ?? e.message).trim();
+    try {
+      why = (JSON.parse(e.stdout ?? '') as { Error?: string }).Error ?? why;
+    } catch {
+      // not JSON: keep stderr
+    }
+    why = why.replace(/\s+/g, ' ').replace(/\|/g, '/');
+    row('ACK S3 controller side by side', 'not run', `the Go module proxy refuses ${module}: ${why}`);
+  }
+}
 
 /** The V8 heap as the operator reports it: what is live versus what RSS holds. */
 async function heapMiB(operator: BenchOperator): Promise<string> {
