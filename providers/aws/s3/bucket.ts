@@ -186,12 +186,16 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     // Ours already: a crash after an earlier create, or someone in this account raced us. In
     // us-east-1 S3 answers 200 to creating a bucket we own, so there it is never certain we made it.
     const existingTags = created === false || region === US_EAST_1 ? await this.checkStillUnclaimed(resource) : {};
+    // The ownership mark first: a crash after it leaves a bucket recognisably ours.
     await this.writeTags(resource, existingTags);
-    await this.putPublicAccessBlock(resource);
+    // The rest are independent settings of one bucket: sent together.
     const { encryption, versioning, lifecycleRules } = resource.spec;
-    if (encryption) await this.putEncryption(resource, encryption);
-    if (versioning) await this.putVersioning(resource, 'Enabled');
-    if (lifecycleRules?.length) await this.putLifecycle(resource, lifecycleRules);
+    await Promise.all([
+      this.putPublicAccessBlock(resource),
+      encryption && this.putEncryption(resource, encryption),
+      versioning && this.putVersioning(resource, 'Enabled'),
+      lifecycleRules?.length && this.putLifecycle(resource, lifecycleRules),
+    ]);
   }
 
   /** Before configuring a bucket we did not just create, make sure no other owner marked it meanwhile. */
