@@ -92,9 +92,9 @@ describe('KubeListWatch', () => {
     const lw = new KubeListWatch(kc, buckets);
     const [listed] = (await lw.list()).items;
     assert.deepEqual(listed?.metadata, { name: 'a', namespace: 'ns', resourceVersion: '43' });
-    const events: WatchEvent<{ metadata: unknown }>[] = [];
-    await new Promise<unknown>((resolve) => void lw.watch('42', (e) => events.push(e as WatchEvent<{ metadata: unknown }>), resolve));
-    assert.deepEqual(events[0]?.object.metadata, { name: 'b', namespace: 'ns', resourceVersion: '43', annotations: { team: 'x' } });
+    const events: WatchEvent<unknown>[] = [];
+    await new Promise<unknown>((resolve) => void lw.watch('42', (e) => events.push(e), resolve));
+    assert.deepEqual((events[0]?.object as { metadata?: unknown } | undefined)?.metadata, { name: 'b', namespace: 'ns', resourceVersion: '43', annotations: { team: 'x' } });
   });
 
   it('reports a 410 status on the watch request as an error with statusCode 410', async () => {
