@@ -6,6 +6,7 @@ export type {
   FieldDiff,
   ManagedResource,
   Observation,
+  Pending,
   ProviderConnection,
   RequestLimiter,
   StaticCredentials,
