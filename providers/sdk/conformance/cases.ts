@@ -150,13 +150,18 @@ const partialDelete: Case = async (ctx) => {
   await gone(ctx, rule, `after ${results.length} delete calls`);
 };
 
-/** The error a client on `connection` throws first: connect, observe, then create. */
+/**
+ * The error a client on `connection` throws first while it converges the resource as the
+ * reconciler would: connect, observe, create or update, observe again, update what drifted.
+ */
 async function firstError<Spec>(ctx: CaseContext<Spec>, connection: ProviderConnection, resource = ctx.resource): Promise<unknown> {
   return thrown(async () => {
     const client = await ctx.connect(connection);
-    await client.observe(resource);
-    await client.create(resource);
-    await settle(client, resource, ctx.timeoutMs);
+    const observation = await client.observe(resource);
+    if (!observation.exists) await client.create(resource);
+    else if (!observation.upToDate) await client.update(resource, observation);
+    const after = await settle(client, resource, ctx.timeoutMs);
+    if (after.exists && !after.upToDate) await client.update(resource, after);
   });
 }
 
@@ -179,7 +184,7 @@ const badCredentials: Case = async (ctx) => {
 
 const invalidSpec: Case = async (ctx) => {
   const rule = 'an invalid spec is Terminal';
-  classified(rule, await firstError(ctx, await ctx.target.connection(), ctx.target.invalidSpec!(ctx.resource)), 'Terminal', 'with an invalid spec');
+  classified(rule, await firstError(ctx, await ctx.target.connection(), await ctx.target.invalidSpec!(ctx.resource)), 'Terminal', 'with an invalid spec');
 };
 
 const noSecret: Case = async (ctx) => {

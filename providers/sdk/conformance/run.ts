@@ -126,19 +126,14 @@ export function summary(name: string, results: readonly CaseResult[]): string {
 }
 
 /**
- * Registers the suite with node:test: one test per case, a skipped case shown with its reason,
+ * Registers the suite with node:test under `name` (e.g. `aws S3 Bucket`): one test per case, a
+ * skipped case shown with its reason,
  * and a last test `report` whose diagnostic is the summary line. Call it at the top level of a test file.
  */
-export function describeConformance<Spec>(target: ConformanceTarget<Spec> | (() => ConformanceTarget<Spec> | Promise<ConformanceTarget<Spec>>)): void {
+export function describeConformance<Spec>(name: string, target: ConformanceTarget<Spec> | (() => ConformanceTarget<Spec> | Promise<ConformanceTarget<Spec>>)): void {
   const results: CaseResult[] = [];
   let run: Run<Spec> | undefined;
-  let name = typeof target === 'function' ? 'adapter' : target.name;
-  const current = async (): Promise<Run<Spec>> => {
-    if (run) return run;
-    const resolved = typeof target === 'function' ? await target() : target;
-    name = resolved.name;
-    return (run = newRun(resolved));
-  };
+  const current = async (): Promise<Run<Spec>> => (run ??= newRun(typeof target === 'function' ? await target() : target));
   describe(`conformance: ${name}`, () => {
     for (const c of CASES) {
       it(c, async (t) => {

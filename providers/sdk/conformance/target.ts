@@ -47,8 +47,6 @@ export interface Oracle<Spec> {
 }
 
 export interface ConformanceTarget<Spec, AtProvider = Record<string, unknown>> {
-  /** How test names and the report call it, e.g. `aws S3 Bucket`. */
-  name: string;
   connector: Connector<Spec, AtProvider>;
   /** A connection to the backend the oracle reads. */
   connection(): ProviderConnection | Promise<ProviderConnection>;
@@ -68,8 +66,12 @@ export interface ConformanceTarget<Spec, AtProvider = Record<string, unknown>> {
   unreachable?(secret: string): ProviderConnection | Promise<ProviderConnection>;
   /** A connection whose credentials the backend rejects; `secret` is the rejected password or key. */
   badCredentials?(secret: string): ProviderConnection | Promise<ProviderConnection>;
-  /** A resource (from `resource(name)`) changed so that the backend or the adapter refuses it. */
-  invalidSpec?(resource: ManagedResource<Spec>): ManagedResource<Spec>;
+  /**
+   * A resource (from `resource(name)`) changed so that the backend or the adapter refuses it. It
+   * may prepare the backend first (make a thing the spec cannot be applied to); the kit then
+   * observes, creates or updates, and updates again what drifted, expecting a TerminalError.
+   */
+  invalidSpec?(resource: ManagedResource<Spec>): ManagedResource<Spec> | Promise<ManagedResource<Spec>>;
   /** Cases that do not apply, each with the written reason why; a skip without a reason is refused. */
   skip?: Partial<Record<CaseName, string>>;
   /** Longest wait for a pending observation to settle or a delete to finish (default 30 s). */
