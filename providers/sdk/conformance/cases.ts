@@ -3,7 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ManagedResource, ProviderConnection } from '../contract.ts';
 import { isAdapterError } from '../errors.ts';
-import { RuleBroken, deleteUntilGone, describeError, messagesOf, settle, thrown, type Client } from './drive.ts';
+import { RuleBroken, deleteUntilGone, describeError, messagesOf, observeUntil, settle, thrown, type Client } from './drive.ts';
 import type { CaseName, ConformanceTarget, Found } from './target.ts';
 
 /** What a case gets: the target, its resource, and clients that record every error they throw. */
@@ -84,7 +84,7 @@ const drift: Case = async (ctx) => {
   const client = await ctx.connect();
   await created(ctx, client);
   const path = await ctx.target.oracle.drift(ctx.resource);
-  const observation = await settle(client, ctx.resource, ctx.timeoutMs);
+  const observation = await observeUntil(client, ctx.resource, (o) => !o.upToDate, ctx.timeoutMs);
   const named = (observation.diff ?? []).some((d) => d.path === path || d.path.startsWith(`${path}.`) || path.startsWith(`${d.path}.`));
   check(rule, !observation.upToDate, `after the oracle changed ${path} behind the adapter's back, observe still reports up to date`);
   check(rule, named, `the diff does not name ${path}: ${show(observation.diff)}`);
@@ -126,7 +126,7 @@ const unowned: Case = async (ctx) => {
     await oracle.cleanup(ctx.resource);
     await oracle.plant(ctx.resource, mark);
     const before = await oracle.read(ctx.resource);
-    const observation = await settle(client, ctx.resource, ctx.timeoutMs);
+    const observation = await observeUntil(client, ctx.resource, (o) => o.exists && o.ownershipMark === mark, ctx.timeoutMs);
     check(rule, observation.exists, `observe does not see a thing of this name planted ${mark ? `with mark ${mark}` : 'without a mark'}`);
     check(rule, observation.ownershipMark === mark, `observe reports mark ${show(observation.ownershipMark)} on a thing that carries ${show(mark)}`);
     // Someone else's: a create (the reconciler's race) must refuse to take it.

@@ -27,6 +27,20 @@ export async function settle<Spec>(client: Client<Spec>, resource: ManagedResour
   }
 }
 
+/**
+ * Observes (past anything pending) until `holds` is true of the observation: an adapter may reuse
+ * a recent listing, so a change made behind its back shows within the timeout, not at once.
+ * Returns the last observation either way; the caller judges it.
+ */
+export async function observeUntil<Spec>(client: Client<Spec>, resource: ManagedResource<Spec>, holds: (o: Observation) => boolean, timeoutMs: number): Promise<Observation> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+    const observation = await settle(client, resource, timeoutMs);
+    if (holds(observation) || Date.now() > deadline) return observation;
+    await sleep(wait);
+  }
+}
+
 /** Delete calls as the finalizer makes them, until gone; returns every result along the way. */
 export async function deleteUntilGone<Spec>(
   connect: () => Promise<Client<Spec>>,

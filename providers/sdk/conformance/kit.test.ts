@@ -95,6 +95,7 @@ function target(broken?: Breakage, skip?: ConformanceTarget<Spec>['skip']): Conf
     unreachable: (secret) => connection('dead', secret),
     badCredentials: (secret) => connection('memory', secret),
     invalidSpec: (r) => ({ ...r, spec: { size: -1 } }),
+    settleTimeoutMs: 500,
     ...(skip ? { skip } : {}),
   };
 }

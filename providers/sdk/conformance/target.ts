@@ -74,6 +74,10 @@ export interface ConformanceTarget<Spec, AtProvider = Record<string, unknown>> {
   invalidSpec?(resource: ManagedResource<Spec>): ManagedResource<Spec> | Promise<ManagedResource<Spec>>;
   /** Cases that do not apply, each with the written reason why; a skip without a reason is refused. */
   skip?: Partial<Record<CaseName, string>>;
-  /** Longest wait for a pending observation to settle or a delete to finish (default 30 s). */
+  /**
+   * Longest wait (default 30 s) for a pending observation to settle, a delete to finish, or
+   * observe to see what the oracle changed behind the adapter's back (an adapter may reuse a
+   * listing a few seconds old).
+   */
   settleTimeoutMs?: number;
 }
