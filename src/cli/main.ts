@@ -21,8 +21,8 @@ const commands: Record<string, { help: () => Promise<string>; run: () => Promise
     run: async () => (await import('./run.ts')).run,
   },
   generate: {
-    help: async () => (await import('../api/generate.ts')).GENERATE_HELP,
-    run: async () => (await import('../api/generate.ts')).generate,
+    help: async () => (await import('../generate/index.ts')).GENERATE_HELP,
+    run: async () => (await import('../generate/index.ts')).generate,
   },
   sandbox: {
     help: async () => (await import('./sandbox.ts')).SANDBOX_HELP,
