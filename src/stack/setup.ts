@@ -11,6 +11,7 @@ import {
   ETCD_VERSION,
   GO_MINIMUM,
   GO_MODULE_DIRS,
+  HELM_VERSION,
   KUBE_VERSION,
   MOTO_VERSION,
   POSTGRES_MAJOR,
@@ -76,6 +77,23 @@ async function ensureEtcd(log: Log): Promise<void> {
   });
 }
 
+// helm renders the chart in deploy/helm (its tests and `mooring generate`'s manifests); no
+// prebuilt release can be downloaded here, so it is built like etcd.
+async function ensureHelm(log: Log): Promise<void> {
+  const bins = binaries();
+  if (existsSync(bins.helm)) return;
+  checkGo(GO_MINIMUM);
+  checkDisk(cacheRoot(), 2 * GIB, 'building helm');
+  log(`building helm ${HELM_VERSION} from source (first run only, about 2 minutes)`);
+  await buildInto(dirname(bins.helm), async (tmp) => {
+    const ldflags = `-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION} -X helm.sh/helm/v3/internal/version.gitTreeState=clean`;
+    await run('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', join(tmp, 'helm'), 'helm.sh/helm/v3/cmd/helm'], {
+      cwd: GO_MODULE_DIRS.helm,
+      env: goEnv(),
+    });
+  });
+}
+
 async function ensureMoto(log: Log): Promise<void> {
   const bins = binaries();
   if (existsSync(bins.motoServer)) return;
@@ -113,14 +131,15 @@ async function ensurePostgres(log: Log): Promise<void> {
   checkPostgres(bins.postgresBin);
 }
 
-export type Part = 'kube' | 'etcd' | 'moto' | 'postgres';
-export const ALL_PARTS: Part[] = ['etcd', 'kube', 'moto', 'postgres'];
+export type Part = 'kube' | 'etcd' | 'helm' | 'moto' | 'postgres';
+export const ALL_PARTS: Part[] = ['etcd', 'kube', 'helm', 'moto', 'postgres'];
 
 /** Makes sure every part named is built or installed; cheap when everything is cached. */
 export async function setup(parts: Part[] = ALL_PARTS, log: Log = (l) => console.error(`[setup] ${l}`)): Promise<void> {
   const steps: Record<Part, (log: Log) => Promise<void>> = {
     etcd: ensureEtcd,
     kube: ensureKube,
+    helm: ensureHelm,
     moto: ensureMoto,
     postgres: ensurePostgres,
   };
