@@ -6,8 +6,9 @@ const HELP = `usage: mooring <command> [options]
 
 commands:
   run        the operator, against --kubeconfig or the in-cluster service account
-  generate   write the CRDs in crds/ from the zod schemas (--check: fail if they differ)
+  generate   write the generated files (CRDs, reference docs, chart RBAC, manifests; --check)
   sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
+  doctor     check a cluster and its ProviderConfigs (CRDs, RBAC, credentials, reachability)
   help       this text
 
 Run \`mooring <command> --help\` for a command's options.
@@ -27,6 +28,10 @@ const commands: Record<string, { help: () => Promise<string>; run: () => Promise
   sandbox: {
     help: async () => (await import('./sandbox.ts')).SANDBOX_HELP,
     run: async () => (await import('./sandbox.ts')).sandbox,
+  },
+  doctor: {
+    help: async () => (await import('./doctor.ts')).DOCTOR_HELP,
+    run: async () => (await import('./doctor.ts')).doctor,
   },
 };
 
