@@ -7,6 +7,7 @@ import { checkProviderConfigs } from '../doctor/providers.ts';
 import { checkRbac } from '../doctor/rbac.ts';
 import { fail, formatReport, ok, type Finding } from '../doctor/report.ts';
 import { builtinProviders } from '../operator/builtin.ts';
+import { UsageError } from './usage.ts';
 import { DEFAULTS } from '../runtime/config.ts';
 
 export const DOCTOR_HELP = `usage: mooring doctor [options]
@@ -51,18 +52,22 @@ function parse(argv: string[]): DoctorOptions {
   });
   const serviceAccount = values['service-account'];
   if (serviceAccount !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(serviceAccount)) {
-    throw new TypeError(`--service-account takes NAMESPACE/NAME, got "${serviceAccount}"`);
+    throw new UsageError(`--service-account takes NAMESPACE/NAME, got "${serviceAccount}"`);
   }
   return { kubeconfig: values.kubeconfig, context: values.context, serviceAccount, leaseNamespace: values['lease-namespace'], providerConfigs: values['provider-config'] };
 }
 
 function kubeConfig(options: DoctorOptions): KubeConfig {
   const kc = new KubeConfig();
-  if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-  else kc.loadFromDefault();
+  try {
+    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new UsageError(`cannot read the kubeconfig ${options.kubeconfig ?? '(KUBECONFIG or ~/.kube/config)'}: ${(err as Error).message.split('\n')[0]}`);
+  }
   if (options.context) {
     if (!kc.getContexts().some((c) => c.name === options.context)) {
-      throw new TypeError(`the kubeconfig has no context "${options.context}" (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      throw new UsageError(`the kubeconfig has no context "${options.context}" (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
     }
     kc.setCurrentContext(options.context);
   }
@@ -91,15 +96,8 @@ async function guarded(check: string, run: () => Promise<Finding | Finding[]>): 
 }
 
 export async function doctor(argv: string[]): Promise<number> {
-  let options: DoctorOptions;
-  let kc: KubeConfig;
-  try {
-    options = parse(argv);
-    kc = kubeConfig(options);
-  } catch (err) {
-    console.error(`mooring doctor: ${(err as Error).message}\n\nRun \`mooring doctor --help\` for the options.`);
-    return 2;
-  }
+  const options = parse(argv);
+  const kc = kubeConfig(options);
   console.log(`mooring doctor: context ${kc.getCurrentContext()}`);
   const findings = [await checkApiserver(kc)];
   if (findings[0]!.ok) {

@@ -30,13 +30,7 @@ export const SOURCE_OUTPUTS: Output[] = [crdOutput(), chartCrds, chartRbac, refe
 const where = (output: Output, file: string) => relative(REPO_ROOT, `${output.dir}/${file}`);
 
 export async function generate(argv: string[]): Promise<number> {
-  let check: boolean;
-  try {
-    check = parseArgs({ args: argv, options: { check: { type: 'boolean', default: false } } }).values.check;
-  } catch (err) {
-    console.error(`mooring generate: ${(err as Error).message}\n\n${GENERATE_HELP}`);
-    return 2;
-  }
+  const { check } = parseArgs({ args: argv, options: { check: { type: 'boolean', default: false } } }).values;
   const outputs = [...SOURCE_OUTPUTS];
   // Without Go there is no helm: everything else is still generated, and the run says so.
   let helmMissing: string | undefined;
