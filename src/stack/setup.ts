@@ -62,37 +62,43 @@ async function ensureKube(log: Log): Promise<void> {
   });
 }
 
-async function ensureEtcd(log: Log): Promise<void> {
-  const bins = binaries();
-  if (existsSync(bins.etcd)) return;
+/** One Go command from a wrapper module under src/stack/go, built into the cache once. */
+interface GoCommand {
+  name: string;
+  version: string;
+  binary: string;
+  moduleDir: string;
+  /** The package to build, from inside the module. */
+  pkg: string;
+  ldflags: string;
+}
+
+async function ensureGoCommand(command: GoCommand, log: Log): Promise<void> {
+  if (existsSync(command.binary)) return;
   checkGo(GO_MINIMUM);
-  checkDisk(cacheRoot(), 2 * GIB, 'building etcd');
-  log(`building etcd ${ETCD_VERSION} from source (first run only, about 2 minutes)`);
-  await buildInto(dirname(bins.etcd), async (tmp) => {
-    const ldflags = `-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}`;
-    await run('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', join(tmp, 'etcd'), '.'], {
-      cwd: GO_MODULE_DIRS.etcd,
+  checkDisk(cacheRoot(), 2 * GIB, `building ${command.name}`);
+  log(`building ${command.name} ${command.version} from source (first run only, about 2-4 minutes)`);
+  await buildInto(dirname(command.binary), async (tmp) => {
+    await run('go', ['build', '-trimpath', '-ldflags', command.ldflags, '-o', join(tmp, command.name), command.pkg], {
+      cwd: command.moduleDir,
       env: goEnv(),
     });
   });
 }
 
+const ensureEtcd = (log: Log) =>
+  ensureGoCommand({
+    name: 'etcd', version: ETCD_VERSION, binary: binaries().etcd, moduleDir: GO_MODULE_DIRS.etcd, pkg: '.',
+    ldflags: `-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}`,
+  }, log);
+
 // helm renders the chart in deploy/helm (its tests and `mooring generate`'s manifests); no
 // prebuilt release can be downloaded here, so it is built like etcd.
-async function ensureHelm(log: Log): Promise<void> {
-  const bins = binaries();
-  if (existsSync(bins.helm)) return;
-  checkGo(GO_MINIMUM);
-  checkDisk(cacheRoot(), 2 * GIB, 'building helm');
-  log(`building helm ${HELM_VERSION} from source (first run only, about 2 minutes)`);
-  await buildInto(dirname(bins.helm), async (tmp) => {
-    const ldflags = `-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION} -X helm.sh/helm/v3/internal/version.gitTreeState=clean`;
-    await run('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', join(tmp, 'helm'), 'helm.sh/helm/v3/cmd/helm'], {
-      cwd: GO_MODULE_DIRS.helm,
-      env: goEnv(),
-    });
-  });
-}
+const ensureHelm = (log: Log) =>
+  ensureGoCommand({
+    name: 'helm', version: HELM_VERSION, binary: binaries().helm, moduleDir: GO_MODULE_DIRS.helm, pkg: 'helm.sh/helm/v3/cmd/helm',
+    ldflags: `-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION} -X helm.sh/helm/v3/internal/version.gitTreeState=clean`,
+  }, log);
 
 async function ensureMoto(log: Log): Promise<void> {
   const bins = binaries();
