@@ -62,6 +62,45 @@ describe('the Helm chart', () => {
     assert.deepEqual(drift(manifestsOutput()), { stale: [], orphaned: [] }, 'deploy/manifests/ is stale: run `npm run generate` and commit it');
     const kinds = rendered.map((o) => o.kind).sort();
     for (const kind of ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']) assert.ok(kinds.includes(kind), kind);
+    // The restricted Pod Security Standard, probes and resources.
+    const pod = (rendered.find((o) => o.kind === 'Deployment') as V1Deployment).spec!.template.spec!;
+    const container = pod.containers[0]!;
+    assert.equal(pod.securityContext?.runAsNonRoot, true);
+    assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+    assert.equal(container.securityContext?.allowPrivilegeEscalation, false);
+    assert.equal(container.securityContext?.readOnlyRootFilesystem, true);
+    assert.deepEqual(container.securityContext?.capabilities?.drop, ['ALL']);
+    assert.equal(container.livenessProbe?.httpGet?.path, '/healthz');
+    assert.equal(container.readinessProbe?.httpGet?.path, '/readyz');
+    assert.ok(container.resources?.requests?.memory && container.resources.limits?.memory);
+    assert.deepEqual(container.volumeMounts?.map((m) => m.mountPath), ['/tmp']);
+  });
+
+  it('passes helm lint --strict', () => {
+    const lint = spawnSync(binaries().helm, ['lint', '--strict', join(import.meta.dirname, '..', '..', 'deploy', 'helm', 'mooring')], { encoding: 'utf8' });
+    assert.equal(lint.status, 0, lint.stdout + lint.stderr);
+  });
+
+  it('renders each mode and option as the values ask', () => {
+    const render = (...values: string[]) => (loadAllYaml(helmTemplate(binaries().helm, release, values)) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
+    const argsOf = (objects: KubernetesObject[]) => (objects.find((o) => o.kind === 'Deployment') as V1Deployment).spec!.template.spec!.containers[0]!.args!;
+    const cases: { reason: string; values: string[]; has: string[]; lacks: string[] }[] = [
+      { reason: 'one replica: leader election', values: [], has: ['--leader-elect'], lacks: ['--sharded', '--providers'] },
+      { reason: 'replicas without sharding: leader election', values: ['replicaCount=3'], has: ['--leader-elect'], lacks: ['--sharded'] },
+      { reason: 'replicas with sharding: sharded', values: ['replicaCount=3', 'sharding.enabled=true'], has: ['--sharded'], lacks: ['--leader-elect'] },
+      { reason: 'sharding asked for one replica: nothing to share, leader election', values: ['sharding.enabled=true'], has: ['--leader-elect'], lacks: ['--sharded'] },
+      { reason: 'plugins: --providers, only when set', values: ['providers={powerdns,acme}'], has: ['--providers=powerdns,acme'], lacks: [] },
+      { reason: 'one watched namespace', values: ['operator.watchNamespace=team-a'], has: ['--namespace=team-a'], lacks: [] },
+    ];
+    for (const c of cases) {
+      const args = argsOf(render(...c.values));
+      for (const flag of c.has) assert.ok(args.includes(flag), `${c.reason}: ${flag} in ${args.join(' ')}`);
+      for (const flag of c.lacks) assert.ok(!args.some((a) => a.startsWith(flag)), `${c.reason}: no ${flag} in ${args.join(' ')}`);
+    }
+    const extras = render('metrics.serviceMonitor.enabled=true', 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::123456789012:role/mooring');
+    assert.ok(extras.some((o) => o.kind === 'ServiceMonitor'));
+    assert.equal(extras.find((o) => o.kind === 'ServiceAccount')!.metadata!.annotations!['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/mooring');
+    assert.ok(!rendered.some((o) => o.kind === 'ServiceMonitor'), 'no ServiceMonitor by default');
   });
 
   it('applies server-side to the real apiserver', async () => {
