@@ -128,12 +128,14 @@ function writeSandboxFiles(stack: Stack): void {
   copyFileSync(stack.kube!.kubeconfig, join(SANDBOX_DIR, 'kubeconfig'));
   symlinkSync(binaries().kubectl, join(SANDBOX_DIR, 'bin', 'kubectl'));
   symlinkSync(join(binaries().postgresBin, 'psql'), join(SANDBOX_DIR, 'bin', 'psql'));
+  // `mooring doctor` and friends with this Node (24): the machine's own `node` may be older.
+  writeFileSync(join(SANDBOX_DIR, 'bin', 'mooring'), `#!/bin/sh\nexec '${process.execPath}' '${join(ROOT, 'src', 'cli', 'main.ts')}' "$@"\n`, { mode: 0o755 });
   const aws = stack.aws!;
   const pg = stack.postgres!;
   writeFileSync(
     join(SANDBOX_DIR, 'env'),
     [
-      '# Written by `npm run sandbox`: `source .sandbox/env` points kubectl, the AWS CLI/SDK and psql at the sandbox.',
+      '# Written by `npm run sandbox`: `source .sandbox/env` points kubectl, mooring, the AWS CLI/SDK and psql at the sandbox.',
       `export KUBECONFIG=${join(SANDBOX_DIR, 'kubeconfig')}`,
       `export PATH=${join(SANDBOX_DIR, 'bin')}:$PATH`,
       `export AWS_ENDPOINT_URL=${aws.endpoint}`,
