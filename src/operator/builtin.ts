@@ -23,6 +23,7 @@ export function lazyConnector<Spec>(load: () => Promise<Connector<Spec>>): Conne
 
 export function builtinProviders(): ProviderRegistration[] {
   const aws = () => import('../../providers/aws/index.ts');
+  const postgres = () => import('../../providers/postgres/index.ts');
   return [
     defineProvider({
       type: 'aws',
@@ -32,11 +33,13 @@ export function builtinProviders(): ProviderRegistration[] {
         DNSRecord: lazyConnector(async () => new (await aws()).RecordConnector()),
         Database: lazyConnector(async () => new (await aws()).RdsInstanceConnector()),
       },
+      probe: async (connection) => (await aws()).probeAws(connection),
     }),
     defineProvider({
       type: 'postgres',
       sdkVersion: SDK_VERSION,
-      kinds: { Database: lazyConnector(async () => new (await import('../../providers/postgres/index.ts')).PostgresDatabaseConnector()) },
+      kinds: { Database: lazyConnector(async () => new (await postgres()).PostgresDatabaseConnector()) },
+      probe: async (connection) => (await postgres()).probePostgres(connection),
     }),
   ];
 }
