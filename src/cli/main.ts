@@ -11,7 +11,8 @@ commands:
   help       this text
 
 Run \`mooring <command> --help\` for a command's options.
-Exit codes: 0 success, 1 failure (the message says what to do), 2 bad usage.`;
+Exit codes: 0 success, 1 failure (the message says what to do), 2 bad usage,
+3 a provider plugin refused at start-up (mooring run --providers).`;
 
 type Command = (argv: string[]) => Promise<number>;
 
