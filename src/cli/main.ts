@@ -8,6 +8,7 @@ commands:
   run        the operator, against --kubeconfig or the in-cluster service account
   generate   write the CRDs in crds/ from the zod schemas (--check: fail if they differ)
   sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
+  new-provider NAME  a provider plugin package to start from, passing the conformance suite
   help       this text
 
 Run \`mooring <command> --help\` for a command's options.
@@ -28,6 +29,10 @@ const commands: Record<string, { help: () => Promise<string>; run: () => Promise
   sandbox: {
     help: async () => (await import('./sandbox.ts')).SANDBOX_HELP,
     run: async () => (await import('./sandbox.ts')).sandbox,
+  },
+  'new-provider': {
+    help: async () => (await import('./new-provider.ts')).NEW_PROVIDER_HELP,
+    run: async () => (await import('./new-provider.ts')).newProvider,
   },
 };
 
