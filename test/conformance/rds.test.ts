@@ -3,19 +3,17 @@
 import { AddTagsToResourceCommand, CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { RdsInstanceConnector } from '../../providers/aws/index.ts';
 import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
-import type { DatabaseSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
+import type { DatabaseSpec, ManagedResource } from '../../providers/sdk/index.ts';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import { DatabaseSpec as DatabaseSchema } from '../../src/api/database.ts';
 import { useStack } from '../support/stack.ts';
+import { MOTO_ACCEPTS_ANY_CREDENTIALS, deadConnection, emulatorConnection } from './aws.ts';
 
 const stack = useStack(['aws']);
 
 describeConformance<DatabaseSpec>('aws RDS Database', async () => {
   const aws = (await stack.ready()).aws!;
-  const connection: ProviderConnection = {
-    name: 'conformance-rds', type: 'aws', region: aws.region, endpoint: aws.endpoint, settings: {},
-    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
-  };
+  const connection = emulatorConnection(aws, 'conformance-rds');
   const rds = new RDSClient({ endpoint: aws.endpoint, region: aws.region, credentials: connection.credentials! });
   const idOf = (r: ManagedResource<DatabaseSpec>) => r.externalName.replace(/_/g, '-');
   const describe = (r: ManagedResource<DatabaseSpec>): Promise<DBInstance | undefined> =>
@@ -53,11 +51,11 @@ describeConformance<DatabaseSpec>('aws RDS Database', async () => {
       },
       cleanup: remove,
     },
-    unreachable: (secret) => ({ ...connection, name: 'conformance-dead', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret } }),
+    unreachable: (secret) => deadConnection(connection, secret),
     // A postgres block on an RDS ProviderConfig: the adapter refuses it before any request.
     invalidSpec: (r) => ({ ...r, spec: DatabaseSchema.parse({ providerConfigRef: { name: 'conformance-rds' }, postgres: {} }) }),
     skip: {
-      'bad credentials are Terminal': 'the emulator (moto) accepts any credentials, so nothing here refuses them; how RDS refusals are classified is tested in providers/aws/common/classify.test.ts',
+      'bad credentials are Terminal': MOTO_ACCEPTS_ANY_CREDENTIALS,
       'partial delete resumes': 'the emulator removes a DB instance at once, so every delete finishes in one call; on AWS the instance stays `deleting` and the adapter reports not done until it is gone (providers/aws/rds/instance.ts)',
     },
   };
