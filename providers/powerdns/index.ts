@@ -1,0 +1,13 @@
+// @mooring/provider-powerdns: DNSRecords on a PowerDNS Authoritative Server, through its HTTP API.
+// Written as any third party would write a mooring provider: against the public SDK only.
+import { RecordConnector } from './record.ts';
+
+/** The registration the operator loads: ProviderConfigs of type `powerdns` serve DNSRecords. */
+const powerdns = { type: 'powerdns', kinds: { DNSRecord: new RecordConnector() } };
+export default powerdns;
+
+export { RecordConnector } from './record.ts';
+export type { RecordConnectorOptions } from './record.ts';
+export { BATCH_DEFAULTS } from './batcher.ts';
+export { API_DEFAULTS } from './api.ts';
+export { PdnsReason } from './reasons.ts';
