@@ -62,21 +62,27 @@ export interface Observation<AtProvider = Record<string, unknown>> {
   /** Field-level differences, when not up to date. */
   diff?: FieldDiff[];
   /**
-   * False while the thing exists but cannot be used or changed yet (an RDS instance `creating` or
-   * `modifying`). The reconciler then reports Progressing with `progress`, calls neither update
-   * nor setCredentials, and looks again later. Undefined means available.
+   * Set while the thing is not ready for our next step: a change this adapter started is still
+   * under way, or the cloud is still working on the thing. The reconciler then neither creates,
+   * updates nor sets credentials; it reports Progressing with `pending.reason` and
+   * `pending.message`, and looks again with an interval that grows with the wait (1 s up to 30 s).
+   * Ownership and claims are still checked first. On the delete path, a thing that does not exist
+   * yet but is pending (a create still queued) is waited for, never taken as gone; one that exists
+   * is handed to `delete`, which copes with the work under way (returns not done).
    */
-  available?: boolean;
-  /** With `available: false`: what the cloud says it is doing, e.g. `RDS status: creating`. */
-  progress?: string;
-  /**
-   * Set when work this adapter already started is still under way (a change queued for a batch,
-   * a change the cloud accepted but has not applied everywhere yet), as a short account of what
-   * is awaited, e.g. `Route 53 change C123 to be INSYNC`. The reconciler then neither creates,
-   * updates nor deletes: it reports Progressing (reason Waiting) and looks again with a backoff
-   * that grows with the wait. Ownership and claims are still checked first.
-   */
-  waitingFor?: string | undefined;
+  pending?: Pending | undefined;
+}
+
+/**
+ * Why a thing is not ready yet. The reason becomes the Progressing condition's reason, so users
+ * read it: `Waiting` when a change we made is being applied (queued for a batch to one DNS zone,
+ * accepted but not yet in sync everywhere); `Provisioning` when the cloud is still working on the
+ * thing itself (an RDS instance `creating`, `modifying`, `backing-up`).
+ */
+export interface Pending {
+  reason: 'Waiting' | 'Provisioning';
+  /** What is awaited, as a short sentence users read, e.g. `waiting for Route 53 change C1 to be INSYNC`, `RDS status: creating`. */
+  message: string;
 }
 
 /** Result of one delete call. */
@@ -101,8 +107,8 @@ export interface DeleteResult {
  * - `delete` may be called again and again: gone means `{ done: true }`. It may stop part-way
  *   (emptying a bucket of many objects) and continue on the next call.
  * - `create`, `update` and `delete` may hand their change to something that sends it later (a
- *   batch of changes to one DNS zone) and return at once; `observe` then reports `waitingFor`
- *   until the change is applied, and throws the change's typed error if it failed.
+ *   batch of changes to one DNS zone) and return at once; `observe` then reports `pending`
+ *   (reason `Waiting`) until the change is applied, and throws the change's typed error if it failed.
  * - Never touch what lacks our ownership mark: the reconciler checks the mark observe reports,
  *   and an adapter must not act on a different external thing than the one it observed.
  * - Errors leave the adapter typed (RetryableError, TerminalError, ConflictError) with a reason

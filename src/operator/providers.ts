@@ -7,10 +7,13 @@ import type { Limits } from '../limits/index.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import type { ProviderResolver } from '../reconcile/types.ts';
 
-/** A provider: its type name (a ProviderConfig's `spec.type`) and a connector per kind. */
+/**
+ * What the resolver needs of a provider: its type name (a ProviderConfig's `spec.type`) and a
+ * connector per kind. A registration from defineProvider (providers/sdk) is one.
+ */
 export interface ProviderRegistration {
   type: string;
-  kinds: Record<string, Connector<unknown>>;
+  kinds: Partial<Record<string, Connector<unknown>>>;
 }
 
 /** The ProviderConfig fields the resolver reads (see src/api/providerconfig.ts). */

@@ -1,5 +1,5 @@
 // Turning whatever a reconcile threw into the condition the user sees and what the queue does next.
-import { AdapterError, TerminalError } from '../../providers/sdk/index.ts';
+import { TerminalError, isAdapterError } from '../../providers/sdk/index.ts';
 import { Reason } from './reasons.ts';
 
 /** A bad spec, with the field and the rule in the message. */
@@ -24,7 +24,7 @@ export interface Classified {
 }
 
 export function classify(err: unknown): Classified {
-  if (err instanceof AdapterError) {
+  if (isAdapterError(err)) {
     const reason = err.throttled ? Reason.Throttled : err.reason;
     if (err.kind === 'Terminal') return { reason, message: err.message, retry: 'resync', throttled: false };
     if (err.kind === 'Conflict') return { reason: Reason.Conflict, message: err.message, retry: 'soon', throttled: false };
