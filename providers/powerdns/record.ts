@@ -8,6 +8,8 @@ import {
   TerminalError,
   isAdapterError,
   type Connector,
+  type DNSRecordAtProvider,
+  type DNSRecordSpec,
   type DeleteResult,
   type ExternalClient,
   type ManagedResource,
@@ -20,7 +22,6 @@ import { absolute, inZone } from './names.ts';
 import { OWNERSHIP_TTL, ownershipContent, ownershipName, parseOwnership } from './ownership.ts';
 import { PdnsReason } from './reasons.ts';
 import { desiredRRset, diffRRset, keyOf, type RRset } from './rrset.ts';
-import type { DNSRecordAtProvider, DNSRecordSpec } from './spec.ts';
 import { ZONE_DEFAULTS, ZoneDirectory, ZoneRecords, isZoneGone, type Zone, type ZoneListing } from './zones.ts';
 
 export interface RecordConnectorOptions {
@@ -139,7 +140,7 @@ export class RecordConnector implements Connector<Spec, AtProvider> {
 }
 
 /** What observe reports while our change waits for its zone's PATCH. */
-const awaiting = (message: string): Pick<Observation, 'waitingFor'> => ({ waitingFor: message });
+const awaiting = (message: string): Pick<Observation, 'pending'> => ({ pending: { reason: 'Waiting', message } });
 
 class RecordClient implements ExternalClient<Spec, AtProvider> {
   private readonly account: PdnsAccount;
@@ -157,7 +158,7 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     const key = `${zone.id}|${keyOf(desired)}`;
     const submission = this.account.submissions.get(key);
     if (submission?.state === 'queued') {
-      return { exists: false, upToDate: false, atProvider, ...awaiting(`its change to be sent to PowerDNS (changes to zone ${zone.name} go together in one PATCH)`) };
+      return { exists: false, upToDate: false, atProvider, ...awaiting(`waiting for its change to be sent to PowerDNS (changes to zone ${zone.name} go together in one PATCH)`) };
     }
     if (submission?.state === 'failed') {
       this.account.submissions.delete(key);
