@@ -71,3 +71,14 @@ export async function startPdns(binary: string, schemaFile: string, stackDir: st
   await server.waitReady(async () => (await fetch(`${apiUrl}/api/v1/servers/localhost`, { headers: { 'X-API-Key': apiKey } })).ok, 30_000);
   return { server, apiUrl, apiKey, dnsPort };
 }
+
+/** Creates a zone (kind Native, one NS record) on the server unless it has one of that name. */
+export async function ensurePdnsZone(pdns: { apiUrl: string; apiKey: string }, zone: string): Promise<'created' | 'exists'> {
+  const zones = `${pdns.apiUrl}/api/v1/servers/localhost/zones`;
+  const headers = { 'X-API-Key': pdns.apiKey, 'Content-Type': 'application/json' };
+  const found = await fetch(`${zones}?zone=${encodeURIComponent(zone)}`, { headers });
+  if (found.ok && ((await found.json()) as unknown[]).length > 0) return 'exists';
+  const res = await fetch(zones, { method: 'POST', headers, body: JSON.stringify({ name: zone, kind: 'Native', nameservers: [`ns1.${zone}`] }) });
+  if (!res.ok) throw new Error(`PowerDNS refused to create the zone ${zone}: HTTP ${res.status} ${await res.text()}`);
+  return 'created';
+}

@@ -6,6 +6,7 @@ import { RecordConnector } from '../../providers/powerdns/index.ts';
 import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
 import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
 import { DNSRecordSpec as RecordSchema } from '../../src/api/dnsrecord.ts';
+import { ensurePdnsZone } from '../../src/stack/pdns.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['pdns']);
@@ -31,7 +32,7 @@ describeConformance<DNSRecordSpec>('powerdns DNSRecord', async () => {
     const text = await res.text();
     return (text ? JSON.parse(text) : undefined) as T;
   };
-  await api('POST', '/zones', { name: ZONE, kind: 'Native', nameservers: [`ns1.${ZONE}`] });
+  await ensurePdnsZone(pdns, ZONE);
 
   const fqdn = (r: ManagedResource<DNSRecordSpec>) => `${r.spec.name}.${ZONE}`;
   const ownerName = (r: ManagedResource<DNSRecordSpec>) => `_mooring-a.${fqdn(r)}`;

@@ -10,6 +10,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import powerdns from '../../providers/powerdns/index.ts';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
+import { ensurePdnsZone } from '../../src/stack/pdns.ts';
 import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, uniq, waiters } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
@@ -43,7 +44,7 @@ async function pdns<T>(method: string, path: string, body?: unknown): Promise<T>
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-const createZone = (zone: string) => pdns('POST', '/zones', { name: zone, kind: 'Native', nameservers: [`ns1.${zone}`] });
+const createZone = (zone: string) => ensurePdnsZone(stack().pdns!, zone);
 const rrsets = async (zone: string) => (await pdns<{ rrsets: ApiRRset[] }>('GET', `/zones/${zone}`)).rrsets;
 const find = (sets: ApiRRset[], name: string, type: string) => sets.find((s) => s.name === name && s.type === type);
 const contents = (s: ApiRRset | undefined) => (s?.records ?? []).map((r) => r.content).sort();
