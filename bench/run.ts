@@ -4,7 +4,7 @@
 //
 //   npm run bench                     100 and 1,000 Buckets, 1,000 DNSRecords in 10 zones, 10,000 cached
 //   npm run bench -- --quick          100 Buckets, 200 DNSRecords in 2 zones, 1,000 cached
-//   npm run bench -- --concurrency 8 --node-args "--max-semi-space-size=2"
+//   npm run bench -- --concurrency 8 --node-args=--max-semi-space-size=4
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

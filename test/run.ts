@@ -6,6 +6,7 @@ import { globSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, stackInfo, stopOnSignals } from '../src/stack/index.ts';
 import { EnvironmentError } from '../src/stack/preflight.ts';
+import { ALL_PARTS, setup } from '../src/stack/setup.ts';
 import { stackEnv } from './support/stack.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -32,6 +33,8 @@ function runTests(env: NodeJS.ProcessEnv): Promise<number> {
 async function main(): Promise<number> {
   if (only === '--unit') return runTests(process.env);
   const started = Date.now();
+  // Every part, helm included (the chart tests render with it), before the stack starts.
+  await setup(ALL_PARTS, (l) => console.error(`[setup] ${l}`));
   const stack = await startStack({ log: (l) => console.error(`[stack] ${l}`) });
   stopOnSignals(stack);
   const file = join(stack.dir, 'stack.json');

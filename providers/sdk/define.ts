@@ -5,7 +5,7 @@ import type { BucketAtProvider, BucketSpec } from '../../src/api/bucket.ts';
 import { DNS_LABEL } from '../../src/api/common.ts';
 import type { DatabaseAtProvider, DatabaseSpec } from '../../src/api/database.ts';
 import type { DNSRecordAtProvider, DNSRecordSpec } from '../../src/api/dnsrecord.ts';
-import type { Connector } from './contract.ts';
+import type { Connector, ProviderConnection } from './contract.ts';
 import { parseVersion } from './version.ts';
 
 /** The managed kinds a provider may serve, each with the spec and atProvider its adapter gets. */
@@ -24,6 +24,12 @@ export interface ProviderDefinition {
   sdkVersion: string;
   /** A connector per kind served; at least one. */
   kinds: ProviderKinds;
+  /**
+   * Optional: a cheap, read-only call proving a ProviderConfig of this type reaches its backend
+   * with working credentials, for `mooring doctor`. Resolves to a short account of what it saw;
+   * throws a typed error (never holding a secret) when it cannot.
+   */
+  probe?: (connection: ProviderConnection) => Promise<string>;
 }
 
 /** What the operator loads: a checked definition, marked as made by defineProvider. */
@@ -74,7 +80,7 @@ export function definitionProblems(value: unknown): string[] {
 export function defineProvider(definition: ProviderDefinition): ProviderRegistration {
   const problems = definitionProblems(definition);
   if (problems.length) throw new ProviderDefinitionError(problems);
-  const registration = { type: definition.type, sdkVersion: definition.sdkVersion, kinds: Object.freeze({ ...definition.kinds }) };
+  const registration = { type: definition.type, sdkVersion: definition.sdkVersion, kinds: Object.freeze({ ...definition.kinds }), ...(definition.probe ? { probe: definition.probe } : {}) };
   Object.defineProperty(registration, REGISTRATION, { value: true });
   return Object.freeze(registration);
 }

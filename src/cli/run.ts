@@ -28,8 +28,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   const kc = new KubeConfig();
-  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-  else kc.loadFromCluster();
+  if (config.kubeconfig) {
+    try {
+      kc.loadFromFile(config.kubeconfig);
+    } catch (err) {
+      console.error(`mooring run: cannot read --kubeconfig ${config.kubeconfig}: ${(err as Error).message.split('\n')[0]}\n\nRun \`mooring run --help\` for the options.`);
+      return 2;
+    }
+  } else kc.loadFromCluster();
   const metrics = new OperatorMetrics();
   const manager = new Manager({ kc, config, providers: builtinProviders(), log, metrics });
   const elector = config.leaderElect ? leaderElector(kc, config, log, manager) : undefined;

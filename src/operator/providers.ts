@@ -14,6 +14,11 @@ import type { ProviderResolver } from '../reconcile/types.ts';
 export interface ProviderRegistration {
   type: string;
   kinds: Partial<Record<string, Connector<unknown>>>;
+  /**
+   * Optional: a cheap read-only call proving a ProviderConfig of this type reaches its cloud with
+   * working credentials (`mooring doctor`). Resolves to what it saw; throws a typed error.
+   */
+  probe?: (connection: ProviderConnection) => Promise<string>;
 }
 
 /** The ProviderConfig fields the resolver reads (see src/api/providerconfig.ts). */

@@ -11,6 +11,7 @@ import {
   ETCD_VERSION,
   GO_MINIMUM,
   GO_MODULE_DIRS,
+  HELM_VERSION,
   KUBE_VERSION,
   MOTO_VERSION,
   PDNS_PACKAGES,
@@ -62,20 +63,43 @@ async function ensureKube(log: Log): Promise<void> {
   });
 }
 
-async function ensureEtcd(log: Log): Promise<void> {
-  const bins = binaries();
-  if (existsSync(bins.etcd)) return;
+/** One Go command from a wrapper module under src/stack/go, built into the cache once. */
+interface GoCommand {
+  name: string;
+  version: string;
+  binary: string;
+  moduleDir: string;
+  /** The package to build, from inside the module. */
+  pkg: string;
+  ldflags: string;
+}
+
+async function ensureGoCommand(command: GoCommand, log: Log): Promise<void> {
+  if (existsSync(command.binary)) return;
   checkGo(GO_MINIMUM);
-  checkDisk(cacheRoot(), 2 * GIB, 'building etcd');
-  log(`building etcd ${ETCD_VERSION} from source (first run only, about 2 minutes)`);
-  await buildInto(dirname(bins.etcd), async (tmp) => {
-    const ldflags = `-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}`;
-    await run('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', join(tmp, 'etcd'), '.'], {
-      cwd: GO_MODULE_DIRS.etcd,
+  checkDisk(cacheRoot(), 2 * GIB, `building ${command.name}`);
+  log(`building ${command.name} ${command.version} from source (first run only, about 2-4 minutes)`);
+  await buildInto(dirname(command.binary), async (tmp) => {
+    await run('go', ['build', '-trimpath', '-ldflags', command.ldflags, '-o', join(tmp, command.name), command.pkg], {
+      cwd: command.moduleDir,
       env: goEnv(),
     });
   });
 }
+
+const ensureEtcd = (log: Log) =>
+  ensureGoCommand({
+    name: 'etcd', version: ETCD_VERSION, binary: binaries().etcd, moduleDir: GO_MODULE_DIRS.etcd, pkg: '.',
+    ldflags: `-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}`,
+  }, log);
+
+// helm renders the chart in deploy/helm (its tests and `mooring generate`'s manifests); no
+// prebuilt release can be downloaded here, so it is built like etcd.
+const ensureHelm = (log: Log) =>
+  ensureGoCommand({
+    name: 'helm', version: HELM_VERSION, binary: binaries().helm, moduleDir: GO_MODULE_DIRS.helm, pkg: 'helm.sh/helm/v3/cmd/helm',
+    ldflags: `-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION} -X helm.sh/helm/v3/internal/version.gitTreeState=clean`,
+  }, log);
 
 async function ensureMoto(log: Log): Promise<void> {
   const bins = binaries();
@@ -128,14 +152,15 @@ async function ensurePdns(log: Log): Promise<void> {
   await ensurePackages(() => checkPdns(bins.pdnsServer, bins.pdnsSqliteSchema), PDNS_PACKAGES, log);
 }
 
-export type Part = 'kube' | 'etcd' | 'moto' | 'postgres' | 'pdns';
-export const ALL_PARTS: Part[] = ['etcd', 'kube', 'moto', 'postgres', 'pdns'];
+export type Part = 'kube' | 'etcd' | 'helm' | 'moto' | 'postgres' | 'pdns';
+export const ALL_PARTS: Part[] = ['etcd', 'kube', 'helm', 'moto', 'postgres', 'pdns'];
 
 /** Makes sure every part named is built or installed; cheap when everything is cached. */
 export async function setup(parts: Part[] = ALL_PARTS, log: Log = (l) => console.error(`[setup] ${l}`)): Promise<void> {
   const steps: Record<Part, (log: Log) => Promise<void>> = {
     etcd: ensureEtcd,
     kube: ensureKube,
+    helm: ensureHelm,
     moto: ensureMoto,
     postgres: ensurePostgres,
     pdns: ensurePdns,

@@ -46,6 +46,19 @@ export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, na
   return name;
 }
 
+/** A postgres ProviderConfig whose admin Secret holds `data` (none: the Secret is not created). */
+export async function postgresProviderConfig(kc: KubeConfig, name: string, data?: Record<string, string>): Promise<string> {
+  if (data) await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-admin` }, stringData: data } });
+  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+    group: GROUP, version: VERSION, plural: 'providerconfigs',
+    body: {
+      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
+      spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-admin` } } },
+    },
+  });
+  return name;
+}
+
 export async function createCredentialsSecret(kc: KubeConfig, info: StackInfo, namespace: string, name: string): Promise<void> {
   await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
     namespace,
