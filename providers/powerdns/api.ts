@@ -73,6 +73,11 @@ export class PdnsApi {
     this.limiter = limiter;
   }
 
+  /** The server's own description: its daemon type and version. */
+  server(): Promise<{ id: string; daemon_type: string; version: string }> {
+    return this.request('read the server', 'GET', '');
+  }
+
   /** Zones of exactly this name (the API filters by `zone=`). */
   zonesNamed(name: string): Promise<ApiZone[]> {
     return this.request<ApiZone[]>(`list zones named ${name}`, 'GET', `/zones?zone=${encodeURIComponent(name)}`);

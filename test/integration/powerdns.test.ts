@@ -217,6 +217,20 @@ describe('DNSRecord on PowerDNS', () => {
   });
 });
 
+describe('the PowerDNS probe (mooring doctor)', () => {
+  const connection = (apiKey: string) => ({ name: 'probe', type: 'powerdns', region: 'local', endpoint: stack().pdns!.apiUrl, settings: {}, secretData: { apiKey } });
+
+  it('names the server and its version when the key works', async () => {
+    assert.match(await powerdns.probe!(connection(stack().pdns!.apiKey)), /^PowerDNS authoritative 4\.\S+ at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/servers\/localhost accepted the API key$/);
+  });
+
+  it('is Terminal InvalidCredentials with a wrong key, and never says the key', async () => {
+    const key = 'not-the-key-0123456789';
+    await assert.rejects(powerdns.probe!(connection(key)), (err: Error & { kind?: string; reason?: string }) =>
+      err.kind === 'Terminal' && err.reason === 'InvalidCredentials' && !err.message.includes(key));
+  });
+});
+
 describe('batching on PowerDNS', () => {
   const patchesCarrying = (zone: string, pattern: RegExp) => proxy.calls.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/zones/${zone}`) && c.names.some((n) => pattern.test(n)));
 
