@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from './exec.ts';
-import { checkDisk, checkGo, checkPostgres, checkPython, EnvironmentError } from './preflight.ts';
+import { checkDisk, checkGo, checkPdns, checkPostgres, checkPython, EnvironmentError } from './preflight.ts';
 import {
   binaries,
   cacheRoot,
@@ -14,6 +14,7 @@ import {
   HELM_VERSION,
   KUBE_VERSION,
   MOTO_VERSION,
+  PDNS_PACKAGES,
   POSTGRES_MAJOR,
 } from './versions.ts';
 
@@ -114,31 +115,45 @@ async function ensureMoto(log: Log): Promise<void> {
   await run(join(venvHome, 'venv', 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `moto[server]==${MOTO_VERSION}`]);
 }
 
-async function ensurePostgres(log: Log): Promise<void> {
-  const bins = binaries();
-  try {
-    checkPostgres(bins.postgresBin);
-    return;
-  } catch (err) {
-    if (process.getuid?.() !== 0) throw err;
-  }
-  log(`installing postgresql-${POSTGRES_MAJOR} from Debian's packages`);
+/** Installs Debian packages with apt-get; only as root, else the preflight's advice stands. */
+async function aptInstall(packages: string[], log: Log): Promise<void> {
+  log(`installing ${packages.join(' ')} from Debian's packages`);
   try {
     await run('apt-get', ['update', '-qq']);
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', `postgresql-${POSTGRES_MAJOR}`], {
+    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
   } catch (err) {
     throw new EnvironmentError(
-      `apt-get could not install postgresql-${POSTGRES_MAJOR}: ${(err as Error).message.split('\n')[0]}`,
-      `install it by hand: apt-get update && apt-get install -y postgresql-${POSTGRES_MAJOR}`,
+      `apt-get could not install ${packages.join(' ')}: ${(err as Error).message.split('\n')[0]}`,
+      `install by hand: apt-get update && apt-get install -y ${packages.join(' ')}`,
     );
   }
-  checkPostgres(bins.postgresBin);
 }
 
-export type Part = 'kube' | 'etcd' | 'helm' | 'moto' | 'postgres';
-export const ALL_PARTS: Part[] = ['etcd', 'kube', 'helm', 'moto', 'postgres'];
+/** Runs the check; when it fails and we are root, installs the packages and checks again. */
+async function ensurePackages(check: () => void, packages: string[], log: Log): Promise<void> {
+  try {
+    check();
+    return;
+  } catch (err) {
+    if (process.getuid?.() !== 0) throw err;
+  }
+  await aptInstall(packages, log);
+  check();
+}
+
+async function ensurePostgres(log: Log): Promise<void> {
+  await ensurePackages(() => checkPostgres(binaries().postgresBin), [`postgresql-${POSTGRES_MAJOR}`], log);
+}
+
+async function ensurePdns(log: Log): Promise<void> {
+  const bins = binaries();
+  await ensurePackages(() => checkPdns(bins.pdnsServer, bins.pdnsSqliteSchema), PDNS_PACKAGES, log);
+}
+
+export type Part = 'kube' | 'etcd' | 'helm' | 'moto' | 'postgres' | 'pdns';
+export const ALL_PARTS: Part[] = ['etcd', 'kube', 'helm', 'moto', 'postgres', 'pdns'];
 
 /** Makes sure every part named is built or installed; cheap when everything is cached. */
 export async function setup(parts: Part[] = ALL_PARTS, log: Log = (l) => console.error(`[setup] ${l}`)): Promise<void> {
@@ -148,6 +163,7 @@ export async function setup(parts: Part[] = ALL_PARTS, log: Log = (l) => console
     helm: ensureHelm,
     moto: ensureMoto,
     postgres: ensurePostgres,
+    pdns: ensurePdns,
   };
   // Sequential on purpose: the Go builds each use every core, and apt holds a global lock.
   for (const part of parts) await steps[part](log);

@@ -18,6 +18,8 @@ export const ETCD_VERSION = requiredVersion('go.etcd.io/etcd/server/v3', 'etcd')
 export const HELM_VERSION = requiredVersion('helm.sh/helm/v3', 'helm');
 export const MOTO_VERSION = '5.2.5';
 export const POSTGRES_MAJOR = 15;
+/** PowerDNS Authoritative comes from Debian's packages (bookworm: 4.7.x); the API is v1 since 4.0. */
+export const PDNS_PACKAGES = ['pdns-server', 'pdns-backend-sqlite3'];
 /** The Go release the Kubernetes wrapper module needs (its go.mod `go` line). */
 export const GO_MINIMUM = '1.26.0';
 
@@ -38,6 +40,9 @@ export function binaries(root = cacheRoot()) {
     helm: join(root, `helm-${HELM_VERSION}`, 'helm'),
     motoServer: join(root, `moto-${MOTO_VERSION}`, 'venv', 'bin', 'moto_server'),
     postgresBin: `/usr/lib/postgresql/${POSTGRES_MAJOR}/bin`,
+    pdnsServer: '/usr/sbin/pdns_server',
+    /** The sqlite3 schema pdns-backend-sqlite3 ships; its presence says the backend is installed. */
+    pdnsSqliteSchema: '/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql',
   };
 }
 export type Binaries = ReturnType<typeof binaries>;

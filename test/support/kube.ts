@@ -107,3 +107,24 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/**
+ * Waiting on one kind's objects in a namespace: Ready (at the current generation), Degraded with a
+ * reason, gone. A timeout names what was awaited and shows the object's status.
+ */
+export function waiters(kc: KubeConfig, plural: string, namespace: string) {
+  const api = objects(kc, plural);
+  const kind = kindOf(plural);
+  const status = (name: string) => async () => JSON.stringify((await api.tryGet(namespace, name))?.status);
+  const until = (name: string, what: string, test: (o: ManagedObject) => boolean, timeoutMs: number) =>
+    eventually(async () => {
+      const o = await api.get(namespace, name);
+      return test(o) ? o : undefined;
+    }, `${kind} ${name} ${what}`, timeoutMs, status(name));
+  return {
+    ready: (name: string, timeoutMs = 30_000) =>
+      until(name, 'Ready', (o) => condition(o, 'Ready')?.status === 'True' && o.status?.observedGeneration === o.metadata.generation, timeoutMs),
+    degraded: (name: string, reason: string, timeoutMs = 30_000) => until(name, `Degraded/${reason}`, (o) => condition(o, 'Degraded')?.reason === reason, timeoutMs),
+    gone: (name: string, timeoutMs = 30_000) => eventually(async () => (await api.tryGet(namespace, name)) === undefined, `${kind} ${name} gone`, timeoutMs, status(name)),
+  };
+}
