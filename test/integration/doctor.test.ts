@@ -2,9 +2,12 @@
 // ProviderConfigs and missing permissions are each explained with what to fix.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import { emulatorProviderConfig, installCrds, kubeConfig, postgresProviderConfig, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -70,6 +73,27 @@ describe('mooring doctor', () => {
     assert.match(out, /FAIL {2}rbac +ServiceAccount default\/nobody lacks \d+ of \d+ permissions: get mooring\.dev\/buckets \(to watch the managed kinds/);
     assert.match(out, /create core\/secrets/);
     assert.match(out, /FAIL {2}providerconfig\/none-such +does not exist/);
+  });
+
+  it("checks a plugin's ProviderConfig with the plugin's probe once --providers loads it", async () => {
+    const work = mkdtempSync(join(tmpdir(), 'mooring-doctor-plugin-'));
+    try {
+      const made = spawnSync(process.execPath, [main, 'new-provider', 'folders', '--dir', join(work, 'plugin')], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      const name = uniq('folders');
+      await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+        group: GROUP, version: VERSION, plural: 'providerconfigs',
+        body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { type: 'folders', settings: { root: work } } },
+      });
+      const without = doctor('--provider-config', name);
+      assert.equal(without.code, 1, without.out);
+      assert.match(without.out, new RegExp(`FAIL {2}providerconfig/${name} +type folders: no loaded provider serves it`));
+      const { code, out } = doctor('--provider-config', name, '--providers', join(work, 'plugin'));
+      assert.equal(code, 0, out);
+      assert.match(out, new RegExp(`ok {4}providerconfig/${name} +root folder ${work} holds 1 entries`));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad usage with exit code 2 and points at --help', () => {
