@@ -1,7 +1,7 @@
 // The adapter contract: what a provider implements for one kind. The generic reconciler owns
 // finalizers, conditions, events, backoff, rate limits and ownership decisions; an adapter owns
-// only the conversation with its cloud. The rules below are the contract: read them before
-// writing an adapter, the conformance kit checks each one.
+// only the conversation with its backend. The rules on ExternalClient below are the contract:
+// read them before writing an adapter; the conformance kit checks each one.
 
 /** A field whose live value differs from the spec, for status, events and plans. */
 export interface FieldDiff {
@@ -98,21 +98,31 @@ export interface DeleteResult {
 /**
  * A client for one resource, made by a Connector.
  *
- * Rules every adapter keeps:
- * - `observe` is read-only and cheap: it never writes to the cloud.
+ * Rules every adapter keeps (the conformance kit, mooring/sdk/conformance, checks each one):
+ * - `observe` is read-only and cheap: it never writes to the backend. It reports the ownership
+ *   mark it finds (undefined when there is none). It may reuse a listing a few seconds old, so a
+ *   change made behind its back shows within seconds, not necessarily at once.
  * - `create` succeeds when the thing already exists and carries our ownership mark (a crash may
- *   have happened between the cloud's "created" and our record of it).
+ *   have happened between the backend's "created" and our record of it). It never takes a thing
+ *   that carries another owner's mark: it throws (ConflictError, or TerminalError AlreadyOwned)
+ *   and leaves it as it is.
  * - `update` converges the drifted fields found by the observation it is given; it writes our
  *   ownership mark too (that is how an adopted thing becomes ours).
- * - `delete` may be called again and again: gone means `{ done: true }`. It may stop part-way
- *   (emptying a bucket of many objects) and continue on the next call.
+ * - `delete` may be called again and again, and with an observation that is stale: gone means
+ *   `{ done: true }`, never an error. It may stop part-way (emptying a bucket of many objects) and
+ *   continue on the next call, from what the backend holds: the next call may come from a fresh
+ *   client, after an operator restart.
  * - `create`, `update` and `delete` may hand their change to something that sends it later (a
  *   batch of changes to one DNS zone) and return at once; `observe` then reports `pending`
  *   (reason `Waiting`) until the change is applied, and throws the change's typed error if it failed.
  * - Never touch what lacks our ownership mark: the reconciler checks the mark observe reports,
  *   and an adapter must not act on a different external thing than the one it observed.
- * - Errors leave the adapter typed (RetryableError, TerminalError, ConflictError) with a reason
- *   code; no error message may hold a secret value.
+ * - Every failure leaves the adapter typed, decided once where the backend's answer arrives:
+ *   RetryableError when trying again may help (throttling, marked `throttled`; 5xx; timeouts;
+ *   refused or dropped connections), TerminalError when only a change of spec, configuration or
+ *   credentials can (an invalid spec, bad credentials, access denied, a name owned by someone
+ *   else), ConflictError when the thing changed between our read and our write. Each carries a
+ *   reason code (ProviderReason). No message, nor any cause's, may hold a secret value.
  */
 export interface ExternalClient<Spec, AtProvider = Record<string, unknown>> {
   observe(resource: ManagedResource<Spec>): Promise<Observation<AtProvider>>;

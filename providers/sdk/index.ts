@@ -16,6 +16,8 @@ export { AdapterError, ConflictError, RetryableError, TerminalError, isAdapterEr
 export type { AdapterErrorOptions, ErrorKind } from './errors.ts';
 export { ProviderReason } from './reasons.ts';
 export { SDK_VERSION, incompatibility, parseVersion } from './version.ts';
+export { parseSpec } from './specs.ts';
+export type { SpecOf } from './specs.ts';
 export { KIND_NAMES, ProviderDefinitionError, defineProvider, definitionProblems, isProviderRegistration } from './define.ts';
 export type { ProviderDefinition, ProviderKinds, ProviderRegistration } from './define.ts';
 // The per-kind specs and atProvider shapes an adapter receives and reports (src/api, the zod schemas).

@@ -11,10 +11,12 @@ commands:
   generate   write the generated files (CRDs, reference docs, chart RBAC, manifests; --check)
   sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
   doctor     check a cluster and its ProviderConfigs (CRDs, RBAC, credentials, reachability)
+  new-provider NAME  a provider plugin package to start from, passing the conformance suite
   help       this text; \`mooring help <command>\` for a command's
 
 Run \`mooring <command> --help\` for a command's options.
-Exit codes: 0 success, 1 failure (the message says what to do), 2 bad usage. See docs/cli.md.`;
+Exit codes: 0 success, 1 failure (the message says what to do), 2 bad usage,
+3 a provider plugin refused at start-up (mooring run --providers). See docs/cli.md.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -34,6 +36,10 @@ export const commands: Record<string, { help: () => Promise<string>; run: () => 
   doctor: {
     help: async () => (await import('./doctor.ts')).DOCTOR_HELP,
     run: async () => (await import('./doctor.ts')).doctor,
+  },
+  'new-provider': {
+    help: async () => (await import('./new-provider.ts')).NEW_PROVIDER_HELP,
+    run: async () => (await import('./new-provider.ts')).newProvider,
   },
 };
 

@@ -7,19 +7,17 @@ import {
 } from '@aws-sdk/client-route-53';
 import { RecordConnector } from '../../providers/aws/index.ts';
 import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
-import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
+import type { DNSRecordSpec, ManagedResource } from '../../providers/sdk/index.ts';
 import { DNSRecordSpec as RecordSchema } from '../../src/api/dnsrecord.ts';
 import { useStack } from '../support/stack.ts';
+import { MOTO_ACCEPTS_ANY_CREDENTIALS, deadConnection, emulatorConnection } from './aws.ts';
 
 const stack = useStack(['aws']);
 const ZONE = `conformance-${randomBytes(3).toString('hex')}.test.`;
 
 describeConformance<DNSRecordSpec>('aws Route 53 DNSRecord', async () => {
   const aws = (await stack.ready()).aws!;
-  const connection: ProviderConnection = {
-    name: 'conformance-r53', type: 'aws', region: aws.region, endpoint: aws.endpoint, settings: {},
-    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
-  };
+  const connection = emulatorConnection(aws, 'conformance-r53');
   const r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: connection.credentials! });
   const zoneId = (await r53.send(new CreateHostedZoneCommand({ Name: ZONE, CallerReference: ZONE }))).HostedZone!.Id!.replace('/hostedzone/', '');
 
@@ -62,10 +60,10 @@ describeConformance<DNSRecordSpec>('aws Route 53 DNSRecord', async () => {
       },
       cleanup: remove,
     },
-    unreachable: (secret) => ({ ...connection, name: 'conformance-dead', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret } }),
+    unreachable: (secret) => deadConnection(connection, secret),
     invalidSpec: (r) => ({ ...r, spec: { ...r.spec, zone: { name: `no-such-${ZONE}` } } }),
     skip: {
-      'bad credentials are Terminal': 'the emulator (moto) accepts any credentials, so nothing here refuses them; how Route 53 refusals are classified is tested in providers/aws/common/classify.test.ts',
+      'bad credentials are Terminal': MOTO_ACCEPTS_ANY_CREDENTIALS,
     },
   };
 });

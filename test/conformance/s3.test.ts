@@ -6,9 +6,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { BucketConnector } from '../../providers/aws/index.ts';
 import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
-import type { BucketSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
+import type { BucketSpec, ManagedResource } from '../../providers/sdk/index.ts';
 import { BucketSpec as BucketSchema, OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import { useStack } from '../support/stack.ts';
+import { MOTO_ACCEPTS_ANY_CREDENTIALS, deadConnection, emulatorConnection } from './aws.ts';
 
 const stack = useStack(['aws']);
 const REGION = 'eu-west-1';
@@ -16,10 +17,7 @@ const OBJECTS = 5;
 
 describeConformance<BucketSpec>('aws S3 Bucket', async () => {
   const aws = (await stack.ready()).aws!;
-  const connection: ProviderConnection = {
-    name: 'conformance-s3', type: 'aws', region: REGION, endpoint: aws.endpoint, settings: { forcePathStyle: 'true' },
-    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
-  };
+  const connection = emulatorConnection(aws, 'conformance-s3', REGION);
   const s3 = new S3Client({ endpoint: aws.endpoint, region: REGION, forcePathStyle: true, credentials: connection.credentials! });
   const exists = (bucket: string) => s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
   const empty = async (bucket: string) => {
@@ -63,7 +61,7 @@ describeConformance<BucketSpec>('aws S3 Bucket', async () => {
     async fill(r) {
       for (let i = 0; i < OBJECTS; i++) await s3.send(new PutObjectCommand({ Bucket: r.externalName, Key: `object-${i}`, Body: 'x' }));
     },
-    unreachable: (secret) => ({ ...connection, name: 'conformance-dead', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret } }),
+    unreachable: (secret) => deadConnection(connection, secret),
     // Ours, but in another region than the spec's: a bucket cannot move, so the update must refuse.
     async invalidSpec(r) {
       const elsewhere = new S3Client({ endpoint: aws.endpoint, region: 'eu-central-1', forcePathStyle: true, credentials: connection.credentials! });
@@ -73,7 +71,7 @@ describeConformance<BucketSpec>('aws S3 Bucket', async () => {
       return r;
     },
     skip: {
-      'bad credentials are Terminal': 'the emulator (moto) accepts any credentials, so nothing here refuses them; how S3 refusals (InvalidAccessKeyId, SignatureDoesNotMatch) are classified is tested in providers/aws/common/classify.test.ts',
+      'bad credentials are Terminal': MOTO_ACCEPTS_ANY_CREDENTIALS,
     },
   };
 });

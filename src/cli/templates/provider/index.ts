@@ -1,0 +1,9 @@
+// The provider's public surface: what `mooring run --providers <this folder>` imports. The
+// operator checks the registration, and the SDK version it declares, before it connects anywhere.
+import { SDK_VERSION, defineProvider } from 'mooring/sdk';
+import { DirectoryBucketConnector } from './bucket.ts';
+
+/** The type a ProviderConfig's `spec.type` names to pick this provider. */
+export const TYPE = 'example-files';
+
+export default defineProvider({ type: TYPE, sdkVersion: SDK_VERSION, kinds: { Bucket: new DirectoryBucketConnector() } });
