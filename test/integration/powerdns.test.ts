@@ -1,8 +1,11 @@
-// DNSRecord on PowerDNS, end to end: the real apiserver, the operator with the PowerDNS plugin,
-// and a real pdns_server (sqlite3 backend) reached through a small proxy that counts its API
+// DNSRecord on PowerDNS, end to end: the real apiserver, a `mooring run --providers
+// providers/powerdns` process (the plugin loaded as any plugin is), and a real pdns_server (sqlite3 backend) reached through a small proxy that counts its API
 // calls. What PowerDNS holds is read through its API directly, and what it serves with a DNS
 // client; never through the adapter.
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { Resolver } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -12,14 +15,13 @@ import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { ensurePdnsZone } from '../../src/stack/pdns.ts';
 import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, uniq, waiters } from '../support/kube.ts';
-import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'pdns']);
 let kc: KubeConfig;
 let ns: string;
 let pc: string;
-let operator: RunningOperator;
+let operator: ChildProcess | undefined;
 let proxy: CountingProxy;
 const records = () => objects(kc, 'dnsrecords');
 
@@ -129,10 +131,21 @@ before(async () => {
   ns = await createNamespace(kc);
   proxy = await countingProxy(stack().pdns!.apiUrl);
   pc = await powerdnsProviderConfig(proxy.url);
-  operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 3, backoffBaseMs: 500, plugins: [powerdns] });
+  const log = createWriteStream(join(stack().dir, `operator-${ns}.log`), { flags: 'a' });
+  operator = spawn(process.execPath, [
+    join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns,
+    '--resync-period', '3s', '--backoff-base', '500ms', '--log-level', 'debug', '--bind-address', '127.0.0.1:0',
+    '--providers', join(import.meta.dirname, '..', '..', 'providers', 'powerdns'),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  operator.stdout!.pipe(log);
+  operator.stderr!.pipe(log);
 });
 after(async () => {
-  await operator?.stop();
+  if (operator && operator.exitCode === null) {
+    const exited = new Promise((r) => operator!.once('exit', r));
+    operator.kill('SIGTERM');
+    await exited;
+  }
   await proxy?.stop();
 });
 
