@@ -7,6 +7,7 @@ import { checkProviderConfigs } from '../doctor/providers.ts';
 import { checkRbac } from '../doctor/rbac.ts';
 import { fail, formatReport, ok, type Finding } from '../doctor/report.ts';
 import { builtinProviders } from '../operator/builtin.ts';
+import { loadProviders } from '../operator/plugins.ts';
 import { UsageError } from './usage.ts';
 import { DEFAULTS } from '../runtime/config.ts';
 
@@ -28,6 +29,8 @@ options:
                                instead of the kubeconfig's own identity
   --lease-namespace NAME       where the operator keeps its Leases (default ${DEFAULTS.leaseNamespace})
   --provider-config NAME       check only this ProviderConfig (repeatable); default: all
+  --providers LIST             provider plugins to load, as mooring run --providers takes them
+                               (default $MOORING_PROVIDERS), so their ProviderConfigs are checked too
 
 Exit codes: 0 every check passed, 1 a check failed (each failure says what to do), 2 bad usage.`;
 
@@ -37,6 +40,8 @@ interface DoctorOptions {
   serviceAccount?: string | undefined;
   leaseNamespace: string;
   providerConfigs: string[];
+  /** Plugin specifiers, as `mooring run --providers` takes them. */
+  providers: string[];
 }
 
 function parse(argv: string[]): DoctorOptions {
@@ -48,13 +53,15 @@ function parse(argv: string[]): DoctorOptions {
       'service-account': { type: 'string' },
       'lease-namespace': { type: 'string', default: DEFAULTS.leaseNamespace },
       'provider-config': { type: 'string', multiple: true, default: [] },
+      providers: { type: 'string', default: process.env.MOORING_PROVIDERS ?? '' },
     },
   });
   const serviceAccount = values['service-account'];
   if (serviceAccount !== undefined && !/^[a-z0-9-]+\/[a-z0-9.-]+$/.test(serviceAccount)) {
     throw new UsageError(`--service-account takes NAMESPACE/NAME, got "${serviceAccount}"`);
   }
-  return { kubeconfig: values.kubeconfig, context: values.context, serviceAccount, leaseNamespace: values['lease-namespace'], providerConfigs: values['provider-config'] };
+  const providers = values.providers.split(',').map((p) => p.trim()).filter(Boolean);
+  return { kubeconfig: values.kubeconfig, context: values.context, serviceAccount, leaseNamespace: values['lease-namespace'], providerConfigs: values['provider-config'], providers };
 }
 
 function kubeConfig(options: DoctorOptions): KubeConfig {
@@ -103,7 +110,8 @@ export async function doctor(argv: string[]): Promise<number> {
   if (findings[0]!.ok) {
     findings.push(...(await guarded('crds', () => checkCrds(kc))));
     findings.push(...(await guarded('rbac', () => checkRbac(kc, options))));
-    findings.push(...(await guarded('providerconfigs', () => checkProviderConfigs(kc, builtinProviders(), options.providerConfigs))));
+    // A plugin that cannot load is a finding of its own, with the loader's message and fix.
+    findings.push(...(await guarded('providerconfigs', async () => checkProviderConfigs(kc, await loadProviders(options.providers, builtinProviders()), options.providerConfigs))));
   }
   console.log(formatReport(findings));
   return findings.every((f) => f.ok) ? 0 : 1;

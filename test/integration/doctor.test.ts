@@ -4,11 +4,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import { emulatorProviderConfig, installCrds, kubeConfig, postgresProviderConfig, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
-const stack = useStack(['kube', 'aws', 'postgres']);
+const stack = useStack(['kube', 'aws', 'postgres', 'pdns']);
 let kc: KubeConfig;
 const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
@@ -51,6 +52,25 @@ describe('mooring doctor', () => {
     assert.match(lines[missing]!, new RegExp(`FAIL .*CredentialsNotFound: the credentials Secret default/${secretless}-creds .* does not exist`));
     assert.match(lines[missing + 1]!, new RegExp(`fix: create Secret default/${secretless}-creds \\(aws: keys accessKeyId and secretAccessKey`));
     assert.match(out, /2 of 5 checks failed\./);
+  });
+
+  it('loads plugins as mooring run does (--providers): a powerdns ProviderConfig is probed through the plugin', async () => {
+    const name = uniq('pdns');
+    await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-key` }, stringData: { apiKey: stack().pdns!.apiKey } } });
+    await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+      group: GROUP, version: VERSION, plural: 'providerconfigs',
+      body: {
+        apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
+        spec: { type: 'powerdns', endpoint: stack().pdns!.apiUrl, credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-key` } } },
+      },
+    });
+    const without = doctor('--provider-config', name);
+    assert.equal(without.code, 1, without.out);
+    assert.match(without.out, new RegExp(`FAIL {2}providerconfig/${name} +type powerdns: no loaded provider serves it`));
+    const loaded = doctor('--provider-config', name, '--providers', join(import.meta.dirname, '..', '..', 'providers', 'powerdns'));
+    assert.equal(loaded.code, 0, loaded.out);
+    assert.match(loaded.out, new RegExp(`ok {4}providerconfig/${name} +PowerDNS authoritative 4\\.\\S+ at ${stack().pdns!.apiUrl}/api/v1/servers/localhost accepted the API key`));
+    assert.ok(!loaded.out.includes(stack().pdns!.apiKey), 'the key is never printed');
   });
 
   it('explains wrong credentials without quoting them', async () => {
