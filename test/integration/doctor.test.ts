@@ -4,9 +4,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
-import { emulatorProviderConfig, installCrds, kubeConfig, postgresProviderConfig, uniq } from '../support/kube.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { emulatorProviderConfig, installCrds, kubeConfig, postgresProviderConfig, powerdnsProviderConfig, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'aws', 'postgres', 'pdns']);
@@ -55,15 +54,7 @@ describe('mooring doctor', () => {
   });
 
   it('loads plugins as mooring run does (--providers): a powerdns ProviderConfig is probed through the plugin', async () => {
-    const name = uniq('pdns');
-    await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-key` }, stringData: { apiKey: stack().pdns!.apiKey } } });
-    await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-      group: GROUP, version: VERSION, plural: 'providerconfigs',
-      body: {
-        apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
-        spec: { type: 'powerdns', endpoint: stack().pdns!.apiUrl, credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-key` } } },
-      },
-    });
+    const name = await powerdnsProviderConfig(kc, stack());
     const without = doctor('--provider-config', name);
     assert.equal(without.code, 1, without.out);
     assert.match(without.out, new RegExp(`FAIL {2}providerconfig/${name} +type powerdns: no loaded provider serves it`));

@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { Resolver } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import powerdns from '../../providers/powerdns/index.ts';
-import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { ensurePdnsZone } from '../../src/stack/pdns.ts';
-import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, uniq, waiters } from '../support/kube.ts';
+import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, powerdnsProviderConfig, uniq, waiters } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'pdns']);
@@ -111,26 +110,13 @@ async function countingProxy(target: string): Promise<CountingProxy> {
   };
 }
 
-async function powerdnsProviderConfig(endpoint: string): Promise<string> {
-  const name = uniq('pdns');
-  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-key` }, stringData: { apiKey: stack().pdns!.apiKey } } });
-  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-    group: GROUP, version: VERSION, plural: 'providerconfigs',
-    body: {
-      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
-      spec: { type: 'powerdns', endpoint, credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-key` } } },
-    },
-  });
-  return name;
-}
-
 before(async () => {
   await stack.ready();
   kc = kubeConfig(stack());
   await installCrds(kc);
   ns = await createNamespace(kc);
   proxy = await countingProxy(stack().pdns!.apiUrl);
-  pc = await powerdnsProviderConfig(proxy.url);
+  pc = await powerdnsProviderConfig(kc, stack(), uniq('pdns'), { endpoint: proxy.url });
   const log = createWriteStream(join(stack().dir, `operator-${ns}.log`), { flags: 'a' });
   operator = spawn(process.execPath, [
     join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns,
