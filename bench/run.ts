@@ -5,7 +5,7 @@
 //   npm run bench                     100 and 1,000 Buckets, 1,000 DNSRecords in 10 zones, 10,000 cached
 //   npm run bench -- --quick          100 Buckets, 200 DNSRecords in 2 zones, 1,000 cached
 //   npm run bench -- --concurrency 8 --node-args=--max-semi-space-size=4
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaultProxyClient } from '../src/stack/faultproxy.ts';
@@ -26,7 +26,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '4' },
     resync: { type: 'string', default: '10' },
-    'node-args': { type: 'string', default: '' },
+    // Default: the heap settings the image runs with (the Dockerfile's NODE_OPTIONS).
+    'node-args': { type: 'string', default: /^ENV\s+NODE_OPTIONS=(\S+)/m.exec(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8'))?.[1] ?? '' },
     out: { type: 'string', default: join(import.meta.dirname, 'results.md') },
   },
 });

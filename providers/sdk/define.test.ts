@@ -30,6 +30,7 @@ describe('defineProvider', () => {
     { reason: 'a kind mooring does not manage', definition: { type: 'x', sdkVersion: SDK_VERSION, kinds: { HostedZone: connector } }, problem: /kinds.HostedZone: not a kind mooring manages \(Bucket, DNSRecord, Database\)/ },
     { reason: 'a connector without connect', definition: { type: 'x', sdkVersion: SDK_VERSION, kinds: { Bucket: {} } }, problem: /kinds.Bucket: expected a Connector/ },
     { reason: 'not an object at all', definition: 'aws', problem: /expected an object/ },
+    { reason: 'a probe that is not a function', definition: { type: 'x', sdkVersion: SDK_VERSION, kinds: { Bucket: connector }, probe: 'ping' }, problem: /probe: expected a function/ },
   ];
   for (const c of cases) {
     it(`refuses ${c.reason}, naming the field`, () => {

@@ -52,8 +52,9 @@ export class ProviderDefinitionError extends Error {
 /** Everything wrong with a definition (empty when it is sound). */
 export function definitionProblems(value: unknown): string[] {
   if (typeof value !== 'object' || value === null) return ['expected an object { type, sdkVersion, kinds }'];
-  const { type, sdkVersion, kinds } = value as Record<string, unknown>;
+  const { type, sdkVersion, kinds, probe } = value as Record<string, unknown>;
   const problems: string[] = [];
+  if (probe !== undefined && typeof probe !== 'function') problems.push('probe: expected a function (connection) => Promise<string>, or nothing');
   if (typeof type !== 'string' || type.length > 63 || !DNS_LABEL.test(type)) {
     problems.push(`type: ${JSON.stringify(type)} is not a provider name (lowercase letters, digits and hyphens, at most 63, such as powerdns)`);
   }

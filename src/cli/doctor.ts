@@ -7,7 +7,7 @@ import { checkProviderConfigs } from '../doctor/providers.ts';
 import { checkRbac } from '../doctor/rbac.ts';
 import { fail, formatReport, ok, type Finding } from '../doctor/report.ts';
 import { builtinProviders } from '../operator/builtin.ts';
-import { loadProviders } from '../operator/plugins.ts';
+import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
 import { UsageError } from './usage.ts';
 import { DEFAULTS } from '../runtime/config.ts';
 
@@ -29,10 +29,11 @@ options:
                                instead of the kubeconfig's own identity
   --lease-namespace NAME       where the operator keeps its Leases (default ${DEFAULTS.leaseNamespace})
   --provider-config NAME       check only this ProviderConfig (repeatable); default: all
-  --providers LIST             provider plugins to load, as mooring run --providers takes them
-                               (default $MOORING_PROVIDERS), so their ProviderConfigs are checked too
+  --providers LIST             provider plugins to load, as mooring run takes them (default
+                               $MOORING_PROVIDERS), so ProviderConfigs of their types are checked
 
-Exit codes: 0 every check passed, 1 a check failed (each failure says what to do), 2 bad usage.`;
+Exit codes: 0 every check passed, 1 a check failed (each failure says what to do), 2 bad usage,
+3 a provider plugin refused (the message names it and the fix).`;
 
 interface DoctorOptions {
   kubeconfig?: string | undefined;
@@ -40,7 +41,7 @@ interface DoctorOptions {
   serviceAccount?: string | undefined;
   leaseNamespace: string;
   providerConfigs: string[];
-  /** Plugin specifiers, as `mooring run --providers` takes them. */
+  /** Plugins, comma-separated as `mooring run --providers` takes them. */
   providers: string[];
 }
 
@@ -104,14 +105,21 @@ async function guarded(check: string, run: () => Promise<Finding | Finding[]>): 
 
 export async function doctor(argv: string[]): Promise<number> {
   const options = parse(argv);
+  let providers;
+  try {
+    providers = await loadProviders(options.providers, builtinProviders());
+  } catch (err) {
+    if (!(err instanceof PluginError)) throw err;
+    console.error(`mooring doctor: ${err.message}`);
+    return EXIT_PLUGIN_REFUSED;
+  }
   const kc = kubeConfig(options);
   console.log(`mooring doctor: context ${kc.getCurrentContext()}`);
   const findings = [await checkApiserver(kc)];
   if (findings[0]!.ok) {
     findings.push(...(await guarded('crds', () => checkCrds(kc))));
     findings.push(...(await guarded('rbac', () => checkRbac(kc, options))));
-    // A plugin that cannot load is a finding of its own, with the loader's message and fix.
-    findings.push(...(await guarded('providerconfigs', async () => checkProviderConfigs(kc, await loadProviders(options.providers, builtinProviders()), options.providerConfigs))));
+    findings.push(...(await guarded('providerconfigs', () => checkProviderConfigs(kc, providers, options.providerConfigs))));
   }
   console.log(formatReport(findings));
   return findings.every((f) => f.ok) ? 0 : 1;

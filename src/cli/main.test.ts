@@ -50,3 +50,13 @@ describe('bad usage exits 2 and says where the options are', () => {
     });
   }
 });
+
+describe('a refused provider plugin exits 3', () => {
+  for (const command of ['run', 'doctor']) {
+    it(`${command} --providers naming no plugin: its name and the fix, before any cluster is contacted`, () => {
+      const { code, err } = mooring(command, '--providers', './no-such-plugin');
+      assert.equal(code, 3, err);
+      assert.match(err, new RegExp(`^mooring ${command}: provider plugin \\./no-such-plugin: .* does not exist; give the plugin's folder or entry file`));
+    });
+  }
+});

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The mooring command: one entry point, one module per subcommand, loaded only when used.
-// Exit codes (docs/cli.md): 0 success, 1 failure (the message says what to do), 2 bad usage.
+// Exit codes (docs/cli.md): 0 success, 1 failure (the message says what to do), 2 bad usage, 3 a
+// provider plugin refused.
 import { EnvironmentError } from '../stack/preflight.ts';
 import { isParseArgsError, UsageError } from './usage.ts';
 
@@ -16,7 +17,7 @@ commands:
 
 Run \`mooring <command> --help\` for a command's options.
 Exit codes: 0 success, 1 failure (the message says what to do), 2 bad usage,
-3 a provider plugin refused at start-up (mooring run --providers). See docs/cli.md.`;
+3 a provider plugin refused (--providers of run and doctor). See docs/cli.md.`;
 
 type Command = (argv: string[]) => Promise<number>;
 

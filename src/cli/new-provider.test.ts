@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { isAdapterError, isProviderRegistration, type ProviderRegistration } from '../../providers/sdk/index.ts';
 
 const MAIN = join(import.meta.dirname, 'main.ts');
 const work = mkdtempSync(join(tmpdir(), 'mooring-new-provider-'));
@@ -24,6 +25,14 @@ describe('mooring new-provider', () => {
     const test = spawnSync('npm', ['test'], { encoding: 'utf8', cwd: join(work, 'files-provider'), env });
     assert.equal(test.status, 0, `${test.stdout}\n${test.stderr}`);
     assert.match(test.stdout, /conformance files Bucket: 11 cases, 10 passed, 0 failed, 1 skipped \(skipped: bad credentials are Terminal: a local folder takes no credentials\)/);
+  });
+
+  it("offers mooring doctor a probe: the root folder listed, or a Retryable error when it is missing", async () => {
+    const { default: provider } = (await import(join(work, 'files-provider', 'index.ts'))) as { default: ProviderRegistration };
+    assert.ok(isProviderRegistration(provider));
+    const connection = (root: string) => ({ name: 'pc', type: 'files', region: 'local', settings: { root } });
+    assert.match(await provider.probe!(connection(work)), /^root folder .* holds \d+ entries$/);
+    await assert.rejects(provider.probe!(connection(join(work, 'not-mounted'))), (err: unknown) => isAdapterError(err) && err.kind === 'Retryable');
   });
 
   it('refuses a name that cannot be a provider type (exit 2) and a folder that is not empty (exit 1)', () => {

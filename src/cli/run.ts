@@ -5,7 +5,7 @@ import { builtinProviders } from '../operator/builtin.ts';
 import { startHttp } from '../operator/http.ts';
 import { kubeLease, LeaderElector } from '../operator/leader.ts';
 import { Manager } from '../operator/manager.ts';
-import { PluginError, loadProviders } from '../operator/plugins.ts';
+import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
 import { kubeMembership, Membership } from '../operator/shards.ts';
 import { OperatorMetrics } from '../operator/metrics.ts';
 import { ConfigError, loadConfig, usage, type Config } from '../runtime/config.ts';
@@ -19,9 +19,6 @@ options (flag, environment variable, default):
 ${usage()}
 
 exit codes: 0 stopped by SIGTERM or SIGINT, 1 failure, 2 a bad option, 3 a provider plugin refused.`;
-
-/** The exit code when a provider plugin is refused at start-up (see docs/operator.md). */
-export const EXIT_PLUGIN_REFUSED = 3;
 
 export async function run(argv: string[]): Promise<number> {
   let config;

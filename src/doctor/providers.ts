@@ -4,7 +4,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/common.ts';
 import { ProviderConfigSpec } from '../api/providerconfig.ts';
-import { AdapterError, RetryableError } from '../../providers/sdk/index.ts';
+import { RetryableError, isAdapterError } from '../../providers/sdk/index.ts';
 import { Limits } from '../limits/index.ts';
 import { providerConfigView } from '../operator/config-cache.ts';
 import { Resolver, type ProviderConfigView, type ProviderRegistration } from '../operator/providers.ts';
@@ -69,7 +69,8 @@ async function checkOne(view: ProviderConfigView, resolver: Resolver, providers:
     if (!provider.probe) return ok(check, `type ${view.type}: credentials resolved; the provider offers no probe, so reachability is not checked`);
     return ok(check, await withTimeout(provider.probe(connection), PROBE_TIMEOUT_MS, `probing ${view.endpoint ?? view.type}`));
   } catch (err) {
-    if (!(err instanceof AdapterError)) throw err;
+    // isAdapterError, not instanceof: a plugin's errors may come from its own copy of the SDK.
+    if (!isAdapterError(err)) throw err;
     return fail(check, `${err.reason}: ${err.message}`, fixFor(err.reason, view));
   }
 }

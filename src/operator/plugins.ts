@@ -6,6 +6,9 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SDK_VERSION, definitionProblems, incompatibility, isProviderRegistration, type ProviderRegistration } from '../../providers/sdk/index.ts';
 
+/** The exit code of a command that refused a provider plugin (docs/cli.md). */
+export const EXIT_PLUGIN_REFUSED = 3;
+
 /** A plugin the operator refuses; the message names the plugin, the problem and the fix. */
 export class PluginError extends Error {
   readonly code = 'PluginRefused';

@@ -32,6 +32,20 @@ export function classify(err: unknown): Classified {
   }
   const status = kubeStatus(err);
   if (status === 409) return { reason: Reason.Conflict, message: 'the object changed while it was being reconciled', retry: 'soon', throttled: false };
+  if (status === 401 || status === 403) return { reason: Reason.KubeForbidden, message: forbidden(err, status), retry: 'backoff', throttled: false };
   const message = err instanceof Error ? err.message : String(err);
   return { reason: Reason.ReconcileError, message, retry: 'backoff', throttled: false };
+}
+
+/** The apiserver's own sentence (it names the identity, verb and resource), and what to run. */
+function forbidden(err: unknown, status: number): string {
+  const body = (err as { body?: unknown }).body;
+  let said: string | undefined;
+  try {
+    said = (JSON.parse(typeof body === 'string' ? body : JSON.stringify(body)) as { message?: string }).message;
+  } catch {
+    // not a Status object
+  }
+  const what = said ?? (status === 401 ? 'the apiserver does not accept the operator\'s credentials' : 'the apiserver refused a call');
+  return `${what}; the operator's RBAC lacks a permission (run mooring doctor --service-account NAMESPACE/NAME to list what is missing)`;
 }

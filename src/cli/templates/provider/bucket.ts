@@ -35,6 +35,16 @@ export class DirectoryBucketConnector implements Connector<BucketSpec, BucketAtP
   }
 }
 
+/** Reachability, read-only: the root folder can be listed. */
+export async function probeRoot(connection: ProviderConnection): Promise<string> {
+  const root = connection.settings.root ?? '';
+  try {
+    return `root folder ${root} holds ${(await readdir(root)).length} entries`;
+  } catch (err) {
+    throw classify(err, `listing ${root}`);
+  }
+}
+
 /** Turns a file system failure into the SDK's typed errors, decided once, here. */
 function classify(err: unknown, what: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
