@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { builtinProviders } from '../../src/operator/builtin.ts';
 import { startHttp } from '../../src/operator/http.ts';
 import { Manager } from '../../src/operator/manager.ts';
-import type { ProviderRegistration } from '../../src/operator/providers.ts';
 import { OperatorMetrics } from '../../src/operator/metrics.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { StackInfo } from '../../src/stack/index.ts';
@@ -26,8 +25,6 @@ export interface TestOperatorOptions {
   resyncSeconds?: number;
   /** First failure backoff (default 5 s). */
   backoffBaseMs?: number;
-  /** Providers beside the built-in ones, as plugins would add them (e.g. providers/powerdns). */
-  plugins?: ProviderRegistration[];
 }
 
 export async function startOperator(info: StackInfo, options: TestOperatorOptions): Promise<RunningOperator> {
@@ -39,7 +36,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     kc: kubeConfig(info),
     log,
     metrics,
-    providers: [...builtinProviders(), ...(options.plugins ?? [])],
+    providers: builtinProviders(),
     config: {
       namespace: options.namespace,
       concurrency: 8,
