@@ -8,6 +8,8 @@ commands:
   run        the operator, against --kubeconfig or the in-cluster service account
   generate   write the CRDs in crds/ from the zod schemas (--check: fail if they differ)
   sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
+  plan       what applying a manifest would make the cloud do, before it is applied (-f FILE)
+  refresh    observe and reconcile one resource now (KIND/NAME)
   help       this text
 
 Run \`mooring <command> --help\` for a command's options.
@@ -27,6 +29,14 @@ const commands: Record<string, { help: () => Promise<string>; run: () => Promise
   sandbox: {
     help: async () => (await import('./sandbox.ts')).SANDBOX_HELP,
     run: async () => (await import('./sandbox.ts')).sandbox,
+  },
+  plan: {
+    help: async () => (await import('./plan.ts')).PLAN_HELP,
+    run: async () => (await import('./plan.ts')).plan,
+  },
+  refresh: {
+    help: async () => (await import('./refresh.ts')).REFRESH_HELP,
+    run: async () => (await import('./refresh.ts')).refresh,
   },
 };
 

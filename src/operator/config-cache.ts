@@ -101,17 +101,7 @@ export class ConfigCache implements ProviderConfigSource, SecretSource {
   private configChanged(pc: ProviderConfigObject): void {
     const parsed = ProviderConfigSpec.safeParse(pc.spec ?? {});
     if (parsed.success) {
-      const spec = parsed.data;
-      this.views.set(pc.metadata.name, {
-        name: pc.metadata.name,
-        type: spec.type,
-        region: spec.region,
-        endpoint: spec.endpoint,
-        credentials: spec.credentials,
-        rateLimits: spec.rateLimits,
-        ownershipId: spec.ownershipId,
-        settings: spec.settings,
-      });
+      this.views.set(pc.metadata.name, providerConfigView(pc.metadata.name, parsed.data));
     } else {
       // The CRD schema refuses what zod refuses; this only happens when the two drift apart.
       this.views.delete(pc.metadata.name);
@@ -157,4 +147,18 @@ export class ConfigCache implements ProviderConfigSource, SecretSource {
       if (ref && secretKey(ref.namespace, ref.name) === key) this.options.changed(view.name);
     }
   }
+}
+
+/** What the resolver reads of a parsed ProviderConfig spec (also used by `mooring plan`). */
+export function providerConfigView(name: string, spec: ProviderConfigSpec): ProviderConfigView {
+  return {
+    name,
+    type: spec.type,
+    region: spec.region,
+    endpoint: spec.endpoint,
+    credentials: spec.credentials,
+    rateLimits: spec.rateLimits,
+    ownershipId: spec.ownershipId,
+    settings: spec.settings,
+  };
 }

@@ -504,3 +504,88 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     assert.deepEqual(h.secret()?.data, { host: 'fake.example', username: 'a' });
   });
 });
+
+describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
+  const WRITES = ['create', 'update', 'delete', 'setCredentials'];
+  const cloudWrites = (calls: string[]) => calls.filter((c) => WRITES.includes(c));
+
+  it('Plan: a missing thing plans a create of every spec field and calls nothing but observe', async () => {
+    const h = harness({ managementPolicy: 'Plan', size: 3 });
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe']);
+    assert.deepEqual(h.object.status?.plan, [{ operation: 'create', fields: [{ path: 'size', new: '3' }] }]);
+    assert.equal(h.condition('Ready')?.reason, 'Planned');
+    assert.ok(!h.writes.some((w) => w.startsWith('finalizers') || w.startsWith('annotations')), 'no finalizer, no pending mark');
+  });
+
+  it('Plan: a drifted thing plans an update with old and new values; switching to Full makes exactly it and clears the plan', async () => {
+    const h = harness({ managementPolicy: 'Plan', size: 3 });
+    h.cloud.things.set('a', { size: 1, mark: MARK });
+    await h.pass();
+    assert.deepEqual(h.object.status?.plan, [{ operation: 'update', fields: [{ path: 'size', old: '1', new: '3' }] }]);
+    assert.equal(h.condition('Drifted')?.status, 'True');
+    assert.match(h.condition('Drifted')!.message, /size: 1 → 3 \(Plan: not corrected\)/);
+    assert.deepEqual(cloudWrites(h.cloud.calls), []);
+    h.object = { ...h.object, spec: { ...h.object.spec, managementPolicy: 'Full' } };
+    await h.pass();
+    assert.deepEqual(cloudWrites(h.cloud.calls), ['update']);
+    assert.equal(h.object.status?.plan, undefined);
+  });
+
+  it('Plan: an unmarked thing with adopt plans an adoption that writes our mark', async () => {
+    const h = harness({ managementPolicy: 'Plan', size: 1, adopt: true });
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.deepEqual(h.object.status?.plan, [{ operation: 'adopt', fields: [{ path: 'ownershipMark', new: JSON.stringify(MARK) }] }]);
+  });
+
+  it('drift: the Drifted condition and a DriftDetected Event naming the field come before the update, then DriftCorrected', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.cloud.things.get('a')!.size = 7;
+    h.writes.length = 0;
+    h.cloud.calls.length = 0;
+    await h.pass();
+    assert.deepEqual(h.writes, ['status', 'status'], 'Drifted written before the correction, then the outcome');
+    assert.ok(h.events.indexOf('Normal/DriftDetected') < h.events.indexOf('Normal/DriftCorrected'));
+    assert.ok(h.eventMessages.some((m) => m.includes('size: 7 → 2')));
+    const drifted = h.condition('Drifted')!;
+    assert.deepEqual([drifted.status, drifted.reason], ['False', 'DriftCorrected']);
+    assert.match(drifted.message, /size: 7 → 2/);
+    h.writes.length = 0;
+    await h.pass();
+    assert.deepEqual(h.writes, [], 'a steady state writes nothing: the corrected condition is kept as it is');
+  });
+
+  it('a spec change is not drift: no Drifted condition, no DriftDetected', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.object = { ...h.object, metadata: { ...h.object.metadata, generation: 2 }, spec: { ...h.object.spec, size: 4 } };
+    await h.pass();
+    assert.ok(!h.events.includes('Normal/DriftDetected'));
+    assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['False', 'InSync']);
+  });
+
+  it('ignoreChanges: an ignored difference is neither reported nor corrected, and the adapter sees the live value', async () => {
+    const h = harness({ size: 2, ignoreChanges: ['size'] });
+    await h.pass();
+    h.cloud.things.get('a')!.size = 9;
+    h.cloud.calls.length = 0;
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe'], 'no update');
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.condition('Drifted')?.status, 'False');
+    assert.equal(h.cloud.things.get('a')!.size, 9);
+  });
+
+  it('records the handled refresh request in status.lastRefresh, also on failure', async () => {
+    const h = harness({ size: 1 });
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { 'mooring.dev/refresh-requested-at': '2026-03-01T10:00:00Z' } } };
+    await h.pass();
+    assert.equal(h.object.status?.lastRefresh, '2026-03-01T10:00:00Z');
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { ...h.object.metadata.annotations, 'mooring.dev/refresh-requested-at': '2026-03-01T11:00:00Z' } } };
+    h.cloud.failNext = new TerminalError('AccessDenied', 'no');
+    await h.pass().catch(() => undefined);
+    assert.equal(h.object.status?.lastRefresh, '2026-03-01T11:00:00Z');
+  });
+});

@@ -1,7 +1,7 @@
 // What the generic reconciler works on and with. Everything it touches outside itself is an
 // interface here, so it runs against the real apiserver in production and fakes in unit tests.
 import type { z } from 'zod';
-import type { Condition, ConnectionSecretPolicy, ObjectMeta } from '../api/common.ts';
+import type { Condition, ConnectionSecretPolicy, ObjectMeta, PlannedCall } from '../api/common.ts';
 import type { Connector, ProviderConnection } from '../../providers/sdk/index.ts';
 
 export const FINALIZER = 'mooring.dev/finalizer';
@@ -12,6 +12,10 @@ export interface ManagedStatus {
   conditions?: Condition[];
   observedGeneration?: number;
   atProvider?: Record<string, unknown>;
+  /** The refresh request (annotation value) last handled. */
+  lastRefresh?: string;
+  /** managementPolicy Plan: what Full would do. */
+  plan?: PlannedCall[];
 }
 
 export interface ManagedObject {
@@ -26,8 +30,10 @@ export interface ManagedObject {
 export interface ManagedSpecBase {
   providerConfigRef: { name: string };
   deletionPolicy: 'Delete' | 'Retain';
-  managementPolicy: 'Full' | 'ObserveOnly';
+  managementPolicy: 'Full' | 'ObserveOnly' | 'Plan';
   adopt: boolean;
+  /** Spec paths another system owns: never reported as drift, never converged. */
+  ignoreChanges?: string[] | undefined;
   externalName?: string | undefined;
   writeConnectionSecretToRef?: { name: string } | undefined;
 }
