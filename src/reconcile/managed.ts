@@ -407,7 +407,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     const result = await this.call(pass, 'delete', (c) => c.delete(pass.resource!, observation));
     if (result.done) return release(EventReason.Deleted, `deleted ${name}`);
     const progress = result.progress ?? 'deletion in progress';
-    pass.atProvider = { ...(pass.atProvider ?? {}), deletion: progress };
+    pass.atProvider = { ...(pass.atProvider ?? {}), ...result.atProvider, deletion: progress };
     this.deps.events.event(pass.object, 'Normal', EventReason.DeletionProgress, progress);
     return this.settle(pass, progressing(Reason.Deleting, progress), result.requeueAfterMs ?? 0);
   }

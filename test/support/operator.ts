@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { builtinProviders } from '../../src/operator/builtin.ts';
 import { startHttp } from '../../src/operator/http.ts';
 import { Manager } from '../../src/operator/manager.ts';
+import type { ProviderRegistration } from '../../src/operator/providers.ts';
 import { OperatorMetrics } from '../../src/operator/metrics.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { StackInfo } from '../../src/stack/index.ts';
@@ -25,6 +26,8 @@ export interface TestOperatorOptions {
   resyncSeconds?: number;
   /** First failure backoff (default 5 s). */
   backoffBaseMs?: number;
+  /** Default the built-in providers with their defaults. */
+  providers?: ProviderRegistration[];
 }
 
 export async function startOperator(info: StackInfo, options: TestOperatorOptions): Promise<RunningOperator> {
@@ -36,7 +39,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     kc: kubeConfig(info),
     log,
     metrics,
-    providers: builtinProviders(),
+    providers: options.providers ?? builtinProviders(),
     config: {
       namespace: options.namespace,
       concurrency: 8,

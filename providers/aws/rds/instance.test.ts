@@ -84,6 +84,8 @@ describe('RDS Database adapter', () => {
       const kept = resource();
       await client.create(kept);
       let result = await client.delete(kept, await client.observe(kept));
+      assert.equal(result.done, false);
+      assert.deepEqual(result.atProvider, { finalSnapshot: finalSnapshotName(idOf(kept), kept.uid) }, 'the snapshot id goes to status while the instance is deleted');
       for (let i = 0; !result.done && i < 10; i++) {
         const o = await client.observe(kept);
         if (!o.exists) break;
