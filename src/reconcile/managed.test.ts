@@ -497,6 +497,19 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     assert.ok(h.cloud.calls.includes('setCredentials'), 'rotates once available');
   });
 
+  it('a pending create taken back after a crash is not Ready until the Secret\'s password is set in the cloud', async () => {
+    const h = creds({ size: 1 });
+    h.cloud.things.set('a', { size: 1 }); // created, not yet marked: the crash came in between
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { [CREATE_PENDING]: '2026-01-01T00:00:00Z' } } };
+    await h.pass();
+    assert.notEqual(h.condition('Ready')?.status, 'True', 'not Ready on a password the cloud does not have');
+    assert.equal(h.cloud.things.get('a')?.password, h.secret()?.data.password);
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.secret()?.annotations[CREDENTIALS_PENDING], undefined);
+    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined);
+  });
+
   it('ObserveOnly publishes details and never generates a password', async () => {
     const h = creds({ managementPolicy: 'ObserveOnly' });
     h.cloud.things.set('a', { size: 1 });

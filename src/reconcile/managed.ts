@@ -183,6 +183,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
 
   /** Up to date and ours: publish the connection details, clear the pending create, Ready. */
   private async available(pass: Pass<Spec>, observation: Observation): Promise<ReconcileResult> {
+    // An adoption (or a crashed create taken back) may leave the Secret's values unset in the
+    // cloud: never Ready on a Secret that cannot log in.
+    if (pass.secret?.pending) return this.setCredentials(pass, observation);
     this.inSync(pass);
     if (pass.object.metadata.annotations?.[CREATE_PENDING]) await this.clearPending(pass);
     await pass.secret?.publish(observation.connectionDetails);
