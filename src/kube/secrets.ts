@@ -1,9 +1,11 @@
 // Connection Secrets on the apiserver: read one, and write it whole (create, or replace on the
 // resourceVersion read, so a concurrent change is a 409 and the pass starts again). Values never
 // leave this file except as the decoded strings the reconciler asked for.
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { kubeStatus } from '../reconcile/errors.ts';
 import type { SecretBody, SecretStore, StoredSecret } from '../reconcile/types.ts';
+
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 const decode = (data: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
@@ -55,5 +57,23 @@ export class KubeSecretStore implements SecretStore {
       ? await this.api.replaceNamespacedSecret({ namespace: body.namespace, name: body.name, body: secret })
       : await this.api.createNamespacedSecret({ namespace: body.namespace, body: secret });
     return stored(written);
+  }
+
+  async release(namespace: string, name: string, ownerUid: string): Promise<void> {
+    this.requests++;
+    let secret: V1Secret;
+    try {
+      secret = await this.api.readNamespacedSecret({ namespace, name });
+    } catch (err) {
+      if (kubeStatus(err) === 404) return;
+      throw err;
+    }
+    const owners = secret.metadata?.ownerReferences ?? [];
+    const kept = owners.filter((o) => o.uid !== ownerUid);
+    if (kept.length === owners.length) return;
+    this.requests++;
+    // On the resourceVersion read: a concurrent change is a 409, and the pass runs again.
+    const body = { metadata: { ownerReferences: kept, resourceVersion: secret.metadata?.resourceVersion } };
+    await this.api.patchNamespacedSecret({ namespace, name, body }, MERGE);
   }
 }

@@ -123,7 +123,7 @@ const withCredentials: Partial<ManagedKind<Spec>> = {
 };
 
 /** The apiserver side: the object as stored, with every write applied and counted. */
-function harness(spec: Record<string, unknown>, options: { claimant?: string; kind?: Partial<ManagedKind<Spec>>; now?: () => Date } = {}) {
+function harness(spec: Record<string, unknown>, options: { claimant?: string; kind?: Partial<ManagedKind<Spec>>; now?: () => Date; uninstalling?: () => Promise<boolean> } = {}) {
   const cloud = new FakeCloud();
   let object: ManagedObject = {
     apiVersion: 'test.mooring.dev/v1', kind: 'Thing',
@@ -160,6 +160,7 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string; ki
     log: { info() {}, warn() {}, error() {}, debug() {} },
     resyncMs: () => 300_000,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.uninstalling ? { uninstalling: options.uninstalling } : {}),
   });
   return {
     cloud, writes, events, eventMessages, secrets,
@@ -600,5 +601,32 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
     h.cloud.failNext = new TerminalError('AccessDenied', 'no');
     await h.pass().catch(() => undefined);
     assert.equal(h.object.status?.lastRefresh, '2026-03-01T11:00:00Z');
+  });
+});
+
+describe('ManagedReconciler: uninstall', () => {
+  it('while the CRD is being deleted, a deletion lets the object go and deletes nothing in the cloud, even mid-way', async () => {
+    let uninstalling = false;
+    const h = harness({ size: 1 }, { uninstalling: async () => uninstalling });
+    await h.pass();
+    h.cloud.deleteSteps = 3;
+    h.object = { ...h.object, metadata: { ...h.object.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    await h.pass();
+    assert.deepEqual(h.cloud.calls.filter((c) => c === 'delete'), ['delete'], 'a user delete started');
+    uninstalling = true;
+    await h.pass();
+    assert.deepEqual(h.cloud.calls.filter((c) => c === 'delete'), ['delete'], 'no further delete call once the CRD is going');
+    assert.ok(h.cloud.things.has('a'), 'the thing stays');
+    assert.deepEqual(h.object.metadata.finalizers, [], 'the finalizer is released');
+    assert.ok(h.events.includes('Normal/Uninstalling'));
+  });
+
+  it('a failed check of the CRD fails the pass: no cloud delete on a guess', async () => {
+    const h = harness({ size: 1 }, { uninstalling: async () => { throw new Error('forbidden'); } });
+    await h.pass();
+    h.object = { ...h.object, metadata: { ...h.object.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    await assert.rejects(h.pass());
+    assert.ok(!h.cloud.calls.includes('delete'));
+    assert.deepEqual(h.object.metadata.finalizers, [FINALIZER]);
   });
 });

@@ -53,6 +53,11 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   generateSecret?: () => string;
   /** The longest wait between looks while the cloud applies a change (default 30 s). */
   maxPollMs?: number;
+  /**
+   * Whether the kind's CRD is being deleted (an uninstall), asked live before every cloud delete:
+   * then objects are let go and nothing is deleted in the cloud (docs/uninstall.md). Unset: never.
+   */
+  uninstalling?: () => Promise<boolean>;
   now?: () => Date;
 }
 
@@ -392,6 +397,12 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (spec.deletionPolicy === 'Retain' || spec.managementPolicy !== 'Full') {
       return release(EventReason.Retained, `left ${this.externalName(pass.object, spec)} in place (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
     }
+    // Asked on every delete pass, so an uninstall also stops a delete already under way.
+    if (await this.deps.uninstalling?.()) {
+      await this.keepConnectionSecret(pass, spec);
+      const crd = `${this.deps.kind.plural}.mooring.dev`;
+      return release(EventReason.Uninstalling, `the CRD ${crd} is being deleted (an uninstall): left ${this.externalName(pass.object, spec)} in place, with its ownership mark`);
+    }
     let observation: Observation;
     try {
       observation = await this.observe(pass, spec);
@@ -413,6 +424,12 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     pass.atProvider = { ...(pass.atProvider ?? {}), ...result.atProvider, deletion: progress };
     this.deps.events.event(pass.object, 'Normal', EventReason.DeletionProgress, progress);
     return this.settle(pass, progressing(Reason.Deleting, progress), result.requeueAfterMs ?? 0);
+  }
+
+  /** An uninstall keeps the connection Secret too: the credentials of what stays in the cloud. */
+  private async keepConnectionSecret(pass: Pass<Spec>, spec: Spec): Promise<void> {
+    const name = spec.writeConnectionSecretToRef?.name ?? this.deps.kind.connectionSecret?.defaultName?.(pass.object.metadata.name);
+    if (name) await this.deps.secrets?.release?.(pass.object.metadata.namespace, name, pass.object.metadata.uid);
   }
 
   /**

@@ -61,6 +61,7 @@ export const EventReason = {
   DeletionProgress: 'DeletionProgress',
   Retained: 'Retained',
   LeftUnowned: 'LeftUnowned',
+  Uninstalling: 'Uninstalling',
   CredentialsRotated: 'CredentialsRotated',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];

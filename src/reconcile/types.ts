@@ -84,6 +84,11 @@ export interface SecretStore {
    * (a 409 when someone changed it meanwhile). Returns it as stored.
    */
   write(body: SecretBody, previous: StoredSecret | undefined): Promise<StoredSecret>;
+  /**
+   * Drops the owner reference to `ownerUid`, so the garbage collector keeps the Secret when its
+   * object goes (an uninstall); a missing Secret is fine. Optional: stores without owners skip it.
+   */
+  release?(namespace: string, name: string, ownerUid: string): Promise<void>;
 }
 
 export interface EventSink {
