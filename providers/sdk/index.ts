@@ -12,3 +12,4 @@ export type {
 } from './contract.ts';
 export { AdapterError, ConflictError, RetryableError, TerminalError, isAdapterError } from './errors.ts';
 export type { AdapterErrorOptions, ErrorKind } from './errors.ts';
+export { assertNoSecretEscapes, SecretEscapes, type SecretEscape } from './testing.ts';

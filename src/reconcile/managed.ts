@@ -8,6 +8,7 @@ import type { ExternalClient, ManagedResource, Observation } from '../../provide
 import { TerminalError } from '../../providers/sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
 import { REFRESH_REQUESTED_AT } from '../api/common.ts';
+import { scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
 import { conditionsFor, degraded, jsonEqual, progressing, ready, type Drift, type Outcome } from './conditions.ts';
 import { describeDiff, specKeepingIgnored, withoutIgnored } from './drift.ts';
 import { planCalls, summarize } from './plan.ts';
@@ -58,6 +59,8 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
    * then objects are let go and nothing is deleted in the cloud (docs/uninstall.md). Unset: never.
    */
   uninstalling?: () => Promise<boolean>;
+  /** Secret values to learn and to replace in status (default: the process's scrubber). */
+  scrubber?: SecretScrubber;
   now?: () => Date;
 }
 
@@ -91,9 +94,11 @@ class Stop extends Error {
 
 export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private readonly deps: ReconcilerDeps<Spec>;
+  private readonly scrubber: SecretScrubber;
 
   constructor(deps: ReconcilerDeps<Spec>) {
     this.deps = deps;
+    this.scrubber = deps.scrubber ?? processScrubber;
   }
 
   async reconcile(object: ManagedObject, log: Logger = this.deps.log): Promise<ReconcileResult> {
@@ -160,7 +165,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     const { object } = pass;
     const now = this.deps.now?.() ?? new Date();
     const drifted = { type: 'Drifted', status: 'True' as const, reason: Reason.Drifted, message: found, observedGeneration: object.metadata.generation, lastTransitionTime: now.toISOString() };
-    const status: ManagedStatus = { ...object.status, conditions: [...(object.status?.conditions ?? []).filter((c) => c.type !== 'Drifted'), drifted] };
+    const status: ManagedStatus = this.scrubber.scrubDeep({ ...object.status, conditions: [...(object.status?.conditions ?? []).filter((c) => c.type !== 'Drifted'), drifted] });
     await this.deps.writer.writeStatus(object, status);
     pass.object = { ...object, status };
     pass.drift = { drifted: false, reason: Reason.DriftCorrected, message: `corrected: ${found}` };
@@ -202,7 +207,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
    * without a trip through the queue; one that is still settling is polled.
    */
   private async verify(pass: Pass<Spec>, meanwhile: Outcome): Promise<ReconcileResult> {
-    const observation = this.ignoring(pass, await this.call(pass, 'observe', (c) => c.observe(pass.resource!)));
+    const observation = this.ignoring(pass, this.learn(await this.call(pass, 'observe', (c) => c.observe(pass.resource!))));
     pass.atProvider = observation.atProvider;
     if (observation.waitingFor) return this.settle(pass, progressing(Reason.Waiting, `waiting for ${observation.waitingFor}`), this.waitPollMs(pass));
     const visible = observation.exists && this.isMarkedOurs(pass, observation);
@@ -243,8 +248,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     };
     if (withSecret) await this.loadSecret(pass, spec);
     pass.client = (await connector.connect(connection));
-    const observation = await this.call(pass, 'observe', (c) => c.observe(pass.resource!));
+    const observation = this.learn(await this.call(pass, 'observe', (c) => c.observe(pass.resource!)));
     pass.atProvider = observation.atProvider;
+    return observation;
+  }
+
+  /** The secrets among the connection details (a URI, a password) are scrubbed from now on. */
+  private learn<O extends Observation<Record<string, unknown>>>(observation: O): O {
+    this.scrubber.rememberFields(observation.connectionDetails);
     return observation;
   }
 
@@ -449,7 +460,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private async settle(pass: Pass<Spec>, outcome: Outcome, requeueAfterMs?: number): Promise<ReconcileResult> {
     const { object } = pass;
     const previous = object.status?.conditions ?? [];
-    const status: ManagedStatus = {
+    let status: ManagedStatus = {
       conditions: conditionsFor(outcome, object.metadata.generation, previous, this.deps.now?.(), pass.drift),
       observedGeneration: object.metadata.generation,
     };
@@ -459,6 +470,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     // Recorded on every outcome, failures too: the request was handled, whatever it found.
     const refresh = object.metadata.annotations?.[REFRESH_REQUESTED_AT] ?? object.status?.lastRefresh;
     if (refresh) status.lastRefresh = refresh;
+    // Whatever an adapter put in a message or in atProvider: no known secret value reaches status.
+    status = this.scrubber.scrubDeep(status);
     if (!jsonEqual(status, object.status ?? {})) await this.deps.writer.writeStatus(object, status);
     return { requeueAfterMs: requeueAfterMs ?? this.deps.resyncMs() };
   }
