@@ -13,7 +13,7 @@ import { GROUP, VERSION } from '../../src/api/common.ts';
 import { builtinProviders } from '../../src/operator/builtin.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { binaries } from '../../src/stack/versions.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorClientConfig, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -31,8 +31,7 @@ before(async () => {
   await installCrds(kc);
   ns = await createNamespace(kc);
   pc = await emulatorProviderConfig(kc, stack());
-  const aws = stack().aws!;
-  s3 = new S3Client({ endpoint: aws.endpoint, region: aws.region, forcePathStyle: true, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  s3 = new S3Client({ ...emulatorClientConfig(stack()), forcePathStyle: true });
 });
 after(async () => {
   for (const o of running) await o.stop();

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetBucketTaggingCommand, GetObjectCommand, PutObjectCommand, S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
+import { GROUP } from '../../src/api/common.ts';
 import { kubeStatus } from '../../src/reconcile/errors.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorClientConfig, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, postgresProviderConfig, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -32,14 +32,8 @@ before(async () => {
   await installCrds(kc);
   ns = await createNamespace(kc);
   awsPc = await emulatorProviderConfig(kc, stack());
-  pgPc = uniq('pg');
-  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${pgPc}-admin` }, stringData: { url: stack().postgres!.url } } });
-  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-    group: GROUP, version: VERSION, plural: 'providerconfigs',
-    body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: pgPc }, spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${pgPc}-admin` } } } },
-  });
-  const aws = stack().aws!;
-  const config = { endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } };
+  pgPc = await postgresProviderConfig(kc, stack());
+  const config = emulatorClientConfig(stack());
   s3 = new S3Client({ ...config, forcePathStyle: true });
   r53 = new Route53Client(config);
   admin = new pg.Pool({ connectionString: stack().postgres!.url, max: 2 });

@@ -12,7 +12,7 @@ import { GetBucketTaggingCommand, GetBucketVersioningCommand, HeadBucketCommand,
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { REFRESH_REQUESTED_AT } from '../../src/api/common.ts';
 import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorClientConfig, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -31,8 +31,7 @@ before(async () => {
   await installCrds(kc);
   ns = await createNamespace(kc);
   pc = await emulatorProviderConfig(kc, stack());
-  const aws = stack().aws!;
-  s3 = new S3Client({ endpoint: aws.endpoint, region: aws.region, forcePathStyle: true, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  s3 = new S3Client({ ...emulatorClientConfig(stack()), forcePathStyle: true });
   operator = await startOperator(stack(), { namespace: ns });
 });
 after(async () => {

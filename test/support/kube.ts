@@ -46,6 +46,22 @@ export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, na
   return name;
 }
 
+/** A postgres ProviderConfig whose admin Secret (in default) holds the stack's PostgreSQL URL. */
+export async function postgresProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('pg')): Promise<string> {
+  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-admin` }, stringData: { url: info.postgres!.url } } });
+  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+    group: GROUP, version: VERSION, plural: 'providerconfigs',
+    body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-admin` } } } },
+  });
+  return name;
+}
+
+/** What an AWS SDK client needs to reach the stack's emulator directly (the tests' oracle). */
+export function emulatorClientConfig(info: StackInfo) {
+  const aws = info.aws!;
+  return { endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } };
+}
+
 export async function createCredentialsSecret(kc: KubeConfig, info: StackInfo, namespace: string, name: string): Promise<void> {
   await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
     namespace,
