@@ -185,7 +185,7 @@ export type PlannedField = z.infer<typeof PlannedField>;
 
 /** One cloud call Full would make. */
 export const PlannedCall = z.object({
-  operation: z.enum(['create', 'update', 'adopt', 'setCredentials']).describe('The adapter call.'),
+  operation: z.enum(['create', 'update', 'adopt']).describe('The adapter call.'),
   fields: z.array(PlannedField).max(64).describe('What it would set.'),
 });
 export type PlannedCall = z.infer<typeof PlannedCall>;
