@@ -22,4 +22,22 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The PowerDNS provider is written as a third party would write it: its own files, Node's
+    // built-ins and the public SDK, nothing else of mooring.
+    files: ['providers/powerdns/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./(?!.*\\.\\.)|node:|\\.\\./sdk/(conformance/)?index\\.ts$|mooring/sdk(/conformance)?$)',
+              message: 'providers/powerdns may import only its own files, node: built-ins and the public SDK (../sdk/index.ts or mooring/sdk).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -13,6 +13,12 @@ const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
 
 export interface BenchOperator {
   process: ChildProcess;
+  /** Where its log goes. */
+  logFile: string;
+  /** Its working directory (where a heap snapshot lands). */
+  cwd: string;
+  /** The V8 heap as it reports it on /metrics: what is live beside what RSS holds. */
+  heap(): Promise<string>;
   /** Where /metrics is served. */
   url: string;
   /** Resident memory now, in MiB. */
@@ -22,9 +28,23 @@ export interface BenchOperator {
   stop(): Promise<void>;
 }
 
-export async function startBenchOperator(info: StackInfo, namespace: string, args: string[] = []): Promise<BenchOperator> {
-  const logFile = join(info.dir, `operator-${namespace}.log`);
-  const child = spawn(process.execPath, [MAIN, 'run', '--kubeconfig', info.kube!.kubeconfig, '--namespace', namespace, '--bind-address', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export interface BenchOperatorOptions {
+  /** `mooring run` flags. */
+  args?: string[];
+  /** Node flags before the script (heap sizes). */
+  nodeArgs?: string[];
+  /** Names the log file; several operators may run at once. */
+  id?: string;
+  /** Resolve once serving and synced (default), or once serving (a standby never logs a sync it waits on). */
+  waitForSync?: boolean;
+}
+
+export async function startBenchOperator(info: StackInfo, namespace: string, options: BenchOperatorOptions = {}): Promise<BenchOperator> {
+  const logFile = join(info.dir, `operator-${namespace}${options.id ? `-${options.id}` : ''}.log`);
+  const argv = [...(options.nodeArgs ?? []), MAIN, 'run', '--kubeconfig', info.kube!.kubeconfig, '--namespace', namespace, '--bind-address', '127.0.0.1:0', ...(options.args ?? [])];
+  const cwd = info.dir;
+  const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const waitForSync = options.waitForSync ?? true;
   child.stderr.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
   let synced = false;
   const url = await new Promise<string>((resolve, reject) => {
@@ -35,14 +55,22 @@ export async function startBenchOperator(info: StackInfo, namespace: string, arg
       const text = chunk.toString();
       found ??= /"http":"(http:[^"]+)"/.exec(text)?.[1];
       synced ||= text.includes('caches synced');
-      if (found && synced) resolve(found);
+      if (found && (synced || !waitForSync)) resolve(found);
     });
   });
+  const metrics = async () => parseMetrics(await (await fetch(`${url}/metrics`)).text());
   return {
     process: child,
+    logFile,
+    cwd,
     url,
     rssMiB: () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024),
-    metrics: async () => parseMetrics(await (await fetch(`${url}/metrics`)).text()),
+    metrics,
+    heap: async () => {
+      const m = await metrics();
+      const mib = (name: string) => Math.round(sum(m, name) / 1048576);
+      return `heap used ${mib('mooring_nodejs_heap_size_used_bytes')} of ${mib('mooring_nodejs_heap_size_total_bytes')} MiB, external ${mib('mooring_nodejs_external_memory_bytes')} MiB`;
+    },
     stop: async () => {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -77,29 +105,35 @@ export function kubectl(info: StackInfo, dir: string, args: string[], manifest?:
   execFileSync(binaries().kubectl, ['--kubeconfig', info.kube!.kubeconfig, ...args, ...(manifest !== undefined ? ['-f', file] : [])], { stdio: 'ignore' });
 }
 
-/** Resolves with the time it took once `count` objects of `plural` in `namespace` are Ready. */
-export async function allReady(kc: KubeConfig, namespace: string, plural: string, count: number, timeoutMs = 900_000): Promise<void> {
+export interface ListOptions {
+  labelSelector?: string;
+  timeoutMs?: number;
+}
+
+async function listUntil(kc: KubeConfig, namespace: string, plural: string, options: ListOptions, done: (items: ManagedObject[]) => string | undefined): Promise<void> {
   const api = kc.makeApiClient(CustomObjectsApi);
+  const timeoutMs = options.timeoutMs ?? 1_800_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const list = (await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace })) as { items: ManagedObject[] };
-    const ready = list.items.filter((o) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-    if (ready >= count) return;
-    if (Date.now() > deadline) throw new Error(`${ready} of ${count} ${plural} Ready after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
+    const list = (await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace, labelSelector: options.labelSelector })) as { items: ManagedObject[] };
+    const missing = done(list.items);
+    if (missing === undefined) return;
+    if (Date.now() > deadline) throw new Error(`${missing} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
-/** Resolves once no object of `plural` is left in `namespace`. */
-export async function allGone(kc: KubeConfig, namespace: string, plural: string, timeoutMs = 900_000): Promise<void> {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const list = (await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace })) as { items: unknown[] };
-    if (list.items.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`${list.items.length} ${plural} still there after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** Resolves once `count` objects of `plural` in `namespace` (matching the selector) are Ready. */
+export function allReady(kc: KubeConfig, namespace: string, plural: string, count: number, options: ListOptions = {}): Promise<void> {
+  return listUntil(kc, namespace, plural, options, (items) => {
+    const ready = items.filter((o) => o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    return ready >= count ? undefined : `${ready} of ${count} ${plural} Ready`;
+  });
+}
+
+/** Resolves once no object of `plural` (matching the selector) is left in `namespace`. */
+export function allGone(kc: KubeConfig, namespace: string, plural: string, options: ListOptions = {}): Promise<void> {
+  return listUntil(kc, namespace, plural, options, (items) => (items.length === 0 ? undefined : `${items.length} ${plural} still there`));
 }
 
 /** Runs `task` for each item, at most `concurrency` at once. */

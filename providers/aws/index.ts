@@ -8,3 +8,4 @@ export type { RecordConnectorOptions } from './route53/record.ts';
 export { BATCH_DEFAULTS } from './route53/batcher.ts';
 export { AwsReason, classifyAwsError } from './common/classify.ts';
 export { AWS_CLIENT_DEFAULTS, AwsSettings } from './common/client.ts';
+export { probeAws } from './common/probe.ts';

@@ -1,24 +1,10 @@
 // The one place where a PostgreSQL failure becomes a typed adapter error, decided from the
 // SQLSTATE (error classes in PostgreSQL's Appendix A) or the network error code. A statement that
 // carries a password is described without the server's message: never echo what might quote it.
-import { AdapterError, ConflictError, RetryableError, TerminalError } from '../sdk/index.ts';
+import { AdapterError, ConflictError, ProviderReason, RetryableError, TerminalError } from '../sdk/index.ts';
 
-/** Reason codes the postgres adapter puts on its errors (each is documented in docs/reasons.md). */
-export const PgReason = {
-  InvalidCredentials: 'InvalidCredentials',
-  AccessDenied: 'AccessDenied',
-  ProviderUnavailable: 'ProviderUnavailable',
-  ProviderConfigInvalid: 'ProviderConfigInvalid',
-  Conflict: 'Conflict',
-  NotOwned: 'NotOwned',
-  AlreadyOwned: 'AlreadyOwned',
-  InvalidSpec: 'InvalidSpec',
-  /** Sessions are still connected to a database being dropped. */
-  DatabaseInUse: 'DatabaseInUse',
-  /** The server refused the statement as made (an extension it lacks, a dependency). */
-  InvalidRequest: 'InvalidRequest',
-  ProviderError: 'ProviderError',
-} as const;
+/** Reason codes the postgres adapter puts on its errors (each is documented in docs/reasons.md): the SDK's. */
+export const PgReason = ProviderReason;
 export type PgReason = (typeof PgReason)[keyof typeof PgReason];
 
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);

@@ -1,7 +1,7 @@
 // The adapter contract: what a provider implements for one kind. The generic reconciler owns
 // finalizers, conditions, events, backoff, rate limits and ownership decisions; an adapter owns
-// only the conversation with its cloud. The rules below are the contract: read them before
-// writing an adapter, the conformance kit checks each one.
+// only the conversation with its backend. The rules on ExternalClient below are the contract:
+// read them before writing an adapter; the conformance kit checks each one.
 
 /** A field whose live value differs from the spec, for status, events and plans. */
 export interface FieldDiff {
@@ -62,21 +62,27 @@ export interface Observation<AtProvider = Record<string, unknown>> {
   /** Field-level differences, when not up to date. */
   diff?: FieldDiff[];
   /**
-   * False while the thing exists but cannot be used or changed yet (an RDS instance `creating` or
-   * `modifying`). The reconciler then reports Progressing with `progress`, calls neither update
-   * nor setCredentials, and looks again later. Undefined means available.
+   * Set while the thing is not ready for our next step: a change this adapter started is still
+   * under way, or the cloud is still working on the thing. The reconciler then neither creates,
+   * updates nor sets credentials; it reports Progressing with `pending.reason` and
+   * `pending.message`, and looks again with an interval that grows with the wait (1 s up to 30 s).
+   * Ownership and claims are still checked first. On the delete path, a thing that does not exist
+   * yet but is pending (a create still queued) is waited for, never taken as gone; one that exists
+   * is handed to `delete`, which copes with the work under way (returns not done).
    */
-  available?: boolean;
-  /** With `available: false`: what the cloud says it is doing, e.g. `RDS status: creating`. */
-  progress?: string;
-  /**
-   * Set when work this adapter already started is still under way (a change queued for a batch,
-   * a change the cloud accepted but has not applied everywhere yet), as a short account of what
-   * is awaited, e.g. `Route 53 change C123 to be INSYNC`. The reconciler then neither creates,
-   * updates nor deletes: it reports Progressing (reason Waiting) and looks again with a backoff
-   * that grows with the wait. Ownership and claims are still checked first.
-   */
-  waitingFor?: string | undefined;
+  pending?: Pending | undefined;
+}
+
+/**
+ * Why a thing is not ready yet. The reason becomes the Progressing condition's reason, so users
+ * read it: `Waiting` when a change we made is being applied (queued for a batch to one DNS zone,
+ * accepted but not yet in sync everywhere); `Provisioning` when the cloud is still working on the
+ * thing itself (an RDS instance `creating`, `modifying`, `backing-up`).
+ */
+export interface Pending {
+  reason: 'Waiting' | 'Provisioning';
+  /** What is awaited, as a short sentence users read, e.g. `waiting for Route 53 change C1 to be INSYNC`, `RDS status: creating`. */
+  message: string;
 }
 
 /** Result of one delete call. */
@@ -94,21 +100,31 @@ export interface DeleteResult {
 /**
  * A client for one resource, made by a Connector.
  *
- * Rules every adapter keeps:
- * - `observe` is read-only and cheap: it never writes to the cloud.
+ * Rules every adapter keeps (the conformance kit, mooring/sdk/conformance, checks each one):
+ * - `observe` is read-only and cheap: it never writes to the backend. It reports the ownership
+ *   mark it finds (undefined when there is none). It may reuse a listing a few seconds old, so a
+ *   change made behind its back shows within seconds, not necessarily at once.
  * - `create` succeeds when the thing already exists and carries our ownership mark (a crash may
- *   have happened between the cloud's "created" and our record of it).
+ *   have happened between the backend's "created" and our record of it). It never takes a thing
+ *   that carries another owner's mark: it throws (ConflictError, or TerminalError AlreadyOwned)
+ *   and leaves it as it is.
  * - `update` converges the drifted fields found by the observation it is given; it writes our
  *   ownership mark too (that is how an adopted thing becomes ours).
- * - `delete` may be called again and again: gone means `{ done: true }`. It may stop part-way
- *   (emptying a bucket of many objects) and continue on the next call.
+ * - `delete` may be called again and again, and with an observation that is stale: gone means
+ *   `{ done: true }`, never an error. It may stop part-way (emptying a bucket of many objects) and
+ *   continue on the next call, from what the backend holds: the next call may come from a fresh
+ *   client, after an operator restart.
  * - `create`, `update` and `delete` may hand their change to something that sends it later (a
- *   batch of changes to one DNS zone) and return at once; `observe` then reports `waitingFor`
- *   until the change is applied, and throws the change's typed error if it failed.
+ *   batch of changes to one DNS zone) and return at once; `observe` then reports `pending`
+ *   (reason `Waiting`) until the change is applied, and throws the change's typed error if it failed.
  * - Never touch what lacks our ownership mark: the reconciler checks the mark observe reports,
  *   and an adapter must not act on a different external thing than the one it observed.
- * - Errors leave the adapter typed (RetryableError, TerminalError, ConflictError) with a reason
- *   code; no error message may hold a secret value.
+ * - Every failure leaves the adapter typed, decided once where the backend's answer arrives:
+ *   RetryableError when trying again may help (throttling, marked `throttled`; 5xx; timeouts;
+ *   refused or dropped connections), TerminalError when only a change of spec, configuration or
+ *   credentials can (an invalid spec, bad credentials, access denied, a name owned by someone
+ *   else), ConflictError when the thing changed between our read and our write. Each carries a
+ *   reason code (ProviderReason). No message, nor any cause's, may hold a secret value.
  */
 export interface ExternalClient<Spec, AtProvider = Record<string, unknown>> {
   observe(resource: ManagedResource<Spec>): Promise<Observation<AtProvider>>;

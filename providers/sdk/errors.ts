@@ -13,6 +13,9 @@ export interface AdapterErrorOptions {
   throttled?: boolean;
 }
 
+// Symbol.for, so errors from a plugin that bundles its own copy of the SDK are still recognised.
+const ADAPTER_ERROR = Symbol.for('mooring.dev/adapter-error');
+
 /** Base class: a reason code (becomes the condition's reason) and a human message. */
 export abstract class AdapterError extends Error {
   abstract readonly kind: ErrorKind;
@@ -25,6 +28,7 @@ export abstract class AdapterError extends Error {
     this.reason = reason;
     this.retryAfterMs = options.retryAfterMs;
     this.throttled = options.throttled ?? false;
+    Object.defineProperty(this, ADAPTER_ERROR, { value: true });
   }
 }
 
@@ -46,6 +50,7 @@ export class ConflictError extends AdapterError {
   override readonly name = 'ConflictError';
 }
 
+/** True for an AdapterError made by any copy of the SDK (instanceof sees only this copy's). */
 export function isAdapterError(err: unknown): err is AdapterError {
-  return err instanceof AdapterError;
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[ADAPTER_ERROR] === true;
 }

@@ -1,4 +1,5 @@
-// The public surface of the provider SDK: everything an adapter author needs, nothing more.
+// The public surface of the provider SDK (`mooring/sdk`): everything a provider author needs,
+// nothing more. Anything not exported here is mooring's internals and may change at any release.
 export type {
   Connector,
   DeleteResult,
@@ -6,10 +7,21 @@ export type {
   FieldDiff,
   ManagedResource,
   Observation,
+  Pending,
   ProviderConnection,
   RequestLimiter,
   StaticCredentials,
 } from './contract.ts';
 export { AdapterError, ConflictError, RetryableError, TerminalError, isAdapterError } from './errors.ts';
 export type { AdapterErrorOptions, ErrorKind } from './errors.ts';
+export { ProviderReason } from './reasons.ts';
+export { SDK_VERSION, incompatibility, parseVersion } from './version.ts';
+export { parseSpec } from './specs.ts';
+export type { SpecOf } from './specs.ts';
+export { KIND_NAMES, ProviderDefinitionError, defineProvider, definitionProblems, isProviderRegistration } from './define.ts';
+export type { ProviderDefinition, ProviderKinds, ProviderRegistration } from './define.ts';
+// The per-kind specs and atProvider shapes an adapter receives and reports (src/api, the zod schemas).
+export type { BucketAtProvider, BucketSpec } from '../../src/api/bucket.ts';
+export type { DNSRecordAtProvider, DNSRecordSpec, RecordType } from '../../src/api/dnsrecord.ts';
+export type { DatabaseAtProvider, DatabaseSpec, PostgresOptions, RdsOptions } from '../../src/api/database.ts';
 export { assertNoSecretEscapes, SecretEscapes, type SecretEscape } from './testing.ts';

@@ -14,7 +14,7 @@ describe('crds/', () => {
     assert.deepEqual(
       { stale, orphaned },
       { stale: [], orphaned: [] },
-      `crds/ is out of date (${[...stale, ...orphaned].join(', ')}): run \`npm run generate\` (or node src/api/generate.ts) and commit crds/`,
+      `crds/ is out of date (${[...stale, ...orphaned].join(', ')}): run \`npm run generate\` and commit crds/`,
     );
   });
 

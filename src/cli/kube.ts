@@ -3,12 +3,17 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { KINDS } from '../api/kinds.ts';
 import type { KindDescription } from '../api/crd.ts';
+import { UsageError } from './usage.ts';
 
 /** --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else the in-cluster service account. */
 export function loadKubeConfig(file: string | undefined): KubeConfig {
   const kc = new KubeConfig();
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
+  try {
+    if (file) kc.loadFromFile(file);
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new UsageError(`cannot read the kubeconfig ${file ?? '(KUBECONFIG or ~/.kube/config)'}: ${(err as Error).message.split('\n')[0]}`);
+  }
   return kc;
 }
 

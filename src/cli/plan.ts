@@ -21,6 +21,7 @@ import { kubeStatus } from '../reconcile/errors.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
 import type { ManagedKind, ManagedObject, ManagedStatus, ObjectWriter } from '../reconcile/types.ts';
 import { loadKubeConfig } from './kube.ts';
+import { UsageError } from './usage.ts';
 
 export const PLAN_HELP = `usage: mooring plan -f FILE [options]
 
@@ -57,13 +58,11 @@ export async function plan(argv: string[]): Promise<number> {
       output: { type: 'string', short: 'o', default: 'text' },
     },
   });
-  if (!values.filename || !['text', 'json'].includes(values.output)) {
-    console.error(`mooring plan: ${values.filename ? '--output is text or json' : 'name the manifest with -f FILE'}\n\n${PLAN_HELP}`);
-    return 2;
-  }
+  if (!values.filename) throw new UsageError('name the manifest with -f FILE');
+  if (!['text', 'json'].includes(values.output)) throw new UsageError(`--output is text or json, not ${values.output}`);
   const kc = loadKubeConfig(values.kubeconfig);
   const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-  const documents = (loadAllYaml(readFileSync(values.filename, 'utf8')) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
+  const documents = (loadAllYaml(readManifest(values.filename)) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
   const providers = builtinProviders();
   const reports: PlanReport[] = [];
   try {
@@ -77,6 +76,14 @@ export async function plan(argv: string[]): Promise<number> {
   }
   console.log(values.output === 'json' ? JSON.stringify(reports, null, 2) : reports.map(renderReport).join('\n\n') || 'no mooring resources in the manifest');
   return reports.some((r) => r.refused) ? 1 : 0;
+}
+
+function readManifest(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the manifest ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 /** Dry run, then one Plan pass of the reconciler against the cloud. */

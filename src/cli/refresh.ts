@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, REFRESH_REQUESTED_AT, VERSION } from '../api/common.ts';
 import { loadKubeConfig, managedKindNamed } from './kube.ts';
+import { UsageError } from './usage.ts';
 
 export const REFRESH_HELP = `usage: mooring refresh KIND/NAME [options]
 
@@ -42,10 +43,9 @@ export async function refresh(argv: string[]): Promise<number> {
   const [target] = positionals;
   const [kindName, name] = target?.split('/') ?? [];
   const kind = kindName && managedKindNamed(kindName);
-  if (!kind || !name || positionals.length !== 1) {
-    console.error(`mooring refresh: name one resource as KIND/NAME (e.g. bucket/logs)\n\n${REFRESH_HELP}`);
-    return 2;
-  }
+  if (!kind || !name || positionals.length !== 1) throw new UsageError('name one resource as KIND/NAME, KIND a mooring kind (e.g. bucket/logs)');
+  const seconds = Number(values.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout takes a number of seconds, got "${values.timeout}"`);
   const kc = loadKubeConfig(values.kubeconfig);
   const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
   const api = kc.makeApiClient(CustomObjectsApi);
@@ -54,7 +54,7 @@ export async function refresh(argv: string[]): Promise<number> {
   await api.patchNamespacedCustomObject({ ...at, body: { metadata: { annotations: { [REFRESH_REQUESTED_AT]: requested } } } }, MERGE);
   console.log(`${kind.kind} ${namespace}/${name}: refresh requested at ${requested}`);
   if (!values.wait) return 0;
-  const deadline = Date.now() + Number(values.timeout) * 1000;
+  const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
     const status = ((await api.getNamespacedCustomObject(at)) as { status?: Status }).status;
     if (status?.lastRefresh === requested) {

@@ -23,6 +23,12 @@ describe('mooring run', () => {
     assert.match(r.stderr, /--concurrency \(MOORING_CONCURRENCY\)/);
   });
 
+  it('refuses a provider plugin at start-up naming it and the fix, exit 3, before connecting anywhere', () => {
+    const r = run('--providers', './no-such-plugin', '--kubeconfig', '/nonexistent');
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /^mooring run: provider plugin \.\/no-such-plugin: .* does not exist; give the plugin's folder or entry file/);
+  });
+
   it('prints its options for --help', () => {
     const r = run('--help');
     assert.equal(r.status, 0);

@@ -5,6 +5,7 @@ import { builtinProviders } from '../operator/builtin.ts';
 import { startHttp } from '../operator/http.ts';
 import { kubeLease, LeaderElector } from '../operator/leader.ts';
 import { Manager } from '../operator/manager.ts';
+import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
 import { kubeMembership, Membership } from '../operator/shards.ts';
 import { OperatorMetrics } from '../operator/metrics.ts';
 import { ConfigError, loadConfig, usage, type Config } from '../runtime/config.ts';
@@ -15,7 +16,9 @@ export const RUN_HELP = `usage: mooring run [options]
 Runs the operator against the cluster of --kubeconfig (or the in-cluster service account).
 
 options (flag, environment variable, default):
-${usage()}`;
+${usage()}
+
+exit codes: 0 stopped by SIGTERM or SIGINT, 1 failure, 2 a bad option, 3 a provider plugin refused.`;
 
 export async function run(argv: string[]): Promise<number> {
   let config;
@@ -26,12 +29,27 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`mooring run: ${err.message}\n\nRun \`mooring run --help\` for the options.`);
     return 2;
   }
+  // Before any connection: a plugin that does not fit stops the operator here, not mid-reconcile.
+  let providers;
+  try {
+    providers = await loadProviders(config.providers ?? [], builtinProviders());
+  } catch (err) {
+    if (!(err instanceof PluginError)) throw err;
+    console.error(`mooring run: ${err.message}`);
+    return EXIT_PLUGIN_REFUSED;
+  }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   const kc = new KubeConfig();
-  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
-  else kc.loadFromCluster();
+  if (config.kubeconfig) {
+    try {
+      kc.loadFromFile(config.kubeconfig);
+    } catch (err) {
+      console.error(`mooring run: cannot read --kubeconfig ${config.kubeconfig}: ${(err as Error).message.split('\n')[0]}\n\nRun \`mooring run --help\` for the options.`);
+      return 2;
+    }
+  } else kc.loadFromCluster();
   const metrics = new OperatorMetrics();
-  const manager = new Manager({ kc, config, providers: builtinProviders(), log, metrics });
+  const manager = new Manager({ kc, config, providers, log, metrics });
   const elector = config.leaderElect ? leaderElector(kc, config, log, manager) : undefined;
   const shards = config.sharded ? membership(kc, config, log, manager) : undefined;
   // A sharded replica reconciles nothing until it is a member of its own ring.
@@ -48,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  log.info({ server: kc.getCurrentCluster()?.server, namespace: config.namespace ?? '(all)', http: http.url }, 'mooring starting');
+  log.info({ server: kc.getCurrentCluster()?.server, namespace: config.namespace ?? '(all)', http: http.url, providers: providers.map((p) => p.type) }, 'mooring starting');
   // Not awaited: a signal must stop the operator even while its caches are still syncing.
   const started = elector
     ? manager.warm().then((warm) => (warm ? elector.run() : undefined))

@@ -14,6 +14,7 @@ import { EMULATOR_CREDENTIALS } from '../stack/moto.ts';
 import { checkPortFree } from '../stack/preflight.ts';
 import { binaries } from '../stack/versions.ts';
 import { renderTable, summarize, type ResourceRow } from './table.ts';
+import { UsageError } from './usage.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 // MOORING_SANDBOX_DIR moves it, so a test's sandbox never overwrites a developer's running one.
@@ -58,11 +59,11 @@ function parse(argv: string[]): SandboxOptions {
   const port = (flag: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--${flag} must be a port number (1-65535), got ${v}`);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--${flag} must be a port number (1-65535), got ${v}`);
     return n;
   };
   const timeout = Number(values.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new Error(`--timeout must be a positive number of seconds, got ${values.timeout}`);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got ${values.timeout}`);
   const ports: SandboxOptions['ports'] = {};
   const kube = port('kube-port', values['kube-port']);
   const aws = port('aws-port', values['aws-port']);
@@ -71,7 +72,7 @@ function parse(argv: string[]): SandboxOptions {
   if (aws) ports.aws = aws;
   if (pgPort) ports.postgres = pgPort;
   const awsEndpoint = values['aws-endpoint'];
-  if (awsEndpoint !== undefined && !URL.canParse(awsEndpoint)) throw new Error(`--aws-endpoint must be a URL such as http://127.0.0.1:4566, got ${awsEndpoint}`);
+  if (awsEndpoint !== undefined && !URL.canParse(awsEndpoint)) throw new UsageError(`--aws-endpoint must be a URL such as http://127.0.0.1:4566, got ${awsEndpoint}`);
   return { once: values.once, awsEndpoint, timeoutMs: timeout * 1000, ports };
 }
 
@@ -127,12 +128,14 @@ function writeSandboxFiles(stack: Stack): void {
   copyFileSync(stack.kube!.kubeconfig, join(SANDBOX_DIR, 'kubeconfig'));
   symlinkSync(binaries().kubectl, join(SANDBOX_DIR, 'bin', 'kubectl'));
   symlinkSync(join(binaries().postgresBin, 'psql'), join(SANDBOX_DIR, 'bin', 'psql'));
+  // `mooring doctor` and friends with this Node (24): the machine's own `node` may be older.
+  writeFileSync(join(SANDBOX_DIR, 'bin', 'mooring'), `#!/bin/sh\nexec '${process.execPath}' '${join(ROOT, 'src', 'cli', 'main.ts')}' "$@"\n`, { mode: 0o755 });
   const aws = stack.aws!;
   const pg = stack.postgres!;
   writeFileSync(
     join(SANDBOX_DIR, 'env'),
     [
-      '# Written by `npm run sandbox`: `source .sandbox/env` points kubectl, the AWS CLI/SDK and psql at the sandbox.',
+      '# Written by `npm run sandbox`: `source .sandbox/env` points kubectl, mooring, the AWS CLI/SDK and psql at the sandbox.',
       `export KUBECONFIG=${join(SANDBOX_DIR, 'kubeconfig')}`,
       `export PATH=${join(SANDBOX_DIR, 'bin')}:$PATH`,
       `export AWS_ENDPOINT_URL=${aws.endpoint}`,

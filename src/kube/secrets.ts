@@ -1,11 +1,9 @@
 // Connection Secrets on the apiserver: read one, and write it whole (create, or replace on the
 // resourceVersion read, so a concurrent change is a 409 and the pass starts again). Values never
 // leave this file except as the decoded strings the reconciler asked for.
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { kubeStatus } from '../reconcile/errors.ts';
 import type { SecretBody, SecretStore, StoredSecret } from '../reconcile/types.ts';
-
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 const decode = (data: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
@@ -72,8 +70,8 @@ export class KubeSecretStore implements SecretStore {
     const kept = owners.filter((o) => o.uid !== ownerUid);
     if (kept.length === owners.length) return;
     this.requests++;
-    // On the resourceVersion read: a concurrent change is a 409, and the pass runs again.
-    const body = { metadata: { ownerReferences: kept, resourceVersion: secret.metadata?.resourceVersion } };
-    await this.api.patchNamespacedSecret({ namespace, name, body }, MERGE);
+    // Replaced whole on the resourceVersion read (the verb connection Secrets already use): a
+    // concurrent change is a 409, and the pass runs again.
+    await this.api.replaceNamespacedSecret({ namespace, name, body: { ...secret, metadata: { ...secret.metadata, ownerReferences: kept } } });
   }
 }

@@ -3,12 +3,16 @@ import { describe, it } from 'node:test';
 import { AccountLimiter, Limits } from './index.ts';
 
 describe('AccountLimiter', () => {
-  it('keeps to the configured rate: 5 per second means 200 ms apart', async () => {
+  it('keeps to the configured rate: never more than 5 starts in any one second, less timer slack', async () => {
     const limiter = new AccountLimiter('a', { requestsPerSecond: 5 });
     const starts: number[] = [];
-    await Promise.all(Array.from({ length: 6 }, () => limiter.schedule(async () => void starts.push(Date.now()))));
-    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
-    assert.ok(gaps.every((g) => g >= 190), `gaps ${gaps.join(',')} all >= 200 ms (less timer slack)`);
+    await Promise.all(Array.from({ length: 11 }, () => limiter.schedule(async () => void starts.push(Date.now()))));
+    // What a cloud counts is arrivals per second. Single gaps are not asserted: a start the event
+    // loop delays comes closer to the next one, which still keeps its own time. Timers fire a few
+    // ms early or late, so the window is a second less 50 ms (this is why Route 53 gets 4.5 a second).
+    const busiest = Math.max(...starts.map((t) => starts.filter((u) => u >= t && u < t + 950).length));
+    assert.ok(busiest <= 5, `${busiest} starts within 950 ms (starts at ${starts.map((t) => t - starts[0]!).join(', ')} ms)`);
+    assert.ok(starts.at(-1)! - starts[0]! >= 2000 - 20, '11 starts at 5 a second span at least 2 s');
   });
 
   it('doubles its spacing on throttling, capped, and recovers after a run of successes', () => {

@@ -1,11 +1,45 @@
-// The providers compiled into the operator. Plugins add theirs through the same registration.
-import { BucketConnector, RdsInstanceConnector, RecordConnector } from '../../providers/aws/index.ts';
-import { PostgresDatabaseConnector } from '../../providers/postgres/index.ts';
-import type { ProviderRegistration } from './providers.ts';
+// The providers compiled into the operator, registered the way a plugin registers its own. Each
+// connector's module, and the cloud SDK it brings (tens of MiB each), loads on its first connect:
+// an operator serving only PostgreSQL never loads the AWS SDK.
+import { SDK_VERSION, defineProvider, type Connector, type ProviderRegistration } from '../../providers/sdk/index.ts';
+
+/** A connector that imports its implementation on the first connect. */
+export function lazyConnector<Spec>(load: () => Promise<Connector<Spec>>): Connector<Spec> {
+  let loaded: Promise<Connector<Spec>> | undefined;
+  return {
+    connect: async (connection) => {
+      // A failed import is tried again next time rather than remembered.
+      loaded ??= load().catch((err: unknown) => {
+        loaded = undefined;
+        throw err;
+      });
+      return (await loaded).connect(connection);
+    },
+    close: async () => {
+      if (loaded) await (await loaded).close?.();
+    },
+  };
+}
 
 export function builtinProviders(): ProviderRegistration[] {
+  const aws = () => import('../../providers/aws/index.ts');
+  const postgres = () => import('../../providers/postgres/index.ts');
   return [
-    { type: 'aws', kinds: { Bucket: new BucketConnector(), DNSRecord: new RecordConnector(), Database: new RdsInstanceConnector() } },
-    { type: 'postgres', kinds: { Database: new PostgresDatabaseConnector() } },
+    defineProvider({
+      type: 'aws',
+      sdkVersion: SDK_VERSION,
+      kinds: {
+        Bucket: lazyConnector(async () => new (await aws()).BucketConnector()),
+        DNSRecord: lazyConnector(async () => new (await aws()).RecordConnector()),
+        Database: lazyConnector(async () => new (await aws()).RdsInstanceConnector()),
+      },
+      probe: async (connection) => (await aws()).probeAws(connection),
+    }),
+    defineProvider({
+      type: 'postgres',
+      sdkVersion: SDK_VERSION,
+      kinds: { Database: lazyConnector(async () => new (await postgres()).PostgresDatabaseConnector()) },
+      probe: async (connection) => (await postgres()).probePostgres(connection),
+    }),
   ];
 }

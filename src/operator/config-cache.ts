@@ -149,7 +149,7 @@ export class ConfigCache implements ProviderConfigSource, SecretSource {
   }
 }
 
-/** What the resolver reads of a parsed ProviderConfig spec (also used by `mooring plan`). */
+/** The fields of a parsed ProviderConfig the resolver reads. */
 export function providerConfigView(name: string, spec: ProviderConfigSpec): ProviderConfigView {
   return {
     name,

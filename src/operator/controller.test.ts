@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CREATE_PENDING, FINALIZER, type Logger, type ManagedObject, type ReconcileResult } from '../reconcile/types.ts';
+import { CREATE_PENDING, FINALIZER, PAUSED, type Logger, type ManagedObject, type ReconcileResult } from '../reconcile/types.ts';
 import { FakeClock, settle } from '../runtime/clock.ts';
 import type { ListResult, ListWatch, WatchEvent } from '../runtime/informer.ts';
 import { createLogger } from '../runtime/logger.ts';
@@ -228,6 +228,30 @@ describe('KindController: reconciling', () => {
     const h = await harness({ items: [a] });
     h.reconciler.take();
     h.lw.emit('MODIFIED', rewritten(a, (o) => (o.metadata.finalizers = [FINALIZER])));
+    await settle();
+    assert.deepEqual(h.reconciler.take(), ['a']);
+    await h.controller.stop();
+  });
+});
+
+describe('KindController: paused objects', () => {
+  const paused = { annotations: { [PAUSED]: 'true' } };
+
+  it('never reconciles a paused object: not when listed, not on a spec change, not on a resync', async () => {
+    const a = bucket('a', { metadata: paused });
+    const h = await harness({ items: [a] });
+    h.lw.emit('MODIFIED', rewritten(a, (o) => (o.metadata.generation = 2)));
+    h.lw.emit('MODIFIED', rewritten(a, (o) => (o.metadata.deletionTimestamp = '2026-01-02T00:00:00Z')));
+    await h.clock.advance(3_600_000);
+    assert.deepEqual(h.reconciler.take(), []);
+    await h.controller.stop();
+  });
+
+  it('reconciles again once the annotation goes, or says anything but "true"', async () => {
+    const a = bucket('a', { metadata: paused });
+    const h = await harness({ items: [a, bucket('b', { metadata: { annotations: { [PAUSED]: 'false' } } })] });
+    assert.deepEqual(h.reconciler.take(), ['b']);
+    h.lw.emit('MODIFIED', rewritten(a, (o) => (o.metadata.annotations = {})));
     await settle();
     assert.deepEqual(h.reconciler.take(), ['a']);
     await h.controller.stop();

@@ -7,7 +7,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { Informer, type ListWatch } from '../runtime/informer.ts';
 import { childFor, newReconcileId } from '../runtime/logger.ts';
 import { parseQueueKey, queueKey, WorkQueue, type QueueObserver, type QueueResult } from '../runtime/queue.ts';
-import type { Logger, ManagedObject, ReconcileResult } from '../reconcile/types.ts';
+import { PAUSED, type Logger, type ManagedObject, type ReconcileResult } from '../reconcile/types.ts';
 import type { ClaimRegistry } from './claims.ts';
 import { worthReconciling } from './predicates.ts';
 
@@ -113,6 +113,11 @@ export class KindController {
     if (!parts || !object) return {};
     // Another replica's share: dropped here, requeued by whoever owns it (or by us, on a reshard).
     if (!this.owns(object)) return {};
+    // Paused: not even a resync; removing the annotation is a user change, which enqueues it again.
+    if (object.metadata.annotations?.[PAUSED] === 'true') {
+      this.log.debug({ kind: this.kind, namespace: parts.namespace, name: parts.name }, `paused (${PAUSED}); not reconciled`);
+      return {};
+    }
     const log = childFor(this.log, { kind: this.kind, namespace: parts.namespace, name: parts.name, reconcileId: newReconcileId() });
     return this.reconciler.reconcile(object, log);
   }

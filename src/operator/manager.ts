@@ -152,7 +152,7 @@ export class Manager {
     const connectors = new Set(this.providers.flatMap((p) => Object.values(p.kinds)));
     const closing = [...connectors].map(async (c) => {
       try {
-        await c.close?.();
+        await c?.close?.();
       } catch (err) {
         this.log.warn({ err }, 'a connector failed to close');
       }

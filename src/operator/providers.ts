@@ -8,10 +8,18 @@ import { scrubber } from '../runtime/scrub.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import type { ProviderResolver } from '../reconcile/types.ts';
 
-/** A provider: its type name (a ProviderConfig's `spec.type`) and a connector per kind. */
+/**
+ * What the resolver needs of a provider: its type name (a ProviderConfig's `spec.type`) and a
+ * connector per kind. A registration from defineProvider (providers/sdk) is one.
+ */
 export interface ProviderRegistration {
   type: string;
-  kinds: Record<string, Connector<unknown>>;
+  kinds: Partial<Record<string, Connector<unknown>>>;
+  /**
+   * Optional: a cheap read-only call proving a ProviderConfig of this type reaches its cloud with
+   * working credentials (`mooring doctor`). Resolves to what it saw; throws a typed error.
+   */
+  probe?: (connection: ProviderConnection) => Promise<string>;
 }
 
 /** The ProviderConfig fields the resolver reads (see src/api/providerconfig.ts). */

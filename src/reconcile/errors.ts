@@ -1,5 +1,5 @@
 // Turning whatever a reconcile threw into the condition the user sees and what the queue does next.
-import { AdapterError, TerminalError } from '../../providers/sdk/index.ts';
+import { TerminalError, isAdapterError } from '../../providers/sdk/index.ts';
 import { Reason } from './reasons.ts';
 
 /** A bad spec, with the field and the rule in the message. */
@@ -24,7 +24,7 @@ export interface Classified {
 }
 
 export function classify(err: unknown): Classified {
-  if (err instanceof AdapterError) {
+  if (isAdapterError(err)) {
     const reason = err.throttled ? Reason.Throttled : err.reason;
     if (err.kind === 'Terminal') return { reason, message: err.message, retry: 'resync', throttled: false };
     if (err.kind === 'Conflict') return { reason: Reason.Conflict, message: err.message, retry: 'soon', throttled: false };
@@ -32,6 +32,20 @@ export function classify(err: unknown): Classified {
   }
   const status = kubeStatus(err);
   if (status === 409) return { reason: Reason.Conflict, message: 'the object changed while it was being reconciled', retry: 'soon', throttled: false };
+  if (status === 401 || status === 403) return { reason: Reason.KubeForbidden, message: forbidden(err, status), retry: 'backoff', throttled: false };
   const message = err instanceof Error ? err.message : String(err);
   return { reason: Reason.ReconcileError, message, retry: 'backoff', throttled: false };
+}
+
+/** The apiserver's own sentence (it names the identity, verb and resource), and what to run. */
+function forbidden(err: unknown, status: number): string {
+  const body = (err as { body?: unknown }).body;
+  let said: string | undefined;
+  try {
+    said = (JSON.parse(typeof body === 'string' ? body : JSON.stringify(body)) as { message?: string }).message;
+  } catch {
+    // not a Status object
+  }
+  const what = said ?? (status === 401 ? 'the apiserver does not accept the operator\'s credentials' : 'the apiserver refused a call');
+  return `${what}; the operator's RBAC lacks a permission (run mooring doctor --service-account NAMESPACE/NAME to list what is missing)`;
 }

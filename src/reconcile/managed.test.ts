@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { managedSpecFields } from '../api/common.ts';
 import { Limits } from '../limits/index.ts';
-import type { Connector, ExternalClient, ManagedResource, Observation } from '../../providers/sdk/index.ts';
+import type { Connector, ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
 import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
 import { CREDENTIALS_PENDING, CREDENTIALS_ROTATION, ROTATE_CREDENTIALS, SECRET_OWNER } from './connection.ts';
 import { ManagedReconciler } from './managed.ts';
@@ -17,16 +17,14 @@ type Thing = { size: number; mark?: string | undefined; password?: string | unde
 
 class FakeCloud {
   things = new Map<string, Thing>();
-  /** Reported by observe as `available` (an RDS instance still creating). */
-  available: boolean | undefined = undefined;
   calls: string[] = [];
   deleteSteps = 1;
   /** Observes that still see the state before the last write (an eventually consistent cloud). */
   staleReads = 0;
   private stale = new Map<string, Thing | undefined>();
   deleteRequeueMs?: number | undefined;
-  /** When set, observe reports this as awaited (a change still being applied). */
-  waitingFor?: string | undefined;
+  /** When set, observe reports the thing pending (a change still being applied, an RDS instance creating). */
+  pending?: Pending | undefined;
   recorded: (Record<string, unknown> | undefined)[] = [];
   failNext?: Error | undefined;
   /** Remembers what observe should keep seeing while reads are stale. */
@@ -62,14 +60,13 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
         cloud.fail('observe');
         cloud.recorded.push(r.recorded);
         const t = cloud.read(r.externalName);
-        const waiting = cloud.waitingFor ? { waitingFor: cloud.waitingFor } : {};
+        const waiting = cloud.pending ? { pending: cloud.pending } : {};
         if (!t) return { exists: false, upToDate: false, ...waiting };
         const upToDate = t.size === r.spec.size;
         return {
           exists: true, upToDate, ownershipMark: t.mark, atProvider: { id: `id-${r.externalName}` },
           diff: upToDate ? [] : [{ path: 'size', observed: t.size, desired: r.spec.size }],
           connectionDetails: { host: 'fake.example', username: r.externalName, ...(r.connectionSecret?.password ? { uri: `fake://${r.externalName}:${r.connectionSecret.password}@fake.example` } : {}) },
-          ...(cloud.available === undefined ? {} : { available: cloud.available, progress: 'cloud says: creating' }),
           ...waiting,
         };
       },
@@ -343,7 +340,7 @@ describe('ManagedReconciler', () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const h = harness({ size: 2 }, { now: () => new Date(now) });
     await h.pass(); // created
-    h.cloud.waitingFor = 'change C1 to be INSYNC';
+    h.cloud.pending = { reason: 'Waiting', message: 'waiting for change C1 to be INSYNC' };
     const delays: number[] = [];
     for (const step of [0, 4_000, 20_000, 120_000]) {
       now += step;
@@ -354,7 +351,7 @@ describe('ManagedReconciler', () => {
     }
     assert.deepEqual(delays, [1000, 2000, 12_000, 30_000], 'half the wait so far, from 1 s up to 30 s');
     assert.deepEqual(h.cloud.calls.filter((c) => c !== 'observe'), ['create'], 'no second write while waiting');
-    h.cloud.waitingFor = undefined;
+    h.cloud.pending = undefined;
     await h.pass();
     assert.equal(h.condition('Ready')?.status, 'True');
   });
@@ -363,13 +360,23 @@ describe('ManagedReconciler', () => {
     const h = harness({});
     await h.pass();
     h.cloud.things.clear();
-    h.cloud.waitingFor = 'the change to be sent';
+    h.cloud.pending = { reason: 'Waiting', message: 'waiting for the change to be sent' };
     deleting(h);
     await h.pass();
     assert.ok(h.object.metadata.finalizers?.includes(FINALIZER));
     assert.equal(h.condition('Progressing')?.reason, 'Deleting');
-    h.cloud.waitingFor = undefined;
+    h.cloud.pending = undefined;
     await h.pass();
+    assert.deepEqual(h.object.metadata.finalizers, []);
+  });
+
+  it('a pending thing that exists is handed to delete, which copes with the work under way', async () => {
+    const h = harness({});
+    await h.pass();
+    h.cloud.pending = { reason: 'Provisioning', message: 'cloud says: modifying' };
+    deleting(h);
+    await h.pass();
+    assert.ok(h.cloud.calls.includes('delete'), 'an RDS instance may be deleted while it is modifying');
     assert.deepEqual(h.object.metadata.finalizers, []);
   });
 
@@ -485,15 +492,16 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
   it('while the cloud reports the thing not available: Progressing with its words, no update, no rotation', async () => {
     const h = creds({ size: 2 });
     await h.pass();
-    h.cloud.available = false;
+    h.cloud.pending = { reason: 'Provisioning', message: 'cloud says: creating' };
     h.cloud.things.get('a')!.size = 5;
     h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { ...h.object.metadata.annotations, [ROTATE_CREDENTIALS]: '2026-03-01T10:00:00Z' } } };
     const r = await h.pass();
     assert.equal(h.condition('Progressing')?.reason, 'Provisioning');
     assert.match(h.condition('Progressing')!.message, /cloud says: creating/);
-    assert.equal(r.requeueAfterMs, 10_000);
+    assert.equal(r.requeueAfterMs, 1000, 'the same growing poll as any pending thing');
     assert.ok(!h.cloud.calls.includes('update') && !h.cloud.calls.includes('setCredentials'));
-    h.cloud.available = true;
+    assert.deepEqual(h.secret()?.data.host, 'fake.example', 'what the cloud tells of a pending thing of ours is published');
+    h.cloud.pending = undefined;
     await h.pass();
     assert.ok(h.cloud.calls.includes('setCredentials'), 'rotates once available');
   });

@@ -4,7 +4,7 @@
 // get → parse → deleting? → finalizer → connection Secret → connect → observe → ownership →
 // create | set credentials | update | nothing → publish the Secret → status (written only when it
 // changed) → requeue after the resync.
-import type { ExternalClient, ManagedResource, Observation } from '../../providers/sdk/index.ts';
+import type { ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
 import { REFRESH_REQUESTED_AT } from '../api/common.ts';
@@ -48,11 +48,9 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   pollMs?: number;
   /** Told of every adapter call (metrics); optional. */
   calls?: CallObserver;
-  /** How soon to look again while the cloud reports the thing not yet available (default 10 s). */
-  availabilityPollMs?: number;
   /** Generated credential values (default 24 random bytes, URL-safe base64). */
   generateSecret?: () => string;
-  /** The longest wait between looks while the cloud applies a change (default 30 s). */
+  /** The longest wait between looks while the adapter reports the thing pending (default 30 s). */
   maxPollMs?: number;
   /**
    * Whether the kind's CRD is being deleted (an uninstall), asked live before every cloud delete:
@@ -122,7 +120,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (observation.exists) this.checkOwnership(pass, observation);
     if (!observation.exists || !this.isMarkedOurs(pass, observation)) this.checkClaim(pass, resource.externalName);
     if (pass.spec.managementPolicy === 'Plan') return this.plan(pass, observation);
-    if (observation.waitingFor) return this.settle(pass, progressing(Reason.Waiting, `waiting for ${observation.waitingFor}`), this.waitPollMs(pass));
+    if (observation.pending) return this.wait(pass, observation, observation.pending);
     if (!observation.exists) return this.create(pass);
     if (!this.isMarkedOurs(pass, observation)) {
       // An adopted thing gets generated credentials too: update may need them (a role to re-create).
@@ -131,7 +129,6 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       this.deps.events.event(pass.object, 'Normal', EventReason.Adopted, `adopted the existing ${this.deps.kind.kind.toLowerCase()} ${resource.externalName} and marked it as ours`);
       return this.verify(pass, progressing(Reason.Updating, 'adopted; checking the result'));
     }
-    if (observation.available === false) return this.waitAvailable(pass, observation);
     if (await this.prepareCredentials(pass, true)) return this.setCredentials(pass, observation);
     if (!observation.upToDate) {
       // The spec was already converged once: then the cloud changed behind our back.
@@ -209,9 +206,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private async verify(pass: Pass<Spec>, meanwhile: Outcome): Promise<ReconcileResult> {
     const observation = this.ignoring(pass, this.learn(await this.call(pass, 'observe', (c) => c.observe(pass.resource!))));
     pass.atProvider = observation.atProvider;
-    if (observation.waitingFor) return this.settle(pass, progressing(Reason.Waiting, `waiting for ${observation.waitingFor}`), this.waitPollMs(pass));
+    if (observation.pending) return this.wait(pass, observation, observation.pending);
     const visible = observation.exists && this.isMarkedOurs(pass, observation);
-    if (visible && observation.available === false) return this.waitAvailable(pass, observation);
     if (visible && observation.upToDate) return this.available(pass, observation);
     return this.settle(pass, meanwhile, this.deps.pollMs ?? 1000);
   }
@@ -305,11 +301,13 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     return this.settle(pass, progressing(Reason.Updating, 'credentials set; checking the result'), this.deps.pollMs ?? 1000);
   }
 
-  /** The thing exists but the cloud is still working on it: report what it says, touch nothing. */
-  private async waitAvailable(pass: Pass<Spec>, observation: Observation): Promise<ReconcileResult> {
-    await pass.secret?.publish(observation.connectionDetails);
-    const message = observation.progress ?? 'waiting for the cloud to report it available';
-    return this.settle(pass, progressing(Reason.Provisioning, message), this.deps.availabilityPollMs ?? 10_000);
+  /**
+   * Work under way (ours or the cloud's): report what the adapter says, touch nothing, look again.
+   * What the cloud already tells of a thing of ours (an endpoint) is published meanwhile.
+   */
+  private async wait(pass: Pass<Spec>, observation: Observation, pending: Pending): Promise<ReconcileResult> {
+    if (observation.exists && this.isMarkedOurs(pass, observation)) await pass.secret?.publish(observation.connectionDetails);
+    return this.settle(pass, progressing(Reason[pending.reason], pending.message), this.waitPollMs(pass));
   }
 
   /** Every adapter call goes through the resource's limiter: one call at a time per object. */
@@ -423,9 +421,11 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       throw err;
     }
     const name = pass.resource!.externalName;
-    // Before "gone": a create still queued would otherwise land after the finalizer went.
-    if (observation.waitingFor) return this.settle(pass, progressing(Reason.Deleting, `waiting for ${observation.waitingFor}`), this.waitPollMs(pass));
-    if (!observation.exists) return release(EventReason.Deleted, `${name} is gone`);
+    if (!observation.exists) {
+      // Not "gone" while pending: a create still queued would otherwise land after the finalizer went.
+      if (observation.pending) return this.settle(pass, progressing(Reason.Deleting, observation.pending.message), this.waitPollMs(pass));
+      return release(EventReason.Deleted, `${name} is gone`);
+    }
     if (!this.mayTouch(pass, observation)) {
       return release(EventReason.LeftUnowned, `${name} is not ours (mark: ${observation.ownershipMark ?? 'none'}); left untouched`);
     }
@@ -444,7 +444,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   }
 
   /**
-   * While the cloud applies a change: half the time waited so far (since Progressing turned
+   * While something is pending: half the time waited so far (since Progressing turned
    * True), between pollMs and maxPollMs. Polls thin out as a wait drags on, with no state kept
    * beyond the condition itself, so a restarted operator backs off the same way.
    */

@@ -19,3 +19,15 @@ it('every reason code a built-in provider reports is one of ours (and so documen
   const unknown = [...Object.values(AwsReason), ...Object.values(PgReason)].filter((c) => !ALL_REASON_CODES.includes(c));
   assert.deepEqual(unknown, [], `add these to src/reconcile/reasons.ts and docs/reasons.md: ${unknown.join(', ')}`);
 });
+
+it('docs/reasons.md gives every condition reason a meaning, what to check and how to fix it', () => {
+  const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'reasons.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Conditions'), doc.indexOf('## Events'));
+  const rows = section.split('\n').filter((l) => l.startsWith('| `'));
+  assert.ok(rows.length > 20, 'the conditions table is there');
+  const incomplete = rows.filter((row) => {
+    const cells = row.slice(1, -1).split(' | ').map((c) => c.trim());
+    return cells.length !== 5 || cells.slice(2).some((c) => c === '');
+  });
+  assert.deepEqual(incomplete, [], 'each row: | `Reason` | condition | meaning | what to check | how to fix |');
+});

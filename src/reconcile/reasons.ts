@@ -46,6 +46,7 @@ export const Reason = {
   DeletionProtected: 'DeletionProtected',
   ZoneNotFound: 'ZoneNotFound',
   InvalidChange: 'InvalidChange',
+  KubeForbidden: 'KubeForbidden',
   ReconcileError: 'ReconcileError',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -7,6 +7,11 @@ import type { Connector, ProviderConnection } from '../../providers/sdk/index.ts
 export const FINALIZER = 'mooring.dev/finalizer';
 /** Set before a create call reaches the cloud, cleared once the create is recorded. */
 export const CREATE_PENDING = 'mooring.dev/create-pending';
+/**
+ * `"true"`: the operator leaves the object alone (no cloud call, no write, not even on delete)
+ * until the annotation goes; for maintenance windows and for handing an asset to another tool.
+ */
+export const PAUSED = 'mooring.dev/paused';
 
 export interface ManagedStatus {
   conditions?: Condition[];

@@ -33,6 +33,7 @@ export const DEFAULTS = {
   leaseRenewDeadlineMs: 10_000,
   leaseRetryPeriodMs: 2_000,
   identity: hostname(),
+  providers: undefined,
 } as const;
 
 /** A field read from text: `parse` returns undefined for text it cannot take, and `expected` says what it takes. */
@@ -88,6 +89,12 @@ const text = (expected: string) => field(expected, (t) => (t === '' ? undefined 
 // An empty value is the default spelled out: all namespaces.
 const watchedNamespace = z.string().transform((t) => t.trim() || undefined).pipe(z.string().regex(DNS_LABEL, 'expected a namespace name (lower-case letters, digits and dashes), or nothing for all').optional());
 
+/** Plugins: npm package names or paths, comma-separated; blanks between entries are ignored. */
+const pluginList = field('npm package names or paths, separated by commas', (t) => {
+  const items = t.split(',').map((s) => s.trim()).filter(Boolean);
+  return items.length ? items : undefined;
+});
+
 /** `host:port`, `:port` (every interface) or `[ipv6]:port`. */
 const bindAddress = field('host:port or :port, such as :8080 or 127.0.0.1:8080', (t) => {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(t);
@@ -115,6 +122,7 @@ const schema = z
     leaseRenewDeadlineMs: duration(1_000, 3_600_000).default(DEFAULTS.leaseRenewDeadlineMs), // default 10 s
     leaseRetryPeriodMs: duration(100, 3_600_000).default(DEFAULTS.leaseRetryPeriodMs), // default 2 s
     identity: text('a name').default(DEFAULTS.identity), // default the host name (the pod's name in a cluster)
+    providers: pluginList.optional(), // default unset: the built-in providers only
   })
   .superRefine((c, ctx) => {
     const rule = (ok: boolean, path: keyof Config, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
@@ -154,6 +162,7 @@ const SETTINGS: Record<keyof Config, Setting> = {
   leaseRenewDeadlineMs: { flag: 'lease-renew-deadline', help: 'how long the leader keeps trying to renew before it gives up leading' },
   leaseRetryPeriodMs: { flag: 'lease-retry-period', help: 'how often to try to take or renew the Lease' },
   identity: { flag: 'identity', help: 'this replica\'s name in the Lease' },
+  providers: { flag: 'providers', help: 'provider plugins to load at start-up, comma-separated: npm package names (installed beside mooring) or paths' },
 };
 
 export function envName(key: keyof Config): string {

@@ -79,6 +79,24 @@ describe('KubeListWatch', () => {
     );
   });
 
+  it('caches objects without managedFields or the last-applied manifest, listed or watched', async () => {
+    const heavy = (name: string, annotations: Record<string, string>) => ({
+      metadata: { name, namespace: 'ns', resourceVersion: '43', managedFields: [{ manager: 'kubectl', operation: 'Apply' }], annotations },
+    });
+    const lastApplied = { 'kubectl.kubernetes.io/last-applied-configuration': '{"spec":{}}' };
+    route = (_req, url, res) => {
+      if (url.searchParams.get('watch') !== 'true') return json(res, { metadata: { resourceVersion: '42' }, items: [heavy('a', lastApplied)] });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`${JSON.stringify({ type: 'ADDED', object: { kind: 'Bucket', ...heavy('b', { ...lastApplied, team: 'x' }) } })}\n`);
+    };
+    const lw = new KubeListWatch(kc, buckets);
+    const [listed] = (await lw.list()).items;
+    assert.deepEqual(listed?.metadata, { name: 'a', namespace: 'ns', resourceVersion: '43' });
+    const events: WatchEvent<unknown>[] = [];
+    await new Promise<unknown>((resolve) => void lw.watch('42', (e) => events.push(e), resolve));
+    assert.deepEqual((events[0]?.object as { metadata?: unknown } | undefined)?.metadata, { name: 'b', namespace: 'ns', resourceVersion: '43', annotations: { team: 'x' } });
+  });
+
   it('reports a 410 status on the watch request as an error with statusCode 410', async () => {
     route = (_req, _url, res) => json(res, { kind: 'Status', code: 410, reason: 'Expired' }, 410);
     const err = await new Promise<unknown>((resolve) => {

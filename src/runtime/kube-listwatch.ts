@@ -70,7 +70,7 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
       const page = await this.page(token);
       // List items come without kind and apiVersion (watch events carry them): fill them in so
       // the cache holds one shape whichever way an object arrived.
-      for (const item of page.items ?? []) items.push({ apiVersion: this.apiVersion, kind: this.ref.kind, ...item });
+      for (const item of page.items ?? []) items.push(slim({ apiVersion: this.apiVersion, kind: this.ref.kind, ...item }));
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       token = page.metadata?.continue ?? page.metadata?._continue;
     } while (token);
@@ -103,11 +103,29 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
     const controller = await this.watcher.watch(
       this.path,
       params,
-      (type: string, object: unknown) => onEvent({ type, object: object as T }),
+      (type: string, object: unknown) => onEvent({ type, object: slim(object as T) }),
       (err: unknown) => onDone(isQuietTimeout(err) || err === null ? undefined : err),
     );
     return { abort: () => controller.abort() };
   }
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops what the operator never reads and what makes up most of a cached object's size: the
+ * managedFields bookkeeping of server-side apply, and kubectl's copy of the whole last-applied
+ * manifest. (controller-runtime users strip managedFields the same way, by a cache transform.)
+ */
+export function slim<T>(object: T): T {
+  const metadata = (object as { metadata?: { managedFields?: unknown; annotations?: Record<string, string> } } | null)?.metadata;
+  if (!metadata) return object;
+  delete metadata.managedFields;
+  if (metadata.annotations?.[LAST_APPLIED] !== undefined) {
+    delete metadata.annotations[LAST_APPLIED];
+    if (Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
+  }
+  return object;
 }
 
 /** The Watch class's own inactivity timeout: the stream was quiet, nothing failed. */

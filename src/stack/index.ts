@@ -1,5 +1,5 @@
 // The stack launcher, used by the tests and by the sandbox alike: a real kube-apiserver on etcd,
-// the AWS API emulator and PostgreSQL, each on free loopback ports, stopped in order on stop(),
+// the AWS API emulator, PostgreSQL and PowerDNS, each on free loopback ports, stopped in order on stop(),
 // on Ctrl-C, and by a detached reaper when the launching process dies without stopping them.
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,19 +10,20 @@ import { makeCerts } from './certs.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
 import { FaultProxy } from './faultproxy.ts';
 import { startMoto, type Emulator } from './moto.ts';
+import { startPdns, type PowerDns } from './pdns.ts';
 import { startPostgres, type Postgres } from './postgres.ts';
 import type { Server } from './process.ts';
 import type { ReaperState } from './reaper.ts';
 import { setup, type Part } from './setup.ts';
 import { binaries } from './versions.ts';
 
-export type Component = 'kube' | 'aws' | 'postgres';
-export const ALL_COMPONENTS: Component[] = ['kube', 'aws', 'postgres'];
+export type Component = 'kube' | 'aws' | 'postgres' | 'pdns';
+export const ALL_COMPONENTS: Component[] = ['kube', 'aws', 'postgres', 'pdns'];
 
 export interface StackOptions {
   components?: Component[];
   /** Fixed ports (the sandbox's flags); free ones are chosen otherwise. */
-  ports?: { kube?: number; aws?: number; postgres?: number };
+  ports?: { kube?: number; aws?: number; postgres?: number; pdns?: number };
   log?: (line: string) => void;
 }
 
@@ -42,6 +43,8 @@ export interface StackInfo {
     proxyEndpoint?: string;
   };
   postgres?: { url: string; host: string; port: number; user: string; password: string };
+  /** PowerDNS Authoritative (sqlite3 backend): its HTTP API (X-API-Key: apiKey) and DNS on 127.0.0.1:dnsPort. */
+  pdns?: { apiUrl: string; apiKey: string; dnsPort: number };
   pids: number[];
 }
 
@@ -51,7 +54,7 @@ export interface Stack extends StackInfo {
   restartApiServer: () => Promise<void>;
 }
 
-const PARTS: Record<Component, Part[]> = { kube: ['etcd', 'kube'], aws: ['moto'], postgres: ['postgres'] };
+const PARTS: Record<Component, Part[]> = { kube: ['etcd', 'kube'], aws: ['moto'], postgres: ['postgres'], pdns: ['pdns'] };
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const components = options.components ?? ALL_COMPONENTS;
@@ -82,6 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let api: ApiServer | undefined;
   let aws: Emulator | undefined;
   let pg: Postgres | undefined;
+  let pdns: PowerDns | undefined;
   let proxy: FaultProxy | undefined;
   let stopped = false;
   const stop = async () => {
@@ -124,7 +128,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const postgres = async () => {
       if (components.includes('postgres')) pg = track(await startPostgres(bins.postgresBin, dir, options.ports?.postgres));
     };
-    await Promise.all([kube(), emulator(), postgres()]);
+    const powerdns = async () => {
+      if (components.includes('pdns')) pdns = track(await startPdns(bins.pdnsServer, bins.pdnsSqliteSchema, dir, options.ports?.pdns));
+    };
+    await Promise.all([kube(), emulator(), postgres(), powerdns()]);
     log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (${components.join(', ')}) in ${dir}`);
   } catch (err) {
     await stop();
@@ -150,6 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (proxy) stack.aws.proxyEndpoint = proxy.endpoint;
   }
   if (pg) stack.postgres = { url: pg.url, host: pg.host, port: pg.port, user: pg.user, password: pg.password };
+  if (pdns) stack.pdns = { apiUrl: pdns.apiUrl, apiKey: pdns.apiKey, dnsPort: pdns.dnsPort };
   return stack;
 }
 

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { checkDisk, checkGo, checkPortFree, checkPostgres, checkPython, compareVersions, EnvironmentError } from './preflight.ts';
+import { checkDisk, checkGo, checkPdns, checkPortFree, checkPostgres, checkPython, compareVersions, EnvironmentError } from './preflight.ts';
 
 /** Runs `fn` with PATH set to a folder holding only the given fake commands. */
 function withPath(commands: Record<string, string>, fn: () => void): void {
@@ -39,6 +39,8 @@ describe('preflight', () => {
   it('names a python3 without venv', () =>
     withPath({ python3: 'case "$1" in --version) echo "Python 3.11.2";; *) exit 1;; esac' }, () => fails(() => checkPython(), /no venv/, /python3-venv/)));
   it('names missing PostgreSQL binaries', () => fails(() => checkPostgres('/nonexistent/bin'), /PostgreSQL server binaries are missing/, /apt-get install -y postgresql-15/));
+  it('names a missing PowerDNS or sqlite3 backend', () =>
+    fails(() => checkPdns('/usr/sbin/pdns_server', '/nonexistent/schema.sqlite3.sql'), /PowerDNS .* missing \(\/nonexistent\/schema/, /apt-get install -y pdns-server pdns-backend-sqlite3/));
   it('names a full disk', () => fails(() => checkDisk(tmpdir(), Number.MAX_SAFE_INTEGER, 'building kube-apiserver'), /free under .*building kube-apiserver/, /MOORING_CACHE/));
 
   it('names a taken port and the flag to choose another', async () => {

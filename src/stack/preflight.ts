@@ -88,6 +88,16 @@ export function checkPostgres(binDir: string): void {
   }
 }
 
+export function checkPdns(server: string, schema: string): void {
+  const missing = [server, schema].filter((f) => !existsSync(f));
+  if (missing.length) {
+    throw new EnvironmentError(
+      `PowerDNS Authoritative or its sqlite3 backend is missing (${missing.join(', ')}).`,
+      'install them: apt-get update && apt-get install -y pdns-server pdns-backend-sqlite3 (npm run setup does this itself when run as root).',
+    );
+  }
+}
+
 /** Fails with a clear message when a fixed port asked for is already taken. */
 export async function checkPortFree(port: number, flag: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {

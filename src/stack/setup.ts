@@ -4,15 +4,17 @@
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { run } from './exec.ts';
-import { checkDisk, checkGo, checkPostgres, checkPython, EnvironmentError } from './preflight.ts';
+import { checkDisk, checkGo, checkPdns, checkPostgres, checkPython, EnvironmentError } from './preflight.ts';
 import {
   binaries,
   cacheRoot,
   ETCD_VERSION,
   GO_MINIMUM,
   GO_MODULE_DIRS,
+  HELM_VERSION,
   KUBE_VERSION,
   MOTO_VERSION,
+  PDNS_PACKAGES,
   POSTGRES_MAJOR,
 } from './versions.ts';
 
@@ -61,20 +63,43 @@ async function ensureKube(log: Log): Promise<void> {
   });
 }
 
-async function ensureEtcd(log: Log): Promise<void> {
-  const bins = binaries();
-  if (existsSync(bins.etcd)) return;
+/** One Go command from a wrapper module under src/stack/go, built into the cache once. */
+interface GoCommand {
+  name: string;
+  version: string;
+  binary: string;
+  moduleDir: string;
+  /** The package to build, from inside the module. */
+  pkg: string;
+  ldflags: string;
+}
+
+async function ensureGoCommand(command: GoCommand, log: Log): Promise<void> {
+  if (existsSync(command.binary)) return;
   checkGo(GO_MINIMUM);
-  checkDisk(cacheRoot(), 2 * GIB, 'building etcd');
-  log(`building etcd ${ETCD_VERSION} from source (first run only, about 2 minutes)`);
-  await buildInto(dirname(bins.etcd), async (tmp) => {
-    const ldflags = `-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}`;
-    await run('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', join(tmp, 'etcd'), '.'], {
-      cwd: GO_MODULE_DIRS.etcd,
+  checkDisk(cacheRoot(), 2 * GIB, `building ${command.name}`);
+  log(`building ${command.name} ${command.version} from source (first run only, about 2-4 minutes)`);
+  await buildInto(dirname(command.binary), async (tmp) => {
+    await run('go', ['build', '-trimpath', '-ldflags', command.ldflags, '-o', join(tmp, command.name), command.pkg], {
+      cwd: command.moduleDir,
       env: goEnv(),
     });
   });
 }
+
+const ensureEtcd = (log: Log) =>
+  ensureGoCommand({
+    name: 'etcd', version: ETCD_VERSION, binary: binaries().etcd, moduleDir: GO_MODULE_DIRS.etcd, pkg: '.',
+    ldflags: `-s -w -X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}`,
+  }, log);
+
+// helm renders the chart in deploy/helm (its tests and `mooring generate`'s manifests); no
+// prebuilt release can be downloaded here, so it is built like etcd.
+const ensureHelm = (log: Log) =>
+  ensureGoCommand({
+    name: 'helm', version: HELM_VERSION, binary: binaries().helm, moduleDir: GO_MODULE_DIRS.helm, pkg: 'helm.sh/helm/v3/cmd/helm',
+    ldflags: `-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION} -X helm.sh/helm/v3/internal/version.gitTreeState=clean`,
+  }, log);
 
 async function ensureMoto(log: Log): Promise<void> {
   const bins = binaries();
@@ -90,39 +115,55 @@ async function ensureMoto(log: Log): Promise<void> {
   await run(join(venvHome, 'venv', 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `moto[server]==${MOTO_VERSION}`]);
 }
 
-async function ensurePostgres(log: Log): Promise<void> {
-  const bins = binaries();
-  try {
-    checkPostgres(bins.postgresBin);
-    return;
-  } catch (err) {
-    if (process.getuid?.() !== 0) throw err;
-  }
-  log(`installing postgresql-${POSTGRES_MAJOR} from Debian's packages`);
+/** Installs Debian packages with apt-get; only as root, else the preflight's advice stands. */
+async function aptInstall(packages: string[], log: Log): Promise<void> {
+  log(`installing ${packages.join(' ')} from Debian's packages`);
   try {
     await run('apt-get', ['update', '-qq']);
-    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', `postgresql-${POSTGRES_MAJOR}`], {
+    await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
   } catch (err) {
     throw new EnvironmentError(
-      `apt-get could not install postgresql-${POSTGRES_MAJOR}: ${(err as Error).message.split('\n')[0]}`,
-      `install it by hand: apt-get update && apt-get install -y postgresql-${POSTGRES_MAJOR}`,
+      `apt-get could not install ${packages.join(' ')}: ${(err as Error).message.split('\n')[0]}`,
+      `install by hand: apt-get update && apt-get install -y ${packages.join(' ')}`,
     );
   }
-  checkPostgres(bins.postgresBin);
 }
 
-export type Part = 'kube' | 'etcd' | 'moto' | 'postgres';
-export const ALL_PARTS: Part[] = ['etcd', 'kube', 'moto', 'postgres'];
+/** Runs the check; when it fails and we are root, installs the packages and checks again. */
+async function ensurePackages(check: () => void, packages: string[], log: Log): Promise<void> {
+  try {
+    check();
+    return;
+  } catch (err) {
+    if (process.getuid?.() !== 0) throw err;
+  }
+  await aptInstall(packages, log);
+  check();
+}
+
+async function ensurePostgres(log: Log): Promise<void> {
+  await ensurePackages(() => checkPostgres(binaries().postgresBin), [`postgresql-${POSTGRES_MAJOR}`], log);
+}
+
+async function ensurePdns(log: Log): Promise<void> {
+  const bins = binaries();
+  await ensurePackages(() => checkPdns(bins.pdnsServer, bins.pdnsSqliteSchema), PDNS_PACKAGES, log);
+}
+
+export type Part = 'kube' | 'etcd' | 'helm' | 'moto' | 'postgres' | 'pdns';
+export const ALL_PARTS: Part[] = ['etcd', 'kube', 'helm', 'moto', 'postgres', 'pdns'];
 
 /** Makes sure every part named is built or installed; cheap when everything is cached. */
 export async function setup(parts: Part[] = ALL_PARTS, log: Log = (l) => console.error(`[setup] ${l}`)): Promise<void> {
   const steps: Record<Part, (log: Log) => Promise<void>> = {
     etcd: ensureEtcd,
     kube: ensureKube,
+    helm: ensureHelm,
     moto: ensureMoto,
     postgres: ensurePostgres,
+    pdns: ensurePdns,
   };
   // Sequential on purpose: the Go builds each use every core, and apt holds a global lock.
   for (const part of parts) await steps[part](log);

@@ -9,7 +9,7 @@ import {
   PutBucketVersioningCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { FINALIZER } from '../../src/reconcile/types.ts';
+import { FINALIZER, PAUSED } from '../../src/reconcile/types.ts';
 import { binaries } from '../../src/stack/versions.ts';
 import { condition, createCredentialsSecret, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -169,6 +169,28 @@ describe('Bucket', () => {
     await buckets().remove(ns, name);
     await eventually(async () => (await buckets().tryGet(ns, name)) === undefined, 'Bucket object gone', 30_000);
     assert.equal((await tagsOf(name))['mooring.dev/owner'], `mooring/${ns}/${name}`);
+  });
+
+  it('leaves a paused Bucket alone, even its deletion, until the annotation goes', async () => {
+    const kubectl = (...args: string[]) => execFileSync(binaries().kubectl, ['--kubeconfig', stack().kube!.kubeconfig, '-n', ns, ...args], { encoding: 'utf8' });
+    const name = uniq('paused');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc } }, { annotations: { [PAUSED]: 'true' } });
+    await new Promise((r) => setTimeout(r, 4_000)); // longer than the resync period
+    assert.equal(await exists(name), false, 'nothing created while paused');
+    const untouched = await buckets().get(ns, name);
+    assert.equal(untouched.status, undefined, 'no status written');
+    assert.equal(untouched.metadata.finalizers, undefined, 'no finalizer added');
+    kubectl('annotate', 'bucket', name, `${PAUSED}-`);
+    await ready(name);
+
+    kubectl('annotate', 'bucket', name, `${PAUSED}=true`);
+    await buckets().remove(ns, name);
+    await new Promise((r) => setTimeout(r, 4_000));
+    assert.ok(await exists(name), 'a paused deletion deletes nothing');
+    assert.deepEqual((await buckets().get(ns, name)).metadata.finalizers, [FINALIZER], 'and keeps the finalizer');
+    kubectl('annotate', 'bucket', name, `${PAUSED}-`);
+    await eventually(async () => (await buckets().tryGet(ns, name)) === undefined, 'Bucket gone once unpaused', 30_000);
+    assert.equal(await exists(name), false);
   });
 
   it('never touches an existing unowned bucket until it is adopted', async () => {

@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
+import { GROUP, VERSION } from '../../src/api/common.ts';
 import { ROTATE_CREDENTIALS } from '../../src/reconcile/connection.ts';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { finalSnapshotName } from '../../providers/aws/index.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, postgresProviderConfig, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -26,26 +26,13 @@ const seenPasswords = new Set<string>();
 const databases = () => objects(kc, 'databases');
 const ident = (s: string) => pg.escapeIdentifier(s);
 
-/** A postgres ProviderConfig whose admin Secret holds `data` (none: the Secret is not created). */
-async function postgresProviderConfig(name: string, data?: Record<string, string>): Promise<string> {
-  if (data) await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-admin` }, stringData: data } });
-  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-    group: GROUP, version: VERSION, plural: 'providerconfigs',
-    body: {
-      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
-      spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-admin` } } },
-    },
-  });
-  return name;
-}
-
 before(async () => {
   await stack.ready();
   kc = kubeConfig(stack());
   core = kc.makeApiClient(CoreV1Api);
   await installCrds(kc);
   ns = await createNamespace(kc);
-  pc = await postgresProviderConfig(uniq('pg'), { url: stack().postgres!.url });
+  pc = await postgresProviderConfig(kc, uniq('pg'), { url: stack().postgres!.url });
   admin = new pg.Pool({ connectionString: stack().postgres!.url, max: 2 });
   operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 3, backoffBaseMs: 1000 });
 });
@@ -263,7 +250,7 @@ describe('Database (PostgreSQL and RDS)', () => {
 
   it('is Degraded with a reason while the admin Secret is missing or wrong, and recovers', async () => {
     const broken = uniq('pg-broken');
-    await postgresProviderConfig(broken);
+    await postgresProviderConfig(kc, broken);
     const name = uniq('nocreds');
     await databases().create(ns, name, { providerConfigRef: { name: broken } });
     await degraded(name, 'CredentialsNotFound');

@@ -1,5 +1,5 @@
-// The launcher leaves nothing behind: no etcd, kube-apiserver, moto or postgres process and no
-// temp folder, after a normal stop, after Ctrl-C (SIGINT) and after the launcher is SIGKILLed.
+// The launcher leaves nothing behind: no etcd, kube-apiserver, moto, postgres or pdns_server process
+// and no temp folder, after a normal stop, after Ctrl-C (SIGINT) and after the launcher is SIGKILLed.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,7 +37,7 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
 }
 
 function assertGone(info: StackInfo): void {
-  assert.equal(info.pids.length, 4, 'etcd, kube-apiserver, moto and postgres were started');
+  assert.equal(info.pids.length, 5, 'etcd, kube-apiserver, moto, postgres and pdns_server were started');
   for (const pid of info.pids) assert.ok(!alive(pid), `process group ${pid} is gone`);
   assert.ok(!existsSync(info.dir), `temp folder ${info.dir} is removed`);
 }

@@ -34,7 +34,7 @@ before(async () => {
   await installCrds(kc);
   ns = await createNamespace(kc);
   awsPc = await emulatorProviderConfig(kc, stack());
-  pgPc = await postgresProviderConfig(kc, stack());
+  pgPc = await postgresProviderConfig(kc, uniq('pg'), { url: stack().postgres!.url });
   const config = emulatorClientConfig(stack());
   s3 = new S3Client({ ...config, forcePathStyle: true });
   r53 = new Route53Client(config);

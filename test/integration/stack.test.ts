@@ -1,7 +1,9 @@
 // The test stack is real: a CRD and a custom resource go through a real kube-apiserver and etcd,
-// buckets and hosted zones through the AWS emulator's API, rows through PostgreSQL.
+// buckets and hosted zones through the AWS emulator's API, rows through PostgreSQL, and a zone made
+// through PowerDNS's HTTP API answers over DNS.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
 import { describe, it } from 'node:test';
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateHostedZoneCommand, ListHostedZonesCommand, Route53Client } from '@aws-sdk/client-route-53';
@@ -132,5 +134,30 @@ describe('PostgreSQL', () => {
     url.password = 'wrong';
     const client = new pg.Client({ connectionString: url.toString() });
     await assert.rejects(client.connect(), /password authentication failed/);
+  });
+});
+
+describe('PowerDNS', () => {
+  const api = async (method: string, path: string, body?: unknown, key = stack().pdns!.apiKey) =>
+    fetch(`${stack().pdns!.apiUrl}/api/v1/servers/localhost${path}`, {
+      method,
+      headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it('serves a zone made through its HTTP API over DNS, and reports version 4', async () => {
+    const server = (await (await api('GET', '')).json()) as { version: string };
+    assert.match(server.version, /^4\./);
+    const zone = `${randomUUID().slice(0, 8)}.stack-test.example.`;
+    assert.equal((await api('POST', '/zones', { name: zone, kind: 'Native', nameservers: [`ns1.${zone}`] })).status, 201);
+    const rrsets = [{ name: `www.${zone}`, type: 'A', ttl: 60, changetype: 'REPLACE', records: [{ content: '192.0.2.7', disabled: false }] }];
+    assert.equal((await api('PATCH', `/zones/${zone}`, { rrsets })).status, 204);
+    const resolver = new Resolver();
+    resolver.setServers([`127.0.0.1:${stack().pdns!.dnsPort}`]);
+    assert.deepEqual(await resolver.resolve4(`www.${zone}`), ['192.0.2.7']);
+  });
+
+  it('refuses a wrong API key', async () => {
+    assert.equal((await api('GET', '/zones', undefined, 'wrong')).status, 401);
   });
 });

@@ -182,6 +182,6 @@ describe('refresh on demand', () => {
   it('refuses a target it cannot name', async () => {
     const { code, out } = await mooring('refresh', 'nosuchkind/x', '-n', ns);
     assert.equal(code, 2);
-    assert.match(out, /KIND\/NAME/);
+    assert.match(out, /KIND\/NAME[\s\S]*mooring refresh --help/);
   });
 });

@@ -46,12 +46,15 @@ export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, na
   return name;
 }
 
-/** A postgres ProviderConfig whose admin Secret (in default) holds the stack's PostgreSQL URL. */
-export async function postgresProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('pg')): Promise<string> {
-  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-admin` }, stringData: { url: info.postgres!.url } } });
+/** A postgres ProviderConfig whose admin Secret holds `data` (none: the Secret is not created). */
+export async function postgresProviderConfig(kc: KubeConfig, name: string, data?: Record<string, string>): Promise<string> {
+  if (data) await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-admin` }, stringData: data } });
   await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
     group: GROUP, version: VERSION, plural: 'providerconfigs',
-    body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-admin` } } } },
+    body: {
+      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
+      spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-admin` } } },
+    },
   });
   return name;
 }
@@ -109,4 +112,25 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Waiting on one kind's objects in a namespace: Ready (at the current generation), Degraded with a
+ * reason, gone. A timeout names what was awaited and shows the object's status.
+ */
+export function waiters(kc: KubeConfig, plural: string, namespace: string) {
+  const api = objects(kc, plural);
+  const kind = kindOf(plural);
+  const status = (name: string) => async () => JSON.stringify((await api.tryGet(namespace, name))?.status);
+  const until = (name: string, what: string, test: (o: ManagedObject) => boolean, timeoutMs: number) =>
+    eventually(async () => {
+      const o = await api.get(namespace, name);
+      return test(o) ? o : undefined;
+    }, `${kind} ${name} ${what}`, timeoutMs, status(name));
+  return {
+    ready: (name: string, timeoutMs = 30_000) =>
+      until(name, 'Ready', (o) => condition(o, 'Ready')?.status === 'True' && o.status?.observedGeneration === o.metadata.generation, timeoutMs),
+    degraded: (name: string, reason: string, timeoutMs = 30_000) => until(name, `Degraded/${reason}`, (o) => condition(o, 'Degraded')?.reason === reason, timeoutMs),
+    gone: (name: string, timeoutMs = 30_000) => eventually(async () => (await api.tryGet(namespace, name)) === undefined, `${kind} ${name} gone`, timeoutMs, status(name)),
+  };
 }

@@ -26,8 +26,10 @@ export interface TestOperatorOptions {
   resyncSeconds?: number;
   /** First failure backoff (default 5 s). */
   backoffBaseMs?: number;
-  /** Default the built-in providers with their defaults. */
+  /** Default the built-in providers (a test may swap one for a variant). */
   providers?: ProviderRegistration[];
+  /** Providers beside the built-in ones, as plugins would add them (e.g. providers/powerdns). */
+  plugins?: ProviderRegistration[];
 }
 
 export async function startOperator(info: StackInfo, options: TestOperatorOptions): Promise<RunningOperator> {
@@ -39,7 +41,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     kc: kubeConfig(info),
     log,
     metrics,
-    providers: options.providers ?? builtinProviders(),
+    providers: [...(options.providers ?? builtinProviders()), ...(options.plugins ?? [])],
     config: {
       namespace: options.namespace,
       concurrency: 8,

@@ -1,40 +1,10 @@
 // The one place where an AWS SDK failure becomes a typed adapter error. Decided once, here, from the
 // error's code (`name`), HTTP status, `$retryable`/`$fault` and its `cause` chain; nothing deeper in
 // the adapters guesses whether a retry can help.
-import { AdapterError, ConflictError, RetryableError, TerminalError } from '../../sdk/index.ts';
+import { AdapterError, ConflictError, ProviderReason, RetryableError, TerminalError } from '../../sdk/index.ts';
 
-/** Reason codes AWS adapters put on their errors (each becomes a condition's `reason`). */
-export const AwsReason = {
-  /** The cloud asked us to slow down; the account limiter backs off. */
-  Throttled: 'Throttled',
-  /** 5xx, timeouts, dropped or refused connections, unreadable answers: try again later. */
-  ProviderUnavailable: 'ProviderUnavailable',
-  AccessDenied: 'AccessDenied',
-  InvalidCredentials: 'InvalidCredentials',
-  /** Someone changed the thing between our read and our write. */
-  Conflict: 'Conflict',
-  /** The thing exists without our ownership mark, and the resource does not adopt it. */
-  NotOwned: 'NotOwned',
-  /** The name belongs to someone else (another account, or a bucket we may not see). */
-  NameTaken: 'NameTaken',
-  BucketNotEmpty: 'BucketNotEmpty',
-  /** An RDS instance whose spec keeps deletion protection on cannot be deleted. */
-  DeletionProtected: 'DeletionProtected',
-  /** The spec asks for something the cloud cannot do (a bucket cannot change region). */
-  InvalidSpec: 'InvalidSpec',
-  /** The ProviderConfig's settings for AWS do not parse. */
-  ProviderConfigInvalid: 'ProviderConfigInvalid',
-  /** A 404 for something the spec points at (a KMS key). */
-  NotFound: 'NotFound',
-  /** The hosted zone a DNS record names does not exist, or these credentials cannot see it. */
-  ZoneNotFound: 'ZoneNotFound',
-  /** Route 53 refused a change batch (InvalidChangeBatch); the message carries Route 53's own words. */
-  InvalidChange: 'InvalidChange',
-  /** Any other 4xx: the cloud refused the request as made; the message carries AWS's code. */
-  InvalidRequest: 'InvalidRequest',
-  /** A failure that is not an AWS answer nor a network fault; retried with backoff. */
-  ProviderError: 'ProviderError',
-} as const;
+/** Reason codes AWS adapters put on their errors (each becomes a condition's `reason`): the SDK's. */
+export const AwsReason = ProviderReason;
 export type AwsReason = (typeof AwsReason)[keyof typeof AwsReason];
 
 const THROTTLING = new Set([

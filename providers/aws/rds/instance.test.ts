@@ -53,7 +53,7 @@ describe('RDS Database adapter', () => {
       assert.equal(o.ownershipMark, r.ownershipMark);
       assert.equal(o.atProvider?.status, raw.DBInstanceStatus);
       if (raw.DBInstanceStatus === 'available') assert.equal(o.upToDate, true, JSON.stringify(o.diff));
-      else assert.equal(o.available, false);
+      else assert.equal(o.pending?.reason, 'Provisioning');
       assert.equal(o.connectionDetails?.host, raw.Endpoint?.Address);
       assert.equal(o.connectionDetails?.password, r.connectionSecret?.password);
       assert.match(o.connectionDetails?.uri ?? '', /^postgresql:\/\/mooring:pw-[0-9a-f]+@.+:\d+\/postgres$/);

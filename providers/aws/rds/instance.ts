@@ -1,5 +1,5 @@
 // The RDS Database adapter: one DB instance, tagged with our ownership mark. An instance takes
-// minutes to become available; meanwhile observe reports `available: false` with RDS's status,
+// minutes to become available; meanwhile observe reports it pending (Provisioning) with RDS's status,
 // and the reconciler waits. The master password is the connection Secret's (written there before
 // the create), or RDS's own in Secrets Manager when the spec asks for it. Delete takes a final
 // snapshot unless the spec skips it. How the spec compares is in state.ts.
@@ -83,7 +83,7 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       atProvider: Object.fromEntries(Object.entries(atProvider).filter(([, v]) => v !== undefined)),
       connectionDetails: this.connectionDetails(desired, instance, resource.connectionSecret?.password),
       ...(diff.length ? { diff } : {}),
-      ...(available ? {} : { available: false, progress: `RDS status: ${status}` }),
+      ...(available ? {} : { pending: { reason: 'Provisioning', message: `RDS status: ${status}` } }),
     };
   }
 

@@ -183,7 +183,7 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     const key = `${zone.id}|${keyOf(desired)}`;
     const submission = this.account.submissions.get(key);
     if (submission?.state === 'queued') {
-      return { exists: false, upToDate: false, atProvider, waitingFor: `its change to be sent to Route 53 (changes to zone ${zone.name} go together in one batch)` };
+      return { exists: false, upToDate: false, atProvider, pending: { reason: 'Waiting', message: `waiting for its change to be sent to Route 53 (changes to zone ${zone.name} go together in one batch)` } };
     }
     if (submission?.state === 'failed') {
       this.account.submissions.delete(key);
@@ -193,7 +193,7 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     if (change) {
       const status = change.status === 'INSYNC' && !submission ? 'INSYNC' : await this.account.changes.status(change.id);
       Object.assign(atProvider, { changeId: change.id, changeStatus: status });
-      if (status === 'PENDING') return { exists: false, upToDate: false, atProvider, waitingFor: `Route 53 change ${change.id} to be INSYNC` };
+      if (status === 'PENDING') return { exists: false, upToDate: false, atProvider, pending: { reason: 'Waiting', message: `waiting for Route 53 change ${change.id} to be INSYNC` } };
     }
     const listing = await this.account.records.records(zone.id, Date.now() - ZONE_DEFAULTS.listingMaxAgeMs).catch(zoneGone);
     if (!listing) return { exists: false, upToDate: false };

@@ -1,0 +1,24 @@
+// What every bench scenario gets: the stack, a namespace with a ProviderConfig on the counting
+// proxy, and the table it adds its rows to.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { FaultProxyClient } from '../src/stack/faultproxy.ts';
+import type { StackInfo } from '../src/stack/index.ts';
+
+export interface Bench {
+  info: StackInfo;
+  kc: KubeConfig;
+  ns: string;
+  /** The ProviderConfig every resource uses: the emulator behind the counting proxy. */
+  pc: string;
+  proxy: FaultProxyClient;
+  /** Scratch space (manifests) inside the stack's run directory. */
+  dir: string;
+  /** Operator flags shared by every scenario (concurrency). */
+  operatorArgs: string[];
+  /** Node flags the operator runs with (the heap settings the image uses). */
+  nodeArgs: string[];
+  row(what: string, value: string, note?: string): void;
+}
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { firstDifference } from './crds.ts';
+import { fail, formatReport, ok } from './report.ts';
+
+describe('firstDifference', () => {
+  const cases: { reason: string; expected: unknown; actual: unknown; found: string | undefined }[] = [
+    { reason: 'fields the apiserver adds do not count', expected: { a: 1 }, actual: { a: 1, conversion: { strategy: 'None' } }, found: undefined },
+    { reason: 'a changed value is named by its path', expected: { v: [{ max: 63 }] }, actual: { v: [{ max: 64 }] }, found: '.v[0].max: 64, expected 63' },
+    { reason: 'a missing field', expected: { s: { p: { colour: { type: 'string' } } } }, actual: { s: { p: {} } }, found: '.s.p.colour: missing' },
+    { reason: 'a list of another length', expected: { cols: [1, 2] }, actual: { cols: [1] }, found: '.cols: 1 entries, expected 2' },
+  ];
+  for (const c of cases) it(c.reason, () => assert.equal(firstDifference(c.expected, c.actual), c.found));
+});
+
+describe('formatReport', () => {
+  it('prints ok and FAIL aligned, the fix under a failure, and a summary', () => {
+    const text = formatReport([ok('crds', 'current'), fail('providerconfig/x', 'no answer', 'check spec.endpoint')]);
+    assert.equal(text, [
+      '  ok    crds              current',
+      '  FAIL  providerconfig/x  no answer',
+      '                          fix: check spec.endpoint',
+      '1 of 2 checks failed.',
+    ].join('\n'));
+  });
+});

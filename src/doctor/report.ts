@@ -1,0 +1,27 @@
+// What one doctor check found, and how the command prints it: a line per check, `ok` or `FAIL`,
+// and under a failure what to do about it.
+
+export interface Finding {
+  /** What was checked, e.g. `crds` or `providerconfig/aws`. */
+  check: string;
+  ok: boolean;
+  /** What was seen. Never a secret value. */
+  detail: string;
+  /** With a failure: what to do next. */
+  fix?: string;
+}
+
+export const ok = (check: string, detail: string): Finding => ({ check, ok: true, detail });
+export const fail = (check: string, detail: string, fix: string): Finding => ({ check, ok: false, detail, fix });
+
+export function formatFinding(f: Finding, width: number): string {
+  const head = `  ${f.ok ? 'ok  ' : 'FAIL'}  ${f.check.padEnd(width)}  ${f.detail}`;
+  return f.fix ? `${head}\n  ${' '.repeat(width + 8)}fix: ${f.fix}` : head;
+}
+
+export function formatReport(findings: Finding[]): string {
+  const width = Math.max(...findings.map((f) => f.check.length));
+  const failed = findings.filter((f) => !f.ok).length;
+  const summary = failed ? `${failed} of ${findings.length} checks failed.` : `all ${findings.length} checks passed.`;
+  return `${findings.map((f) => formatFinding(f, width)).join('\n')}\n${summary}`;
+}

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
+import { classify } from './errors.ts';
+import { Reason } from './reasons.ts';
+
+/** What client-node throws for an apiserver error answer. */
+const apiException = (code: number, body: unknown) => Object.assign(new Error(`HTTP-Code: ${code}\nMessage: Unknown API Status Code!`), { code, body: JSON.stringify(body) });
+
+describe('classify', () => {
+  it('keeps an adapter error\'s reason and kind', () => {
+    assert.deepEqual(classify(new TerminalError(Reason.NameTaken, 'taken')), { reason: Reason.NameTaken, message: 'taken', retry: 'resync', throttled: false });
+    assert.equal(classify(new RetryableError(Reason.ProviderUnavailable, 'down')).retry, 'backoff');
+  });
+
+  it('turns an apiserver 403 into KubeForbidden, quoting the apiserver and saying what to run', () => {
+    const said = 'secrets "app-connection" is forbidden: User "system:serviceaccount:mooring:mooring" cannot create resource "secrets" in API group "" in the namespace "team-a"';
+    const c = classify(apiException(403, { kind: 'Status', status: 'Failure', message: said, reason: 'Forbidden', code: 403 }));
+    assert.equal(c.reason, Reason.KubeForbidden);
+    assert.equal(c.retry, 'backoff');
+    assert.ok(c.message.startsWith(said), c.message);
+    assert.match(c.message, /mooring doctor --service-account/);
+  });
+
+  it('says 401 plainly when the body is no Status', () => {
+    const c = classify(Object.assign(new Error('HTTP-Code: 401'), { code: 401, body: 'Unauthorized' }));
+    assert.equal(c.reason, Reason.KubeForbidden);
+    assert.match(c.message, /does not accept the operator's credentials/);
+  });
+
+  it('retries a 409 soon and anything else with backoff as ReconcileError', () => {
+    assert.equal(classify(apiException(409, {})).retry, 'soon');
+    assert.deepEqual(classify(new Error('boom')), { reason: Reason.ReconcileError, message: 'boom', retry: 'backoff', throttled: false });
+  });
+});

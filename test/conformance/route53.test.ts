@@ -1,0 +1,69 @@
+// The conformance kit against the Route 53 DNSRecord adapter on the emulator. The oracle lists
+// and changes record sets with a raw Route 53 client; it reads the ownership record (a TXT record
+// `_mooring-<type>.<name>` holding the mark, as docs/dnsrecord.md describes) on its own.
+import { randomBytes } from 'node:crypto';
+import {
+  ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type Change, type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
+import { RecordConnector } from '../../providers/aws/index.ts';
+import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
+import type { DNSRecordSpec, ManagedResource } from '../../providers/sdk/index.ts';
+import { DNSRecordSpec as RecordSchema } from '../../src/api/dnsrecord.ts';
+import { useStack } from '../support/stack.ts';
+import { MOTO_ACCEPTS_ANY_CREDENTIALS, deadConnection, emulatorConnection } from './aws.ts';
+
+const stack = useStack(['aws']);
+const ZONE = `conformance-${randomBytes(3).toString('hex')}.test.`;
+
+describeConformance<DNSRecordSpec>('aws Route 53 DNSRecord', async () => {
+  const aws = (await stack.ready()).aws!;
+  const connection = emulatorConnection(aws, 'conformance-r53');
+  const r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: connection.credentials! });
+  const zoneId = (await r53.send(new CreateHostedZoneCommand({ Name: ZONE, CallerReference: ZONE }))).HostedZone!.Id!.replace('/hostedzone/', '');
+
+  const fqdn = (r: ManagedResource<DNSRecordSpec>) => `${r.spec.name}.${ZONE}`;
+  const ownerName = (r: ManagedResource<DNSRecordSpec>) => `_mooring-a.${fqdn(r)}`;
+  const sets = async (name: string): Promise<ResourceRecordSet[]> => {
+    const page = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, MaxItems: 10 }));
+    return (page.ResourceRecordSets ?? []).filter((s) => s.Name === name);
+  };
+  const change = (changes: Change[]) => changes.length ? r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes } })) : undefined;
+  const record = (name: string, type: 'A' | 'TXT', values: string[], ttl = 300): ResourceRecordSet => ({ Name: name, Type: type, TTL: ttl, ResourceRecords: values.map((Value) => ({ Value })) });
+  const remove = async (r: ManagedResource<DNSRecordSpec>) => {
+    const existing = [...(await sets(fqdn(r))).filter((s) => s.Type === 'A'), ...(await sets(ownerName(r))).filter((s) => s.Type === 'TXT')];
+    await change(existing.map((s) => ({ Action: 'DELETE', ResourceRecordSet: s })));
+  };
+  return {
+    connector: new RecordConnector({ batch: { windowMs: 20 } }),
+    connection: () => connection,
+    resource: (name) => ({
+      kind: 'DNSRecord', namespace: 'conformance', name, uid: `uid-${name}`, generation: 1, externalName: name,
+      ownershipMark: `conformance/conformance/${name}`,
+      spec: RecordSchema.parse({ providerConfigRef: { name: 'conformance-r53' }, zone: { name: ZONE }, name, type: 'A', ttl: 300, values: ['192.0.2.1'] }),
+    }),
+    oracle: {
+      async read(r): Promise<Found[]> {
+        const owner = (await sets(ownerName(r))).find((s) => s.Type === 'TXT')?.ResourceRecords?.[0]?.Value;
+        const mark = owner?.replace(/^"|"$/g, '');
+        return (await sets(fqdn(r))).filter((s) => s.Type === 'A').map((s) => ({ mark, state: { ttl: s.TTL, values: (s.ResourceRecords ?? []).map((v) => v.Value).sort() } }));
+      },
+      async drift(r) {
+        await change([{ Action: 'UPSERT', ResourceRecordSet: record(fqdn(r), 'A', ['192.0.2.1'], 60) }]);
+        return 'ttl';
+      },
+      remove,
+      async plant(r, mark) {
+        await change([
+          { Action: 'UPSERT', ResourceRecordSet: record(fqdn(r), 'A', ['192.0.2.99']) },
+          ...(mark ? [{ Action: 'UPSERT' as const, ResourceRecordSet: record(ownerName(r), 'TXT', [`"${mark}"`]) }] : []),
+        ]);
+      },
+      cleanup: remove,
+    },
+    unreachable: (secret) => deadConnection(connection, secret),
+    invalidSpec: (r) => ({ ...r, spec: { ...r.spec, zone: { name: `no-such-${ZONE}` } } }),
+    skip: {
+      'bad credentials are Terminal': MOTO_ACCEPTS_ANY_CREDENTIALS,
+    },
+  };
+});
