@@ -93,6 +93,8 @@ export interface DeleteResult {
   progress?: string;
   /** When not done: how soon to call again; default at once (the next step is ready now). */
   requeueAfterMs?: number;
+  /** When not done: facts for `status.atProvider` meanwhile (objects left, a final snapshot's id). */
+  atProvider?: Record<string, unknown>;
 }
 
 /**

@@ -24,3 +24,4 @@ export type { ProviderDefinition, ProviderKinds, ProviderRegistration } from './
 export type { BucketAtProvider, BucketSpec } from '../../src/api/bucket.ts';
 export type { DNSRecordAtProvider, DNSRecordSpec, RecordType } from '../../src/api/dnsrecord.ts';
 export type { DatabaseAtProvider, DatabaseSpec, PostgresOptions, RdsOptions } from '../../src/api/database.ts';
+export { assertNoSecretEscapes, SecretEscapes, type SecretEscape } from './testing.ts';

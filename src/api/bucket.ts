@@ -181,6 +181,8 @@ export const BucketAtProvider = z
     region: z.string().optional().describe('The region the bucket lives in.'),
     /** Progress of a delete that empties the bucket, for `kubectl get`. */
     deletion: z.string().optional().describe('Progress of a delete that empties the bucket first.'),
+    objectsLeft: z.number().int().min(0).optional().describe('While a delete empties the bucket: keys with a version still there, as counted after the last step.'),
+    versionsLeft: z.number().int().min(0).optional().describe('While a delete empties the bucket: object versions and delete markers still there.'),
   })
   .loose()
   .describe('What the cloud reports about the bucket.');

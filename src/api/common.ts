@@ -100,9 +100,23 @@ export const DeletionPolicy = z
   .describe('Delete removes the external resource with this object; Retain leaves it (and our ownership mark) in place.');
 
 export const ManagementPolicy = z
-  .enum(['Full', 'ObserveOnly'])
+  .enum(['Full', 'ObserveOnly', 'Plan'])
   .default('Full')
-  .describe('Full creates, updates and deletes; ObserveOnly only reads and reports, never writes to the cloud.');
+  .describe(
+    'Full creates, updates and deletes; ObserveOnly only reads and reports, never writes to the cloud; Plan reads and writes into ' +
+      'status.plan the calls Full would make, and makes none.',
+  );
+
+/** Annotation: an RFC 3339 timestamp; a new value asks for an observe and reconcile now (status.lastRefresh records it). */
+export const REFRESH_REQUESTED_AT = 'mooring.dev/refresh-requested-at';
+
+export const IgnoreChanges = z
+  .array(z.string().min(1).max(256).regex(/^[A-Za-z0-9_./-]+$/, { message: 'must be a dotted field path of the spec, e.g. tags.team' }))
+  .max(64)
+  .describe(
+    'Dotted spec paths (e.g. tags.cost-center, or tags for every tag) another system owns: a difference there is neither reported as drift ' +
+      'nor corrected, and a spec change there is not applied either.',
+  );
 
 export const ConnectionSecretRef = z
   .object({
@@ -144,14 +158,15 @@ export const managedSpecFields = {
       'Take over an existing external resource of this name that carries no ownership mark. Without it, such a resource is never touched.',
     ),
   writeConnectionSecretToRef: ConnectionSecretRef.optional(),
+  ignoreChanges: IgnoreChanges.optional(),
 };
 
-export const ConditionType = z.enum(['Ready', 'Progressing', 'Degraded']);
+export const ConditionType = z.enum(['Ready', 'Progressing', 'Degraded', 'Drifted']);
 export type ConditionType = z.infer<typeof ConditionType>;
 
 // Length limits as in metav1.Condition, so a status the apiserver would refuse never parses here.
 export const Condition = z.object({
-  type: z.string().min(1).max(316).describe('Ready, Progressing or Degraded.'),
+  type: z.string().min(1).max(316).describe('Ready, Progressing, Degraded or Drifted.'),
   status: z.enum(['True', 'False', 'Unknown']),
   reason: z.string().min(1).max(1024).describe('A reason code, documented in docs/reasons.md.'),
   message: z.string().max(32768).default('').describe('A human-readable account of the condition.'),
@@ -159,6 +174,21 @@ export const Condition = z.object({
   lastTransitionTime: z.iso.datetime({ offset: true }).describe('RFC 3339 time of the last status change.'),
 });
 export type Condition = z.infer<typeof Condition>;
+
+/** One field a planned call would change; values are JSON, cut at 256 characters. */
+export const PlannedField = z.object({
+  path: z.string().max(256).describe('Dotted spec path.'),
+  old: z.string().max(1024).optional().describe('The live value (JSON), absent when there is none.'),
+  new: z.string().max(1024).optional().describe('The value Full would set (JSON), absent when it would remove it.'),
+});
+export type PlannedField = z.infer<typeof PlannedField>;
+
+/** One cloud call Full would make. */
+export const PlannedCall = z.object({
+  operation: z.enum(['create', 'update', 'adopt']).describe('The adapter call.'),
+  fields: z.array(PlannedField).max(64).describe('What it would set.'),
+});
+export type PlannedCall = z.infer<typeof PlannedCall>;
 
 /** Status fields shared by every managed kind; each kind adds its own `atProvider`. */
 export const managedStatusFields = {
@@ -168,8 +198,10 @@ export const managedStatusFields = {
     .array(Condition)
     .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] })
     .optional()
-    .describe('Ready, Progressing and Degraded, each with a reason code and a message.'),
+    .describe('Ready, Progressing, Degraded and Drifted, each with a reason code and a message.'),
   observedGeneration: z.number().int().min(0).optional().describe('The metadata.generation the status was last computed for.'),
+  lastRefresh: z.string().max(64).optional().describe(`The last ${REFRESH_REQUESTED_AT} annotation value handled (observed and reconciled).`),
+  plan: z.array(PlannedCall).max(16).optional().describe('managementPolicy Plan: the cloud calls Full would make now, none of them made.'),
 };
 
 /** Kubernetes object metadata as far as the reconciler reads it. */

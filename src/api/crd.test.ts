@@ -92,12 +92,12 @@ describe('CRDs', () => {
 describe('printer columns', () => {
   const columns = (kind: KindDescription) => kind.printerColumns.map((c) => [c.name.toUpperCase(), c.jsonPath, c.priority ?? 0]);
 
-  it('Bucket: READY, REASON, EXTERNAL-NAME, DELETION (wide), AGE', () => {
+  it('Bucket: READY, REASON, EXTERNAL-NAME, DELETION, AGE', () => {
     assert.deepEqual(columns(BucketKind), [
       ['READY', '.status.conditions[?(@.type=="Ready")].status', 0],
       ['REASON', '.status.conditions[?(@.type=="Ready")].reason', 0],
       ['EXTERNAL-NAME', '.status.atProvider.name', 0],
-      ['DELETION', '.status.atProvider.deletion', 1],
+      ['DELETION', '.status.atProvider.deletion', 0],
       ['AGE', '.metadata.creationTimestamp', 0],
     ]);
   });

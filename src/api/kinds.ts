@@ -45,7 +45,8 @@ export const BucketKind: KindDescription = {
   printerColumns: [
     ...managedColumns,
     { name: 'External-Name', type: 'string', jsonPath: '.status.atProvider.name', description: 'The bucket name in the cloud, once observed.' },
-    { name: 'Deletion', type: 'string', jsonPath: '.status.atProvider.deletion', description: 'Progress of a delete that empties the bucket.', priority: 1 },
+    // Shown by default: a delete that takes minutes should say so where people look first.
+    { name: 'Deletion', type: 'string', jsonPath: '.status.atProvider.deletion', description: 'Progress of a delete that empties the bucket.' },
     AGE_COLUMN,
   ],
   categories: [CATEGORY],
@@ -66,6 +67,7 @@ export const DatabaseKind: KindDescription = {
     { name: 'Host', type: 'string', jsonPath: '.status.atProvider.host', description: 'The host clients connect to.' },
     { name: 'Database', type: 'string', jsonPath: '.status.atProvider.database', description: 'The database name.', priority: 1 },
     { name: 'Status', type: 'string', jsonPath: '.status.atProvider.status', description: "aws: the instance's RDS status.", priority: 1 },
+    { name: 'Deletion', type: 'string', jsonPath: '.status.atProvider.deletion', description: 'Progress of a delete (aws: the final snapshot id).' },
     AGE_COLUMN,
   ],
   categories: [CATEGORY],

@@ -40,6 +40,8 @@ describe('bad usage exits 2 and says where the options are', () => {
     { reason: 'a bad port', args: ['sandbox', '--kube-port', '0'], says: /--kube-port must be a port number[\s\S]*Run `mooring sandbox --help`/ },
     { reason: 'a kubeconfig that is not there', args: ['doctor', '--kubeconfig', '/nonexistent/kubeconfig'], says: /cannot read the kubeconfig \/nonexistent\/kubeconfig[\s\S]*Run `mooring doctor --help`/ },
     { reason: 'a bad operator setting', args: ['run', '--concurrency=0'], says: /--concurrency \(MOORING_CONCURRENCY\): expected a whole number[\s\S]*Run `mooring run --help`/ },
+    { reason: 'a plan without a manifest', args: ['plan'], says: /mooring plan: name the manifest with -f FILE[\s\S]*Run `mooring plan --help`/ },
+    { reason: 'a refresh of no mooring kind', args: ['refresh', 'pods/x'], says: /mooring refresh: name one resource as KIND\/NAME[\s\S]*Run `mooring refresh --help`/ },
     { reason: 'an operator kubeconfig that is not there', args: ['run', '--kubeconfig', '/nonexistent/kubeconfig'], says: /cannot read --kubeconfig \/nonexistent\/kubeconfig[\s\S]*Run `mooring run --help`/ },
   ];
   for (const c of cases) {

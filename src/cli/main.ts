@@ -11,6 +11,8 @@ commands:
   run        the operator, against --kubeconfig or the in-cluster service account
   generate   write the generated files (CRDs, reference docs, chart RBAC, manifests; --check)
   sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
+  plan       what applying a manifest would make the cloud do, before it is applied (-f FILE)
+  refresh    observe and reconcile one resource now (KIND/NAME)
   doctor     check a cluster and its ProviderConfigs (CRDs, RBAC, credentials, reachability)
   new-provider NAME  a provider plugin package to start from, passing the conformance suite
   help       this text; \`mooring help <command>\` for a command's
@@ -33,6 +35,14 @@ export const commands: Record<string, { help: () => Promise<string>; run: () => 
   sandbox: {
     help: async () => (await import('./sandbox.ts')).SANDBOX_HELP,
     run: async () => (await import('./sandbox.ts')).sandbox,
+  },
+  plan: {
+    help: async () => (await import('./plan.ts')).PLAN_HELP,
+    run: async () => (await import('./plan.ts')).plan,
+  },
+  refresh: {
+    help: async () => (await import('./refresh.ts')).REFRESH_HELP,
+    run: async () => (await import('./refresh.ts')).refresh,
   },
   doctor: {
     help: async () => (await import('./doctor.ts')).DOCTOR_HELP,

@@ -56,4 +56,22 @@ export class KubeSecretStore implements SecretStore {
       : await this.api.createNamespacedSecret({ namespace: body.namespace, body: secret });
     return stored(written);
   }
+
+  async release(namespace: string, name: string, ownerUid: string): Promise<void> {
+    this.requests++;
+    let secret: V1Secret;
+    try {
+      secret = await this.api.readNamespacedSecret({ namespace, name });
+    } catch (err) {
+      if (kubeStatus(err) === 404) return;
+      throw err;
+    }
+    const owners = secret.metadata?.ownerReferences ?? [];
+    const kept = owners.filter((o) => o.uid !== ownerUid);
+    if (kept.length === owners.length) return;
+    this.requests++;
+    // Replaced whole on the resourceVersion read (the verb connection Secrets already use): a
+    // concurrent change is a 409, and the pass runs again.
+    await this.api.replaceNamespacedSecret({ namespace, name, body: { ...secret, metadata: { ...secret.metadata, ownerReferences: kept } } });
+  }
 }

@@ -38,8 +38,8 @@ export class KubeWriter implements ObjectWriter {
   async writeStatus(object: ManagedObject, status: ManagedStatus): Promise<void> {
     this.requests++;
     this.statusWrites++;
-    // Conditions and atProvider are replaced whole; null clears what the new status lacks.
-    const body = { status: { atProvider: null, ...status } };
+    // Conditions, atProvider and plan are replaced whole; null clears what the new status lacks.
+    const body = { status: { atProvider: null, plan: null, ...status } };
     await this.api.patchNamespacedCustomObjectStatus({ ...this.target(object), body }, MERGE);
   }
 }

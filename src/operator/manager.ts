@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { GROUP, VERSION } from '../api/common.ts';
 import { KINDS } from '../api/kinds.ts';
+import { crdDeletion } from '../kube/crds.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { coreEventApi, KubeWriter } from '../kube/writer.ts';
 import { Limits } from '../limits/index.ts';
@@ -80,7 +81,10 @@ export class Manager {
     for (const kind of kinds) {
       const writer = new KubeWriter(kc, kind.plural);
       this.writers.push({ kind: kind.kind, writer });
-      const reconciler = new ManagedReconciler({ kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics });
+      const reconciler = new ManagedReconciler({
+        kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics,
+        uninstalling: crdDeletion(kc, kind.plural),
+      });
       const listWatch = new KubeListWatch<ManagedObject>(kc, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
       this.controllers.push(new KindController({
         kind: kind.kind, listWatch, reconciler, claims, log,

@@ -28,6 +28,8 @@ export const CLUSTER_RULES: PolicyRule[] = [
   // the garbage collector removes a connection Secret with its owner.
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'update'], why: 'read credentials Secrets, write connection Secrets' },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'], why: 'record Events on the managed objects' },
+  // Read live before every cloud delete: while a CRD is being deleted nothing is deleted in the cloud (docs/uninstall.md).
+  { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get'], why: 'the uninstall guard: is a kind\'s CRD being deleted' },
 ];
 
 /** In the lease namespace only: leader election (--leader-elect) and shard membership (--sharded). */

@@ -15,6 +15,7 @@ const cases: { reason: string; after: ManagedObject; want: boolean }[] = [
   { reason: 'a spec change bumps the generation', after: meta({ generation: 2 }), want: true },
   { reason: 'a deletion starts', after: meta({ deletionTimestamp: '2026-01-01T00:00:00Z' }), want: true },
   { reason: 'a user annotation changes (e.g. a refresh request)', after: meta({ annotations: { team: 'b' } }), want: true },
+  { reason: 'a new refresh request', after: meta({ annotations: { team: 'a', 'mooring.dev/refresh-requested-at': '2026-03-01T10:00:00Z' } }), want: true },
   { reason: 'our own status write', after: { ...base, status: { observedGeneration: 1 } }, want: false },
   { reason: 'our own finalizer', after: meta({ finalizers: [FINALIZER] }), want: false },
   { reason: 'our own pending-create annotation', after: meta({ annotations: { team: 'a', [CREATE_PENDING]: 'x' } }), want: false },

@@ -4,6 +4,7 @@
 import type { Connector, ProviderConnection, RequestLimiter } from '../../providers/sdk/index.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
+import { scrubber } from '../runtime/scrub.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import type { ProviderResolver } from '../reconcile/types.ts';
 
@@ -116,6 +117,8 @@ export class Resolver implements ProviderResolver {
         throw new TerminalError(Reason.CredentialsNotFound, `the credentials Secret ${ref ? `${ref.namespace}/${ref.name}` : '(none named)'} of ProviderConfig ${pc.name} does not exist`);
       }
       connection.secretData = data;
+      // From now on these values are scrubbed from every log line, Event and status.
+      scrubber.rememberFields(data);
       const accessKeyId = pick(data, ACCESS_KEY);
       const secretAccessKey = pick(data, SECRET_KEY);
       // Half a key pair is a mistake in the Secret (a misspelt key). Connecting without static

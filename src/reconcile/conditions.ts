@@ -14,8 +14,19 @@ export interface Outcome {
   message: string;
 }
 
-/** The three conditions for an outcome, keeping transition times of statuses that did not change. */
-export function conditionsFor(outcome: Outcome, generation: number, previous: Condition[] = [], now: Date = new Date()): Condition[] {
+/** What the last observe found of drift; undefined on a pass that learnt nothing new of it. */
+export interface Drift {
+  drifted: boolean;
+  reason: string;
+  message: string;
+}
+
+/**
+ * The four conditions for an outcome, keeping transition times of statuses that did not change.
+ * Drifted is carried over from `previous` unless `drift` says otherwise, so a pass that did not
+ * look (a failure) or found nothing new does not rewrite it.
+ */
+export function conditionsFor(outcome: Outcome, generation: number, previous: Condition[] = [], now: Date = new Date(), drift?: Drift): Condition[] {
   const make = (type: ConditionType, on: boolean, reason: string, message: string): Condition => {
     const status = on ? 'True' : 'False';
     const before = previous.find((c) => c.type === type);
@@ -32,7 +43,14 @@ export function conditionsFor(outcome: Outcome, generation: number, previous: Co
     make('Ready', outcome.ready, outcome.readyReason, outcome.message),
     make('Progressing', outcome.progressing, outcome.progressingReason, outcome.progressing ? outcome.message : ''),
     make('Degraded', outcome.degraded, outcome.degradedReason, outcome.degraded ? outcome.message : ''),
+    drift ? make('Drifted', drift.drifted, drift.reason, drift.message) : carried(previous, generation, now),
   ];
+}
+
+function carried(previous: Condition[], generation: number, now: Date): Condition {
+  const before = previous.find((c) => c.type === 'Drifted');
+  if (before) return { ...before, observedGeneration: generation };
+  return { type: 'Drifted', status: 'False', reason: Reason.InSync, message: '', observedGeneration: generation, lastTransitionTime: now.toISOString() };
 }
 
 export const ready = (reason: string = Reason.Available, message = ''): Outcome => ({

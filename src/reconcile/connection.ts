@@ -9,6 +9,7 @@
 // - a rotation is asked for with an annotation holding a timestamp on the managed object; the
 //   Secret records the request its password answers to, so each request rotates once.
 import { randomBytes } from 'node:crypto';
+import { scrubber } from '../runtime/scrub.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
 import { Reason } from './reasons.ts';
 import type { ManagedObject, SecretBody, SecretStore, StoredSecret } from './types.ts';
@@ -61,7 +62,14 @@ export class ConnectionSecret {
           'Delete or rename it, or set spec.writeConnectionSecretToRef.name to another name.',
       );
     }
+    ConnectionSecret.learn(options, stored?.data);
     return new ConnectionSecret(options, stored);
+  }
+
+  /** Every secret value read from or written to the Secret is scrubbed from what leaves the process. */
+  private static learn(options: ConnectionSecretOptions, data: Record<string, string> | undefined): void {
+    scrubber.rememberFields(data);
+    for (const key of options.generatedKeys) scrubber.remember(data?.[key]);
   }
 
   get name(): string {
@@ -139,6 +147,7 @@ export class ConnectionSecret {
       labels: { ...MANAGED_BY },
       owner: { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, uid: object.metadata.uid },
     };
+    ConnectionSecret.learn(this.options, data);
     this.stored = await store.write(body, this.stored);
   }
 }

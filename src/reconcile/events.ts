@@ -1,6 +1,7 @@
 // Kubernetes Events for each transition, aggregated: the same event for the same object becomes
 // one Event whose count grows, written at most once a minute, so a failing resource does not
 // flood the apiserver (the idea of client-go's event correlator, much smaller).
+import { scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
 import type { ManagedObject, EventSink, Logger } from './types.ts';
 
 export interface EventApi {
@@ -25,6 +26,8 @@ export interface RecorderOptions {
   now?: () => number;
   /** Bound on remembered events, oldest forgotten first (default 10,000). */
   maxEntries?: number;
+  /** Secret values replaced in messages (default: the process's scrubber). */
+  scrubber?: SecretScrubber;
 }
 
 export class EventRecorder implements EventSink {
@@ -36,10 +39,11 @@ export class EventRecorder implements EventSink {
   constructor(api: EventApi, log: Logger, options: RecorderOptions) {
     this.api = api;
     this.log = log;
-    this.opts = { windowMs: 600_000, minWriteIntervalMs: 60_000, now: Date.now, maxEntries: 10_000, ...options };
+    this.opts = { windowMs: 600_000, minWriteIntervalMs: 60_000, now: Date.now, maxEntries: 10_000, scrubber: processScrubber, ...options };
   }
 
-  event(object: ManagedObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  event(object: ManagedObject, type: 'Normal' | 'Warning', reason: string, text: string): void {
+    const message = this.opts.scrubber.scrub(text);
     const key = `${object.metadata.uid}\u0000${type}\u0000${reason}\u0000${message}`;
     const now = this.opts.now();
     const entry = this.seen.get(key);

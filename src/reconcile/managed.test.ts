@@ -120,7 +120,7 @@ const withCredentials: Partial<ManagedKind<Spec>> = {
 };
 
 /** The apiserver side: the object as stored, with every write applied and counted. */
-function harness(spec: Record<string, unknown>, options: { claimant?: string; kind?: Partial<ManagedKind<Spec>>; now?: () => Date } = {}) {
+function harness(spec: Record<string, unknown>, options: { claimant?: string; kind?: Partial<ManagedKind<Spec>>; now?: () => Date; uninstalling?: () => Promise<boolean> } = {}) {
   const cloud = new FakeCloud();
   let object: ManagedObject = {
     apiVersion: 'test.mooring.dev/v1', kind: 'Thing',
@@ -157,6 +157,7 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string; ki
     log: { info() {}, warn() {}, error() {}, debug() {} },
     resyncMs: () => 300_000,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.uninstalling ? { uninstalling: options.uninstalling } : {}),
   });
   return {
     cloud, writes, events, eventMessages, secrets,
@@ -505,10 +506,135 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     assert.ok(h.cloud.calls.includes('setCredentials'), 'rotates once available');
   });
 
+  it('a pending create taken back after a crash is not Ready until the Secret\'s password is set in the cloud', async () => {
+    const h = creds({ size: 1 });
+    h.cloud.things.set('a', { size: 1 }); // created, not yet marked: the crash came in between
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { [CREATE_PENDING]: '2026-01-01T00:00:00Z' } } };
+    await h.pass();
+    assert.notEqual(h.condition('Ready')?.status, 'True', 'not Ready on a password the cloud does not have');
+    assert.equal(h.cloud.things.get('a')?.password, h.secret()?.data.password);
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.secret()?.annotations[CREDENTIALS_PENDING], undefined);
+    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined);
+  });
+
   it('ObserveOnly publishes details and never generates a password', async () => {
     const h = creds({ managementPolicy: 'ObserveOnly' });
     h.cloud.things.set('a', { size: 1 });
     await h.pass();
     assert.deepEqual(h.secret()?.data, { host: 'fake.example', username: 'a' });
+  });
+});
+
+describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
+  const WRITES = ['create', 'update', 'delete', 'setCredentials'];
+  const cloudWrites = (calls: string[]) => calls.filter((c) => WRITES.includes(c));
+
+  it('Plan: a missing thing plans a create of every spec field and calls nothing but observe', async () => {
+    const h = harness({ managementPolicy: 'Plan', size: 3 });
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe']);
+    assert.deepEqual(h.object.status?.plan, [{ operation: 'create', fields: [{ path: 'size', new: '3' }] }]);
+    assert.equal(h.condition('Ready')?.reason, 'Planned');
+    assert.ok(!h.writes.some((w) => w.startsWith('finalizers') || w.startsWith('annotations')), 'no finalizer, no pending mark');
+  });
+
+  it('Plan: a drifted thing plans an update with old and new values; switching to Full makes exactly it and clears the plan', async () => {
+    const h = harness({ managementPolicy: 'Plan', size: 3 });
+    h.cloud.things.set('a', { size: 1, mark: MARK });
+    await h.pass();
+    assert.deepEqual(h.object.status?.plan, [{ operation: 'update', fields: [{ path: 'size', old: '1', new: '3' }] }]);
+    assert.equal(h.condition('Drifted')?.status, 'True');
+    assert.match(h.condition('Drifted')!.message, /size: 1 → 3 \(Plan: not corrected\)/);
+    assert.deepEqual(cloudWrites(h.cloud.calls), []);
+    h.object = { ...h.object, spec: { ...h.object.spec, managementPolicy: 'Full' } };
+    await h.pass();
+    assert.deepEqual(cloudWrites(h.cloud.calls), ['update']);
+    assert.equal(h.object.status?.plan, undefined);
+  });
+
+  it('Plan: an unmarked thing with adopt plans an adoption that writes our mark', async () => {
+    const h = harness({ managementPolicy: 'Plan', size: 1, adopt: true });
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.deepEqual(h.object.status?.plan, [{ operation: 'adopt', fields: [{ path: 'ownershipMark', new: JSON.stringify(MARK) }] }]);
+  });
+
+  it('drift: the Drifted condition and a DriftDetected Event naming the field come before the update, then DriftCorrected', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.cloud.things.get('a')!.size = 7;
+    h.writes.length = 0;
+    h.cloud.calls.length = 0;
+    await h.pass();
+    assert.deepEqual(h.writes, ['status', 'status'], 'Drifted written before the correction, then the outcome');
+    assert.ok(h.events.indexOf('Normal/DriftDetected') < h.events.indexOf('Normal/DriftCorrected'));
+    assert.ok(h.eventMessages.some((m) => m.includes('size: 7 → 2')));
+    const drifted = h.condition('Drifted')!;
+    assert.deepEqual([drifted.status, drifted.reason], ['False', 'DriftCorrected']);
+    assert.match(drifted.message, /size: 7 → 2/);
+    h.writes.length = 0;
+    await h.pass();
+    assert.deepEqual(h.writes, [], 'a steady state writes nothing: the corrected condition is kept as it is');
+  });
+
+  it('a spec change is not drift: no Drifted condition, no DriftDetected', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.object = { ...h.object, metadata: { ...h.object.metadata, generation: 2 }, spec: { ...h.object.spec, size: 4 } };
+    await h.pass();
+    assert.ok(!h.events.includes('Normal/DriftDetected'));
+    assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['False', 'InSync']);
+  });
+
+  it('ignoreChanges: an ignored difference is neither reported nor corrected, and the adapter sees the live value', async () => {
+    const h = harness({ size: 2, ignoreChanges: ['size'] });
+    await h.pass();
+    h.cloud.things.get('a')!.size = 9;
+    h.cloud.calls.length = 0;
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe'], 'no update');
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.condition('Drifted')?.status, 'False');
+    assert.equal(h.cloud.things.get('a')!.size, 9);
+  });
+
+  it('records the handled refresh request in status.lastRefresh, also on failure', async () => {
+    const h = harness({ size: 1 });
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { 'mooring.dev/refresh-requested-at': '2026-03-01T10:00:00Z' } } };
+    await h.pass();
+    assert.equal(h.object.status?.lastRefresh, '2026-03-01T10:00:00Z');
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { ...h.object.metadata.annotations, 'mooring.dev/refresh-requested-at': '2026-03-01T11:00:00Z' } } };
+    h.cloud.failNext = new TerminalError('AccessDenied', 'no');
+    await h.pass().catch(() => undefined);
+    assert.equal(h.object.status?.lastRefresh, '2026-03-01T11:00:00Z');
+  });
+});
+
+describe('ManagedReconciler: uninstall', () => {
+  it('while the CRD is being deleted, a deletion lets the object go and deletes nothing in the cloud, even mid-way', async () => {
+    let uninstalling = false;
+    const h = harness({ size: 1 }, { uninstalling: async () => uninstalling });
+    await h.pass();
+    h.cloud.deleteSteps = 3;
+    h.object = { ...h.object, metadata: { ...h.object.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    await h.pass();
+    assert.deepEqual(h.cloud.calls.filter((c) => c === 'delete'), ['delete'], 'a user delete started');
+    uninstalling = true;
+    await h.pass();
+    assert.deepEqual(h.cloud.calls.filter((c) => c === 'delete'), ['delete'], 'no further delete call once the CRD is going');
+    assert.ok(h.cloud.things.has('a'), 'the thing stays');
+    assert.deepEqual(h.object.metadata.finalizers, [], 'the finalizer is released');
+    assert.ok(h.events.includes('Normal/Uninstalling'));
+  });
+
+  it('a failed check of the CRD fails the pass: no cloud delete on a guess', async () => {
+    const h = harness({ size: 1 }, { uninstalling: async () => { throw new Error('forbidden'); } });
+    await h.pass();
+    h.object = { ...h.object, metadata: { ...h.object.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    await assert.rejects(h.pass());
+    assert.ok(!h.cloud.calls.includes('delete'));
+    assert.deepEqual(h.object.metadata.finalizers, [FINALIZER]);
   });
 });

@@ -7,7 +7,11 @@
 import type { ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
-import { conditionsFor, degraded, jsonEqual, progressing, ready, type Outcome } from './conditions.ts';
+import { REFRESH_REQUESTED_AT } from '../api/common.ts';
+import { scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
+import { conditionsFor, degraded, jsonEqual, progressing, ready, type Drift, type Outcome } from './conditions.ts';
+import { describeDiff, specKeepingIgnored, withoutIgnored } from './drift.ts';
+import { planCalls, summarize } from './plan.ts';
 import { ConnectionSecret, type PendingCause } from './connection.ts';
 import { classify, invalidSpec, kubeStatus } from './errors.ts';
 import { EventReason, Reason } from './reasons.ts';
@@ -48,6 +52,13 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   generateSecret?: () => string;
   /** The longest wait between looks while the adapter reports the thing pending (default 30 s). */
   maxPollMs?: number;
+  /**
+   * Whether the kind's CRD is being deleted (an uninstall), asked live before every cloud delete:
+   * then objects are let go and nothing is deleted in the cloud (docs/uninstall.md). Unset: never.
+   */
+  uninstalling?: () => Promise<boolean>;
+  /** Secret values to learn and to replace in status (default: the process's scrubber). */
+  scrubber?: SecretScrubber;
   now?: () => Date;
 }
 
@@ -64,6 +75,10 @@ interface Pass<Spec> {
   atProvider?: Record<string, unknown> | undefined;
   /** The connection Secret, when the kind or the spec asks for one (never on the delete path). */
   secret?: ConnectionSecret | undefined;
+  /** What this pass learnt of drift, for the Drifted condition; undefined leaves it as it was. */
+  drift?: Drift | undefined;
+  /** managementPolicy Plan: the calls Full would make. */
+  plan?: ManagedStatus['plan'];
 }
 
 /** Thrown inside a pass to end it with an outcome that is not an error (e.g. NotOwned). */
@@ -77,9 +92,11 @@ class Stop extends Error {
 
 export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private readonly deps: ReconcilerDeps<Spec>;
+  private readonly scrubber: SecretScrubber;
 
   constructor(deps: ReconcilerDeps<Spec>) {
     this.deps = deps;
+    this.scrubber = deps.scrubber ?? processScrubber;
   }
 
   async reconcile(object: ManagedObject, log: Logger = this.deps.log): Promise<ReconcileResult> {
@@ -97,11 +114,12 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     pass.spec = this.parse(pass.object);
     if (pass.object.metadata.deletionTimestamp) return this.finalize(pass, pass.spec);
     await this.ensureFinalizer(pass);
-    const observation = await this.observe(pass, pass.spec, true);
+    const observation = this.ignoring(pass, await this.observe(pass, pass.spec, true));
     const resource = pass.resource!;
     if (pass.spec.managementPolicy === 'ObserveOnly') return this.observeOnly(pass, observation);
     if (observation.exists) this.checkOwnership(pass, observation);
     if (!observation.exists || !this.isMarkedOurs(pass, observation)) this.checkClaim(pass, resource.externalName);
+    if (pass.spec.managementPolicy === 'Plan') return this.plan(pass, observation);
     if (observation.pending) return this.wait(pass, observation, observation.pending);
     if (!observation.exists) return this.create(pass);
     if (!this.isMarkedOurs(pass, observation)) {
@@ -113,18 +131,69 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     }
     if (await this.prepareCredentials(pass, true)) return this.setCredentials(pass, observation);
     if (!observation.upToDate) {
-      await this.call(pass, 'update', (c) => c.update(resource, observation));
-      const fields = (observation.diff ?? []).map((d) => d.path).join(', ') || 'settings';
       // The spec was already converged once: then the cloud changed behind our back.
       const drift = pass.object.status?.observedGeneration === pass.object.metadata.generation;
+      if (drift) await this.reportDrift(pass, observation);
+      await this.call(pass, 'update', (c) => c.update(resource, observation));
+      const fields = (observation.diff ?? []).map((d) => d.path).join(', ') || 'settings';
       this.deps.events.event(pass.object, 'Normal', drift ? EventReason.DriftCorrected : EventReason.Updated, `converged ${fields}`);
       return this.verify(pass, progressing(Reason.Updating, `converging ${fields}`));
     }
     return this.available(pass, observation);
   }
 
+  /**
+   * spec.ignoreChanges: the differences there are dropped before anything acts on them, and the
+   * adapter is given a spec holding their live values.
+   */
+  private ignoring(pass: Pass<Spec>, observation: Observation<Record<string, unknown>>): Observation<Record<string, unknown>> {
+    const ignore = pass.spec!.ignoreChanges;
+    pass.resource!.spec = specKeepingIgnored(pass.resource!.spec, observation.diff, ignore);
+    return withoutIgnored(observation, ignore);
+  }
+
+  /**
+   * Drift is made visible before it is corrected: the Drifted condition (written now, not at the
+   * end of the pass) and an Event name each field, live value and wanted value.
+   */
+  private async reportDrift(pass: Pass<Spec>, observation: Observation): Promise<void> {
+    const found = describeDiff(observation.diff ?? []) || 'settings the adapter did not itemise';
+    this.deps.events.event(pass.object, 'Normal', EventReason.DriftDetected, `found at the last observe, correcting: ${found}`);
+    const { object } = pass;
+    const now = this.deps.now?.() ?? new Date();
+    const drifted = { type: 'Drifted', status: 'True' as const, reason: Reason.Drifted, message: found, observedGeneration: object.metadata.generation, lastTransitionTime: now.toISOString() };
+    const status: ManagedStatus = this.scrubber.scrubDeep({ ...object.status, conditions: [...(object.status?.conditions ?? []).filter((c) => c.type !== 'Drifted'), drifted] });
+    await this.deps.writer.writeStatus(object, status);
+    pass.object = { ...object, status };
+    pass.drift = { drifted: false, reason: Reason.DriftCorrected, message: `corrected: ${found}` };
+  }
+
+  /** In sync now: a Drifted condition still True (fixed outside mooring) is cleared. */
+  private inSync(pass: Pass<Spec>): void {
+    const before = pass.object.status?.conditions?.find((c) => c.type === 'Drifted');
+    if (!pass.drift && before?.status === 'True') pass.drift = { drifted: false, reason: Reason.InSync, message: '' };
+  }
+
+  /** ObserveOnly and Plan: differences are reported, never corrected. */
+  private reportOnly(pass: Pass<Spec>, observation: Observation, policy: string): void {
+    if (!observation.exists || observation.upToDate) return this.inSync(pass);
+    pass.drift = { drifted: true, reason: Reason.Drifted, message: `${describeDiff(observation.diff ?? [])} (${policy}: not corrected)` };
+  }
+
+  /** managementPolicy Plan: what Full would call, into status.plan; nothing is called. */
+  private async plan(pass: Pass<Spec>, observation: Observation): Promise<ReconcileResult> {
+    const adopting = observation.exists && !this.isMarkedOurs(pass, observation);
+    pass.plan = planCalls({ observation, spec: pass.resource!.spec as Record<string, unknown>, adopting, ownershipMark: pass.resource!.ownershipMark });
+    this.reportOnly(pass, observation, 'Plan');
+    return this.settle(pass, ready(Reason.Planned, summarize(pass.plan)));
+  }
+
   /** Up to date and ours: publish the connection details, clear the pending create, Ready. */
   private async available(pass: Pass<Spec>, observation: Observation): Promise<ReconcileResult> {
+    // An adoption (or a crashed create taken back) may leave the Secret's values unset in the
+    // cloud: never Ready on a Secret that cannot log in.
+    if (pass.secret?.pending) return this.setCredentials(pass, observation);
+    this.inSync(pass);
     if (pass.object.metadata.annotations?.[CREATE_PENDING]) await this.clearPending(pass);
     await pass.secret?.publish(observation.connectionDetails);
     return this.settle(pass, ready());
@@ -135,7 +204,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
    * without a trip through the queue; one that is still settling is polled.
    */
   private async verify(pass: Pass<Spec>, meanwhile: Outcome): Promise<ReconcileResult> {
-    const observation = await this.call(pass, 'observe', (c) => c.observe(pass.resource!));
+    const observation = this.ignoring(pass, this.learn(await this.call(pass, 'observe', (c) => c.observe(pass.resource!))));
     pass.atProvider = observation.atProvider;
     if (observation.pending) return this.wait(pass, observation, observation.pending);
     const visible = observation.exists && this.isMarkedOurs(pass, observation);
@@ -175,8 +244,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     };
     if (withSecret) await this.loadSecret(pass, spec);
     pass.client = (await connector.connect(connection));
-    const observation = await this.call(pass, 'observe', (c) => c.observe(pass.resource!));
+    const observation = this.learn(await this.call(pass, 'observe', (c) => c.observe(pass.resource!)));
     pass.atProvider = observation.atProvider;
+    return observation;
+  }
+
+  /** The secrets among the connection details (a URI, a password) are scrubbed from now on. */
+  private learn<O extends Observation<Record<string, unknown>>>(observation: O): O {
+    this.scrubber.rememberFields(observation.connectionDetails);
     return observation;
   }
 
@@ -287,7 +362,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
 
   private async ensureFinalizer(pass: Pass<Spec>): Promise<void> {
     const finalizers = pass.object.metadata.finalizers ?? [];
-    if (finalizers.includes(FINALIZER) || pass.spec?.managementPolicy === 'ObserveOnly') return;
+    if (finalizers.includes(FINALIZER) || pass.spec?.managementPolicy !== 'Full') return;
     pass.object = await this.deps.writer.setFinalizers(pass.object, [...finalizers, FINALIZER]);
   }
 
@@ -315,6 +390,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       return this.settle(pass, degraded(Reason.ExternalResourceNotFound, `${pass.resource!.externalName} does not exist; ObserveOnly never creates it.`));
     }
     await pass.secret?.publish(observation.connectionDetails);
+    this.reportOnly(pass, observation, 'ObserveOnly');
     const drift = observation.upToDate ? '' : `differs from the spec in ${(observation.diff ?? []).map((d) => d.path).join(', ')} (ObserveOnly: not corrected)`;
     return this.settle(pass, ready(Reason.Observed, drift));
   }
@@ -327,8 +403,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       await this.deps.writer.setFinalizers(pass.object, finalizers.filter((f) => f !== FINALIZER));
       return {};
     };
-    if (spec.deletionPolicy === 'Retain' || spec.managementPolicy === 'ObserveOnly') {
+    if (spec.deletionPolicy === 'Retain' || spec.managementPolicy !== 'Full') {
       return release(EventReason.Retained, `left ${this.externalName(pass.object, spec)} in place (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
+    }
+    // Asked on every delete pass, so an uninstall also stops a delete already under way.
+    if (await this.deps.uninstalling?.()) {
+      await this.keepConnectionSecret(pass, spec);
+      const crd = `${this.deps.kind.plural}.mooring.dev`;
+      return release(EventReason.Uninstalling, `the CRD ${crd} is being deleted (an uninstall): left ${this.externalName(pass.object, spec)} in place, with its ownership mark`);
     }
     let observation: Observation;
     try {
@@ -350,9 +432,15 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     const result = await this.call(pass, 'delete', (c) => c.delete(pass.resource!, observation));
     if (result.done) return release(EventReason.Deleted, `deleted ${name}`);
     const progress = result.progress ?? 'deletion in progress';
-    pass.atProvider = { ...(pass.atProvider ?? {}), deletion: progress };
+    pass.atProvider = { ...(pass.atProvider ?? {}), ...result.atProvider, deletion: progress };
     this.deps.events.event(pass.object, 'Normal', EventReason.DeletionProgress, progress);
     return this.settle(pass, progressing(Reason.Deleting, progress), result.requeueAfterMs ?? 0);
+  }
+
+  /** An uninstall keeps the connection Secret too: the credentials of what stays in the cloud. */
+  private async keepConnectionSecret(pass: Pass<Spec>, spec: Spec): Promise<void> {
+    const name = spec.writeConnectionSecretToRef?.name ?? this.deps.kind.connectionSecret?.defaultName?.(pass.object.metadata.name);
+    if (name) await this.deps.secrets?.release?.(pass.object.metadata.namespace, name, pass.object.metadata.uid);
   }
 
   /**
@@ -372,12 +460,18 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private async settle(pass: Pass<Spec>, outcome: Outcome, requeueAfterMs?: number): Promise<ReconcileResult> {
     const { object } = pass;
     const previous = object.status?.conditions ?? [];
-    const status: ManagedStatus = {
-      conditions: conditionsFor(outcome, object.metadata.generation, previous, this.deps.now?.()),
+    let status: ManagedStatus = {
+      conditions: conditionsFor(outcome, object.metadata.generation, previous, this.deps.now?.(), pass.drift),
       observedGeneration: object.metadata.generation,
     };
     const atProvider = pass.atProvider ?? object.status?.atProvider;
     if (atProvider) status.atProvider = atProvider;
+    if (pass.plan) status.plan = pass.plan;
+    // Recorded on every outcome, failures too: the request was handled, whatever it found.
+    const refresh = object.metadata.annotations?.[REFRESH_REQUESTED_AT] ?? object.status?.lastRefresh;
+    if (refresh) status.lastRefresh = refresh;
+    // Whatever an adapter put in a message or in atProvider: no known secret value reaches status.
+    status = this.scrubber.scrubDeep(status);
     if (!jsonEqual(status, object.status ?? {})) await this.deps.writer.writeStatus(object, status);
     return { requeueAfterMs: requeueAfterMs ?? this.deps.resyncMs() };
   }

@@ -6,6 +6,7 @@ export const Reason = {
   // Ready=True
   Available: 'Available',
   Observed: 'Observed',
+  Planned: 'Planned',
   // Progressing
   Creating: 'Creating',
   Updating: 'Updating',
@@ -15,6 +16,10 @@ export const Reason = {
   Idle: 'Idle',
   // Degraded=False
   AsExpected: 'AsExpected',
+  // Drifted
+  Drifted: 'Drifted',
+  InSync: 'InSync',
+  DriftCorrected: 'DriftCorrected',
   // Degraded=True (and Ready=False): the resource's own configuration
   InvalidSpec: 'InvalidSpec',
   ProviderConfigNotFound: 'ProviderConfigNotFound',
@@ -51,11 +56,13 @@ export const EventReason = {
   Created: 'Created',
   Updated: 'Updated',
   DriftCorrected: 'DriftCorrected',
+  DriftDetected: 'DriftDetected',
   Adopted: 'Adopted',
   Deleted: 'Deleted',
   DeletionProgress: 'DeletionProgress',
   Retained: 'Retained',
   LeftUnowned: 'LeftUnowned',
+  Uninstalling: 'Uninstalling',
   CredentialsRotated: 'CredentialsRotated',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];

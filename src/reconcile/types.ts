@@ -1,7 +1,7 @@
 // What the generic reconciler works on and with. Everything it touches outside itself is an
 // interface here, so it runs against the real apiserver in production and fakes in unit tests.
 import type { z } from 'zod';
-import type { Condition, ConnectionSecretPolicy, ObjectMeta } from '../api/common.ts';
+import type { Condition, ConnectionSecretPolicy, ObjectMeta, PlannedCall } from '../api/common.ts';
 import type { Connector, ProviderConnection } from '../../providers/sdk/index.ts';
 
 export const FINALIZER = 'mooring.dev/finalizer';
@@ -17,6 +17,10 @@ export interface ManagedStatus {
   conditions?: Condition[];
   observedGeneration?: number;
   atProvider?: Record<string, unknown>;
+  /** The refresh request (annotation value) last handled. */
+  lastRefresh?: string;
+  /** managementPolicy Plan: what Full would do. */
+  plan?: PlannedCall[];
 }
 
 export interface ManagedObject {
@@ -31,8 +35,10 @@ export interface ManagedObject {
 export interface ManagedSpecBase {
   providerConfigRef: { name: string };
   deletionPolicy: 'Delete' | 'Retain';
-  managementPolicy: 'Full' | 'ObserveOnly';
+  managementPolicy: 'Full' | 'ObserveOnly' | 'Plan';
   adopt: boolean;
+  /** Spec paths another system owns: never reported as drift, never converged. */
+  ignoreChanges?: string[] | undefined;
   externalName?: string | undefined;
   writeConnectionSecretToRef?: { name: string } | undefined;
 }
@@ -83,6 +89,11 @@ export interface SecretStore {
    * (a 409 when someone changed it meanwhile). Returns it as stored.
    */
   write(body: SecretBody, previous: StoredSecret | undefined): Promise<StoredSecret>;
+  /**
+   * Drops the owner reference to `ownerUid`, so the garbage collector keeps the Secret when its
+   * object goes (an uninstall); a missing Secret is fine. Optional: stores without owners skip it.
+   */
+  release?(namespace: string, name: string, ownerUid: string): Promise<void>;
 }
 
 export interface EventSink {

@@ -101,3 +101,17 @@ describe('pretty', () => {
   ];
   for (const c of cases) it(c.reason, () => assert.equal(pretty(c.record), c.want));
 });
+
+describe('createLogger scrubbing by value', () => {
+  it('replaces a remembered secret anywhere in a line: message, field, error', async () => {
+    const { SecretScrubber } = await import('./scrub.ts');
+    const scrubber = new SecretScrubber();
+    scrubber.remember('leaked-by-an-adapter-42');
+    const out = memory();
+    const log = createLogger({ destination: out.stream, scrubber });
+    log.warn({ err: new Error('login with leaked-by-an-adapter-42 refused'), note: 'x leaked-by-an-adapter-42' }, 'failed: leaked-by-an-adapter-42');
+    assert.ok(!out.text().includes('leaked-by-an-adapter-42'), out.text());
+    // The message, the field, the error's message and its stack.
+    assert.equal(out.text().split(REDACTED).length - 1, 4);
+  });
+});

@@ -7,31 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './config.ts';
+import { REDACTED, scrubber as processScrubber, SECRET_KEYS, type SecretScrubber } from './scrub.ts';
 
 export type { Logger };
 
-/**
- * Keys whose values are never logged. A key matches when, lower-cased and without `_` or `-`,
- * it ends with one of these (so `masterUserPassword`, `AWS_SESSION_TOKEN` and `databaseUri` match).
- */
-export const REDACTED_KEYS: readonly string[] = [
-  'password',
-  'passwd',
-  'secretAccessKey',
-  'secretKey',
-  'clientSecret',
-  'token',
-  'apiKey',
-  'privateKey',
-  'authorization',
-  'cookie',
-  'uri',
-  'connectionString',
-  'connectionDetails',
-  'credentials',
-];
+/** Keys whose values are never logged (src/runtime/scrub.ts: matched by suffix, any casing). */
+export const REDACTED_KEYS: readonly string[] = SECRET_KEYS;
 
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 /** Something lines can be written to (a stream, or an array in a test). */
 export interface LineSink {
@@ -47,17 +30,20 @@ export interface LoggerOptions {
   destination?: LineSink;
   /** Keys redacted besides REDACTED_KEYS. */
   redact?: readonly string[];
+  /** Secret values replaced wherever they appear (default: the process's scrubber). */
+  scrubber?: SecretScrubber;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? 'json';
   const keys = [...REDACTED_KEYS, ...(options.redact ?? [])].map(normalize);
   const out = options.destination ?? process.stdout;
+  const scrubber = options.scrubber ?? processScrubber;
   const sink = {
     write(line: string) {
       let record: Record<string, unknown>;
       try {
-        record = redact(JSON.parse(line), keys) as Record<string, unknown>;
+        record = scrubber.scrubDeep(redact(JSON.parse(line), keys)) as Record<string, unknown>;
       } catch {
         // Unparseable means unredactable: drop it rather than risk a secret.
         record = { level: 'error', time: new Date().toISOString(), msg: 'a log line could not be parsed and was dropped' };

@@ -73,14 +73,14 @@ describe('Bucket', () => {
     assert.equal(lc.Rules?.[0]?.ID, 'old');
   });
 
-  it('shows Ready, reason, external name and age in kubectl get', async () => {
+  it('shows Ready, reason, external name, deletion progress and age in kubectl get', async () => {
     const name = uniq('columns');
     const external = uniq('columns-ext');
     await buckets().create(ns, name, { providerConfigRef: { name: pc }, externalName: external });
     await ready(name);
     const out = execFileSync(binaries().kubectl, ['--kubeconfig', stack().kube!.kubeconfig, 'get', 'buckets', '-n', ns, name], { encoding: 'utf8' });
     const [header, row] = out.trim().split('\n').map((line) => line.trim().split(/\s+/));
-    assert.deepEqual(header, ['NAME', 'READY', 'REASON', 'EXTERNAL-NAME', 'AGE']);
+    assert.deepEqual(header, ['NAME', 'READY', 'REASON', 'EXTERNAL-NAME', 'DELETION', 'AGE']);
     assert.deepEqual(row?.slice(0, 4), [name, 'True', 'Available', external]);
   });
 

@@ -72,6 +72,12 @@ export async function powerdnsProviderConfig(kc: KubeConfig, info: StackInfo, na
   return name;
 }
 
+/** What an AWS SDK client needs to reach the stack's emulator directly (the tests' oracle). */
+export function emulatorClientConfig(info: StackInfo) {
+  const aws = info.aws!;
+  return { endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } };
+}
+
 export async function createCredentialsSecret(kc: KubeConfig, info: StackInfo, namespace: string, name: string): Promise<void> {
   await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
     namespace,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { builtinProviders } from '../../src/operator/builtin.ts';
 import { startHttp } from '../../src/operator/http.ts';
 import { Manager } from '../../src/operator/manager.ts';
+import type { ProviderRegistration } from '../../src/operator/providers.ts';
 import { OperatorMetrics } from '../../src/operator/metrics.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { StackInfo } from '../../src/stack/index.ts';
@@ -25,6 +26,10 @@ export interface TestOperatorOptions {
   resyncSeconds?: number;
   /** First failure backoff (default 5 s). */
   backoffBaseMs?: number;
+  /** Default the built-in providers (a test may swap one for a variant). */
+  providers?: ProviderRegistration[];
+  /** Providers beside the built-in ones, as plugins would add them (e.g. providers/powerdns). */
+  plugins?: ProviderRegistration[];
 }
 
 export async function startOperator(info: StackInfo, options: TestOperatorOptions): Promise<RunningOperator> {
@@ -36,7 +41,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     kc: kubeConfig(info),
     log,
     metrics,
-    providers: builtinProviders(),
+    providers: [...(options.providers ?? builtinProviders()), ...(options.plugins ?? [])],
     config: {
       namespace: options.namespace,
       concurrency: 8,

@@ -27,13 +27,14 @@ export interface StackGetter {
  * file, read it inside tests. Node runs a file's top-level `before` hooks concurrently, so a
  * file's own setup hook must `await stack.ready()` rather than read the getter.
  */
-export function useStack(components?: Component[]): StackGetter {
+export function useStack(components?: Component[], options: { own?: boolean } = {}): StackGetter {
   let info: StackInfo | undefined;
   let stop: (() => Promise<void>) | undefined;
   let starting: Promise<StackInfo> | undefined;
   const ready = (): Promise<StackInfo> =>
     (starting ??= (async () => {
-      const shared = process.env[STACK_ENV];
+      // `own`: a file that changes what every file shares (deletes the CRDs) gets a stack of its own.
+      const shared = options.own ? undefined : process.env[STACK_ENV];
       if (shared) return (info = JSON.parse(readFileSync(shared, 'utf8')) as StackInfo);
       const stack = await startStack(components ? { components } : {});
       stop = stack.stop;

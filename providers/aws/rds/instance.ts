@@ -149,8 +149,11 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
   /** RDS takes minutes to delete an instance (longer with a final snapshot): look every so often, not at once. */
   async delete(resource: ManagedResource<DatabaseSpec>, observation: Observation<DatabaseAtProvider>): Promise<DeleteResult> {
     const desired = this.desired(resource);
+    const snapshot = desired.options.skipFinalSnapshot ? undefined : finalSnapshotName(desired.id, resource.uid);
+    // The snapshot id in status: where to find the data once the instance is gone.
+    const facts = snapshot ? { atProvider: { finalSnapshot: snapshot } } : {};
     const status = observation.atProvider?.status;
-    if (status === 'deleting') return { done: false, progress: 'RDS status: deleting', requeueAfterMs: RDS_DELETE_POLL_MS };
+    if (status === 'deleting') return { done: false, progress: `RDS status: deleting${snapshot ? `; final snapshot ${snapshot}` : ''}`, requeueAfterMs: RDS_DELETE_POLL_MS, ...facts };
     const instance = await this.describe(desired.id);
     if (!instance) return { done: true };
     if (instance.DeletionProtection) {
@@ -160,14 +163,13 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       await this.modify(desired.id, { DBInstanceIdentifier: desired.id, DeletionProtection: false, ApplyImmediately: true });
       return { done: false, progress: 'deletion protection turned off; deleting next' };
     }
-    const snapshot = desired.options.skipFinalSnapshot ? undefined : finalSnapshotName(desired.id, resource.uid);
     const result = await this.aws.call(`RDS DeleteDBInstance ${desired.id}`, () => this.rds.send(new DeleteDBInstanceCommand({
       DBInstanceIdentifier: desired.id,
       ...(snapshot ? { FinalDBSnapshotIdentifier: snapshot } : { SkipFinalSnapshot: true }),
     })), DELETE_OUTCOMES);
     if (result === GONE) return { done: true };
     if (result === 'busy') return { done: false, progress: `RDS status: ${instance.DBInstanceStatus ?? 'unknown'}; deleting once it allows`, requeueAfterMs: RDS_DELETE_POLL_MS };
-    return { done: false, progress: snapshot ? `RDS status: deleting; final snapshot ${snapshot}` : 'RDS status: deleting; no final snapshot', requeueAfterMs: RDS_DELETE_POLL_MS };
+    return { done: false, progress: snapshot ? `RDS status: deleting; final snapshot ${snapshot}` : 'RDS status: deleting; no final snapshot', requeueAfterMs: RDS_DELETE_POLL_MS, ...facts };
   }
 
   async disconnect(): Promise<void> {

@@ -63,6 +63,8 @@ export const BUCKET_DELETE_DEFAULTS = {
   pagesPerCall: 5,
   /** AbortMultipartUpload requests in flight at once. */
   abortConcurrency: 8,
+  /** Listing pages read after a delete call to count what is left (beyond: "more than N left"). */
+  countPages: 5,
 } as const;
 
 export interface BucketConnectorOptions {
@@ -72,6 +74,17 @@ export interface BucketConnectorOptions {
   pagesPerCall?: number;
   /** Default 8. */
   abortConcurrency?: number;
+  /** Default 5. */
+  countPages?: number;
+}
+
+/** What an emptying delete has left, counted after its call (complete: every page was read). */
+interface Left {
+  /** Keys with at least one version. */
+  objects: number;
+  /** Object versions and delete markers. */
+  versions: number;
+  complete: boolean;
 }
 
 /** S3's us-east-1 is the one region CreateBucket must not name as a LocationConstraint. */
@@ -257,7 +270,12 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     if (versions === GONE) return { done: true };
     const uploads = versions.more ? { aborted: 0, more: false } : await this.abortUploads(resource);
     if (uploads === GONE) return { done: true };
-    if (versions.more || uploads.more) return { done: false, progress: progress(versions.removed, uploads.aborted, 'more left') };
+    if (versions.more || uploads.more) {
+      const left = versions.more ? await this.countLeft(resource) : { objects: 0, versions: 0, complete: true };
+      if (left === GONE) return { done: true };
+      // Counts in status too, so `kubectl get` and alerts read numbers, not prose.
+      return { done: false, progress: progress(versions.removed, uploads.aborted, `${leftText(left)} left`), atProvider: { objectsLeft: left.objects, versionsLeft: left.versions } };
+    }
 
     const result = await this.deleteBucket(resource);
     if (result === 'not-empty') {
@@ -303,6 +321,28 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
       if (!listing.IsTruncated) return { removed, more: false };
     }
     return { removed, more: true };
+  }
+
+  /** Counts the versions and delete markers still there, reading at most `countPages` pages. */
+  private async countLeft(resource: ManagedResource<BucketSpec>): Promise<Left | typeof GONE> {
+    const bucket = resource.externalName;
+    const s3 = this.s3(this.regionOf(resource));
+    const keys = new Set<string>();
+    let versions = 0;
+    let marker: { KeyMarker?: string; VersionIdMarker?: string } = {};
+    for (let page = 0; page < this.options.countPages; page++) {
+      const listing = await this.aws.call(
+        `S3 ListObjectVersions on ${bucket}`,
+        () => s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: this.options.pageSize, ...marker })),
+        { NoSuchBucket: gone },
+      );
+      if (listing === GONE) return GONE;
+      for (const v of listing.Versions ?? []) if (v.Key !== undefined) keys.add(v.Key);
+      versions += (listing.Versions?.length ?? 0) + (listing.DeleteMarkers?.length ?? 0);
+      if (!listing.IsTruncated) return { objects: keys.size, versions, complete: true };
+      marker = { ...(listing.NextKeyMarker ? { KeyMarker: listing.NextKeyMarker } : {}), ...(listing.NextVersionIdMarker ? { VersionIdMarker: listing.NextVersionIdMarker } : {}) };
+    }
+    return { objects: keys.size, versions, complete: false };
   }
 
   /** Aborts incomplete multipart uploads, one listing page per call. */
@@ -426,6 +466,11 @@ function locationRegion(constraint: string | undefined): string | undefined {
   if (constraint === '') return US_EAST_1;
   if (constraint === 'EU') return 'eu-west-1';
   return constraint;
+}
+
+/** `1200 object versions and delete markers (400 objects)`, or `more than …` when not all was read. */
+function leftText(left: Left): string {
+  return `${left.complete ? '' : 'more than '}${left.versions} object versions and delete markers (${left.objects} objects)`;
 }
 
 function progress(removed: number, aborted: number, tail: string): string {

@@ -1,0 +1,174 @@
+// `mooring plan -f FILE`: what applying a manifest would make the cloud do, before it is applied.
+// Each managed object goes through a server-side dry run (the apiserver's defaults and validation,
+// CEL rules included; nothing is stored), then through the reconciler itself with
+// managementPolicy Plan: the same observe, and the same plan a Plan resource writes into its
+// status. Every request it makes is a read: the ProviderConfig, its credentials Secret, the
+// connection Secret, and the adapter's observe. A write reaching the writer below is a bug, and
+// fails loudly instead of happening.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, loadAllYaml, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { PlannedCall } from '../api/common.ts';
+import { GROUP, VERSION } from '../api/common.ts';
+import { ProviderConfigSpec } from '../api/providerconfig.ts';
+import { KubeSecretStore } from '../kube/secrets.ts';
+import { Limits } from '../limits/index.ts';
+import { builtinProviders } from '../operator/builtin.ts';
+import { providerConfigView } from '../operator/config-cache.ts';
+import { MANAGED_KINDS } from '../operator/manager.ts';
+import { Resolver, type ProviderRegistration } from '../operator/providers.ts';
+import { kubeStatus } from '../reconcile/errors.ts';
+import { ManagedReconciler } from '../reconcile/managed.ts';
+import type { ManagedKind, ManagedObject, ManagedStatus, ObjectWriter } from '../reconcile/types.ts';
+import { loadKubeConfig } from './kube.ts';
+import { UsageError } from './usage.ts';
+
+export const PLAN_HELP = `usage: mooring plan -f FILE [options]
+
+Prints, for each mooring resource in FILE, the cloud calls applying it would make (create,
+update, adopt; each field with its live and its new value), and makes none: a server-side dry
+run gives the apiserver's defaults and validation, then the resource is observed through its
+provider exactly as the operator would (managementPolicy Plan, see docs/plan.md).
+
+options:
+  -f, --filename FILE    the manifest (YAML, one or more documents; other kinds are skipped)
+  -n, --namespace NS     for objects that name none (default: the kubeconfig context's, else default)
+      --kubeconfig FILE  default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account
+  -o, --output FORMAT    text (default) or json
+
+Exit codes: 0 planned, 1 an object was refused (invalid, or the cloud or ownership refuses it), 2 bad usage.`;
+
+/** One object's plan as printed. */
+export interface PlanReport {
+  kind: string;
+  namespace: string;
+  name: string;
+  plan: PlannedCall[];
+  /** Why nothing can be planned (Degraded), when so. */
+  refused?: string;
+}
+
+export async function plan(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      filename: { type: 'string', short: 'f' },
+      namespace: { type: 'string', short: 'n' },
+      kubeconfig: { type: 'string' },
+      output: { type: 'string', short: 'o', default: 'text' },
+    },
+  });
+  if (!values.filename) throw new UsageError('name the manifest with -f FILE');
+  if (!['text', 'json'].includes(values.output)) throw new UsageError(`--output is text or json, not ${values.output}`);
+  const kc = loadKubeConfig(values.kubeconfig);
+  const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  const documents = (loadAllYaml(readManifest(values.filename)) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
+  const providers = builtinProviders();
+  const reports: PlanReport[] = [];
+  try {
+    for (const object of documents) {
+      const kind = MANAGED_KINDS.find((k) => k.kind === object.kind);
+      if (!kind || object.apiVersion !== `${GROUP}/${VERSION}`) continue;
+      reports.push(await planOne(kc, kind, { ...object, metadata: { namespace, ...object.metadata } }, providers));
+    }
+  } finally {
+    for (const connector of new Set(providers.flatMap((p) => Object.values(p.kinds)))) await connector.close?.().catch(() => undefined);
+  }
+  console.log(values.output === 'json' ? JSON.stringify(reports, null, 2) : reports.map(renderReport).join('\n\n') || 'no mooring resources in the manifest');
+  return reports.some((r) => r.refused) ? 1 : 0;
+}
+
+function readManifest(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read the manifest ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Dry run, then one Plan pass of the reconciler against the cloud. */
+export async function planOne(kc: KubeConfig, kind: ManagedKind, object: KubernetesObject, providers: ProviderRegistration[]): Promise<PlanReport> {
+  const report = { kind: kind.kind, namespace: object.metadata!.namespace!, name: object.metadata!.name! };
+  let defaulted: ManagedObject;
+  try {
+    defaulted = (await KubernetesObjectApi.makeApiClient(kc).patch(object, undefined, 'All', 'mooring-plan', true, PatchStrategy.ServerSideApply)) as unknown as ManagedObject;
+  } catch (err) {
+    return { ...report, plan: [], refused: `the apiserver refuses it: ${apiMessage(err)}` };
+  }
+  const planned: ManagedObject = { ...defaulted, spec: { ...defaulted.spec, managementPolicy: 'Plan' } };
+  const pcName = (planned.spec.providerConfigRef as { name?: string } | undefined)?.name ?? '';
+  const sources = await readProviderConfig(kc, pcName);
+  let status: ManagedStatus | undefined;
+  const reconciler = new ManagedReconciler({
+    kind,
+    writer: recordingWriter((s) => (status = s)),
+    secrets: readOnly(new KubeSecretStore(kc)),
+    events: { event: () => undefined },
+    providers: new Resolver(sources, sources, new Limits(), providers),
+    claims: { earlierClaimant: () => undefined },
+    limits: new Limits(),
+    log: { info() {}, warn() {}, error() {}, debug() {} },
+    resyncMs: () => 0,
+  });
+  await reconciler.reconcile(planned).catch(() => undefined);
+  const degraded = status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True');
+  return { ...report, plan: status?.plan ?? [], ...(degraded ? { refused: `${degraded.reason}: ${degraded.message}` } : {}) };
+}
+
+/** The ProviderConfig and its credentials Secret, read once: the resolver's two sources. */
+async function readProviderConfig(kc: KubeConfig, name: string) {
+  let view: ReturnType<typeof providerConfigView> | undefined;
+  let secret: { namespace: string; name: string; data: Record<string, string> } | undefined;
+  try {
+    const pc = (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'providerconfigs', name })) as { spec?: unknown };
+    const parsed = ProviderConfigSpec.safeParse(pc.spec ?? {});
+    if (parsed.success) view = providerConfigView(name, parsed.data);
+    const ref = view?.credentials?.source === 'Secret' ? view.credentials.secretRef : undefined;
+    if (ref) {
+      const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret(ref);
+      const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      secret = { ...ref, data };
+    }
+  } catch (err) {
+    if (kubeStatus(err) !== 404) throw err;
+  }
+  return {
+    get: (n: string) => (n === name ? view : undefined),
+    secret: (ns: string, n: string) => (secret && secret.namespace === ns && secret.name === n ? secret.data : undefined),
+  };
+}
+
+/** Keeps the status a pass would write; any other write is refused (a plan never writes). */
+function recordingWriter(keep: (status: ManagedStatus) => void): ObjectWriter {
+  const refuse = async (): Promise<never> => {
+    throw new Error('mooring plan: the reconciler tried to write to the apiserver; nothing was written');
+  };
+  return { setFinalizers: refuse, setAnnotations: refuse, writeStatus: async (_o, status) => keep(status) };
+}
+
+function readOnly(store: KubeSecretStore) {
+  return {
+    read: store.read.bind(store),
+    write: async (): Promise<never> => {
+      throw new Error('mooring plan: the reconciler tried to write a Secret; nothing was written');
+    },
+  };
+}
+
+function apiMessage(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  const parsed = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
+  return parsed?.message ?? (err as Error).message;
+}
+
+/** `Bucket ns/name: update` then one line per field. */
+export function renderReport(r: PlanReport): string {
+  const head = `${r.kind} ${r.namespace}/${r.name}`;
+  if (r.refused) return `${head}: refused — ${r.refused}`;
+  if (!r.plan.length) return `${head}: no changes`;
+  const lines = r.plan.flatMap((call) => [
+    `${head}: ${call.operation}`,
+    ...call.fields.map((f) => (f.old === undefined ? `  + ${f.path} = ${f.new ?? '(none)'}` : `  ~ ${f.path}: ${f.old} → ${f.new ?? '(removed)'}`)),
+  ]);
+  return lines.join('\n');
+}

@@ -1,0 +1,100 @@
+// Uninstall deletes nothing (issue 10): deleting mooring's CRDs while resources exist, and while
+// the operator runs, makes the apiserver delete every object of those kinds; the operator must let
+// each go without a single cloud delete. Afterwards the bucket (objects and all), the DNS record and
+// its ownership record, the PostgreSQL database and role are still there, the connection Secret is
+// no longer owned by the deleted object, and re-installing and re-applying finds the same assets.
+// Deleting CRDs would break every other test file sharing a stack, so this file runs on its own.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { GetBucketTaggingCommand, GetObjectCommand, PutObjectCommand, S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import { GROUP } from '../../src/api/common.ts';
+import { kubeStatus } from '../../src/reconcile/errors.ts';
+import { condition, createNamespace, emulatorClientConfig, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, postgresProviderConfig, uniq } from '../support/kube.ts';
+import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { useStack } from '../support/stack.ts';
+
+const stack = useStack(['kube', 'aws', 'postgres'], { own: true });
+let kc: KubeConfig;
+let ns: string;
+let awsPc: string;
+let pgPc: string;
+let s3: S3Client;
+let r53: Route53Client;
+let admin: pg.Pool;
+let operator: RunningOperator;
+
+before(async () => {
+  await stack.ready();
+  kc = kubeConfig(stack());
+  await installCrds(kc);
+  ns = await createNamespace(kc);
+  awsPc = await emulatorProviderConfig(kc, stack());
+  pgPc = await postgresProviderConfig(kc, uniq('pg'), { url: stack().postgres!.url });
+  const config = emulatorClientConfig(stack());
+  s3 = new S3Client({ ...config, forcePathStyle: true });
+  r53 = new Route53Client(config);
+  admin = new pg.Pool({ connectionString: stack().postgres!.url, max: 2 });
+  admin.on('error', () => undefined); // the stack stops before this file's after hook ends the pool
+  operator = await startOperator(stack(), { namespace: ns, backoffBaseMs: 1000 });
+});
+after(async () => {
+  await operator?.stop();
+  s3?.destroy();
+  r53?.destroy();
+  await admin?.end();
+});
+
+const ready = (plural: string, name: string) =>
+  eventually(async () => condition(await objects(kc, plural).get(ns, name), 'Ready')?.status === 'True', `${plural}/${name} Ready`, 60_000,
+    async () => JSON.stringify((await objects(kc, plural).get(ns, name)).status));
+
+const MANAGED_CRDS = ['buckets', 'dnsrecords', 'databases'].map((p) => `${p}.${GROUP}`);
+
+describe('uninstall', () => {
+  it('deleting the CRDs with resources present deletes nothing in the cloud; re-installing finds the same assets', async () => {
+    const bucket = uniq('keep');
+    const zone = `${uniq('un')}.test.`;
+    const zoneId = (await r53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: uniq('ref') }))).HostedZone!.Id!.replace('/hostedzone/', '');
+    const record = uniq('rec');
+    const database = uniq('db');
+    const dbName = database.replace(/-/g, '_');
+    // emptyOnDelete and the default deletionPolicy Delete: a real delete would empty and remove it.
+    await objects(kc, 'buckets').create(ns, bucket, { providerConfigRef: { name: awsPc }, emptyOnDelete: true, tags: { team: 'a' } });
+    await objects(kc, 'dnsrecords').create(ns, record, { providerConfigRef: { name: awsPc }, zone: { name: zone }, name: 'www', type: 'A', ttl: 60, values: ['192.0.2.7'] });
+    await objects(kc, 'databases').create(ns, database, { providerConfigRef: { name: pgPc } });
+    await Promise.all([ready('buckets', bucket), ready('dnsrecords', record), ready('databases', database)]);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'precious', Body: 'data' }));
+
+    const crds = kc.makeApiClient(ApiextensionsV1Api);
+    for (const name of MANAGED_CRDS) await crds.deleteCustomResourceDefinition({ name });
+    // The apiserver deletes every object of those kinds, waits for their finalizers, then the CRDs.
+    for (const name of MANAGED_CRDS) {
+      await eventually(async () => crds.readCustomResourceDefinition({ name }).then(() => false, (err: unknown) => kubeStatus(err) === 404), `CRD ${name} gone`, 60_000);
+    }
+
+    const tags = ((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`).sort();
+    assert.deepEqual(tags, [`mooring.dev/owner=mooring/${ns}/${bucket}`, 'team=a'], 'the bucket stays, with its ownership mark');
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'precious' }))).Body?.transformToString(), 'data', 'and its objects');
+    const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
+    assert.deepEqual(sets.filter((s) => s.Name === `www.${zone}`).map((s) => s.ResourceRecords?.map((v) => v.Value)), [['192.0.2.7']], 'the record stays');
+    assert.ok(sets.some((s) => s.Name === `_mooring-a.www.${zone}` && s.Type === 'TXT'), 'with its ownership record');
+    const db = await admin.query<{ c: string }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [dbName]);
+    assert.equal(db.rows[0]?.c, `mooring/${ns}/${database}`, 'the database stays, with its mark');
+    assert.equal((await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [dbName])).rowCount, 1, 'and its role');
+    const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name: `${database}-connection` });
+    assert.deepEqual(secret.metadata?.ownerReferences ?? [], [], 'the connection Secret is let go, so the garbage collector keeps it');
+    const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns });
+    assert.deepEqual(new Set(events.items.filter((e) => e.reason === 'Uninstalling').map((e) => e.involvedObject.name)), new Set([bucket, record, database]));
+    assert.ok(!events.items.some((e) => e.reason === 'Deleted' || e.reason === 'DeletionProgress'), 'no delete was even started');
+
+    // The documented way back: install the CRDs again, apply the same objects; each finds its asset by its mark.
+    await installCrds(kc);
+    await objects(kc, 'buckets').create(ns, bucket, { providerConfigRef: { name: awsPc }, emptyOnDelete: true, tags: { team: 'a' } });
+    await ready('buckets', bucket);
+    const all = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
+    assert.equal(all.filter((b) => b.Name === bucket).length, 1);
+  });
+});
