@@ -24,9 +24,9 @@ export class KubeWriter implements ObjectWriter {
     return { group: GROUP, version: VERSION, namespace: object.metadata.namespace, plural: this.plural, name: object.metadata.name };
   }
 
-  async setFinalizers(object: ManagedObject, finalizers: string[]): Promise<ManagedObject> {
+  async setFinalizers(object: ManagedObject, finalizers: string[], annotations?: Record<string, string | null>): Promise<ManagedObject> {
     this.requests++;
-    const body = { metadata: { finalizers, resourceVersion: object.metadata.resourceVersion } };
+    const body = { metadata: { finalizers, resourceVersion: object.metadata.resourceVersion, ...(annotations ? { annotations } : {}) } };
     return (await this.api.patchNamespacedCustomObject({ ...this.target(object), body }, MERGE)) as ManagedObject;
   }
 

@@ -7,6 +7,7 @@ import type { Connector, ExternalClient, ManagedResource, Observation, Pending }
 import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
 import { CREDENTIALS_PENDING, CREDENTIALS_ROTATION, ROTATE_CREDENTIALS, SECRET_OWNER } from './connection.ts';
 import { ManagedReconciler } from './managed.ts';
+import { Reason } from './reasons.ts';
 import { CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
 
 const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
@@ -137,7 +138,11 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string; ki
     secrets,
     generateSecret: () => `generated-${++serial}`,
     writer: {
-      setFinalizers: async (o, finalizers) => { writes.push(`finalizers=${finalizers.join(',')}`); object = { ...o, metadata: { ...o.metadata, finalizers } }; return object; },
+      setFinalizers: async (o, finalizers, a) => {
+        writes.push(`finalizers=${finalizers.join(',')}${a ? `+annotations=${Object.keys(a).join(',')}` : ''}`);
+        object = { ...o, metadata: { ...o.metadata, finalizers, ...(a ? { annotations: { ...o.metadata.annotations, ...a } as Record<string, string> } : {}) } };
+        return object;
+      },
       setAnnotations: async (o, a) => {
         writes.push(`annotations=${Object.keys(a).join(',')}`);
         const annotations = { ...o.metadata.annotations };
@@ -175,13 +180,22 @@ describe('ManagedReconciler', () => {
   it('creates with the finalizer and the pending mark first, observes the result and turns Ready in one pass', async () => {
     const h = harness({ size: 2 });
     const result = await h.pass();
-    assert.deepEqual(h.writes.slice(0, 2), [`finalizers=${FINALIZER}`, `annotations=${CREATE_PENDING}`], 'finalizer and pending mark before the create');
+    assert.deepEqual(h.writes[0], `finalizers=${FINALIZER}+annotations=${CREATE_PENDING}`, 'finalizer and pending mark in one write, before the create');
     assert.deepEqual(h.cloud.calls, ['observe', 'create', 'observe']);
     assert.equal(h.condition('Ready')?.status, 'True');
     assert.equal(h.object.status?.observedGeneration, 1);
     assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared once Ready');
     assert.deepEqual(h.cloud.things.get('a'), { size: 2, mark: MARK });
     assert.equal(result.requeueAfterMs, 300_000, 'next look at the resync');
+  });
+
+  it('adds no finalizer while nothing was written to the cloud: an observe that fails leaves the object free to go', async () => {
+    const h = harness({ size: 2 });
+    h.cloud.failNext = new RetryableError(Reason.ProviderUnavailable, 'the cloud is down');
+    await h.pass().catch(() => undefined);
+    assert.equal(h.condition('Degraded')?.reason, Reason.ProviderUnavailable);
+    assert.ok(!h.writes.some((w) => w.startsWith('finalizers')), 'no finalizer before the first cloud write');
+    assert.deepEqual(h.cloud.calls, ['observe']);
   });
 
   it('stays Progressing and looks again soon while the cloud does not show the create yet', async () => {

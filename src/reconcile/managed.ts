@@ -113,7 +113,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private async run(pass: Pass<Spec>): Promise<ReconcileResult> {
     pass.spec = this.parse(pass.object);
     if (pass.object.metadata.deletionTimestamp) return this.finalize(pass, pass.spec);
-    await this.ensureFinalizer(pass);
+    // The finalizer goes on before the first cloud write (with a create's pending mark, in one
+    // request), not before the first read: an object whose observe fails has nothing to clean up.
     const observation = this.ignoring(pass, await this.observe(pass, pass.spec, true));
     const resource = pass.resource!;
     if (pass.spec.managementPolicy === 'ObserveOnly') return this.observeOnly(pass, observation);
@@ -122,6 +123,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (pass.spec.managementPolicy === 'Plan') return this.plan(pass, observation);
     if (observation.pending) return this.wait(pass, observation, observation.pending);
     if (!observation.exists) return this.create(pass);
+    await this.ensureFinalizer(pass);
     if (!this.isMarkedOurs(pass, observation)) {
       // An adopted thing gets generated credentials too: update may need them (a role to re-create).
       await this.prepareCredentials(pass, true);
@@ -360,19 +362,22 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     }
   }
 
-  private async ensureFinalizer(pass: Pass<Spec>): Promise<void> {
+  /** Our finalizer, with `annotations` in the same write when it is missing (else alone). */
+  private async ensureFinalizer(pass: Pass<Spec>, annotations?: Record<string, string>): Promise<void> {
     const finalizers = pass.object.metadata.finalizers ?? [];
-    if (finalizers.includes(FINALIZER) || pass.spec?.managementPolicy !== 'Full') return;
-    pass.object = await this.deps.writer.setFinalizers(pass.object, [...finalizers, FINALIZER]);
+    if (finalizers.includes(FINALIZER) || pass.spec?.managementPolicy !== 'Full') {
+      if (annotations) pass.object = await this.deps.writer.setAnnotations(pass.object, annotations);
+      return;
+    }
+    pass.object = await this.deps.writer.setFinalizers(pass.object, [...finalizers, FINALIZER], annotations);
   }
 
   private async create(pass: Pass<Spec>): Promise<ReconcileResult> {
     const resource = pass.resource!;
     // Recorded before the cloud call: a crash after the cloud's "created" leaves this mark, and
     // the next pass treats the unmarked thing of this name as ours instead of refusing it.
-    if (!pass.object.metadata.annotations?.[CREATE_PENDING]) {
-      pass.object = await this.deps.writer.setAnnotations(pass.object, { [CREATE_PENDING]: (this.deps.now?.() ?? new Date()).toISOString() });
-    }
+    const pending = pass.object.metadata.annotations?.[CREATE_PENDING] ? undefined : { [CREATE_PENDING]: (this.deps.now?.() ?? new Date()).toISOString() };
+    await this.ensureFinalizer(pass, pending);
     // Likewise the generated password: in the Secret before the cloud has it.
     await this.prepareCredentials(pass, false);
     await this.call(pass, 'create', (c) => c.create(resource));

@@ -56,7 +56,8 @@ export interface ManagedKind<Spec extends ManagedSpecBase = ManagedSpecBase> {
 
 /** Writes to the apiserver. Each returns the object as stored after the write. */
 export interface ObjectWriter {
-  setFinalizers(object: ManagedObject, finalizers: string[]): Promise<ManagedObject>;
+  /** Sets the finalizers, and in the same write any annotations given (null removes one). */
+  setFinalizers(object: ManagedObject, finalizers: string[], annotations?: Record<string, string | null>): Promise<ManagedObject>;
   setAnnotations(object: ManagedObject, annotations: Record<string, string | null>): Promise<ManagedObject>;
   writeStatus(object: ManagedObject, status: ManagedStatus): Promise<void>;
 }
