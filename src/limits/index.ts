@@ -26,6 +26,9 @@ export class AccountLimiter {
   private readonly limiter: Bottleneck;
   private baseIntervalMs: number;
   private intervalMs: number;
+  /** Starts go through this chain one at a time, each at least an interval after the last. */
+  private startGate: Promise<void> = Promise.resolve();
+  private lastStartAt = -Infinity;
   throttledCount = 0;
 
   constructor(key: string, limit: AccountLimit) {
@@ -35,9 +38,25 @@ export class AccountLimiter {
     this.limiter = new Bottleneck({ minTime: this.intervalMs, maxConcurrent: limit.maxConcurrent ?? null });
   }
 
-  /** Runs one cloud request under the account's limit. */
+  /**
+   * Runs one cloud request under the account's limit. Bottleneck spaces the moments it decides to
+   * start jobs, but a busy event loop can fire two of its timers together; clouds count arrivals,
+   * so each start also waits, in turn, until an interval has passed since the last actual start.
+   */
   schedule<T>(fn: () => Promise<T>): Promise<T> {
-    return this.limiter.schedule(fn);
+    return this.limiter.schedule(() => {
+      const started = this.startGate.then(() => this.waitForSlot());
+      this.startGate = started;
+      return started.then(fn);
+    });
+  }
+
+  private async waitForSlot(): Promise<void> {
+    // Timers may fire a little early on the monotonic clock: check again after each wait.
+    for (let wait = this.lastStartAt + this.intervalMs - performance.now(); wait > 0; wait = this.lastStartAt + this.intervalMs - performance.now()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+    }
+    this.lastStartAt = performance.now();
   }
 
   /** The cloud said "slow down": double the spacing between requests. */
