@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildInto } from '../../../src/stack/setup.ts';
 import { cacheRoot } from '../../../src/stack/versions.ts';
-import { applyRemoval, removalsFor } from './patch.ts';
+import { applyRemoval, removalsFor, type Removal } from './patch.ts';
 
 export const VERSION = 'v0.23.0';
 const MODULE = 'sigs.k8s.io/external-dns';
@@ -40,22 +40,34 @@ export async function ensureExternalDns(log: (line: string) => void): Promise<Ex
 }
 
 async function build(out: string): Promise<void> {
-  const [pristine] = await download(out, [`${MODULE}@${VERSION}`]);
-  if (!pristine?.Dir) throw new Error(`the Go module proxy did not serve ${MODULE}@${VERSION}: ${pristine?.Error ?? 'no answer'}`);
+  const { entries: [pristine], stderr } = await download(out, [`${MODULE}@${VERSION}`]);
+  if (!pristine?.Dir) throw new Error(`the Go module proxy did not serve ${MODULE}@${VERSION}: ${pristine?.Error ?? stderr}`);
   const src = join(out, 'src');
   cpSync(pristine.Dir, src, { recursive: true });
   await exec('chmod', ['-R', 'u+w', src]); // the module cache is read-only
-  const refused = (await download(src, [])).filter((m) => m.Error);
-  const removals = removalsFor(refused);
-  for (const removal of removals) {
-    applyRemoval(src, removal);
-    await exec('go', ['mod', 'edit', ...removal.modules.map((m) => `-droprequire=${m}`)], { cwd: src, env: env() });
-  }
+  const removals = await strip(src);
   const ldflags = `-s -w -X ${MODULE}/pkg/apis/externaldns.Version=${VERSION}`;
   await exec('go', ['build', '-trimpath', '-ldflags', ldflags, '-o', join(out, 'external-dns'), '.'], { cwd: src, env: env(), maxBuffer: 16 * 2 ** 20 });
   cpSync(join(src, CRD), join(out, 'dnsendpoints.yaml'));
   rmSync(src, { recursive: true });
-  writeFileSync(join(out, RECORD), JSON.stringify({ module: `${MODULE}@${VERSION}`, toolchain: TOOLCHAIN, refused: refused.map((m) => m.Path), removed: removals.map((r) => r.what) }, null, 2));
+  writeFileSync(join(out, RECORD), JSON.stringify({ module: `${MODULE}@${VERSION}`, toolchain: TOOLCHAIN, removed: removals.map((r) => r.what) }, null, 2));
+}
+
+/**
+ * Removes what the proxy's refusals require, round by round: a refused go.mod fails the whole
+ * module graph (so later refusals show only once it is dropped), a refused zip fails one module.
+ */
+async function strip(src: string): Promise<Removal[]> {
+  const done: Removal[] = [];
+  for (;;) {
+    const refused = (await refusedModules(src)).filter((m) => !done.some((r) => r.modules.includes(m.Path)));
+    if (!refused.length) return done;
+    for (const removal of removalsFor(refused)) {
+      applyRemoval(src, removal);
+      await exec('go', ['mod', 'edit', ...removal.modules.map((m) => `-droprequire=${m}`)], { cwd: src, env: env() });
+      done.push(removal);
+    }
+  }
 }
 
 interface Downloaded {
@@ -66,13 +78,20 @@ interface Downloaded {
 }
 
 /** `go mod download -json` in `cwd`: one entry per module, refused ones with their Error. */
-async function download(cwd: string, modules: string[]): Promise<Downloaded[]> {
-  const stdout = await exec('go', ['mod', 'download', '-json', ...modules], { cwd, env: env(), maxBuffer: 64 * 2 ** 20 }).then(
-    (r) => r.stdout,
-    // It exits 1 when any module fails, still printing every module's entry.
-    (err: { stdout?: string }) => err.stdout ?? '',
+async function download(cwd: string, modules: string[]): Promise<{ entries: Downloaded[]; stderr: string }> {
+  const { stdout, stderr } = await exec('go', ['mod', 'download', '-json', ...modules], { cwd, env: env(), maxBuffer: 64 * 2 ** 20 }).catch(
+    // It exits 1 when any module fails, still printing every module's entry it got to.
+    (err: { stdout?: string; stderr?: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? '' }),
   );
-  return parseJsonStream(stdout) as Downloaded[];
+  return { entries: parseJsonStream(stdout) as Downloaded[], stderr };
+}
+
+/** Every module of the main module's graph that the proxy would not serve, and its answer. */
+async function refusedModules(src: string): Promise<Downloaded[]> {
+  const { entries, stderr } = await download(src, []);
+  // A refused go.mod stops the graph before any entry: `go: <path>@<version>: reading …`.
+  const graph = [...stderr.matchAll(/^go: (\S+)@(\S+): (.*(?:\n\t.*)*)/gm)].map(([, Path, Version, Error]) => ({ Path: Path!, Version, Error }));
+  return [...entries.filter((m) => m.Error), ...graph];
 }
 
 /** The go command's -json output: indented objects one after another, each opening at a line start. */
