@@ -1,40 +1,58 @@
 // DNSRecords spread over several zones: Route 53's 5 requests a second per account is the limit
 // that matters, so calls per record and the peak rate are the figures.
-import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { API_VERSION } from '../src/api/common.ts';
 import { seconds, type Bench } from './context.ts';
-import { allGone, allReady, kubectl } from './support.ts';
+import { Zones, route53Calls } from './route53.ts';
+import { allGone, allReady, kubectl, type BenchOperator } from './support.ts';
 
-const route53Calls = (byAction: Record<string, number>) => Object.entries(byAction).filter(([a]) => a.startsWith('route53:')).reduce((n, [, c]) => n + c, 0);
+/** What the DNS side by side compares (bench/peers/external-dns). */
+export interface DnsFigures {
+  /** Apply → every record set present in the emulator (read past the proxy). */
+  presentMs: number;
+  calls: number;
+  changes: number;
+  peak: number;
+  rssMiB: number;
+  /** Delete → every record set gone from the emulator. */
+  deleteMs: number;
+  deleteCalls: number;
+}
 
-export async function convergeRecords(bench: Bench, count: number, zoneCount: number): Promise<void> {
-  const aws = bench.info.aws!;
-  const r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
-  const zones = Array.from({ length: zoneCount }, (_, i) => `bench${i}-${bench.ns}.test`);
-  for (const Name of zones) await r53.send(new CreateHostedZoneCommand({ Name, CallerReference: `${Name}-${Date.now()}` }));
-  r53.destroy();
+/** Converges `count` DNSRecords over `zoneCount` zones on `operator` (a fresh one: its memory is compared), then deletes them. */
+export async function dnsRecords(bench: Bench, operator: BenchOperator, count: number, zoneCount: number): Promise<DnsFigures> {
+  const zones = new Zones(bench.info, 'bench', bench.ns, zoneCount);
+  await zones.create();
   const manifest = Array.from({ length: count }, (_, i) => `apiVersion: ${API_VERSION}
 kind: DNSRecord
 metadata: { name: r${i}, namespace: ${bench.ns} }
-spec: { providerConfigRef: { name: ${bench.pc} }, zone: { name: ${zones[i % zoneCount]} }, name: host${i}, type: A, ttl: 60, values: ["192.0.2.${i % 250}"] }
+spec: { providerConfigRef: { name: ${bench.pc} }, zone: { name: ${zones.names[i % zoneCount]} }, name: host${i}, type: A, ttl: 60, values: ["192.0.2.${i % 250}"] }
 `).join('---\n');
   await bench.proxy.resetStats();
   const started = Date.now();
   kubectl(bench.info, bench.dir, ['apply', '--server-side'], manifest);
+  const present = zones.until('A', count).then(() => Date.now() - started);
   await allReady(bench.kc, bench.ns, 'dnsrecords', count);
   const took = Date.now() - started;
   const stats = await bench.proxy.stats();
   const calls = route53Calls(stats.byAction);
-  bench.row(`${count} DNSRecords in ${zoneCount} zones: apply → all Ready`, seconds(took), 'Route 53 allows 5 requests a second per account');
-  bench.row(`${count} DNSRecords: Route 53 calls per record`, (calls / count).toFixed(2), `${calls} in all, ${stats.byAction['route53:ChangeResourceRecordSets'] ?? 0} ChangeResourceRecordSets`);
+  const changes = stats.byAction['route53:ChangeResourceRecordSets'] ?? 0;
+  const presentMs = await present;
+  const rssMiB = operator.rssMiB();
+  bench.row(`${count} DNSRecords in ${zoneCount} zones: apply → all present in Route 53`, seconds(presentMs), 'read from the emulator directly');
+  bench.row(`${count} DNSRecords: apply → all Ready`, seconds(took), 'Ready waits for INSYNC; Route 53 allows 5 requests a second per account');
+  bench.row(`${count} DNSRecords: Route 53 calls per record`, (calls / count).toFixed(2), `${calls} in all, ${changes} ChangeResourceRecordSets`);
   bench.row(`${count} DNSRecords: Route 53 peak requests in one second`, String(stats.route53PeakPerSecond), 'limit 5');
-}
+  bench.row(`memory with ${count} DNSRecords (RSS)`, `${rssMiB} MiB`, `a fresh operator; ${await operator.heap()}`);
 
-export async function deleteRecords(bench: Bench, count: number): Promise<void> {
   await bench.proxy.resetStats();
-  const started = Date.now();
+  const deleting = Date.now();
   kubectl(bench.info, bench.dir, ['delete', 'dnsrecords', '--all', '-n', bench.ns, '--wait=false']);
   await allGone(bench.kc, bench.ns, 'dnsrecords');
-  const stats = await bench.proxy.stats();
-  bench.row(`${count} DNSRecords: delete → all gone`, seconds(Date.now() - started), `${route53Calls(stats.byAction)} Route 53 calls, peak ${stats.route53PeakPerSecond}/s`);
+  await zones.until('A', 0);
+  const deleteMs = Date.now() - deleting;
+  const deleted = await bench.proxy.stats();
+  const deleteCalls = route53Calls(deleted.byAction);
+  bench.row(`${count} DNSRecords: delete → all gone`, seconds(deleteMs), `${deleteCalls} Route 53 calls, peak ${deleted.route53PeakPerSecond}/s`);
+  await zones.delete();
+  return { presentMs, calls, changes, peak: stats.route53PeakPerSecond, rssMiB, deleteMs, deleteCalls };
 }

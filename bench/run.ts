@@ -1,6 +1,7 @@
 // `npm run bench`: what mooring costs, measured on the real stack with real `mooring run`
 // processes, every cloud request counted by the proxy in front of the emulator. Prints a markdown
-// table and writes it to bench/results.md.
+// table and writes it to bench/results.md. external-dns does the DNS work beside mooring (built
+// through the Go module proxy on first use: bench/peers/external-dns).
 //
 //   npm run bench                     100 and 1,000 Buckets, 1,000 DNSRecords in 10 zones, 10,000 cached
 //   npm run bench -- --quick          100 Buckets, 200 DNSRecords in 2 zones, 1,000 cached
@@ -16,7 +17,8 @@ import { baselineBuckets, convergeBuckets, deleteBuckets } from './buckets.ts';
 import { sleep, type Bench } from './context.ts';
 import { cachedObjects, HEAP_SNAPSHOT_FLAG } from './memory.ts';
 import { peer } from './peer.ts';
-import { convergeRecords, deleteRecords } from './records.ts';
+import { externalDnsSideBySide } from './peers/external-dns/index.ts';
+import { dnsRecords } from './records.ts';
 import { failover, shardThroughput } from './replicas.ts';
 import { steadyState } from './steady.ts';
 import { startBenchOperator } from './support.ts';
@@ -106,10 +108,14 @@ async function run(bench: Bench): Promise<void> {
 
   const last = await startBenchOperator(bench.info, bench.ns, { id: 'last', args: bench.operatorArgs, nodeArgs: [...bench.nodeArgs, HEAP_SNAPSHOT_FLAG] });
   await cachedObjects(bench, last, CACHED, 250);
-  await convergeRecords(bench, RECORDS, ZONES);
-  await deleteRecords(bench, RECORDS);
   await deleteBuckets(bench, 's', 100);
   if (LARGE) await deleteBuckets(bench, 'l', LARGE);
   await last.stop();
+
+  // DNS on a fresh operator, so its memory compares with external-dns's, which follows in zones of its own.
+  const dns = await startBenchOperator(bench.info, bench.ns, { id: 'dns', args: bench.operatorArgs, nodeArgs: bench.nodeArgs });
+  const ours = await dnsRecords(bench, dns, RECORDS, ZONES);
+  await dns.stop();
+  await externalDnsSideBySide(bench, ours, RECORDS, ZONES);
   peer(bench);
 }

@@ -64,7 +64,7 @@ export async function startBenchOperator(info: StackInfo, namespace: string, opt
     logFile,
     cwd,
     url,
-    rssMiB: () => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024),
+    rssMiB: () => rssMiB(child.pid!),
     metrics,
     heap: async () => {
       const m = await metrics();
@@ -78,6 +78,9 @@ export async function startBenchOperator(info: StackInfo, namespace: string, opt
     },
   };
 }
+
+/** A process's resident memory now, in MiB. */
+export const rssMiB = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024);
 
 export function parseMetrics(text: string): Map<string, number> {
   const samples = new Map<string, number>();

@@ -22,7 +22,7 @@ const GIB = 2 ** 30;
 type Log = (line: string) => void;
 
 /** Builds into a fresh folder beside `finalDir`, then renames it into place. */
-async function buildInto(finalDir: string, build: (tmp: string) => Promise<void>): Promise<void> {
+export async function buildInto(finalDir: string, build: (tmp: string) => Promise<void>): Promise<void> {
   mkdirSync(dirname(finalDir), { recursive: true });
   const tmp = mkdtempSync(`${finalDir}.partial-`);
   try {
