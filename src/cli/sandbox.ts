@@ -1,7 +1,8 @@
 // `mooring sandbox`: the whole thing on one machine. A real control plane and the AWS emulator
-// (and PostgreSQL) on loopback, the CRDs installed, the operator running in the foreground, the
+// (and PostgreSQL, and PowerDNS with the plugin of providers/powerdns) on loopback, the CRDs installed, the operator running in the foreground, the
 // examples applied. `--once` waits for every example to be Ready, prints a table and tears down.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { Resolver } from 'node:dns/promises';
 import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import { API_VERSION } from '../api/common.ts';
 import { applyObjects, readManifests, waitForCrds } from '../kube/apply.ts';
 import { startStack, stopOnSignals, type Stack } from '../stack/index.ts';
 import { EMULATOR_CREDENTIALS } from '../stack/moto.ts';
+import { ensurePdnsZone } from '../stack/pdns.ts';
 import { checkPortFree } from '../stack/preflight.ts';
 import { binaries } from '../stack/versions.ts';
 import { renderTable, summarize, type ResourceRow } from './table.ts';
@@ -25,8 +27,9 @@ const say = (line: string) => console.error(`[sandbox] ${line}`);
 
 export const SANDBOX_HELP = `usage: mooring sandbox [--once] [--timeout SECONDS] [--kube-port N] [--aws-port N] [--pg-port N] [--aws-endpoint URL]
 
-Starts a local control plane (kube-apiserver + etcd), the AWS API emulator and PostgreSQL on
-loopback, installs the CRDs, runs the operator in the foreground and applies deploy/examples/.
+Starts a local control plane (kube-apiserver + etcd), the AWS API emulator, PostgreSQL and PowerDNS
+on loopback, installs the CRDs, runs the operator (with the PowerDNS plugin) in the foreground and
+applies deploy/examples/.
 Writes .sandbox/kubeconfig and .sandbox/env. Ctrl-C stops everything.
 
   --once             wait until every example is Ready, print a table, tear down; exit 0 or 1
@@ -80,6 +83,7 @@ function parse(argv: string[]): SandboxOptions {
 function sandboxObjects(stack: Stack): KubernetesObject[] {
   const aws = stack.aws!;
   const pg = stack.postgres!;
+  const pdns = stack.pdns!;
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OPERATOR_NAMESPACE } },
     {
@@ -103,11 +107,24 @@ function sandboxObjects(stack: Stack): KubernetesObject[] {
       apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: 'postgres' },
       spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-postgres' } } },
     } as KubernetesObject,
+    // The sandbox's PowerDNS, served by the plugin in providers/powerdns (loaded with --providers).
+    {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sandbox-powerdns', namespace: OPERATOR_NAMESPACE },
+      stringData: { apiKey: pdns.apiKey },
+    } as KubernetesObject,
+    {
+      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: 'powerdns' },
+      spec: { type: 'powerdns', endpoint: pdns.apiUrl, credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-powerdns' } } },
+    } as KubernetesObject,
   ];
 }
 
 /** The hosted zone deploy/examples/dnsrecord.yaml writes into; an emulator starts with none. */
 export const SANDBOX_ZONE = 'example.test.';
+/** The PowerDNS zone deploy/examples/dnsrecord-powerdns.yaml writes into. */
+export const SANDBOX_PDNS_ZONE = 'powerdns.test.';
+/** The PowerDNS plugin, loaded by the sandbox's operator as any plugin is (--providers). */
+const POWERDNS_PLUGIN = join(ROOT, 'providers', 'powerdns');
 
 async function ensureHostedZone(stack: Stack, name: string): Promise<void> {
   const aws = stack.aws!;
@@ -144,6 +161,10 @@ function writeSandboxFiles(stack: Stack): void {
       `export AWS_ACCESS_KEY_ID=${aws.accessKeyId}`,
       `export AWS_SECRET_ACCESS_KEY=${aws.secretAccessKey}`,
       `export DATABASE_URL=${pg.url}`,
+      `export PDNS_API_URL=${stack.pdns!.apiUrl}`,
+      `export PDNS_API_KEY=${stack.pdns!.apiKey}`,
+      // mooring doctor (and a mooring run of your own) load the same plugin as the sandbox's operator.
+      `export MOORING_PROVIDERS=${POWERDNS_PLUGIN}`,
       '',
     ].join('\n'),
     { mode: 0o600 },
@@ -153,7 +174,8 @@ function writeSandboxFiles(stack: Stack): void {
 // A free port for /metrics and the probes: the operator logs its URL at start, and sandboxes
 // (and tests) side by side never fight over :8080.
 function startOperator(kubeconfig: string): ChildProcess {
-  return spawn(process.execPath, [join(ROOT, 'src', 'cli', 'main.ts'), 'run', '--kubeconfig', kubeconfig, '--log-format', 'pretty', '--bind-address', '127.0.0.1:0'], {
+  const args = ['run', '--kubeconfig', kubeconfig, '--log-format', 'pretty', '--bind-address', '127.0.0.1:0', '--providers', POWERDNS_PLUGIN];
+  return spawn(process.execPath, [join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
     stdio: 'inherit',
     detached: true, // its own group: Ctrl-C reaches us, and we stop it first, in order
   });
@@ -197,7 +219,8 @@ function printReach(stack: Stack): void {
   say(`  kube-apiserver  ${stack.kube!.url}   kubectl --kubeconfig ${rel}/kubeconfig get buckets`);
   say(`  AWS emulator    ${stack.aws!.endpoint}   (S3 path-style, Route 53, RDS; any credentials)`);
   say(`  PostgreSQL      postgres://postgres:***@${stack.postgres!.host}:${stack.postgres!.port}/postgres  (full URL in ${rel}/env)`);
-  say(`  source ${rel}/env   sets KUBECONFIG, PATH (kubectl, psql), AWS_ENDPOINT_URL, AWS credentials and DATABASE_URL`);
+  say(`  PowerDNS        API ${stack.pdns!.apiUrl} (key in ${rel}/env), DNS on 127.0.0.1:${stack.pdns!.dnsPort}   dig @127.0.0.1 -p ${stack.pdns!.dnsPort} www.${SANDBOX_PDNS_ZONE}`);
+  say(`  source ${rel}/env   sets KUBECONFIG, PATH (kubectl, psql), AWS_ENDPOINT_URL, AWS credentials, DATABASE_URL, PDNS_API_URL, PDNS_API_KEY and MOORING_PROVIDERS`);
   say(`  a Database's login: psql "$(kubectl get secret team-a-orders-connection -n team-a -o jsonpath='{.data.uri}' | base64 -d)"`);
   say('Ctrl-C stops the operator and the whole stack.');
 }
@@ -222,16 +245,32 @@ async function psqlConnects(kc: KubeConfig, examples: KubernetesObject[]): Promi
   return ok;
 }
 
+/** With --once: every example DNSRecord on PowerDNS must resolve through pdns_server, as a user would ask it. */
+async function pdnsResolves(stack: Stack, examples: KubernetesObject[]): Promise<boolean> {
+  const resolver = new Resolver({ timeout: 2000, tries: 2 });
+  resolver.setServers([`127.0.0.1:${stack.pdns!.dnsPort}`]);
+  let ok = true;
+  for (const r of examples.filter((o) => o.kind === 'DNSRecord' && (o as { spec?: { providerConfigRef?: { name?: string } } }).spec?.providerConfigRef?.name === 'powerdns')) {
+    const { spec } = r as unknown as { spec: { zone: { name: string }; name: string; type: string } };
+    const name = spec.name === '@' ? spec.zone.name : `${spec.name}.${spec.zone.name}`;
+    const answers: unknown = await resolver.resolve(name, spec.type).catch((err: NodeJS.ErrnoException) => err.code ?? 'no answer');
+    const found = Array.isArray(answers) && answers.length > 0;
+    say(`${spec.type} ${name} ${found ? 'resolves' : 'does not resolve'} through pdns_server: ${JSON.stringify(answers)}`);
+    ok &&= found;
+  }
+  return ok;
+}
+
 export async function sandbox(argv: string[]): Promise<number> {
   const options = parse(argv);
   if (options.ports.kube) await checkPortFree(options.ports.kube, '--kube-port');
   if (options.ports.aws) await checkPortFree(options.ports.aws, '--aws-port');
   if (options.ports.postgres) await checkPortFree(options.ports.postgres, '--pg-port');
-  say('starting kube-apiserver + etcd, the AWS emulator and PostgreSQL (the first run builds them: see README)');
+  say('starting kube-apiserver + etcd, the AWS emulator, PostgreSQL and PowerDNS (the first run builds them: see README)');
   const stack = await startStack({
     ports: options.ports,
     log: say,
-    components: options.awsEndpoint ? ['kube', 'postgres'] : ['kube', 'aws', 'postgres'],
+    components: options.awsEndpoint ? ['kube', 'postgres', 'pdns'] : ['kube', 'aws', 'postgres', 'pdns'],
   });
   if (options.awsEndpoint) stack.aws = { endpoint: options.awsEndpoint, region: 'us-east-1', ...EMULATOR_CREDENTIALS };
   let operator: ChildProcess | undefined;
@@ -253,6 +292,7 @@ export async function sandbox(argv: string[]): Promise<number> {
     say(`installed ${crds.length} CRDs`);
     await applyObjects(kc, sandboxObjects(stack));
     await ensureHostedZone(stack, SANDBOX_ZONE);
+    await ensurePdnsZone(stack.pdns!, SANDBOX_PDNS_ZONE);
     operator = startOperator(stack.kube!.kubeconfig);
     // Users' own ProviderConfigs point at a real cloud; the sandbox supplies its own instead.
     const examples = readManifests(join(ROOT, 'deploy', 'examples')).filter((o) => o.kind !== 'ProviderConfig');
@@ -269,7 +309,7 @@ export async function sandbox(argv: string[]): Promise<number> {
     console.log(renderTable(rows));
     const summary = summarize(rows);
     if (!summary.allReady) for (const line of summary.failures) say(line);
-    const connected = summary.allReady && (await psqlConnects(kc, examples));
+    const connected = summary.allReady && (await psqlConnects(kc, examples)) && (await pdnsResolves(stack, examples));
     await stopAll();
     return connected ? 0 : 1;
   } catch (err) {

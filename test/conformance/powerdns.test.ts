@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { RecordConnector } from '../../providers/powerdns/index.ts';
 import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
 import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
-import { DNSRecordSpec as RecordSchema } from '../../src/api/dnsrecord.ts';
 import { ensurePdnsZone } from '../../src/stack/pdns.ts';
 import { useStack } from '../support/stack.ts';
+import { recordResource } from './dns.ts';
 
 const stack = useStack(['pdns']);
 const ZONE = `conformance-${randomBytes(3).toString('hex')}.test.`;
@@ -43,11 +43,7 @@ describeConformance<DNSRecordSpec>('powerdns DNSRecord', async () => {
   return {
     connector: new RecordConnector({ batch: { windowMs: 20 } }),
     connection: () => connection,
-    resource: (name) => ({
-      kind: 'DNSRecord', namespace: 'conformance', name, uid: `uid-${name}`, generation: 1, externalName: name,
-      ownershipMark: `conformance/conformance/${name}`,
-      spec: RecordSchema.parse({ providerConfigRef: { name: 'conformance-pdns' }, zone: { name: ZONE }, name, type: 'A', ttl: 300, values: ['192.0.2.1'] }),
-    }),
+    resource: (name) => recordResource(name, ZONE, connection.name),
     oracle: {
       async read(r): Promise<Found[]> {
         const all = await sets();

@@ -8,8 +8,8 @@ import {
 import { RecordConnector } from '../../providers/aws/index.ts';
 import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
 import type { DNSRecordSpec, ManagedResource } from '../../providers/sdk/index.ts';
-import { DNSRecordSpec as RecordSchema } from '../../src/api/dnsrecord.ts';
 import { useStack } from '../support/stack.ts';
+import { recordResource } from './dns.ts';
 import { MOTO_ACCEPTS_ANY_CREDENTIALS, deadConnection, emulatorConnection } from './aws.ts';
 
 const stack = useStack(['aws']);
@@ -36,11 +36,7 @@ describeConformance<DNSRecordSpec>('aws Route 53 DNSRecord', async () => {
   return {
     connector: new RecordConnector({ batch: { windowMs: 20 } }),
     connection: () => connection,
-    resource: (name) => ({
-      kind: 'DNSRecord', namespace: 'conformance', name, uid: `uid-${name}`, generation: 1, externalName: name,
-      ownershipMark: `conformance/conformance/${name}`,
-      spec: RecordSchema.parse({ providerConfigRef: { name: 'conformance-r53' }, zone: { name: ZONE }, name, type: 'A', ttl: 300, values: ['192.0.2.1'] }),
-    }),
+    resource: (name) => recordResource(name, ZONE, connection.name),
     oracle: {
       async read(r): Promise<Found[]> {
         const owner = (await sets(ownerName(r))).find((s) => s.Type === 'TXT')?.ResourceRecords?.[0]?.Value;

@@ -1,25 +1,26 @@
-// DNSRecord on PowerDNS, end to end: the real apiserver, the operator with the PowerDNS plugin,
-// and a real pdns_server (sqlite3 backend) reached through a small proxy that counts its API
+// DNSRecord on PowerDNS, end to end: the real apiserver, a `mooring run --providers
+// providers/powerdns` process (the plugin loaded as any plugin is), and a real pdns_server (sqlite3 backend) reached through a small proxy that counts its API
 // calls. What PowerDNS holds is read through its API directly, and what it serves with a DNS
 // client; never through the adapter.
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { Resolver } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import powerdns from '../../providers/powerdns/index.ts';
-import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { ensurePdnsZone } from '../../src/stack/pdns.ts';
-import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, uniq, waiters } from '../support/kube.ts';
-import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, powerdnsProviderConfig, uniq, waiters } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'pdns']);
 let kc: KubeConfig;
 let ns: string;
 let pc: string;
-let operator: RunningOperator;
+let operator: ChildProcess | undefined;
 let proxy: CountingProxy;
 const records = () => objects(kc, 'dnsrecords');
 
@@ -109,30 +110,28 @@ async function countingProxy(target: string): Promise<CountingProxy> {
   };
 }
 
-async function powerdnsProviderConfig(endpoint: string): Promise<string> {
-  const name = uniq('pdns');
-  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-key` }, stringData: { apiKey: stack().pdns!.apiKey } } });
-  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
-    group: GROUP, version: VERSION, plural: 'providerconfigs',
-    body: {
-      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
-      spec: { type: 'powerdns', endpoint, credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-key` } } },
-    },
-  });
-  return name;
-}
-
 before(async () => {
   await stack.ready();
   kc = kubeConfig(stack());
   await installCrds(kc);
   ns = await createNamespace(kc);
   proxy = await countingProxy(stack().pdns!.apiUrl);
-  pc = await powerdnsProviderConfig(proxy.url);
-  operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 3, backoffBaseMs: 500, plugins: [powerdns] });
+  pc = await powerdnsProviderConfig(kc, stack(), uniq('pdns'), { endpoint: proxy.url });
+  const log = createWriteStream(join(stack().dir, `operator-${ns}.log`), { flags: 'a' });
+  operator = spawn(process.execPath, [
+    join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns,
+    '--resync-period', '3s', '--backoff-base', '500ms', '--log-level', 'debug', '--bind-address', '127.0.0.1:0',
+    '--providers', join(import.meta.dirname, '..', '..', 'providers', 'powerdns'),
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  operator.stdout!.pipe(log);
+  operator.stderr!.pipe(log);
 });
 after(async () => {
-  await operator?.stop();
+  if (operator && operator.exitCode === null) {
+    const exited = new Promise((r) => operator!.once('exit', r));
+    operator.kill('SIGTERM');
+    await exited;
+  }
   await proxy?.stop();
 });
 

@@ -53,10 +53,12 @@ describe('sandbox --once', () => {
       const rows = out.split('\n').filter((l) => /^Bucket\s/.test(l));
       assert.ok(rows.length >= 2, `the example Buckets are listed:\n${out}`);
       for (const row of rows) assert.match(row, /\sTrue\s+Available\s/, row);
+      assert.match(out, /^DNSRecord\s+team-a\/www-pdns\s+True\s+Available\s/m, 'the DNSRecord on PowerDNS (through the plugin) is Ready');
+      assert.match(out, /A www\.powerdns\.test\.? resolves through pdns_server: \["192\.0\.2\.20"\]/, 'and answers over DNS');
       const stackDir = /stack up in [\d.]+ s \([^)]*\) in (\S+)/.exec(out)?.[1];
       assert.ok(stackDir, `the sandbox names its stack folder:\n${out}`);
       assert.equal(existsSync(stackDir), false, 'the stack folder is removed');
-      assert.deepEqual(processesMentioning(stackDir), [], 'no etcd, kube-apiserver or postgres left running');
+      assert.deepEqual(processesMentioning(stackDir), [], 'no etcd, kube-apiserver, postgres or pdns_server left running');
       assert.deepEqual(processesMentioning(`\0-p\0${awsPort}`), [], 'no moto left running');
       assert.equal(existsSync(join(dir, 'env')), false, 'the env file of a stopped sandbox is removed');
     } finally {

@@ -59,6 +59,19 @@ export async function postgresProviderConfig(kc: KubeConfig, name: string, data?
   return name;
 }
 
+/** A Secret with the stack's PowerDNS API key and a `powerdns` ProviderConfig for its API (or `endpoint`, a proxy in front). */
+export async function powerdnsProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('pdns'), options: { endpoint?: string } = {}): Promise<string> {
+  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${name}-key` }, stringData: { apiKey: info.pdns!.apiKey } } });
+  await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+    group: GROUP, version: VERSION, plural: 'providerconfigs',
+    body: {
+      apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
+      spec: { type: 'powerdns', endpoint: options.endpoint ?? info.pdns!.apiUrl, credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-key` } } },
+    },
+  });
+  return name;
+}
+
 /** What an AWS SDK client needs to reach the stack's emulator directly (the tests' oracle). */
 export function emulatorClientConfig(info: StackInfo) {
   const aws = info.aws!;

@@ -7,7 +7,7 @@ import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ModifyDBInstanc
 import { DatabaseSpec, type DatabaseSpecInput } from '../../../src/api/database.ts';
 import { AdapterError, type ManagedResource, type ProviderConnection } from '../../sdk/index.ts';
 import { TEST_CREDENTIALS, useMoto, type Moto } from '../testing/moto.ts';
-import { finalSnapshotName, RdsInstanceConnector } from './instance.ts';
+import { finalSnapshotName, RDS_DELETE_POLL_MS, RdsInstanceConnector } from './instance.ts';
 
 const REGION = 'eu-west-1';
 const RUN = randomBytes(3).toString('hex');
@@ -100,6 +100,18 @@ describe('RDS Database adapter', () => {
       await client.delete(skipped, await client.observe(skipped));
       const none = await oracle.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: idOf(skipped) }));
       assert.equal(none.DBSnapshots?.length ?? 0, 0);
+    } finally {
+      await client.disconnect();
+    }
+  });
+
+  it('looks again in a while, not at once, while an instance is deleting', async () => {
+    const client = await new RdsInstanceConnector().connect(connection);
+    try {
+      const result = await client.delete(resource(), { exists: true, upToDate: true, atProvider: { status: 'deleting' } });
+      assert.equal(result.done, false);
+      assert.equal(result.requeueAfterMs, RDS_DELETE_POLL_MS);
+      assert.ok(RDS_DELETE_POLL_MS >= 5_000, 'an RDS delete takes minutes: no hot loop');
     } finally {
       await client.disconnect();
     }

@@ -32,6 +32,9 @@ import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsClientConfig, awsSettings, type Expected } from '../common/client.ts';
 import { databaseNameOf, desiredInstance, diffInstance, instanceId, tagsFromRds, tagsToRds, type DesiredInstance } from './state.ts';
 
+/** How soon to look again while an instance is deleting or too busy to be deleted. */
+export const RDS_DELETE_POLL_MS = 10_000;
+
 const GONE = Symbol('gone');
 const gone = (): typeof GONE => GONE;
 const NOT_FOUND = { DBInstanceNotFound: gone, DBInstanceNotFoundFault: gone } as const;
@@ -143,13 +146,14 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
     await this.modify(desired.id, { DBInstanceIdentifier: desired.id, MasterUserPassword: password, ApplyImmediately: true }, true);
   }
 
+  /** RDS takes minutes to delete an instance (longer with a final snapshot): look every so often, not at once. */
   async delete(resource: ManagedResource<DatabaseSpec>, observation: Observation<DatabaseAtProvider>): Promise<DeleteResult> {
     const desired = this.desired(resource);
     const snapshot = desired.options.skipFinalSnapshot ? undefined : finalSnapshotName(desired.id, resource.uid);
     // The snapshot id in status: where to find the data once the instance is gone.
     const facts = snapshot ? { atProvider: { finalSnapshot: snapshot } } : {};
     const status = observation.atProvider?.status;
-    if (status === 'deleting') return { done: false, progress: `RDS status: deleting${snapshot ? `; final snapshot ${snapshot}` : ''}`, ...facts };
+    if (status === 'deleting') return { done: false, progress: `RDS status: deleting${snapshot ? `; final snapshot ${snapshot}` : ''}`, requeueAfterMs: RDS_DELETE_POLL_MS, ...facts };
     const instance = await this.describe(desired.id);
     if (!instance) return { done: true };
     if (instance.DeletionProtection) {
@@ -164,8 +168,8 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       ...(snapshot ? { FinalDBSnapshotIdentifier: snapshot } : { SkipFinalSnapshot: true }),
     })), DELETE_OUTCOMES);
     if (result === GONE) return { done: true };
-    if (result === 'busy') return { done: false, progress: `RDS status: ${instance.DBInstanceStatus ?? 'unknown'}; deleting once it allows` };
-    return { done: false, progress: snapshot ? `RDS status: deleting; final snapshot ${snapshot}` : 'RDS status: deleting; no final snapshot', ...facts };
+    if (result === 'busy') return { done: false, progress: `RDS status: ${instance.DBInstanceStatus ?? 'unknown'}; deleting once it allows`, requeueAfterMs: RDS_DELETE_POLL_MS };
+    return { done: false, progress: snapshot ? `RDS status: deleting; final snapshot ${snapshot}` : 'RDS status: deleting; no final snapshot', requeueAfterMs: RDS_DELETE_POLL_MS, ...facts };
   }
 
   async disconnect(): Promise<void> {
