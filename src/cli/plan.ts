@@ -14,6 +14,7 @@ import { ProviderConfigSpec } from '../api/providerconfig.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { Limits } from '../limits/index.ts';
 import { builtinProviders } from '../operator/builtin.ts';
+import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
 import { providerConfigView } from '../operator/config-cache.ts';
 import { MANAGED_KINDS } from '../operator/manager.ts';
 import { Resolver, type ProviderRegistration } from '../operator/providers.ts';
@@ -34,9 +35,11 @@ options:
   -f, --filename FILE    the manifest (YAML, one or more documents; other kinds are skipped)
   -n, --namespace NS     for objects that name none (default: the kubeconfig context's, else default)
       --kubeconfig FILE  default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account
+      --providers LIST   provider plugins to load, as mooring run takes them (default MOORING_PROVIDERS)
   -o, --output FORMAT    text (default) or json
 
-Exit codes: 0 planned, 1 an object was refused (invalid, or the cloud or ownership refuses it), 2 bad usage.`;
+Exit codes: 0 planned, 1 an object was refused (invalid, or the cloud or ownership refuses it),
+2 bad usage, 3 a provider plugin refused.`;
 
 /** One object's plan as printed. */
 export interface PlanReport {
@@ -56,6 +59,7 @@ export async function plan(argv: string[]): Promise<number> {
       namespace: { type: 'string', short: 'n' },
       kubeconfig: { type: 'string' },
       output: { type: 'string', short: 'o', default: 'text' },
+      providers: { type: 'string', default: process.env.MOORING_PROVIDERS ?? '' },
     },
   });
   if (!values.filename) throw new UsageError('name the manifest with -f FILE');
@@ -63,7 +67,14 @@ export async function plan(argv: string[]): Promise<number> {
   const kc = loadKubeConfig(values.kubeconfig);
   const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
   const documents = (loadAllYaml(readManifest(values.filename)) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
-  const providers = builtinProviders();
+  let providers: ProviderRegistration[];
+  try {
+    providers = await loadProviders(values.providers.split(',').map((p) => p.trim()).filter(Boolean), builtinProviders());
+  } catch (err) {
+    if (!(err instanceof PluginError)) throw err;
+    console.error(`mooring plan: ${err.message}`);
+    return EXIT_PLUGIN_REFUSED;
+  }
   const reports: PlanReport[] = [];
   try {
     for (const object of documents) {
@@ -72,7 +83,7 @@ export async function plan(argv: string[]): Promise<number> {
       reports.push(await planOne(kc, kind, { ...object, metadata: { namespace, ...object.metadata } }, providers));
     }
   } finally {
-    for (const connector of new Set(providers.flatMap((p) => Object.values(p.kinds)))) await connector.close?.().catch(() => undefined);
+    for (const connector of new Set(providers.flatMap((p) => Object.values(p.kinds)))) await connector?.close?.().catch(() => undefined);
   }
   console.log(values.output === 'json' ? JSON.stringify(reports, null, 2) : reports.map(renderReport).join('\n\n') || 'no mooring resources in the manifest');
   return reports.some((r) => r.refused) ? 1 : 0;
