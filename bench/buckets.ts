@@ -26,7 +26,7 @@ spec: { providerConfigRef: { name: ${bench.pc} }, versioning: true, tags: { benc
   const s3 = stats.byAction.s3 ?? 0;
   bench.row(`${count} Buckets: apply → all Ready`, seconds(took), `${(count / (took / 1000)).toFixed(1)} Buckets/s`);
   bench.row(`${count} Buckets: S3 calls per Bucket`, (s3 / count).toFixed(1), `${s3} in all`);
-  bench.row(`${count} Buckets: kube API writes per Bucket`, (delta('mooring_kube_writes_total') / count).toFixed(1), 'finalizer, pending-create mark and its removal, status');
+  bench.row(`${count} Buckets: kube API writes per Bucket`, (delta('mooring_kube_writes_total') / count).toFixed(1), 'finalizer with the pending-create mark, its removal, status');
   bench.row(`${count} Buckets: reconciles per Bucket`, (delta('mooring_reconcile_total') / count).toFixed(1), 'one is ideal');
   return took;
 }
