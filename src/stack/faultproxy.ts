@@ -199,12 +199,14 @@ export class FaultProxy {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Counted at arrival, not once the body is in: a slow body must not bunch the per-second counts.
+    const arrived = Date.now();
     const path = req.url ?? '/';
     const body = await readBody(req);
     if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path.slice(CONTROL_PREFIX.length), body, res);
     const authorization = req.headers.authorization;
     const action = classify(req.method ?? 'GET', path, signedService(authorization), body.length < 65_536 ? body.toString('utf8') : undefined);
-    this.count(action);
+    this.count(action, arrived);
     const fault = this.fault(action, body);
     if (fault === 'drop') {
       req.socket.destroy();
@@ -218,11 +220,11 @@ export class FaultProxy {
     return send(res, upstream.status, upstream.body, upstream.headers);
   }
 
-  private count(action: string): void {
+  private count(action: string, at: number): void {
     this.byAction[action] = (this.byAction[action] ?? 0) + 1;
     const api = apiOf(action);
     if (api === 'moto-api') return;
-    (this.apiTimes[api] ??= api === 'route53' ? this.route53Times : []).push(Date.now());
+    (this.apiTimes[api] ??= api === 'route53' ? this.route53Times : []).push(at);
   }
 
   /** The injected answer for this request, if any; consumes one unit of a counted fault. */

@@ -18,6 +18,8 @@ export interface FaultDeps {
   kubeProxy: TcpProxy;
   restartApiServer: () => Promise<void>;
   log: (line: string) => void;
+  /** Every fault as it is thrown (the run's trace file). */
+  trace?: (line: string) => void;
 }
 
 const APIS = ['s3', 'route53', 'rds'];
@@ -71,6 +73,7 @@ export class FaultInjector {
 
   private count(label: string, n = 1): void {
     this.counts[label] = (this.counts[label] ?? 0) + n;
+    this.d.trace?.(`fault ${label}${n === 1 ? '' : ` ×${n}`}`);
   }
 
   private async inject(kind: FaultKind, cloud: ReturnType<typeof randomCloudFaults>, downMs: number): Promise<void> {

@@ -8,7 +8,7 @@ import { ALL_REASON_CODES } from '../../src/reconcile/reasons.ts';
 import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
 import type { ProxyStats } from '../../src/stack/faultproxy.ts';
 import { changedDecoys, snapshotDecoys } from './decoys.ts';
-import { buckets, isOwnershipRecord, pgDatabases, pgRoles, recordSets, txtMark } from './oracle.ts';
+import { buckets, isOwnershipRecord, pgDatabases, pgRoles, rdsInstances, recordSets, txtMark } from './oracle.ts';
 import { dbName, fqdnOf, markOf, PLURAL, type Population } from './population.ts';
 import { AWS_REQUESTS_PER_SECOND, retrying, type World } from './world.ts';
 
@@ -110,6 +110,7 @@ export async function ownedThings(w: World): Promise<Record<string, Map<string, 
     database: group((await pgDatabases(w)).map((d) => [d.comment, d.name])),
     // The login role (named like the database); a read-only role would carry the mark too.
     role: group(roles.filter((r) => !r.name.endsWith('_ro')).map((r) => [r.comment, r.name])),
+    'RDS instance': group((await rdsInstances(w)).map((i) => [i.mark, i.id])),
   };
 }
 
@@ -174,6 +175,7 @@ export async function externalMatchesSpec(w: World, population: Population, chec
   const sets = await recordSets(w);
   const databases = new Map((await pgDatabases(w)).map((d) => [d.name, d]));
   const roles = new Map((await pgRoles(w)).map((r) => [r.name, r]));
+  const instances = new Map((await rdsInstances(w)).map((i) => [i.id, i]));
   for (const s of slots) {
     const mark = markOf(w, s);
     const spec = s.spec ?? {};
@@ -191,6 +193,10 @@ export async function externalMatchesSpec(w: World, population: Population, chec
       if (!record) out.push(`record ${fqdn} ${s.recordType} missing`);
       else if (JSON.stringify(got) !== JSON.stringify(want) || record.TTL !== spec.ttl) out.push(`record ${fqdn}: ${JSON.stringify(got)} TTL ${record.TTL}, spec wants ${JSON.stringify(want)} TTL ${String(spec.ttl)}`);
       if (!owner || txtMark(owner) !== mark) out.push(`record ${fqdn}: ownership record ${owner ? txtMark(owner) : 'missing'}, want ${mark}`);
+    } else if (s.rds) {
+      const i = instances.get(s.name);
+      const wantClass = (spec.rds as { instanceClass: string }).instanceClass;
+      if (!i || i.mark !== mark || i.instanceClass !== wantClass) out.push(`RDS instance ${s.name}: ${JSON.stringify(i ?? 'missing')}, want mark ${mark}, class ${wantClass}`);
     } else {
       const name = dbName(s);
       const d = databases.get(name);

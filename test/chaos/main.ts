@@ -11,13 +11,13 @@ import { EnvironmentError } from '../../src/stack/preflight.ts';
 import { randomSeed } from './prng.ts';
 import { formatReport, runChaos } from './runner.ts';
 
-const HELP = `usage: npm run chaos -- [--minutes M] [--seed N] [--out DIR] [--buckets N] [--records N] [--databases N]
+const HELP = `usage: npm run chaos -- [--minutes M] [--seed N] [--out DIR] [--buckets N] [--records N] [--databases N] [--rds N]
 
   --minutes    how long actions and faults go on (default 5); then the system settles
   --seed       replays a run (default: a fresh random seed, printed)
   --settle     seconds the system may take to settle after the faults stop (default 180)
   --out        where the report (chaos-<seed>.md) and, on a failure, the operator log go (default .chaos/)
-  --buckets, --records, --databases   the population (default 8, 8, 6)`;
+  --buckets, --records, --databases, --rds   the population (default 8, 8, 6 on PostgreSQL, 2 on RDS)`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -29,6 +29,7 @@ async function main(): Promise<number> {
       buckets: { type: 'string', default: '8' },
       records: { type: 'string', default: '8' },
       databases: { type: 'string', default: '6' },
+      rds: { type: 'string', default: '2' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -43,16 +44,19 @@ async function main(): Promise<number> {
     return 2;
   }
   console.error(`[chaos] seed ${seed}`);
+  mkdirSync(values.out, { recursive: true });
+  const traceFile = join(values.out, `chaos-${seed}.trace`);
+  writeFileSync(traceFile, '');
   const stack = await startStack({ log: (l) => console.error(`[stack] ${l}`) });
   stopOnSignals(stack);
   try {
     const report = await runChaos({
       stack, seed, durationMs: minutes * 60_000, settleTimeoutMs: Number(values.settle) * 1000,
-      size: { buckets: Number(values.buckets), records: Number(values.records), databases: Number(values.databases) },
+      size: { buckets: Number(values.buckets), records: Number(values.records), databases: Number(values.databases), rds: Number(values.rds) },
+      traceFile,
       log: (l) => console.error(`[chaos ${new Date().toISOString().slice(11, 19)}] ${l}`),
     });
     const text = formatReport(report);
-    mkdirSync(values.out, { recursive: true });
     const file = join(values.out, `chaos-${seed}.md`);
     if (report.violations.length) copyFileSync(report.logFile, join(values.out, `chaos-${seed}-operator.log`));
     writeFileSync(file, text.replace(report.logFile, report.violations.length ? join(values.out, `chaos-${seed}-operator.log`) : '(removed with the stack)'));

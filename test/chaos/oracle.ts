@@ -2,6 +2,7 @@
 // the admin), never through the operator's adapters: the oracle the invariants are checked by.
 import { GetBucketTaggingCommand, GetBucketVersioningCommand, HeadBucketCommand, ListBucketsCommand, ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { ListResourceRecordSetsCommand, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import type { World } from './world.ts';
 
@@ -90,4 +91,25 @@ export async function pgRoles(w: World): Promise<PgObject[]> {
   const sql = `SELECT a.rolname AS name, shobj_description(a.oid, 'pg_authid') AS comment, a.rolconnlimit AS connlimit, a.rolpassword AS detail
     FROM pg_authid a WHERE a.rolname !~ '^pg_' AND a.rolname <> 'postgres'`;
   return (await w.pg.query<PgObject>(sql)).rows;
+}
+
+export interface InstanceView {
+  id: string;
+  mark?: string | undefined;
+  instanceClass?: string | undefined;
+  status?: string | undefined;
+}
+
+/** Every RDS DB instance in the emulator, with its ownership tag. */
+export async function rdsInstances(w: World): Promise<InstanceView[]> {
+  const out: InstanceView[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await w.rds.send(new DescribeDBInstancesCommand({ ...(marker ? { Marker: marker } : {}) }));
+    for (const i of page.DBInstances ?? []) {
+      out.push({ id: i.DBInstanceIdentifier ?? '', mark: i.TagList?.find((t) => t.Key === OWNERSHIP_TAG)?.Value, instanceClass: i.DBInstanceClass, status: i.DBInstanceStatus });
+    }
+    marker = page.Marker;
+  } while (marker);
+  return out;
 }

@@ -3,6 +3,7 @@
 // The model remembers what the run asked for, so the invariants know what must hold at the end.
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ChangeResourceRecordSetsCommand, type Change } from '@aws-sdk/client-route-53';
+import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import pg from 'pg';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import type { Rng } from './prng.ts';
@@ -19,6 +20,13 @@ export interface Slot {
   /** The name of a decoy (an unowned thing): the resource must be refused (NotOwned), never adopt it. */
   decoy: boolean;
   recordType?: 'A' | 'TXT';
+  /** A Database on RDS (through the aws ProviderConfig) rather than on PostgreSQL. */
+  rds?: boolean;
+  /**
+   * Something of this name was made by hand once (adopt). A resource deleted under Retain before
+   * the operator got to mark it leaves it unmarked, so every later create adopts too.
+   */
+  handMade?: boolean;
   /** The run asked for an object here and has not deleted it since. */
   live: boolean;
   spec?: Record<string, unknown>;
@@ -29,6 +37,8 @@ export interface PopulationSize {
   buckets: number;
   records: number;
   databases: number;
+  /** Databases on RDS (the emulator's), beside those on PostgreSQL. */
+  rds: number;
 }
 
 export const ACTIONS = ['create', 'adopt', 'change', 'policy', 'delete', 'recreate', 'outOfBand'] as const;
@@ -38,11 +48,12 @@ const ident = (s: string) => pg.escapeIdentifier(s);
 
 /** Names derive from the run id only, so the same seed makes the same choices in any run. */
 export function makeSlots(w: World, size: PopulationSize): Slot[] {
-  const slot = (kind: KindName, name: string, decoy = false, recordType?: 'A' | 'TXT'): Slot => ({ kind, name, decoy, live: false, busy: false, ...(recordType ? { recordType } : {}) });
+  const slot = (kind: KindName, name: string, decoy = false, recordType?: 'A' | 'TXT', rds = false): Slot => ({ kind, name, decoy, live: false, busy: false, ...(recordType ? { recordType } : {}), ...(rds ? { rds } : {}) });
   const slots: Slot[] = [];
   for (let i = 0; i < size.buckets; i++) slots.push(slot('Bucket', `${w.namespace}-b${i}`));
   for (let i = 0; i < size.records; i++) slots.push(slot('DNSRecord', `r${i}`, false, i % 2 ? 'TXT' : 'A'));
   for (let i = 0; i < size.databases; i++) slots.push(slot('Database', `d${w.runId}-${i}`));
+  for (let i = 0; i < size.rds; i++) slots.push(slot('Database', `rds${w.runId}-${i}`, false, undefined, true));
   // One resource per backend named like an unowned decoy (see decoys.ts).
   slots.push(slot('Bucket', decoyNames(w).bucket, true), slot('DNSRecord', decoyNames(w).record, true, 'A'), slot('Database', decoyNames(w).database.replace(/_/g, '-'), true));
   return slots;
@@ -57,15 +68,22 @@ export const markOf = (w: World, slot: Slot) => `${w.ownershipId}/${w.namespace}
 export const dbName = (slot: Slot) => slot.name.replace(/[-.]/g, '_');
 export const fqdnOf = (w: World, slot: Slot) => `${slot.name}.${w.zoneName}`;
 
+export const RDS_CLASSES = ['db.t3.micro', 'db.t3.small'];
+
 export function randomSpec(w: World, rng: Rng, slot: Slot): Record<string, unknown> {
   const deletionPolicy = rng.chance(0.3) ? 'Retain' : 'Delete';
   if (slot.kind === 'Bucket') {
-    return { providerConfigRef: { name: w.awsPc }, deletionPolicy, versioning: rng.chance(0.4), tags: { team: rng.pick(['a', 'b', 'c']), rev: String(rng.int(1, 99)) } };
+    // emptyOnDelete: an object put in by hand would otherwise hold the delete up (BucketNotEmpty), by design.
+    return { providerConfigRef: { name: w.awsPc }, deletionPolicy, versioning: rng.chance(0.4), emptyOnDelete: true, tags: { team: rng.pick(['a', 'b', 'c']), rev: String(rng.int(1, 99)) } };
   }
   if (slot.kind === 'DNSRecord') {
     const n = rng.int(1, 2);
     const values = slot.recordType === 'A' ? Array.from({ length: n }, (_, i) => `192.0.2.${rng.int(1, 100) + i * 100}`) : [`chaos ${rng.int(1, 999)}`];
     return { providerConfigRef: { name: w.awsPc }, deletionPolicy, zone: { name: w.zoneName.replace(/\.$/, '') }, name: slot.name, type: slot.recordType, ttl: rng.pick([60, 300]), values };
+  }
+  if (slot.rds) {
+    const rds = { engine: 'postgres', instanceClass: rng.pick(RDS_CLASSES), backupRetentionDays: rng.int(1, 7), skipFinalSnapshot: rng.chance(0.5), tags: { team: rng.pick(['a', 'b']) } };
+    return { providerConfigRef: { name: w.awsPc }, deletionPolicy, rds };
   }
   const extensions = ['citext', 'pgcrypto'].filter(() => rng.chance(0.4));
   return { providerConfigRef: { name: w.pgPc }, deletionPolicy, postgres: { connectionLimit: rng.int(2, 10), extensions, terminateConnectionsOnDelete: true } };
@@ -88,10 +106,13 @@ export class Population {
   private readonly rng: Rng;
   private readonly log: (line: string) => void;
 
-  constructor(w: World, rng: Rng, size: PopulationSize, log: (line: string) => void) {
+  private readonly trace: (line: string) => void;
+
+  constructor(w: World, rng: Rng, size: PopulationSize, log: (line: string) => void, trace: (line: string) => void = () => {}) {
     this.w = w;
     this.rng = rng;
     this.log = log;
+    this.trace = trace;
     this.slots = makeSlots(w, size);
   }
 
@@ -115,7 +136,9 @@ export class Population {
     this.counts[action] = (this.counts[action] ?? 0) + 1;
     const run = async () => {
       try {
+        this.trace(`${action} ${slot.kind}/${slot.name} ${JSON.stringify(spec)}`);
         await this.perform(slot, action, spec, oob);
+        this.trace(`done ${action} ${slot.kind}/${slot.name}`);
       } catch (err) {
         this.log(`action ${action} on ${slot.kind}/${slot.name} failed: ${(err as Error).message}`);
       } finally {
@@ -131,7 +154,7 @@ export class Population {
         return this.create(slot, spec);
       case 'adopt':
         await this.makeOutOfBand(slot);
-        return this.create(slot, { ...spec, adopt: true });
+        return this.create(slot, spec);
       case 'change':
         return this.patch(slot, this.changed(slot, spec));
       case 'policy':
@@ -151,9 +174,10 @@ export class Population {
     return { ...spec, deletionPolicy: slot.spec?.deletionPolicy, ...(slot.spec?.adopt ? { adopt: true } : {}) };
   }
 
-  private async create(slot: Slot, spec: Record<string, unknown>): Promise<void> {
+  private async create(slot: Slot, given: Record<string, unknown>): Promise<void> {
     // A name is free again only once the previous object's finalizer is gone.
     if (!(await this.waitGone(slot))) return;
+    const spec = slot.handMade ? { ...given, adopt: true } : given;
     await retrying(async () => {
       try {
         await this.api(slot).create(this.w.namespace, slot.name, spec);
@@ -200,6 +224,7 @@ export class Population {
   private async makeOutOfBand(slot: Slot): Promise<void> {
     if (!(await this.waitGone(slot))) return;
     const w = this.w;
+    slot.handMade = true;
     if (slot.kind === 'Bucket') {
       await w.s3.send(new CreateBucketCommand({ Bucket: slot.name })).catch((err: Error) => {
         if (!/BucketAlready/.test(err.name)) throw err;
@@ -210,6 +235,14 @@ export class Population {
       const value = slot.recordType === 'A' ? '203.0.113.7' : '"made by hand"';
       const exists = (await recordSets(w)).some((s) => s.Name === fqdnOf(w, slot) && s.Type === slot.recordType);
       if (!exists) await this.changeRecords([{ Action: 'CREATE', ResourceRecordSet: { Name: fqdnOf(w, slot), Type: slot.recordType, TTL: 120, ResourceRecords: [{ Value: value }] } }]);
+      return;
+    }
+    if (slot.rds) {
+      await w.rds.send(new CreateDBInstanceCommand({
+        DBInstanceIdentifier: slot.name, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'byhand', MasterUserPassword: 'made-by-hand-1',
+      })).catch((err: Error) => {
+        if (err.name !== 'DBInstanceAlreadyExistsFault') throw err;
+      });
       return;
     }
     const name = dbName(slot);
@@ -223,6 +256,7 @@ export class Population {
     const w = this.w;
     const what = slot.kind === 'Bucket' ? (roll < 0.34 ? 'delete' : roll < 0.67 ? 'tags' : 'object') : roll < 0.5 ? 'delete' : 'modify';
     this.counts[`outOfBand:${slot.kind}:${what}`] = (this.counts[`outOfBand:${slot.kind}:${what}`] ?? 0) + 1;
+    this.trace(`outOfBand ${what} ${slot.kind}/${slot.name}`);
     const ignoreMissing = (err: Error) => {
       if (!/NoSuchBucket|NotFound/.test(err.name)) throw err;
     };
@@ -245,6 +279,14 @@ export class Population {
       }
       return;
     }
+    if (slot.rds) {
+      const ignoreGone = (err: Error) => {
+        if (err.name !== 'DBInstanceNotFoundFault') throw err;
+      };
+      if (what === 'modify') await w.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: slot.name, DBInstanceClass: 'db.t3.medium', ApplyImmediately: true })).catch(ignoreGone);
+      else await w.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: slot.name, SkipFinalSnapshot: true })).catch(ignoreGone);
+      return;
+    }
     const name = ident(dbName(slot));
     if (what === 'modify') await w.pg.query(`ALTER DATABASE ${name} CONNECTION LIMIT 1`).catch(() => undefined);
     else await w.pg.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -258,7 +300,7 @@ export class Population {
     const s3 = this.w.s3;
     const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: name }));
     for (const v of [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])]) {
-      await s3.send(new DeleteObjectCommand({ Bucket: name, Key: v.Key!, ...(v.VersionId && v.VersionId !== 'null' ? { VersionId: v.VersionId } : {}) }));
+      await s3.send(new DeleteObjectCommand({ Bucket: name, Key: v.Key!, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
     }
     await s3.send(new DeleteBucketCommand({ Bucket: name }));
   }

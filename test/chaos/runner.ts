@@ -2,6 +2,7 @@
 // then the faults stop, the system settles, and every invariant is checked once more. Everything
 // random is drawn from one seeded PRNG, so a seed replays the same choices (timing may differ).
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { FaultProxyClient, type ProxyStats } from '../../src/stack/faultproxy.ts';
 import type { Stack } from '../../src/stack/index.ts';
 import { createDecoys, snapshotDecoys } from './decoys.ts';
@@ -27,6 +28,8 @@ export interface ChaosOptions {
   /** How often the continuous invariants are checked (default 10 s). */
   checkEveryMs?: number;
   log?: (line: string) => void;
+  /** Where every action and fault is written as it happens, with a timestamp (default: nowhere). */
+  traceFile?: string;
 }
 
 export interface ChaosReport {
@@ -62,8 +65,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   await proxy.configure({});
   await proxy.resetStats();
   operator.start();
-  const population = new Population(w, rng, o.size, log);
-  const injector = new FaultInjector({ world: w, rng, operator, proxy, kubeProxy, restartApiServer: o.stack.restartApiServer, log });
+  const traceFile = o.traceFile ?? stackFile(o.stack, `chaos-${runId}.trace`);
+  const trace = (line: string) => appendFileSync(traceFile, `${new Date().toISOString()} ${line}\n`);
+  const population = new Population(w, rng, o.size, log, trace);
+  const injector = new FaultInjector({ world: w, rng, operator, proxy, kubeProxy, restartApiServer: o.stack.restartApiServer, log, trace });
   const violations = new Set<string>();
   const report = (found: string[]) => found.forEach((v) => violations.add(v));
   let continuous = 0;

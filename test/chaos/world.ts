@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
@@ -29,6 +30,7 @@ export interface World {
   core: CoreV1Api;
   s3: S3Client;
   r53: Route53Client;
+  rds: RDSClient;
   pg: pg.Pool;
   /** Values that must never appear in a log line, Event or status (grows as Secrets are read). */
   secrets: Set<string>;
@@ -74,6 +76,7 @@ export async function createWorld(info: StackInfo, runId: string): Promise<World
   const direct = { endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } };
   const s3 = new S3Client({ ...direct, forcePathStyle: true });
   const r53 = new Route53Client(direct);
+  const rds = new RDSClient(direct);
   const zoneName = `${namespace}.test.`;
   const zone = await r53.send(new CreateHostedZoneCommand({ Name: zoneName, CallerReference: `${namespace}-${Date.now()}` }));
   const pool = new pg.Pool({ connectionString: info.postgres!.url, max: 3, application_name: ORACLE_APPLICATION });
@@ -82,11 +85,12 @@ export async function createWorld(info: StackInfo, runId: string): Promise<World
   return {
     info, runId, namespace, ownershipId, awsPc, pgPc, zoneName,
     zoneId: zone.HostedZone!.Id!.replace('/hostedzone/', ''),
-    kc, core, s3, r53, pg: pool, secrets,
+    kc, core, s3, r53, rds, pg: pool, secrets,
     kinds: { buckets: objects(kc, 'buckets'), dnsrecords: objects(kc, 'dnsrecords'), databases: objects(kc, 'databases') },
     close: async () => {
       s3.destroy();
       r53.destroy();
+      rds.destroy();
       await pool.end();
     },
   };
