@@ -39,7 +39,8 @@ export function randomCloudFaults(rng: Rng): { faults: Faults; label: string; fo
     pending: () => ({ pendingGetChanges: rng.int(1, 3) }),
     mixed: () => ({ serverError: { count: rng.int(2, 8), apis: on }, drop: { count: rng.int(1, 4), apis: on }, latency: { ms: rng.int(50, 500), apis: APIS }, pendingGetChanges: rng.int(0, 2) }),
   };
-  return { faults: pick[kind]!(), label: `cloud:${kind}(${on.join('+')})`, forMs };
+  // PENDING changes are Route 53's alone, whatever APIs were drawn.
+  return { faults: pick[kind]!(), label: kind === 'pending' ? 'cloud:pending(route53)' : `cloud:${kind}(${on.join('+')})`, forMs };
 }
 
 export class FaultInjector {

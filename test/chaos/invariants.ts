@@ -9,7 +9,7 @@ import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
 import type { ProxyStats } from '../../src/stack/faultproxy.ts';
 import { changedDecoys, snapshotDecoys } from './decoys.ts';
 import { buckets, isOwnershipRecord, pgDatabases, pgRoles, rdsInstances, recordSets, txtMark } from './oracle.ts';
-import { dbName, fqdnOf, markOf, PLURAL, type Population } from './population.ts';
+import { dbName, fqdnOf, markOf, PLURAL, type Population, type Slot } from './population.ts';
 import { AWS_REQUESTS_PER_SECOND, retrying, type World } from './world.ts';
 
 const DOCUMENTED = new Set(ALL_REASON_CODES);
@@ -231,4 +231,22 @@ async function loginWithSecret(w: World, secretName: string): Promise<string | u
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * Checked the moment an object the run deleted under Delete is seen gone: its finalizer went, so
+ * its thing must be gone too, and nothing may carry its mark. (Found late, a leak would be taken
+ * over by the next object of the name, and hidden.)
+ */
+export async function goneWithItsObject(w: World, slot: Slot): Promise<string[]> {
+  const mark = markOf(w, slot);
+  const left: string[] = [];
+  const owned = await ownedThings(w);
+  for (const [what, byMark] of Object.entries(owned)) for (const name of byMark.get(mark) ?? []) left.push(`${what} ${name}`);
+  if (slot.kind === 'Bucket' && (await buckets(w)).some((b) => b.name === slot.name)) left.push(`bucket ${slot.name}`);
+  if (slot.kind === 'DNSRecord' && (await recordSets(w)).some((r) => r.Name === fqdnOf(w, slot) && r.Type === slot.recordType)) left.push(`record set ${fqdnOf(w, slot)} ${slot.recordType}`);
+  if (slot.kind === 'Database' && slot.rds && (await rdsInstances(w)).some((i) => i.id === slot.name)) left.push(`RDS instance ${slot.name}`);
+  if (slot.kind === 'Database' && !slot.rds && (await pgDatabases(w)).some((d) => d.name === dbName(slot))) left.push(`database ${dbName(slot)}`);
+  const unique = [...new Set(left)];
+  return unique.length ? [`${slot.kind}/${slot.name} went (deletionPolicy Delete, finalizer released) but left ${unique.join(', ')}`] : [];
 }

@@ -29,6 +29,8 @@ export interface Slot {
   handMade?: boolean;
   /** The run asked for an object here and has not deleted it since. */
   live: boolean;
+  /** The deletionPolicy of the run's last delete of it, until its object is seen gone. */
+  deletedWith?: 'Delete' | 'Retain' | undefined;
   spec?: Record<string, unknown>;
   busy: boolean;
 }
@@ -107,6 +109,8 @@ export class Population {
   private readonly log: (line: string) => void;
 
   private readonly trace: (line: string) => void;
+  /** Told when an object the run deleted is seen gone (its finalizer released), with the policy it went under. */
+  onReleased: (slot: Slot, policy: 'Delete' | 'Retain') => Promise<void> = async () => {};
 
   constructor(w: World, rng: Rng, size: PopulationSize, log: (line: string) => void, trace: (line: string) => void = () => {}) {
     this.w = w;
@@ -196,8 +200,10 @@ export class Population {
   }
 
   private async delete(slot: Slot): Promise<void> {
-    if (slot.spec?.deletionPolicy === 'Retain' && !slot.decoy) this.retained.add(markOf(this.w, slot));
+    const policy = slot.spec?.deletionPolicy === 'Retain' ? 'Retain' : 'Delete';
+    if (policy === 'Retain' && !slot.decoy) this.retained.add(markOf(this.w, slot));
     slot.live = false;
+    slot.deletedWith = policy;
     await retrying(async () => {
       try {
         await this.api(slot).remove(this.w.namespace, slot.name);
@@ -211,7 +217,12 @@ export class Population {
   async waitGone(slot: Slot, timeoutMs = 90_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if ((await retrying(() => this.api(slot).tryGet(this.w.namespace, slot.name))) === undefined) return true;
+      if ((await retrying(() => this.api(slot).tryGet(this.w.namespace, slot.name))) === undefined) {
+        const policy = slot.deletedWith;
+        slot.deletedWith = undefined;
+        if (policy && !slot.decoy) await this.onReleased(slot, policy);
+        return true;
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
     this.log(`${slot.kind}/${slot.name} was not gone after ${timeoutMs / 1000} s; not re-created`);

@@ -70,7 +70,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const population = new Population(w, rng, o.size, log, trace);
   const injector = new FaultInjector({ world: w, rng, operator, proxy, kubeProxy, restartApiServer: o.stack.restartApiServer, log, trace });
   const violations = new Set<string>();
-  const report = (found: string[]) => found.forEach((v) => violations.add(v));
+  const report = (found: string[]) => found.forEach((v) => (violations.add(v), trace(`VIOLATION ${v}`)));
+  population.onReleased = async (slot, policy) => {
+    if (policy === 'Delete') report(await inv.goneWithItsObject(w, slot).catch(() => []));
+  };
   let continuous = 0;
   try {
     const until = Date.now() + o.durationMs;
