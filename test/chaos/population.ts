@@ -6,6 +6,7 @@ import { ChangeResourceRecordSetsCommand, type Change } from '@aws-sdk/client-ro
 import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import pg from 'pg';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
+import { FINALIZER } from '../../src/reconcile/types.ts';
 import type { Rng } from './prng.ts';
 import { recordSets } from './oracle.ts';
 import { retrying, type World } from './world.ts';
@@ -202,8 +203,11 @@ export class Population {
   private async delete(slot: Slot): Promise<void> {
     const policy = slot.spec?.deletionPolicy === 'Retain' ? 'Retain' : 'Delete';
     if (policy === 'Retain' && !slot.decoy) this.retained.add(markOf(this.w, slot));
+    // Only an object the operator already holds (finalizer) is finalized; one it never saw
+    // simply goes, and whatever an earlier, retained namesake left stays (legitimately).
+    const object = await retrying(() => this.api(slot).tryGet(this.w.namespace, slot.name));
     slot.live = false;
-    slot.deletedWith = policy;
+    slot.deletedWith = object?.metadata.finalizers?.includes(FINALIZER) ? policy : undefined;
     await retrying(async () => {
       try {
         await this.api(slot).remove(this.w.namespace, slot.name);
@@ -214,7 +218,7 @@ export class Population {
   }
 
   /** Waits (bounded) until no object of the slot's name exists; false if it never went. */
-  async waitGone(slot: Slot, timeoutMs = 90_000): Promise<boolean> {
+  async waitGone(slot: Slot, timeoutMs = 180_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if ((await retrying(() => this.api(slot).tryGet(this.w.namespace, slot.name))) === undefined) {
@@ -245,7 +249,11 @@ export class Population {
     if (slot.kind === 'DNSRecord') {
       const value = slot.recordType === 'A' ? '203.0.113.7' : '"made by hand"';
       const exists = (await recordSets(w)).some((s) => s.Name === fqdnOf(w, slot) && s.Type === slot.recordType);
-      if (!exists) await this.changeRecords([{ Action: 'CREATE', ResourceRecordSet: { Name: fqdnOf(w, slot), Type: slot.recordType, TTL: 120, ResourceRecords: [{ Value: value }] } }]);
+      if (!exists) {
+        await this.changeRecords([{ Action: 'CREATE', ResourceRecordSet: { Name: fqdnOf(w, slot), Type: slot.recordType, TTL: 120, ResourceRecords: [{ Value: value }] } }]).catch((err: Error) => {
+          if (!/already exists/.test(err.message)) throw err;
+        });
+      }
       return;
     }
     if (slot.rds) {
