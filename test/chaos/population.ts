@@ -7,7 +7,7 @@ import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceComma
 import pg from 'pg';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import { FINALIZER } from '../../src/reconcile/types.ts';
-import type { Rng } from './prng.ts';
+import { byWeight, type Rng } from './prng.ts';
 import { recordSets } from './oracle.ts';
 import { retrying, type World } from './world.ts';
 
@@ -130,13 +130,14 @@ export class Population {
    * undefined when every slot is busy.
    */
   next(): { slot: Slot; action: Action; run: () => Promise<void> } | undefined {
-    const free = this.slots.filter((s) => !s.busy);
-    if (free.length === 0) return undefined;
-    const slot = this.rng.pick(free);
-    const action = this.rng.weighted(actionWeights(slot) as Record<Action, number>);
-    // Every random choice is drawn here, before anything runs, so timing cannot change them.
+    // The same draws every time, whatever the slots' state: timing (a slot still busy) then
+    // changes only this step's outcome, never which numbers later steps get.
+    const slot = this.rng.pick(this.slots);
+    const roll = this.rng.next();
     const spec = randomSpec(this.w, this.rng, slot);
     const oob = this.rng.next();
+    if (slot.busy) return undefined;
+    const action = byWeight(roll, actionWeights(slot) as Record<Action, number>);
     slot.busy = true;
     this.counts[action] = (this.counts[action] ?? 0) + 1;
     const run = async () => {

@@ -18,6 +18,16 @@ describe('Rng', () => {
     assert.deepEqual([...seen].sort(), [1, 2, 3, 4]);
   });
 
+  it('forks streams that do not depend on how much the other drew', () => {
+    const a = new Rng(9);
+    const b = new Rng(9);
+    const fa = a.fork(1);
+    const fb = b.fork(1);
+    for (let i = 0; i < 10; i++) b.next(); // the parent stream drawing more changes nothing
+    assert.deepEqual(Array.from({ length: 5 }, () => fa.next()), Array.from({ length: 5 }, () => fb.next()));
+    assert.notDeepEqual(new Rng(9).fork(1).next(), new Rng(9).fork(2).next());
+  });
+
   it('picks by weight, never a zero-weight key', () => {
     const r = new Rng(1);
     const counts = { a: 0, b: 0, c: 0 };

@@ -33,14 +33,24 @@ export class Rng {
 
   /** One of `weights`' keys, each as likely as its weight. */
   weighted<K extends string>(weights: Record<K, number>): K {
-    const entries = Object.entries(weights) as [K, number][];
-    let roll = this.next() * entries.reduce((sum, [, w]) => sum + w, 0);
-    for (const [key, w] of entries) {
-      roll -= w;
-      if (roll < 0) return key;
-    }
-    return entries[entries.length - 1]![0];
+    return byWeight(this.next(), weights);
   }
+
+  /** A separate stream for another part of the run, so one part's timing cannot shift the other's draws. */
+  fork(label: number): Rng {
+    return new Rng(Math.imul(this.state ^ label, 0x9e3779b1) ^ label);
+  }
+}
+
+/** The key a roll in [0, 1) lands on, each key taking a share of [0, 1) as large as its weight. */
+export function byWeight<K extends string>(roll: number, weights: Record<K, number>): K {
+  const entries = Object.entries(weights) as [K, number][];
+  let left = roll * entries.reduce((sum, [, w]) => sum + w, 0);
+  for (const [key, w] of entries) {
+    left -= w;
+    if (left < 0) return key;
+  }
+  return entries[entries.length - 1]![0];
 }
 
 /** A fresh seed for a run that was not given one. */

@@ -52,7 +52,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const log = o.log ?? (() => {});
-  const rng = new Rng(o.seed);
+  // Actions and faults each draw from their own stream: how fast one goes cannot shift the other's.
+  const root = new Rng(o.seed);
+  const rng = root.fork(1);
+  const faultRng = root.fork(2);
   const runId = `${o.seed.toString(36).slice(-4)}${randomBytes(2).toString('hex')}`;
   log(`seed ${o.seed} (replay: --seed ${o.seed}), run ${runId}, ${o.durationMs / 1000} s of chaos`);
   const w = await createWorld(o.stack, runId);
@@ -68,7 +71,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const traceFile = o.traceFile ?? stackFile(o.stack, `chaos-${runId}.trace`);
   const trace = (line: string) => appendFileSync(traceFile, `${new Date().toISOString()} ${line}\n`);
   const population = new Population(w, rng, o.size, log, trace);
-  const injector = new FaultInjector({ world: w, rng, operator, proxy, kubeProxy, restartApiServer: o.stack.restartApiServer, log, trace });
+  const injector = new FaultInjector({ world: w, rng: faultRng, operator, proxy, kubeProxy, restartApiServer: o.stack.restartApiServer, log, trace });
   const violations = new Set<string>();
   const report = (found: string[]) => found.forEach((v) => (violations.add(v), trace(`VIOLATION ${v}`)));
   population.onReleased = async (slot, policy) => {
