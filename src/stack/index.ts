@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startApiServer, type ApiServer } from './apiserver.ts';
 import { makeCerts, type ControlPlaneCerts } from './certs.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
-import { FaultProxy } from './faultproxy.ts';
+import { startFaultProxyThread, type ProxyThread } from './faultproxy-worker.ts';
 import { startMoto, type Emulator } from './moto.ts';
 import { startPostgres, type Postgres } from './postgres.ts';
 import type { Server } from './process.ts';
@@ -82,7 +82,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let api: ApiServer | undefined;
   let aws: Emulator | undefined;
   let pg: Postgres | undefined;
-  let proxy: FaultProxy | undefined;
+  let proxy: ProxyThread | undefined;
   let certs: ControlPlaneCerts | undefined;
   let stopped = false;
   const stop = async () => {
@@ -121,7 +121,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const emulator = async () => {
       if (!components.includes('aws')) return;
       aws = track(await startMoto(bins.motoServer, dir, options.ports?.aws));
-      proxy = await FaultProxy.start(aws.endpoint);
+      proxy = await startFaultProxyThread(aws.endpoint);
     };
     const postgres = async () => {
       if (components.includes('postgres')) pg = track(await startPostgres(bins.postgresBin, dir, options.ports?.postgres));
