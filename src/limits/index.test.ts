@@ -11,6 +11,21 @@ describe('AccountLimiter', () => {
     assert.ok(gaps.every((g) => g >= 190), `gaps ${gaps.join(',')} all >= 200 ms (less timer slack)`);
   });
 
+  it('keeps requests apart even after the event loop stalled: no burst of late timers (chaos seed 1998953612)', async () => {
+    const limiter = new AccountLimiter('a', { requestsPerSecond: 20 });
+    const starts: number[] = [];
+    const all = Promise.all(Array.from({ length: 8 }, () => limiter.schedule(async () => void starts.push(Date.now()))));
+    // A busy operator (a large list parsed, a cache synced after a restart) blocks its timers.
+    await new Promise((r) => setTimeout(r, 60));
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      // busy: the timers of the queued requests all come due meanwhile
+    }
+    await all;
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    assert.ok(gaps.every((g) => g >= 45), `gaps ${gaps.join(',')} all >= 50 ms (less timer slack)`);
+  });
+
   it('doubles its spacing on throttling, capped, and recovers after a run of successes', () => {
     const limiter = new AccountLimiter('a', { requestsPerSecond: 5 });
     assert.equal(limiter.currentIntervalMs, 200);
