@@ -22,7 +22,7 @@ after(async () => {
 describe('chaos (short)', () => {
   for (const seed of SEEDS) {
     it(`seed ${seed}: every invariant holds through 40 s of random actions and faults, and after`, async () => {
-      const report = await runChaos({ stack, seed, durationMs: 40_000, settleTimeoutMs: 60_000, size: SIZE, checkEveryMs: 8000 });
+      const report = await runChaos({ stack, seed, durationMs: 40_000, settleTimeoutMs: 120_000, size: SIZE, checkEveryMs: 8000 });
       assert.deepEqual(report.violations, [], formatReport(report));
       assert.ok(report.checks.continuous > 0, 'the invariants were checked during the faults');
       assert.ok(Object.keys(report.faults).length > 0 && Object.keys(report.actions).length > 0);
