@@ -5,6 +5,7 @@
 //
 //   npm run bench                     100 and 1,000 Buckets, 1,000 DNSRecords in 10 zones, 10,000 cached
 //   npm run bench -- --quick          100 Buckets, 200 DNSRecords in 2 zones, 1,000 cached
+//   npm run bench -- --only dns       one part: buckets or dns
 //   npm run bench -- --concurrency 8 --node-args=--max-semi-space-size=4
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +27,8 @@ import { startBenchOperator } from './support.ts';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    // Only one part: buckets (and memory, failover, sharding) or dns (mooring beside external-dns).
+    only: { type: 'string' },
     concurrency: { type: 'string', default: '4' },
     resync: { type: 'string', default: '10' },
     // Default: the heap settings the image runs with (the Dockerfile's NODE_OPTIONS).
@@ -84,6 +87,12 @@ console.log(table);
 writeFileSync(values.out, table);
 
 async function run(bench: Bench): Promise<void> {
+  if (values.only !== 'dns') await buckets(bench);
+  if (values.only !== 'buckets') await dns(bench);
+  peer(bench);
+}
+
+async function buckets(bench: Bench): Promise<void> {
   // 100 Buckets on a short resync, so steady state shows within a minute.
   const small = await startBenchOperator(bench.info, bench.ns, { id: 'small', args: [...bench.operatorArgs, '--resync-period', `${RESYNC_S}s`], nodeArgs: bench.nodeArgs });
   await sleep(5_000);
@@ -111,11 +120,12 @@ async function run(bench: Bench): Promise<void> {
   await deleteBuckets(bench, 's', 100);
   if (LARGE) await deleteBuckets(bench, 'l', LARGE);
   await last.stop();
+}
 
+async function dns(bench: Bench): Promise<void> {
   // DNS on a fresh operator, so its memory compares with external-dns's, which follows in zones of its own.
-  const dns = await startBenchOperator(bench.info, bench.ns, { id: 'dns', args: bench.operatorArgs, nodeArgs: bench.nodeArgs });
-  const ours = await dnsRecords(bench, dns, RECORDS, ZONES);
-  await dns.stop();
+  const operator = await startBenchOperator(bench.info, bench.ns, { id: 'dns', args: bench.operatorArgs, nodeArgs: bench.nodeArgs });
+  const ours = await dnsRecords(bench, operator, RECORDS, ZONES);
+  await operator.stop();
   await externalDnsSideBySide(bench, ours, RECORDS, ZONES);
-  peer(bench);
 }

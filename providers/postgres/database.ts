@@ -72,7 +72,7 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
       // A superuser is never ours to manage, whatever marks or adopt say.
       if (role?.superuser) throw new TerminalError(PgReason.InvalidSpec, `the role ${role.name} is a superuser; mooring never manages superuser roles. Choose another spec.username or readOnlyRole.`);
     }
-    if (!database) return { exists: false, upToDate: false };
+    if (!database) return this.withoutDatabase(resource, state);
     const ownershipMark = ownershipOf(state, resource.ownershipMark);
     // Inside reads need a connection to the database itself: only for ours (or one being adopted).
     if (ownershipMark === undefined || ownershipMark === resource.ownershipMark) await this.readInside(desired, database, state.readOnlyRole !== undefined);
@@ -86,6 +86,19 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
       connectionDetails: this.connectionDetails(desired, resource.connectionSecret?.password),
       ...(diff.length ? { diff } : {}),
     };
+  }
+
+  /**
+   * The database is gone (dropped by hand, or our own delete stopped between its DROP DATABASE
+   * and DROP ROLE). While a role carrying our mark is left, the Database still exists for the
+   * reconciler: a delete then drops that role too instead of leaving it behind, and under Full
+   * an update re-creates the database. (Found by the chaos suite, seed 1998953612.)
+   */
+  private withoutDatabase(resource: ManagedResource<DatabaseSpec>, state: ObservedState): Observation<DatabaseAtProvider> {
+    const ours = [state.role, state.readOnlyRole].some((r) => r?.mark === resource.ownershipMark);
+    if (!ours || resource.spec.managementPolicy === 'ObserveOnly') return { exists: false, upToDate: false };
+    const name = this.desired(resource).database;
+    return { exists: true, upToDate: false, ownershipMark: resource.ownershipMark, diff: [{ path: 'database', observed: null, desired: name }] };
   }
 
   private async readDatabase(name: string): Promise<ObservedDatabase | undefined> {
@@ -155,6 +168,8 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
 
   async update(resource: ManagedResource<DatabaseSpec>): Promise<void> {
     const desired = this.desired(resource);
+    // Only our login role is left (see withoutDatabase): create the database again.
+    if (!(await this.readDatabase(desired.database))) return this.create(resource);
     await this.ensureRole(resource, desired, 'update');
     const { database, role, options } = desired;
     await this.sql.query(`set the owner of ${database}`, `ALTER DATABASE ${ident(database)} OWNER TO ${ident(role)}`);

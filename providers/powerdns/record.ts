@@ -17,7 +17,7 @@ import {
   type ProviderConnection,
 } from '../sdk/index.ts';
 import { PdnsApi, pdnsSettings, type RRsetChange } from './api.ts';
-import { ZoneBatcher, type BatchOptions, type Plan } from './batcher.ts';
+import { pdnsBatcher, type BatchOptions, type PdnsBatcher, type Plan } from './batcher.ts';
 import { absolute, inZone } from './names.ts';
 import { OWNERSHIP_TTL, ownershipContent, ownershipName, parseOwnership } from './ownership.ts';
 import { PdnsReason } from './reasons.ts';
@@ -54,7 +54,7 @@ class PdnsAccount {
   readonly zones: ZoneDirectory;
   readonly records: ZoneRecords;
   private readonly api: PdnsApi;
-  private readonly batcher: ZoneBatcher<Intent>;
+  private readonly batcher: PdnsBatcher<Intent>;
   /** By zone id and record set key. */
   readonly submissions = new Map<string, Submission>();
 
@@ -64,7 +64,7 @@ class PdnsAccount {
     this.api = new PdnsApi(settings, connection.limiter?.('powerdns'));
     this.zones = new ZoneDirectory(this.api);
     this.records = new ZoneRecords(this.api, (zoneId) => this.zones.forget(zoneId));
-    this.batcher = new ZoneBatcher<Intent>({ plan: (zoneId, intents) => this.plan(zoneId, intents), send: (zoneId, changes) => this.send(zoneId, changes) }, options.batch);
+    this.batcher = pdnsBatcher<Intent>({ plan: (zoneId, intents) => this.plan(zoneId, intents), send: (zoneId, changes) => this.send(zoneId, changes) }, options.batch);
   }
 
   /** Queues the intent; the submission records a failure for observe to report. */

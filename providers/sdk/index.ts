@@ -17,6 +17,8 @@ export type { AdapterErrorOptions, ErrorKind } from './errors.ts';
 export { ProviderReason } from './reasons.ts';
 export { SDK_VERSION, incompatibility, parseVersion } from './version.ts';
 export { parseSpec } from './specs.ts';
+export { BATCH_TIMING_DEFAULTS, ZoneBatcher } from './batch.ts';
+export type { BatchCost, BatchOptions, BatchPlan, BatchPort, BatchResult } from './batch.ts';
 export type { SpecOf } from './specs.ts';
 export { KIND_NAMES, ProviderDefinitionError, defineProvider, definitionProblems, isProviderRegistration } from './define.ts';
 export type { ProviderDefinition, ProviderKinds, ProviderRegistration } from './define.ts';

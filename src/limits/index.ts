@@ -42,6 +42,7 @@ export class AccountLimiter {
    * Runs one cloud request under the account's limit. Bottleneck spaces the moments it decides to
    * start jobs, but a busy event loop can fire two of its timers together; clouds count arrivals,
    * so each start also waits, in turn, until an interval has passed since the last actual start.
+   * (Chaos seed 1998953612 found it: 23 S3 requests in one second under an 18/s limit.)
    */
   schedule<T>(fn: () => Promise<T>): Promise<T> {
     return this.limiter.schedule(() => {

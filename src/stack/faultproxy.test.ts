@@ -58,8 +58,11 @@ describe('classify', () => {
     { method: 'DELETE', path: '/2013-04-01/hostedzone/Z1', want: 'route53:DeleteHostedZone' },
     { method: 'PUT', path: '/my-bucket?versioning', want: 's3' },
     { method: 'GET', path: '/moto-api/data.json', want: 'moto-api' },
+    { method: 'POST', path: '/', service: 'rds', body: 'Action=CreateDBInstance&Version=2014-10-31', want: 'rds:CreateDBInstance' },
+    { method: 'POST', path: '/', service: 'rds', body: '', want: 'rds:Other' },
+    { method: 'POST', path: '/b?delete', service: 's3', body: '<Delete/>', want: 's3' },
   ];
-  for (const c of table) it(`${c.method} ${c.path}`, () => assert.equal(classify(c.method, c.path), c.want));
+  for (const c of table) it(`${c.method} ${c.path} ${c.service ?? ''}`, () => assert.equal(classify(c.method, c.path, c.service, c.body), c.want));
 });
 
 describe('FaultProxy', () => {
@@ -146,6 +149,26 @@ describe('FaultProxy', () => {
     assert.deepEqual((await client.stats()).byAction, {});
     const bad = await fetch(`${proxy.endpoint}/_faultproxy/faults`, { method: 'PUT', body: '{not json' });
     assert.equal(bad.status, 400);
+  });
+
+  it('counts the busiest second per API, telling RDS from S3 by the signed service, and faults whole APIs', async () => {
+    const signed = (service: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0` });
+    proxy.configure({ serverError: { count: 1, apis: ['rds'] } });
+    const rds = await fetch(`${proxy.endpoint}/`, { method: 'POST', headers: signed('rds'), body: 'Action=DescribeDBInstances&Version=2014-10-31' });
+    assert.equal(rds.status, 503, 'the RDS request got the fault');
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${proxy.endpoint}/bucket-${i}`, { method: 'PUT', headers: signed('s3') })).status, 200, 'S3 is not faulted');
+    await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' }));
+    const stats = proxy.stats();
+    assert.deepEqual(stats.peakPerSecond, { rds: 1, s3: 3, route53: 1 });
+    assert.equal(stats.byAction['rds:DescribeDBInstances'], 1);
+    assert.equal(stats.faults.serverError, 1);
+  });
+
+  it('answers S3 throttling as a 503 SlowDown', async () => {
+    proxy.configure({ throttle: { count: 1, apis: ['s3'] } });
+    const res = await fetch(`${proxy.endpoint}/bucket`, { method: 'GET' });
+    assert.equal(res.status, 503);
+    assert.match(await res.text(), /<Code>SlowDown<\/Code>/);
   });
 
   it('measures the busiest second over a sliding window', () => {

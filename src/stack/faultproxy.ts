@@ -13,9 +13,13 @@ import type { AddressInfo, Socket } from 'node:net';
 /** Control API paths live here; `_` cannot start an S3 bucket name nor a Route 53 path. */
 export const CONTROL_PREFIX = '/_faultproxy';
 
-/** Which requests a fault applies to: actions as `classify` names them (default: every Route 53 request). */
+/**
+ * Which requests a fault applies to: actions as `classify` names them, or whole APIs (`s3`,
+ * `route53`, `rds`). Neither given: every Route 53 request.
+ */
 export interface Match {
   actions?: string[] | undefined;
+  apis?: string[] | undefined;
 }
 
 export interface Faults {
@@ -44,14 +48,21 @@ export interface ProxyStats {
   route53PerSecond: number[];
   /** Milliseconds from the stats' reset to the last Route 53 request. */
   route53SpanMs: number;
+  /** The most requests that arrived within any one second, per API (`s3`, `route53`, `rds`). */
+  peakPerSecond: Record<string, number>;
 }
 
 const R53 = '/2013-04-01/';
 
-/** The AWS action a request is: `route53:ChangeResourceRecordSets`, `s3`, `moto-api`, `other`. */
-export function classify(method: string, path: string): string {
+/**
+ * The AWS action a request is: `route53:ChangeResourceRecordSets`, `rds:CreateDBInstance`, `s3`,
+ * `moto-api`. RDS shares the emulator's endpoint and paths with S3; its signature's credential
+ * scope (`service`) and its query-protocol body (`Action=…`) tell it apart.
+ */
+export function classify(method: string, path: string, service?: string, body?: string): string {
   const p = path.split('?')[0] ?? '';
   if (p.startsWith('/moto-api')) return 'moto-api';
+  if (service === 'rds') return `rds:${/(?:^|&)Action=([A-Za-z]+)/.exec(body ?? '')?.[1] ?? 'Other'}`;
   if (!p.startsWith(R53)) return 's3';
   const rest = p.slice(R53.length).split('/').filter(Boolean);
   const [collection, id, sub] = rest;
@@ -85,7 +96,26 @@ const THROTTLE_MESSAGES = {
   PriorRequestNotComplete: 'The request was rejected because Route 53 was still processing a prior request.',
 };
 
-const matches = (m: Match | undefined, action: string) => (m?.actions ? m.actions.includes(action) : action.startsWith('route53:'));
+/** `route53:GetChange` → `route53`; `s3` → `s3`. */
+export const apiOf = (action: string) => action.split(':')[0] ?? action;
+
+/** The service a SigV4 request is signed for (`Credential=AKID/date/region/service/aws4_request`). */
+const signedService = (authorization: string | undefined) => /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? '')?.[1];
+
+const matches = (m: Match | undefined, action: string) => {
+  if (m?.actions || m?.apis) return Boolean(m.actions?.includes(action) || m.apis?.includes(apiOf(action)));
+  return action.startsWith('route53:');
+};
+
+/** The most of `times` (sorted) within any window shorter than one second. */
+function peakInOneSecond(times: number[]): number {
+  let peak = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while (times[i]! - times[j]! >= 1000) j++;
+    peak = Math.max(peak, i - j + 1);
+  }
+  return peak;
+}
 
 export class FaultProxy {
   /** Where clients send requests (and the control API); set once listening. */
@@ -102,6 +132,8 @@ export class FaultProxy {
   private byAction: Record<string, number> = {};
   private faultCounts: Record<string, number> = {};
   private route53Times: number[] = [];
+  /** Arrival times per API, for the per-second peaks (route53 is route53Times). */
+  private apiTimes: Record<string, number[]> = {};
 
   private constructor(target: URL) {
     this.target = target;
@@ -139,15 +171,12 @@ export class FaultProxy {
     this.byAction = {};
     this.faultCounts = {};
     this.route53Times = [];
+    this.apiTimes = { route53: this.route53Times };
   }
 
   stats(): ProxyStats {
     const times = this.route53Times;
-    let peak = 0;
-    for (let i = 0, j = 0; i < times.length; i++) {
-      while (times[i]! - times[j]! >= 1000) j++;
-      peak = Math.max(peak, i - j + 1);
-    }
+    const peak = peakInOneSecond(times);
     const perSecond: number[] = [];
     for (const t of times) {
       const s = Math.floor((t - this.statsSince) / 1000);
@@ -160,6 +189,7 @@ export class FaultProxy {
       route53PeakPerSecond: peak,
       route53PerSecond: perSecond,
       route53SpanMs: times.length ? times[times.length - 1]! - this.statsSince : 0,
+      peakPerSecond: Object.fromEntries(Object.entries(this.apiTimes).filter(([, t]) => t.length > 0).map(([api, t]) => [api, peakInOneSecond(t)])),
     };
   }
 
@@ -169,11 +199,14 @@ export class FaultProxy {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Counted at arrival, not once the body is in: a slow body must not bunch the per-second counts.
+    const arrived = Date.now();
     const path = req.url ?? '/';
     const body = await readBody(req);
     if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path.slice(CONTROL_PREFIX.length), body, res);
-    const action = classify(req.method ?? 'GET', path);
-    this.count(action);
+    const authorization = req.headers.authorization;
+    const action = classify(req.method ?? 'GET', path, signedService(authorization), body.length < 65_536 ? body.toString('utf8') : undefined);
+    this.count(action, arrived);
     const fault = this.fault(action, body);
     if (fault === 'drop') {
       req.socket.destroy();
@@ -187,9 +220,11 @@ export class FaultProxy {
     return send(res, upstream.status, upstream.body, upstream.headers);
   }
 
-  private count(action: string): void {
+  private count(action: string, at: number): void {
     this.byAction[action] = (this.byAction[action] ?? 0) + 1;
-    if (action.startsWith('route53:')) this.route53Times.push(Date.now());
+    const api = apiOf(action);
+    if (api === 'moto-api') return;
+    (this.apiTimes[api] ??= api === 'route53' ? this.route53Times : []).push(at);
   }
 
   /** The injected answer for this request, if any; consumes one unit of a counted fault. */
@@ -207,6 +242,8 @@ export class FaultProxy {
         if (counted) f.throttle.count!--;
         const code = f.throttle.code ?? 'Throttling';
         hit(code);
+        // S3 says "slow down" with a 503 of its own code; Route 53 and RDS with a 400 Throttling.
+        if (apiOf(action) === 's3') return { status: 503, body: route53Error('SlowDown', 'Please reduce your request rate.', 'Receiver') };
         return { status: 400, body: route53Error(code, THROTTLE_MESSAGES[code]) };
       }
     }

@@ -6,9 +6,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer, type ApiServer } from './apiserver.ts';
-import { makeCerts } from './certs.ts';
+import { makeCerts, type ControlPlaneCerts } from './certs.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
-import { FaultProxy } from './faultproxy.ts';
+import { startFaultProxyThread, type ProxyThread } from './faultproxy-worker.ts';
 import { startMoto, type Emulator } from './moto.ts';
 import { startPdns, type PowerDns } from './pdns.ts';
 import { startPostgres, type Postgres } from './postgres.ts';
@@ -86,7 +86,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let aws: Emulator | undefined;
   let pg: Postgres | undefined;
   let pdns: PowerDns | undefined;
-  let proxy: FaultProxy | undefined;
+  let proxy: ProxyThread | undefined;
+  let certs: ControlPlaneCerts | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -116,14 +117,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const started = Date.now();
     const kube = async () => {
       if (!components.includes('kube')) return;
-      const [e, certs] = await Promise.all([startEtcd(bins.etcd, dir).then(track), makeCerts(dir)]);
+      const [e, c] = await Promise.all([startEtcd(bins.etcd, dir).then(track), makeCerts(dir)]);
       etcd = e;
-      api = track(await startApiServer(bins.kubeApiserver, dir, e.url, certs, options.ports?.kube));
+      certs = c;
+      api = track(await startApiServer(bins.kubeApiserver, dir, e.url, c, options.ports?.kube));
     };
     const emulator = async () => {
       if (!components.includes('aws')) return;
       aws = track(await startMoto(bins.motoServer, dir, options.ports?.aws));
-      proxy = await FaultProxy.start(aws.endpoint);
+      proxy = await startFaultProxyThread(aws.endpoint);
     };
     const postgres = async () => {
       if (components.includes('postgres')) pg = track(await startPostgres(bins.postgresBin, dir, options.ports?.postgres));
@@ -143,11 +145,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     pids: servers.map((s) => s.pid),
     stop,
     restartApiServer: async () => {
-      if (!api || !etcd) throw new Error('the stack has no apiserver');
+      if (!api || !etcd || !certs) throw new Error('the stack has no apiserver');
       const port = Number(new URL(api.url).port);
       await api.server.stop();
       servers.splice(servers.indexOf(api.server), 1);
-      api = track(await startApiServer(bins.kubeApiserver, dir, etcd.url, await makeCerts(dir), port));
+      // The same certificates: clients holding the kubeconfig (a running operator) keep trusting it.
+      api = track(await startApiServer(bins.kubeApiserver, dir, etcd.url, certs, port));
       stack.pids = servers.map((s) => s.pid);
     },
   };

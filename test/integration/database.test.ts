@@ -232,6 +232,17 @@ describe('Database (PostgreSQL and RDS)', () => {
     assert.equal(await dbExists(name.replace(/-/g, '_')), false);
   });
 
+  it('deleted after its database was dropped by hand, still drops its marked login role: no leak (chaos seed 1998953612)', async () => {
+    const name = uniq('dropped');
+    const db = name.replace(/-/g, '_');
+    await databases().create(ns, name, { providerConfigRef: { name: pc }, postgres: { terminateConnectionsOnDelete: true } });
+    await ready(name);
+    await admin.query(`DROP DATABASE ${ident(db)} WITH (FORCE)`);
+    await databases().remove(ns, name);
+    await gone(name);
+    assert.equal(await roleExists(db), false, 'the login role carrying our mark went with the Database');
+  });
+
   it('restores a dropped role (with the same password) and a changed owner; re-creates a dropped database', async () => {
     const name = uniq('drift');
     const db = name.replace(/-/g, '_');

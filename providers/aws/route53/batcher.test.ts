@@ -1,36 +1,28 @@
+// Route 53's side of the batcher: its limits and how its refusals name a record. Timing, planning,
+// halving and stopping at throttling are the SDK's, tested in providers/sdk/batch.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RetryableError, TerminalError } from '../../sdk/index.ts';
+import { TerminalError, type BatchPort } from '../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
-import { ZoneBatcher, type BatchPort, type PlannedChange } from './batcher.ts';
+import { route53Batcher, type ChangeInfo, type PlannedChange } from './batcher.ts';
 import type { RecordSet } from './state.ts';
 
-/** A zone that refuses any batch holding a bad name, naming it (or not) the way Route 53 does. */
-class FakeZone implements BatchPort<string> {
+/** A zone that refuses any batch holding a bad name, naming it the way Route 53 does. */
+class FakeZone implements BatchPort<string, PlannedChange, ChangeInfo> {
   calls: string[][] = [];
-  plans = 0;
   bad = new Set<string>();
-  nameInMessage = true;
-  throttleNext = 0;
   valueLength = 10;
+  action: PlannedChange['action'] = 'UPSERT';
 
   async plan(_zone: string, intents: string[]) {
-    this.plans++;
-    return intents.map((name) => (name === 'same' ? { changes: [] } : { changes: [{ action: 'UPSERT' as const, recordSet: this.rs(name) }] }));
+    return intents.map((name) => ({ changes: [{ action: this.action, recordSet: this.rs(name) }] }));
   }
 
   async send(_zone: string, changes: PlannedChange[]) {
     const names = changes.map((c) => c.recordSet.name);
     this.calls.push(names);
-    if (this.throttleNext > 0) {
-      this.throttleNext--;
-      throw new RetryableError(AwsReason.Throttled, 'Rate exceeded', { throttled: true });
-    }
     const bad = names.filter((n) => this.bad.has(n));
-    if (bad.length) {
-      const detail = this.nameInMessage ? bad.map((n) => `'${n}'`).join(', ') : 'RDATA problem';
-      throw new TerminalError(AwsReason.InvalidChange, `InvalidChangeBatch: [Invalid Resource Record: ${detail}]`);
-    }
+    if (bad.length) throw new TerminalError(AwsReason.InvalidChange, `InvalidChangeBatch: [Invalid Resource Record: FATAL problem: ${bad.map((n) => `'${n}'`).join(', ')}]`);
     return { id: `C${this.calls.length}`, status: 'PENDING' };
   }
 
@@ -41,91 +33,45 @@ class FakeZone implements BatchPort<string> {
 
 const names = (n: number) => Array.from({ length: n }, (_, i) => `r${i}.`);
 
-describe('ZoneBatcher', () => {
-  it('sends the changes of one window as one call, and resolves each with the change', async () => {
+describe('route53Batcher', () => {
+  it('resolves each change with the Route 53 change that carried it', async () => {
     const zone = new FakeZone();
-    const batcher = new ZoneBatcher(zone, { windowMs: 20 });
-    const results = await Promise.all(names(50).map((n) => batcher.submit('Z1', n)));
-    assert.equal(zone.calls.length, 1);
-    assert.equal(zone.plans, 1, 'one fresh read per flush');
-    assert.ok(results.every((r) => r.change?.id === 'C1'));
+    const batcher = route53Batcher(zone, { windowMs: 20 });
+    const results = await Promise.all(names(3).map((n) => batcher.submit('Z1', n)));
+    assert.deepEqual(results.map((r) => r.receipt), [1, 2, 3].map(() => ({ id: 'C1', status: 'PENDING' })));
   });
 
-  it('keeps zones apart', async () => {
-    const zone = new FakeZone();
-    const batcher = new ZoneBatcher(zone, { windowMs: 20 });
-    await Promise.all([batcher.submit('Z1', 'a.'), batcher.submit('Z2', 'b.')]);
-    assert.equal(zone.calls.length, 2);
-  });
-
-  it("splits at Route 53's value limit, counting an UPSERT twice", async () => {
-    const zone = new FakeZone();
-    const batcher = new ZoneBatcher(zone, { windowMs: 20, maxValues: 10 });
-    await Promise.all(names(12).map((n) => batcher.submit('Z1', n)));
-    assert.deepEqual(zone.calls.map((c) => c.length), [5, 5, 2]);
-  });
-
-  it("splits at Route 53's character limit", async () => {
-    const zone = new FakeZone();
-    zone.valueLength = 100;
-    const batcher = new ZoneBatcher(zone, { windowMs: 20, maxChars: 1000 });
-    await Promise.all(names(12).map((n) => batcher.submit('Z1', n)));
-    assert.deepEqual(zone.calls.map((c) => c.length), [5, 5, 2]);
-  });
-
-  it('refuses alone a change too large for any batch', async () => {
-    const zone = new FakeZone();
-    zone.valueLength = 600;
-    const batcher = new ZoneBatcher(zone, { windowMs: 20, maxChars: 1000 });
-    await assert.rejects(batcher.submit('Z1', 'big.'), (err: unknown) => err instanceof TerminalError && err.reason === AwsReason.InvalidChange && /too large/.test(err.message));
-    assert.equal(zone.calls.length, 0);
-  });
-
-  it('resolves at once what needs no change, without a call', async () => {
-    const zone = new FakeZone();
-    const batcher = new ZoneBatcher(zone, { windowMs: 20 });
-    assert.deepEqual(await batcher.submit('Z1', 'same'), {});
-    assert.equal(zone.calls.length, 0);
-  });
-
-  const isolation = [
-    { reason: "Route 53's message names the bad record: the rest goes at once, the suspect alone", nameInMessage: true, maxCalls: 3 },
-    { reason: 'the message names nothing: the batch is halved until the bad change stands alone', nameInMessage: false, maxCalls: 13 },
+  const limits = [
+    { reason: 'the value limit, an UPSERT counting twice', action: 'UPSERT' as const, options: { maxValues: 10 }, sizes: [5, 5, 2] },
+    { reason: 'the value limit, a DELETE counting once', action: 'DELETE' as const, options: { maxValues: 10 }, sizes: [10, 2] },
+    { reason: 'the character limit', action: 'UPSERT' as const, options: { maxChars: 1000 }, valueLength: 100, sizes: [5, 5, 2] },
   ];
-  for (const c of isolation) {
-    it(`isolates one bad change in 50: ${c.reason}`, async () => {
+  for (const c of limits) {
+    it(`splits at ${c.reason}`, async () => {
       const zone = new FakeZone();
-      zone.nameInMessage = c.nameInMessage;
-      zone.bad.add('r17.');
-      const batcher = new ZoneBatcher(zone, { windowMs: 20 });
-      const settled = await Promise.allSettled(names(50).map((n) => batcher.submit('Z1', n)));
-      const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [i] : []));
-      assert.deepEqual(failed, [17], 'only the bad change fails');
-      const reason = (settled[17] as PromiseRejectedResult).reason as TerminalError;
-      assert.equal(reason.reason, AwsReason.InvalidChange);
-      assert.match(reason.message, /Invalid Resource Record/, "Route 53's message is kept");
-      assert.ok(zone.calls.length <= c.maxCalls, `${zone.calls.length} calls`);
-      const sent = new Set(zone.calls.slice(1).flat().filter((n) => n !== 'r17.'));
-      assert.equal(sent.size, 49);
+      zone.action = c.action;
+      zone.valueLength = c.valueLength ?? zone.valueLength;
+      const batcher = route53Batcher(zone, { windowMs: 20, ...c.options });
+      await Promise.all(names(12).map((n) => batcher.submit('Z1', n)));
+      assert.deepEqual(zone.calls.map((call) => call.length), c.sizes);
     });
   }
 
-  it('stops a flush at throttling: every change of it fails typed, no further call', async () => {
+  it('refuses alone a change too large for any batch, saying which limit', async () => {
     const zone = new FakeZone();
-    zone.throttleNext = 1;
-    const batcher = new ZoneBatcher(zone, { windowMs: 20, maxValues: 10 });
-    const settled = await Promise.allSettled(names(12).map((n) => batcher.submit('Z1', n)));
-    assert.equal(zone.calls.length, 1, 'the later batches of the flush are not sent');
-    assert.ok(settled.every((s) => s.status === 'rejected' && (s.reason as RetryableError).throttled));
+    zone.valueLength = 600;
+    const batcher = route53Batcher(zone, { windowMs: 20, maxChars: 1000 });
+    await assert.rejects(batcher.submit('Z1', 'big.'), (err: unknown) => err instanceof TerminalError && err.reason === AwsReason.InvalidChange && /too large.*1200 characters.*1000/.test(err.message));
+    assert.equal(zone.calls.length, 0);
   });
 
-  it('takes what arrives during a flush into the next one', async () => {
+  it("isolates the record InvalidChangeBatch names: the rest at once, then it alone", async () => {
     const zone = new FakeZone();
-    const batcher = new ZoneBatcher(zone, { windowMs: 20 });
-    const first = batcher.submit('Z1', 'a.');
-    await new Promise((r) => setTimeout(r, 25));
-    const later = Promise.all([batcher.submit('Z1', 'b.'), batcher.submit('Z1', 'c.')]);
-    await Promise.all([first, later]);
-    assert.deepEqual(zone.calls, [['a.'], ['b.', 'c.']]);
+    zone.bad.add('r17.');
+    const batcher = route53Batcher(zone, { windowMs: 20 });
+    const settled = await Promise.allSettled(names(50).map((n) => batcher.submit('Z1', n)));
+    assert.deepEqual(settled.flatMap((s, i) => (s.status === 'rejected' ? [i] : [])), [17]);
+    assert.match(((settled[17] as PromiseRejectedResult).reason as Error).message, /Invalid Resource Record/, "Route 53's message is kept");
+    assert.equal(zone.calls.length, 3);
   });
 });

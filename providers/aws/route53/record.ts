@@ -19,7 +19,7 @@ import {
 import { fqdn as fqdnOf, inZone, type DNSRecordAtProvider, type DNSRecordSpec } from '../../../src/api/dnsrecord.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsClientConfig, awsSettings } from '../common/client.ts';
-import { ZoneBatcher, type BatchOptions, type ChangeInfo, type Plan, type PlannedChange } from './batcher.ts';
+import { route53Batcher, type BatchOptions, type Route53Batcher, type ChangeInfo, type Plan, type PlannedChange } from './batcher.ts';
 import { ChangeTracker, bareChangeId } from './changes.ts';
 import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership } from './ownership.ts';
 import { desiredRecord, diffRecord, keyOf, toRoute53, type RecordSet } from './state.ts';
@@ -59,7 +59,7 @@ class Route53Account {
   readonly zones: ZoneDirectory;
   readonly records: ZoneRecords;
   readonly changes: ChangeTracker;
-  readonly batcher: ZoneBatcher<Intent>;
+  readonly batcher: Route53Batcher<Intent>;
   /** By zone id and record key. */
   readonly submissions = new Map<string, Submission>();
 
@@ -71,7 +71,7 @@ class Route53Account {
     this.zones = new ZoneDirectory(this.r53, this.aws);
     this.records = new ZoneRecords(this.r53, this.aws, (zoneId) => this.zones.forget(zoneId));
     this.changes = new ChangeTracker(this.r53, this.aws);
-    this.batcher = new ZoneBatcher<Intent>({ plan: (zoneId, intents) => this.plan(zoneId, intents), send: (zoneId, changes) => this.send(zoneId, changes) }, options.batch);
+    this.batcher = route53Batcher<Intent>({ plan: (zoneId, intents) => this.plan(zoneId, intents), send: (zoneId, changes) => this.send(zoneId, changes) }, options.batch);
   }
 
   /** Queues the intent; the submission records how it ends, for observe to report. */
@@ -80,9 +80,9 @@ class Route53Account {
     const submission: Submission = { action: intent.action, state: 'queued' };
     this.submissions.set(key, submission);
     this.batcher.submit(zoneId, intent).then(
-      ({ change }) => {
+      ({ receipt }) => {
         submission.state = 'sent';
-        submission.change = change;
+        submission.change = receipt;
       },
       (err: unknown) => {
         submission.state = 'failed';

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConflictError, RetryableError, TerminalError } from './errors.ts';
+import { ProviderReason } from './reasons.ts';
+import { ZoneBatcher, type BatchOptions, type BatchPort } from './batch.ts';
+
+/**
+ * A zone whose changes are record names: 'same' needs no change, 'taken' is refused by the plan,
+ * and a batch holding a bad name is refused whole, naming it (or not) as DNS backends do.
+ */
+class FakeZone implements BatchPort<string, string, string> {
+  calls: string[][] = [];
+  plans = 0;
+  bad = new Set<string>();
+  nameInMessage = true;
+  throttleNext = 0;
+  /** When set, send waits for it: a flush held in flight. */
+  gate?: Promise<void> | undefined;
+
+  async plan(_zone: string, intents: string[]) {
+    this.plans++;
+    return intents.map((name) => (name === 'same' ? { changes: [] } : name === 'taken' ? { error: new ConflictError(ProviderReason.Conflict, 'taken') } : { changes: [name] }));
+  }
+
+  async send(_zone: string, changes: string[]) {
+    this.calls.push(changes);
+    await this.gate;
+    if (this.throttleNext > 0) {
+      this.throttleNext--;
+      throw new RetryableError(ProviderReason.Throttled, 'Rate exceeded', { throttled: true });
+    }
+    const bad = changes.filter((n) => this.bad.has(n));
+    if (bad.length) throw new TerminalError(ProviderReason.InvalidChange, `refused: ${this.nameInMessage ? bad.map((n) => `'${n}'`).join(', ') : 'bad data'}`);
+    return `C${this.calls.length}`;
+  }
+}
+
+const names = (n: number) => Array.from({ length: n }, (_, i) => `r${i}.`);
+const named = (err: unknown, change: string) => (err as Error).message.includes(`'${change}'`);
+const batcherOf = (zone: FakeZone, options: BatchOptions<string, 'changes' | 'chars'> = {}) =>
+  new ZoneBatcher(zone, { windowMs: 20, named, limits: { changes: 1000, chars: 1_000_000 }, cost: (c) => ({ changes: 1, chars: c.length }), ...options });
+
+describe('ZoneBatcher', () => {
+  it('sends the changes of one window as one call, planned against one read, and resolves each with the receipt', async () => {
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone);
+    const results = await Promise.all(names(50).map((n) => batcher.submit('Z1', n)));
+    assert.equal(zone.calls.length, 1);
+    assert.equal(zone.plans, 1, 'one fresh read per flush');
+    assert.ok(results.every((r) => r.receipt === 'C1'));
+  });
+
+  it('keeps zones apart', async () => {
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone);
+    await Promise.all([batcher.submit('Z1', 'a.'), batcher.submit('Z2', 'b.')]);
+    assert.equal(zone.calls.length, 2);
+  });
+
+  it('packs within every limit', async () => {
+    const zone = new FakeZone();
+    const byCount = batcherOf(zone, { limits: { changes: 5, chars: 1000 } });
+    await Promise.all(names(12).map((n) => byCount.submit('Z1', n)));
+    assert.deepEqual(zone.calls.map((c) => c.length), [5, 5, 2]);
+    zone.calls = [];
+    const byChars = batcherOf(zone, { limits: { changes: 1000, chars: 15 } });
+    await Promise.all(names(12).map((n) => byChars.submit('Z1', n)));
+    assert.deepEqual(zone.calls.map((c) => c.length), [5, 5, 2], 'r0. to r9. cost 3 characters each');
+  });
+
+  it('refuses alone a change too large for any batch, typed InvalidChange', async () => {
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone, { limits: { changes: 10, chars: 5 } });
+    const [big, small] = await Promise.allSettled([batcher.submit('Z1', 'toolong.'), batcher.submit('Z1', 'ok.')]);
+    assert.ok(big.status === 'rejected' && big.reason instanceof TerminalError && big.reason.reason === ProviderReason.InvalidChange && /too large/.test(big.reason.message));
+    assert.equal(small.status, 'fulfilled');
+    assert.deepEqual(zone.calls, [['ok.']]);
+  });
+
+  it('resolves at once what needs no change, without a call; fails alone what the plan refuses', async () => {
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone);
+    const [same, taken, other] = await Promise.allSettled([batcher.submit('Z1', 'same'), batcher.submit('Z1', 'taken'), batcher.submit('Z1', 'a.')]);
+    assert.deepEqual(same, { status: 'fulfilled', value: {} });
+    assert.ok(taken.status === 'rejected' && taken.reason instanceof ConflictError);
+    assert.equal(other.status, 'fulfilled');
+    assert.deepEqual(zone.calls, [['a.']]);
+  });
+
+  it('fails every intent of a flush whose plan throws (the zone could not be read)', async () => {
+    const zone = new FakeZone();
+    const unavailable = new RetryableError(ProviderReason.ProviderUnavailable, 'read failed');
+    const batcher = new ZoneBatcher({ plan: () => Promise.reject(unavailable), send: (z: string, c: string[]) => zone.send(z, c) }, { windowMs: 20 });
+    const settled = await Promise.allSettled([batcher.submit('Z1', 'a.'), batcher.submit('Z1', 'b.')]);
+    assert.ok(settled.every((s) => s.status === 'rejected' && s.reason === unavailable));
+    assert.equal(zone.calls.length, 0);
+  });
+
+  it('puts changes to one record set (one key) in separate batches, in order', async () => {
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone, { key: (c) => c });
+    await Promise.all(['a.', 'b.', 'a.', 'c.'].map((n) => batcher.submit('Z1', n)));
+    assert.deepEqual(zone.calls, [['a.', 'b.', 'c.'], ['a.']]);
+  });
+
+  const isolation = [
+    { reason: 'the refusal names the bad change: the rest goes at once, the suspect alone', nameInMessage: true, maxCalls: 3 },
+    { reason: 'the refusal names nothing: the batch is halved until the bad change stands alone', nameInMessage: false, maxCalls: 13 },
+  ];
+  for (const c of isolation) {
+    it(`isolates one bad change in 50: ${c.reason}`, async () => {
+      const zone = new FakeZone();
+      zone.nameInMessage = c.nameInMessage;
+      zone.bad.add('r17.');
+      const batcher = batcherOf(zone);
+      const settled = await Promise.allSettled(names(50).map((n) => batcher.submit('Z1', n)));
+      const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [i] : []));
+      assert.deepEqual(failed, [17], 'only the bad change fails');
+      const reason = (settled[17] as PromiseRejectedResult).reason as TerminalError;
+      assert.equal(reason.reason, ProviderReason.InvalidChange);
+      assert.match(reason.message, /refused/, "the backend's message is kept");
+      assert.ok(zone.calls.length <= c.maxCalls, `${zone.calls.length} calls`);
+      const sent = new Set(zone.calls.slice(1).flat().filter((n) => n !== 'r17.'));
+      assert.equal(sent.size, 49);
+    });
+  }
+
+  it('splits only on the refusal the provider names', async () => {
+    const zone = new FakeZone();
+    zone.bad.add('r1.');
+    const batcher = batcherOf(zone, { refused: () => false });
+    const settled = await Promise.allSettled(names(4).map((n) => batcher.submit('Z1', n)));
+    assert.ok(settled.every((s) => s.status === 'rejected'));
+    assert.equal(zone.calls.length, 1);
+  });
+
+  it('stops a flush at throttling: every change of it fails typed, no further call', async () => {
+    const zone = new FakeZone();
+    zone.throttleNext = 1;
+    const batcher = batcherOf(zone, { limits: { changes: 5, chars: 1000 } });
+    const settled = await Promise.allSettled(names(12).map((n) => batcher.submit('Z1', n)));
+    assert.equal(zone.calls.length, 1, 'the later batches of the flush are not sent');
+    assert.ok(settled.every((s) => s.status === 'rejected' && (s.reason as RetryableError).throttled));
+  });
+
+  it('keeps one flush in flight per zone: what arrives meanwhile waits for the next', async () => {
+    const zone = new FakeZone();
+    let open!: () => void;
+    zone.gate = new Promise((resolve) => (open = resolve));
+    const batcher = batcherOf(zone, { maxWaitMs: 20 });
+    const first = batcher.submit('Z1', 'a.');
+    while (zone.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const later = Promise.all([batcher.submit('Z1', 'b.'), batcher.submit('Z1', 'c.')]);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.deepEqual(zone.calls, [['a.']], 'no second call while the first is in flight');
+    open();
+    await Promise.all([first, later]);
+    assert.deepEqual(zone.calls, [['a.'], ['b.', 'c.']]);
+  });
+
+  it('waits for a quiet window after the last change, but never longer than maxWaitMs after the first', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone, { windowMs: 100, maxWaitMs: 250 });
+    const advance = async (ms: number) => {
+      t.mock.timers.tick(ms);
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    const done = [batcher.submit('Z1', 'a.')];
+    await advance(99);
+    assert.equal(zone.plans, 0, 'the window is still open at 99 ms');
+    // Each change re-opens the window (b at 99 ms, c at 159 ms, d at 219 ms), up to 250 ms after a.
+    for (const n of ['b.', 'c.', 'd.']) {
+      if (n !== 'b.') await advance(60);
+      done.push(batcher.submit('Z1', n));
+    }
+    await advance(30);
+    assert.equal(zone.plans, 0, 'not yet at 249 ms');
+    await advance(1);
+    await Promise.all(done);
+    assert.deepEqual(zone.calls, [['a.', 'b.', 'c.', 'd.']], 'one call at 250 ms, though the window never went quiet');
+    done.length = 0;
+    done.push(batcher.submit('Z1', 'e.'));
+    await advance(100);
+    await Promise.all(done);
+    assert.deepEqual(zone.calls[1], ['e.'], 'a lone change goes after one quiet window');
+  });
+});

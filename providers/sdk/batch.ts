@@ -1,0 +1,230 @@
+// A per-zone batcher for DNS-like providers: changes to one zone that arrive within a short window
+// go to the backend as one call. DNS APIs price by the request (Route 53 allows 5 a second per
+// account) and apply a batch atomically, so 200 records created at once must not cost 200 calls.
+// One flush per zone is in flight at a time (backends refuse or serialise overlapping writes to a
+// zone anyway); changes arriving meanwhile wait for the next.
+//
+// A flush plans every queued intent against one fresh read of the zone (a write is never based on
+// a stale observation), packs the planned changes into batches within the provider's limits, and
+// sends them. Backends refuse a whole batch for one bad change: the batch is then split to isolate
+// the bad change, which alone fails; the rest go through.
+import { TerminalError, isAdapterError } from './errors.ts';
+import { ProviderReason } from './reasons.ts';
+
+/** One intent, planned: the changes it needs (none: the zone is already as wanted), or why not. */
+export type BatchPlan<Change> = { changes: Change[] } | { error: Error };
+
+/**
+ * The two calls that reach the backend, given by the provider's record adapter.
+ * - plan: reads the zone once, afresh (never from a cache older than the call), and plans every
+ *   intent against that read, in order, one plan per intent. An intent that must not go ahead (the
+ *   record set became someone else's) gets an error, which fails that intent alone; a throw fails
+ *   the whole flush.
+ * - send: makes one write call with the changes, atomically if the backend can, and returns what
+ *   the backend answered (a change id to follow, or nothing). It throws typed errors (RetryableError
+ *   for throttling and outages, which stop the flush; the refusal `refused` recognises, which splits
+ *   the batch). It must not retry by itself: the batcher and the reconciler's backoff do.
+ */
+export interface BatchPort<Intent, Change, Receipt = void> {
+  plan(zoneId: string, intents: Intent[]): Promise<BatchPlan<Change>[]>;
+  send(zoneId: string, changes: Change[]): Promise<Receipt>;
+}
+
+/** What one change costs against each limit of one batch, by limit name (Route 53: values, chars). */
+export type BatchCost<Limit extends string> = Record<Limit, number>;
+
+/** How a provider's batches are timed, packed and split; every field has a default. */
+export interface BatchOptions<Change, Limit extends string = string> {
+  /** A batch goes once no change has joined it for this long (ms)... Default 250. */
+  windowMs?: number | undefined;
+  /** ...or once its first change has waited this long (ms), whichever comes first. Default 2000. */
+  maxWaitMs?: number | undefined;
+  /** The most one batch may hold, per limit; with `cost`. Default: no limit. */
+  limits?: BatchCost<Limit> | undefined;
+  /** What one change costs against `limits`. An intent's changes always go in one batch together. */
+  cost?: ((change: Change) => BatchCost<Limit>) | undefined;
+  /** The error for an intent whose changes exceed a limit on their own. Default: InvalidChange, naming the limits. */
+  tooLarge?: ((cost: BatchCost<Limit>, limits: BatchCost<Limit>) => Error) | undefined;
+  /**
+   * The record set a change writes. Changes with one key never share a batch, and a later one goes
+   * in a later batch, so they apply in order (PowerDNS refuses one record set twice in a PATCH).
+   * Default: no key, changes are packed by cost alone.
+   */
+  key?: ((change: Change) => string) | undefined;
+  /** The error that means "this batch was refused as a whole; split it". Default: reason InvalidChange. */
+  refused?: ((err: unknown) => boolean) | undefined;
+  /**
+   * Whether the refusal names this change (the backend's message often names the bad record set):
+   * named changes are then sent one by one and the rest together (1 + named calls). Without a
+   * name, or with a wrong guess, the batch is halved until the bad change stands alone.
+   */
+  named?: ((err: unknown, change: Change) => boolean) | undefined;
+}
+
+/** Defaults of the timing options; a provider documents its own where they differ. */
+export const BATCH_TIMING_DEFAULTS = { windowMs: 250, maxWaitMs: 2_000 } as const;
+
+/** How a submitted intent ended: the receipt of the call that carried it, or none when nothing was needed. */
+export type BatchResult<Receipt> = { receipt?: Receipt | undefined };
+
+interface Entry<Intent, Change, Receipt> {
+  intent: Intent;
+  changes: Change[];
+  resolve: (result: BatchResult<Receipt>) => void;
+  reject: (err: unknown) => void;
+}
+
+interface ZoneQueue<E> {
+  queued: E[];
+  timer?: NodeJS.Timeout | undefined;
+  /** When the oldest queued change arrived. */
+  since: number;
+  flushing: boolean;
+}
+
+const isInvalidChange = (err: unknown) => isAdapterError(err) && err.reason === ProviderReason.InvalidChange;
+
+const defaultTooLarge = (cost: BatchCost<string>, limits: BatchCost<string>) =>
+  new TerminalError(ProviderReason.InvalidChange, `the change is too large for one batch (${JSON.stringify(cost)}; at most ${JSON.stringify(limits)}); make the record set smaller`);
+
+export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = string> {
+  private readonly port: BatchPort<Intent, Change, Receipt>;
+  private readonly options: BatchOptions<Change, Limit>;
+  private readonly timing: { windowMs: number; maxWaitMs: number };
+  private readonly zones = new Map<string, ZoneQueue<Entry<Intent, Change, Receipt>>>();
+
+  constructor(port: BatchPort<Intent, Change, Receipt>, options: BatchOptions<Change, Limit> = {}) {
+    this.port = port;
+    this.options = options;
+    this.timing = { windowMs: options.windowMs ?? BATCH_TIMING_DEFAULTS.windowMs, maxWaitMs: options.maxWaitMs ?? BATCH_TIMING_DEFAULTS.maxWaitMs };
+  }
+
+  /** Queues an intent for its zone's next batch; settles once that batch was sent (or refused). */
+  submit(zoneId: string, intent: Intent): Promise<BatchResult<Receipt>> {
+    let zone = this.zones.get(zoneId);
+    if (!zone) this.zones.set(zoneId, (zone = { queued: [], since: Date.now(), flushing: false }));
+    if (zone.queued.length === 0) zone.since = Date.now();
+    const done = new Promise<BatchResult<Receipt>>((resolve, reject) => zone.queued.push({ intent, changes: [], resolve, reject }));
+    this.schedule(zoneId, zone);
+    return done;
+  }
+
+  /** (Re)arms the zone's timer: a quiet window after the last change, bounded by the first one's wait. */
+  private schedule(zoneId: string, zone: ZoneQueue<Entry<Intent, Change, Receipt>>): void {
+    if (zone.flushing || zone.queued.length === 0) return;
+    clearTimeout(zone.timer);
+    const { windowMs, maxWaitMs } = this.timing;
+    const delay = Math.max(0, Math.min(windowMs, zone.since + maxWaitMs - Date.now()));
+    zone.timer = setTimeout(() => void this.flush(zoneId, zone), delay);
+  }
+
+  private async flush(zoneId: string, zone: ZoneQueue<Entry<Intent, Change, Receipt>>): Promise<void> {
+    zone.timer = undefined;
+    zone.flushing = true;
+    const entries = zone.queued.splice(0);
+    try {
+      const batches = this.pack(await this.plan(zoneId, entries));
+      for (const [i, batch] of batches.entries()) {
+        const failure = await this.sendIsolating(zoneId, batch);
+        // A throttled or failing backend gets no more calls from this flush: no storm.
+        if (failure !== undefined) {
+          for (const e of batches.slice(i + 1).flat()) e.reject(failure);
+          break;
+        }
+      }
+    } catch (err) {
+      for (const e of entries) e.reject(err);
+    } finally {
+      zone.flushing = false;
+      if (zone.queued.length === 0) this.zones.delete(zoneId);
+      else this.schedule(zoneId, zone);
+    }
+  }
+
+  /** Plans every entry; those needing nothing are resolved here, refused ones rejected. */
+  private async plan(zoneId: string, entries: Entry<Intent, Change, Receipt>[]): Promise<Entry<Intent, Change, Receipt>[]> {
+    const plans = await this.port.plan(zoneId, entries.map((e) => e.intent));
+    return entries.filter((e, i) => {
+      const plan = plans[i] ?? { error: new Error('the planner returned no plan for this change') };
+      if ('error' in plan) e.reject(plan.error);
+      else if (plan.changes.length === 0) e.resolve({});
+      else e.changes = plan.changes;
+      return 'changes' in plan && plan.changes.length > 0;
+    });
+  }
+
+  /**
+   * Packs entries, in order, into batches within the limits; an entry is never split. Each goes in
+   * the first batch it fits after the last one holding a record set it changes (so changes to one
+   * record set keep their order).
+   */
+  private pack(entries: Entry<Intent, Change, Receipt>[]): Entry<Intent, Change, Receipt>[][] {
+    const batches: { entries: Entry<Intent, Change, Receipt>[]; keys: Set<string>; cost: BatchCost<Limit> }[] = [];
+    for (const entry of entries) {
+      const cost = this.costOf(entry.changes);
+      if (!this.within(cost)) {
+        entry.reject((this.options.tooLarge ?? defaultTooLarge)(cost, this.options.limits!));
+        continue;
+      }
+      const keys = this.options.key ? entry.changes.map(this.options.key) : [];
+      const last = batches.findLastIndex((b) => keys.some((k) => b.keys.has(k)));
+      let batch = batches.slice(last + 1).find((b) => !keys.some((k) => b.keys.has(k)) && this.within(this.add(b.cost, cost)));
+      if (!batch) batches.push((batch = { entries: [], keys: new Set(), cost: this.costOf([]) }));
+      batch.entries.push(entry);
+      for (const k of keys) batch.keys.add(k);
+      batch.cost = this.add(batch.cost, cost);
+    }
+    return batches.map((b) => b.entries);
+  }
+
+  private costOf(changes: Change[]): BatchCost<Limit> {
+    const { cost } = this.options;
+    const zero = Object.fromEntries(Object.keys(this.options.limits ?? {}).map((l) => [l, 0])) as BatchCost<Limit>;
+    return cost ? changes.map(cost).reduce((a, b) => this.add(a, b), zero) : zero;
+  }
+
+  private add(a: BatchCost<Limit>, b: BatchCost<Limit>): BatchCost<Limit> {
+    return Object.fromEntries(Object.keys(a).map((l) => [l, a[l as Limit] + (b[l as Limit] ?? 0)])) as BatchCost<Limit>;
+  }
+
+  private within(cost: BatchCost<Limit>): boolean {
+    const limits = this.options.limits;
+    return !limits || Object.keys(limits).every((l) => cost[l as Limit] <= limits[l as Limit]);
+  }
+
+  /**
+   * Sends a batch. Refused as a whole: the changes the refusal names are set aside and the rest sent
+   * at once, then each suspect alone; with none named, the batch is halved until the bad change
+   * stands alone. Returns the error that should stop the flush (throttling, an outage), if any.
+   */
+  private async sendIsolating(zoneId: string, batch: Entry<Intent, Change, Receipt>[]): Promise<unknown> {
+    const refused = this.options.refused ?? isInvalidChange;
+    try {
+      const receipt = await this.port.send(zoneId, batch.flatMap((e) => e.changes));
+      for (const e of batch) e.resolve({ receipt });
+      return undefined;
+    } catch (err) {
+      if (!refused(err) || batch.length === 1) {
+        for (const e of batch) e.reject(err);
+        return refused(err) ? undefined : err;
+      }
+      const named = this.options.named;
+      const suspect = (e: Entry<Intent, Change, Receipt>) => named !== undefined && e.changes.some((c) => named(err, c));
+      const suspects = batch.filter(suspect);
+      const groups = suspects.length > 0 && suspects.length < batch.length ? [batch.filter((e) => !suspect(e)), ...suspects.map((s) => [s])] : halves(batch);
+      for (const [i, group] of groups.entries()) {
+        const failure = await this.sendIsolating(zoneId, group);
+        if (failure !== undefined) {
+          for (const e of groups.slice(i + 1).flat()) e.reject(failure);
+          return failure;
+        }
+      }
+      return undefined;
+    }
+  }
+}
+
+function halves<T>(items: T[]): T[][] {
+  const mid = Math.ceil(items.length / 2);
+  return [items.slice(0, mid), items.slice(mid)];
+}

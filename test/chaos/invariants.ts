@@ -1,0 +1,252 @@
+// The invariants, each a function returning its violations (empty: it holds). The cheap ones run
+// throughout the chaos; all of them run once the faults stopped and the system settled.
+import { readFileSync } from 'node:fs';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
+import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
+import { ALL_REASON_CODES } from '../../src/reconcile/reasons.ts';
+import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
+import type { ProxyStats } from '../../src/stack/faultproxy.ts';
+import { changedDecoys, snapshotDecoys } from './decoys.ts';
+import { buckets, isOwnershipRecord, pgDatabases, pgRoles, rdsInstances, recordSets, txtMark } from './oracle.ts';
+import { dbName, fqdnOf, markOf, PLURAL, type Population, type Slot } from './population.ts';
+import { AWS_REQUESTS_PER_SECOND, retrying, type World } from './world.ts';
+
+const DOCUMENTED = new Set(ALL_REASON_CODES);
+
+/**
+ * The most requests one API may see in any one second: the cloud's limit, which mooring's
+ * limiters keep 10% under (Route 53: 5/s, limited to 4.5/s; the run's aws config: 18/s for 20).
+ */
+export const PEAK_LIMITS: Record<string, number> = { route53: 5, s3: AWS_REQUESTS_PER_SECOND, rds: AWS_REQUESTS_PER_SECOND };
+
+export interface Live {
+  objects: ManagedObject[];
+  byKey: Map<string, ManagedObject>;
+}
+
+const key = (kind: string, name: string) => `${kind}/${name}`;
+
+export async function liveObjects(w: World): Promise<Live> {
+  const objects: ManagedObject[] = [];
+  for (const plural of Object.values(PLURAL)) objects.push(...(await retrying(() => w.kinds[plural].list(w.namespace))));
+  return { objects, byKey: new Map(objects.map((o) => [key(o.kind, o.metadata.name), o])) };
+}
+
+/** Marks of objects that exist and are not being deleted: their things must exist, once each. */
+function liveMarks(w: World, live: Live): Set<string> {
+  return new Set(live.objects.filter((o) => !o.metadata.deletionTimestamp).map((o) => `${w.ownershipId}/${w.namespace}/${o.metadata.name}`));
+}
+
+/** Every password in the run's connection Secrets joins the set the scans look for. */
+export async function collectSecrets(w: World): Promise<void> {
+  const list = await retrying(() => w.core.listNamespacedSecret({ namespace: w.namespace }));
+  for (const s of list.items) {
+    for (const [k, v] of Object.entries(s.data ?? {})) {
+      if (k === 'password') w.secrets.add(Buffer.from(v, 'base64').toString('utf8'));
+    }
+  }
+}
+
+function leaked(text: string, secrets: Set<string>): string | undefined {
+  for (const s of secrets) if (s.length >= 8 && text.includes(s)) return `${s.slice(0, 3)}…`;
+  return undefined;
+}
+
+export function reasonsDocumented(live: Live): string[] {
+  const out: string[] = [];
+  for (const o of live.objects) {
+    for (const c of o.status?.conditions ?? []) {
+      if (!DOCUMENTED.has(c.reason)) out.push(`${o.kind}/${o.metadata.name}: condition ${c.type} has reason ${c.reason}, not in src/reconcile/reasons.ts`);
+    }
+  }
+  return out;
+}
+
+export function noSecretInStatus(w: World, live: Live): string[] {
+  return live.objects.flatMap((o) => {
+    const hit = leaked(JSON.stringify(o.status ?? {}), w.secrets);
+    return hit ? [`${o.kind}/${o.metadata.name}: a secret value (${hit}) in its status`] : [];
+  });
+}
+
+export async function noSecretInEvents(w: World, kc: KubeConfig): Promise<string[]> {
+  const events = await retrying(() => kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: w.namespace }));
+  return events.items.flatMap((e) => {
+    const hit = leaked(`${e.reason} ${e.message}`, w.secrets);
+    return hit ? [`Event ${e.reason} on ${e.involvedObject.name}: a secret value (${hit})`] : [];
+  });
+}
+
+export function noSecretInLog(w: World, logFile: string): string[] {
+  const lines = readFileSync(logFile, 'utf8').split('\n');
+  const out: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    const hit = leaked(line, w.secrets);
+    if (hit) out.push(`operator log line ${i + 1}: a secret value (${hit})`);
+  }
+  return out;
+}
+
+export function noStorm(stats: ProxyStats): string[] {
+  return Object.entries(stats.peakPerSecond).flatMap(([api, peak]) => {
+    const limit = PEAK_LIMITS[api];
+    return limit !== undefined && peak > limit ? [`${api}: ${peak} requests within one second (limit ${limit})`] : [];
+  });
+}
+
+/** What carries the run's mark in each backend, as mark → names. */
+export async function ownedThings(w: World): Promise<Record<string, Map<string, string[]>>> {
+  const prefix = `${w.ownershipId}/`;
+  const group = (pairs: [string | null | undefined, string][]) => {
+    const m = new Map<string, string[]>();
+    for (const [mark, name] of pairs) if (mark?.startsWith(prefix)) m.set(mark, [...(m.get(mark) ?? []), name]);
+    return m;
+  };
+  const roles = await pgRoles(w);
+  return {
+    bucket: group((await buckets(w)).map((b) => [b.mark, b.name])),
+    'DNS record': group((await recordSets(w)).filter(isOwnershipRecord).map((s) => [txtMark(s), s.Name ?? ''])),
+    database: group((await pgDatabases(w)).map((d) => [d.comment, d.name])),
+    // The login role (named like the database); a read-only role would carry the mark too.
+    role: group(roles.filter((r) => !r.name.endsWith('_ro')).map((r) => [r.comment, r.name])),
+    'RDS instance': group((await rdsInstances(w)).map((i) => [i.mark, i.id])),
+  };
+}
+
+export function noDuplicates(owned: Record<string, Map<string, string[]>>): string[] {
+  return Object.entries(owned).flatMap(([what, byMark]) =>
+    [...byMark].filter(([, names]) => names.length > 1).map(([mark, names]) => `${names.length} ${what}s carry ${mark}: ${names.join(', ')}`));
+}
+
+export function noLeaks(w: World, live: Live, population: Population, owned: Record<string, Map<string, string[]>>): string[] {
+  const marks = liveMarks(w, live);
+  return Object.entries(owned).flatMap(([what, byMark]) =>
+    [...byMark].filter(([mark]) => !marks.has(mark) && !population.retained.has(mark)).map(([mark, names]) => `leaked ${what} ${names.join(', ')} (${mark}): no live resource, never retained`));
+}
+
+export async function decoysUntouched(w: World, before: Record<string, string>): Promise<string[]> {
+  return changedDecoys(before, await snapshotDecoys(w)).map((c) => `unowned decoy changed: ${c}`);
+}
+
+/** The model against the apiserver: deleted slots gone (finalizer released), live ones present. */
+export function finalizersReleased(population: Population, live: Live): string[] {
+  return population.slots.flatMap((s) => {
+    const o = live.byKey.get(key(s.kind, s.name));
+    if (!s.live && o) return [`${s.kind}/${s.name} was deleted but still exists (finalizers ${JSON.stringify(o.metadata.finalizers)}, conditions ${conditionsText(o)})`];
+    if (s.live && !o) return [`${s.kind}/${s.name} was never deleted by the run but is gone`];
+    return [];
+  });
+}
+
+/** How a resource naming a thing it may not take over is refused. */
+const REFUSED = ['NotOwned', 'AlreadyOwned'];
+
+const conditionsText = (o: ManagedObject) => (o.status?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}: ${c.message}`).join('; ');
+
+/** Each live object settled: Ready at its generation (or, on a decoy's name, refused as NotOwned). */
+export function settled(population: Population, live: Live): string[] {
+  return population.slots.filter((s) => s.live).flatMap((s) => {
+    const o = live.byKey.get(key(s.kind, s.name));
+    if (!o) return [];
+    const gen = o.metadata.generation;
+    const out: string[] = [];
+    if (o.status?.observedGeneration !== gen) out.push(`${s.kind}/${s.name}: status.observedGeneration ${o.status?.observedGeneration} ≠ metadata.generation ${gen}`);
+    const conditions = o.status?.conditions ?? [];
+    for (const c of conditions) if (c.observedGeneration !== undefined && c.observedGeneration !== gen) out.push(`${s.kind}/${s.name}: ${c.type}.observedGeneration ${c.observedGeneration} ≠ ${gen}`);
+    const ready = conditions.find((c) => c.type === 'Ready');
+    const degraded = conditions.find((c) => c.type === 'Degraded');
+    if (s.decoy) {
+      // A decoy with a comment of its own (the database) reads as someone else's mark: AlreadyOwned.
+      if (degraded?.status !== 'True' || !REFUSED.includes(degraded.reason)) out.push(`${s.kind}/${s.name} names an unowned decoy: expected Degraded/NotOwned or AlreadyOwned, got ${conditionsText(o)}`);
+    } else if (ready?.status !== 'True') {
+      out.push(`${s.kind}/${s.name}: not Ready: ${conditionsText(o)}`);
+    }
+    if (!s.decoy && !o.metadata.finalizers?.includes(FINALIZER)) out.push(`${s.kind}/${s.name}: no finalizer`);
+    return out;
+  });
+}
+
+/** Each live, Ready resource's thing is there as its spec says, ours. */
+export async function externalMatchesSpec(w: World, population: Population, checkLogin: boolean): Promise<string[]> {
+  const slots = population.slots.filter((s) => s.live && !s.decoy);
+  const out: string[] = [];
+  const bucketList = new Map((await buckets(w)).map((b) => [b.name, b]));
+  const sets = await recordSets(w);
+  const databases = new Map((await pgDatabases(w)).map((d) => [d.name, d]));
+  const roles = new Map((await pgRoles(w)).map((r) => [r.name, r]));
+  const instances = new Map((await rdsInstances(w)).map((i) => [i.id, i]));
+  for (const s of slots) {
+    const mark = markOf(w, s);
+    const spec = s.spec ?? {};
+    if (s.kind === 'Bucket') {
+      const b = bucketList.get(s.name);
+      const want = JSON.stringify(sortKeys({ ...(spec.tags as Record<string, string>), [OWNERSHIP_TAG]: mark }));
+      if (!b) out.push(`bucket ${s.name} missing`);
+      else if (JSON.stringify(sortKeys(b.tags)) !== want) out.push(`bucket ${s.name}: tags ${JSON.stringify(sortKeys(b.tags))}, spec wants ${want}`);
+    } else if (s.kind === 'DNSRecord') {
+      const fqdn = fqdnOf(w, s);
+      const record = sets.find((r) => r.Name === fqdn && r.Type === s.recordType);
+      const owner = sets.find((r) => r.Name === `_mooring-${s.recordType!.toLowerCase()}.${fqdn}` && r.Type === 'TXT');
+      const want = (spec.values as string[]).map((v) => (s.recordType === 'TXT' ? `"${v}"` : v)).sort();
+      const got = (record?.ResourceRecords ?? []).map((r) => r.Value ?? '').sort();
+      if (!record) out.push(`record ${fqdn} ${s.recordType} missing`);
+      else if (JSON.stringify(got) !== JSON.stringify(want) || record.TTL !== spec.ttl) out.push(`record ${fqdn}: ${JSON.stringify(got)} TTL ${record.TTL}, spec wants ${JSON.stringify(want)} TTL ${String(spec.ttl)}`);
+      if (!owner || txtMark(owner) !== mark) out.push(`record ${fqdn}: ownership record ${owner ? txtMark(owner) : 'missing'}, want ${mark}`);
+    } else if (s.rds) {
+      const i = instances.get(s.name);
+      const wantClass = (spec.rds as { instanceClass: string }).instanceClass;
+      if (!i || i.mark !== mark || i.instanceClass !== wantClass) out.push(`RDS instance ${s.name}: ${JSON.stringify(i ?? 'missing')}, want mark ${mark}, class ${wantClass}`);
+    } else {
+      const name = dbName(s);
+      const d = databases.get(name);
+      const r = roles.get(name);
+      const limit = (spec.postgres as { connectionLimit: number }).connectionLimit;
+      if (!d || d.comment !== mark || d.connlimit !== limit || d.detail !== name) out.push(`database ${name}: ${JSON.stringify(d ? { ...d, detail: `owner ${d.detail}` } : 'missing')}, want mark ${mark}, limit ${limit}, owner ${name}`);
+      if (!r || r.comment !== mark) out.push(`role ${name}: ${r ? `comment ${r.comment}` : 'missing'}, want mark ${mark}`);
+      if (checkLogin && d) {
+        const login = await loginWithSecret(w, `${s.name}-connection`);
+        if (login) out.push(`database ${name}: ${login}`);
+      }
+    }
+  }
+  return out;
+}
+
+const sortKeys = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+
+/** Logs in with the connection Secret's uri; the problem, or undefined when it works. */
+async function loginWithSecret(w: World, secretName: string): Promise<string | undefined> {
+  const secret = await retrying(() => w.core.readNamespacedSecret({ namespace: w.namespace, name: secretName })).catch(() => undefined);
+  const uri = secret?.data?.uri && Buffer.from(secret.data.uri, 'base64').toString('utf8');
+  if (!uri) return `its Secret ${secretName} has no uri`;
+  const client = new pg.Client({ connectionString: uri, application_name: 'mooring-chaos-oracle' });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (err) {
+    return `cannot log in with the Secret ${secretName}: ${(err as { code?: string }).code ?? (err as Error).message}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Checked the moment an object the run deleted under Delete is seen gone: its finalizer went, so
+ * its thing must be gone too, and nothing may carry its mark. (Found late, a leak would be taken
+ * over by the next object of the name, and hidden.)
+ */
+export async function goneWithItsObject(w: World, slot: Slot): Promise<string[]> {
+  const mark = markOf(w, slot);
+  const left: string[] = [];
+  const owned = await ownedThings(w);
+  for (const [what, byMark] of Object.entries(owned)) for (const name of byMark.get(mark) ?? []) left.push(`${what} ${name}`);
+  if (slot.kind === 'Bucket' && (await buckets(w)).some((b) => b.name === slot.name)) left.push(`bucket ${slot.name}`);
+  if (slot.kind === 'DNSRecord' && (await recordSets(w)).some((r) => r.Name === fqdnOf(w, slot) && r.Type === slot.recordType)) left.push(`record set ${fqdnOf(w, slot)} ${slot.recordType}`);
+  if (slot.kind === 'Database' && slot.rds && (await rdsInstances(w)).some((i) => i.id === slot.name)) left.push(`RDS instance ${slot.name}`);
+  if (slot.kind === 'Database' && !slot.rds && (await pgDatabases(w)).some((d) => d.name === dbName(slot))) left.push(`database ${dbName(slot)}`);
+  const unique = [...new Set(left)];
+  return unique.length ? [`${slot.kind}/${slot.name} went (deletionPolicy Delete, finalizer released) but left ${unique.join(', ')}`] : [];
+}

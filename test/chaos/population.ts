@@ -1,0 +1,327 @@
+// The chaos population: a fixed set of slots (a kind and a name each), which random actions
+// create, change, delete, re-create under the same name, adopt, and meddle with out of band.
+// The model remembers what the run asked for, so the invariants know what must hold at the end.
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ChangeResourceRecordSetsCommand, type Change } from '@aws-sdk/client-route-53';
+import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import pg from 'pg';
+import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
+import { FINALIZER } from '../../src/reconcile/types.ts';
+import { byWeight, type Rng } from './prng.ts';
+import { recordSets } from './oracle.ts';
+import { retrying, type World } from './world.ts';
+
+export type KindName = 'Bucket' | 'DNSRecord' | 'Database';
+export const PLURAL = { Bucket: 'buckets', DNSRecord: 'dnsrecords', Database: 'databases' } as const;
+
+export interface Slot {
+  kind: KindName;
+  /** metadata.name. */
+  name: string;
+  /** The name of a decoy (an unowned thing): the resource must be refused (NotOwned), never adopt it. */
+  decoy: boolean;
+  recordType?: 'A' | 'TXT';
+  /** A Database on RDS (through the aws ProviderConfig) rather than on PostgreSQL. */
+  rds?: boolean;
+  /**
+   * Something of this name was made by hand once (adopt). A resource deleted under Retain before
+   * the operator got to mark it leaves it unmarked, so every later create adopts too.
+   */
+  handMade?: boolean;
+  /** The run asked for an object here and has not deleted it since. */
+  live: boolean;
+  /** The deletionPolicy of the run's last delete of it, until its object is seen gone. */
+  deletedWith?: 'Delete' | 'Retain' | undefined;
+  spec?: Record<string, unknown>;
+  busy: boolean;
+}
+
+export interface PopulationSize {
+  buckets: number;
+  records: number;
+  databases: number;
+  /** Databases on RDS (the emulator's), beside those on PostgreSQL. */
+  rds: number;
+}
+
+export const ACTIONS = ['create', 'adopt', 'change', 'policy', 'delete', 'recreate', 'outOfBand'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const ident = (s: string) => pg.escapeIdentifier(s);
+
+/** Names derive from the run id only, so the same seed makes the same choices in any run. */
+export function makeSlots(w: World, size: PopulationSize): Slot[] {
+  const slot = (kind: KindName, name: string, decoy = false, recordType?: 'A' | 'TXT', rds = false): Slot => ({ kind, name, decoy, live: false, busy: false, ...(recordType ? { recordType } : {}), ...(rds ? { rds } : {}) });
+  const slots: Slot[] = [];
+  for (let i = 0; i < size.buckets; i++) slots.push(slot('Bucket', `${w.namespace}-b${i}`));
+  for (let i = 0; i < size.records; i++) slots.push(slot('DNSRecord', `r${i}`, false, i % 2 ? 'TXT' : 'A'));
+  for (let i = 0; i < size.databases; i++) slots.push(slot('Database', `d${w.runId}-${i}`));
+  for (let i = 0; i < size.rds; i++) slots.push(slot('Database', `rds${w.runId}-${i}`, false, undefined, true));
+  // One resource per backend named like an unowned decoy (see decoys.ts).
+  slots.push(slot('Bucket', decoyNames(w).bucket, true), slot('DNSRecord', decoyNames(w).record, true, 'A'), slot('Database', decoyNames(w).database.replace(/_/g, '-'), true));
+  return slots;
+}
+
+/** The decoys a resource collides with (index 0); index 1 of each is never claimed by anything. */
+export function decoyNames(w: World, i = 0) {
+  return { bucket: `${w.namespace}-decoy${i}`, record: `decoy${i}`, database: `d${w.runId}_decoy${i}` };
+}
+
+export const markOf = (w: World, slot: Slot) => `${w.ownershipId}/${w.namespace}/${slot.name}`;
+export const dbName = (slot: Slot) => slot.name.replace(/[-.]/g, '_');
+export const fqdnOf = (w: World, slot: Slot) => `${slot.name}.${w.zoneName}`;
+
+export const RDS_CLASSES = ['db.t3.micro', 'db.t3.small'];
+
+export function randomSpec(w: World, rng: Rng, slot: Slot): Record<string, unknown> {
+  const deletionPolicy = rng.chance(0.3) ? 'Retain' : 'Delete';
+  if (slot.kind === 'Bucket') {
+    // emptyOnDelete: an object put in by hand would otherwise hold the delete up (BucketNotEmpty), by design.
+    return { providerConfigRef: { name: w.awsPc }, deletionPolicy, versioning: rng.chance(0.4), emptyOnDelete: true, tags: { team: rng.pick(['a', 'b', 'c']), rev: String(rng.int(1, 99)) } };
+  }
+  if (slot.kind === 'DNSRecord') {
+    const n = rng.int(1, 2);
+    const values = slot.recordType === 'A' ? Array.from({ length: n }, (_, i) => `192.0.2.${rng.int(1, 100) + i * 100}`) : [`chaos ${rng.int(1, 999)}`];
+    return { providerConfigRef: { name: w.awsPc }, deletionPolicy, zone: { name: w.zoneName.replace(/\.$/, '') }, name: slot.name, type: slot.recordType, ttl: rng.pick([60, 300]), values };
+  }
+  if (slot.rds) {
+    const rds = { engine: 'postgres', instanceClass: rng.pick(RDS_CLASSES), backupRetentionDays: rng.int(1, 7), skipFinalSnapshot: rng.chance(0.5), tags: { team: rng.pick(['a', 'b']) } };
+    return { providerConfigRef: { name: w.awsPc }, deletionPolicy, rds };
+  }
+  const extensions = ['citext', 'pgcrypto'].filter(() => rng.chance(0.4));
+  return { providerConfigRef: { name: w.pgPc }, deletionPolicy, postgres: { connectionLimit: rng.int(2, 10), extensions, terminateConnectionsOnDelete: true } };
+}
+
+/** Which actions make sense for the slot now, with their weights. */
+export function actionWeights(slot: Slot): Partial<Record<Action, number>> {
+  if (!slot.live) return slot.decoy ? { create: 3 } : { create: 3, adopt: 1 };
+  if (slot.decoy) return { delete: 1, change: 1 };
+  return { change: 3, policy: 1, delete: 2, recreate: 1, outOfBand: 3 };
+}
+
+export class Population {
+  readonly slots: Slot[];
+  /** Marks of resources deleted under deletionPolicy Retain: their things may stay. */
+  readonly retained = new Set<string>();
+  /** Slots deleted by the run (the object must be gone at the end, unless re-created). */
+  readonly counts: Record<string, number> = {};
+  private readonly w: World;
+  private readonly rng: Rng;
+  private readonly log: (line: string) => void;
+
+  private readonly trace: (line: string) => void;
+  /** Told when an object the run deleted is seen gone (its finalizer released), with the policy it went under. */
+  onReleased: (slot: Slot, policy: 'Delete' | 'Retain') => Promise<void> = async () => {};
+
+  constructor(w: World, rng: Rng, size: PopulationSize, log: (line: string) => void, trace: (line: string) => void = () => {}) {
+    this.w = w;
+    this.rng = rng;
+    this.log = log;
+    this.trace = trace;
+    this.slots = makeSlots(w, size);
+  }
+
+  private api(slot: Slot) {
+    return this.w.kinds[PLURAL[slot.kind]];
+  }
+
+  /**
+   * Picks a free slot and an action for it (decided now, from the seed), and returns the work;
+   * undefined when every slot is busy.
+   */
+  next(): { slot: Slot; action: Action; run: () => Promise<void> } | undefined {
+    // The same draws every time, whatever the slots' state: timing (a slot still busy) then
+    // changes only this step's outcome, never which numbers later steps get.
+    const slot = this.rng.pick(this.slots);
+    const roll = this.rng.next();
+    const spec = randomSpec(this.w, this.rng, slot);
+    const oob = this.rng.next();
+    if (slot.busy) return undefined;
+    const action = byWeight(roll, actionWeights(slot) as Record<Action, number>);
+    slot.busy = true;
+    this.counts[action] = (this.counts[action] ?? 0) + 1;
+    const run = async () => {
+      try {
+        this.trace(`${action} ${slot.kind}/${slot.name} ${JSON.stringify(spec)}`);
+        await this.perform(slot, action, spec, oob);
+        this.trace(`done ${action} ${slot.kind}/${slot.name}`);
+      } catch (err) {
+        this.log(`action ${action} on ${slot.kind}/${slot.name} failed: ${(err as Error).message}`);
+      } finally {
+        slot.busy = false;
+      }
+    };
+    return { slot, action, run };
+  }
+
+  private async perform(slot: Slot, action: Action, spec: Record<string, unknown>, oob: number): Promise<void> {
+    switch (action) {
+      case 'create':
+        return this.create(slot, spec);
+      case 'adopt':
+        await this.makeOutOfBand(slot);
+        return this.create(slot, spec);
+      case 'change':
+        return this.patch(slot, this.changed(slot, spec));
+      case 'policy':
+        return this.patch(slot, { ...slot.spec, deletionPolicy: slot.spec?.deletionPolicy === 'Retain' ? 'Delete' : 'Retain' });
+      case 'delete':
+        return this.delete(slot);
+      case 'recreate':
+        await this.delete(slot);
+        return this.create(slot, spec);
+      case 'outOfBand':
+        return this.outOfBand(slot, oob);
+    }
+  }
+
+  /** A spec change keeps what is immutable (and, for a decoy's resource, the refusal to adopt). */
+  private changed(slot: Slot, spec: Record<string, unknown>): Record<string, unknown> {
+    return { ...spec, deletionPolicy: slot.spec?.deletionPolicy, ...(slot.spec?.adopt ? { adopt: true } : {}) };
+  }
+
+  private async create(slot: Slot, given: Record<string, unknown>): Promise<void> {
+    // A name is free again only once the previous object's finalizer is gone.
+    if (!(await this.waitGone(slot))) return;
+    const spec = slot.handMade ? { ...given, adopt: true } : given;
+    await retrying(async () => {
+      try {
+        await this.api(slot).create(this.w.namespace, slot.name, spec);
+      } catch (err) {
+        // A create retried after a cut connection may have landed the first time.
+        if ((err as { code?: number }).code !== 409) throw err;
+      }
+    });
+    slot.live = true;
+    slot.spec = spec;
+  }
+
+  private async patch(slot: Slot, spec: Record<string, unknown>): Promise<void> {
+    await retrying(() => this.api(slot).patchSpec(this.w.namespace, slot.name, spec));
+    slot.spec = spec;
+  }
+
+  private async delete(slot: Slot): Promise<void> {
+    const policy = slot.spec?.deletionPolicy === 'Retain' ? 'Retain' : 'Delete';
+    if (policy === 'Retain' && !slot.decoy) this.retained.add(markOf(this.w, slot));
+    // Only an object the operator already holds (finalizer) is finalized; one it never saw
+    // simply goes, and whatever an earlier, retained namesake left stays (legitimately).
+    const object = await retrying(() => this.api(slot).tryGet(this.w.namespace, slot.name));
+    slot.live = false;
+    slot.deletedWith = object?.metadata.finalizers?.includes(FINALIZER) ? policy : undefined;
+    await retrying(async () => {
+      try {
+        await this.api(slot).remove(this.w.namespace, slot.name);
+      } catch (err) {
+        if ((err as { code?: number }).code !== 404) throw err;
+      }
+    });
+  }
+
+  /** Waits (bounded) until no object of the slot's name exists; false if it never went. */
+  async waitGone(slot: Slot, timeoutMs = 180_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await retrying(() => this.api(slot).tryGet(this.w.namespace, slot.name))) === undefined) {
+        const policy = slot.deletedWith;
+        slot.deletedWith = undefined;
+        if (policy && !slot.decoy) await this.onReleased(slot, policy);
+        return true;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    this.log(`${slot.kind}/${slot.name} was not gone after ${timeoutMs / 1000} s; not re-created`);
+    return false;
+  }
+
+  // --- out of band: straight to the emulator and PostgreSQL --------------------------------------
+
+  /** The thing the slot names, made by hand without our mark (for adoption); kept if it exists. */
+  private async makeOutOfBand(slot: Slot): Promise<void> {
+    if (!(await this.waitGone(slot))) return;
+    const w = this.w;
+    slot.handMade = true;
+    if (slot.kind === 'Bucket') {
+      await w.s3.send(new CreateBucketCommand({ Bucket: slot.name })).catch((err: Error) => {
+        if (!/BucketAlready/.test(err.name)) throw err;
+      });
+      return;
+    }
+    if (slot.kind === 'DNSRecord') {
+      const value = slot.recordType === 'A' ? '203.0.113.7' : '"made by hand"';
+      const exists = (await recordSets(w)).some((s) => s.Name === fqdnOf(w, slot) && s.Type === slot.recordType);
+      if (!exists) {
+        await this.changeRecords([{ Action: 'CREATE', ResourceRecordSet: { Name: fqdnOf(w, slot), Type: slot.recordType, TTL: 120, ResourceRecords: [{ Value: value }] } }]).catch((err: Error) => {
+          if (!/already exists/.test(err.message)) throw err;
+        });
+      }
+      return;
+    }
+    if (slot.rds) {
+      await w.rds.send(new CreateDBInstanceCommand({
+        DBInstanceIdentifier: slot.name, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'byhand', MasterUserPassword: 'made-by-hand-1',
+      })).catch((err: Error) => {
+        if (err.name !== 'DBInstanceAlreadyExistsFault') throw err;
+      });
+      return;
+    }
+    const name = dbName(slot);
+    const exists = async (catalog: string, column: string) => (await w.pg.query(`SELECT 1 FROM ${catalog} WHERE ${column} = $1`, [name])).rowCount === 1;
+    if (!(await exists('pg_roles', 'rolname'))) await w.pg.query(`CREATE ROLE ${ident(name)} LOGIN`);
+    if (!(await exists('pg_database', 'datname'))) await w.pg.query(`CREATE DATABASE ${ident(name)} OWNER ${ident(name)}`);
+  }
+
+  /** Drift or a delete behind the operator's back, on a thing that should be ours. */
+  private async outOfBand(slot: Slot, roll: number): Promise<void> {
+    const w = this.w;
+    const what = slot.kind === 'Bucket' ? (roll < 0.34 ? 'delete' : roll < 0.67 ? 'tags' : 'object') : roll < 0.5 ? 'delete' : 'modify';
+    this.counts[`outOfBand:${slot.kind}:${what}`] = (this.counts[`outOfBand:${slot.kind}:${what}`] ?? 0) + 1;
+    this.trace(`outOfBand ${what} ${slot.kind}/${slot.name}`);
+    const ignoreMissing = (err: Error) => {
+      if (!/NoSuchBucket|NotFound/.test(err.name)) throw err;
+    };
+    if (slot.kind === 'Bucket') {
+      if (what === 'tags') await w.s3.send(new PutBucketTaggingCommand({ Bucket: slot.name, Tagging: { TagSet: [{ Key: OWNERSHIP_TAG, Value: markOf(w, slot) }, { Key: 'team', Value: 'meddled' }] } })).catch(ignoreMissing);
+      if (what === 'object') await w.s3.send(new PutObjectCommand({ Bucket: slot.name, Key: 'oob.txt', Body: 'put by hand' })).catch(ignoreMissing);
+      if (what === 'delete') await this.deleteBucket(slot.name).catch(ignoreMissing);
+      return;
+    }
+    if (slot.kind === 'DNSRecord') {
+      const sets = await recordSets(w);
+      const record = sets.find((s) => s.Name === fqdnOf(w, slot) && s.Type === slot.recordType);
+      if (!record) return;
+      const owner = sets.find((s) => s.Name === `_mooring-${slot.recordType!.toLowerCase()}.${fqdnOf(w, slot)}` && s.Type === 'TXT');
+      if (what === 'modify') {
+        const value = slot.recordType === 'A' ? '198.51.100.9' : '"meddled"';
+        await this.changeRecords([{ Action: 'UPSERT', ResourceRecordSet: { ...record, ResourceRecords: [{ Value: value }] } }]);
+      } else {
+        await this.changeRecords([record, ...(owner ? [owner] : [])].map((s) => ({ Action: 'DELETE', ResourceRecordSet: s })));
+      }
+      return;
+    }
+    if (slot.rds) {
+      const ignoreGone = (err: Error) => {
+        if (err.name !== 'DBInstanceNotFoundFault') throw err;
+      };
+      if (what === 'modify') await w.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: slot.name, DBInstanceClass: 'db.t3.medium', ApplyImmediately: true })).catch(ignoreGone);
+      else await w.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: slot.name, SkipFinalSnapshot: true })).catch(ignoreGone);
+      return;
+    }
+    const name = ident(dbName(slot));
+    if (what === 'modify') await w.pg.query(`ALTER DATABASE ${name} CONNECTION LIMIT 1`).catch(() => undefined);
+    else await w.pg.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+
+  private async changeRecords(changes: Change[]): Promise<void> {
+    await this.w.r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: this.w.zoneId, ChangeBatch: { Changes: changes } }));
+  }
+
+  private async deleteBucket(name: string): Promise<void> {
+    const s3 = this.w.s3;
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: name }));
+    for (const v of [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])]) {
+      await s3.send(new DeleteObjectCommand({ Bucket: name, Key: v.Key!, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
+    }
+    await s3.send(new DeleteBucketCommand({ Bucket: name }));
+  }
+}

@@ -1,0 +1,205 @@
+// The chaos run: random actions and faults for a bounded time, invariants checked throughout,
+// then the faults stop, the system settles, and every invariant is checked once more. Everything
+// random is drawn from one seeded PRNG, so a seed replays the same choices (timing may differ).
+import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { FaultProxyClient, type ProxyStats } from '../../src/stack/faultproxy.ts';
+import type { Stack } from '../../src/stack/index.ts';
+import { createDecoys, snapshotDecoys } from './decoys.ts';
+import { FaultInjector } from './faults.ts';
+import * as inv from './invariants.ts';
+import { OperatorProcess } from './operator.ts';
+import { Population, type PopulationSize } from './population.ts';
+import { Rng } from './prng.ts';
+import { TcpProxy } from './tcpproxy.ts';
+import { createWorld, kubeconfigVia, stackFile, type World } from './world.ts';
+
+export interface ChaosOptions {
+  /** A running stack of the run's own: the apiserver is restarted and the cloud proxy faulted. */
+  stack: Stack;
+  seed: number;
+  /** How long actions and faults go on. */
+  durationMs: number;
+  /** How long the system may take to settle once the faults stop. */
+  settleTimeoutMs: number;
+  size: PopulationSize;
+  /** Pause between starting two actions (drawn between the bounds). */
+  actionGapMs?: [number, number];
+  /** How often the continuous invariants are checked (default 10 s). */
+  checkEveryMs?: number;
+  log?: (line: string) => void;
+  /** Where every action and fault is written as it happens, with a timestamp (default: nowhere). */
+  traceFile?: string;
+}
+
+export interface ChaosReport {
+  seed: number;
+  runId: string;
+  durationMs: number;
+  actions: Record<string, number>;
+  faults: Record<string, number>;
+  operatorStarts: number;
+  /** Continuous checks made while the faults went on, and the final check's sections. */
+  checks: { continuous: number; final: string[] };
+  /** From the faults stopping to every invariant holding; undefined if it never did. */
+  convergenceMs: number | undefined;
+  proxy: ProxyStats;
+  violations: string[];
+  logFile: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const log = o.log ?? (() => {});
+  // Actions and faults each draw from their own stream: how fast one goes cannot shift the other's.
+  const root = new Rng(o.seed);
+  const rng = root.fork(1);
+  const faultRng = root.fork(2);
+  const runId = `${o.seed.toString(36).slice(-4)}${randomBytes(2).toString('hex')}`;
+  log(`seed ${o.seed} (replay: --seed ${o.seed}), run ${runId}, ${o.durationMs / 1000} s of chaos`);
+  const w = await createWorld(o.stack, runId);
+  await createDecoys(w);
+  const decoys = await snapshotDecoys(w);
+  const kubeProxy = await TcpProxy.start(Number(new URL(o.stack.kube!.url).port));
+  const logFile = stackFile(o.stack, `operator-chaos-${runId}.log`);
+  const operator = new OperatorProcess({ kubeconfig: kubeconfigVia(o.stack, kubeProxy.port, stackFile(o.stack, `kubeconfig-chaos-${runId}`)), namespace: w.namespace, logFile });
+  const proxy = new FaultProxyClient(o.stack.aws!.proxyEndpoint!);
+  await proxy.configure({});
+  await proxy.resetStats();
+  operator.start();
+  const traceFile = o.traceFile ?? stackFile(o.stack, `chaos-${runId}.trace`);
+  const trace = (line: string) => appendFileSync(traceFile, `${new Date().toISOString()} ${line}\n`);
+  const population = new Population(w, rng, o.size, log, trace);
+  const injector = new FaultInjector({ world: w, rng: faultRng, operator, proxy, kubeProxy, restartApiServer: o.stack.restartApiServer, log, trace });
+  const violations = new Set<string>();
+  const report = (found: string[]) => found.forEach((v) => (violations.add(v), trace(`VIOLATION ${v}`)));
+  population.onReleased = async (slot, policy) => {
+    if (policy === 'Delete') report(await inv.goneWithItsObject(w, slot).catch(() => []));
+  };
+  let continuous = 0;
+  try {
+    const until = Date.now() + o.durationMs;
+    const checking = (async () => {
+      while (Date.now() < until) {
+        await sleep(o.checkEveryMs ?? 10_000);
+        report(await continuousChecks(w, decoys, proxy).catch((err: Error) => (log(`continuous check skipped: ${err.message}`), [])));
+        continuous++;
+      }
+    })();
+    await Promise.all([drive(population, rng, until, o.actionGapMs ?? [200, 1000]), injector.run(until), checking]);
+    const faultsStopped = Date.now();
+    log(`faults stopped after ${((faultsStopped - (until - o.durationMs)) / 1000).toFixed(0)} s; settling`);
+    const problems = await converge(w, population, faultsStopped + o.settleTimeoutMs);
+    const convergenceMs = problems.length ? undefined : Date.now() - faultsStopped;
+    report(problems);
+    const final = await finalChecks(w, population, decoys, proxy, logFile);
+    for (const f of final) report(f.violations);
+    return {
+      seed: o.seed, runId, durationMs: o.durationMs, actions: population.counts, faults: injector.counts, operatorStarts: operator.starts,
+      checks: { continuous, final: final.map((f) => `${f.name}: ${f.violations.length ? `${f.violations.length} violation(s)` : 'holds'}`) },
+      convergenceMs, proxy: await proxy.stats(), violations: [...violations], logFile,
+    };
+  } finally {
+    await operator.stop();
+    await kubeProxy.stop();
+    await w.close();
+  }
+}
+
+/** Starts actions one after another (several in flight), until `until`; waits for the last. */
+async function drive(population: Population, rng: Rng, until: number, gap: [number, number]): Promise<void> {
+  const running = new Set<Promise<void>>();
+  while (Date.now() < until) {
+    const pause = rng.int(gap[0], gap[1]);
+    const work = population.next();
+    if (work) {
+      const p = work.run().finally(() => running.delete(p));
+      running.add(p);
+    }
+    await sleep(pause);
+  }
+  await Promise.all(running);
+}
+
+async function continuousChecks(w: World, decoys: Record<string, string>, proxy: FaultProxyClient): Promise<string[]> {
+  await inv.collectSecrets(w);
+  const live = await inv.liveObjects(w);
+  return [
+    ...(await inv.decoysUntouched(w, decoys)),
+    ...inv.reasonsDocumented(live),
+    ...inv.noSecretInStatus(w, live),
+    ...(await inv.noSecretInEvents(w, w.kc)),
+    ...inv.noDuplicates(await inv.ownedThings(w)),
+    ...inv.noStorm(await proxy.stats()),
+  ];
+}
+
+/** Polls until every object settled as the run left it; returns what still does not hold. */
+async function converge(w: World, population: Population, deadline: number): Promise<string[]> {
+  for (;;) {
+    const live = await inv.liveObjects(w);
+    const problems = [...inv.finalizersReleased(population, live), ...inv.settled(population, live), ...(await inv.externalMatchesSpec(w, population, false))];
+    if (problems.length === 0 || Date.now() > deadline) return problems.map((p) => `did not settle: ${p}`);
+    await sleep(2000);
+  }
+}
+
+async function finalChecks(w: World, population: Population, decoys: Record<string, string>, proxy: FaultProxyClient, logFile: string): Promise<{ name: string; violations: string[] }[]> {
+  await inv.collectSecrets(w);
+  const live = await inv.liveObjects(w);
+  const owned = await inv.ownedThings(w);
+  return [
+    { name: 'nothing leaked', violations: inv.noLeaks(w, live, population, owned) },
+    { name: 'nothing duplicated', violations: inv.noDuplicates(owned) },
+    { name: 'unowned decoys untouched', violations: await inv.decoysUntouched(w, decoys) },
+    { name: 'Ready, or Degraded as expected, at its generation', violations: inv.settled(population, live) },
+    { name: 'every reason documented', violations: inv.reasonsDocumented(live) },
+    { name: 'deleted resources gone (finalizers released)', violations: inv.finalizersReleased(population, live) },
+    { name: 'external state matches the spec (logins work)', violations: await inv.externalMatchesSpec(w, population, true) },
+    { name: 'no secret in status', violations: inv.noSecretInStatus(w, live) },
+    { name: 'no secret in Events', violations: await inv.noSecretInEvents(w, w.kc) },
+    { name: 'no secret in the operator log', violations: inv.noSecretInLog(w, logFile) },
+    { name: 'no request storm', violations: inv.noStorm(await proxy.stats()) },
+  ];
+}
+
+/** The report as markdown: what ran, what was thrown at it, what held. */
+export function formatReport(r: ChaosReport): string {
+  const table = (counts: Record<string, number>) => Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `| ${k} | ${v} |`).join('\n');
+  const requests = Object.entries(r.proxy.byAction).reduce<Record<string, number>>((acc, [action, n]) => {
+    const api = action.split(':')[0]!;
+    acc[api] = (acc[api] ?? 0) + n;
+    return acc;
+  }, {});
+  return `# Chaos report
+
+- seed: **${r.seed}** (replay: \`npm run chaos -- --seed ${r.seed} --minutes ${(r.durationMs / 60_000).toFixed(2).replace(/\.?0+$/, '')}\`)
+- run id: ${r.runId}; chaos for ${(r.durationMs / 1000).toFixed(0)} s; operator started ${r.operatorStarts} times
+- convergence after the faults stopped: ${r.convergenceMs === undefined ? '**did not converge**' : `${(r.convergenceMs / 1000).toFixed(1)} s`}
+- result: ${r.violations.length ? `**${r.violations.length} violation(s)**` : 'every invariant held'}
+
+## Actions
+| action | count |
+| --- | --- |
+${table(r.actions)}
+
+## Faults
+| fault | count |
+| --- | --- |
+${table(r.faults)}
+
+## Cloud requests (at the proxy)
+| API | requests | peak in one second | limit |
+| --- | --- | --- | --- |
+${Object.keys(requests).filter((a) => a !== 'moto-api').sort().map((api) => `| ${api} | ${requests[api]} | ${r.proxy.peakPerSecond[api] ?? 0} | ${inv.PEAK_LIMITS[api] ?? '-'} |`).join('\n')}
+
+Injected faults answered: ${JSON.stringify(r.proxy.faults)}
+
+## Invariants
+${r.checks.continuous} continuous checks during the faults (decoys, reasons, secrets in status and Events, duplicates, request peaks); then:
+${r.checks.final.map((c) => `- ${c}`).join('\n')}
+${r.violations.length ? `\n## Violations\n${r.violations.map((v) => `- ${v}`).join('\n')}\n` : ''}
+Operator log: ${r.logFile}
+`;
+}
