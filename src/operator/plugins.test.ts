@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { SDK_VERSION, parseVersion } from '../../providers/sdk/index.ts';
 import { builtinProviders } from './builtin.ts';
 import { PluginError, loadProviders } from './plugins.ts';
+
+const [major, minor] = parseVersion(SDK_VERSION)!;
 
 const FIXTURES = join(import.meta.dirname, 'testdata', 'plugins');
 const load = (...specifiers: string[]) => loadProviders(specifiers, builtinProviders(), FIXTURES);
@@ -28,7 +31,7 @@ describe('loadProviders', () => {
 
   const cases: { reason: string; plugin: string; message: RegExp }[] = [
     { reason: 'a plugin written for another major SDK version', plugin: './wrong-major.ts', message: /provider type fixture-major cannot be loaded: it was written for SDK 2\.0\.0.*major versions differ.*use a release of the plugin written for SDK 1\.x/ },
-    { reason: 'a plugin needing a newer minor SDK version', plugin: './newer-minor.ts', message: /needs SDK 1\.1\.0, newer than this operator's SDK 1\.0\.0; upgrade mooring/ },
+    { reason: 'a plugin needing a newer minor SDK version', plugin: './newer-minor.ts', message: new RegExp(`needs SDK ${major}\\.${minor + 1}\\.0, newer than this operator's SDK ${SDK_VERSION.replace(/\./g, '\\.')}; upgrade mooring`) },
     { reason: 'a plugin exporting no registration', plugin: './no-registration.ts', message: /exports no provider registration; its module must `export default defineProvider/ },
     { reason: 'a plugin registering a type already taken', plugin: './duplicate.ts', message: /provider type aws is already registered \(built in\).*Remove one of them from --providers/ },
     { reason: 'a plugin failing as it loads', plugin: './throws.ts', message: /failed to load: the plugin could not read its configuration; fix the plugin, or remove it from --providers/ },

@@ -233,7 +233,7 @@ describe('the PowerDNS probe (mooring doctor)', () => {
 describe('batching on PowerDNS', () => {
   const patchesCarrying = (zone: string, pattern: RegExp) => proxy.calls.filter((c) => c.method === 'PATCH' && c.path.endsWith(`/zones/${zone}`) && c.names.some((n) => pattern.test(n)));
 
-  it('records created together in one zone go in two PATCHes: the first batch, then all that queued behind it', async () => {
+  it('records created together in one zone go in at most two PATCHes: the first batch, then all that queued behind it', async () => {
     const zone = `${uniq('batch')}.test.`;
     await createZone(zone);
     const count = 60;
@@ -250,7 +250,8 @@ describe('batching on PowerDNS', () => {
     await Promise.all(Array.from({ length: count }, (_, i) => ready(`b-${i}`, 60_000)));
     const patches = patchesCarrying(zone, /^h\d+\./);
     console.log(`[measure] ${count} records in one zone: ${patches.length} PATCHes (${patches.map((p) => p.names.length).join(', ')} record sets each)`);
-    assert.equal(patches.length, 2, `${patches.length} PATCHes for ${count} records`);
+    // One when every create reached the batcher within the first window, two when the rest queued behind it.
+    assert.ok(patches.length >= 1 && patches.length <= 2, `${patches.length} PATCHes for ${count} records`);
     assert.equal(patches.flatMap((p) => p.names).length, 2 * count, 'each record with its ownership record, each once');
     const sets = await rrsets(zone);
     for (let i = 0; i < count; i++) {
