@@ -114,6 +114,8 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
   private readonly aws: AwsCaller;
   /** One SDK client per region: a bucket is created through its own region's endpoint. */
   private readonly clients = new Map<string, S3Client>();
+  /** Buckets this client created: the observe that follows needs no separate existence check. */
+  private readonly createdHere = new Set<string>();
 
   constructor(connection: ProviderConnection, options: Required<BucketConnectorOptions>) {
     this.connection = connection;
@@ -128,8 +130,7 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     const bucket = resource.externalName;
     const region = this.regionOf(resource);
     const s3 = this.s3(region);
-
-    const head = await this.aws.call(`S3 HeadBucket on ${bucket}`, () => s3.send(new HeadBucketCommand({ Bucket: bucket })), {
+    const head = () => this.aws.call(`S3 HeadBucket on ${bucket}`, () => s3.send(new HeadBucketCommand({ Bucket: bucket })), {
       NotFound: gone,
       NoSuchBucket: gone,
       '404': gone,
@@ -143,31 +144,36 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
         );
       },
     });
-    if (head === GONE) return { exists: false, upToDate: false };
 
-    const read = <T>(op: string, fn: () => Promise<T>, absent?: Record<string, () => null>) =>
-      this.aws.call(`S3 ${op} on ${bucket}`, fn, { NoSuchBucket: gone, ...absent });
-    const none = () => null;
-    // Independent reads of one bucket: concurrent, and only what the spec manages.
-    const [tagging, versioning, pab, encryption, lifecycle, location] = await Promise.all([
-      read('GetBucketTagging', () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })), { NoSuchTagSet: none }),
-      read('GetBucketVersioning', () => s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))),
-      read('GetPublicAccessBlock', () => s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), { NoSuchPublicAccessBlockConfiguration: none }),
-      spec.encryption
-        ? read('GetBucketEncryption', () => s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })), { ServerSideEncryptionConfigurationNotFoundError: none })
-        : undefined,
-      spec.lifecycleRules
-        ? read('GetBucketLifecycleConfiguration', () => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), { NoSuchLifecycleConfiguration: none })
-        : undefined,
-      // HeadBucket names the region (x-amz-bucket-region); ask only when it did not.
-      head.BucketRegion ? undefined : read('GetBucketLocation', () => s3.send(new GetBucketLocationCommand({ Bucket: bucket }))),
-    ]);
-    if (tagging === GONE || versioning === GONE || pab === GONE || encryption === GONE || lifecycle === GONE || location === GONE) {
-      return { exists: false, upToDate: false }; // deleted between the reads
+    // A bucket last seen existing (or made by this client) most likely still does: HEAD and the
+    // reads go together, one round trip instead of two. HEAD's answer still decides: gone, or
+    // someone else's, whatever the reads said.
+    const likely = resource.recorded !== undefined || this.createdHere.has(bucket);
+    let found: Awaited<ReturnType<typeof head>>;
+    let reads: Awaited<ReturnType<typeof this.readSettings>>;
+    if (likely) {
+      const [h, r] = await Promise.allSettled([head(), this.readSettings(s3, resource, false)]);
+      if (h.status === 'rejected') throw h.reason;
+      if (h.value === GONE) return { exists: false, upToDate: false };
+      if (r.status === 'rejected') throw r.reason;
+      found = h.value;
+      reads = r.value;
+    } else {
+      found = await head();
+      if (found === GONE) return { exists: false, upToDate: false };
+      reads = await this.readSettings(s3, resource, !found.BucketRegion);
     }
-
+    if (reads === GONE) return { exists: false, upToDate: false }; // deleted between the reads
+    const { tagging, versioning, pab, encryption, lifecycle } = reads;
+    // HeadBucket names the region (x-amz-bucket-region); ask only when it did not.
+    let location = reads.location;
+    if (!found.BucketRegion && location === undefined) {
+      const answer = await this.aws.call(`S3 GetBucketLocation on ${bucket}`, () => s3.send(new GetBucketLocationCommand({ Bucket: bucket })), { NoSuchBucket: gone });
+      if (answer === GONE) return { exists: false, upToDate: false };
+      location = answer;
+    }
     const observed: ObservedBucket = {
-      region: head.BucketRegion ?? locationRegion(location?.LocationConstraint),
+      region: found.BucketRegion ?? locationRegion(location?.LocationConstraint),
       tags: tagsFromS3(tagging?.TagSet),
       versioning: parseVersioning(versioning.Status),
       publicAccessBlock: publicAccessBlockFromS3(pab?.PublicAccessBlockConfiguration),
@@ -185,6 +191,29 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     };
   }
 
+  /** The settings the spec manages, read concurrently; GONE when the bucket went meanwhile. */
+  private async readSettings(s3: S3Client, resource: ManagedResource<BucketSpec>, withLocation: boolean) {
+    const { spec } = resource;
+    const bucket = resource.externalName;
+    const read = <T>(op: string, fn: () => Promise<T>, absent?: Record<string, () => null>) =>
+      this.aws.call(`S3 ${op} on ${bucket}`, fn, { NoSuchBucket: gone, ...absent });
+    const none = () => null;
+    const [tagging, versioning, pab, encryption, lifecycle, location] = await Promise.all([
+      read('GetBucketTagging', () => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })), { NoSuchTagSet: none }),
+      read('GetBucketVersioning', () => s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))),
+      read('GetPublicAccessBlock', () => s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })), { NoSuchPublicAccessBlockConfiguration: none }),
+      spec.encryption
+        ? read('GetBucketEncryption', () => s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })), { ServerSideEncryptionConfigurationNotFoundError: none })
+        : undefined,
+      spec.lifecycleRules
+        ? read('GetBucketLifecycleConfiguration', () => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), { NoSuchLifecycleConfiguration: none })
+        : undefined,
+      withLocation ? read('GetBucketLocation', () => s3.send(new GetBucketLocationCommand({ Bucket: bucket }))) : undefined,
+    ]);
+    if (tagging === GONE || versioning === GONE || pab === GONE || encryption === GONE || lifecycle === GONE || location === GONE) return GONE;
+    return { tagging, versioning, pab, encryption, lifecycle, location };
+  }
+
   // --- create ----------------------------------------------------------------------------------
 
   async create(resource: ManagedResource<BucketSpec>): Promise<void> {
@@ -196,6 +225,7 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     const created = await this.aws.call(`S3 CreateBucket ${bucket}`, () => s3.send(new CreateBucketCommand(input)), {
       BucketAlreadyOwnedByYou: () => false as const,
     });
+    this.createdHere.add(bucket);
     // Ours already: a crash after an earlier create, or someone in this account raced us. In
     // us-east-1 S3 answers 200 to creating a bucket we own, so there it is never certain we made it.
     const existingTags = created === false || region === US_EAST_1 ? await this.checkStillUnclaimed(resource) : {};
