@@ -18,7 +18,7 @@ import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plu
 import { providerConfigView } from '../operator/config-cache.ts';
 import { MANAGED_KINDS } from '../operator/manager.ts';
 import { Resolver, type ProviderRegistration } from '../operator/providers.ts';
-import { kubeStatus } from '../reconcile/errors.ts';
+import { kubeMessage, kubeStatus } from '../reconcile/errors.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
 import type { ManagedKind, ManagedObject, ManagedStatus, ObjectWriter } from '../reconcile/types.ts';
 import { loadKubeConfig } from './kube.ts';
@@ -167,9 +167,7 @@ function readOnly(store: KubeSecretStore) {
 }
 
 function apiMessage(err: unknown): string {
-  const body = (err as { body?: unknown }).body;
-  const parsed = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
-  return parsed?.message ?? (err as Error).message;
+  return kubeMessage(err) ?? (err as Error).message;
 }
 
 /** `Bucket ns/name: update` then one line per field. */

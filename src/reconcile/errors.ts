@@ -14,6 +14,20 @@ export function kubeStatus(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The apiserver's own message from a client-node error's Status body, if it carries one. */
+export function kubeMessage(err: unknown): string | undefined {
+  let body = (err as { body?: unknown } | null)?.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined; // not a Status object
+    }
+  }
+  const message = (body as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : undefined;
+}
+
 export interface Classified {
   reason: string;
   message: string;
@@ -39,13 +53,6 @@ export function classify(err: unknown): Classified {
 
 /** The apiserver's own sentence (it names the identity, verb and resource), and what to run. */
 function forbidden(err: unknown, status: number): string {
-  const body = (err as { body?: unknown }).body;
-  let said: string | undefined;
-  try {
-    said = (JSON.parse(typeof body === 'string' ? body : JSON.stringify(body)) as { message?: string }).message;
-  } catch {
-    // not a Status object
-  }
-  const what = said ?? (status === 401 ? 'the apiserver does not accept the operator\'s credentials' : 'the apiserver refused a call');
+  const what = kubeMessage(err) ?? (status === 401 ? 'the apiserver does not accept the operator\'s credentials' : 'the apiserver refused a call');
   return `${what}; the operator's RBAC lacks a permission (run mooring doctor --service-account NAMESPACE/NAME to list what is missing)`;
 }
