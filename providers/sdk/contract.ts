@@ -114,6 +114,11 @@ export interface DeleteResult {
  *   `{ done: true }`, never an error. It may stop part-way (emptying a bucket of many objects) and
  *   continue on the next call, from what the backend holds: the next call may come from a fresh
  *   client, after an operator restart.
+ * - `create` may return what it made, as an observe at that moment would report it (exists, up
+ *   to date, our mark, atProvider, connection details), when it knows it as surely as a read
+ *   would: it made the thing itself just now and every setting was acknowledged. The reconciler
+ *   then skips the observe that would follow. Return nothing when unsure (a thing that was there
+ *   before, a change still pending, a cloud slow to show its own writes).
  * - `create`, `update` and `delete` may hand their change to something that sends it later (a
  *   batch of changes to one DNS zone) and return at once; `observe` then reports `pending`
  *   (reason `Waiting`) until the change is applied, and throws the change's typed error if it failed.
@@ -128,7 +133,7 @@ export interface DeleteResult {
  */
 export interface ExternalClient<Spec, AtProvider = Record<string, unknown>> {
   observe(resource: ManagedResource<Spec>): Promise<Observation<AtProvider>>;
-  create(resource: ManagedResource<Spec>): Promise<void>;
+  create(resource: ManagedResource<Spec>): Promise<void | Observation<AtProvider>>;
   update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<void>;
   delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult>;
   /**

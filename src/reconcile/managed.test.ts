@@ -28,6 +28,8 @@ class FakeCloud {
   pending?: Pending | undefined;
   recorded: (Record<string, unknown> | undefined)[] = [];
   failNext?: Error | undefined;
+  /** What create returns: nothing (default), or an observation up to date or not. */
+  createReturns?: 'upToDate' | 'notUpToDate' | undefined;
   /** Remembers what observe should keep seeing while reads are stale. */
   write(name: string, thing: Thing) {
     if (this.staleReads > 0) this.stale.set(name, this.things.get(name));
@@ -75,6 +77,7 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
         cloud.fail('create');
         const password = r.connectionSecret?.password;
         cloud.write(r.externalName, { size: r.spec.size, mark: r.ownershipMark, ...(password ? { password } : {}) });
+        if (cloud.createReturns) return { exists: true, upToDate: cloud.createReturns === 'upToDate', ownershipMark: r.ownershipMark, atProvider: { id: `made-${r.externalName}` } };
       },
       async setCredentials(r) {
         cloud.fail('setCredentials');
@@ -145,9 +148,10 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string; ki
       },
       setAnnotations: async (o, a) => {
         writes.push(`annotations=${Object.keys(a).join(',')}`);
-        const annotations = { ...o.metadata.annotations };
+        // A merge patch: applied to the object as stored (a status written meanwhile stays).
+        const annotations = { ...object.metadata.annotations };
         for (const [k, v] of Object.entries(a)) if (v === null) delete annotations[k]; else annotations[k] = v;
-        object = { ...o, metadata: { ...o.metadata, annotations } };
+        object = { ...object, metadata: { ...object.metadata, annotations } };
         return object;
       },
       writeStatus: async (o, status: ManagedStatus) => { writes.push('status'); object = { ...object, status }; },
@@ -187,6 +191,26 @@ describe('ManagedReconciler', () => {
     assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared once Ready');
     assert.deepEqual(h.cloud.things.get('a'), { size: 2, mark: MARK });
     assert.equal(result.requeueAfterMs, 300_000, 'next look at the resync');
+  });
+
+  it('takes what create says it made, when up to date and ours, without reading it back', async () => {
+    const h = harness({ size: 2 });
+    h.cloud.createReturns = 'upToDate';
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe', 'create'], 'no observe after the create');
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.deepEqual(h.object.status?.atProvider, { id: 'made-a' }, 'atProvider from what create returned');
+    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared');
+    assert.deepEqual(h.writes, [`finalizers=${FINALIZER}+annotations=${CREATE_PENDING}`, 'status', `annotations=${CREATE_PENDING}`]);
+  });
+
+  it('reads back a create whose own answer is not up to date', async () => {
+    const h = harness({ size: 2 });
+    h.cloud.createReturns = 'notUpToDate';
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe', 'create', 'observe']);
+    assert.deepEqual(h.object.status?.atProvider, { id: 'id-a' }, 'atProvider from the observe');
+    assert.equal(h.condition('Ready')?.status, 'True');
   });
 
   it('adds no finalizer while nothing was written to the cloud: an observe that fails leaves the object free to go', async () => {

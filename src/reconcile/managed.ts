@@ -196,9 +196,11 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     // cloud: never Ready on a Secret that cannot log in.
     if (pass.secret?.pending) return this.setCredentials(pass, observation);
     this.inSync(pass);
-    if (pass.object.metadata.annotations?.[CREATE_PENDING]) await this.clearPending(pass);
     await pass.secret?.publish(observation.connectionDetails);
-    return this.settle(pass, ready());
+    // The pending mark and the status are independent writes (metadata, the status subresource):
+    // sent together. Either may fail alone; the next pass finds the thing ours and writes again.
+    const [result] = await Promise.all([this.settle(pass, ready()), pass.object.metadata.annotations?.[CREATE_PENDING] ? this.clearPending(pass) : undefined]);
+    return result;
   }
 
   /**
@@ -380,9 +382,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     await this.ensureFinalizer(pass, pending);
     // Likewise the generated password: in the Secret before the cloud has it.
     await this.prepareCredentials(pass, false);
-    await this.call(pass, 'create', (c) => c.create(resource));
+    const made = await this.call(pass, 'create', (c) => c.create(resource));
     await pass.secret?.applied();
     this.deps.events.event(pass.object, 'Normal', EventReason.Created, `created ${this.deps.kind.kind.toLowerCase()} ${resource.externalName}`);
+    // The adapter vouches for what it just made (the SDK contract): no read back.
+    if (made && made.exists && made.upToDate && !made.pending && this.isMarkedOurs(pass, made)) {
+      pass.atProvider = this.learn(made).atProvider;
+      return this.available(pass, made);
+    }
     return this.verify(pass, progressing(Reason.Creating, 'created; waiting to observe it configured'));
   }
 

@@ -216,7 +216,7 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
 
   // --- create ----------------------------------------------------------------------------------
 
-  async create(resource: ManagedResource<BucketSpec>): Promise<void> {
+  async create(resource: ManagedResource<BucketSpec>): Promise<Observation<BucketAtProvider> | undefined> {
     const bucket = resource.externalName;
     const region = this.regionOf(resource);
     const s3 = this.s3(region);
@@ -230,7 +230,7 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     // us-east-1 S3 answers 200 to creating a bucket we own, so there it is never certain we made it.
     const existingTags = created === false || region === US_EAST_1 ? await this.checkStillUnclaimed(resource) : {};
     // The ownership mark first: a crash after it leaves a bucket recognisably ours.
-    await this.writeTags(resource, existingTags);
+    const tags = await this.writeTags(resource, existingTags);
     // The rest are independent settings of one bucket: sent together.
     const { encryption, versioning, lifecycleRules } = resource.spec;
     await Promise.all([
@@ -239,6 +239,10 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
       versioning && this.putVersioning(resource, 'Enabled'),
       lifecycleRules?.length && this.putLifecycle(resource, lifecycleRules),
     ]);
+    // A bucket that was there before (no tags at all is what a fresh one has) may hold settings
+    // this create did not write: only a read tells.
+    const fresh = created !== false && Object.keys(existingTags).length === 0;
+    return fresh ? made(resource, region, tags) : undefined;
   }
 
   /** Before configuring a bucket we did not just create, make sure no other owner marked it meanwhile. */
@@ -431,9 +435,11 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
   }
 
   /** The user's tags (when the spec manages them), AWS's system tags, and our ownership mark. */
-  private async writeTags(resource: ManagedResource<BucketSpec>, observedTags: Record<string, string>): Promise<void> {
+  /** Writes the bucket's whole tag set; returns what it wrote. */
+  private async writeTags(resource: ManagedResource<BucketSpec>, observedTags: Record<string, string>): Promise<Record<string, string>> {
     const TagSet = tagSetToWrite(resource.spec.tags, observedTags, resource.ownershipMark);
     await this.configure(resource, 'PutBucketTagging', (s3, b) => s3.send(new PutBucketTaggingCommand({ Bucket: b, Tagging: { TagSet } })));
+    return tagsFromS3(TagSet);
   }
 
   private async putPublicAccessBlock(resource: ManagedResource<BucketSpec>): Promise<void> {
@@ -526,4 +532,25 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
   const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * What observe would report of a bucket this create made just now, every setting acknowledged:
+ * the spec's settings as S3 hands them back (through the same mapping observe uses). Undefined when
+ * only a read can tell: S3 may name a KMS key otherwise than the spec did (alias, id or ARN).
+ */
+function made(resource: ManagedResource<BucketSpec>, region: string, tags: Record<string, string>): Observation<BucketAtProvider> | undefined {
+  const { spec } = resource;
+  if (spec.encryption?.algorithm === 'aws:kms') return undefined;
+  const observed: ObservedBucket = {
+    region,
+    tags,
+    versioning: spec.versioning ? 'Enabled' : undefined,
+    publicAccessBlock: publicAccessBlockFromS3(publicAccessBlockToS3(spec.publicAccessBlock)),
+    ...(spec.encryption ? { encryption: encryptionFromS3(encryptionToS3(spec.encryption)) } : {}),
+    ...(spec.lifecycleRules ? { lifecycleRules: spec.lifecycleRules.map((r) => lifecycleRuleFromS3(lifecycleRuleToS3(r))) } : {}),
+  };
+  if (diffBucket(spec, region, observed).length) return undefined;
+  const bucket = resource.externalName;
+  return { exists: true, upToDate: true, ownershipMark: resource.ownershipMark, atProvider: { name: bucket, arn: bucketArn(bucket, region), region } };
 }

@@ -1,7 +1,7 @@
 // The cases: each drives the adapter as the reconciler would and asks the oracle what really
 // happened in the backend. A broken rule throws RuleBroken naming it.
 import { isDeepStrictEqual } from 'node:util';
-import type { ManagedResource, ProviderConnection } from '../contract.ts';
+import type { ManagedResource, Observation, ProviderConnection } from '../contract.ts';
 import { isAdapterError } from '../errors.ts';
 import { RuleBroken, deleteUntilGone, describeError, messagesOf, observeUntil, settle, thrown, type Client } from './drive.ts';
 import type { CaseName, ConformanceTarget, Found } from './target.ts';
@@ -28,11 +28,14 @@ function check(rule: CaseName, ok: boolean, what: string): asserts ok {
   if (!ok) throw new RuleBroken(rule, what);
 }
 
-/** Creates the resource and waits until observe reports nothing pending. */
+/** Creates the resource and waits until observe reports nothing pending; also what create returned. */
 async function created<Spec>(ctx: CaseContext<Spec>, client: Client<Spec>) {
-  await client.create(ctx.resource);
-  return settle(client, ctx.resource, ctx.timeoutMs);
+  const made = await client.create(ctx.resource);
+  return Object.assign(await settle(client, ctx.resource, ctx.timeoutMs), { made: made ?? undefined });
 }
+
+/** What the reconciler acts on when create returns an observation instead of reading it back. */
+const acted = (o: Observation) => ({ exists: o.exists, upToDate: o.upToDate, ownershipMark: o.ownershipMark, atProvider: o.atProvider, connectionDetails: o.connectionDetails, pending: o.pending });
 
 async function ours<Spec>(ctx: CaseContext<Spec>, rule: CaseName, when: string): Promise<Found> {
   const found = await ctx.target.oracle.read(ctx.resource);
@@ -72,6 +75,8 @@ const observeAfterCreate: Case = async (ctx) => {
   check(rule, observation.exists, 'observe after create reports exists: false');
   check(rule, observation.upToDate, `observe after create reports not up to date, diff ${show(observation.diff)}`);
   check(rule, observation.ownershipMark === ctx.resource.ownershipMark, `observe reports mark ${show(observation.ownershipMark)}, expected ours ${show(ctx.resource.ownershipMark)}`);
+  const { made } = observation;
+  check(rule, made === undefined || isDeepStrictEqual(acted(made), acted(observation)), `create returned ${show(made)}, but observe right after reports ${show(acted(observation))}`);
   const before = await ours(ctx, rule, 'after create');
   await client.observe(ctx.resource);
   await client.observe(ctx.resource);

@@ -10,7 +10,7 @@ type Thing = { size: number; mark?: string | undefined; items: number; reads: nu
 const KEY = 'right-key-123';
 
 /** How an adapter may be broken; each flag breaks one rule. */
-type Breakage = 'duplicates' | 'deleteThrowsWhenGone' | 'observeWrites' | 'leaksSecret' | 'untypedErrors' | 'takesForeign' | 'ignoresDrift';
+type Breakage = 'duplicates' | 'deleteThrowsWhenGone' | 'observeWrites' | 'leaksSecret' | 'untypedErrors' | 'takesForeign' | 'ignoresDrift' | 'createOverstates';
 
 /** A backend that keeps a list of things per name, so a duplicate is visible to the oracle. */
 class Memory {
@@ -49,6 +49,8 @@ function connector(memory: Memory, broken?: Breakage): Connector<Spec> {
             return;
           }
           memory.things.set(r.externalName, [...(memory.things.get(r.externalName) ?? []), { size: r.spec.size, mark: r.ownershipMark, items: 0, reads: 0 }]);
+          // Made here, just now: what an observe would say (a broken one claims more than that).
+          return { exists: true, upToDate: true, ownershipMark: r.ownershipMark, ...(broken === 'createOverstates' ? { atProvider: { size: 42 } } : {}) };
         },
         async update(r) {
           Object.assign(memory.get(r.externalName)!, { size: r.spec.size, mark: r.ownershipMark });
@@ -115,6 +117,7 @@ describe('the conformance kit', () => {
     { breakage: 'leaksSecret', rule: 'no secret in any error message', says: /an error message holds a secret value \(s3c…\): TerminalError: the key \[SECRET\] is not known/ },
     { breakage: 'untypedErrors', rule: 'a dead endpoint is Retryable', says: /the adapter threw an untyped error \(Error: connect ECONNREFUSED\); throw RetryableError/ },
     { breakage: 'takesForeign', rule: 'an unowned resource is refused', says: /a thing owned by someone-else\/elsewhere\/not-ours was changed/ },
+    { breakage: 'createOverstates', rule: 'observe after create is up to date and ours', says: /create returned .*"size":42.*, but observe right after reports/ },
     { breakage: 'ignoresDrift', rule: 'drift is seen and converged', says: /observe still reports up to date/ },
   ];
   for (const b of broken) {
