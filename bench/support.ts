@@ -3,7 +3,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../src/api/common.ts';
 import type { ManagedObject } from '../src/reconcile/types.ts';
 import type { StackInfo } from '../src/stack/index.ts';
@@ -113,16 +113,41 @@ export interface ListOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Lists, then watches from the list's resourceVersion until `done` holds: each change is seen as
+ * it happens (a poll would add up to its interval to every figure, and load the apiserver the
+ * operator uses). A watch the server ends is followed by a fresh list.
+ */
 async function listUntil(kc: KubeConfig, namespace: string, plural: string, options: ListOptions, done: (items: ManagedObject[]) => string | undefined): Promise<void> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const timeoutMs = options.timeoutMs ?? 1_800_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const list = (await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace, labelSelector: options.labelSelector })) as { items: ManagedObject[] };
-    const missing = done(list.items);
+    const list = (await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace, labelSelector: options.labelSelector })) as { items: ManagedObject[]; metadata: { resourceVersion: string } };
+    const objects = new Map(list.items.map((o) => [o.metadata.name, o]));
+    let missing = done([...objects.values()]);
     if (missing === undefined) return;
-    if (Date.now() > deadline) throw new Error(`${missing} after ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`${missing} after ${timeoutMs / 1000} s`);
+    const settled = await new Promise<boolean>((resolve) => {
+      let request: { abort(): void } | undefined;
+      const finish = (value: boolean) => {
+        clearTimeout(timer);
+        request?.abort();
+        resolve(value);
+      };
+      const timer = setTimeout(() => finish(false), left);
+      const query = { resourceVersion: list.metadata.resourceVersion, ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}) };
+      void new Watch(kc)
+        .watch(`/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}`, query, (type, object: ManagedObject) => {
+          if (type === 'DELETED') objects.delete(object.metadata.name);
+          else if (type === 'ADDED' || type === 'MODIFIED') objects.set(object.metadata.name, object);
+          missing = done([...objects.values()]);
+          if (missing === undefined) finish(true);
+        }, () => finish(false))
+        .then((r) => (request = r), () => finish(false));
+    });
+    if (settled) return;
   }
 }
 
