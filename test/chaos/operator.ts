@@ -17,6 +17,12 @@ export interface OperatorOptions {
   backoffMax?: string;
 }
 
+/** Live operator processes: none may outlive the run, however it ends (Ctrl-C, a kill, a crash). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export class OperatorProcess {
   private readonly options: OperatorOptions;
   private readonly log: WriteStream;
@@ -27,6 +33,10 @@ export class OperatorProcess {
   constructor(options: OperatorOptions) {
     this.options = options;
     this.log = createWriteStream(options.logFile, { flags: 'a' });
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   get running(): boolean {
@@ -42,7 +52,8 @@ export class OperatorProcess {
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(this.log, { end: false });
     child.stderr.pipe(this.log, { end: false });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    live.add(child);
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve(void live.delete(child))));
     this.child = child;
     this.starts++;
   }
