@@ -15,6 +15,8 @@ export interface OperatorOptions {
   /** Short, so faults cost seconds, not minutes, once they stop (defaults 500ms and 10s). */
   backoffBase?: string;
   backoffMax?: string;
+  /** Default debug: the secret scan reads every line. */
+  logLevel?: string;
 }
 
 /** Live operator processes: none may outlive the run, however it ends (Ctrl-C, a kill, a crash). */
@@ -47,7 +49,7 @@ export class OperatorProcess {
     if (this.child) return;
     const o = this.options;
     const child = spawn(process.execPath, [
-      MAIN, 'run', '--kubeconfig', o.kubeconfig, '--namespace', o.namespace, '--log-level', 'debug', '--bind-address', '127.0.0.1:0',
+      MAIN, 'run', '--kubeconfig', o.kubeconfig, '--namespace', o.namespace, '--log-level', o.logLevel ?? 'debug', '--bind-address', '127.0.0.1:0',
       '--resync-period', o.resyncPeriod ?? '5s', '--backoff-base', o.backoffBase ?? '500ms', '--backoff-max', o.backoffMax ?? '10s',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(this.log, { end: false });
