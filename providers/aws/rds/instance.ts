@@ -30,6 +30,7 @@ import { OWNERSHIP_TAG } from '../../../src/api/bucket.ts';
 import type { DatabaseAtProvider, DatabaseSpec } from '../../../src/api/database.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsClientConfig, awsSettings, type Expected } from '../common/client.ts';
+import { ClientPool } from '../common/pool.ts';
 import { databaseNameOf, desiredInstance, diffInstance, instanceId, tagsFromRds, tagsToRds, type DesiredInstance } from './state.ts';
 
 /** How soon to look again while an instance is deleting or too busy to be deleted. */
@@ -47,9 +48,11 @@ const DELETE_OUTCOMES: Expected<typeof GONE | 'busy'> = { ...NOT_FOUND, InvalidD
 export const finalSnapshotName = (id: string, uid: string): string => `${id}-final-${uid.replace(/[^a-z0-9]/gi, '').slice(0, 8).toLowerCase()}`;
 
 export class RdsInstanceConnector implements Connector<DatabaseSpec, DatabaseAtProvider> {
+  private readonly clients = new ClientPool((connection) => new RDSClient(awsClientConfig(connection)));
+
   async connect(connection: ProviderConnection): Promise<ExternalClient<DatabaseSpec, DatabaseAtProvider>> {
     awsSettings(connection); // a bad ProviderConfig fails here, before any request
-    return new RdsInstanceClient(connection);
+    return new RdsInstanceClient(connection, this.clients.get(connection));
   }
 }
 
@@ -57,8 +60,8 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
   private readonly rds: RDSClient;
   private readonly aws: AwsCaller;
 
-  constructor(connection: ProviderConnection) {
-    this.rds = new RDSClient(awsClientConfig(connection));
+  constructor(connection: ProviderConnection, rds: RDSClient) {
+    this.rds = rds;
     this.aws = new AwsCaller(connection.limiter?.('rds'));
   }
 
@@ -172,9 +175,8 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
     return { done: false, progress: snapshot ? `RDS status: deleting; final snapshot ${snapshot}` : 'RDS status: deleting; no final snapshot', requeueAfterMs: RDS_DELETE_POLL_MS, ...facts };
   }
 
-  async disconnect(): Promise<void> {
-    this.rds.destroy();
-  }
+  /** The SDK client stays with the connector, for the next pass. */
+  async disconnect(): Promise<void> {}
 
   // --- helpers ---------------------------------------------------------------------------------
 

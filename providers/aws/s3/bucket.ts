@@ -40,6 +40,7 @@ import { OWNERSHIP_TAG, type BucketAtProvider, type BucketSpec } from '../../../
 import { bucketArn } from '../common/arn.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsSettings, s3ClientConfig } from '../common/client.ts';
+import { ClientPool } from '../common/pool.ts';
 import {
   diffBucket,
   encryptionFromS3,
@@ -96,6 +97,8 @@ const gone = (): typeof GONE => GONE;
 
 export class BucketConnector implements Connector<BucketSpec, BucketAtProvider> {
   private readonly options: Required<BucketConnectorOptions>;
+  /** One S3 client per ProviderConfig and region, shared by every pass: a bucket is created through its own region's endpoint. */
+  private readonly clients = new ClientPool((connection, region) => new S3Client(s3ClientConfig(connection, region)));
 
   constructor(options: BucketConnectorOptions = {}) {
     this.options = { ...BUCKET_DELETE_DEFAULTS, ...options };
@@ -104,7 +107,7 @@ export class BucketConnector implements Connector<BucketSpec, BucketAtProvider> 
 
   async connect(connection: ProviderConnection): Promise<ExternalClient<BucketSpec, BucketAtProvider>> {
     awsSettings(connection); // a bad ProviderConfig fails here, before any request
-    return new BucketClient(connection, this.options);
+    return new BucketClient(connection, this.options, (region) => this.clients.get(connection, region));
   }
 }
 
@@ -112,14 +115,14 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
   private readonly connection: ProviderConnection;
   private readonly options: Required<BucketConnectorOptions>;
   private readonly aws: AwsCaller;
-  /** One SDK client per region: a bucket is created through its own region's endpoint. */
-  private readonly clients = new Map<string, S3Client>();
+  private readonly s3: (region: string) => S3Client;
   /** Buckets this client created: the observe that follows needs no separate existence check. */
   private readonly createdHere = new Set<string>();
 
-  constructor(connection: ProviderConnection, options: Required<BucketConnectorOptions>) {
+  constructor(connection: ProviderConnection, options: Required<BucketConnectorOptions>, s3: (region: string) => S3Client) {
     this.connection = connection;
     this.options = options;
+    this.s3 = s3;
     this.aws = new AwsCaller(connection.limiter?.('s3'));
   }
 
@@ -417,10 +420,8 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
 
   // --- shared writes ---------------------------------------------------------------------------
 
-  async disconnect(): Promise<void> {
-    for (const client of this.clients.values()) client.destroy();
-    this.clients.clear();
-  }
+  /** The SDK clients stay with the connector, for the next pass. */
+  async disconnect(): Promise<void> {}
 
   private async readTags(resource: ManagedResource<BucketSpec>): Promise<Record<string, string>> {
     const bucket = resource.externalName;
@@ -486,14 +487,6 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     return resource.spec.region ?? this.connection.region;
   }
 
-  private s3(region: string): S3Client {
-    let client = this.clients.get(region);
-    if (!client) {
-      client = new S3Client(s3ClientConfig(this.connection, region));
-      this.clients.set(region, client);
-    }
-    return client;
-  }
 }
 
 /** GetBucketLocation's answer as a region: empty means us-east-1, `EU` is the old eu-west-1. */
