@@ -3,15 +3,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import type { S3Client} from '@aws-sdk/client-s3';
 import {
   CreateBucketCommand, DeletePublicAccessBlockCommand, GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand,
   GetBucketTaggingCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, HeadBucketCommand, PutBucketTaggingCommand,
-  PutBucketVersioningCommand, PutObjectCommand, S3Client,
+  PutBucketVersioningCommand, PutObjectCommand
 } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FINALIZER, PAUSED } from '../../src/reconcile/types.ts';
 import { binaries } from '../../src/stack/versions.ts';
-import { condition, createCredentialsSecret, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, createCredentialsSecret, emulatorProviderConfig, emulatorS3, eventually, objects, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -24,13 +25,8 @@ let operator: RunningOperator;
 const buckets = () => objects(kc, 'buckets');
 
 before(async () => {
-  await stack.ready();
-  kc = kubeConfig(stack());
-  await installCrds(kc);
-  ns = await createNamespace(kc);
-  pc = await emulatorProviderConfig(kc, stack());
-  const aws = stack().aws!;
-  s3 = new S3Client({ endpoint: aws.endpoint, region: aws.region, forcePathStyle: true, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  ({ kc, ns, pc } = await prepare(stack));
+  s3 = emulatorS3(stack());
   operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 3 });
 });
 after(async () => {

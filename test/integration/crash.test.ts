@@ -6,10 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetBucketTaggingCommand, HeadBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetBucketTaggingCommand, HeadBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CREATE_PENDING, FINALIZER } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, emulatorS3, eventually, objects, prepare, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -21,13 +22,8 @@ let s3: S3Client;
 const children: ChildProcess[] = [];
 
 before(async () => {
-  await stack.ready();
-  kc = kubeConfig(stack());
-  await installCrds(kc);
-  ns = await createNamespace(kc);
-  pc = await emulatorProviderConfig(kc, stack());
-  const aws = stack().aws!;
-  s3 = new S3Client({ endpoint: aws.endpoint, region: aws.region, forcePathStyle: true, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  ({ kc, ns, pc } = await prepare(stack));
+  s3 = emulatorS3(stack());
 });
 after(() => {
   for (const child of children) child.kill('SIGKILL');

@@ -6,14 +6,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { BucketConnector } from '../../providers/aws/index.ts';
 import { GROUP, VERSION } from '../../src/api/common.ts';
 import { builtinProviders } from '../../src/operator/builtin.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { binaries } from '../../src/stack/versions.ts';
-import { condition, createNamespace, emulatorClientConfig, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, emulatorS3, eventually, objects, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -26,12 +27,8 @@ const running: RunningOperator[] = [];
 const buckets = () => objects(kc, 'buckets');
 
 before(async () => {
-  await stack.ready();
-  kc = kubeConfig(stack());
-  await installCrds(kc);
-  ns = await createNamespace(kc);
-  pc = await emulatorProviderConfig(kc, stack());
-  s3 = new S3Client({ ...emulatorClientConfig(stack()), forcePathStyle: true });
+  ({ kc, ns, pc } = await prepare(stack));
+  s3 = emulatorS3(stack());
 });
 after(async () => {
   for (const o of running) await o.stop();

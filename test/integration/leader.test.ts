@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, eventually, objects, prepare, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -19,11 +19,7 @@ let pc: string;
 const replicas: ChildProcess[] = [];
 
 before(async () => {
-  await stack.ready();
-  kc = kubeConfig(stack());
-  await installCrds(kc);
-  ns = await createNamespace(kc);
-  pc = await emulatorProviderConfig(kc, stack());
+  ({ kc, ns, pc } = await prepare(stack));
 });
 after(() => {
   for (const r of replicas) r.kill('SIGKILL');

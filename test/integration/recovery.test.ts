@@ -7,13 +7,14 @@
 // (a bucket or a PostgreSQL database created but not yet marked).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateBucketCommand, GetBucketTaggingCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetBucketTaggingCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { CREATE_PENDING, FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorClientConfig, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, postgresProviderConfig, uniq } from '../support/kube.ts';
+import { condition, emulatorClientConfig, emulatorS3, eventually, objects, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -29,14 +30,10 @@ let admin: pg.Pool;
 let operator: RunningOperator | undefined;
 
 before(async () => {
-  await stack.ready();
-  kc = kubeConfig(stack());
-  await installCrds(kc);
-  ns = await createNamespace(kc);
-  awsPc = await emulatorProviderConfig(kc, stack());
+  ({ kc, ns, pc: awsPc } = await prepare(stack));
   pgPc = await postgresProviderConfig(kc, uniq('pg'), { url: stack().postgres!.url });
   const config = emulatorClientConfig(stack());
-  s3 = new S3Client({ ...config, forcePathStyle: true });
+  s3 = emulatorS3(stack());
   r53 = new Route53Client(config);
   rds = new RDSClient(config);
   admin = new pg.Pool({ connectionString: stack().postgres!.url, max: 2 });

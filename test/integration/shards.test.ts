@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
-import { createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { eventually, objects, prepare, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -21,11 +21,7 @@ let pc: string;
 const children: ChildProcess[] = [];
 
 before(async () => {
-  await stack.ready();
-  kc = kubeConfig(stack());
-  await installCrds(kc);
-  ns = await createNamespace(kc);
-  pc = await emulatorProviderConfig(kc, stack());
+  ({ kc, ns, pc } = await prepare(stack));
 });
 after(() => {
   for (const c of children) c.kill('SIGKILL');

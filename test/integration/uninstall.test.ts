@@ -6,13 +6,14 @@
 // Deleting CRDs would break every other test file sharing a stack, so this file runs on its own.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GetBucketTaggingCommand, GetObjectCommand, PutObjectCommand, S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';
+import type { S3Client} from '@aws-sdk/client-s3';
+import { GetBucketTaggingCommand, GetObjectCommand, PutObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { GROUP } from '../../src/api/common.ts';
 import { kubeStatus } from '../../src/reconcile/errors.ts';
-import { condition, createNamespace, emulatorClientConfig, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, postgresProviderConfig, uniq } from '../support/kube.ts';
+import { condition, emulatorClientConfig, emulatorS3, eventually, installCrds, objects, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -27,14 +28,10 @@ let admin: pg.Pool;
 let operator: RunningOperator;
 
 before(async () => {
-  await stack.ready();
-  kc = kubeConfig(stack());
-  await installCrds(kc);
-  ns = await createNamespace(kc);
-  awsPc = await emulatorProviderConfig(kc, stack());
+  ({ kc, ns, pc: awsPc } = await prepare(stack));
   pgPc = await postgresProviderConfig(kc, uniq('pg'), { url: stack().postgres!.url });
   const config = emulatorClientConfig(stack());
-  s3 = new S3Client({ ...config, forcePathStyle: true });
+  s3 = emulatorS3(stack());
   r53 = new Route53Client(config);
   admin = new pg.Pool({ connectionString: stack().postgres!.url, max: 2 });
   admin.on('error', () => undefined); // the stack stops before this file's after hook ends the pool

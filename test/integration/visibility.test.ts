@@ -8,11 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { GetBucketTaggingCommand, GetBucketVersioningCommand, HeadBucketCommand, PutBucketTaggingCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetBucketTaggingCommand, GetBucketVersioningCommand, HeadBucketCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { REFRESH_REQUESTED_AT } from '../../src/api/common.ts';
 import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorClientConfig, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, emulatorS3, eventually, objects, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -26,12 +27,8 @@ let operator: RunningOperator;
 const buckets = () => objects(kc, 'buckets');
 
 before(async () => {
-  await stack.ready();
-  kc = kubeConfig(stack());
-  await installCrds(kc);
-  ns = await createNamespace(kc);
-  pc = await emulatorProviderConfig(kc, stack());
-  s3 = new S3Client({ ...emulatorClientConfig(stack()), forcePathStyle: true });
+  ({ kc, ns, pc } = await prepare(stack));
+  s3 = emulatorS3(stack());
   operator = await startOperator(stack(), { namespace: ns });
 });
 after(async () => {

@@ -2,11 +2,13 @@
 // a namespace and an emulator ProviderConfig per test file, and polling with a clear failure.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import { applyObjects, readManifests, waitForCrds } from '../../src/kube/apply.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import type { StackInfo } from '../../src/stack/index.ts';
+import type { StackGetter } from './stack.ts';
 
 export function kubeConfig(info: StackInfo): KubeConfig {
   const kc = new KubeConfig();
@@ -147,3 +149,18 @@ export function waiters(kc: KubeConfig, plural: string, namespace: string) {
     gone: (name: string, timeoutMs = 30_000) => eventually(async () => (await api.tryGet(namespace, name)) === undefined, `${kind} ${name} gone`, timeoutMs, status(name)),
   };
 }
+
+/**
+ * Where most integration tests start: the stack up, the CRDs installed, a namespace of their own
+ * and a ProviderConfig on the emulator.
+ */
+export async function prepare(stack: StackGetter): Promise<{ kc: KubeConfig; ns: string; pc: string }> {
+  await stack.ready();
+  const kc = kubeConfig(stack());
+  await installCrds(kc);
+  const ns = await createNamespace(kc);
+  return { kc, ns, pc: await emulatorProviderConfig(kc, stack()) };
+}
+
+/** S3 on the emulator directly, past the operator and its proxy: the tests' independent oracle. */
+export const emulatorS3 = (info: StackInfo) => new S3Client({ ...emulatorClientConfig(info), forcePathStyle: true });
