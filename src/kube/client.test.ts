@@ -101,6 +101,24 @@ describe('KubeClient.request', () => {
     });
   }
 
+  it('takes a client-node KubeConfig a CLI command already holds (its headers per request)', async () => {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'k', server: `${kube.server}/`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'from-kubeconfig', impersonateUser: 'someone' }],
+      contexts: [{ name: 'c', cluster: 'k', user: 'u', namespace: 'team-a' }],
+      currentContext: 'c',
+    });
+    const client = KubeClient.fromKubeConfig(kc);
+    seen.length = 0;
+    route = (_req, res) => json(res, 200, {});
+    await client.request('GET', '/api/v1/namespaces');
+    client.close();
+    assert.deepEqual([client.server, client.namespace, seen[0]?.url.pathname], [kube.server, 'team-a', '/prefix/api/v1/namespaces']);
+    assert.deepEqual([seen[0]?.headers.authorization, seen[0]?.headers['impersonate-user']], ['Bearer from-kubeconfig', 'someone']);
+  });
+
   it('fails a request that gets no answer in time', async () => {
     const slow = new KubeClient({ server: kube.server, tls: { rejectUnauthorized: true }, headers: async () => ({}) }, { requestTimeoutMs: 100 });
     route = () => undefined; // never answers
