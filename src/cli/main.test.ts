@@ -42,7 +42,7 @@ describe('bad usage exits 2 and says where the options are', () => {
     { reason: 'a bad operator setting', args: ['run', '--concurrency=0'], says: /--concurrency \(MOORING_CONCURRENCY\): expected a whole number[\s\S]*Run `mooring run --help`/ },
     { reason: 'a plan without a manifest', args: ['plan'], says: /mooring plan: name the manifest with -f FILE[\s\S]*Run `mooring plan --help`/ },
     { reason: 'a refresh of no mooring kind', args: ['refresh', 'pods/x'], says: /mooring refresh: name one resource as KIND\/NAME[\s\S]*Run `mooring refresh --help`/ },
-    { reason: 'an operator kubeconfig that is not there', args: ['run', '--kubeconfig', '/nonexistent/kubeconfig'], says: /cannot read --kubeconfig \/nonexistent\/kubeconfig[\s\S]*Run `mooring run --help`/ },
+    { reason: 'an operator kubeconfig that is not there', args: ['run', '--kubeconfig', '/nonexistent/kubeconfig'], says: /mooring run: cannot read the kubeconfig \/nonexistent\/kubeconfig[\s\S]*Run `mooring run --help`/ },
   ];
   for (const c of cases) {
     it(c.reason, () => {

@@ -8,7 +8,7 @@ import { isParseArgsError, UsageError } from './usage.ts';
 export const HELP = `usage: mooring <command> [options]
 
 commands:
-  run        the operator, against --kubeconfig or the in-cluster service account
+  run        the operator, against --kubeconfig, $KUBECONFIG or the in-cluster service account
   generate   write the generated files (CRDs, reference docs, chart RBAC, manifests; --check)
   sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
   plan       what applying a manifest would make the cloud do, before it is applied (-f FILE)

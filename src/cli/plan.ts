@@ -11,6 +11,7 @@ import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, loadAllYaml, PatchStr
 import type { PlannedCall } from '../api/common.ts';
 import { GROUP, VERSION } from '../api/common.ts';
 import { ProviderConfigSpec } from '../api/providerconfig.ts';
+import { KubeClient } from '../kube/client.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { Limits } from '../limits/index.ts';
 import { builtinProviders } from '../operator/builtin.ts';
@@ -113,7 +114,7 @@ export async function planOne(kc: KubeConfig, kind: ManagedKind, object: Kuberne
   const reconciler = new ManagedReconciler({
     kind,
     writer: recordingWriter((s) => (status = s)),
-    secrets: readOnly(new KubeSecretStore(kc)),
+    secrets: readOnly(new KubeSecretStore(KubeClient.fromKubeConfig(kc))),
     events: { event: () => undefined },
     providers: new Resolver(sources, sources, new Limits(), providers),
     claims: { earlierClaimant: () => undefined },

@@ -1,6 +1,7 @@
 // `mooring run`: the operator itself. Configuration from flags and MOORING_* variables; SIGTERM
 // or SIGINT stops watching and waits for in-flight reconciles before exiting.
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../kube/client.ts';
+import { KubeconfigError, loadConnection } from '../kube/config.ts';
 import { builtinProviders } from '../operator/builtin.ts';
 import { startHttp } from '../operator/http.ts';
 import { kubeLease, LeaderElector } from '../operator/leader.ts';
@@ -13,7 +14,8 @@ import { createLogger, type Logger } from '../runtime/logger.ts';
 
 export const RUN_HELP = `usage: mooring run [options]
 
-Runs the operator against the cluster of --kubeconfig (or the in-cluster service account).
+Runs the operator against the cluster of --kubeconfig (else $KUBECONFIG, else the in-cluster
+service account, else ~/.kube/config).
 
 options (flag, environment variable, default):
 ${usage()}
@@ -39,19 +41,18 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT_PLUGIN_REFUSED;
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  const kc = new KubeConfig();
-  if (config.kubeconfig) {
-    try {
-      kc.loadFromFile(config.kubeconfig);
-    } catch (err) {
-      console.error(`mooring run: cannot read --kubeconfig ${config.kubeconfig}: ${(err as Error).message.split('\n')[0]}\n\nRun \`mooring run --help\` for the options.`);
-      return 2;
-    }
-  } else kc.loadFromCluster();
+  let kube;
+  try {
+    kube = new KubeClient(await loadConnection({ kubeconfig: config.kubeconfig }));
+  } catch (err) {
+    if (!(err instanceof KubeconfigError)) throw err;
+    console.error(`mooring run: ${err.message.split('\n')[0]}\n\nRun \`mooring run --help\` for the options.`);
+    return 2;
+  }
   const metrics = new OperatorMetrics();
-  const manager = new Manager({ kc, config, providers, log, metrics });
-  const elector = config.leaderElect ? leaderElector(kc, config, log, manager) : undefined;
-  const shards = config.sharded ? membership(kc, config, log, manager) : undefined;
+  const manager = new Manager({ kube, config, providers, log, metrics });
+  const elector = config.leaderElect ? leaderElector(kube, config, log, manager) : undefined;
+  const shards = config.sharded ? membership(kube, config, log, manager) : undefined;
   // A sharded replica reconciles nothing until it is a member of its own ring.
   if (shards) manager.reshard(() => false);
   let http;
@@ -66,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  log.info({ server: kc.getCurrentCluster()?.server, namespace: config.namespace ?? '(all)', http: http.url, providers: providers.map((p) => p.type) }, 'mooring starting');
+  log.info({ server: kube.server, namespace: config.namespace ?? '(all)', http: http.url, providers: providers.map((p) => p.type) }, 'mooring starting');
   // Not awaited: a signal must stop the operator even while its caches are still syncing.
   const started = elector
     ? manager.warm().then((warm) => (warm ? elector.run() : undefined))
@@ -78,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   await shards?.stop();
   await started;
   await http.close();
+  kube.close();
   log.info('stopped');
   return 0;
 }
@@ -96,9 +98,9 @@ function fence(config: Config, manager: Manager): void {
 }
 
 /** --sharded: this replica reconciles its share of the objects, by its membership in the group. */
-function membership(kc: KubeConfig, config: Config, log: Logger, manager: Manager): Membership {
+function membership(kube: KubeClient, config: Config, log: Logger, manager: Manager): Membership {
   const shards: Membership = new Membership({
-    api: kubeMembership(kc, config.leaseNamespace, config.leaseName, config.identity, Math.ceil(config.leaseDurationMs / 1000)),
+    api: kubeMembership(kube, config.leaseNamespace, config.leaseName, config.identity, Math.ceil(config.leaseDurationMs / 1000)),
     identity: config.identity,
     leaseDurationMs: config.leaseDurationMs,
     renewDeadlineMs: config.leaseRenewDeadlineMs,
@@ -110,9 +112,9 @@ function membership(kc: KubeConfig, config: Config, log: Logger, manager: Manage
   return shards;
 }
 
-function leaderElector(kc: KubeConfig, config: Config, log: Logger, manager: Manager): LeaderElector {
+function leaderElector(kube: KubeClient, config: Config, log: Logger, manager: Manager): LeaderElector {
   return new LeaderElector({
-    lease: kubeLease(kc, config.leaseNamespace, config.leaseName),
+    lease: kubeLease(kube, config.leaseNamespace, config.leaseName),
     identity: config.identity,
     leaseDurationMs: config.leaseDurationMs,
     renewDeadlineMs: config.leaseRenewDeadlineMs,

@@ -1,9 +1,29 @@
 // Connection Secrets on the apiserver: read one, and write it whole (create, or replace on the
 // resourceVersion read, so a concurrent change is a 409 and the pass starts again). Values never
 // leave this file except as the decoded strings the reconciler asked for.
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { kubeStatus } from '../reconcile/errors.ts';
 import type { SecretBody, SecretStore, StoredSecret } from '../reconcile/types.ts';
+import type { KubeClient } from './client.ts';
+import { resourcePath } from './paths.ts';
+
+/** The Secret fields this store reads and writes. */
+interface SecretObject {
+  apiVersion?: string;
+  kind?: string;
+  type?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    ownerReferences?: { uid: string; [field: string]: unknown }[];
+    [field: string]: unknown;
+  };
+  data?: Record<string, string>;
+}
+
+const secretPath = (namespace: string, name?: string) => resourcePath({ group: '', version: 'v1', plural: 'secrets', namespace, name });
 
 const decode = (data: Record<string, string> | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
@@ -11,23 +31,31 @@ const decode = (data: Record<string, string> | undefined): Record<string, string
 const encode = (data: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
 
-function stored(secret: V1Secret): StoredSecret {
+function stored(secret: SecretObject): StoredSecret {
   return { data: decode(secret.data), annotations: { ...(secret.metadata?.annotations ?? {}) }, resourceVersion: secret.metadata?.resourceVersion };
 }
 
 export class KubeSecretStore implements SecretStore {
-  private readonly api: CoreV1Api;
+  private readonly kube: KubeClient;
   /** Kube API requests made, for the benchmark's cost figures. */
   requests = 0;
 
-  constructor(kc: KubeConfig) {
-    this.api = kc.makeApiClient(CoreV1Api);
+  constructor(kube: KubeClient) {
+    this.kube = kube;
+  }
+
+  private get(namespace: string, name: string): Promise<SecretObject> {
+    return this.kube.request<SecretObject>('GET', secretPath(namespace, name));
+  }
+
+  private replace(secret: SecretObject & { metadata: { namespace: string; name: string } }): Promise<SecretObject> {
+    return this.kube.request<SecretObject>('PUT', secretPath(secret.metadata.namespace, secret.metadata.name), { body: secret });
   }
 
   async read(namespace: string, name: string): Promise<StoredSecret | undefined> {
     this.requests++;
     try {
-      return stored(await this.api.readNamespacedSecret({ namespace, name }));
+      return stored(await this.get(namespace, name));
     } catch (err) {
       if (kubeStatus(err) === 404) return undefined;
       throw err;
@@ -36,7 +64,7 @@ export class KubeSecretStore implements SecretStore {
 
   async write(body: SecretBody, previous: StoredSecret | undefined): Promise<StoredSecret> {
     this.requests++;
-    const secret: V1Secret = {
+    const secret = {
       apiVersion: 'v1',
       kind: 'Secret',
       type: body.type,
@@ -52,16 +80,16 @@ export class KubeSecretStore implements SecretStore {
       data: encode(body.data),
     };
     const written = previous
-      ? await this.api.replaceNamespacedSecret({ namespace: body.namespace, name: body.name, body: secret })
-      : await this.api.createNamespacedSecret({ namespace: body.namespace, body: secret });
+      ? await this.replace(secret)
+      : await this.kube.request<SecretObject>('POST', secretPath(body.namespace), { body: secret });
     return stored(written);
   }
 
   async release(namespace: string, name: string, ownerUid: string): Promise<void> {
     this.requests++;
-    let secret: V1Secret;
+    let secret: SecretObject;
     try {
-      secret = await this.api.readNamespacedSecret({ namespace, name });
+      secret = await this.get(namespace, name);
     } catch (err) {
       if (kubeStatus(err) === 404) return;
       throw err;
@@ -72,6 +100,6 @@ export class KubeSecretStore implements SecretStore {
     this.requests++;
     // Replaced whole on the resourceVersion read (the verb connection Secrets already use): a
     // concurrent change is a 409, and the pass runs again.
-    await this.api.replaceNamespacedSecret({ namespace, name, body: { ...secret, metadata: { ...secret.metadata, ownerReferences: kept } } });
+    await this.replace({ ...secret, metadata: { ...secret.metadata, namespace, name, ownerReferences: kept } });
   }
 }

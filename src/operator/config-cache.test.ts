@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { settle } from '../runtime/clock.ts';
 import type { KubeObject, ListResult, ListWatch, WatchEvent } from '../runtime/informer.ts';
 import type { ResourceRef } from '../runtime/kube-listwatch.ts';
@@ -80,7 +79,7 @@ function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; gate
   const changed: string[] = [];
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(line) } });
-  const cache = new ConfigCache(new KubeConfig(), {
+  const cache = new ConfigCache({
     log,
     changed: (name) => changed.push(name),
     listWatch: (ref) => {

@@ -1,12 +1,11 @@
 // ProviderConfigs and the Secrets they name, from watch caches: the resolver reads them without a
 // request, and a change to either requeues the resources that use it. Only the Secrets a
 // ProviderConfig names are watched (one small watch each, by name), never every Secret.
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { GROUP, VERSION } from '../api/common.ts';
 import { ProviderConfigSpec } from '../api/providerconfig.ts';
 import { Informer, type KubeObject, type ListWatch } from '../runtime/informer.ts';
-import { KubeListWatch, type ResourceRef } from '../runtime/kube-listwatch.ts';
+import type { ResourceRef } from '../runtime/kube-listwatch.ts';
 import type { ProviderConfigSource, ProviderConfigView, SecretSource } from './providers.ts';
 
 interface ProviderConfigObject extends KubeObject {
@@ -23,8 +22,8 @@ export interface ConfigCacheOptions {
   /** Called with a ProviderConfig's name when it, or a Secret it names, changed. */
   changed: (providerConfig: string) => void;
   log: Logger;
-  /** Tests pass fakes; default the apiserver of `kc`. */
-  listWatch?: (ref: ResourceRef) => ListWatch<KubeObject>;
+  /** A list/watch of one resource: a KubeListWatch on the apiserver; tests pass fakes. */
+  listWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
 }
 
 const secretKey = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -38,9 +37,9 @@ export class ConfigCache implements ProviderConfigSource, SecretSource {
   private readonly secrets = new Map<string, Informer<SecretObject>>();
   private stopped = false;
 
-  constructor(kc: KubeConfig, options: ConfigCacheOptions) {
+  constructor(options: ConfigCacheOptions) {
     this.options = options;
-    this.makeListWatch = options.listWatch ?? ((ref) => new KubeListWatch(kc, ref));
+    this.makeListWatch = options.listWatch;
     this.configs = new Informer<ProviderConfigObject>({
       listWatch: this.makeListWatch({ group: GROUP, version: VERSION, plural: 'providerconfigs', kind: 'ProviderConfig' }) as ListWatch<ProviderConfigObject>,
       onError: (err, during) => options.log.warn({ during, err }, 'watch of ProviderConfigs failed; retrying'),

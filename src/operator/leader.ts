@@ -6,8 +6,10 @@
 // leader renews every retry period and gives up leading when it could not renew for the renew
 // deadline, which is shorter than the lease duration, so it has stopped before anyone may take
 // over. On a clean stop the leader releases the Lease, and a standby takes over at once.
-import { CoordinationV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { MERGE_PATCH, type KubeClient } from '../kube/client.ts';
+import { resourcePath } from '../kube/paths.ts';
+import { kubeStatus } from '../reconcile/errors.ts';
 import { realClock, sleep, type Clock } from '../runtime/clock.ts';
 
 /** The Lease fields the election reads and writes. */
@@ -161,23 +163,24 @@ export class LeaderElector {
   }
 }
 
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-interface LeaseObject {
-  metadata?: { resourceVersion?: string };
-  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number; acquireTime?: unknown; renewTime?: unknown };
+/** A Lease as the apiserver sends it (times are MicroTime strings). */
+export interface LeaseObject {
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number; acquireTime?: string; renewTime?: string };
 }
 
+/** The path of the Leases of `namespace`, or of the Lease `name`. */
+export const leasePath = (namespace: string, name?: string) => resourcePath({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace, name });
+
 /** The Lease `namespace/name` on the apiserver. */
-export function kubeLease(kc: KubeConfig, namespace: string, name: string): LeaseApi {
-  const api = kc.makeApiClient(CoordinationV1Api);
-  const time = (t: unknown) => (t instanceof Date ? microTime(t.getTime()) : typeof t === 'string' ? t : undefined);
+export function kubeLease(kube: KubeClient, namespace: string, name: string): LeaseApi {
+  const path = leasePath(namespace, name);
   const record = (lease: LeaseObject): LeaseRecord => ({
     holder: lease.spec?.holderIdentity ?? '',
     durationSeconds: lease.spec?.leaseDurationSeconds ?? 15,
     transitions: lease.spec?.leaseTransitions ?? 0,
-    acquireTime: time(lease.spec?.acquireTime),
-    renewTime: time(lease.spec?.renewTime),
+    acquireTime: lease.spec?.acquireTime,
+    renewTime: lease.spec?.renewTime,
     resourceVersion: lease.metadata?.resourceVersion ?? '',
   });
   const spec = (r: Omit<LeaseRecord, 'resourceVersion'>) => ({
@@ -186,22 +189,20 @@ export function kubeLease(kc: KubeConfig, namespace: string, name: string): Leas
   return {
     async get() {
       try {
-        return record(await api.readNamespacedLease({ name, namespace }));
+        return record(await kube.request<LeaseObject>('GET', path));
       } catch (err) {
-        if ((err as { code?: number }).code === 404) return undefined;
+        if (kubeStatus(err) === 404) return undefined;
         throw err;
       }
     },
     async create(r) {
-      // The typed create would turn the times into Date objects and lose the six digits: create
-      // without them, then set them with a merge patch (whose body goes out as written).
-      const body = { metadata: { name, namespace }, spec: { holderIdentity: r.holder, leaseDurationSeconds: r.durationSeconds, leaseTransitions: r.transitions } };
-      const created = record(await api.createNamespacedLease({ namespace, body }));
-      return this.update({ ...created, acquireTime: r.acquireTime, renewTime: r.renewTime });
+      // The times go out as written: MicroTime strings with six fractional digits.
+      const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: spec(r) };
+      return record(await kube.request<LeaseObject>('POST', leasePath(namespace), { body }));
     },
     async update(r) {
       const body = { metadata: { resourceVersion: r.resourceVersion }, spec: spec(r) };
-      return record(await api.patchNamespacedLease({ name, namespace, body }, MERGE));
+      return record(await kube.request<LeaseObject>('PATCH', path, { body, contentType: MERGE_PATCH }));
     },
   };
 }

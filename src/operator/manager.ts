@@ -1,11 +1,11 @@
 // The operator process's insides: one controller per managed kind, the ProviderConfig/Secret
 // cache they share, the limits, the event recorder. `start` returns once every cache has synced;
 // `stop` lets in-flight reconciles finish (a half-done create is still recorded as pending).
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { GROUP, VERSION } from '../api/common.ts';
 import { KINDS } from '../api/kinds.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { crdDeletion } from '../kube/crds.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { coreEventApi, KubeWriter } from '../kube/writer.ts';
@@ -38,7 +38,7 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
 export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs'>;
 
 export interface ManagerOptions {
-  kc: KubeConfig;
+  kube: KubeClient;
   config: ManagerConfig;
   providers: ProviderRegistration[];
   log: Logger;
@@ -66,26 +66,26 @@ export class Manager {
   private owns: (key: string) => boolean = () => true;
 
   constructor(options: ManagerOptions) {
-    const { kc, config, log } = options;
+    const { kube, config, log } = options;
     this.log = log;
     this.providers = options.providers;
-    this.secrets = new KubeSecretStore(kc);
-    this.cache = new ConfigCache(kc, { log, changed: (pc) => this.requeueUsersOf(pc) });
+    this.secrets = new KubeSecretStore(kube);
+    this.cache = new ConfigCache({ log, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref) });
     const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers);
-    const events = new EventRecorder(coreEventApi(kc), log, { component: 'mooring' });
+    const events = new EventRecorder(coreEventApi(kube), log, { component: 'mooring' });
     const served = new Set(options.providers.flatMap((p) => Object.keys(p.kinds)));
     const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
     const random = options.random ?? Math.random;
     const resyncMs = () => config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1));
     const claims = new ClaimRegistry(kinds);
     for (const kind of kinds) {
-      const writer = new KubeWriter(kc, kind.plural);
+      const writer = new KubeWriter(kube, kind.plural);
       this.writers.push({ kind: kind.kind, writer });
       const reconciler = new ManagedReconciler({
         kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics,
-        uninstalling: crdDeletion(kc, kind.plural),
+        uninstalling: crdDeletion(kube, kind.plural),
       });
-      const listWatch = new KubeListWatch<ManagedObject>(kc, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
+      const listWatch = new KubeListWatch<ManagedObject>(kube, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
       this.controllers.push(new KindController({
         kind: kind.kind, listWatch, reconciler, claims, log,
         concurrency: config.concurrency,

@@ -12,10 +12,11 @@
 //   long been released by their old owners (whose in-flight reconciles end meanwhile);
 // - a member that stops cleanly stops reconciling first, then deletes its Lease.
 import { createHash } from 'node:crypto';
-import { CoordinationV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { MERGE_PATCH, type KubeClient } from '../kube/client.ts';
+import { kubeStatus } from '../reconcile/errors.ts';
 import { realClock, sleep, type Clock } from '../runtime/clock.ts';
-import { microTime } from './leader.ts';
+import { leasePath, microTime, type LeaseObject } from './leader.ts';
 
 export interface MemberRecord {
   identity: string;
@@ -158,35 +159,34 @@ export class Membership {
   }
 }
 
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const GROUP_LABEL = 'mooring.dev/shard-group';
 
 /** Member Leases `<group>-<identity>` in `namespace`, labelled with the group. */
-export function kubeMembership(kc: KubeConfig, namespace: string, group: string, identity: string, durationSeconds: number): MembershipApi {
-  const api = kc.makeApiClient(CoordinationV1Api);
+export function kubeMembership(kube: KubeClient, namespace: string, group: string, identity: string, durationSeconds: number): MembershipApi {
   const name = `${group}-${identity}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253);
+  const path = leasePath(namespace, name);
   return {
     async list() {
-      const list = await api.listNamespacedLease({ namespace, labelSelector: `${GROUP_LABEL}=${group}` });
-      return list.items.map((l) => ({
+      const list = await kube.request<{ items?: LeaseObject[] }>('GET', leasePath(namespace), { query: { labelSelector: `${GROUP_LABEL}=${group}` } });
+      return (list.items ?? []).map((l) => ({
         identity: l.spec?.holderIdentity ?? '',
         resourceVersion: l.metadata?.resourceVersion ?? '',
         durationSeconds: l.spec?.leaseDurationSeconds ?? durationSeconds,
       })).filter((m) => m.identity !== '');
     },
     async renew() {
-      // The renew time is written with a merge patch: the typed client would cut MicroTime to
-      // milliseconds, which the apiserver refuses.
-      const body = { spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, renewTime: microTime(Date.now()) } };
+      // MicroTime: the apiserver wants exactly six fractional digits.
+      const spec = { holderIdentity: identity, leaseDurationSeconds: durationSeconds, renewTime: microTime(Date.now()) };
       try {
-        await api.patchNamespacedLease({ name, namespace, body }, MERGE);
+        await kube.request('PATCH', path, { body: { spec }, contentType: MERGE_PATCH });
       } catch (err) {
-        if ((err as { code?: number }).code !== 404) throw err;
-        await api.createNamespacedLease({ namespace, body: { metadata: { name, namespace, labels: { [GROUP_LABEL]: group } }, spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds } } });
+        if (kubeStatus(err) !== 404) throw err;
+        const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels: { [GROUP_LABEL]: group } }, spec };
+        await kube.request('POST', leasePath(namespace), { body });
       }
     },
     async release() {
-      await api.deleteNamespacedLease({ name, namespace });
+      await kube.request('DELETE', path);
     },
   };
 }

@@ -8,13 +8,13 @@ export function invalidSpec(issues: { path: PropertyKey[]; message: string }[]):
   return new TerminalError(Reason.InvalidSpec, `the spec is invalid: ${lines.join('; ')}`);
 }
 
-/** The apiserver's HTTP status of a client-node error, if it is one. */
+/** The apiserver's HTTP status of a KubeApiError (src/kube/client.ts) or a client-node error, if it is one. */
 export function kubeStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown; statusCode?: unknown } | null)?.code ?? (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' ? code : undefined;
 }
 
-/** The apiserver's own message from a client-node error's Status body, if it carries one. */
+/** The apiserver's own message from such an error's Status body, if it carries one. */
 export function kubeMessage(err: unknown): string | undefined {
   let body = (err as { body?: unknown } | null)?.body;
   if (typeof body === 'string') {

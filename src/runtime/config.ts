@@ -104,7 +104,7 @@ const bindAddress = field('host:port or :port, such as :8080 or 127.0.0.1:8080',
 // Each field's default is written beside it (the test checks them against DEFAULTS).
 const schema = z
   .object({
-    kubeconfig: text('a file path').optional(), // default unset: in-cluster configuration
+    kubeconfig: text('a file path').optional(), // default unset: $KUBECONFIG, else in-cluster, else ~/.kube/config
     namespace: watchedNamespace.optional(), // default unset: all namespaces
     concurrency: wholeNumber(1, 1000).default(DEFAULTS.concurrency), // default 4
     resyncPeriodMs: duration(1_000, 86_400_000).default(DEFAULTS.resyncPeriodMs), // default 300 s
@@ -144,7 +144,7 @@ interface Setting {
 }
 
 const SETTINGS: Record<keyof Config, Setting> = {
-  kubeconfig: { flag: 'kubeconfig', help: 'kubeconfig file to use; unset: the in-cluster service account' },
+  kubeconfig: { flag: 'kubeconfig', help: 'kubeconfig file to use; unset: $KUBECONFIG, else the in-cluster service account, else ~/.kube/config' },
   namespace: { flag: 'namespace', help: 'the one namespace to watch; unset: all namespaces' },
   concurrency: { flag: 'concurrency', help: 'reconciles run at once' },
   resyncPeriodMs: { flag: 'resync-period', help: 'how often every object is reconciled even without a change (drift detection)' },

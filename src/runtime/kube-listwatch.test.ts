@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../kube/client.ts';
 import type { WatchEvent } from './informer.ts';
 import { KubeListWatch, type ResourceRef } from './kube-listwatch.ts';
 
@@ -17,20 +17,17 @@ const server = createServer((req, res) => {
   seen.push(url);
   route(req, url, res);
 });
-let kc: KubeConfig;
+let kube: KubeClient;
 
 before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  kube = new KubeClient({ server: `http://127.0.0.1:${port}`, tls: { rejectUnauthorized: true }, headers: async () => ({ Authorization: 'Bearer t' }) });
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => {
+  kube.close();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 const json = (res: ServerResponse, body: unknown, status = 200) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 const buckets: ResourceRef = { group: 'mooring.dev', version: 'v1alpha1', plural: 'buckets', kind: 'Bucket' };
@@ -41,7 +38,7 @@ describe('KubeListWatch', () => {
     { reason: 'a custom resource in one namespace', ref: { ...buckets, namespace: 'team-a' }, want: '/apis/mooring.dev/v1alpha1/namespaces/team-a/buckets' },
     { reason: 'a core resource', ref: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespace: 'ns' }, want: '/api/v1/namespaces/ns/secrets' },
   ];
-  for (const c of paths) it(`watches the path of ${c.reason}`, () => assert.equal(new KubeListWatch(kc, c.ref).path, c.want));
+  for (const c of paths) it(`watches the path of ${c.reason}`, () => assert.equal(new KubeListWatch(kube, c.ref).path, c.want));
 
   it('lists every page, fills in kind and apiVersion, and keeps the resourceVersion', async () => {
     seen.length = 0;
@@ -50,7 +47,7 @@ describe('KubeListWatch', () => {
       const page = token === null ? { items: [{ metadata: { name: 'a', namespace: 'ns' } }], next: 'p2' } : { items: [{ metadata: { name: 'b', namespace: 'ns' } }], next: undefined };
       json(res, { apiVersion: 'mooring.dev/v1alpha1', kind: 'BucketList', metadata: { resourceVersion: '42', continue: page.next }, items: page.items });
     };
-    const result = await new KubeListWatch(kc, { ...buckets, labelSelector: 'team=a' }, { pageSize: 1 }).list();
+    const result = await new KubeListWatch(kube, { ...buckets, labelSelector: 'team=a' }, { pageSize: 1 }).list();
     assert.equal(result.resourceVersion, '42');
     assert.deepEqual(result.items.map((i) => [i.apiVersion, i.kind, i.metadata?.name]), [['mooring.dev/v1alpha1', 'Bucket', 'a'], ['mooring.dev/v1alpha1', 'Bucket', 'b']]);
     assert.deepEqual(seen.map((u) => [u.pathname, u.searchParams.get('limit'), u.searchParams.get('continue'), u.searchParams.get('labelSelector')]), [
@@ -68,7 +65,7 @@ describe('KubeListWatch', () => {
     };
     const events: WatchEvent<unknown>[] = [];
     const err = await new Promise<unknown>((resolve) => {
-      void new KubeListWatch(kc, buckets, { minWatchTimeoutSeconds: 300, random: () => 0.5 }).watch('42', (e) => events.push(e), resolve);
+      void new KubeListWatch(kube, buckets, { minWatchTimeoutSeconds: 300, random: () => 0.5 }).watch('42', (e) => events.push(e), resolve);
     });
     assert.equal(err, undefined);
     assert.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
@@ -89,7 +86,7 @@ describe('KubeListWatch', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(`${JSON.stringify({ type: 'ADDED', object: { kind: 'Bucket', ...heavy('b', { ...lastApplied, team: 'x' }) } })}\n`);
     };
-    const lw = new KubeListWatch(kc, buckets);
+    const lw = new KubeListWatch(kube, buckets);
     const [listed] = (await lw.list()).items;
     assert.deepEqual(listed?.metadata, { name: 'a', namespace: 'ns', resourceVersion: '43' });
     const events: WatchEvent<unknown>[] = [];
@@ -97,11 +94,11 @@ describe('KubeListWatch', () => {
     assert.deepEqual((events[0]?.object as { metadata?: unknown } | undefined)?.metadata, { name: 'b', namespace: 'ns', resourceVersion: '43', annotations: { team: 'x' } });
   });
 
-  it('reports a 410 status on the watch request as an error with statusCode 410', async () => {
+  it('reports a 410 status on the watch request as an error with code 410', async () => {
     route = (_req, _url, res) => json(res, { kind: 'Status', code: 410, reason: 'Expired' }, 410);
     const err = await new Promise<unknown>((resolve) => {
-      void new KubeListWatch(kc, buckets).watch('1', () => {}, resolve);
+      void new KubeListWatch(kube, buckets).watch('1', () => {}, resolve);
     });
-    assert.equal((err as { statusCode?: number }).statusCode, 410);
+    assert.equal((err as { code?: number }).code, 410);
   });
 });

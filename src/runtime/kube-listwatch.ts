@@ -1,7 +1,9 @@
-// The real ListWatch: lists in pages through client-node's API clients and watches with its Watch
-// class, asking for BOOKMARKs. What the informer needs from a watch's end is translated here: the
-// Watch class aborts a stream that was quiet for 30 s, which is a normal end, not a failure.
-import { CustomObjectsApi, KubernetesObjectApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+// The real ListWatch: lists in pages (limit and continue) and watches from the list's
+// resourceVersion, asking for BOOKMARKs, through the operator's own client (src/kube/client.ts).
+// What the informer needs from a watch's end is translated here: a stream the server closed, or
+// one quiet for the client's idle time, is a normal end; a refusal (410 Gone) is an error.
+import type { KubeClient } from '../kube/client.ts';
+import { resourcePath } from '../kube/paths.ts';
 import type { KubeObject, ListResult, ListWatch, WatchEvent, WatchHandle } from './informer.ts';
 
 export interface ResourceRef {
@@ -10,7 +12,7 @@ export interface ResourceRef {
   version: string;
   /** The resource's plural name, as in the URL: `buckets`. */
   plural: string;
-  /** The kind: core-group lists go through KubernetesObjectApi, which looks resources up by kind. */
+  /** The kind, filled into listed items (a list's items come without it). */
   kind: string;
   /** One namespace; unset: all namespaces (or a cluster-scoped resource). */
   namespace?: string | undefined;
@@ -29,23 +31,19 @@ export interface KubeListWatchOptions {
 
 interface ListPage<T> {
   items?: T[];
-  metadata?: { resourceVersion?: string; continue?: string; _continue?: string };
+  metadata?: { resourceVersion?: string; continue?: string };
 }
 
 export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
   private readonly ref: ResourceRef;
-  private readonly custom: CustomObjectsApi;
-  private readonly objects: KubernetesObjectApi;
-  private readonly watcher: Watch;
+  private readonly kube: KubeClient;
   private readonly pageSize: number;
   private readonly minWatchTimeoutSeconds: number;
   private readonly random: () => number;
 
-  constructor(kc: KubeConfig, ref: ResourceRef, options: KubeListWatchOptions = {}) {
+  constructor(kube: KubeClient, ref: ResourceRef, options: KubeListWatchOptions = {}) {
     this.ref = ref;
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.objects = KubernetesObjectApi.makeApiClient(kc);
-    this.watcher = new Watch(kc);
+    this.kube = kube;
     this.pageSize = options.pageSize ?? 500;
     this.minWatchTimeoutSeconds = options.minWatchTimeoutSeconds ?? 300;
     this.random = options.random ?? Math.random;
@@ -55,11 +53,10 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
     return this.ref.group ? `${this.ref.group}/${this.ref.version}` : this.ref.version;
   }
 
-  /** The collection's path, as the watch request needs it. */
+  /** The collection's path, listed and watched. */
   get path(): string {
     const { group, version, namespace, plural } = this.ref;
-    const api = group ? `/apis/${group}/${version}` : `/api/${version}`;
-    return `${api}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`;
+    return resourcePath({ group, version, plural, namespace });
   }
 
   async list(): Promise<ListResult<T>> {
@@ -72,23 +69,14 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
       // the cache holds one shape whichever way an object arrived.
       for (const item of page.items ?? []) items.push(slim({ apiVersion: this.apiVersion, kind: this.ref.kind, ...item }));
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-      token = page.metadata?.continue ?? page.metadata?._continue;
+      token = page.metadata?.continue || undefined;
     } while (token);
     return { items, resourceVersion };
   }
 
-  private async page(token: string | undefined): Promise<ListPage<T>> {
-    const { group, version, plural, kind, namespace, labelSelector, fieldSelector } = this.ref;
-    if (!group) {
-      // Typed deserialisation: dates become Date objects here, strings in watch events.
-      const page: unknown = await this.objects.list(version, kind, namespace, undefined, undefined, undefined, fieldSelector, labelSelector, this.pageSize, token);
-      return page as ListPage<T>;
-    }
-    const common = { group, version, plural, labelSelector, fieldSelector, limit: this.pageSize, _continue: token };
-    const page: unknown = namespace
-      ? await this.custom.listNamespacedCustomObject({ ...common, namespace })
-      : await this.custom.listClusterCustomObject(common);
-    return page as ListPage<T>;
+  private page(token: string | undefined): Promise<ListPage<T>> {
+    const { labelSelector, fieldSelector } = this.ref;
+    return this.kube.request<ListPage<T>>('GET', this.path, { query: { labelSelector, fieldSelector, limit: this.pageSize, continue: token } });
   }
 
   async watch(resourceVersion: string, onEvent: (event: WatchEvent<T>) => void, onDone: (err?: unknown) => void): Promise<WatchHandle> {
@@ -100,12 +88,10 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
       labelSelector: this.ref.labelSelector,
       fieldSelector: this.ref.fieldSelector,
     };
-    const controller = await this.watcher.watch(
-      this.path,
-      params,
-      (type: string, object: unknown) => onEvent({ type, object: slim(object as T) }),
-      (err: unknown) => onDone(isQuietTimeout(err) || err === null ? undefined : err),
-    );
+    const controller = new AbortController();
+    // After abort the informer needs neither callback: the watch's promise settles unreported.
+    const report = (err?: unknown) => (controller.signal.aborted ? undefined : onDone(err));
+    this.kube.watch(this.path, params, ({ type, object }) => onEvent({ type, object: slim(object as T) }), controller.signal).then(() => report(), report);
     return { abort: () => controller.abort() };
   }
 }
@@ -126,9 +112,4 @@ export function slim<T>(object: T): T {
     if (Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
   }
   return object;
-}
-
-/** The Watch class's own inactivity timeout: the stream was quiet, nothing failed. */
-function isQuietTimeout(err: unknown): boolean {
-  return (err as { name?: unknown } | null | undefined)?.name === 'TimeoutError';
 }

@@ -3,6 +3,8 @@
 // goes to a file in the stack's folder, named in a failing test's output.
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { KubeClient } from '../../src/kube/client.ts';
+import { kubeconfigConnection } from '../../src/kube/config.ts';
 import { builtinProviders } from '../../src/operator/builtin.ts';
 import { startHttp } from '../../src/operator/http.ts';
 import { Manager } from '../../src/operator/manager.ts';
@@ -10,7 +12,6 @@ import type { ProviderRegistration } from '../../src/operator/providers.ts';
 import { OperatorMetrics } from '../../src/operator/metrics.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { StackInfo } from '../../src/stack/index.ts';
-import { kubeConfig } from './kube.ts';
 
 export interface RunningOperator {
   manager: Manager;
@@ -37,8 +38,10 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
   const out = createWriteStream(logFile, { flags: 'a' });
   const log = createLogger({ level: 'debug', destination: out });
   const metrics = new OperatorMetrics();
+  // The operator's own client on the stack's kubeconfig, as `mooring run --kubeconfig` makes it.
+  const kube = new KubeClient(await kubeconfigConnection([info.kube!.kubeconfig]));
   const manager = new Manager({
-    kc: kubeConfig(info),
+    kube,
     log,
     metrics,
     providers: [...(options.providers ?? builtinProviders()), ...(options.plugins ?? [])],
@@ -60,6 +63,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     stop: async () => {
       await manager.stop();
       await http.close();
+      kube.close();
       await new Promise((resolve) => out.end(resolve));
     },
   };

@@ -1,0 +1,17 @@
+// Preloaded with `node --import`: records the URL of every module the process loads (ESM imports
+// and CommonJS requires alike) and writes the list, one a line, to $MOORING_MODULE_LOG at exit.
+// src/cli/run-modules.test.ts reads it to prove what `mooring run` does not load.
+import { writeFileSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+
+const loaded = new Set<string>();
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    const resolved = nextResolve(specifier, context);
+    loaded.add(resolved.url);
+    return resolved;
+  },
+});
+process.on('exit', () => {
+  if (process.env.MOORING_MODULE_LOG) writeFileSync(process.env.MOORING_MODULE_LOG, [...loaded].join('\n'));
+});
