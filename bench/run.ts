@@ -7,8 +7,9 @@
 //   npm run bench -- --quick          100 Buckets, 200 DNSRecords in 2 zones, 1,000 cached
 //   npm run bench -- --only dns       one part: buckets or dns
 //   npm run bench -- --concurrency 8 --node-args=--max-semi-space-size=4
+//   npm run bench -- --from-source    the sources instead of the compiled code the image runs
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FaultProxyClient } from '../src/stack/faultproxy.ts';
 import { startStack, stackInfo } from '../src/stack/index.ts';
@@ -22,7 +23,7 @@ import { externalDnsSideBySide } from './peers/external-dns/index.ts';
 import { dnsRecords } from './records.ts';
 import { failover, shardThroughput } from './replicas.ts';
 import { steadyState } from './steady.ts';
-import { startBenchOperator } from './support.ts';
+import { compiled, startBenchOperator } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,8 +32,10 @@ const { values } = parseArgs({
     only: { type: 'string' },
     concurrency: { type: 'string', default: '4' },
     resync: { type: 'string', default: '10' },
-    // Default: the heap settings the image runs with (the Dockerfile's NODE_OPTIONS).
-    'node-args': { type: 'string', default: /^ENV\s+NODE_OPTIONS=(\S+)/m.exec(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8'))?.[1] ?? '' },
+    // Default: the Node flags the image runs with (the Dockerfile's NODE_OPTIONS).
+    'node-args': { type: 'string', default: /^ENV\s+NODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8'))?.slice(1).find((v) => v !== undefined) ?? '' },
+    // Run the TypeScript sources (type stripping) instead of the compiled code the image runs.
+    'from-source': { type: 'boolean', default: false },
     out: { type: 'string', default: join(import.meta.dirname, 'results.md') },
   },
 });
@@ -46,6 +49,7 @@ const RESYNC_S = Number(values.resync);
 const rows: [string, string, string][] = [];
 
 await setup(['etcd', 'kube', 'moto'], (m) => console.error(`[bench] ${m}`));
+const entry = values['from-source'] ? 'the sources (type stripping)' : `compiled as the image runs it (${relative(join(import.meta.dirname, '..'), compiled())})`;
 const stack = await startStack({ components: ['kube', 'aws'] });
 const started = Date.now();
 try {
@@ -76,7 +80,7 @@ try {
 const table = [
   `# mooring benchmark`,
   '',
-  `${new Date().toISOString()} · \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` · concurrency ${CONCURRENCY} · node ${process.version} ${values['node-args'] || '(default heap)'} · moto on loopback, every request counted by the proxy · ${Math.round((Date.now() - started) / 60_000)} min`,
+  `${new Date().toISOString()} · \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` · concurrency ${CONCURRENCY} · node ${process.version} ${values['node-args'] || '(default heap)'}, ${entry} · moto on loopback, every request counted by the proxy · ${Math.round((Date.now() - started) / 60_000)} min`,
   '',
   '| what | figure | note |',
   '| --- | --- | --- |',

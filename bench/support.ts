@@ -9,7 +9,16 @@ import type { ManagedObject } from '../src/reconcile/types.ts';
 import type { StackInfo } from '../src/stack/index.ts';
 import { binaries } from '../src/stack/versions.ts';
 
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
+const ROOT = join(import.meta.dirname, '..');
+/** The `mooring run` the bench starts: the sources as a checkout runs them, unless compiled() was called. */
+let main = join(ROOT, 'src', 'cli', 'main.ts');
+
+/** Builds the operator as the image does (`npm run build`, into dist/) and runs that from now on. */
+export function compiled(): string {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  main = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+  return main;
+}
 
 export interface BenchOperator {
   process: ChildProcess;
@@ -41,7 +50,7 @@ export interface BenchOperatorOptions {
 
 export async function startBenchOperator(info: StackInfo, namespace: string, options: BenchOperatorOptions = {}): Promise<BenchOperator> {
   const logFile = join(info.dir, `operator-${namespace}${options.id ? `-${options.id}` : ''}.log`);
-  const argv = [...(options.nodeArgs ?? []), MAIN, 'run', '--kubeconfig', info.kube!.kubeconfig, '--namespace', namespace, '--bind-address', '127.0.0.1:0', ...(options.args ?? [])];
+  const argv = [...(options.nodeArgs ?? []), main, 'run', '--kubeconfig', info.kube!.kubeconfig, '--namespace', namespace, '--bind-address', '127.0.0.1:0', ...(options.args ?? [])];
   const cwd = info.dir;
   const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const waitForSync = options.waitForSync ?? true;

@@ -3,8 +3,8 @@
 // read-only folder, and the exact entry point runs from there as an unprivileged user against
 // the real stack: it becomes ready, reconciles, and a SIGTERM ends it cleanly (exit 0).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +18,8 @@ const NOBODY = 65534;
 
 interface FinalStage {
   copies: { from: string[]; to: string }[];
+  /** Where the build stage's output lands (`COPY --from=build …`): built here the same way. */
+  builds: string[];
   env: Record<string, string>;
   user?: string;
   command: string[];
@@ -27,19 +29,23 @@ interface FinalStage {
 function finalStage(dockerfile: string): FinalStage {
   const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const stage = lines.slice(lines.findLastIndex((l) => /^FROM\s/i.test(l)));
-  const stageOut: FinalStage = { copies: [], env: {}, command: [] };
+  const stageOut: FinalStage = { copies: [], builds: [], env: {}, command: [] };
   let entrypoint: string[] = [];
   let cmd: string[] = [];
   for (const line of stage) {
     const [, instruction, rest] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
     switch (instruction?.toUpperCase()) {
       case 'COPY': {
+        if (rest!.startsWith('--from=build')) {
+          stageOut.builds.push(rest!.split(/\s+/).at(-1)!);
+          break;
+        }
         if (rest!.startsWith('--from')) break; // the deps stage's node_modules: installed below
         const parts = rest!.split(/\s+/);
         stageOut.copies.push({ from: parts.slice(0, -1), to: parts.at(-1)! });
         break;
       }
-      case 'ENV': for (const [, k, v] of rest!.matchAll(/(\w+)=(\S+)/g)) stageOut.env[k!] = v!; break;
+      case 'ENV': for (const [, k, quoted, bare] of rest!.matchAll(/(\w+)=(?:"([^"]*)"|(\S+))/g)) stageOut.env[k!] = quoted ?? bare!; break;
       case 'USER': stageOut.user = rest; break;
       case 'ENTRYPOINT': entrypoint = JSON.parse(rest!) as string[]; break;
       case 'CMD': cmd = JSON.parse(rest!) as string[]; break;
@@ -73,6 +79,9 @@ before(async () => {
   for (const { from, to } of stage.copies) {
     for (const source of from) cpSync(join(ROOT, source), join(app, to.endsWith('/') ? source : to), { recursive: true });
   }
+  // The build stage's `npm run build`, into the image's folder.
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const to of stage.builds) execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(app, to)], { stdio: 'inherit' });
   readOnly(app);
   // The image's node_modules holds the production dependencies; this checkout's is a superset.
   // Linked after the write bits are gone from the copy: nothing may reach through the link.
@@ -91,7 +100,9 @@ describe('the container image', () => {
   it('is a non-root, production image that runs `mooring run`', () => {
     assert.match(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'), /npm ci --omit=dev/);
     assert.match(stage.user ?? '', /^[1-9]\d*(:[1-9]\d*)?$/, 'a numeric non-root USER');
-    assert.deepEqual(stage.command, ['node', 'src/cli/main.ts', 'run']);
+    assert.deepEqual(stage.command, ['node', 'dist/src/cli/main.js', 'run']);
+    assert.deepEqual(stage.builds, ['./dist'], 'the compiled code, from the build stage');
+    assert.match(readFileSync(join(ROOT, 'package.json'), 'utf8'), /"build": "tsc -p tsconfig\.build\.json"/, 'the build stage runs what this test runs');
   });
 
   it('needs no dev dependency at run time', () => {
@@ -101,12 +112,14 @@ describe('the container image', () => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
-        else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-          for (const [, spec] of readFileSync(path, 'utf8').matchAll(/^import (?!type )[^'"]*from '([^'.][^']*)'/gm)) imported.add(spec!.startsWith('@') ? spec!.split('/').slice(0, 2).join('/') : spec!.split('/')[0]!);
+        else if (entry.name.endsWith('.js')) {
+          for (const [, spec] of readFileSync(path, 'utf8').matchAll(/(?:^import [^'"]*from |\bimport\()'([^'.][^']*)'/gm)) imported.add(spec!.startsWith('@') ? spec!.split('/').slice(0, 2).join('/') : spec!.split('/')[0]!);
         }
       }
     };
-    for (const { from } of stage.copies) for (const source of from) if (statSync(join(ROOT, source)).isDirectory()) walk(join(ROOT, source));
+    // What the image holds: the compiled code (type imports are gone from it).
+    for (const to of stage.builds) walk(join(app, to));
+    assert.ok(imported.has('@aws-sdk/client-s3') && imported.has('zod'), `the walk found the image's imports: ${[...imported].join(', ')}`);
     // The package's own name resolves to itself (its "exports": a plugin imports mooring/sdk).
     const missing = [...imported].filter((name) => !name.startsWith('node:') && name !== pkg.name && !(name in pkg.dependencies));
     assert.deepEqual(missing, [], 'imported by the image\'s code but not a production dependency');
