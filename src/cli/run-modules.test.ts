@@ -87,6 +87,9 @@ describe('mooring run', () => {
     const modules = await modulesOfRun(kubeconfig('token', { token: 'plain' }));
     assert.ok(modules.some((m) => m.endsWith('/src/kube/client.ts')), 'the module log records the operator\'s own modules');
     assert.deepEqual(modules.filter((m) => CLIENT_NODE.test(m)), []);
+    // Node's bundled undici (node:http's lazy WebSocket export loads it; src/runtime/node-http.ts).
+    assert.ok(modules.some((m) => m.startsWith('node:internal/deps/')), 'the module log records Node\'s internal dependencies');
+    assert.deepEqual(modules.filter((m) => m.includes('internal/deps/undici')), []);
     assert.ok(authorizations.has('Bearer plain'));
   });
 

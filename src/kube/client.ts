@@ -2,11 +2,12 @@
 // newline-delimited watch streams over one keep-alive agent. Issue 8: @kubernetes/client-node
 // loads every generated API model at import (about 85 MiB resident); the operator needs none of
 // them, only paths, JSON and a few content types.
-import { Agent as HttpAgent, request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { connectionOf } from './client-node-auth.ts';
 import type { KubeConnection } from './config.ts';
+import { http } from '../runtime/node-http.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -29,7 +30,7 @@ export class KubeApiError extends Error {
 
   constructor(method: string, path: string, code: number, body: unknown) {
     const said = (body as { message?: unknown } | null | undefined)?.message;
-    super(`${method} ${path}: ${code} ${typeof said === 'string' ? said : (STATUS_CODES[code] ?? 'error')}`);
+    super(`${method} ${path}: ${code} ${typeof said === 'string' ? said : (http.STATUS_CODES[code] ?? 'error')}`);
     this.code = code;
     this.body = body;
   }
@@ -61,7 +62,7 @@ export class KubeClient {
   readonly namespace: string | undefined;
   private readonly connection: KubeConnection;
   private readonly agent: HttpAgent;
-  private readonly send: typeof httpRequest;
+  private readonly send: typeof http.request;
   private readonly requestTimeoutMs: number;
   private readonly watchIdleMs: number;
 
@@ -79,8 +80,8 @@ export class KubeClient {
     // TCP keep-alive probes after 30 s idle, as client-go: a watch on a dead peer gets noticed.
     const keepAlive = { keepAlive: true, keepAliveMsecs: 30_000 };
     const tls = connection.server.startsWith('https:');
-    this.agent = tls ? new HttpsAgent({ ...keepAlive, ...connection.tls }) : new HttpAgent(keepAlive);
-    this.send = tls ? httpsRequest : httpRequest;
+    this.agent = tls ? new HttpsAgent({ ...keepAlive, ...connection.tls }) : new http.Agent(keepAlive);
+    this.send = tls ? httpsRequest : http.request;
   }
 
   /** One request; the parsed JSON answer (undefined when empty), or a KubeApiError. */

@@ -1,10 +1,11 @@
 // /metrics, /healthz and /readyz on --bind-address. Liveness means the event loop answers;
 // readiness means the caches have synced (and, with leader election, leadership is known), so a
 // rollout never counts a replica that is still listing as ready.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { http } from '../runtime/node-http.ts';
 
 export interface HttpOptions {
   /** `host:port` or `:port` (all interfaces). */
@@ -28,7 +29,7 @@ export function parseBindAddress(bindAddress: string): { host: string | undefine
 }
 
 export async function startHttp(options: HttpOptions): Promise<HttpEndpoint> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
       res.writeHead(status, { 'content-type': type });
