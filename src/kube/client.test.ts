@@ -14,7 +14,7 @@ import { classify, kubeMessage, kubeStatus } from '../reconcile/errors.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { kubeconfigYaml } from '../stack/apiserver.ts';
 import { makeCerts, type ControlPlaneCerts } from '../stack/certs.ts';
-import { KubeApiError, KubeClient, MERGE_PATCH, type RawWatchEvent } from './client.ts';
+import { KubeApiError, KubeClient, KubeUnreachableError, MERGE_PATCH, type RawWatchEvent } from './client.ts';
 import { kubeconfigConnection } from './config.ts';
 
 interface Seen {
@@ -87,7 +87,7 @@ describe('KubeClient.request', () => {
     { reason: 'a Status of 404', answer: (res) => json(res, 404, status(404, 'NotFound', 'buckets "a" not found')), code: 404, message: 'buckets "a" not found', classified: Reason.ReconcileError },
     { reason: 'a conflict', answer: (res) => json(res, 409, status(409, 'Conflict', 'the object has been modified')), code: 409, message: 'the object has been modified', classified: Reason.Conflict },
     { reason: 'a refusal by RBAC', answer: (res) => json(res, 403, status(403, 'Forbidden', 'User "x" cannot patch resource "buckets"')), code: 403, message: 'User "x" cannot patch resource "buckets"', classified: Reason.KubeForbidden },
-    { reason: 'a body that is not JSON', answer: (res) => res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream down'), code: 503, message: undefined, classified: Reason.ReconcileError },
+    { reason: 'a body that is not JSON', answer: (res) => res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream down'), code: 503, message: undefined, classified: Reason.KubeUnavailable },
   ];
   for (const c of refusals) {
     it(`throws a KubeApiError for ${c.reason}, read by kubeStatus, kubeMessage and classify`, async () => {
@@ -122,8 +122,21 @@ describe('KubeClient.request', () => {
   it('fails a request that gets no answer in time', async () => {
     const slow = new KubeClient({ server: kube.server, tls: { rejectUnauthorized: true }, headers: async () => ({}) }, { requestTimeoutMs: 100 });
     route = () => undefined; // never answers
-    await assert.rejects(slow.request('GET', '/api/v1/namespaces'), { message: 'GET /api/v1/namespaces: no answer within 0.1 s' });
+    await assert.rejects(slow.request('GET', '/api/v1/namespaces'), { name: 'KubeUnreachableError', message: 'GET /api/v1/namespaces: no answer within 0.1 s' });
     slow.close();
+  });
+
+  it('fails a request to an apiserver that refuses connections as KubeUnreachableError, classified KubeUnavailable', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port: free } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const gone = new KubeClient({ server: `http://127.0.0.1:${free}`, tls: { rejectUnauthorized: true }, headers: async () => ({}) });
+    const err = await gone.request('GET', '/api/v1/namespaces').then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof KubeUnreachableError, String(err));
+    assert.match(err.message, /^GET \/api\/v1\/namespaces: .*ECONNREFUSED/);
+    assert.equal(classify(err).reason, Reason.KubeUnavailable);
+    gone.close();
   });
 });
 

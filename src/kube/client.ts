@@ -37,6 +37,11 @@ export class KubeApiError extends Error {
 }
 
 /** One line of a watch stream, as the apiserver sends it. */
+/** The apiserver could not be reached, or did not answer in time: the request may be retried. */
+export class KubeUnreachableError extends Error {
+  override readonly name = 'KubeUnreachableError';
+}
+
 export interface RawWatchEvent {
   type: string;
   object: unknown;
@@ -93,8 +98,8 @@ export class KubeClient {
       res = await this.open(method, path, options, signal);
       text = await readAll(res);
     } catch (err) {
-      if (signal.aborted) throw new Error(`${method} ${path}: no answer within ${this.requestTimeoutMs / 1000} s`, { cause: err });
-      throw err;
+      if (signal.aborted) throw new KubeUnreachableError(`${method} ${path}: no answer within ${this.requestTimeoutMs / 1000} s`, { cause: err });
+      throw new KubeUnreachableError(`${method} ${path}: ${(err as Error).message}`, { cause: err });
     }
     const body = parse(text);
     if ((res.statusCode ?? 0) >= 300) throw new KubeApiError(method, path, res.statusCode ?? 0, body);

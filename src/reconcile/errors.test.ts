@@ -28,6 +28,18 @@ describe('classify', () => {
     assert.match(c.message, /does not accept the operator's credentials/);
   });
 
+  it('an apiserver that cannot be reached, or says it cannot serve now, is KubeUnavailable with backoff', async () => {
+    const { KubeUnreachableError } = await import('../kube/client.ts');
+    const unreachable = classify(new KubeUnreachableError('PATCH /apis/mooring.dev/v1alpha1/namespaces/a/buckets/b: connect ECONNREFUSED 127.0.0.1:6443'));
+    assert.equal(unreachable.reason, Reason.KubeUnavailable);
+    assert.equal(unreachable.retry, 'backoff');
+    assert.match(unreachable.message, /could not serve the operator's call: .*ECONNREFUSED/);
+    const busy = classify(apiException(429, { kind: 'Status', message: 'too many requests, please try again later', code: 429 }));
+    assert.deepEqual([busy.reason, busy.throttled], [Reason.KubeUnavailable, true]);
+    assert.match(busy.message, /too many requests/);
+    assert.equal(classify(apiException(503, {})).reason, Reason.KubeUnavailable);
+  });
+
   it('retries a 409 soon and anything else with backoff as ReconcileError', () => {
     assert.equal(classify(apiException(409, {})).retry, 'soon');
     assert.deepEqual(classify(new Error('boom')), { reason: Reason.ReconcileError, message: 'boom', retry: 'backoff', throttled: false });

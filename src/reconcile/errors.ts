@@ -47,6 +47,9 @@ export function classify(err: unknown): Classified {
   const status = kubeStatus(err);
   if (status === 409) return { reason: Reason.Conflict, message: 'the object changed while it was being reconciled', retry: 'soon', throttled: false };
   if (status === 401 || status === 403) return { reason: Reason.KubeForbidden, message: forbidden(err, status), retry: 'backoff', throttled: false };
+  if (status === 429 || (status !== undefined && status >= 500) || (err as Error | null)?.name === 'KubeUnreachableError') {
+    return { reason: Reason.KubeUnavailable, message: `the apiserver could not serve the operator's call: ${kubeMessage(err) ?? (err as Error).message}`, retry: 'backoff', throttled: status === 429 };
+  }
   const message = err instanceof Error ? err.message : String(err);
   return { reason: Reason.ReconcileError, message, retry: 'backoff', throttled: false };
 }

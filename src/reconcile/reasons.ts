@@ -47,6 +47,7 @@ export const Reason = {
   ZoneNotFound: 'ZoneNotFound',
   InvalidChange: 'InvalidChange',
   KubeForbidden: 'KubeForbidden',
+  KubeUnavailable: 'KubeUnavailable',
   ReconcileError: 'ReconcileError',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
