@@ -39,6 +39,8 @@ COPY --from=build /app/dist ./dist
 USER 10001:10001
 EXPOSE 8080
 # SIGTERM reaches node directly (exec form, PID 1): it stops watching, lets in-flight reconciles
-# finish, releases its Lease and exits 0.
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+# finish, releases its Lease and exits 0. --optimize-for-size (a V8 flag NODE_OPTIONS does not
+# take) favours memory over speed: in the bench, 300 converged Buckets held 110 MiB instead of
+# 175 MiB for about a sixth more operator CPU, and idle fell from 85 to 79 MiB (docs/operations.md).
+ENTRYPOINT ["node", "--optimize-for-size", "dist/src/cli/main.js"]
 CMD ["run"]

@@ -23,7 +23,7 @@ import { externalDnsSideBySide } from './peers/external-dns/index.ts';
 import { dnsRecords } from './records.ts';
 import { failover, shardThroughput } from './replicas.ts';
 import { steadyState } from './steady.ts';
-import { compiled, startBenchOperator } from './support.ts';
+import { compiled, imageNodeFlags, startBenchOperator } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,8 +32,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     concurrency: { type: 'string', default: '4' },
     resync: { type: 'string', default: '10' },
-    // Default: the Node flags the image runs with (the Dockerfile's NODE_OPTIONS).
-    'node-args': { type: 'string', default: /^ENV\s+NODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8'))?.slice(1).find((v) => v !== undefined) ?? '' },
+    // Default: the Node flags the image runs with (the Dockerfile's NODE_OPTIONS and ENTRYPOINT).
+    'node-args': { type: 'string', default: imageNodeFlags(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8')).join(' ') },
     // Run the TypeScript sources (type stripping) instead of the compiled code the image runs.
     'from-source': { type: 'boolean', default: false },
     out: { type: 'string', default: join(import.meta.dirname, 'results.md') },

@@ -13,6 +13,13 @@ const ROOT = join(import.meta.dirname, '..');
 /** The `mooring run` the bench starts: the sources as a checkout runs them, unless compiled() was called. */
 let main = join(ROOT, 'src', 'cli', 'main.ts');
 
+/** The Node flags the image runs the operator with: its NODE_OPTIONS, and those its ENTRYPOINT gives node. */
+export function imageNodeFlags(dockerfile: string): string[] {
+  const options = /^ENV\s+NODE_OPTIONS=(?:"([^"]*)"|(\S+))/m.exec(dockerfile)?.slice(1).find((v) => v !== undefined) ?? '';
+  const entrypoint = JSON.parse(/^ENTRYPOINT\s+(\[.*\])/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+  return [...options.split(/\s+/).filter(Boolean), ...entrypoint.slice(1).filter((a) => a.startsWith('--'))];
+}
+
 /** Builds the operator as the image does (`npm run build`, into dist/) and runs that from now on. */
 export function compiled(): string {
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
