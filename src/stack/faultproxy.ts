@@ -274,8 +274,9 @@ export class FaultProxy {
     const zoneId = path.split('?')[0]!.split('/')[3] ?? '';
     const run = async () => {
       const text = body.toString('utf8');
-      const zone = await this.upstreamRecordSets(zoneId);
-      const refused = zone && refusal(parseChanges(text), zone);
+      const zone = await this.upstreamRecordSets(zoneId, req.headers.authorization);
+      if (!Array.isArray(zone)) return send(res, zone.status, zone.body);
+      const refused = refusal(parseChanges(text), zone);
       if (refused) {
         this.faultCounts.strictRoute53 = (this.faultCounts.strictRoute53 ?? 0) + 1;
         return send(res, 400, route53Error('InvalidChangeBatch', refused));
@@ -289,13 +290,17 @@ export class FaultProxy {
     return done;
   }
 
-  /** Every record set of a zone, read from the emulator (not counted), or undefined when it cannot say (no such zone: the emulator answers). */
-  private async upstreamRecordSets(zoneId: string): Promise<StrictRecordSet[] | undefined> {
+  /**
+   * Every record set of a zone, read from the emulator (not counted), or the emulator's error (no
+   * such zone), which is then the change's answer too. moto routes by the signature's service, so
+   * the read carries the change's authorization header.
+   */
+  private async upstreamRecordSets(zoneId: string, authorization: string | undefined): Promise<StrictRecordSet[] | { status: number; body: Buffer }> {
     const out: StrictRecordSet[] = [];
     let query = 'maxitems=300';
     for (;;) {
-      const page = await this.get(`${R53}hostedzone/${zoneId}/rrset?${query}`);
-      if (page.status !== 200) return undefined;
+      const page = await this.get(`${R53}hostedzone/${zoneId}/rrset?${query}`, authorization);
+      if (page.status !== 200) return page;
       const { recordSets, next } = parseListingPage(page.body.toString('utf8'));
       out.push(...recordSets);
       if (!next) return out;
@@ -303,9 +308,10 @@ export class FaultProxy {
     }
   }
 
-  private get(path: string): Promise<{ status: number; body: Buffer }> {
+  private get(path: string, authorization: string | undefined): Promise<{ status: number; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      const out = httpRequest({ host: this.target.hostname, port: this.target.port, method: 'GET', path }, (upstream) => {
+      const headers = authorization ? { authorization } : {};
+      const out = httpRequest({ host: this.target.hostname, port: this.target.port, method: 'GET', path, headers }, (upstream) => {
         void readBody(upstream).then((data) => resolve({ status: upstream.statusCode ?? 502, body: data }), reject);
       });
       out.once('error', reject);
