@@ -18,7 +18,10 @@ export interface AppliedChange {
 export const ZONE_DEFAULTS = {
   /** How long a zone's id and name are trusted before they are looked up again. */
   zoneTtlMs: 10 * 60_000,
-  /** How old a listing an observe may reuse. Writes never rely on it: each batch reads afresh. */
+  /**
+   * How old a listing an observe may reuse. Writes do not rely on it: they are planned on the last
+   * listing kept true by our own writes, and guarded (CREATE, exact DELETE) against the rest.
+   */
   listingMaxAgeMs: 5_000,
 } as const;
 
@@ -83,7 +86,7 @@ export type ZoneListing = Map<string, RecordSet>;
 interface ZoneState {
   /** Bumped when a write may or may not have happened (a lost answer): older listings are void. */
   epoch: number;
-  listing?: { epoch: number; startedAt: number; records: Promise<ZoneListing> } | undefined;
+  listing?: { epoch: number; startedAt: number; records: Promise<ZoneListing>; arrived?: ZoneListing | undefined } | undefined;
 }
 
 /** Every record set of a zone, by name|type|set identifier, listed once for all who ask together. */
@@ -109,13 +112,26 @@ export class ZoneRecords {
     const current = zone.listing;
     if (current && current.epoch === zone.epoch && current.startedAt >= notBefore) return current.records;
     const records = this.list(zoneId);
-    const listing = { epoch: zone.epoch, startedAt: this.now(), records };
+    const listing: NonNullable<ZoneState['listing']> = { epoch: zone.epoch, startedAt: this.now(), records };
     zone.listing = listing;
-    records.catch((err: unknown) => {
-      if (zone.listing === listing) zone.listing = undefined;
-      if (isZoneGone(err)) this.onGone(zoneId);
-    });
+    records.then(
+      (arrived) => void (listing.arrived = arrived),
+      (err: unknown) => {
+        if (zone.listing === listing) zone.listing = undefined;
+        if (isZoneGone(err)) this.onGone(zoneId);
+      },
+    );
     return records;
+  }
+
+  /**
+   * The zone as last listed and changed by our own accepted writes since, without a call; undefined
+   * before a listing arrived or after a write of unknown outcome. Plans rest on it; their guards
+   * (CREATE, exact DELETE) refuse what someone else changed meanwhile.
+   */
+  known(zoneId: string): ZoneListing | undefined {
+    const zone = this.zones.get(zoneId);
+    return zone?.listing?.epoch === zone?.epoch ? zone?.listing?.arrived : undefined;
   }
 
   /**
