@@ -225,7 +225,7 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
       Object.assign(atProvider, { changeId: change.id, changeStatus: status });
       if (status === 'PENDING') return { exists: false, upToDate: false, atProvider, pending: { reason: 'Waiting', message: `waiting for Route 53 change ${change.id} to be INSYNC` } };
     }
-    const listing = await this.listing(zone.id, submission).catch(zoneGone);
+    const listing = await this.listing(zone.id, submission, change === undefined, [keyOf(desired), keyOf(ownership)]).catch(zoneGone);
     if (!listing) return { exists: false, upToDate: false };
     const live = listing.get(keyOf(desired));
     const liveOwnership = listing.get(keyOf(ownership));
@@ -238,13 +238,20 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
   }
 
   /**
-   * A listing a few seconds old; or, for a record set whose change Route 53 accepted within that
-   * time, the known listing: it holds that change, so the observe after our own write needs no call.
+   * A listing a few seconds old, or the known listing (no call) where it is as good: for a record
+   * set whose change Route 53 accepted within those seconds (the listing holds that change), and for
+   * one we never changed that it shows absent, up to `absentMaxAgeMs` old (what follows is a CREATE,
+   * which Route 53 refuses if the record set appeared meanwhile; a burst of new records in a zone
+   * then costs one listing, not one each 5 s).
    */
-  private listing(zoneId: string, submission: Submission | undefined): Promise<ZoneListing> {
-    const notBefore = Date.now() - ZONE_DEFAULTS.listingMaxAgeMs;
-    const known = (submission?.sentAt ?? -Infinity) >= notBefore ? this.account.records.known(zoneId) : undefined;
-    return known ? Promise.resolve(known) : this.account.records.records(zoneId, notBefore);
+  private listing(zoneId: string, submission: Submission | undefined, neverChanged: boolean, keys: string[]): Promise<ZoneListing> {
+    const now = Date.now();
+    const { records } = this.account;
+    const known = records.known(zoneId);
+    if (known && (submission?.sentAt ?? -Infinity) >= now - ZONE_DEFAULTS.listingMaxAgeMs) return Promise.resolve(known);
+    const absent = known !== undefined && neverChanged && keys.every((k) => !known.has(k));
+    if (absent && (records.knownSince(zoneId) ?? -Infinity) >= now - ZONE_DEFAULTS.absentMaxAgeMs) return Promise.resolve(known);
+    return records.records(zoneId, now - ZONE_DEFAULTS.listingMaxAgeMs);
   }
 
   async create(resource: ManagedResource<Spec>): Promise<void> {

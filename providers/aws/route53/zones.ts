@@ -19,6 +19,12 @@ export const ZONE_DEFAULTS = {
   /** How long a zone's id and name are trusted before they are looked up again. */
   zoneTtlMs: 10 * 60_000,
   /**
+   * How old a known listing may be to tell an observe that a record set never changed by us is
+   * absent (with its ownership record): acting on it is a CREATE, which Route 53 refuses if the
+   * record set exists after all, so a burst of new records needs no listing each 5 s.
+   */
+  absentMaxAgeMs: 15_000,
+  /**
    * How old a listing an observe may reuse. Writes do not rely on it: they are planned on the last
    * listing kept true by our own writes, and guarded (CREATE, exact DELETE) against the rest.
    */
@@ -86,7 +92,18 @@ export type ZoneListing = Map<string, RecordSet>;
 interface ZoneState {
   /** Bumped when a write may or may not have happened (a lost answer): older listings are void. */
   epoch: number;
-  listing?: { epoch: number; startedAt: number; records: Promise<ZoneListing>; arrived?: ZoneListing | undefined } | undefined;
+  listing?: Listing | undefined;
+}
+
+interface Listing {
+  epoch: number;
+  /**
+   * When its first request left the account limiter: what it holds is at least that fresh. Unset
+   * while it waits there (seconds, under load): a listing still queued is fresher than any asked.
+   */
+  sentAt?: number | undefined;
+  records: Promise<ZoneListing>;
+  arrived?: ZoneListing | undefined;
 }
 
 /** Every record set of a zone, by name|type|set identifier, listed once for all who ask together. */
@@ -110,9 +127,10 @@ export class ZoneRecords {
     let zone = this.zones.get(zoneId);
     if (!zone) this.zones.set(zoneId, (zone = { epoch: 0 }));
     const current = zone.listing;
-    if (current && current.epoch === zone.epoch && current.startedAt >= notBefore) return current.records;
-    const records = this.list(zoneId);
-    const listing: NonNullable<ZoneState['listing']> = { epoch: zone.epoch, startedAt: this.now(), records };
+    if (current && current.epoch === zone.epoch && (current.sentAt ?? Infinity) >= notBefore) return current.records;
+    const listing: Listing = { epoch: zone.epoch, records: Promise.resolve<ZoneListing>(new Map()) };
+    const records = this.list(zoneId, () => (listing.sentAt ??= this.now()));
+    listing.records = records;
     zone.listing = listing;
     records.then(
       (arrived) => void (listing.arrived = arrived),
@@ -130,8 +148,17 @@ export class ZoneRecords {
    * (CREATE, exact DELETE) refuse what someone else changed meanwhile.
    */
   known(zoneId: string): ZoneListing | undefined {
+    return this.knownListing(zoneId)?.arrived;
+  }
+
+  /** When the known listing was sent, or undefined when there is none. */
+  knownSince(zoneId: string): number | undefined {
+    return this.knownListing(zoneId)?.sentAt;
+  }
+
+  private knownListing(zoneId: string): Listing | undefined {
     const zone = this.zones.get(zoneId);
-    return zone?.listing?.epoch === zone?.epoch ? zone?.listing?.arrived : undefined;
+    return zone?.listing?.epoch === zone?.epoch && zone?.listing?.arrived ? zone.listing : undefined;
   }
 
   /**
@@ -158,21 +185,24 @@ export class ZoneRecords {
     if (zone) zone.epoch++;
   }
 
-  private async list(zoneId: string): Promise<ZoneListing> {
+  private async list(zoneId: string, sent: () => void): Promise<ZoneListing> {
     const out: ZoneListing = new Map();
-    let next: { name?: string | undefined; type?: string | undefined; id?: string | undefined } | undefined = {};
+    type Start = { name?: string | undefined; type?: string | undefined; id?: string | undefined };
+    let next: Start | undefined = {};
     while (next) {
-      const page = await this.aws.call(`Route 53 ListResourceRecordSets on zone ${zoneId}`, () =>
-        this.r53.send(
+      const start: Start = next;
+      const page = await this.aws.call(`Route 53 ListResourceRecordSets on zone ${zoneId}`, () => {
+        sent();
+        return this.r53.send(
           new ListResourceRecordSetsCommand({
             HostedZoneId: zoneId,
             MaxItems: 300,
-            ...(next!.name ? { StartRecordName: next!.name } : {}),
-            ...(next!.type ? { StartRecordType: next!.type as never } : {}),
-            ...(next!.id ? { StartRecordIdentifier: next!.id } : {}),
+            ...(start.name ? { StartRecordName: start.name } : {}),
+            ...(start.type ? { StartRecordType: start.type as never } : {}),
+            ...(start.id ? { StartRecordIdentifier: start.id } : {}),
           }),
-        ),
-      );
+        );
+      });
       for (const rrset of page.ResourceRecordSets ?? []) {
         const rs = fromRoute53(rrset);
         out.set(keyOf(rs), rs);
