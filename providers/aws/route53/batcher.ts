@@ -3,7 +3,7 @@
 // one batch is one ChangeResourceRecordSets call, within Route 53's limits on values and
 // characters, and Route 53 refuses a whole batch for one bad change (InvalidChangeBatch), naming
 // the record in quotes; it also refuses a stale plan's guarded CREATE or DELETE the same way.
-import { TerminalError, ZoneBatcher, type BatchPlan, type BatchPort } from '../../sdk/index.ts';
+import { TerminalError, ZoneBatcher, isAdapterError, type BatchPlan, type BatchPort } from '../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
 import { changeCost, keyOf, type RecordSet } from './state.ts';
 
@@ -56,6 +56,8 @@ export function route53Batcher<Intent>(port: BatchPort<Intent, PlannedChange, Ch
           `an UPSERT counting twice; Route 53 allows ${maxValues} and ${maxChars}); use fewer or shorter values`,
       ),
     key: (c) => keyOf(c.recordSet),
+    // Refused whole: a bad change (InvalidChange), or a guard on a stale plan (Conflict, classify.ts).
+    refused: (err) => isAdapterError(err) && (err.reason === AwsReason.InvalidChange || err.reason === AwsReason.Conflict),
     // InvalidChangeBatch messages quote the names of the records at fault.
     named: (err, c) => (err as Error).message.includes(`'${c.recordSet.name}'`),
   });
