@@ -226,6 +226,9 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
       if (status === 'PENDING') return { exists: false, upToDate: false, atProvider, pending: { reason: 'Waiting', message: `waiting for Route 53 change ${change.id} to be INSYNC` } };
     }
     const listing = await this.listing(zone.id, submission, change === undefined, [keyOf(desired), keyOf(ownership)]).catch(zoneGone);
+    // Settled, and past the seconds the known listing answers for it: status keeps the change id
+    // from here on, so the account need not hold one submission per record for ever.
+    if (submission?.state === 'sent' && (submission.sentAt ?? 0) < Date.now() - ZONE_DEFAULTS.listingMaxAgeMs) this.account.submissions.delete(key);
     if (!listing) return { exists: false, upToDate: false };
     const live = listing.get(keyOf(desired));
     const liveOwnership = listing.get(keyOf(ownership));
