@@ -242,18 +242,17 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
 
   /**
    * A listing a few seconds old, or the known listing (no call) where it is as good: for a record
-   * set whose change Route 53 accepted within those seconds (the listing holds that change), and for
-   * one we never changed that it shows absent, up to `absentMaxAgeMs` old (what follows is a CREATE,
-   * which Route 53 refuses if the record set appeared meanwhile; a burst of new records in a zone
-   * then costs one listing, not one each 5 s).
+   * set whose change Route 53 accepted within those seconds (the listing holds that change); and,
+   * up to `knownMaxAgeMs` old, for one it shows present, or absent and never changed by us (what
+   * follows is guarded, see ZONE_DEFAULTS).
    */
   private listing(zoneId: string, submission: Submission | undefined, neverChanged: boolean, keys: string[]): Promise<ZoneListing> {
     const now = Date.now();
     const { records } = this.account;
     const known = records.known(zoneId);
     if (known && (submission?.sentAt ?? -Infinity) >= now - ZONE_DEFAULTS.listingMaxAgeMs) return Promise.resolve(known);
-    const absent = known !== undefined && neverChanged && keys.every((k) => !known.has(k));
-    if (absent && (records.knownSince(zoneId) ?? -Infinity) >= now - ZONE_DEFAULTS.absentMaxAgeMs) return Promise.resolve(known);
+    const harmless = known !== undefined && (neverChanged || keys.some((k) => known.has(k)));
+    if (harmless && (records.knownSince(zoneId) ?? -Infinity) >= now - ZONE_DEFAULTS.knownMaxAgeMs) return Promise.resolve(known);
     return records.records(zoneId, now - ZONE_DEFAULTS.listingMaxAgeMs);
   }
 

@@ -19,14 +19,18 @@ export const ZONE_DEFAULTS = {
   /** How long a zone's id and name are trusted before they are looked up again. */
   zoneTtlMs: 10 * 60_000,
   /**
-   * How old a known listing may be to tell an observe that a record set never changed by us is
-   * absent (with its ownership record): acting on it is a CREATE, which Route 53 refuses if the
-   * record set exists after all, so a burst of new records needs no listing each 5 s.
+   * How old the known listing may be to answer an observe without a call, where a stale answer
+   * cannot do harm: a record set present (what follows is an UPSERT guarded by our ownership
+   * record, or a DELETE of the values read, both refused if the zone changed; only drift made in
+   * these seconds waits for the next look), or one we never changed, absent (a CREATE follows,
+   * refused if it exists). A burst of new records, or of deletes, then costs a zone one listing
+   * each 15 s, not each 5 s.
    */
-  absentMaxAgeMs: 15_000,
+  knownMaxAgeMs: 15_000,
   /**
-   * How old a listing an observe may reuse. Writes do not rely on it: they are planned on the last
-   * listing kept true by our own writes, and guarded (CREATE, exact DELETE) against the rest.
+   * How old a listing must be at most to say that a record set we changed is gone (a delete then
+   * ends; a stale "gone" could leave a record set behind). Writes do not rely on it: they are
+   * planned on the known listing and guarded (CREATE, exact DELETE) against the rest.
    */
   listingMaxAgeMs: 5_000,
 } as const;
