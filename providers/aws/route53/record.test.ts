@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConflictError } from '../../sdk/index.ts';
-import { planOne } from './record.ts';
+import { knownAnswers, planOne } from './record.ts';
 import { keyOf, type RecordSet } from './state.ts';
 
 const MARK = 'op/ns/www';
@@ -41,5 +41,22 @@ describe('planOne', () => {
       const plan = planOne(c.intent, c.zone);
       assert.ok('error' in plan && plan.error instanceof ConflictError);
     });
+  }
+});
+
+describe('knownAnswers', () => {
+  const now = 100_000;
+  const base = { now, sentAt: undefined, knownSince: now - 10_000, neverChanged: false, present: false };
+  const cases = [
+    { reason: 'our own change accepted 4 s ago: the known listing holds it', c: { sentAt: now - 4_000, knownSince: now - 60_000 }, answers: true },
+    { reason: 'our own change accepted 6 s ago, gone from a 10 s old listing: a delete would end on it, so a fresh one', c: { sentAt: now - 6_000 }, answers: false },
+    { reason: 'present in a 10 s old listing: what follows is guarded', c: { present: true }, answers: true },
+    { reason: 'present in a 16 s old listing: too old', c: { present: true, knownSince: now - 16_000 }, answers: false },
+    { reason: 'absent and never changed by us, 10 s old: a guarded CREATE follows', c: { neverChanged: true }, answers: true },
+    { reason: 'absent after a change of ours, 10 s old: not to be trusted', c: {}, answers: false },
+    { reason: 'no known listing', c: { present: true, knownSince: undefined }, answers: false },
+  ];
+  for (const k of cases) {
+    it(`${k.answers ? 'answers' : 'does not answer'}: ${k.reason}`, () => assert.equal(knownAnswers({ ...base, ...k.c }), k.answers));
   }
 });

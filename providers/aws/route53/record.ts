@@ -250,9 +250,8 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     const now = Date.now();
     const { records } = this.account;
     const known = records.known(zoneId);
-    if (known && (submission?.sentAt ?? -Infinity) >= now - ZONE_DEFAULTS.listingMaxAgeMs) return Promise.resolve(known);
-    const harmless = known !== undefined && (neverChanged || keys.some((k) => known.has(k)));
-    if (harmless && (records.knownSince(zoneId) ?? -Infinity) >= now - ZONE_DEFAULTS.knownMaxAgeMs) return Promise.resolve(known);
+    const present = known !== undefined && keys.some((k) => known.has(k));
+    if (known && knownAnswers({ now, sentAt: submission?.sentAt, knownSince: records.knownSince(zoneId), neverChanged, present })) return Promise.resolve(known);
     return records.records(zoneId, now - ZONE_DEFAULTS.listingMaxAgeMs);
   }
 
@@ -299,6 +298,12 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     const ownership: RecordSet = { name: ownershipName(name, spec.type, spec.weighted?.setIdentifier), type: 'TXT', ttl: OWNERSHIP_TTL, values: [ownershipValue(resource.ownershipMark)] };
     return { zone, desired, ownership };
   }
+}
+
+/** Whether the known listing may answer an observe (see RecordClient.listing and ZONE_DEFAULTS). */
+export function knownAnswers(c: { now: number; sentAt: number | undefined; knownSince: number | undefined; neverChanged: boolean; present: boolean }): boolean {
+  if ((c.sentAt ?? -Infinity) >= c.now - ZONE_DEFAULTS.listingMaxAgeMs) return true;
+  return (c.present || c.neverChanged) && (c.knownSince ?? -Infinity) >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
 }
 
 /** A change the last pass recorded in status, when it belongs to this zone. */
