@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { ConflictError, RetryableError, TerminalError } from './errors.ts';
 import { ProviderReason } from './reasons.ts';
 import { ZoneBatcher, type BatchOptions, type BatchPort } from './batch.ts';
@@ -184,5 +184,151 @@ describe('ZoneBatcher', () => {
     await advance(100);
     await Promise.all(done);
     assert.deepEqual(zone.calls[1], ['e.'], 'a lone change goes after one quiet window');
+  });
+});
+
+/**
+ * A zone whose port knows its state (a set of names, kept true by its own writes) and a limiter
+ * whose slots the test grants one by one: the batch is cut at the grant.
+ */
+class KnownZone extends FakeZone {
+  state = new Set<string>();
+  knows = false;
+  reads = 0;
+  inSlot: boolean[] = [];
+  /** Slots asked for and not yet granted. */
+  waiting: (() => void)[] = [];
+
+  override async plan(zone: string, intents: string[]) {
+    this.plans++;
+    await this.read(zone);
+    return this.known(zone, intents)!;
+  }
+
+  known(_zone: string, intents: string[]) {
+    if (!this.knows) return undefined;
+    // A name the zone holds needs nothing; 'stale' is planned as absent whatever the zone holds.
+    return intents.map((name) => ({ changes: this.state.has(name) ? [] : [name] }));
+  }
+
+  async read(_zone: string) {
+    this.reads++;
+    this.knows = true;
+  }
+
+  override async send(zone: string, changes: string[], inSlot = false) {
+    this.inSlot.push(inSlot);
+    const receipt = await super.send(zone, changes);
+    for (const c of changes) this.state.add(c);
+    return receipt;
+  }
+
+  slot = (_zone: string, write: () => Promise<void>) => new Promise<void>((resolve) => this.waiting.push(resolve)).then(write);
+
+  grant(): void {
+    this.waiting.shift()!();
+  }
+}
+
+describe('ZoneBatcher with a known state and a slot', () => {
+  const settle = () => new Promise<void>((r) => setImmediate(r));
+  const setup = (t: TestContext, options: BatchOptions<string, 'changes' | 'chars'> = {}) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const zone = new KnownZone();
+    const batcher = batcherOf(zone, { windowMs: 100, maxWaitMs: 1000, slot: zone.slot, ...options });
+    const advance = async (ms: number) => {
+      t.mock.timers.tick(ms);
+      await settle();
+    };
+    return { zone, batcher, advance };
+  };
+
+  it('cuts the batch when the limiter grants the slot: what arrives while it waits joins, with no read per flush', async (t) => {
+    const { zone, batcher, advance } = setup(t);
+    const done = [batcher.submit('Z1', 'a.')];
+    await advance(100);
+    assert.equal(zone.waiting.length, 1, 'the flush waits for its slot');
+    done.push(batcher.submit('Z1', 'b.'), batcher.submit('Z1', 'c.'));
+    await advance(500);
+    assert.deepEqual(zone.calls, [], 'no call before the slot');
+    zone.grant();
+    const results = await Promise.all(done);
+    assert.deepEqual(zone.calls, [['a.', 'b.', 'c.']]);
+    assert.deepEqual(zone.inSlot, [true], 'the write is the request the slot was granted for');
+    assert.ok(results.every((r) => r.receipt === 'C1'));
+    await settle();
+    done.length = 0;
+    done.push(batcher.submit('Z1', 'd.'), batcher.submit('Z1', 'a.'));
+    await advance(100);
+    zone.grant();
+    await Promise.all(done);
+    assert.deepEqual(zone.calls[1], ['d.'], 'planned from the state its own write left: a. needs nothing');
+    assert.equal(zone.reads, 1, 'one read, before the first flush only');
+    assert.equal(zone.plans, 0, 'no fresh plan');
+  });
+
+  it('with no load, a change goes one window after it arrived', async (t) => {
+    const { zone, batcher, advance } = setup(t);
+    const done = batcher.submit('Z1', 'a.');
+    await advance(99);
+    assert.equal(zone.waiting.length, 0);
+    await advance(1);
+    zone.grant();
+    await done;
+    assert.deepEqual(zone.calls, [['a.']]);
+  });
+
+  it('sends in the slot only the first batch within the limits; the rest go through the limiter after it', async (t) => {
+    const { zone, batcher, advance } = setup(t, { limits: { changes: 2, chars: 1000 } });
+    const done = Promise.all(names(5).map((n) => batcher.submit('Z1', n)));
+    await advance(100);
+    zone.grant();
+    await done;
+    assert.deepEqual(zone.calls.map((c) => c.length), [2, 2, 1]);
+    assert.deepEqual(zone.inSlot, [true, false, false]);
+  });
+
+  it('plans a refused batch again on a fresh read (its plan may be stale), then isolates the bad change', async (t) => {
+    const { zone, batcher, advance } = setup(t);
+    zone.bad.add('r2.');
+    const settled = Promise.allSettled(names(4).map((n) => batcher.submit('Z1', n)));
+    await advance(100);
+    zone.grant();
+    const results = await settled;
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    assert.equal(zone.plans, 1, 'one fresh plan after the refusal');
+    assert.deepEqual(zone.calls, [names(4), names(4), ['r0.', 'r1.', 'r3.'], ['r2.']], 'the fresh plan is sent whole, then the named change alone');
+  });
+
+  it('stops at throttling in the slot: every change of the cut fails typed, no further call', async (t) => {
+    const { zone, batcher, advance } = setup(t, { limits: { changes: 2, chars: 1000 } });
+    zone.throttleNext = 1;
+    const settled = Promise.allSettled(names(5).map((n) => batcher.submit('Z1', n)));
+    await advance(100);
+    zone.grant();
+    const results = await settled;
+    assert.equal(zone.calls.length, 1);
+    assert.ok(results.every((r) => r.status === 'rejected' && (r.reason as RetryableError).throttled));
+  });
+
+  it('plans afresh after the slot when the port lost its state meanwhile, sending nothing in the slot', async (t) => {
+    const { zone, batcher, advance } = setup(t);
+    const done = batcher.submit('Z1', 'a.');
+    await advance(100);
+    zone.knows = false;
+    zone.grant();
+    await done;
+    assert.equal(zone.plans, 1);
+    assert.deepEqual(zone.inSlot, [false]);
+  });
+
+  it('fails what is queued when the read before the slot fails', async (t) => {
+    const { zone, batcher, advance } = setup(t);
+    const unavailable = new RetryableError(ProviderReason.ProviderUnavailable, 'read failed');
+    zone.read = () => Promise.reject(unavailable);
+    const done = assert.rejects(batcher.submit('Z1', 'a.'), (err) => err === unavailable);
+    await advance(100);
+    await done;
+    assert.equal(zone.waiting.length, 0, 'no slot asked for');
   });
 });

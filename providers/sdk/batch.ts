@@ -4,10 +4,19 @@
 // One flush per zone is in flight at a time (backends refuse or serialise overlapping writes to a
 // zone anyway); changes arriving meanwhile wait for the next.
 //
-// A flush plans every queued intent against one fresh read of the zone (a write is never based on
-// a stale observation), packs the planned changes into batches within the provider's limits, and
-// sends them. Backends refuse a whole batch for one bad change: the batch is then split to isolate
-// the bad change, which alone fails; the rest go through.
+// A flush plans every queued intent against one fresh read of the zone, packs the planned changes
+// into batches within the provider's limits, and sends them. Backends refuse a whole batch for one
+// bad change: the batch is then split to isolate the bad change, which alone fails; the rest go
+// through.
+//
+// Under a request limit (Route 53: 5 a second per account) a provider may do better (issue 8):
+// with `slot` and `BatchPort.known`, the batch is cut only when the limiter grants the write its
+// slot, so changes keep joining while it waits (under load batches grow by themselves; without
+// load a change goes after one short window), and it is planned from what the port knows of the
+// zone (its last read, kept true by its own accepted writes) with no read per flush. Such a plan
+// may be stale, so its changes must carry the backend's own guards (Route 53's CREATE fails on a
+// record set that exists, DELETE on values that differ); a batch they refuse is planned again on a
+// fresh read.
 import { TerminalError, isAdapterError } from './errors.ts';
 import { ProviderReason } from './reasons.ts';
 
@@ -23,11 +32,20 @@ export type BatchPlan<Change> = { changes: Change[] } | { error: Error };
  * - send: makes one write call with the changes, atomically if the backend can, and returns what
  *   the backend answered (a change id to follow, or nothing). It throws typed errors (RetryableError
  *   for throttling and outages, which stop the flush; the refusal `refused` recognises, which splits
- *   the batch). It must not retry by itself: the batcher and the reconciler's backoff do.
+ *   the batch). It must not retry by itself: the batcher and the reconciler's backoff do. `inSlot`
+ *   is true when the call runs inside the slot `BatchOptions.slot` granted: it must not queue at the
+ *   limiter again (that slot is its one).
+ * - known (optional, with `read`): plans from what the port already knows of the zone, without a
+ *   call, or undefined when it knows nothing it trusts (never read, or a write's outcome unknown).
+ *   Its changes must be guarded so a stale plan fails whole (a refusal) and never overwrites.
+ * - read (optional, with `known`): reads the zone so `known` can plan; made before the flush queues
+ *   for its slot, since a read is a request of its own.
  */
 export interface BatchPort<Intent, Change, Receipt = void> {
   plan(zoneId: string, intents: Intent[]): Promise<BatchPlan<Change>[]>;
-  send(zoneId: string, changes: Change[]): Promise<Receipt>;
+  send(zoneId: string, changes: Change[], inSlot?: boolean): Promise<Receipt>;
+  known?(zoneId: string, intents: Intent[]): BatchPlan<Change>[] | undefined;
+  read?(zoneId: string): Promise<void>;
 }
 
 /** What one change costs against each limit of one batch, by limit name (Route 53: values, chars). */
@@ -59,6 +77,12 @@ export interface BatchOptions<Change, Limit extends string = string> {
    * name, or with a wrong guess, the batch is halved until the bad change stands alone.
    */
   named?: ((err: unknown, change: Change) => boolean) | undefined;
+  /**
+   * Runs `write` once the backend may take the zone's next request (the account limiter grants a
+   * slot); the batch is cut then. With `BatchPort.known`; `write` makes at most one request, the
+   * first batch's send, in that slot. Default: none, a batch is cut when its window closes.
+   */
+  slot?: ((zoneId: string, write: () => Promise<void>) => Promise<void>) | undefined;
 }
 
 /** Defaults of the timing options; a provider documents its own where they differ. */
@@ -121,19 +145,9 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
   private async flush(zoneId: string, zone: ZoneQueue<Entry<Intent, Change, Receipt>>): Promise<void> {
     zone.timer = undefined;
     zone.flushing = true;
-    const entries = zone.queued.splice(0);
     try {
-      const batches = this.pack(await this.plan(zoneId, entries));
-      for (const [i, batch] of batches.entries()) {
-        const failure = await this.sendIsolating(zoneId, batch);
-        // A throttled or failing backend gets no more calls from this flush: no storm.
-        if (failure !== undefined) {
-          for (const e of batches.slice(i + 1).flat()) e.reject(failure);
-          break;
-        }
-      }
-    } catch (err) {
-      for (const e of entries) e.reject(err);
+      if (this.port.known && this.port.read) await this.flushKnown(zoneId, zone);
+      else await this.flushFresh(zoneId, zone.queued.splice(0));
     } finally {
       zone.flushing = false;
       if (zone.queued.length === 0) this.zones.delete(zoneId);
@@ -141,9 +155,73 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
     }
   }
 
-  /** Plans every entry; those needing nothing are resolved here, refused ones rejected. */
-  private async plan(zoneId: string, entries: Entry<Intent, Change, Receipt>[]): Promise<Entry<Intent, Change, Receipt>[]> {
-    const plans = await this.port.plan(zoneId, entries.map((e) => e.intent));
+  /** Plans the entries on one fresh read and sends every batch. */
+  private async flushFresh(zoneId: string, entries: Entry<Intent, Change, Receipt>[]): Promise<void> {
+    try {
+      await this.sendAll(zoneId, this.pack(this.settle(entries, await this.port.plan(zoneId, entries.map((e) => e.intent)))));
+    } catch (err) {
+      for (const e of entries) e.reject(err);
+    }
+  }
+
+  /**
+   * Cuts the batch when the write's slot is granted and plans it from what the port knows; what
+   * does not fit the first batch, or a batch refused (perhaps planned on a stale state), goes after.
+   */
+  private async flushKnown(zoneId: string, zone: ZoneQueue<Entry<Intent, Change, Receipt>>): Promise<void> {
+    if (this.port.known!(zoneId, []) === undefined) {
+      try {
+        await this.port.read!(zoneId);
+      } catch (err) {
+        for (const e of zone.queued.splice(0)) e.reject(err);
+        return;
+      }
+    }
+    let after: () => Promise<void> = async () => undefined;
+    const write = async () => {
+      const entries = zone.queued.splice(0);
+      try {
+        after = await this.cut(zoneId, entries, this.options.slot !== undefined);
+      } catch (err) {
+        for (const e of entries) e.reject(err);
+      }
+    };
+    await (this.options.slot ? this.options.slot(zoneId, write) : write());
+    await after();
+  }
+
+  /** In the slot: plans the entries from what the port knows, sends the first batch; returns what is left to do. */
+  private async cut(zoneId: string, entries: Entry<Intent, Change, Receipt>[], inSlot: boolean): Promise<() => Promise<void>> {
+    const plans = this.port.known!(zoneId, entries.map((e) => e.intent));
+    // The port lost what it knew since the read (a write of unknown outcome): a fresh plan, after the slot.
+    if (!plans) return () => this.flushFresh(zoneId, entries);
+    const [first, ...rest] = this.pack(this.settle(entries, plans));
+    if (!first) return async () => undefined;
+    try {
+      const receipt = await this.port.send(zoneId, first.flatMap((e) => e.changes), inSlot);
+      for (const e of first) e.resolve({ receipt });
+      return () => this.sendAll(zoneId, rest);
+    } catch (err) {
+      // A refused batch may rest on a stale state: plan it, and what was planned with it, afresh.
+      if ((this.options.refused ?? isInvalidChange)(err)) return () => this.flushFresh(zoneId, [...first, ...rest.flat()]);
+      for (const e of [...first, ...rest.flat()]) e.reject(err);
+      return async () => undefined;
+    }
+  }
+
+  /** Sends the batches in order; a throttled or failing backend gets no more calls from this flush: no storm. */
+  private async sendAll(zoneId: string, batches: Entry<Intent, Change, Receipt>[][]): Promise<void> {
+    for (const [i, batch] of batches.entries()) {
+      const failure = await this.sendIsolating(zoneId, batch);
+      if (failure !== undefined) {
+        for (const e of batches.slice(i + 1).flat()) e.reject(failure);
+        return;
+      }
+    }
+  }
+
+  /** Takes each entry's plan: those needing nothing are resolved here, refused ones rejected; returns the rest. */
+  private settle(entries: Entry<Intent, Change, Receipt>[], plans: BatchPlan<Change>[]): Entry<Intent, Change, Receipt>[] {
     return entries.filter((e, i) => {
       const plan = plans[i] ?? { error: new Error('the planner returned no plan for this change') };
       if ('error' in plan) e.reject(plan.error);

@@ -13,6 +13,9 @@ const LIST = '<?xml version="1.0"?><ListResourceRecordSetsResponse><ResourceReco
 
 let upstream: Server;
 let upstreamPaths: string[] = [];
+let upstreamBodies: string[] = [];
+/** The emulator's zone, as its listing answers (empty unless a test fills it). */
+let listing = LIST;
 let proxy: FaultProxy;
 let r53: Route53Client;
 
@@ -25,9 +28,11 @@ const batch = (name: string) =>
 before(async () => {
   upstream = createServer((req, res) => {
     upstreamPaths.push(`${req.method} ${req.url}`);
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.once('end', () => {
-      const body = req.url?.includes('/rrset') ? (req.method === 'POST' ? CHANGE : LIST) : GET_CHANGE;
+      if (req.method === 'POST') upstreamBodies.push(Buffer.concat(chunks).toString('utf8'));
+      const body = req.url?.includes('/rrset') ? (req.method === 'POST' ? CHANGE : listing) : GET_CHANGE;
       res.writeHead(200, { 'content-type': 'text/xml' });
       res.end(body);
     });
@@ -45,6 +50,8 @@ beforeEach(() => {
   proxy.configure({});
   proxy.resetStats();
   upstreamPaths = [];
+  upstreamBodies = [];
+  listing = LIST;
 });
 
 describe('classify', () => {
@@ -136,7 +143,34 @@ describe('FaultProxy', () => {
       return true;
     });
     await r53.send(batch('good.example.test.'));
-    assert.equal(upstreamPaths.length, 1, 'the rejected batch never reached the emulator');
+    assert.equal(upstreamPaths.filter((p) => p.startsWith('POST')).length, 1, 'the rejected batch never reached the emulator');
+  });
+
+  describe("plays Route 53's change guards, which moto does not keep", () => {
+    const held = '<ResourceRecordSet><Name>www.example.test.</Name><Type>A</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>';
+    const change = (Action: 'CREATE' | 'DELETE' | 'UPSERT', value = '192.0.2.1', name = 'www.example.test.') =>
+      ({ Action, ResourceRecordSet: { Name: name, Type: 'A' as const, TTL: 60, ResourceRecords: [{ Value: value }] } });
+    const send = (...Changes: ReturnType<typeof change>[]) => r53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z1', ChangeBatch: { Changes } }));
+    const refusals = [
+      { reason: 'a CREATE of a record set the zone holds', changes: [change('CREATE', '192.0.2.9')], message: /Tried to create resource record set \[name='www\.example\.test\.', type='A'\] but it already exists/ },
+      { reason: 'a DELETE with other values', changes: [change('DELETE', '192.0.2.9')], message: /values provided do not match the current values/ },
+      { reason: 'a DELETE of what is not there', changes: [change('DELETE', '192.0.2.1', 'other.example.test.')], message: /but it was not found/ },
+      { reason: 'a good change beside a bad one: the batch fails whole', changes: [change('UPSERT', '192.0.2.2', 'b.example.test.'), change('CREATE')], message: /already exists/ },
+    ];
+    for (const c of refusals) {
+      it(`refuses ${c.reason}, InvalidChangeBatch, without reaching the emulator`, async () => {
+        listing = LIST.replace('<ResourceRecordSets></ResourceRecordSets>', `<ResourceRecordSets>${held}</ResourceRecordSets>`);
+        await assert.rejects(send(...c.changes), (err: Error) => err.name === 'InvalidChangeBatch' && c.message.test(err.message));
+        assert.deepEqual(upstreamBodies, []);
+      });
+    }
+
+    it('passes a DELETE of the exact record set then its CREATE anew, and a CREATE of what is not there, as UPSERTs (moto refuses a CREATE it journalled once)', async () => {
+      listing = LIST.replace('<ResourceRecordSets></ResourceRecordSets>', `<ResourceRecordSets>${held}</ResourceRecordSets>`);
+      await send(change('DELETE'), change('CREATE', '192.0.2.7'), change('CREATE', '192.0.2.8', 'new.example.test.'));
+      assert.equal(upstreamBodies.length, 1);
+      assert.deepEqual([...upstreamBodies[0]!.matchAll(/<Action>(\w+)<\/Action>/g)].map((m) => m[1]), ['DELETE', 'UPSERT', 'UPSERT']);
+    });
   });
 
   it('is driven over its control API by other processes', async () => {

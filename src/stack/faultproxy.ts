@@ -3,12 +3,15 @@
 // between the operator and the emulator to play the strict, unreliable cloud: throttling in Route
 // 53's real error shape, 5xx, latency, dropped connections, PENDING changes, rejected batches.
 // It also counts what passes through, per action and over time, so tests can assert API cost.
+// Route 53's change guards (CREATE of what exists, DELETE of other values) are always played
+// (route53-strict.ts): moto does not keep them, and the Route 53 adapter relies on them.
 //
 // Driven in process (`proxy.configure(...)`) or over HTTP on its own port, under CONTROL_PREFIX,
 // by test files running in other processes (FaultProxyClient).
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { forgivingBody, parseChanges, parseListingPage, refusal, type StrictRecordSet } from './route53-strict.ts';
 
 /** Control API paths live here; `_` cannot start an S3 bucket name nor a Route 53 path. */
 export const CONTROL_PREFIX = '/_faultproxy';
@@ -134,6 +137,8 @@ export class FaultProxy {
   private route53Times: number[] = [];
   /** Arrival times per API, for the per-second peaks (route53 is route53Times). */
   private apiTimes: Record<string, number[]> = {};
+  /** Per hosted zone, the last change batch checked and forwarded: one at a time, as Route 53 applies them. */
+  private readonly zoneChanges = new Map<string, Promise<void>>();
 
   private constructor(target: URL) {
     this.target = target;
@@ -214,8 +219,8 @@ export class FaultProxy {
     }
     if (fault) return send(res, fault.status, fault.body);
     if (this.faults.latency && matches(this.faults.latency, action)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
+    if (action === 'route53:ChangeResourceRecordSets') return this.strictChange(req, res, path, body);
     const upstream = await this.forward(req, this.rewriteRequestPath(action, path), body);
-    if (upstream.status === 200 && action === 'route53:ChangeResourceRecordSets') return send(res, 200, this.mintChange(upstream.body), upstream.headers);
     if (upstream.status === 200 && action === 'route53:GetChange') return send(res, 200, this.changeStatus(path, upstream.body), upstream.headers);
     return send(res, upstream.status, upstream.body, upstream.headers);
   }
@@ -262,6 +267,56 @@ export class FaultProxy {
       }
     }
     return undefined;
+  }
+
+  /** A change batch under Route 53's guards, checked against the zone as the emulator holds it and forwarded, one per zone at a time. */
+  private strictChange(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): Promise<void> {
+    const zoneId = path.split('?')[0]!.split('/')[3] ?? '';
+    const run = async () => {
+      const text = body.toString('utf8');
+      const zone = await this.upstreamRecordSets(zoneId, req.headers.authorization);
+      if (!Array.isArray(zone)) return send(res, zone.status, zone.body);
+      const refused = refusal(parseChanges(text), zone);
+      if (refused) {
+        this.faultCounts.strictRoute53 = (this.faultCounts.strictRoute53 ?? 0) + 1;
+        return send(res, 400, route53Error('InvalidChangeBatch', refused));
+      }
+      const upstream = await this.forward(req, path, Buffer.from(forgivingBody(text)));
+      if (upstream.status === 200) return send(res, 200, this.mintChange(upstream.body), upstream.headers);
+      return send(res, upstream.status, upstream.body, upstream.headers);
+    };
+    const done = (this.zoneChanges.get(zoneId) ?? Promise.resolve()).then(run);
+    this.zoneChanges.set(zoneId, done.catch(() => undefined));
+    return done;
+  }
+
+  /**
+   * Every record set of a zone, read from the emulator (not counted), or the emulator's error (no
+   * such zone), which is then the change's answer too. moto routes by the signature's service, so
+   * the read carries the change's authorization header.
+   */
+  private async upstreamRecordSets(zoneId: string, authorization: string | undefined): Promise<StrictRecordSet[] | { status: number; body: Buffer }> {
+    const out: StrictRecordSet[] = [];
+    let query = 'maxitems=300';
+    for (;;) {
+      const page = await this.get(`${R53}hostedzone/${zoneId}/rrset?${query}`, authorization);
+      if (page.status !== 200) return page;
+      const { recordSets, next } = parseListingPage(page.body.toString('utf8'));
+      out.push(...recordSets);
+      if (!next) return out;
+      query = new URLSearchParams({ maxitems: '300', name: next.name, ...(next.type ? { type: next.type } : {}), ...(next.id ? { identifier: next.id } : {}) }).toString();
+    }
+  }
+
+  private get(path: string, authorization: string | undefined): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const headers = authorization ? { authorization } : {};
+      const out = httpRequest({ host: this.target.hostname, port: this.target.port, method: 'GET', path, headers }, (upstream) => {
+        void readBody(upstream).then((data) => resolve({ status: upstream.statusCode ?? 502, body: data }), reject);
+      });
+      out.once('error', reject);
+      out.end();
+    });
   }
 
   /** GetChange for a change id we minted asks the emulator about its own id. */

@@ -5,12 +5,12 @@ import { ConflictError, RetryableError, TerminalError } from '../../sdk/index.ts
 import { AwsReason, classifyAwsError, isNetworkError, retryAfterMs } from './classify.ts';
 
 /** An SDK service error as the S3 client builds it from an answer. */
-function awsError(name: string, status: number, extra: { headers?: Record<string, string>; fault?: 'client' | 'server'; throttling?: boolean } = {}) {
+function awsError(name: string, status: number, extra: { headers?: Record<string, string>; fault?: 'client' | 'server'; throttling?: boolean; message?: string } = {}) {
   const err = new S3ServiceException({
     name,
     $fault: extra.fault ?? (status >= 500 ? 'server' : 'client'),
     $metadata: { httpStatusCode: status, requestId: 'req-1', attempts: 1, totalRetryDelay: 0 },
-    message: `${name} happened`,
+    message: extra.message ?? `${name} happened`,
   });
   if (extra.throttling !== undefined) err.$retryable = { throttling: extra.throttling };
   err.$response = { statusCode: status, headers: extra.headers ?? {}, body: undefined };
@@ -79,6 +79,16 @@ const cases: Case[] = [
   // Route 53.
   { reason: 'Route 53 NoSuchHostedZone: the zone the spec names is gone', error: awsError('NoSuchHostedZone', 404), kind: 'Terminal', code: AwsReason.ZoneNotFound },
   { reason: 'Route 53 InvalidChangeBatch: the batch was refused', error: awsError('InvalidChangeBatch', 400), kind: 'Terminal', code: AwsReason.InvalidChange },
+  ...[
+    "[Tried to create resource record set [name='a.example.test.', type='A'] but it already exists]",
+    "[Tried to delete resource record set [name='a.example.test.', type='A'] but it was not found]",
+    "[Tried to delete resource record set [name='a.example.test.', type='A'] but the values provided do not match the current values]",
+  ].map((message) => ({
+    reason: `Route 53 InvalidChangeBatch from a guard on a stale plan is a Conflict: ${message.slice(1, 40)}…`,
+    error: awsError('InvalidChangeBatch', 400, { message }),
+    kind: 'Conflict' as const,
+    code: AwsReason.Conflict,
+  })),
   { reason: 'Route 53 Throttling is a 400', error: awsError('Throttling', 400), kind: 'Retryable', code: AwsReason.Throttled, throttled: true },
   // Everything else 4xx.
   { reason: 'a modeled 404', error: new NoSuchBucket({ message: 'gone', $metadata: { httpStatusCode: 404 } }), kind: 'Terminal', code: AwsReason.NotFound },

@@ -42,6 +42,12 @@ const INVALID_CREDENTIALS = new Set([
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'AllAccessDisabled', 'Forbidden']);
 
 const CONFLICT = new Set(['OperationAborted', 'ConcurrentModification', 'ConflictException', 'ConflictingDomainExists']);
+/**
+ * Route 53's guards refusing a change planned on a stale view of the zone: a CREATE of a record set
+ * that exists, a DELETE of one that is gone or holds other values. The zone changed since we read
+ * it; observing again decides (issue 8).
+ */
+const STALE_CHANGE = /Tried to (?:create|delete) resource record set .* but (?:it already exists|it was not found|the values provided do not match)/;
 
 /** Codes AWS documents as transient although their status may be 4xx. */
 const TRANSIENT = new Set([
@@ -168,6 +174,7 @@ export function classifyAwsError(err: unknown, what: string): AdapterError {
   if (code === 'BucketNotEmpty') return new TerminalError(AwsReason.BucketNotEmpty, message, options);
   if (code === 'NoSuchHostedZone') return new TerminalError(AwsReason.ZoneNotFound, `${message}. Create the zone, or fix spec.zone.`, options);
   // Route 53 refuses a whole batch for one bad change; the batcher isolates it before this reaches a user.
+  if (code === 'InvalidChangeBatch' && STALE_CHANGE.test(typeof e.message === 'string' ? e.message : '')) return new ConflictError(AwsReason.Conflict, `${message}; the zone changed since it was read`, options);
   if (code === 'InvalidChangeBatch') return new TerminalError(AwsReason.InvalidChange, message, options);
   if ((code !== undefined && CONFLICT.has(code)) || status === 409) return new ConflictError(AwsReason.Conflict, message, options);
 

@@ -97,9 +97,18 @@ export class AwsCaller {
     this.limiter = limiter;
   }
 
-  async call<T, F = never>(what: string, fn: () => Promise<T>, expected?: Expected<F>): Promise<T | F> {
+  /**
+   * Runs `write` once the account limiter grants a slot; the one request `write` makes passes
+   * `inSlot` to `call`, which then does not queue again. A batch cut at that moment holds every
+   * change that arrived while the limiter held it back (Route 53's zone batches).
+   */
+  reserve(write: () => Promise<void>): Promise<void> {
+    return this.limiter ? this.limiter.schedule(write) : write();
+  }
+
+  async call<T, F = never>(what: string, fn: () => Promise<T>, expected?: Expected<F>, inSlot = false): Promise<T | F> {
     try {
-      const value = await (this.limiter ? this.limiter.schedule(fn) : fn());
+      const value = await (this.limiter && !inSlot ? this.limiter.schedule(fn) : fn());
       this.limiter?.succeeded();
       return value;
     } catch (err) {

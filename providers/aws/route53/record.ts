@@ -48,6 +48,8 @@ interface Submission {
   action: Intent['action'];
   state: 'queued' | 'sent' | 'failed';
   change?: ChangeInfo | undefined;
+  /** When Route 53 accepted it: the known listing holds the record set as of then. */
+  sentAt?: number | undefined;
   error?: unknown;
 }
 
@@ -71,7 +73,13 @@ class Route53Account {
     this.zones = new ZoneDirectory(this.r53, this.aws);
     this.records = new ZoneRecords(this.r53, this.aws, (zoneId) => this.zones.forget(zoneId));
     this.changes = new ChangeTracker(this.r53, this.aws);
-    this.batcher = route53Batcher<Intent>({ plan: (zoneId, intents) => this.plan(zoneId, intents), send: (zoneId, changes) => this.send(zoneId, changes) }, options.batch);
+    const port = {
+      plan: (zoneId: string, intents: Intent[]) => this.plan(zoneId, intents),
+      known: (zoneId: string, intents: Intent[]) => this.known(zoneId, intents),
+      read: async (zoneId: string) => void (await this.records.records(zoneId, 0)),
+      send: (zoneId: string, changes: PlannedChange[], inSlot?: boolean) => this.send(zoneId, changes, inSlot),
+    };
+    this.batcher = route53Batcher<Intent>(port, options.batch, (_zoneId, write) => this.aws.reserve(write));
   }
 
   /** Queues the intent; the submission records how it ends, for observe to report. */
@@ -83,6 +91,7 @@ class Route53Account {
       ({ receipt }) => {
         submission.state = 'sent';
         submission.change = receipt;
+        submission.sentAt = Date.now();
       },
       (err: unknown) => {
         submission.state = 'failed';
@@ -97,15 +106,25 @@ class Route53Account {
     return intents.map((intent) => planOne(intent, listing));
   }
 
-  private async send(zoneId: string, changes: PlannedChange[]): Promise<ChangeInfo> {
+  /** Each intent against the listing our own writes kept true, without a call; undefined when there is none. */
+  private known(zoneId: string, intents: Intent[]): Plan[] | undefined {
+    const listing = this.records.known(zoneId);
+    return listing && intents.map((intent) => planOne(intent, listing));
+  }
+
+  private async send(zoneId: string, changes: PlannedChange[], inSlot = false): Promise<ChangeInfo> {
     const answer = await this.aws
-      .call(`Route 53 ChangeResourceRecordSets on zone ${zoneId} (${changes.length} changes)`, () =>
-        this.r53.send(
-          new ChangeResourceRecordSetsCommand({
-            HostedZoneId: zoneId,
-            ChangeBatch: { Comment: 'mooring', Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: toRoute53(c.recordSet) })) },
-          }),
-        ),
+      .call(
+        `Route 53 ChangeResourceRecordSets on zone ${zoneId} (${changes.length} changes)`,
+        () =>
+          this.r53.send(
+            new ChangeResourceRecordSetsCommand({
+              HostedZoneId: zoneId,
+              ChangeBatch: { Comment: 'mooring', Changes: changes.map((c) => ({ Action: c.action, ResourceRecordSet: toRoute53(c.recordSet) })) },
+            }),
+          ),
+        undefined,
+        inSlot,
       )
       .catch((err: unknown) => {
         // Refused (invalid, throttled) means nothing changed; no answer at all may mean it did.
@@ -119,7 +138,14 @@ class Route53Account {
   }
 }
 
-/** The changes one intent needs, given the zone as it is now. */
+/**
+ * The changes one intent needs, given the zone as listed (perhaps a while ago: our own writes
+ * since are in it, others' may not be). Every change is guarded so a stale plan fails whole and
+ * never overwrites what is not ours: a record set we think absent is CREATEd (refused if it
+ * exists), one we delete is DELETEd with the values read (refused if they changed), and an update
+ * DELETEs our ownership record as read and CREATEs it anew in the same batch (refused if it is no
+ * longer ours). A refused batch is planned again on a fresh listing (ZoneBatcher).
+ */
 export function planOne(intent: Intent, listing: ZoneListing): Plan {
   const live = listing.get(keyOf(intent.desired));
   const liveOwnership = listing.get(keyOf(intent.ownership));
@@ -138,8 +164,12 @@ export function planOne(intent: Intent, listing: ZoneListing): Plan {
     if (liveOwnership && liveMark === intent.mark) changes.push({ action: 'DELETE', recordSet: liveOwnership });
     return { changes };
   }
-  if (diffRecord(intent.desired, live).length) changes.push({ action: 'UPSERT', recordSet: intent.desired });
-  if (diffRecord(intent.ownership, liveOwnership).length) changes.push({ action: 'UPSERT', recordSet: intent.ownership });
+  if (!live) changes.push({ action: 'CREATE', recordSet: intent.desired });
+  else if (diffRecord(intent.desired, live).length) changes.push({ action: 'UPSERT', recordSet: intent.desired });
+  if (!liveOwnership) changes.push({ action: 'CREATE', recordSet: intent.ownership });
+  else if (changes.length || diffRecord(intent.ownership, liveOwnership).length) {
+    changes.push({ action: 'DELETE', recordSet: liveOwnership }, { action: 'CREATE', recordSet: intent.ownership });
+  }
   return { changes };
 }
 
@@ -195,7 +225,10 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
       Object.assign(atProvider, { changeId: change.id, changeStatus: status });
       if (status === 'PENDING') return { exists: false, upToDate: false, atProvider, pending: { reason: 'Waiting', message: `waiting for Route 53 change ${change.id} to be INSYNC` } };
     }
-    const listing = await this.account.records.records(zone.id, Date.now() - ZONE_DEFAULTS.listingMaxAgeMs).catch(zoneGone);
+    const listing = await this.listing(zone.id, submission, change === undefined, [keyOf(desired), keyOf(ownership)]).catch(zoneGone);
+    // Settled, and past the seconds the known listing answers for it: status keeps the change id
+    // from here on, so the account need not hold one submission per record for ever.
+    if (submission?.state === 'sent' && (submission.sentAt ?? 0) < Date.now() - ZONE_DEFAULTS.listingMaxAgeMs) this.account.submissions.delete(key);
     if (!listing) return { exists: false, upToDate: false };
     const live = listing.get(keyOf(desired));
     const liveOwnership = listing.get(keyOf(ownership));
@@ -205,6 +238,21 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     if (!live && mark === undefined) return { exists: false, upToDate: false, atProvider };
     const diff = diffRecord(desired, live);
     return { exists: true, upToDate: diff.length === 0, ownershipMark: mark, atProvider, ...(diff.length ? { diff } : {}) };
+  }
+
+  /**
+   * A listing a few seconds old, or the known listing (no call) where it is as good: for a record
+   * set whose change Route 53 accepted within those seconds (the listing holds that change); and,
+   * up to `knownMaxAgeMs` old, for one it shows present, or absent and never changed by us (what
+   * follows is guarded, see ZONE_DEFAULTS).
+   */
+  private listing(zoneId: string, submission: Submission | undefined, neverChanged: boolean, keys: string[]): Promise<ZoneListing> {
+    const now = Date.now();
+    const { records } = this.account;
+    const known = records.known(zoneId);
+    const present = known !== undefined && keys.some((k) => known.has(k));
+    if (known && knownAnswers({ now, sentAt: submission?.sentAt, knownSince: records.knownSince(zoneId), neverChanged, present })) return Promise.resolve(known);
+    return records.records(zoneId, now - ZONE_DEFAULTS.listingMaxAgeMs);
   }
 
   async create(resource: ManagedResource<Spec>): Promise<void> {
@@ -250,6 +298,12 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     const ownership: RecordSet = { name: ownershipName(name, spec.type, spec.weighted?.setIdentifier), type: 'TXT', ttl: OWNERSHIP_TTL, values: [ownershipValue(resource.ownershipMark)] };
     return { zone, desired, ownership };
   }
+}
+
+/** Whether the known listing may answer an observe (see RecordClient.listing and ZONE_DEFAULTS). */
+export function knownAnswers(c: { now: number; sentAt: number | undefined; knownSince: number | undefined; neverChanged: boolean; present: boolean }): boolean {
+  if ((c.sentAt ?? -Infinity) >= c.now - ZONE_DEFAULTS.listingMaxAgeMs) return true;
+  return (c.present || c.neverChanged) && (c.knownSince ?? -Infinity) >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
 }
 
 /** A change the last pass recorded in status, when it belongs to this zone. */

@@ -18,7 +18,20 @@ export interface AppliedChange {
 export const ZONE_DEFAULTS = {
   /** How long a zone's id and name are trusted before they are looked up again. */
   zoneTtlMs: 10 * 60_000,
-  /** How old a listing an observe may reuse. Writes never rely on it: each batch reads afresh. */
+  /**
+   * How old the known listing may be to answer an observe without a call, where a stale answer
+   * cannot do harm: a record set present (what follows is an UPSERT guarded by our ownership
+   * record, or a DELETE of the values read, both refused if the zone changed; only drift made in
+   * these seconds waits for the next look), or one we never changed, absent (a CREATE follows,
+   * refused if it exists). A burst of new records, or of deletes, then costs a zone one listing
+   * each 15 s, not each 5 s.
+   */
+  knownMaxAgeMs: 15_000,
+  /**
+   * How old a listing must be at most to say that a record set we changed is gone (a delete then
+   * ends; a stale "gone" could leave a record set behind). Writes do not rely on it: they are
+   * planned on the known listing and guarded (CREATE, exact DELETE) against the rest.
+   */
   listingMaxAgeMs: 5_000,
 } as const;
 
@@ -83,7 +96,18 @@ export type ZoneListing = Map<string, RecordSet>;
 interface ZoneState {
   /** Bumped when a write may or may not have happened (a lost answer): older listings are void. */
   epoch: number;
-  listing?: { epoch: number; startedAt: number; records: Promise<ZoneListing> } | undefined;
+  listing?: Listing | undefined;
+}
+
+interface Listing {
+  epoch: number;
+  /**
+   * When its first request left the account limiter: what it holds is at least that fresh. Unset
+   * while it waits there (seconds, under load): a listing still queued is fresher than any asked.
+   */
+  sentAt?: number | undefined;
+  records: Promise<ZoneListing>;
+  arrived?: ZoneListing | undefined;
 }
 
 /** Every record set of a zone, by name|type|set identifier, listed once for all who ask together. */
@@ -107,15 +131,38 @@ export class ZoneRecords {
     let zone = this.zones.get(zoneId);
     if (!zone) this.zones.set(zoneId, (zone = { epoch: 0 }));
     const current = zone.listing;
-    if (current && current.epoch === zone.epoch && current.startedAt >= notBefore) return current.records;
-    const records = this.list(zoneId);
-    const listing = { epoch: zone.epoch, startedAt: this.now(), records };
+    if (current && current.epoch === zone.epoch && (current.sentAt ?? Infinity) >= notBefore) return current.records;
+    const listing: Listing = { epoch: zone.epoch, records: Promise.resolve<ZoneListing>(new Map()) };
+    const records = this.list(zoneId, () => (listing.sentAt ??= this.now()));
+    listing.records = records;
     zone.listing = listing;
-    records.catch((err: unknown) => {
-      if (zone.listing === listing) zone.listing = undefined;
-      if (isZoneGone(err)) this.onGone(zoneId);
-    });
+    records.then(
+      (arrived) => void (listing.arrived = arrived),
+      (err: unknown) => {
+        if (zone.listing === listing) zone.listing = undefined;
+        if (isZoneGone(err)) this.onGone(zoneId);
+      },
+    );
     return records;
+  }
+
+  /**
+   * The zone as last listed and changed by our own accepted writes since, without a call; undefined
+   * before a listing arrived or after a write of unknown outcome. Plans rest on it; their guards
+   * (CREATE, exact DELETE) refuse what someone else changed meanwhile.
+   */
+  known(zoneId: string): ZoneListing | undefined {
+    return this.knownListing(zoneId)?.arrived;
+  }
+
+  /** When the known listing was sent, or undefined when there is none. */
+  knownSince(zoneId: string): number | undefined {
+    return this.knownListing(zoneId)?.sentAt;
+  }
+
+  private knownListing(zoneId: string): Listing | undefined {
+    const zone = this.zones.get(zoneId);
+    return zone?.listing?.epoch === zone?.epoch && zone?.listing?.arrived ? zone.listing : undefined;
   }
 
   /**
@@ -142,21 +189,24 @@ export class ZoneRecords {
     if (zone) zone.epoch++;
   }
 
-  private async list(zoneId: string): Promise<ZoneListing> {
+  private async list(zoneId: string, sent: () => void): Promise<ZoneListing> {
     const out: ZoneListing = new Map();
-    let next: { name?: string | undefined; type?: string | undefined; id?: string | undefined } | undefined = {};
+    type Start = { name?: string | undefined; type?: string | undefined; id?: string | undefined };
+    let next: Start | undefined = {};
     while (next) {
-      const page = await this.aws.call(`Route 53 ListResourceRecordSets on zone ${zoneId}`, () =>
-        this.r53.send(
+      const start: Start = next;
+      const page = await this.aws.call(`Route 53 ListResourceRecordSets on zone ${zoneId}`, () => {
+        sent();
+        return this.r53.send(
           new ListResourceRecordSetsCommand({
             HostedZoneId: zoneId,
             MaxItems: 300,
-            ...(next!.name ? { StartRecordName: next!.name } : {}),
-            ...(next!.type ? { StartRecordType: next!.type as never } : {}),
-            ...(next!.id ? { StartRecordIdentifier: next!.id } : {}),
+            ...(start.name ? { StartRecordName: start.name } : {}),
+            ...(start.type ? { StartRecordType: start.type as never } : {}),
+            ...(start.id ? { StartRecordIdentifier: start.id } : {}),
           }),
-        ),
-      );
+        );
+      });
       for (const rrset of page.ResourceRecordSets ?? []) {
         const rs = fromRoute53(rrset);
         out.set(keyOf(rs), rs);

@@ -1,0 +1,62 @@
+// planOne: the guarded changes one intent needs, from a listing that may be stale.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConflictError } from '../../sdk/index.ts';
+import { knownAnswers, planOne } from './record.ts';
+import { keyOf, type RecordSet } from './state.ts';
+
+const MARK = 'op/ns/www';
+const desired: RecordSet = { name: 'www.example.test.', type: 'A', ttl: 60, values: ['192.0.2.1'] };
+const ownership: RecordSet = { name: '_mooring-a.www.example.test.', type: 'TXT', ttl: 300, values: [`"${MARK}"`] };
+const listing = (...sets: RecordSet[]) => new Map(sets.map((rs) => [keyOf(rs), rs]));
+const intent = (action: 'upsert' | 'delete', mayTakeUnowned = false) => ({ action, desired, ownership, mark: MARK, mayTakeUnowned });
+const old: RecordSet = { ...desired, values: ['192.0.2.9'] };
+const foreign: RecordSet = { ...ownership, values: ['"other/ns/www"'] };
+
+describe('planOne', () => {
+  const cases = [
+    { reason: 'a new record set: both CREATEd, refused if either exists', intent: intent('upsert'), zone: listing(), changes: [['CREATE', desired], ['CREATE', ownership]] },
+    { reason: 'ours, drifted: UPSERT, with our ownership record DELETEd as read and CREATEd anew (refused if no longer ours)', intent: intent('upsert'), zone: listing(old, ownership), changes: [['UPSERT', desired], ['DELETE', ownership], ['CREATE', ownership]] },
+    { reason: 'ours, as wanted: nothing', intent: intent('upsert'), zone: listing(desired, ownership), changes: [] },
+    { reason: 'our ownership record alone: the record set CREATEd, the ownership guarded', intent: intent('upsert'), zone: listing(ownership), changes: [['CREATE', desired], ['DELETE', ownership], ['CREATE', ownership]] },
+    { reason: 'adopting an unowned one: UPSERT, ownership CREATEd', intent: intent('upsert', true), zone: listing(old), changes: [['UPSERT', desired], ['CREATE', ownership]] },
+    { reason: 'deleting ours: both DELETEd with the values read', intent: intent('delete'), zone: listing(old, ownership), changes: [['DELETE', old], ['DELETE', ownership]] },
+    { reason: 'deleting what is gone: nothing', intent: intent('delete'), zone: listing(), changes: [] },
+  ];
+  for (const c of cases) {
+    it(c.reason, () => {
+      const plan = planOne(c.intent, c.zone);
+      assert.ok('changes' in plan);
+      assert.deepEqual(plan.changes.map((ch) => [ch.action, ch.recordSet]), c.changes);
+    });
+  }
+
+  const conflicts = [
+    { reason: "another owner's mark", intent: intent('upsert', true), zone: listing(old, foreign) },
+    { reason: 'an unowned record set, not adopted', intent: intent('upsert'), zone: listing(old) },
+    { reason: "deleting what another owner marked", intent: intent('delete'), zone: listing(old, foreign) },
+  ];
+  for (const c of conflicts) {
+    it(`refuses ${c.reason}: Conflict, nothing planned`, () => {
+      const plan = planOne(c.intent, c.zone);
+      assert.ok('error' in plan && plan.error instanceof ConflictError);
+    });
+  }
+});
+
+describe('knownAnswers', () => {
+  const now = 100_000;
+  const base = { now, sentAt: undefined, knownSince: now - 10_000, neverChanged: false, present: false };
+  const cases = [
+    { reason: 'our own change accepted 4 s ago: the known listing holds it', c: { sentAt: now - 4_000, knownSince: now - 60_000 }, answers: true },
+    { reason: 'our own change accepted 6 s ago, gone from a 10 s old listing: a delete would end on it, so a fresh one', c: { sentAt: now - 6_000 }, answers: false },
+    { reason: 'present in a 10 s old listing: what follows is guarded', c: { present: true }, answers: true },
+    { reason: 'present in a 16 s old listing: too old', c: { present: true, knownSince: now - 16_000 }, answers: false },
+    { reason: 'absent and never changed by us, 10 s old: a guarded CREATE follows', c: { neverChanged: true }, answers: true },
+    { reason: 'absent after a change of ours, 10 s old: not to be trusted', c: {}, answers: false },
+    { reason: 'no known listing', c: { present: true, knownSince: undefined }, answers: false },
+  ];
+  for (const k of cases) {
+    it(`${k.answers ? 'answers' : 'does not answer'}: ${k.reason}`, () => assert.equal(knownAnswers({ ...base, ...k.c }), k.answers));
+  }
+});
