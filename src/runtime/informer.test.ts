@@ -193,6 +193,27 @@ describe('Informer', () => {
     { reason: 'an ERROR event with code 410', end: (w) => w.emit('ERROR', gone) },
     { reason: 'a 410 status on the watch request', end: (w) => w.end(Object.assign(new Error('Gone'), { statusCode: 410 })) },
   ];
+  it('a re-list that finds a name taken again by a new object (another uid) deletes the old one and adds the new, never updates one into the other', async () => {
+    const h = harness();
+    const withUid = (t: Thing, uid: string): Thing => ({ ...t, metadata: { ...t.metadata, uid } });
+    h.lw.listAnswers = [
+      { items: [withUid(thing('r0', '3'), 'old-uid'), withUid(thing('same', '4'), 'u2')], resourceVersion: '10' },
+      { items: [withUid(thing('r0', '30'), 'new-uid'), withUid(thing('same', '40'), 'u2')], resourceVersion: '90' },
+    ];
+    const deleted: (string | undefined)[] = [];
+    h.informer.addHandlers({ onDelete: (o) => deleted.push(o.metadata?.uid) });
+    h.informer.start();
+    await settle();
+    h.take();
+    h.lw.last.emit('ERROR', gone);
+    await h.clock.advance(100);
+    assert.deepEqual(h.take(), ['delete r0', 'add r0@30', 'update same@4->40']);
+    assert.deepEqual(deleted, ['old-uid'], 'the handlers are told of the old object, by its own uid');
+    h.lw.last.emit('ADDED', withUid(thing('same', '41'), 'u3'));
+    assert.deepEqual(h.take(), ['delete same', 'add same@41'], 'likewise from a watch event');
+    h.informer.stop();
+  });
+
   for (const c of goneCases) {
     it(`re-lists on ${c.reason}, and tells the handlers what changed meanwhile`, async () => {
       const h = harness();

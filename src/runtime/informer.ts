@@ -11,7 +11,7 @@ import { realClock, sleep, type Clock, type Timer } from './clock.ts';
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
 }
 
 /** What the apiserver sends as an ERROR event's object. */
@@ -223,6 +223,20 @@ export class Informer<T extends KubeObject> {
     return sleep(this.clock, delay, this.stopping.signal);
   }
 
+  /**
+   * Stores an object and tells the handlers. Another uid under the same key is another object (the
+   * old one was deleted and the name taken again while no watch was open, seen at a re-list): the
+   * old one is deleted, the new one added, never one taken for the other. `ifChanged`: no update
+   * for the same resourceVersion (a re-list finds most objects as they were).
+   */
+  private put(key: string, object: T, ifChanged: boolean): void {
+    const old = this.store.get(key);
+    this.store.set(key, object);
+    if (old && old.metadata?.uid !== object.metadata?.uid) this.emit('onDelete', (h) => h.onDelete?.(old));
+    if (!old || old.metadata?.uid !== object.metadata?.uid) this.emit('onAdd', (h) => h.onAdd?.(object));
+    else if (!ifChanged || old.metadata?.resourceVersion !== object.metadata?.resourceVersion) this.emit('onUpdate', (h) => h.onUpdate?.(old, object));
+  }
+
   /** Lists and replaces the store, telling the handlers what changed. False if it failed or was stopped. */
   private async relist(): Promise<boolean> {
     this.counts.lists++;
@@ -244,12 +258,7 @@ export class Informer<T extends KubeObject> {
       this.store.delete(key);
       this.emit('onDelete', (h) => h.onDelete?.(old));
     }
-    for (const [key, object] of fresh) {
-      const old = this.store.get(key);
-      this.store.set(key, object);
-      if (!old) this.emit('onAdd', (h) => h.onAdd?.(object));
-      else if (old.metadata?.resourceVersion !== object.metadata?.resourceVersion) this.emit('onUpdate', (h) => h.onUpdate?.(old, object));
-    }
+    for (const [key, object] of fresh) this.put(key, object, true);
     this.rv = result.resourceVersion;
     if (!this.synced) {
       this.synced = true;
@@ -310,10 +319,7 @@ export class Informer<T extends KubeObject> {
     const key = keyOf(object);
     if (!key) return undefined;
     if (event.type === 'ADDED' || event.type === 'MODIFIED') {
-      const old = this.store.get(key);
-      this.store.set(key, object);
-      if (old) this.emit('onUpdate', (h) => h.onUpdate?.(old, object));
-      else this.emit('onAdd', (h) => h.onAdd?.(object));
+      this.put(key, object, false);
     } else if (event.type === 'DELETED') {
       this.store.delete(key);
       this.emit('onDelete', (h) => h.onDelete?.(object));
