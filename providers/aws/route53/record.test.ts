@@ -55,6 +55,7 @@ describe('knownAnswers', () => {
     { reason: 'absent and never changed by us, 10 s old: a guarded CREATE follows', c: { neverChanged: true }, answers: true },
     { reason: 'absent after a change of ours, 10 s old: not to be trusted', c: {}, answers: false },
     { reason: 'no known listing', c: { present: true, knownSince: undefined }, answers: false },
+    { reason: 'gone after a DELETE of this process that Route 53 accepted, however old the listing', c: { sentAt: now - 60_000, knownSince: now - 120_000, deletedByUs: true }, answers: true },
   ];
   for (const k of cases) {
     it(`${k.answers ? 'answers' : 'does not answer'}: ${k.reason}`, () => assert.equal(knownAnswers({ ...base, ...k.c }), k.answers));

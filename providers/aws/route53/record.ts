@@ -227,8 +227,10 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     }
     const listing = await this.listing(zone.id, submission, change === undefined, [keyOf(desired), keyOf(ownership)]).catch(zoneGone);
     // Settled, and past the seconds the known listing answers for it: status keeps the change id
-    // from here on, so the account need not hold one submission per record for ever.
-    if (submission?.state === 'sent' && (submission.sentAt ?? 0) < Date.now() - ZONE_DEFAULTS.listingMaxAgeMs) this.account.submissions.delete(key);
+    // from here on, so the account need not hold one submission per record for ever. A delete of
+    // ours is kept until it is seen gone (below): the known listing answers for it till then.
+    const keptFor = submission?.action === 'delete' ? ZONE_DEFAULTS.ownDeleteMaxAgeMs : ZONE_DEFAULTS.listingMaxAgeMs;
+    if (submission?.state === 'sent' && (submission.sentAt ?? 0) < Date.now() - keptFor) this.account.submissions.delete(key);
     if (!listing) return { exists: false, upToDate: false };
     const live = listing.get(keyOf(desired));
     const liveOwnership = listing.get(keyOf(ownership));
@@ -251,7 +253,8 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     const { records } = this.account;
     const known = records.known(zoneId);
     const present = known !== undefined && keys.some((k) => known.has(k));
-    if (known && knownAnswers({ now, sentAt: submission?.sentAt, knownSince: records.knownSince(zoneId), neverChanged, present })) return Promise.resolve(known);
+    const deletedByUs = submission?.action === 'delete' && submission.state === 'sent';
+    if (known && knownAnswers({ now, sentAt: submission?.sentAt, knownSince: records.knownSince(zoneId), neverChanged, present, deletedByUs })) return Promise.resolve(known);
     return records.records(zoneId, now - ZONE_DEFAULTS.listingMaxAgeMs);
   }
 
@@ -301,8 +304,13 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
 }
 
 /** Whether the known listing may answer an observe (see RecordClient.listing and ZONE_DEFAULTS). */
-export function knownAnswers(c: { now: number; sentAt: number | undefined; knownSince: number | undefined; neverChanged: boolean; present: boolean }): boolean {
+export function knownAnswers(c: { now: number; sentAt: number | undefined; knownSince: number | undefined; neverChanged: boolean; present: boolean; deletedByUs?: boolean }): boolean {
   if ((c.sentAt ?? -Infinity) >= c.now - ZONE_DEFAULTS.listingMaxAgeMs) return true;
+  // This process's own DELETE, accepted by Route 53 (atomic, exact values) and INSYNC: the record
+  // set is gone, whatever the age of the listing our write went through. (A listing's age matters
+  // for what others wrote; a record set this process deleted cannot come back as ours unless this
+  // process writes it.)
+  if (c.deletedByUs) return true;
   return (c.present || c.neverChanged) && (c.knownSince ?? -Infinity) >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
 }
 

@@ -33,6 +33,11 @@ export const ZONE_DEFAULTS = {
    * planned on the known listing and guarded (CREATE, exact DELETE) against the rest.
    */
   listingMaxAgeMs: 5_000,
+  /**
+   * How long this process remembers a DELETE of its own that Route 53 accepted, for the known
+   * listing to say "gone" without a call (it is forgotten sooner, once seen gone).
+   */
+  ownDeleteMaxAgeMs: 10 * 60_000,
 } as const;
 
 export interface Zone {
