@@ -72,7 +72,7 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
       // A superuser is never ours to manage, whatever marks or adopt say.
       if (role?.superuser) throw new TerminalError(PgReason.InvalidSpec, `the role ${role.name} is a superuser; mooring never manages superuser roles. Choose another spec.username or readOnlyRole.`);
     }
-    if (!database) return this.withoutDatabase(resource, state);
+    if (!database) return await this.withoutDatabase(resource, state);
     const ownershipMark = ownershipOf(state, resource.ownershipMark);
     // Inside reads need a connection to the database itself: only for ours (or one being adopted).
     if (ownershipMark === undefined || ownershipMark === resource.ownershipMark) await this.readInside(desired, database, state.readOnlyRole !== undefined);
@@ -94,11 +94,25 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
    * reconciler: a delete then drops that role too instead of leaving it behind, and under Full
    * an update re-creates the database. (Found by the chaos suite, seed 1998953612.)
    */
-  private withoutDatabase(resource: ManagedResource<DatabaseSpec>, state: ObservedState): Observation<DatabaseAtProvider> {
+  private async withoutDatabase(resource: ManagedResource<DatabaseSpec>, state: ObservedState): Promise<Observation<DatabaseAtProvider>> {
+    const name = this.desired(resource).database;
+    // A CREATE DATABASE of ours still running on the server (the client that sent it may be dead:
+    // PostgreSQL finishes the statement anyway) is not "gone": a delete that ended on it would leave
+    // the database behind, unmarked. (Found by the chaos suite, seed 4242.)
+    if (await this.stillCreating(name)) return { exists: false, upToDate: false, pending: { reason: 'Provisioning', message: `a CREATE DATABASE of ${name} is still running on the server` } };
     const ours = [state.role, state.readOnlyRole].some((r) => r?.mark === resource.ownershipMark);
     if (!ours || resource.spec.managementPolicy === 'ObserveOnly') return { exists: false, upToDate: false };
-    const name = this.desired(resource).database;
     return { exists: true, upToDate: false, ownershipMark: resource.ownershipMark, diff: [{ path: 'database', observed: null, desired: name }] };
+  }
+
+  /** Whether a session is running our CREATE DATABASE of `name` (found by the tag it starts with). */
+  private async stillCreating(name: string): Promise<boolean> {
+    const rows = await this.sql.query<{ n: number }>(
+      `look for a CREATE DATABASE ${name} under way`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state <> 'idle' AND pid <> pg_backend_pid() AND starts_with(query, $1)`,
+      [creatingTag(name)],
+    );
+    return (rows[0]?.n ?? 0) > 0;
   }
 
   private async readDatabase(name: string): Promise<ObservedDatabase | undefined> {
@@ -151,7 +165,7 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     await this.ensureRole(resource, desired, 'create');
     const { database, role, options } = desired;
     const created = await this.sql
-      .query(`CREATE DATABASE ${database}`, `CREATE DATABASE ${ident(database)} OWNER ${ident(role)} CONNECTION LIMIT ${limit(options.connectionLimit)}`)
+      .query(`CREATE DATABASE ${database}`, `${creatingTag(database)} CREATE DATABASE ${ident(database)} OWNER ${ident(role)} CONNECTION LIMIT ${limit(options.connectionLimit)}`)
       .then(() => true, (err: unknown) => {
         if (err instanceof Error && 'reason' in err && err.reason === PgReason.Conflict) return false; // it exists: whose?
         throw err;
@@ -352,3 +366,10 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
 }
 
 const roleNames = (desired: DesiredDatabase): string[] => [desired.role, ...(desired.options.readOnlyRole ? [desired.options.readOnlyRole] : [])];
+
+/**
+ * The comment our CREATE DATABASE starts with: pg_stat_activity shows it, so an observe can tell
+ * that statement is still running. The name is checked by ident() in the statement itself; here
+ * it only has to match, and a comment cannot be closed by a name ident() accepts.
+ */
+export const creatingTag = (database: string) => `/* mooring: CREATE DATABASE ${database} */`;
