@@ -3,7 +3,6 @@
 // at once (observe then reports the change as awaited until Route 53 says INSYNC, or throws its
 // typed error). Everything that is per account, not per record, lives in Route53Account, one per
 // ProviderConfig, kept by the long-lived connector: the zone cache, listings, batchers, changes.
-import { createHash } from 'node:crypto';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import {
   ConflictError,
@@ -19,6 +18,7 @@ import {
 import { fqdn as fqdnOf, inZone, type DNSRecordAtProvider, type DNSRecordSpec } from '../../../src/api/dnsrecord.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsClientConfig, awsSettings } from '../common/client.ts';
+import { connectionFingerprint } from '../common/pool.ts';
 import { route53Batcher, type BatchOptions, type Route53Batcher, type ChangeInfo, type Plan, type PlannedChange } from './batcher.ts';
 import { ChangeTracker, bareChangeId } from './changes.ts';
 import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership } from './ownership.ts';
@@ -173,8 +173,6 @@ export function planOne(intent: Intent, listing: ZoneListing): Plan {
   return { changes };
 }
 
-const fingerprintOf = (c: ProviderConnection) =>
-  createHash('sha256').update(JSON.stringify([c.endpoint, c.region, c.credentials?.accessKeyId, c.credentials?.secretAccessKey, c.credentials?.sessionToken])).digest('hex');
 
 export class RecordConnector implements Connector<Spec, AtProvider> {
   private readonly options: RecordConnectorOptions;
@@ -186,7 +184,7 @@ export class RecordConnector implements Connector<Spec, AtProvider> {
 
   async connect(connection: ProviderConnection): Promise<ExternalClient<Spec, AtProvider>> {
     awsSettings(connection); // a bad ProviderConfig fails here, before any request
-    const fingerprint = fingerprintOf(connection);
+    const fingerprint = connectionFingerprint(connection);
     let account = this.accounts.get(connection.name);
     // A ProviderConfig that changed endpoint or credentials gets a fresh account.
     if (!account || account.fingerprint !== fingerprint) {
