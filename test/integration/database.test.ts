@@ -10,7 +10,7 @@ import { GROUP, VERSION } from '../../src/api/common.ts';
 import { ROTATE_CREDENTIALS } from '../../src/reconcile/connection.ts';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { finalSnapshotName } from '../../providers/aws/index.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, postgresProviderConfig, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, postgresAdmin, postgresProviderConfig, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -33,7 +33,7 @@ before(async () => {
   await installCrds(kc);
   ns = await createNamespace(kc);
   pc = await postgresProviderConfig(kc, uniq('pg'), { url: stack().postgres!.url });
-  admin = new pg.Pool({ connectionString: stack().postgres!.url, max: 2 });
+  admin = postgresAdmin(stack());
   operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 3, backoffBaseMs: 1000 });
 });
 after(async () => {

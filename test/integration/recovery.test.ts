@@ -14,7 +14,7 @@ import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceR
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { CREATE_PENDING, FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, emulatorClientConfig, emulatorS3, eventually, objects, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
+import { condition, emulatorClientConfig, emulatorS3, eventually, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -36,9 +36,7 @@ before(async () => {
   s3 = emulatorS3(stack());
   r53 = new Route53Client(config);
   rds = new RDSClient(config);
-  admin = new pg.Pool({ connectionString: stack().postgres!.url, max: 2 });
-  // A file run on its own stops its stack (PostgreSQL too) before this file's after hook ends the pool.
-  admin.on('error', () => undefined);
+  admin = postgresAdmin(stack());
 });
 after(async () => {
   await operator?.stop();

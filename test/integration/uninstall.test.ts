@@ -10,10 +10,10 @@ import type { S3Client} from '@aws-sdk/client-s3';
 import { GetBucketTaggingCommand, GetObjectCommand, PutObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import pg from 'pg';
+import type pg from 'pg';
 import { GROUP } from '../../src/api/common.ts';
 import { kubeStatus } from '../../src/reconcile/errors.ts';
-import { condition, emulatorClientConfig, emulatorS3, eventually, installCrds, objects, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
+import { condition, emulatorClientConfig, emulatorS3, eventually, installCrds, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -33,8 +33,7 @@ before(async () => {
   const config = emulatorClientConfig(stack());
   s3 = emulatorS3(stack());
   r53 = new Route53Client(config);
-  admin = new pg.Pool({ connectionString: stack().postgres!.url, max: 2 });
-  admin.on('error', () => undefined); // the stack stops before this file's after hook ends the pool
+  admin = postgresAdmin(stack());
   operator = await startOperator(stack(), { namespace: ns, backoffBaseMs: 1000 });
 });
 after(async () => {

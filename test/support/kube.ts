@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import pg from 'pg';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import { applyObjects, readManifests, waitForCrds } from '../../src/kube/apply.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
@@ -164,3 +165,14 @@ export async function prepare(stack: StackGetter): Promise<{ kc: KubeConfig; ns:
 
 /** S3 on the emulator directly, past the operator and its proxy: the tests' independent oracle. */
 export const emulatorS3 = (info: StackInfo) => new S3Client({ ...emulatorClientConfig(info), forcePathStyle: true });
+
+/**
+ * The stack's PostgreSQL as its superuser, past the operator: the tests' oracle. A file run on its
+ * own stops its stack (PostgreSQL too) before the file's after hook ends the pool, so an idle
+ * connection the server ends is no error.
+ */
+export function postgresAdmin(info: StackInfo): pg.Pool {
+  const pool = new pg.Pool({ connectionString: info.postgres!.url, max: 2 });
+  pool.on('error', () => undefined);
+  return pool;
+}
