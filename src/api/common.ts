@@ -144,6 +144,11 @@ export interface ConnectionSecretPolicy {
    * the Secret before the adapter is asked to set them, so a crash never loses one.
    */
   generatedKeys?: (spec: unknown) => string[];
+  /**
+   * Whether this spec lets an adoption set generated values on the existing thing (a password).
+   * Unset or false: adopting a thing with generated keys is refused, never a silent reset.
+   */
+  resetOnAdopt?: (spec: unknown) => boolean;
 }
 
 /** The spec fields shared by every managed kind, spread into each kind's spec object. */

@@ -141,6 +141,13 @@ export const DatabaseSpec = withRules(
       .describe('postgres: the login role owning the database (default: the database name). aws: the master username (default: mooring). Immutable.'),
     postgres: PostgresOptions.optional(),
     rds: RdsOptions.optional(),
+    resetPasswordOnAdopt: z
+      .boolean()
+      .default(false)
+      .describe(
+        'With spec.adopt: adopting an existing login (postgres) or instance (aws) sets a new password on it, which the connection Secret then holds. ' +
+          'Without it, adopting one is refused (AdoptionNeedsPasswordReset): mooring never resets a password nobody asked it to.',
+      ),
   }),
   [
     {
@@ -162,6 +169,7 @@ export const defaultDatabaseName = (objectName: string): string => objectName.re
 export const DATABASE_CONNECTION_SECRET: ConnectionSecretPolicy = {
   defaultName: (name) => `${name}-connection`,
   generatedKeys: (spec) => ((spec as DatabaseSpec).rds?.manageMasterUserPassword ? [] : ['password']),
+  resetOnAdopt: (spec) => (spec as DatabaseSpec).resetPasswordOnAdopt,
 };
 
 export const DatabaseAtProvider = z

@@ -95,6 +95,94 @@ export const RateLimits = z
   })
   .describe('Per-account request limits, applied to every resource using this config.');
 
+/** A Kubernetes label selector (matchLabels and matchExpressions), over Namespace labels. */
+export const LabelSelector = z
+  .object({
+    matchLabels: z
+      .record(z.string().min(1).max(317), z.string().max(63))
+      .refine((m) => Object.keys(m).length <= 64, { message: 'at most 64 labels' })
+      .meta({ maxProperties: 64 })
+      .optional()
+      .describe('Labels a namespace must carry, each with this value.'),
+    matchExpressions: z
+      .array(
+        z.object({
+          key: z.string().min(1).max(317).describe('The label key.'),
+          operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).describe('How the label is compared.'),
+          values: z.array(z.string().max(63)).max(64).optional().describe('For In and NotIn: the values (non-empty); none for Exists and DoesNotExist.'),
+        }),
+      )
+      .max(16)
+      .optional()
+      .describe('Requirements on labels, all of which must hold.'),
+  })
+  .describe('A label selector over Namespace objects. An empty selector ({}) matches every namespace.');
+
+export const Grants = z
+  .object({
+    namespaces: z
+      .array(z.string().min(1).max(63).regex(DNS_LABEL, { message: 'must be a namespace name' }))
+      .max(256)
+      .optional()
+      .describe('Namespaces, by name, whose resources may use this config.'),
+    namespaceSelector: LabelSelector.optional().describe(
+      'Namespaces, by their labels, whose resources may use this config (labels on a Namespace are written by whoever may edit Namespaces, normally the platform team).',
+    ),
+  })
+  .describe(
+    'Which namespaces may use this config: those listed by name, and those whose labels match namespaceSelector. Unset or empty: none. A resource in any other namespace is refused (NotGranted) before any cloud call.',
+  );
+export type Grants = z.output<typeof Grants>;
+
+const names = (what: string, max: number, item: z.ZodString) => z.array(item).max(max).optional().describe(what);
+
+export const DnsPolicy = z
+  .object({
+    zones: names(
+      'Hosted zones records may go into, by domain name (example.com) or by zone id (Z0123…), matched against the record’s spec.zone.name or spec.zone.id as written. Unset: every zone the credentials reach.',
+      256,
+      z.string().min(1).max(253),
+    ),
+    recordTypes: names('Record types a resource may create (A, CNAME, TXT …). Unset: every type the provider serves.', 32, z.string().min(1).max(16).regex(/^[A-Z0-9]+$/, { message: 'must be a record type such as A or TXT' })),
+    apexNameServers: z
+      .boolean()
+      .default(false)
+      .describe('Allow NS and SOA records at a zone apex (they decide who answers for the whole zone). A record named by FQDN in a zone given by id counts as the apex, since the operator cannot tell before asking the cloud.'),
+  })
+  .describe('What DNSRecords using this config may write.');
+
+export const RdsPolicy = z
+  .object({
+    instanceClasses: names('Instance classes a Database may ask for (db.t4g.micro …). Unset: any.', 64, z.string().min(1).max(64)),
+    maxAllocatedStorageGiB: z.number().int().min(20).max(65_536).optional().describe('The most storage one instance may ask for, in GiB. Unset: no limit but the schema’s.'),
+    publiclyAccessible: z.boolean().default(false).describe('Allow spec.rds.publiclyAccessible: true (an instance with a public address).'),
+  })
+  .describe('What RDS Databases using this config may ask for.');
+
+export const BucketPolicy = z
+  .object({
+    publicAccess: z
+      .boolean()
+      .default(false)
+      .describe('Allow a Bucket to turn off any of its publicAccessBlock settings (all four are on by default). Off: a Bucket that turns one off is refused.'),
+  })
+  .describe('Which protections Buckets using this config may relax.');
+
+export const Policy = z
+  .object({
+    adoption: z
+      .enum(['Forbidden', 'Allowed'])
+      .default('Forbidden')
+      .describe(
+        'Allowed: a resource with spec.adopt: true may take over an existing asset this config reaches that carries no ownership mark. Forbidden (the default): never; such a resource is refused (AdoptionNotGranted).',
+      ),
+    dns: DnsPolicy.prefault({}),
+    rds: RdsPolicy.prefault({}),
+    buckets: BucketPolicy.prefault({}),
+  })
+  .describe('What resources using this config may do, checked before any cloud call; each refusal has its own reason.');
+export type Policy = z.output<typeof Policy>;
+
 export const ProviderConfigSpec = z
   .object({
     type: ProviderType,
@@ -116,6 +204,8 @@ export const ProviderConfigSpec = z
       .describe('Overrides the API endpoint, for an emulator such as LocalStack (http://127.0.0.1:4566) or a private endpoint.'),
     credentials: Credentials.default({ source: 'Environment' }),
     rateLimits: RateLimits.optional(),
+    grants: Grants.optional(),
+    policy: Policy.prefault({}),
     ownershipId: withRules(
       z
         .string()

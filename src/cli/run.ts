@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const metrics = new OperatorMetrics();
-  const manager = new Manager({ kube, config, providers, log, metrics });
+  const manager = new Manager({ kube, config, providers, log, metrics, keyNamespace: config.leaseNamespace });
   const elector = config.leaderElect ? leaderElector(kube, config, log, manager) : undefined;
   const shards = config.sharded ? membership(kube, config, log, manager) : undefined;
   // A sharded replica reconciles nothing until it is a member of its own ring.

@@ -22,6 +22,8 @@ const ROOT = join(import.meta.dirname, '..', '..');
 // MOORING_SANDBOX_DIR moves it, so a test's sandbox never overwrites a developer's running one.
 const SANDBOX_DIR = process.env.MOORING_SANDBOX_DIR || join(ROOT, '.sandbox');
 const OPERATOR_NAMESPACE = 'mooring-system';
+/** The examples live in team-a; the sandbox's configs are granted to it alone, as an admin would. */
+const SANDBOX_GRANTS = { namespaces: ['team-a'] };
 
 const say = (line: string) => console.error(`[sandbox] ${line}`);
 
@@ -96,6 +98,7 @@ function sandboxObjects(stack: Stack): KubernetesObject[] {
         type: 'aws', region: aws.region, endpoint: aws.endpoint,
         credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-aws' } },
         settings: { forcePathStyle: 'true' },
+        grants: SANDBOX_GRANTS,
       },
     } as KubernetesObject,
     // The sandbox's PostgreSQL as the server the example Databases live on.
@@ -105,7 +108,7 @@ function sandboxObjects(stack: Stack): KubernetesObject[] {
     } as KubernetesObject,
     {
       apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: 'postgres' },
-      spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-postgres' } } },
+      spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-postgres' } }, grants: SANDBOX_GRANTS },
     } as KubernetesObject,
     // The sandbox's PowerDNS, served by the plugin in providers/powerdns (loaded with --providers).
     {
@@ -114,7 +117,7 @@ function sandboxObjects(stack: Stack): KubernetesObject[] {
     } as KubernetesObject,
     {
       apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: 'powerdns' },
-      spec: { type: 'powerdns', endpoint: pdns.apiUrl, credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-powerdns' } } },
+      spec: { type: 'powerdns', endpoint: pdns.apiUrl, credentials: { source: 'Secret', secretRef: { namespace: OPERATOR_NAMESPACE, name: 'sandbox-powerdns' } }, grants: SANDBOX_GRANTS },
     } as KubernetesObject,
   ];
 }

@@ -74,7 +74,13 @@ const secret = (namespace: string, name: string, data: Record<string, string>): 
   data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
 });
 
-function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; gateSecrets?: Promise<void> } = {}) {
+const namespace = (name: string, labels: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, labels, resourceVersion: nextRv() } as KubeObject['metadata'],
+});
+
+function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; namespaces?: KubeObject[]; gateSecrets?: Promise<void>; watched?: string } = {}) {
   const made: FakeListWatch[] = [];
   const changed: string[] = [];
   const lines: string[] = [];
@@ -82,10 +88,13 @@ function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; gate
   const cache = new ConfigCache({
     log,
     changed: (name) => changed.push(name),
+    namespace: options.watched,
     listWatch: (ref) => {
       const lw = new FakeListWatch(ref);
       if (ref.plural === 'providerconfigs') {
         lw.items = options.configs ?? [];
+      } else if (ref.plural === 'namespaces') {
+        lw.items = options.namespaces ?? [];
       } else {
         // The field selector is how the real apiserver narrows the list: apply it here too.
         const name = /^metadata\.name=(.+)$/.exec(ref.fieldSelector ?? '')?.[1];
@@ -101,12 +110,17 @@ function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; gate
     assert.ok(lw);
     return lw;
   };
+  const namespacesLw = () => {
+    const lw = made.find((m) => m.ref.plural === 'namespaces');
+    assert.ok(lw);
+    return lw;
+  };
   const secretLws = (namespace?: string, name?: string) =>
     made.filter((m) => m.ref.plural === 'secrets' && (namespace === undefined || m.ref.namespace === namespace) && (name === undefined || m.ref.fieldSelector === `metadata.name=${name}`));
   /** Log records since the last call. */
   const logs = () => lines.splice(0).map((l) => JSON.parse(l) as Record<string, unknown>);
   const takeChanged = () => changed.splice(0);
-  return { cache, made, configsLw, secretLws, logs, takeChanged };
+  return { cache, made, configsLw, namespacesLw, secretLws, logs, takeChanged };
 }
 
 async function started(h: ReturnType<typeof harness>) {
@@ -133,6 +147,8 @@ describe('ConfigCache: ProviderConfigs', () => {
       endpoint: undefined,
       credentials: { source: 'Environment' },
       rateLimits: undefined,
+      grants: undefined,
+      policy: { adoption: 'Forbidden', dns: { apexNameServers: false }, rds: { publiclyAccessible: false }, buckets: { publicAccess: false } },
       ownershipId: 'mooring',
       settings: undefined,
     });
@@ -393,7 +409,7 @@ describe('ConfigCache: sync and stop', () => {
       secrets: [secret('creds', 'one', { k: 'v' })],
     });
     await started(h);
-    assert.equal(h.made.length, 3);
+    assert.equal(h.made.length, 4, 'configs, namespaces and one Secret');
     assert.ok(h.made.every((lw) => lw.open));
     h.cache.stop();
     assert.ok(h.made.every((lw) => lw.watches.every((w) => w.aborted)), 'every watch aborted');
@@ -402,6 +418,42 @@ describe('ConfigCache: sync and stop', () => {
     h.secretLws('creds', 'one')[0]?.last.emit('MODIFIED', secret('creds', 'one', { k: 'w' }));
     await settle();
     assert.deepEqual(h.takeChanged(), []);
-    assert.equal(h.made.length, 3, 'no watch started after stop');
+    assert.equal(h.made.length, 4, 'no watch started after stop');
+  });
+});
+
+describe('ConfigCache: Namespaces (grants by namespaceSelector)', () => {
+  it('serves every namespace\'s labels, and only the watched one\'s when the operator watches one', async () => {
+    const all = harness({ namespaces: [namespace('team-a', { tenant: 'yes' }), namespace('team-b')] });
+    await started(all);
+    assert.deepEqual(all.cache.labels('team-a'), { tenant: 'yes' });
+    assert.deepEqual(all.cache.labels('team-b'), {});
+    assert.equal(all.cache.labels('nowhere'), undefined);
+    assert.equal(all.namespacesLw().ref.fieldSelector, undefined);
+    all.cache.stop();
+    const one = harness({ watched: 'team-a', namespaces: [namespace('team-a', { tenant: 'yes' })] });
+    await started(one);
+    assert.equal(one.namespacesLw().ref.fieldSelector, 'metadata.name=team-a', 'one namespace: one object watched, no cluster-wide list');
+    one.cache.stop();
+  });
+
+  it('a relabelled namespace requeues the configs that grant by selector, and no other', async () => {
+    const h = harness({
+      configs: [
+        providerConfig('by-label', { type: 'aws', grants: { namespaceSelector: { matchLabels: { tenant: 'yes' } } } }),
+        providerConfig('by-name', { type: 'aws', grants: { namespaces: ['team-a'] } }),
+      ],
+      namespaces: [namespace('team-a')],
+    });
+    await started(h);
+    h.takeChanged();
+    h.namespacesLw().last.emit('MODIFIED', namespace('team-a', { tenant: 'yes' }));
+    await settle();
+    assert.deepEqual(h.takeChanged(), ['by-label']);
+    assert.deepEqual(h.cache.labels('team-a'), { tenant: 'yes' });
+    h.namespacesLw().last.emit('MODIFIED', namespace('team-a', { tenant: 'yes' }));
+    await settle();
+    assert.deepEqual(h.takeChanged(), [], 'same labels: nothing to look at again');
+    h.cache.stop();
   });
 });

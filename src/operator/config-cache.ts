@@ -6,11 +6,16 @@ import { GROUP, VERSION } from '../api/common.ts';
 import { ProviderConfigSpec } from '../api/providerconfig.ts';
 import { Informer, type KubeObject, type ListWatch } from '../runtime/informer.ts';
 import type { ResourceRef } from '../runtime/kube-listwatch.ts';
+import type { NamespaceSource } from './grants.ts';
 import type { ProviderConfigSource, ProviderConfigView, SecretSource } from './providers.ts';
 
 interface ProviderConfigObject extends KubeObject {
   metadata: { name: string; generation?: number };
   spec?: unknown;
+}
+
+interface NamespaceObject extends KubeObject {
+  metadata: { name: string; labels?: Record<string, string> };
 }
 
 interface SecretObject extends KubeObject {
@@ -24,17 +29,21 @@ export interface ConfigCacheOptions {
   log: Logger;
   /** A list/watch of one resource: a KubeListWatch on the apiserver; tests pass fakes. */
   listWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
+  /** The one namespace the operator watches; unset: all (then every Namespace's labels are watched). */
+  namespace?: string | undefined;
 }
 
 const secretKey = (namespace: string, name: string) => `${namespace}/${name}`;
 
-export class ConfigCache implements ProviderConfigSource, SecretSource {
+export class ConfigCache implements ProviderConfigSource, SecretSource, NamespaceSource {
   private readonly options: ConfigCacheOptions;
   private readonly makeListWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
   private readonly configs: Informer<ProviderConfigObject>;
   private readonly views = new Map<string, ProviderConfigView>();
   /** One informer per Secret some ProviderConfig names. */
   private readonly secrets = new Map<string, Informer<SecretObject>>();
+  /** Namespaces' labels, for grants by namespaceSelector. */
+  private readonly namespaces: Informer<NamespaceObject>;
   private stopped = false;
 
   constructor(options: ConfigCacheOptions) {
@@ -55,15 +64,37 @@ export class ConfigCache implements ProviderConfigSource, SecretSource {
         },
       },
     });
+    const relabelled = () => this.namespaceLabelsChanged();
+    this.namespaces = new Informer<NamespaceObject>({
+      listWatch: this.makeListWatch({
+        group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace',
+        ...(options.namespace ? { fieldSelector: `metadata.name=${options.namespace}` } : {}),
+      }) as ListWatch<NamespaceObject>,
+      onError: (err, during) => options.log.warn({ during, err }, 'watch of Namespaces failed; retrying'),
+      handlers: {
+        onAdd: relabelled,
+        onUpdate: (before, after) => {
+          if (JSON.stringify(before.metadata.labels ?? {}) !== JSON.stringify(after.metadata.labels ?? {})) relabelled();
+        },
+        onDelete: relabelled,
+      },
+    });
+  }
+
+  /** A namespace's labels changed: resources of every config granted by selector are looked at again. */
+  private namespaceLabelsChanged(): void {
+    if (!this.configs.hasSynced() || !this.namespaces.hasSynced()) return;
+    for (const view of this.views.values()) if (view.grants?.namespaceSelector) this.options.changed(view.name);
   }
 
   start(): void {
     this.configs.start();
+    this.namespaces.start();
   }
 
   /** Resolves once the ProviderConfigs and every Secret they name are cached (false: stopped first). */
   async whenSynced(): Promise<boolean> {
-    if (!(await this.configs.whenSynced())) return false;
+    if (!(await this.configs.whenSynced()) || !(await this.namespaces.whenSynced())) return false;
     // A Secret watch stops before its first list when its ProviderConfig is deleted or edited
     // meanwhile; its `false` means "no longer wanted", not "the cache stopped". So wait for the
     // watches wanted now, again until none is left unsynced, and only a stop of the cache says false.
@@ -78,8 +109,14 @@ export class ConfigCache implements ProviderConfigSource, SecretSource {
   stop(): void {
     this.stopped = true;
     this.configs.stop();
+    this.namespaces.stop();
     for (const informer of this.secrets.values()) informer.stop();
     this.secrets.clear();
+  }
+
+  labels(namespace: string): Record<string, string> | undefined {
+    const ns = this.namespaces.get(namespace);
+    return ns ? { ...(ns.metadata.labels ?? {}) } : undefined;
   }
 
   get(name: string): ProviderConfigView | undefined {
@@ -159,5 +196,7 @@ export function providerConfigView(name: string, spec: ProviderConfigSpec): Prov
     rateLimits: spec.rateLimits,
     ownershipId: spec.ownershipId,
     settings: spec.settings,
+    grants: spec.grants,
+    policy: spec.policy,
   };
 }

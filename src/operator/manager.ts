@@ -20,6 +20,9 @@ import { ConfigCache } from './config-cache.ts';
 import { KindController } from './controller.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { Resolver, type ProviderRegistration } from './providers.ts';
+import { loadOperatorKey } from '../kube/operator-key.ts';
+import { PendingMarkSigner } from '../reconcile/pending.ts';
+import { randomBytes } from 'node:crypto';
 
 /** The namespaced kinds of src/api/kinds.ts, as the reconciler knows them. */
 export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => {
@@ -44,6 +47,11 @@ export interface ManagerOptions {
   log: Logger;
   /** Default every managed kind some provider serves. */
   kinds?: ManagedKind[];
+  /**
+   * The namespace of the operator's key Secret (src/kube/operator-key.ts), read or made at start.
+   * Unset: a key of this process only (tests).
+   */
+  keyNamespace?: string;
   /** Prometheus metrics to feed; none by default. */
   metrics?: OperatorMetrics;
   random?: () => number;
@@ -58,6 +66,10 @@ export class Manager {
   readonly writers: { kind: string; writer: KubeWriter }[] = [];
   readonly secrets: KubeSecretStore;
   private readonly log: Logger;
+  private readonly kube: KubeClient;
+  private readonly keyNamespace: string | undefined;
+  /** Signs pending-create marks; its key is replaced by the operator's own at start. */
+  private readonly pendingMark = new PendingMarkSigner(randomBytes(32));
   private readonly providers: ProviderRegistration[];
   private started = false;
   private synced = false;
@@ -70,8 +82,10 @@ export class Manager {
     this.log = log;
     this.providers = options.providers;
     this.secrets = new KubeSecretStore(kube);
-    this.cache = new ConfigCache({ log, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref) });
-    const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers);
+    this.cache = new ConfigCache({ log, namespace: config.namespace, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref) });
+    const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
+    this.kube = kube;
+    this.keyNamespace = options.keyNamespace;
     const events = new EventRecorder(coreEventApi(kube), log, { component: 'mooring' });
     const served = new Set(options.providers.flatMap((p) => Object.keys(p.kinds)));
     const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
@@ -82,7 +96,7 @@ export class Manager {
       const writer = new KubeWriter(kube, kind.plural);
       this.writers.push({ kind: kind.kind, writer });
       const reconciler = new ManagedReconciler({
-        kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics,
+        kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics, pendingMark: this.pendingMark,
         uninstalling: crdDeletion(kube, kind.plural),
       });
       const listWatch = new KubeListWatch<ManagedObject>(kube, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
@@ -132,11 +146,33 @@ export class Manager {
     this.cache.start();
     for (const c of this.controllers) c.informer.start();
     // Reconciling before the ProviderConfigs and claims are known would report false failures.
-    this.whenWarm = Promise.all([this.cache.whenSynced(), ...this.controllers.map((c) => c.whenSynced())]).then((all) => {
+    const key = this.loadKey().then(() => true);
+    this.whenWarm = Promise.all([key, this.cache.whenSynced(), ...this.controllers.map((c) => c.whenSynced())]).then((all) => {
       this.synced = all.every(Boolean);
       return this.synced;
     });
     return this.whenWarm;
+  }
+
+  /**
+   * The operator's key, before any reconcile signs a pending mark. A few tries, then this process's
+   * own key with a warning: a restart then shows an interrupted create as NotOwned, never a takeover.
+   */
+  private async loadKey(): Promise<void> {
+    if (!this.keyNamespace) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const key = await loadOperatorKey(this.kube, this.keyNamespace, this.log);
+        if (key) this.pendingMark.useKey(key);
+        return;
+      } catch (err) {
+        if (attempt >= 5) {
+          this.log.warn({ err, namespace: this.keyNamespace }, 'cannot read or create the operator key Secret; using a key of this process only');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      }
+    }
   }
 
   /** Starts reconciling (the caches must be warm). */

@@ -318,3 +318,37 @@ describe('Resolver connection: account limiters', () => {
     assert.equal(after.currentIntervalMs, 1000);
   });
 });
+
+describe('Resolver.admit: grants and policy, before any Secret read', () => {
+  const labels: Record<string, Record<string, string>> = { 'team-a': { tenant: 'a' }, 'team-b': { tenant: 'b' }, attacker: {} };
+  const admitting = (config: ProviderConfigView) => {
+    const h = harness([config]);
+    const resolver = new Resolver({ get: (n) => h.configs.get(n) }, { secret: () => { throw new Error('admit read a Secret'); } }, h.limits, PROVIDERS, { labels: (ns) => labels[ns] });
+    return (namespace: string, kind = 'Bucket', spec: unknown = { publicAccessBlock: { blockPublicAcls: true } }) => resolver.admit(config.name, { namespace, kind, spec });
+  };
+  const refused = (reason: string, message: RegExp) => (err: unknown) => terminal(reason, message)(err);
+
+  it('refuses every namespace when the config grants none (the default)', () => {
+    const admit = admitting(secretPc('prod'));
+    assert.throws(() => admit('team-a'), refused(Reason.NotGranted, /ProviderConfig prod is not granted to namespace team-a/));
+  });
+
+  it('admits namespaces granted by name or by labels, and no other', () => {
+    const admit = admitting(pc('shared', { grants: { namespaces: ['team-b'], namespaceSelector: { matchLabels: { tenant: 'a' } } } }));
+    assert.deepEqual(admit('team-a'), { adoption: false });
+    assert.deepEqual(admit('team-b'), { adoption: false });
+    assert.throws(() => admit('attacker'), refused(Reason.NotGranted, /attacker/));
+    assert.throws(() => admit('unknown-namespace'), refused(Reason.NotGranted, /unknown-namespace/), 'a namespace whose labels are unknown matches no selector');
+  });
+
+  it('says whether adoption is allowed, from the config alone', () => {
+    const admit = admitting(pc('adopting', { grants: { namespaces: ['team-a'] }, policy: { adoption: 'Allowed', dns: { apexNameServers: false }, rds: { publiclyAccessible: false }, buckets: { publicAccess: false } } }));
+    assert.deepEqual(admit('team-a'), { adoption: true });
+  });
+
+  it('refuses a spec outside the config\'s policy with the policy\'s reason; a deleting pass (no spec) is checked for the grant only', () => {
+    const admit = admitting(pc('strict', { grants: { namespaces: ['team-a'] } }));
+    assert.throws(() => admit('team-a', 'Bucket', { publicAccessBlock: { blockPublicAcls: false } }), refused(Reason.PublicAccessNotGranted, /spec\.publicAccessBlock\.blockPublicAcls/));
+    assert.deepEqual(admit('team-a', 'Bucket', undefined), { adoption: false });
+  });
+});

@@ -3,10 +3,13 @@
 // the provider registered for the kind.
 import type { Connector, ProviderConnection, RequestLimiter } from '../../providers/sdk/index.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
+import type { Grants, Policy } from '../api/providerconfig.ts';
 import type { Limits } from '../limits/index.ts';
 import { scrubber } from '../runtime/scrub.ts';
 import { Reason } from '../reconcile/reasons.ts';
-import type { ProviderResolver } from '../reconcile/types.ts';
+import type { Admission, ProviderResolver, Requester } from '../reconcile/types.ts';
+import { granted, type NamespaceSource } from './grants.ts';
+import { checkPolicy } from './policy.ts';
 
 /**
  * What the resolver needs of a provider: its type name (a ProviderConfig's `spec.type`) and a
@@ -38,6 +41,10 @@ export interface ProviderConfigView {
   rateLimits?: { requestsPerSecond?: number | undefined; maxConcurrent?: number | undefined } | undefined;
   ownershipId: string;
   settings?: Record<string, string> | undefined;
+  /** Which namespaces may use the config; unset: none. */
+  grants?: Grants | undefined;
+  /** What their resources may ask for; unset: the schema's defaults (nothing relaxed). */
+  policy?: Policy | undefined;
 }
 
 export interface ProviderConfigSource {
@@ -62,6 +69,17 @@ const DEFAULT_API_LIMITS: Record<string, { requestsPerSecond?: number }> = {
 const ACCESS_KEY = ['accessKeyId', 'AWS_ACCESS_KEY_ID', 'aws_access_key_id'];
 const SECRET_KEY = ['secretAccessKey', 'AWS_SECRET_ACCESS_KEY', 'aws_secret_access_key'];
 const SESSION_TOKEN = ['sessionToken', 'AWS_SESSION_TOKEN', 'aws_session_token'];
+/** What an unset spec.policy means: nothing relaxed, no adoption. */
+const DEFAULT_POLICY: Policy = {
+  adoption: 'Forbidden',
+  dns: { apexNameServers: false },
+  rds: { publiclyAccessible: false },
+  buckets: { publicAccess: false },
+};
+
+/** Namespaces' labels unknown: only grants by name can match. */
+const NO_NAMESPACES: NamespaceSource = { labels: () => undefined };
+
 const pick = (data: Record<string, string>, keys: string[]) => keys.map((k) => data[k]).find((v) => v !== undefined && v !== '');
 
 export class Resolver implements ProviderResolver {
@@ -69,16 +87,38 @@ export class Resolver implements ProviderResolver {
   private readonly configs: ProviderConfigSource;
   private readonly secrets: SecretSource;
   private readonly limits: Limits;
+  private readonly namespaces: NamespaceSource;
 
-  constructor(configs: ProviderConfigSource, secrets: SecretSource, limits: Limits, providers: ProviderRegistration[]) {
+  constructor(configs: ProviderConfigSource, secrets: SecretSource, limits: Limits, providers: ProviderRegistration[], namespaces: NamespaceSource = NO_NAMESPACES) {
     this.configs = configs;
     this.secrets = secrets;
     this.limits = limits;
+    this.namespaces = namespaces;
     for (const p of providers) this.registry.set(p.type, p);
   }
 
   ownershipId(providerConfigName: string): string {
     return this.configs.get(providerConfigName)?.ownershipId ?? 'mooring';
+  }
+
+  /**
+   * Whether the requester's namespace was granted the config, and its spec stays within the
+   * config's policy: a TerminalError with the refusal's own reason when not. No cloud call, no
+   * Secret read: this runs before anything else a pass does.
+   */
+  admit(name: string, requester: Requester): Admission {
+    const pc = this.configs.get(name);
+    if (!pc) throw new TerminalError(Reason.ProviderConfigNotFound, `ProviderConfig ${name} does not exist; create it, or fix spec.providerConfigRef.name`);
+    if (!granted(pc.grants, requester.namespace, this.namespaces)) {
+      throw new TerminalError(
+        Reason.NotGranted,
+        `ProviderConfig ${name} is not granted to namespace ${requester.namespace} (its spec.grants lists the namespaces that may use it); ask the platform team, or use a config granted to this namespace`,
+      );
+    }
+    const policy = pc.policy ?? DEFAULT_POLICY;
+    const refusal = checkPolicy(requester.kind, requester.spec, policy, pc);
+    if (refusal) throw new TerminalError(refusal.reason, refusal.message);
+    return { adoption: policy.adoption === 'Allowed' };
   }
 
   async resolve(name: string, kind: string): Promise<{ connection: ProviderConnection; connector: Connector<unknown> }> {

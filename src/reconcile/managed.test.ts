@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { managedSpecFields } from '../api/common.ts';
+import { managedSpecFields, type ConnectionSecretPolicy } from '../api/common.ts';
 import { Limits } from '../limits/index.ts';
 import type { Connector, ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
 import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
 import { CREDENTIALS_PENDING, CREDENTIALS_ROTATION, ROTATE_CREDENTIALS, SECRET_OWNER } from './connection.ts';
 import { ManagedReconciler } from './managed.ts';
 import { Reason } from './reasons.ts';
-import { CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
+import { PendingMarkSigner } from './pending.ts';
+import { type Admission, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
 
 const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
 type Spec = z.output<typeof Spec>;
@@ -124,7 +125,20 @@ const withCredentials: Partial<ManagedKind<Spec>> = {
 };
 
 /** The apiserver side: the object as stored, with every write applied and counted. */
-function harness(spec: Record<string, unknown>, options: { claimant?: string; kind?: Partial<ManagedKind<Spec>>; now?: () => Date; uninstalling?: () => Promise<boolean> } = {}) {
+/** The operator's pending-mark key in these tests; a tenant does not have it. */
+const SIGNER = new PendingMarkSigner(Buffer.alloc(32, 7));
+const PENDING = SIGNER.sign('u1');
+
+interface HarnessOptions {
+  claimant?: string;
+  kind?: Partial<ManagedKind<Spec>>;
+  now?: () => Date;
+  uninstalling?: () => Promise<boolean>;
+  /** What the resolver's admit says (default: granted, adoption allowed); an Error is thrown. */
+  admission?: Admission | Error;
+}
+
+function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
   const cloud = new FakeCloud();
   let object: ManagedObject = {
     apiVersion: 'test.mooring.dev/v1', kind: 'Thing',
@@ -158,6 +172,10 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string; ki
     },
     events: { event: (_o, type, reason, message) => { events.push(`${type}/${reason}`); eventMessages.push(message); } },
     providers: {
+      admit: () => {
+        if (options.admission instanceof Error) throw options.admission;
+        return options.admission ?? { adoption: true };
+      },
       resolve: async () => ({ connection: { name: 'pc', type: 'fake', region: 'r', settings: {} }, connector: cloud.connector() }),
       ownershipId: () => 'mooring',
     },
@@ -165,6 +183,7 @@ function harness(spec: Record<string, unknown>, options: { claimant?: string; ki
     limits: new Limits(),
     log: { info() {}, warn() {}, error() {}, debug() {} },
     resyncMs: () => 300_000,
+    pendingMark: SIGNER,
     ...(options.now ? { now: options.now } : {}),
     ...(options.uninstalling ? { uninstalling: options.uninstalling } : {}),
   });
@@ -267,6 +286,37 @@ describe('ManagedReconciler', () => {
     });
   }
 
+  const tenancy = [
+    {
+      reason: 'a namespace the config was not granted to is refused before any call, with no finalizer',
+      spec: {}, options: { admission: new TerminalError(Reason.NotGranted, 'ProviderConfig pc is not granted to namespace ns') }, expect: Reason.NotGranted, calls: [] as string[],
+    },
+    {
+      reason: 'adopt where the config forbids adoption is refused with its own reason',
+      spec: { adopt: true }, options: { admission: { adoption: false } }, existing: { size: 1 }, expect: Reason.AdoptionNotGranted, calls: ['observe'],
+    },
+    {
+      reason: 'a pending-create mark the operator did not sign (a timestamp, as a tenant writes it) is no licence to take over',
+      spec: {}, annotations: { [CREATE_PENDING]: '2026-01-01T00:00:00Z' }, existing: { size: 1 }, expect: Reason.NotOwned, calls: ['observe'],
+    },
+    {
+      reason: 'a pending-create mark copied from another object (another uid) does not verify',
+      spec: {}, annotations: { [CREATE_PENDING]: SIGNER.sign('someone-elses-uid') }, existing: { size: 1 }, expect: Reason.NotOwned, calls: ['observe'],
+    },
+  ];
+  for (const c of tenancy) {
+    it(c.reason, async () => {
+      const h = harness(c.spec, c.options ?? {});
+      if (c.annotations) h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: c.annotations } };
+      if (c.existing) h.cloud.things.set('a', c.existing);
+      await h.pass();
+      assert.equal(h.condition('Degraded')?.reason, c.expect);
+      assert.deepEqual(h.cloud.calls, c.calls);
+      assert.ok(!h.writes.some((w) => w.startsWith('finalizers')), `no finalizer (${h.writes.join(',')})`);
+      if (c.existing) assert.deepEqual(h.cloud.things.get('a'), c.existing, 'the thing is unchanged');
+    });
+  }
+
   it('adopts an unmarked thing when asked, writing our mark', async () => {
     const h = harness({ adopt: true, size: 3 });
     h.cloud.things.set('a', { size: 1 });
@@ -277,7 +327,7 @@ describe('ManagedReconciler', () => {
 
   it('after a crash between create and its record, takes the unmarked thing as its own', async () => {
     const h = harness({ size: 2 });
-    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER], annotations: { [CREATE_PENDING]: '2026-01-01T00:00:00Z' } } };
+    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER], annotations: { [CREATE_PENDING]: PENDING } } };
     h.cloud.things.set('a', { size: 2 }); // created, but the mark never got written
     await h.pass();
     assert.equal(h.cloud.things.get('a')?.mark, MARK);
@@ -431,7 +481,8 @@ describe('ManagedReconciler', () => {
 });
 
 describe('ManagedReconciler: connection Secret and generated credentials', () => {
-  const creds = (spec: Record<string, unknown> = {}) => harness(spec, { kind: withCredentials });
+  const creds = (spec: Record<string, unknown> = {}, secret: Partial<ConnectionSecretPolicy> = {}) =>
+    harness(spec, { kind: { connectionSecret: { ...withCredentials.connectionSecret, ...secret } } });
 
   it('writes the generated password to the Secret (pending) before the create, which sets exactly that one', async () => {
     const h = creds();
@@ -483,8 +534,17 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     assert.equal(h.secret()?.data.uri, 'fake://a:generated-2@fake.example');
   });
 
-  it('adopting an existing thing gives it a generated password before update, then sets it', async () => {
+  it('adopting an existing thing with generated credentials is refused unless the spec asks for a new password', async () => {
     const h = creds({ adopt: true });
+    h.cloud.things.set('a', { size: 1, password: 'theirs' });
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, Reason.AdoptionNeedsPasswordReset);
+    assert.deepEqual(h.cloud.things.get('a'), { size: 1, password: 'theirs' }, 'untouched');
+    assert.equal(h.secret(), undefined, 'no Secret written');
+  });
+
+  it('adopting an existing thing (asked to reset its password) gives it a generated password before update, then sets it', async () => {
+    const h = creds({ adopt: true }, { resetOnAdopt: () => true });
     h.cloud.things.set('a', { size: 1 });
     await h.pass();
     assert.ok(h.secret()?.data.password, 'in the Secret before the adoption update');
@@ -547,7 +607,7 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
   it('a pending create taken back after a crash is not Ready until the Secret\'s password is set in the cloud', async () => {
     const h = creds({ size: 1 });
     h.cloud.things.set('a', { size: 1 }); // created, not yet marked: the crash came in between
-    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { [CREATE_PENDING]: '2026-01-01T00:00:00Z' } } };
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { [CREATE_PENDING]: PENDING } } };
     await h.pass();
     assert.notEqual(h.condition('Ready')?.status, 'True', 'not Ready on a password the cloud does not have');
     assert.equal(h.cloud.things.get('a')?.password, h.secret()?.data.password);

@@ -4,6 +4,7 @@
 // get → parse → deleting? → finalizer → connection Secret → connect → observe → ownership →
 // create | set credentials | update | nothing → publish the Secret → status (written only when it
 // changed) → requeue after the resync.
+import { randomBytes } from 'node:crypto';
 import type { ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
@@ -14,6 +15,7 @@ import { describeDiff, specKeepingIgnored, withoutIgnored } from './drift.ts';
 import { planCalls, summarize } from './plan.ts';
 import { ConnectionSecret, type PendingCause } from './connection.ts';
 import { classify, invalidSpec, kubeStatus } from './errors.ts';
+import { PendingMarkSigner } from './pending.ts';
 import { EventReason, Reason } from './reasons.ts';
 import {
   CREATE_PENDING,
@@ -26,6 +28,7 @@ import {
   type ManagedObject,
   type ManagedSpecBase,
   type ManagedStatus,
+  type Admission,
   type ObjectWriter,
   type ProviderResolver,
   type ReconcileResult,
@@ -59,6 +62,11 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   uninstalling?: () => Promise<boolean>;
   /** Secret values to learn and to replace in status (default: the process's scrubber). */
   scrubber?: SecretScrubber;
+  /**
+   * Signs and checks the pending-create mark, so only the operator can write one (default: a key
+   * made for this process, so marks do not outlive it: a crash then leaves NotOwned, never a takeover).
+   */
+  pendingMark?: PendingMarkSigner;
   now?: () => Date;
 }
 
@@ -79,6 +87,8 @@ interface Pass<Spec> {
   drift?: Drift | undefined;
   /** managementPolicy Plan: the calls Full would make. */
   plan?: ManagedStatus['plan'];
+  /** What the ProviderConfig's admin granted this object (set before any cloud call). */
+  admission?: Admission;
 }
 
 /** Thrown inside a pass to end it with an outcome that is not an error (e.g. NotOwned). */
@@ -93,10 +103,12 @@ class Stop extends Error {
 export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private readonly deps: ReconcilerDeps<Spec>;
   private readonly scrubber: SecretScrubber;
+  private readonly pendingMark: PendingMarkSigner;
 
   constructor(deps: ReconcilerDeps<Spec>) {
     this.deps = deps;
     this.scrubber = deps.scrubber ?? processScrubber;
+    this.pendingMark = deps.pendingMark ?? new PendingMarkSigner(randomBytes(32));
   }
 
   async reconcile(object: ManagedObject, log: Logger = this.deps.log): Promise<ReconcileResult> {
@@ -125,6 +137,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (!observation.exists) return this.create(pass);
     await this.ensureFinalizer(pass);
     if (!this.isMarkedOurs(pass, observation)) {
+      this.checkAdoptionCredentials(pass);
       // An adopted thing gets generated credentials too: update may need them (a role to re-create).
       await this.prepareCredentials(pass, true);
       await this.call(pass, 'update', (c) => c.update(resource, observation));
@@ -233,6 +246,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private async observe(pass: Pass<Spec>, spec: Spec, withSecret = false): Promise<Observation<Record<string, unknown>>> {
     const { object } = pass;
     const pc = spec.providerConfigRef.name;
+    // Before any Secret read or cloud call: the namespace's grant, and (unless deleting) the policy.
+    const deleting = Boolean(object.metadata.deletionTimestamp);
+    pass.admission = this.deps.providers.admit(pc, { namespace: object.metadata.namespace, kind: this.deps.kind.kind, spec: deleting ? undefined : spec });
     const { connection, connector } = await this.deps.providers.resolve(pc, this.deps.kind.kind);
     pass.provider = connection.type;
     pass.resource = {
@@ -340,11 +356,23 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     return observation.ownershipMark === pass.resource!.ownershipMark;
   }
 
-  /** Ours: carries our mark, or is the half-recorded result of our own create, or is adopted. */
+  /**
+   * Ours: carries our mark, or is the half-recorded result of our own create (a pending mark only
+   * the operator could have signed, for this uid), or is adopted where the config allows it.
+   */
   private mayTouch(pass: Pass<Spec>, observation: Observation): boolean {
     if (this.isMarkedOurs(pass, observation)) return true;
     if (observation.ownershipMark !== undefined) return false;
-    return Boolean(pass.object.metadata.annotations?.[CREATE_PENDING]) || pass.spec!.adopt;
+    return this.ownPendingCreate(pass.object) || this.adopting(pass);
+  }
+
+  private ownPendingCreate(object: ManagedObject): boolean {
+    const mark = object.metadata.annotations?.[CREATE_PENDING];
+    return mark !== undefined && this.pendingMark.verify(object.metadata.uid, mark);
+  }
+
+  private adopting(pass: Pass<Spec>): boolean {
+    return Boolean(pass.spec?.adopt && pass.admission?.adoption);
   }
 
   private checkOwnership(pass: Pass<Spec>, observation: Observation): void {
@@ -353,7 +381,26 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (observation.ownershipMark !== undefined) {
       throw new Stop(degraded(Reason.AlreadyOwned, `the ${what} is owned by ${observation.ownershipMark}; it is left untouched. Choose another spec.externalName, or delete that owner first.`));
     }
-    throw new Stop(degraded(Reason.NotOwned, `a ${what} already exists and carries no mooring ownership mark; it is left untouched. Set spec.adopt: true to take it over.`));
+    if (pass.spec!.adopt) {
+      throw new Stop(degraded(Reason.AdoptionNotGranted, `a ${what} already exists and carries no mooring ownership mark; ProviderConfig ${pass.spec!.providerConfigRef.name} does not allow adoption (spec.policy.adoption), so it is left untouched.`));
+    }
+    throw new Stop(degraded(Reason.NotOwned, `a ${what} already exists and carries no mooring ownership mark; it is left untouched. Set spec.adopt: true to take it over (where the ProviderConfig allows adoption).`));
+  }
+
+  /**
+   * Adopting a thing whose credentials mooring generates (a login, an RDS master user) would set a
+   * new password on it: only when the spec asks for that by name.
+   */
+  private checkAdoptionCredentials(pass: Pass<Spec>): void {
+    const policy = this.deps.kind.connectionSecret;
+    if (this.ownPendingCreate(pass.object) || !policy?.generatedKeys?.(pass.spec).length) return;
+    if (policy.resetOnAdopt?.(pass.spec)) return;
+    throw new Stop(
+      degraded(
+        Reason.AdoptionNeedsPasswordReset,
+        `adopting the existing ${this.deps.kind.kind.toLowerCase()} ${pass.resource!.externalName} would set a new password on it; it is left untouched. Set spec.resetPasswordOnAdopt: true to adopt it with a new password.`,
+      ),
+    );
   }
 
   /** Two resources never claim one external name: the younger one is refused before any call. */
@@ -378,7 +425,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     const resource = pass.resource!;
     // Recorded before the cloud call: a crash after the cloud's "created" leaves this mark, and
     // the next pass treats the unmarked thing of this name as ours instead of refusing it.
-    const pending = pass.object.metadata.annotations?.[CREATE_PENDING] ? undefined : { [CREATE_PENDING]: (this.deps.now?.() ?? new Date()).toISOString() };
+    const pending = this.ownPendingCreate(pass.object) ? undefined : { [CREATE_PENDING]: this.pendingMark.sign(pass.object.metadata.uid) };
     await this.ensureFinalizer(pass, pending);
     // Likewise the generated password: in the Secret before the cloud has it.
     await this.prepareCredentials(pass, false);

@@ -26,6 +26,15 @@ export const Reason = {
   ProviderConfigInvalid: 'ProviderConfigInvalid',
   CredentialsNotFound: 'CredentialsNotFound',
   ProviderNotRegistered: 'ProviderNotRegistered',
+  // Degraded=True: what the ProviderConfig's admin granted (spec.grants, spec.policy)
+  NotGranted: 'NotGranted',
+  AdoptionNotGranted: 'AdoptionNotGranted',
+  AdoptionNeedsPasswordReset: 'AdoptionNeedsPasswordReset',
+  ZoneNotGranted: 'ZoneNotGranted',
+  RecordTypeNotGranted: 'RecordTypeNotGranted',
+  InstanceClassNotGranted: 'InstanceClassNotGranted',
+  StorageNotGranted: 'StorageNotGranted',
+  PublicAccessNotGranted: 'PublicAccessNotGranted',
   // Degraded=True: ownership
   NotOwned: 'NotOwned',
   AlreadyOwned: 'AlreadyOwned',

@@ -102,7 +102,25 @@ export interface EventSink {
 }
 
 /** Finds the ProviderConfig, its credentials and the connector for a kind. */
+/** Who asks to use a ProviderConfig: a resource's namespace, kind and parsed spec. */
+export interface Requester {
+  namespace: string;
+  kind: string;
+  spec: unknown;
+}
+
+/** What a granted requester may do beyond its spec's own limits. */
+export interface Admission {
+  /** spec.adopt may take over an unmarked asset (the config's spec.policy.adoption). */
+  adoption: boolean;
+}
+
 export interface ProviderResolver {
+  /**
+   * Throws a TerminalError (ProviderConfigNotFound, NotGranted, a policy refusal) unless the
+   * requester's namespace was granted the config and its spec is within the config's policy.
+   */
+  admit(providerConfigName: string, requester: Requester): Admission;
   /** Throws a TerminalError (ProviderConfigNotFound, CredentialsNotFound, ProviderNotRegistered …). */
   resolve(providerConfigName: string, kind: string): Promise<{ connection: ProviderConnection; connector: Connector<unknown> }>;
   /** The ownership id of a ProviderConfig (part of every ownership mark). */

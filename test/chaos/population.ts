@@ -177,13 +177,16 @@ export class Population {
 
   /** A spec change keeps what is immutable (and, for a decoy's resource, the refusal to adopt). */
   private changed(slot: Slot, spec: Record<string, unknown>): Record<string, unknown> {
-    return { ...spec, deletionPolicy: slot.spec?.deletionPolicy, ...(slot.spec?.adopt ? { adopt: true } : {}) };
+    const adopting = slot.spec?.adopt ? { adopt: true, ...(slot.spec.resetPasswordOnAdopt ? { resetPasswordOnAdopt: true } : {}) } : {};
+    return { ...spec, deletionPolicy: slot.spec?.deletionPolicy, ...adopting };
   }
 
   private async create(slot: Slot, given: Record<string, unknown>): Promise<void> {
     // A name is free again only once the previous object's finalizer is gone.
     if (!(await this.waitGone(slot))) return;
-    const spec = slot.handMade ? { ...given, adopt: true } : given;
+    // Adopting a hand-made login or instance sets a new password on it: the spec must say so.
+    const adopting = slot.kind === 'Database' ? { adopt: true, resetPasswordOnAdopt: true } : { adopt: true };
+    const spec = slot.handMade ? { ...given, ...adopting } : given;
     await retrying(async () => {
       try {
         await this.api(slot).create(this.w.namespace, slot.name, spec);

@@ -64,7 +64,7 @@ export async function createWorld(info: StackInfo, runId: string): Promise<World
   await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${awsPc}-creds` }, stringData: { accessKeyId, secretAccessKey } } });
   await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${pgPc}-admin` }, stringData: { url: info.postgres!.url } } });
   const providerConfig = (name: string, spec: Record<string, unknown>) =>
-    custom.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'providerconfigs', body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { ownershipId, ...spec } } });
+    custom.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'providerconfigs', body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { ownershipId, grants: { namespaces: [namespace] }, policy: { adoption: 'Allowed' }, ...spec } } });
   await providerConfig(awsPc, {
     type: 'aws', region: aws.region, endpoint: aws.proxyEndpoint,
     credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${awsPc}-creds` } },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
-import { emulatorProviderConfig, installCrds, kubeConfig, postgresProviderConfig, uniq } from '../support/kube.ts';
+import { emulatorProviderConfig, GRANT_ALL, installCrds, kubeConfig, postgresProviderConfig, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'aws', 'postgres']);
@@ -83,7 +83,7 @@ describe('mooring doctor', () => {
       const name = uniq('folders');
       await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
         group: GROUP, version: VERSION, plural: 'providerconfigs',
-        body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { type: 'folders', settings: { root: work } } },
+        body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { type: 'folders', settings: { root: work }, grants: GRANT_ALL } },
       });
       const without = doctor('--provider-config', name);
       assert.equal(without.code, 1, without.out);

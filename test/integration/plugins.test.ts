@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
-import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, GRANT_ALL, createNamespace, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -35,7 +35,7 @@ before(async () => {
   pc = uniq('folders');
   await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
     group: GROUP, version: VERSION, plural: 'providerconfigs',
-    body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: pc }, spec: { type: TYPE, settings: { root } } },
+    body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: pc }, spec: { type: TYPE, settings: { root }, grants: GRANT_ALL } },
   });
   const log = createWriteStream(join(stack().dir, `operator-${ns}.log`), { flags: 'a' });
   operator = spawn(process.execPath, [

@@ -10,7 +10,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { assertNoSecretEscapes, RetryableError, TerminalError, type Connector, type ExternalClient } from '../../providers/sdk/index.ts';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, GRANT_ALL, createNamespace, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -51,7 +51,7 @@ before(async () => {
   await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${pc}-creds` }, stringData: { apiToken: TOKEN } } });
   await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
     group: GROUP, version: VERSION, plural: 'providerconfigs',
-    body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: pc }, spec: { type: 'leaky', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${pc}-creds` } } } },
+    body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name: pc }, spec: { type: 'leaky', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${pc}-creds` } }, grants: GRANT_ALL } },
   });
   operator = await startOperator(stack(), { namespace: ns, backoffBaseMs: 1000, providers: [{ type: 'leaky', kinds: { Bucket: leaky(), Database: leaky() } }] });
 });

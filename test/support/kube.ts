@@ -30,6 +30,11 @@ export async function createNamespace(kc: KubeConfig, name = uniq('test')): Prom
   return name;
 }
 
+/** Test ProviderConfigs serve every namespace of their own stack (the tenancy tests grant narrowly). */
+export const GRANT_ALL = { namespaceSelector: {} };
+/** And let tests adopt (the default policy forbids it; test/integration/tenancy.test.ts checks the defaults). */
+export const TEST_POLICY = { adoption: 'Allowed' };
+
 /** A credentials Secret and a ProviderConfig pointing at the stack's emulator. */
 export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('aws'), options: { withSecret?: boolean; endpoint?: string } = {}): Promise<string> {
   const aws = info.aws!;
@@ -43,6 +48,7 @@ export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, na
         type: 'aws', region: aws.region, endpoint: options.endpoint ?? aws.endpoint,
         credentials: { source: 'Secret', secretRef: { namespace: secretNs, name: `${name}-creds` } },
         settings: { forcePathStyle: 'true' },
+        grants: GRANT_ALL, policy: TEST_POLICY,
       },
     },
   });
@@ -56,7 +62,7 @@ export async function postgresProviderConfig(kc: KubeConfig, name: string, data?
     group: GROUP, version: VERSION, plural: 'providerconfigs',
     body: {
       apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
-      spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-admin` } } },
+      spec: { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-admin` } }, grants: GRANT_ALL, policy: TEST_POLICY },
     },
   });
   return name;
@@ -69,7 +75,7 @@ export async function powerdnsProviderConfig(kc: KubeConfig, info: StackInfo, na
     group: GROUP, version: VERSION, plural: 'providerconfigs',
     body: {
       apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name },
-      spec: { type: 'powerdns', endpoint: options.endpoint ?? info.pdns!.apiUrl, credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-key` } } },
+      spec: { type: 'powerdns', endpoint: options.endpoint ?? info.pdns!.apiUrl, credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${name}-key` } }, grants: GRANT_ALL, policy: TEST_POLICY },
     },
   });
   return name;

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BucketSpec } from '../api/bucket.ts';
+import { DatabaseSpec } from '../api/database.ts';
+import { DNSRecordSpec } from '../api/dnsrecord.ts';
+import { Policy } from '../api/providerconfig.ts';
+import { Reason } from '../reconcile/reasons.ts';
+import { checkPolicy } from './policy.ts';
+
+const ref = { providerConfigRef: { name: 'pc' } };
+const aws = { name: 'pc', type: 'aws' };
+const policy = (p: unknown) => Policy.parse(p);
+const record = (s: Record<string, unknown>) => DNSRecordSpec.parse({ ...ref, zone: { name: 'example.com' }, name: 'www', type: 'A', values: ['192.0.2.1'], ...s });
+
+describe('checkPolicy', () => {
+  const cases = [
+    { reason: 'a default bucket passes the default policy', kind: 'Bucket', spec: BucketSpec.parse(ref), policy: {}, want: undefined },
+    { reason: 'relaxing the public access block needs the grant', kind: 'Bucket', spec: BucketSpec.parse({ ...ref, publicAccessBlock: { blockPublicPolicy: false } }), policy: {}, want: Reason.PublicAccessNotGranted },
+    { reason: 'relaxing it is fine where granted', kind: 'Bucket', spec: BucketSpec.parse({ ...ref, publicAccessBlock: { blockPublicPolicy: false } }), policy: { buckets: { publicAccess: true } }, want: undefined },
+    { reason: 'a record in a zone not listed', kind: 'DNSRecord', spec: record({ zone: { name: 'prod.example' } }), policy: { dns: { zones: ['example.com'] } }, want: Reason.ZoneNotGranted },
+    { reason: 'zones match without case or trailing dot', kind: 'DNSRecord', spec: record({ zone: { name: 'Example.COM.' } }), policy: { dns: { zones: ['example.com'] } }, want: undefined },
+    { reason: 'a zone by id needs its id listed', kind: 'DNSRecord', spec: record({ zone: { id: 'Z123' } }), policy: { dns: { zones: ['example.com'] } }, want: Reason.ZoneNotGranted },
+    { reason: 'a record type not listed', kind: 'DNSRecord', spec: record({ type: 'CAA', values: ['0 issue "ca.example"'] }), policy: { dns: { recordTypes: ['A', 'CNAME'] } }, want: Reason.RecordTypeNotGranted },
+    { reason: 'NS at the apex (@) needs apexNameServers', kind: 'DNSRecord', spec: record({ name: '@', type: 'NS', values: ['ns.evil.example.'] }), policy: {}, want: Reason.RecordTypeNotGranted },
+    { reason: 'NS at the apex written as the zone name', kind: 'DNSRecord', spec: record({ name: 'example.com.', type: 'NS', values: ['ns.evil.example.'] }), policy: {}, want: Reason.RecordTypeNotGranted },
+    { reason: 'NS by FQDN in a zone given by id counts as the apex', kind: 'DNSRecord', spec: record({ zone: { id: 'Z123' }, name: 'sub.example.com.', type: 'NS', values: ['ns.example.'] }), policy: {}, want: Reason.RecordTypeNotGranted },
+    { reason: 'NS delegating a subdomain is allowed', kind: 'DNSRecord', spec: record({ name: 'sub', type: 'NS', values: ['ns.example.'] }), policy: {}, want: undefined },
+    { reason: 'apex NS where granted', kind: 'DNSRecord', spec: record({ name: '@', type: 'NS', values: ['ns.example.'] }), policy: { dns: { apexNameServers: true } }, want: undefined },
+    { reason: 'an RDS class not listed (the default class counts)', kind: 'Database', spec: DatabaseSpec.parse({ ...ref, rds: {} }), policy: { rds: { instanceClasses: ['db.t4g.micro'] } }, want: Reason.InstanceClassNotGranted },
+    { reason: 'an RDS Database with no rds block is checked with the defaults', kind: 'Database', spec: DatabaseSpec.parse(ref), policy: { rds: { instanceClasses: ['db.t4g.micro'] } }, want: Reason.InstanceClassNotGranted },
+    { reason: 'storage over the limit', kind: 'Database', spec: DatabaseSpec.parse({ ...ref, rds: { allocatedStorageGiB: 500 } }), policy: { rds: { maxAllocatedStorageGiB: 100 } }, want: Reason.StorageNotGranted },
+    { reason: 'a public instance needs the grant', kind: 'Database', spec: DatabaseSpec.parse({ ...ref, rds: { publiclyAccessible: true } }), policy: {}, want: Reason.PublicAccessNotGranted },
+    { reason: 'a public instance where granted', kind: 'Database', spec: DatabaseSpec.parse({ ...ref, rds: { publiclyAccessible: true } }), policy: { rds: { publiclyAccessible: true } }, want: undefined },
+  ];
+  for (const c of cases) {
+    it(c.reason, () => assert.equal(checkPolicy(c.kind, c.spec, policy(c.policy), aws)?.reason, c.want));
+  }
+
+  it('RDS limits do not apply to a postgres Database', () => {
+    assert.equal(checkPolicy('Database', DatabaseSpec.parse(ref), policy({ rds: { instanceClasses: ['db.t4g.micro'] } }), { name: 'pg', type: 'postgres' }), undefined);
+  });
+
+  it('a kind without checks (a plugin\'s) passes', () => {
+    assert.equal(checkPolicy('Queue', {}, policy({}), aws), undefined);
+  });
+});

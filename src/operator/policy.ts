@@ -1,0 +1,75 @@
+// What an admin lets the resources of a ProviderConfig ask for (spec.policy), checked against a
+// parsed spec before any cloud call. Pure functions: a refusal names the field, the limit and the
+// reason; the resolver throws it as a TerminalError.
+import type { BucketSpec } from '../api/bucket.ts';
+import { RdsOptions, type DatabaseSpec } from '../api/database.ts';
+import type { DNSRecordSpec } from '../api/dnsrecord.ts';
+import type { Policy } from '../api/providerconfig.ts';
+import { Reason } from '../reconcile/reasons.ts';
+
+export interface Refusal {
+  reason: Reason;
+  message: string;
+}
+
+const refuse = (reason: Reason, message: string): Refusal => ({ reason, message });
+
+type Check = (spec: never, policy: Policy, config: { name: string; type: string }) => Refusal | undefined;
+
+/** The kind-specific checks; kinds without one (a plugin's) are limited by grants and adoption only. */
+const CHECKS: Record<string, Check> = {
+  Bucket: (spec: BucketSpec, policy, config) => bucket(spec, policy, config.name),
+  DNSRecord: (spec: DNSRecordSpec, policy, config) => dnsRecord(spec, policy, config.name),
+  Database: (spec: DatabaseSpec, policy, config) => (config.type === 'aws' ? rds(spec, policy, config.name) : undefined),
+};
+
+export function checkPolicy(kind: string, spec: unknown, policy: Policy, config: { name: string; type: string }): Refusal | undefined {
+  return CHECKS[kind]?.(spec as never, policy, config);
+}
+
+function bucket(spec: BucketSpec, policy: Policy, config: string): Refusal | undefined {
+  if (policy.buckets.publicAccess) return undefined;
+  const off = Object.entries(spec.publicAccessBlock).filter(([, on]) => on === false).map(([k]) => `spec.publicAccessBlock.${k}`);
+  if (off.length === 0) return undefined;
+  return refuse(Reason.PublicAccessNotGranted, `${off.join(', ')}: false would relax the bucket's public access block, and ProviderConfig ${config} does not allow it (spec.policy.buckets.publicAccess); set them to true or ask the platform team`);
+}
+
+/** '@', the zone's name (with or without the dot), or any FQDN when the zone is given by id. */
+function atApex(spec: DNSRecordSpec): boolean {
+  const name = spec.name.toLowerCase();
+  if (name === '@') return true;
+  const zone = spec.zone.name?.toLowerCase().replace(/\.$/, '');
+  if (zone === undefined) return name.endsWith('.');
+  return name.replace(/\.$/, '') === zone;
+}
+
+function dnsRecord(spec: DNSRecordSpec, policy: Policy, config: string): Refusal | undefined {
+  const { zones, recordTypes, apexNameServers } = policy.dns;
+  const zone = spec.zone.name ?? spec.zone.id ?? '';
+  const normal = (z: string) => z.toLowerCase().replace(/\.$/, '').replace(/^\/hostedzone\//, '');
+  if (zones && !zones.some((z) => normal(z) === normal(zone))) {
+    return refuse(Reason.ZoneNotGranted, `spec.zone ${zone} is not among the zones ProviderConfig ${config} allows (${zones.join(', ')})`);
+  }
+  if (recordTypes && !recordTypes.includes(spec.type)) {
+    return refuse(Reason.RecordTypeNotGranted, `spec.type ${spec.type} is not among the record types ProviderConfig ${config} allows (${recordTypes.join(', ')})`);
+  }
+  if (spec.type === 'NS' && !apexNameServers && atApex(spec)) {
+    return refuse(Reason.RecordTypeNotGranted, `an NS record at the zone apex (spec.name ${spec.name}) decides who answers for the whole zone; ProviderConfig ${config} does not allow it (spec.policy.dns.apexNameServers)`);
+  }
+  return undefined;
+}
+
+function rds(spec: DatabaseSpec, policy: Policy, config: string): Refusal | undefined {
+  const asked = RdsOptions.parse(spec.rds ?? {});
+  const { instanceClasses, maxAllocatedStorageGiB, publiclyAccessible } = policy.rds;
+  if (instanceClasses && !instanceClasses.includes(asked.instanceClass)) {
+    return refuse(Reason.InstanceClassNotGranted, `spec.rds.instanceClass ${asked.instanceClass} is not among the classes ProviderConfig ${config} allows (${instanceClasses.join(', ')})`);
+  }
+  if (maxAllocatedStorageGiB !== undefined && asked.allocatedStorageGiB > maxAllocatedStorageGiB) {
+    return refuse(Reason.StorageNotGranted, `spec.rds.allocatedStorageGiB ${asked.allocatedStorageGiB} is over the ${maxAllocatedStorageGiB} GiB ProviderConfig ${config} allows`);
+  }
+  if (asked.publiclyAccessible && !publiclyAccessible) {
+    return refuse(Reason.PublicAccessNotGranted, `spec.rds.publiclyAccessible: true would give the instance a public address, and ProviderConfig ${config} does not allow it (spec.policy.rds.publiclyAccessible)`);
+  }
+  return undefined;
+}
