@@ -541,6 +541,7 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     assert.equal(h.condition('Degraded')?.reason, Reason.AdoptionNeedsPasswordReset);
     assert.deepEqual(h.cloud.things.get('a'), { size: 1, password: 'theirs' }, 'untouched');
     assert.equal(h.secret(), undefined, 'no Secret written');
+    assert.ok(!h.writes.some((w) => w.startsWith('finalizers')), 'no finalizer for a refused adoption');
   });
 
   it('adopting an existing thing (asked to reset its password) gives it a generated password before update, then sets it', async () => {

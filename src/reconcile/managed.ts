@@ -135,9 +135,10 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (pass.spec.managementPolicy === 'Plan') return this.plan(pass, observation);
     if (observation.pending) return this.wait(pass, observation, observation.pending);
     if (!observation.exists) return this.create(pass);
+    // Refused before the finalizer: an adoption that may not happen leaves nothing to clean up.
+    if (!this.isMarkedOurs(pass, observation)) this.checkAdoptionCredentials(pass);
     await this.ensureFinalizer(pass);
     if (!this.isMarkedOurs(pass, observation)) {
-      this.checkAdoptionCredentials(pass);
       // An adopted thing gets generated credentials too: update may need them (a role to re-create).
       await this.prepareCredentials(pass, true);
       await this.call(pass, 'update', (c) => c.update(resource, observation));
