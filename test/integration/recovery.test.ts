@@ -11,9 +11,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateBucketCommand, GetBucketTaggingCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { GROUP, VERSION } from '../../src/api/common.ts';
+import { OPERATOR_KEY_SECRET } from '../../src/kube/operator-key.ts';
+import { PendingMarkSigner } from '../../src/reconcile/pending.ts';
 import pg from 'pg';
-import { CREATE_PENDING, FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
+import { CREATE_PENDING, FINALIZER, PAUSED, type ManagedObject } from '../../src/reconcile/types.ts';
 import { condition, emulatorClientConfig, emulatorS3, eventually, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
@@ -37,6 +41,7 @@ before(async () => {
   r53 = new Route53Client(config);
   rds = new RDSClient(config);
   admin = postgresAdmin(stack());
+  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: ns, body: { metadata: { name: OPERATOR_KEY_SECRET }, data: { key: KEY.toString('base64') } } });
 });
 after(async () => {
   await operator?.stop();
@@ -48,12 +53,26 @@ after(async () => {
 
 const mark = (name: string) => `mooring/${ns}/${name}`;
 
-/** The object as a crashed operator leaves it: finalizer on, create marked pending, no status. */
-const crashed = { finalizers: [FINALIZER], annotations: { [CREATE_PENDING]: '2026-01-01T00:00:00.000Z' } };
+/** The operator's key, as the crashed operator left it in its key Secret (the next one reads it). */
+const KEY = randomBytes(32);
+
+/**
+ * Creates the object as a crashed operator leaves it: finalizer on, create marked pending with a
+ * mark signed for its uid, no status. Created paused and unpaused with the mark in one patch, so a
+ * running operator never sees it half made.
+ */
+async function createCrashed(plural: string, name: string, spec: Record<string, unknown>): Promise<void> {
+  const o = await objects(kc, plural).create(ns, name, spec, { finalizers: [FINALIZER], annotations: { [PAUSED]: 'true' } });
+  const annotations = { [PAUSED]: null, [CREATE_PENDING]: new PendingMarkSigner(KEY).sign(o.metadata.uid) };
+  await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
+    { group: GROUP, version: VERSION, plural, namespace: ns, name, body: { metadata: { annotations } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
 
 /** Starts the operator (once) and waits for the object to recover: Ready, pending mark gone. */
 async function recovered(plural: string, name: string, timeoutMs = 60_000): Promise<ManagedObject> {
-  operator ??= await startOperator(stack(), { namespace: ns, backoffBaseMs: 1000 });
+  operator ??= await startOperator(stack(), { namespace: ns, keyNamespace: ns, backoffBaseMs: 1000 });
   return eventually(async () => {
     const o = await objects(kc, plural).get(ns, name);
     return condition(o, 'Ready')?.status === 'True' && !o.metadata.annotations?.[CREATE_PENDING] ? o : undefined;
@@ -64,7 +83,7 @@ describe('crash recovery: a pending create whose asset exists', () => {
   it('Bucket created but not yet tagged: taken as ours, tagged, one bucket', async () => {
     const name = uniq('rec-bkt');
     await s3.send(new CreateBucketCommand({ Bucket: name }));
-    await objects(kc, 'buckets').create(ns, name, { providerConfigRef: { name: awsPc }, tags: { team: 'x' } }, crashed);
+    await createCrashed('buckets', name, { providerConfigRef: { name: awsPc }, tags: { team: 'x' } });
     await recovered('buckets', name);
     const tags = ((await s3.send(new GetBucketTaggingCommand({ Bucket: name }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`).sort();
     assert.deepEqual(tags, [`mooring.dev/owner=${mark(name)}`, 'team=x']);
@@ -84,7 +103,7 @@ describe('crash recovery: a pending create whose asset exists', () => {
         { Action: 'CREATE', ResourceRecordSet: { Name: `_mooring-a.www.${zone}`, Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: `"${mark(name)}"` }] } },
       ] },
     }));
-    await objects(kc, 'dnsrecords').create(ns, name, { providerConfigRef: { name: awsPc }, zone: { name: zone }, name: 'www', type: 'A', ttl: 300, values: ['192.0.2.10'] }, crashed);
+    await createCrashed('dnsrecords', name, { providerConfigRef: { name: awsPc }, zone: { name: zone }, name: 'www', type: 'A', ttl: 300, values: ['192.0.2.10'] });
     const r = await recovered('dnsrecords', name);
     assert.equal(r.status?.atProvider?.hostedZoneId, zoneId);
     const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
@@ -98,7 +117,7 @@ describe('crash recovery: a pending create whose asset exists', () => {
     await admin.query(`CREATE ROLE ${pg.escapeIdentifier(db)} LOGIN`);
     await admin.query(`COMMENT ON ROLE ${pg.escapeIdentifier(db)} IS ${pg.escapeLiteral(mark(name))}`);
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(db)} OWNER ${pg.escapeIdentifier(db)}`);
-    await objects(kc, 'databases').create(ns, name, { providerConfigRef: { name: pgPc } }, crashed);
+    await createCrashed('databases', name, { providerConfigRef: { name: pgPc } });
     await recovered('databases', name);
     const comment = await admin.query<{ c: string }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [db]);
     assert.equal(comment.rows[0]?.c, mark(name));
@@ -123,7 +142,7 @@ describe('crash recovery: a pending create whose asset exists', () => {
       DBInstanceIdentifier: name, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'mooring',
       MasterUserPassword: 'lost-with-the-crash', Tags: [{ Key: 'mooring.dev/owner', Value: mark(name) }],
     }));
-    await objects(kc, 'databases').create(ns, name, { providerConfigRef: { name: awsPc }, rds: { engine: 'postgres', instanceClass: 'db.t3.micro' } }, crashed);
+    await createCrashed('databases', name, { providerConfigRef: { name: awsPc }, rds: { engine: 'postgres', instanceClass: 'db.t3.micro' } });
     const d = await recovered('databases', name);
     assert.equal(d.status?.atProvider?.status, 'available');
     const instances = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];

@@ -23,6 +23,8 @@ export interface RunningOperator {
 
 export interface TestOperatorOptions {
   namespace: string;
+  /** Where the operator's key Secret lives (read or made at start); unset: a key of this operator only. */
+  keyNamespace?: string;
   /** Drift checks every this many seconds (default 300, the operator's own default). */
   resyncSeconds?: number;
   /** First failure backoff (default 5 s). */
@@ -43,6 +45,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
   const manager = new Manager({
     kube,
     log,
+    ...(options.keyNamespace ? { keyNamespace: options.keyNamespace } : {}),
     metrics,
     providers: [...(options.providers ?? builtinProviders()), ...(options.plugins ?? [])],
     config: {
