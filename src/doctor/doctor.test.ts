@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstDifference } from './crds.ts';
-import { fail, formatReport, ok } from './report.ts';
+import { fail, formatFinding, formatReport, ok } from './report.ts';
+import { tenancyWarnings } from './providers.ts';
+import type { ProviderConfigView } from '../operator/providers.ts';
 
 describe('firstDifference', () => {
   const cases: { reason: string; expected: unknown; actual: unknown; found: string | undefined }[] = [
@@ -22,5 +24,18 @@ describe('formatReport', () => {
       '                          fix: check spec.endpoint',
       '1 of 2 checks failed.',
     ].join('\n'));
+  });
+});
+
+describe('doctor: tenancy warnings', () => {
+  const view = (fields: Partial<ProviderConfigView>): ProviderConfigView => ({ name: 'pc', type: 'aws', ownershipId: 'mooring', ...fields });
+  const policy = { adoption: 'Allowed' as const, dns: { apexNameServers: false }, rds: { publiclyAccessible: false }, buckets: { publicAccess: false } };
+  it('warns of a config granted to every namespace, of one granted to none, and of adoption left on', () => {
+    assert.match(tenancyWarnings(view({ grants: { namespaceSelector: {} } }))[0]!.detail, /every namespace may use this config/);
+    assert.match(tenancyWarnings(view({}))[0]!.detail, /no namespace may use this config/);
+    assert.match(tenancyWarnings(view({ grants: { namespaces: ['a'] }, policy }))[0]!.detail, /adoption is Allowed/);
+    assert.deepEqual(tenancyWarnings(view({ grants: { namespaces: ['a'] } })), []);
+    assert.ok(tenancyWarnings(view({})).every((f) => f.ok && f.warn), 'warnings, not failures');
+    assert.match(formatFinding(tenancyWarnings(view({}))[0]!, 20), /^ {2}warn/);
   });
 });

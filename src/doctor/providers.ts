@@ -7,9 +7,10 @@ import { ProviderConfigSpec } from '../api/providerconfig.ts';
 import { RetryableError, isAdapterError } from '../../providers/sdk/index.ts';
 import { Limits } from '../limits/index.ts';
 import { providerConfigView } from '../operator/config-cache.ts';
+import { grantsEveryNamespace } from '../operator/grants.ts';
 import { Resolver, type ProviderConfigView, type ProviderRegistration } from '../operator/providers.ts';
 import { Reason } from '../reconcile/reasons.ts';
-import { fail, ok, type Finding } from './report.ts';
+import { fail, ok, warn, type Finding } from './report.ts';
 
 /** Giving up on a probe: doctor must answer even when an endpoint swallows packets. */
 export const PROBE_TIMEOUT_MS = 15_000;
@@ -92,5 +93,21 @@ export async function checkProviderConfigs(kc: KubeConfig, providers: ProviderRe
   const byName = new Map(views.map((v) => [v.name, v]));
   const resolver = new Resolver({ get: (name) => byName.get(name) }, { secret: (ns, name) => secrets.get(`${ns}/${name}`) }, new Limits(), providers);
   findings.push(...(await Promise.all(views.map((v) => checkOne(v, resolver, providers)))));
+  findings.push(...views.flatMap(tenancyWarnings));
   return findings;
+}
+
+/** Grants and policy an admin of a shared cluster should look at twice (docs/security.md#tenancy). */
+export function tenancyWarnings(view: ProviderConfigView): Finding[] {
+  const check = `providerconfig/${view.name}`;
+  const found: Finding[] = [];
+  if (grantsEveryNamespace(view.grants)) {
+    found.push(warn(check, 'spec.grants.namespaceSelector is {}: every namespace may use this config', 'grant it by name or by a label only the platform team sets (docs/security.md#tenancy)'));
+  } else if (!view.grants?.namespaces?.length && !view.grants?.namespaceSelector) {
+    found.push(warn(check, 'spec.grants is empty: no namespace may use this config', 'list the namespaces that may use it in spec.grants (docs/providerconfig.md#grants-and-policy)'));
+  }
+  if (view.policy?.adoption === 'Allowed') {
+    found.push(warn(check, 'spec.policy.adoption is Allowed: any granted namespace may take over unmarked assets this config reaches', 'turn it on for a migration only, on a config granted to the one namespace migrating'));
+  }
+  return found;
 }

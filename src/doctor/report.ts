@@ -7,15 +7,18 @@ export interface Finding {
   ok: boolean;
   /** What was seen. Never a secret value. */
   detail: string;
-  /** With a failure: what to do next. */
+  /** With a failure or a warning: what to do next. */
   fix?: string;
+  /** Works, but an admin should look: printed as `warn`, not counted as a failure. */
+  warn?: boolean;
 }
 
 export const ok = (check: string, detail: string): Finding => ({ check, ok: true, detail });
 export const fail = (check: string, detail: string, fix: string): Finding => ({ check, ok: false, detail, fix });
+export const warn = (check: string, detail: string, fix: string): Finding => ({ check, ok: true, warn: true, detail, fix });
 
 export function formatFinding(f: Finding, width: number): string {
-  const head = `  ${f.ok ? 'ok  ' : 'FAIL'}  ${f.check.padEnd(width)}  ${f.detail}`;
+  const head = `  ${f.ok ? (f.warn ? 'warn' : 'ok  ') : 'FAIL'}  ${f.check.padEnd(width)}  ${f.detail}`;
   return f.fix ? `${head}\n  ${' '.repeat(width + 8)}fix: ${f.fix}` : head;
 }
 

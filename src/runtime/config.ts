@@ -157,7 +157,7 @@ const SETTINGS: Record<keyof Config, Setting> = {
   leaderElect: { flag: 'leader-elect', help: 'run only while holding the Lease, so one replica acts at a time', switch: true },
   sharded: { flag: 'sharded', help: 'split the objects between all replicas run with it (membership Leases named after --lease-name)', switch: true },
   leaseName: { flag: 'lease-name', help: 'name of the leader-election Lease' },
-  leaseNamespace: { flag: 'lease-namespace', help: 'namespace of the leader-election Lease' },
+  leaseNamespace: { flag: 'lease-namespace', help: 'the operator namespace: its Leases and its key Secret (mooring-operator-key)' },
   leaseDurationMs: { flag: 'lease-duration', help: 'how long others wait after the last renewal before taking the Lease' },
   leaseRenewDeadlineMs: { flag: 'lease-renew-deadline', help: 'how long the leader keeps trying to renew before it gives up leading' },
   leaseRetryPeriodMs: { flag: 'lease-retry-period', help: 'how often to try to take or renew the Lease' },
