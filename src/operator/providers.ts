@@ -117,8 +117,9 @@ export class Resolver implements ProviderResolver {
         throw new TerminalError(Reason.CredentialsNotFound, `the credentials Secret ${ref ? `${ref.namespace}/${ref.name}` : '(none named)'} of ProviderConfig ${pc.name} does not exist`);
       }
       connection.secretData = data;
-      // From now on these values are scrubbed from every log line, Event and status.
-      scrubber.rememberFields(data);
+      // From now on these values are scrubbed from every log line, Event and status: all of them,
+      // whatever their keys (an admin may keep a token under any name), and never forgotten.
+      scrubber.rememberAll(data);
       const accessKeyId = pick(data, ACCESS_KEY);
       const secretAccessKey = pick(data, SECRET_KEY);
       // Half a key pair is a mistake in the Secret (a misspelt key). Connecting without static
