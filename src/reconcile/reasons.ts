@@ -26,6 +26,10 @@ export const Reason = {
   ProviderConfigInvalid: 'ProviderConfigInvalid',
   CredentialsNotFound: 'CredentialsNotFound',
   ProviderNotRegistered: 'ProviderNotRegistered',
+  // Degraded=True: the ProviderConfig's credentials are refused before any read or call
+  CredentialsNamespaceRefused: 'CredentialsNamespaceRefused',
+  TokenFileRefused: 'TokenFileRefused',
+  RedirectRefused: 'RedirectRefused',
   // Degraded=True: ownership
   NotOwned: 'NotOwned',
   AlreadyOwned: 'AlreadyOwned',
