@@ -53,7 +53,7 @@ describe('client config', () => {
     },
     {
       reason: 'a web identity becomes a credential provider, not static keys',
-      connection: { ...base, webIdentity: { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/token' } },
+      connection: { ...base, webIdentity: { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' } },
       check: (c) => assert.equal(typeof c.credentials, 'function'),
     },
     {
