@@ -74,13 +74,14 @@ const secret = (namespace: string, name: string, data: Record<string, string>): 
   data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
 });
 
-function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; gateSecrets?: Promise<void> } = {}) {
+function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; gateSecrets?: Promise<void>; credentialsNamespaces?: string[] } = {}) {
   const made: FakeListWatch[] = [];
   const changed: string[] = [];
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(line) } });
   const cache = new ConfigCache({
     log,
+    credentialsNamespaces: options.credentialsNamespaces,
     changed: (name) => changed.push(name),
     listWatch: (ref) => {
       const lw = new FakeListWatch(ref);
@@ -403,5 +404,21 @@ describe('ConfigCache: sync and stop', () => {
     await settle();
     assert.deepEqual(h.takeChanged(), []);
     assert.equal(h.made.length, 3, 'no watch started after stop');
+  });
+});
+
+describe('ConfigCache: credentials namespaces', () => {
+  it('never watches (so never reads) a Secret outside the namespaces it may read credentials in', async () => {
+    const h = harness({
+      credentialsNamespaces: ['mooring-system'],
+      configs: [providerConfig('ok', fromSecret('mooring-system', 'keys')), providerConfig('tenant', fromSecret('team-a', 'keys'))],
+      secrets: [secret('mooring-system', 'keys', { accessKeyId: 'AK' }), secret('team-a', 'keys', { accessKeyId: 'AK2' })],
+    });
+    await started(h);
+    assert.equal(h.secretLws('mooring-system', 'keys').length, 1);
+    assert.deepEqual(h.secretLws('team-a'), [], 'no list or watch in the tenant\'s namespace');
+    assert.equal(h.cache.secret('team-a', 'keys'), undefined);
+    assert.deepEqual(h.cache.credentialsNamespaces, ['mooring-system'], 'the resolver reads the same list');
+    h.cache.stop();
   });
 });

@@ -24,6 +24,11 @@ export interface ConfigCacheOptions {
   log: Logger;
   /** A list/watch of one resource: a KubeListWatch on the apiserver; tests pass fakes. */
   listWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
+  /**
+   * Namespaces a credentials Secret may be read in (--credentials-namespaces); a Secret named
+   * anywhere else is never watched. Unset: any (tests, and CLI commands reading on a user's behalf).
+   */
+  credentialsNamespaces?: readonly string[] | undefined;
 }
 
 const secretKey = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -36,9 +41,11 @@ export class ConfigCache implements ProviderConfigSource, SecretSource {
   /** One informer per Secret some ProviderConfig names. */
   private readonly secrets = new Map<string, Informer<SecretObject>>();
   private stopped = false;
+  readonly credentialsNamespaces: readonly string[] | undefined;
 
   constructor(options: ConfigCacheOptions) {
     this.options = options;
+    this.credentialsNamespaces = options.credentialsNamespaces;
     this.makeListWatch = options.listWatch;
     this.configs = new Informer<ProviderConfigObject>({
       listWatch: this.makeListWatch({ group: GROUP, version: VERSION, plural: 'providerconfigs', kind: 'ProviderConfig' }) as ListWatch<ProviderConfigObject>,
@@ -116,7 +123,8 @@ export class ConfigCache implements ProviderConfigSource, SecretSource {
     const wanted = new Map<string, { namespace: string; name: string }>();
     for (const view of this.views.values()) {
       const ref = view.credentials?.secretRef;
-      if (view.credentials?.source === 'Secret' && ref) wanted.set(secretKey(ref.namespace, ref.name), ref);
+      // Outside the admin's list: not even watched (the resolver refuses the config).
+      if (view.credentials?.source === 'Secret' && ref && (this.credentialsNamespaces?.includes(ref.namespace) ?? true)) wanted.set(secretKey(ref.namespace, ref.name), ref);
     }
     for (const [key, informer] of this.secrets) {
       if (wanted.has(key)) continue;

@@ -35,7 +35,7 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
   return (object, spec) => spec.externalName ?? fallback(object.metadata.name);
 }
 
-export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs'>;
+export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'>;
 
 export interface ManagerOptions {
   kube: KubeClient;
@@ -70,7 +70,7 @@ export class Manager {
     this.log = log;
     this.providers = options.providers;
     this.secrets = new KubeSecretStore(kube);
-    this.cache = new ConfigCache({ log, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref) });
+    this.cache = new ConfigCache({ log, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref), credentialsNamespaces: config.credentialsNamespaces });
     const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers);
     const events = new EventRecorder(coreEventApi(kube), log, { component: 'mooring' });
     const served = new Set(options.providers.flatMap((p) => Object.keys(p.kinds)));
