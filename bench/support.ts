@@ -57,7 +57,7 @@ export interface BenchOperatorOptions {
 
 export async function startBenchOperator(info: StackInfo, namespace: string, options: BenchOperatorOptions = {}): Promise<BenchOperator> {
   const logFile = join(info.dir, `operator-${namespace}${options.id ? `-${options.id}` : ''}.log`);
-  const argv = [...(options.nodeArgs ?? []), main, 'run', '--kubeconfig', info.kube!.kubeconfig, '--namespace', namespace, '--bind-address', '127.0.0.1:0', ...(options.args ?? [])];
+  const argv = [...(options.nodeArgs ?? []), main, 'run', '--kubeconfig', info.kube!.kubeconfig, '--namespace', namespace, '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default', ...(options.args ?? [])];
   const cwd = info.dir;
   const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const waitForSync = options.waitForSync ?? true;

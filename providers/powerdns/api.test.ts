@@ -85,3 +85,35 @@ describe('PdnsApi errors', () => {
     await assert.rejects(api.zone('example.test.'), (err: AdapterError) => err.kind === 'Retryable' && err.reason === PdnsReason.ProviderUnavailable && /ECONNREFUSED/.test(err.message));
   });
 });
+
+describe('PdnsApi redirects', () => {
+  it('never follows a redirect, so the server it points to never sees the key: Terminal RedirectRefused', async () => {
+    const seen: (string | undefined)[] = [];
+    const target = createServer((req, res) => {
+      seen.push(req.headers['x-api-key'] as string | undefined);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id":"example.test.","rrsets":[]}');
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const targetUrl = `http://127.0.0.1:${(target.address() as { port: number }).port}`;
+    const redirector = createServer((req, res) => {
+      res.writeHead(307, { location: `${targetUrl}${req.url ?? '/'}` });
+      res.end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    try {
+      const api = new PdnsApi(pdnsSettings(connection({ endpoint: `http://127.0.0.1:${(redirector.address() as { port: number }).port}` })));
+      await assert.rejects(api.zone('example.test.'), (err: AdapterError) => {
+        assert.equal(err.kind, 'Terminal');
+        assert.equal(err.reason, PdnsReason.RedirectRefused);
+        assert.match(err.message, /HTTP 307 redirect to http:\/\/127\.0\.0\.1:\d+/);
+        assert.ok(!err.message.includes(KEY));
+        return true;
+      });
+      assert.deepEqual(seen, [], 'the second server never got a request, let alone the key');
+    } finally {
+      redirector.close();
+      target.close();
+    }
+  });
+});

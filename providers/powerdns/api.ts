@@ -116,9 +116,20 @@ export class PdnsApi {
         headers: { 'X-API-Key': this.settings.apiKey, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(API_DEFAULTS.timeoutMs),
+        // fetch follows redirects by default, and sends the X-API-Key header along to wherever
+        // the Location points: a redirect is an answer here, never followed.
+        redirect: 'manual',
       });
     } catch (err) {
       throw classifyFailure(what, err);
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => undefined);
+      const location = redact(res.headers.get('location') ?? '(no Location)', this.settings.apiKey).slice(0, 200);
+      throw new TerminalError(
+        PdnsReason.RedirectRefused,
+        `PowerDNS ${what}: HTTP ${res.status} redirect to ${location}, not followed (it would carry the API key there); set the ProviderConfig's spec.endpoint to the URL the API answers on`,
+      );
     }
     const text = await res.text().catch(() => '');
     if (!res.ok) throw classifyStatus(what, res.status, redact(text, this.settings.apiKey), res.headers.get('retry-after'));

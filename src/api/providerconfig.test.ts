@@ -20,7 +20,11 @@ describe('ProviderConfigSpec', () => {
     { reason: 'the example in deploy/examples', input: spec({ region: 'eu-west-1', credentials: { source: 'Environment' }, ownershipId: 'prod-eu-1' }) },
     {
       reason: 'web identity with a token file',
-      input: spec({ credentials: { source: 'WebIdentity', webIdentity: { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/secrets/eks/token' } } }),
+      input: spec({ credentials: { source: 'WebIdentity', webIdentity: { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' } } }),
+    },
+    {
+      reason: 'web identity with a token file through the projected volume\'s own ..data link',
+      input: spec({ credentials: { source: 'WebIdentity', webIdentity: { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/secrets/eks.amazonaws.com/serviceaccount/..data/token' } } }),
     },
     { reason: 'a plugin provider type', input: { type: 'powerdns', endpoint: 'https://dns.example:8081/api' } },
     { reason: 'fractional rates', input: spec({ rateLimits: { requestsPerSecond: 0.5, maxConcurrent: 2 } }) },
@@ -59,6 +63,20 @@ describe('ProviderConfigSpec', () => {
       input: spec({ credentials: { source: 'WebIdentity', webIdentity: { roleArn: 'mooring' } } }),
       path: ['credentials', 'webIdentity', 'roleArn'],
     },
+    ...[
+      '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      '/var/run/secrets/eks.amazonaws.com/serviceaccount/../../kubernetes.io/serviceaccount/token',
+      '/var/run/secrets/eks.amazonaws.com/serviceaccount/./token',
+      '/var/run/secrets/eks.amazonaws.com/serviceaccount//token',
+      '/var/run/secrets/eks.amazonaws.com/serviceaccount/',
+      '/var/run/secrets/eks.amazonaws.com/serviceaccount',
+      '/etc/passwd',
+      'token',
+    ].map((tokenFile) => ({
+      reason: `a token file outside the projected-token directory (${tokenFile}): it would be sent to the endpoint`,
+      input: spec({ credentials: { source: 'WebIdentity', webIdentity: { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile } } }),
+      path: ['credentials', 'webIdentity', 'tokenFile'],
+    })),
     { reason: 'the endpoint is a URL', input: spec({ endpoint: 'localhost:4566' }), path: ['endpoint'] },
     { reason: 'the endpoint speaks http(s)', input: spec({ endpoint: 'ftp://files.example' }), path: ['endpoint'] },
     { reason: 'a rate is positive', input: spec({ rateLimits: { requestsPerSecond: 0 } }), path: ['rateLimits', 'requestsPerSecond'] },

@@ -22,6 +22,17 @@ export const SecretRef = z
     'The Secret holding the credentials: accessKeyId, secretAccessKey and optionally sessionToken (the AWS CLI environment names work too).',
   );
 
+/**
+ * The one directory a ProviderConfig's `webIdentity.tokenFile` may name a file in: where EKS (IRSA)
+ * projects the pod's web identity token. The file is sent to STS, so any other path would let
+ * whoever writes a ProviderConfig send another file (the operator's own Kubernetes service-account
+ * token) to the config's endpoint. Checked by the schema and again before connecting.
+ */
+export const WEB_IDENTITY_TOKEN_DIR = '/var/run/secrets/eks.amazonaws.com/serviceaccount/';
+// Segments of one or more characters, none of them `.` or `..` (`..data`, the projected volume's
+// own link, is fine). Go's regexp (the apiserver's) has no lookahead, hence the three branches.
+export const TOKEN_FILE_PATTERN = /^\/var\/run\/secrets\/eks\.amazonaws\.com\/serviceaccount(\/([^/.\s][^/\s]*|\.[^/.\s][^/\s]*|\.\.[^/\s]+))+$/;
+
 export const WebIdentity = z
   .object({
     roleArn: z
@@ -32,9 +43,11 @@ export const WebIdentity = z
     tokenFile: z
       .string()
       .max(4096)
-      .regex(/^\/\S*$/, { message: 'must be an absolute path' })
+      .regex(TOKEN_FILE_PATTERN, { message: `must be a file in ${WEB_IDENTITY_TOKEN_DIR} without . or .. segments` })
       .optional()
-      .describe('Path of the projected service account token. Defaults to AWS_WEB_IDENTITY_TOKEN_FILE.'),
+      .describe(
+        `Path of the projected service account token, a file in ${WEB_IDENTITY_TOKEN_DIR} (no other file: this one is sent to STS). Defaults to AWS_WEB_IDENTITY_TOKEN_FILE, as the pod sets it.`,
+      ),
   })
   .describe('Assume a role with the pod’s projected service account token (IRSA and alike).');
 

@@ -177,7 +177,7 @@ function writeSandboxFiles(stack: Stack): void {
 // A free port for /metrics and the probes: the operator logs its URL at start, and sandboxes
 // (and tests) side by side never fight over :8080.
 function startOperator(kubeconfig: string): ChildProcess {
-  const args = ['run', '--kubeconfig', kubeconfig, '--log-format', 'pretty', '--bind-address', '127.0.0.1:0', '--providers', POWERDNS_PLUGIN];
+  const args = ['run', '--kubeconfig', kubeconfig, '--log-format', 'pretty', '--bind-address', '127.0.0.1:0', '--providers', POWERDNS_PLUGIN, '--credentials-namespaces', OPERATOR_NAMESPACE];
   return spawn(process.execPath, [join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
     stdio: 'inherit',
     detached: true, // its own group: Ctrl-C reaches us, and we stop it first, in order

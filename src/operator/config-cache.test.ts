@@ -80,13 +80,14 @@ const namespace = (name: string, labels: Record<string, string> = {}): KubeObjec
   metadata: { name, labels, resourceVersion: nextRv() } as KubeObject['metadata'],
 });
 
-function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; namespaces?: KubeObject[]; gateSecrets?: Promise<void>; watched?: string } = {}) {
+function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; namespaces?: KubeObject[]; gateSecrets?: Promise<void>; watched?: string; credentialsNamespaces?: string[] } = {}) {
   const made: FakeListWatch[] = [];
   const changed: string[] = [];
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(line) } });
   const cache = new ConfigCache({
     log,
+    credentialsNamespaces: options.credentialsNamespaces,
     changed: (name) => changed.push(name),
     namespace: options.watched,
     listWatch: (ref) => {
@@ -454,6 +455,22 @@ describe('ConfigCache: Namespaces (grants by namespaceSelector)', () => {
     h.namespacesLw().last.emit('MODIFIED', namespace('team-a', { tenant: 'yes' }));
     await settle();
     assert.deepEqual(h.takeChanged(), [], 'same labels: nothing to look at again');
+    h.cache.stop();
+  });
+});
+
+describe('ConfigCache: credentials namespaces', () => {
+  it('never watches (so never reads) a Secret outside the namespaces it may read credentials in', async () => {
+    const h = harness({
+      credentialsNamespaces: ['mooring-system'],
+      configs: [providerConfig('ok', fromSecret('mooring-system', 'keys')), providerConfig('tenant', fromSecret('team-a', 'keys'))],
+      secrets: [secret('mooring-system', 'keys', { accessKeyId: 'AK' }), secret('team-a', 'keys', { accessKeyId: 'AK2' })],
+    });
+    await started(h);
+    assert.equal(h.secretLws('mooring-system', 'keys').length, 1);
+    assert.deepEqual(h.secretLws('team-a'), [], 'no list or watch in the tenant\'s namespace');
+    assert.equal(h.cache.secret('team-a', 'keys'), undefined);
+    assert.deepEqual(h.cache.credentialsNamespaces, ['mooring-system'], 'the resolver reads the same list');
     h.cache.stop();
   });
 });

@@ -31,6 +31,11 @@ export interface ConfigCacheOptions {
   listWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
   /** The one namespace the operator watches; unset: all (then every Namespace's labels are watched). */
   namespace?: string | undefined;
+  /**
+   * Namespaces a credentials Secret may be read in (--credentials-namespaces); a Secret named
+   * anywhere else is never watched. Unset: any (tests, and CLI commands reading on a user's behalf).
+   */
+  credentialsNamespaces?: readonly string[] | undefined;
 }
 
 const secretKey = (namespace: string, name: string) => `${namespace}/${name}`;
@@ -45,9 +50,11 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
   /** Namespaces' labels, for grants by namespaceSelector. */
   private readonly namespaces: Informer<NamespaceObject>;
   private stopped = false;
+  readonly credentialsNamespaces: readonly string[] | undefined;
 
   constructor(options: ConfigCacheOptions) {
     this.options = options;
+    this.credentialsNamespaces = options.credentialsNamespaces;
     this.makeListWatch = options.listWatch;
     this.configs = new Informer<ProviderConfigObject>({
       listWatch: this.makeListWatch({ group: GROUP, version: VERSION, plural: 'providerconfigs', kind: 'ProviderConfig' }) as ListWatch<ProviderConfigObject>,
@@ -153,7 +160,8 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
     const wanted = new Map<string, { namespace: string; name: string }>();
     for (const view of this.views.values()) {
       const ref = view.credentials?.secretRef;
-      if (view.credentials?.source === 'Secret' && ref) wanted.set(secretKey(ref.namespace, ref.name), ref);
+      // Outside the admin's list: not even watched (the resolver refuses the config).
+      if (view.credentials?.source === 'Secret' && ref && (this.credentialsNamespaces?.includes(ref.namespace) ?? true)) wanted.set(secretKey(ref.namespace, ref.name), ref);
     }
     for (const [key, informer] of this.secrets) {
       if (wanted.has(key)) continue;

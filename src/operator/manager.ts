@@ -38,7 +38,7 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
   return (object, spec) => spec.externalName ?? fallback(object.metadata.name);
 }
 
-export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs'>;
+export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'>;
 
 export interface ManagerOptions {
   kube: KubeClient;
@@ -82,7 +82,7 @@ export class Manager {
     this.log = log;
     this.providers = options.providers;
     this.secrets = new KubeSecretStore(kube);
-    this.cache = new ConfigCache({ log, namespace: config.namespace, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref) });
+    this.cache = new ConfigCache({ log, namespace: config.namespace, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref), credentialsNamespaces: config.credentialsNamespaces });
     const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
     this.kube = kube;
     this.keyNamespace = options.keyNamespace;

@@ -4,6 +4,7 @@ import type { Connector } from '../../providers/sdk/index.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
 import { AccountLimiter, Limits } from '../limits/index.ts';
 import { Reason } from '../reconcile/reasons.ts';
+import { REDACTED, scrubber } from '../runtime/scrub.ts';
 import { Resolver, type ProviderConfigView, type ProviderRegistration } from './providers.ts';
 
 /** A connector that is only ever compared by identity. */
@@ -27,7 +28,7 @@ const pc = (name: string, fields: Partial<ProviderConfigView> = {}): ProviderCon
 const secretPc = (name: string, fields: Partial<ProviderConfigView> = {}) =>
   pc(name, { credentials: { source: 'Secret', secretRef: { namespace: 'creds', name: `${name}-keys` } }, ...fields });
 
-function harness(configs: ProviderConfigView[], secrets: Record<string, Record<string, string>> = {}, providers = PROVIDERS) {
+function harness(configs: ProviderConfigView[], secrets: Record<string, Record<string, string>> = {}, providers = PROVIDERS, credentialsNamespaces?: string[]) {
   const byName = new Map(configs.map((c) => [c.name, c]));
   const secretReads: string[] = [];
   const limits = new Limits();
@@ -38,6 +39,7 @@ function harness(configs: ProviderConfigView[], secrets: Record<string, Record<s
         secretReads.push(`${namespace}/${name}`);
         return secrets[`${namespace}/${name}`];
       },
+      credentialsNamespaces,
     },
     limits,
     providers,
@@ -350,5 +352,26 @@ describe('Resolver.admit: grants and policy, before any Secret read', () => {
     const admit = admitting(pc('strict', { grants: { namespaces: ['team-a'] } }));
     assert.throws(() => admit('team-a', 'Bucket', { publicAccessBlock: { blockPublicAcls: false } }), refused(Reason.PublicAccessNotGranted, /spec\.publicAccessBlock\.blockPublicAcls/));
     assert.deepEqual(admit('team-a', 'Bucket', undefined), { adoption: false });
+  });
+});
+
+describe('Resolver: credentials Secrets', () => {
+  it('refuses a secretRef outside the credentials namespaces without reading it (CredentialsNamespaceRefused)', async () => {
+    const { resolver, secretReads } = harness([secretPc('tenant')], { 'creds/tenant-keys': { accessKeyId: 'AK', secretAccessKey: 'SK' } }, PROVIDERS, ['mooring-system']);
+    await assert.rejects(resolver.resolve('tenant', 'Bucket'), terminal(Reason.CredentialsNamespaceRefused, /creds\/tenant-keys .*\(--credentials-namespaces: mooring-system\)/));
+    assert.deepEqual(secretReads, [], 'the Secret was never read');
+  });
+
+  it('reads a secretRef in a listed namespace', async () => {
+    const { resolver, secretReads } = harness([secretPc('ok')], { 'creds/ok-keys': { accessKeyId: 'AKIDLISTED1', secretAccessKey: 'SK-listed-123' } }, PROVIDERS, ['mooring-system', 'creds']);
+    const { connection } = await resolver.resolve('ok', 'Bucket');
+    assert.equal(connection.credentials?.accessKeyId, 'AKIDLISTED1');
+    assert.deepEqual(secretReads, ['creds/ok-keys']);
+  });
+
+  it('scrubs every value of the credentials Secret, whatever its key', async () => {
+    const { resolver } = harness([secretPc('odd', { type: 'minio' })], { 'creds/odd-keys': { endpointLogin: 'admin-login-7731', pdnsKey: 'k3y-under-an-odd-name' } });
+    await resolver.resolve('odd', 'Bucket');
+    assert.equal(scrubber.scrub('k3y-under-an-odd-name admin-login-7731'), `${REDACTED} ${REDACTED}`);
   });
 });

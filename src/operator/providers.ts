@@ -54,6 +54,8 @@ export interface ProviderConfigSource {
 export interface SecretSource {
   /** The Secret's data decoded to strings, or undefined when it does not exist. */
   secret(namespace: string, name: string): Record<string, string> | undefined;
+  /** Namespaces a credentials Secret may be read in (--credentials-namespaces); unset: any. */
+  readonly credentialsNamespaces?: readonly string[] | undefined;
 }
 
 /**
@@ -152,13 +154,23 @@ export class Resolver implements ProviderResolver {
     if (pc.credentials?.source === 'WebIdentity') connection.webIdentity = pc.credentials.webIdentity;
     if (pc.credentials?.source === 'Secret') {
       const ref = pc.credentials.secretRef;
+      // Credentials live where only the admin writes: a secretRef into any other namespace (a
+      // tenant's own, whose Secret it controls) is refused before the Secret is read.
+      const allowed = this.secrets.credentialsNamespaces;
+      if (ref && allowed && !allowed.includes(ref.namespace)) {
+        throw new TerminalError(
+          Reason.CredentialsNamespaceRefused,
+          `the credentials Secret ${ref.namespace}/${ref.name} of ProviderConfig ${pc.name} is in a namespace the operator may not read credentials from (--credentials-namespaces: ${allowed.join(', ')}); move it there`,
+        );
+      }
       const data = ref && this.secrets.secret(ref.namespace, ref.name);
       if (!ref || !data) {
         throw new TerminalError(Reason.CredentialsNotFound, `the credentials Secret ${ref ? `${ref.namespace}/${ref.name}` : '(none named)'} of ProviderConfig ${pc.name} does not exist`);
       }
       connection.secretData = data;
-      // From now on these values are scrubbed from every log line, Event and status.
-      scrubber.rememberFields(data);
+      // From now on these values are scrubbed from every log line, Event and status: all of them,
+      // whatever their keys (an admin may keep a token under any name), and never forgotten.
+      scrubber.rememberAll(data);
       const accessKeyId = pick(data, ACCESS_KEY);
       const secretAccessKey = pick(data, SECRET_KEY);
       // Half a key pair is a mistake in the Secret (a misspelt key). Connecting without static

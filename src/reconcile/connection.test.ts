@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TerminalError } from '../../providers/sdk/index.ts';
-import { generateSecretValue, ROTATE_CREDENTIALS, rotationDue, rotationRequest } from './connection.ts';
+import { generateSecretValue, isGeneratedForm, ROTATE_CREDENTIALS, rotationDue, rotationRequest } from './connection.ts';
 import type { ManagedObject } from './types.ts';
 
 describe('rotation requests', () => {
@@ -33,4 +33,11 @@ it('generated values are 32 URL-safe characters and never repeat', () => {
   const values = new Set(Array.from({ length: 1000 }, generateSecretValue));
   assert.equal(values.size, 1000);
   for (const v of values) assert.match(v, /^[A-Za-z0-9_-]{32}$/);
+});
+
+it('the generated form: every generated value has it; names, reasons and sentences do not', () => {
+  for (let i = 0; i < 1000; i++) assert.ok(isGeneratedForm(generateSecretValue()));
+  for (const tenantWritten of ['team-b-orders', 'ProviderUnavailable', 'team-b-orders-production-databas', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'a password with spaces in it ok', undefined]) {
+    assert.ok(!isGeneratedForm(tenantWritten), String(tenantWritten));
+  }
 });

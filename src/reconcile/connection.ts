@@ -9,7 +9,7 @@
 // - a rotation is asked for with an annotation holding a timestamp on the managed object; the
 //   Secret records the request its password answers to, so each request rotates once.
 import { randomBytes } from 'node:crypto';
-import { scrubber } from '../runtime/scrub.ts';
+import { scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
 import { Reason } from './reasons.ts';
 import type { ManagedObject, SecretBody, SecretStore, StoredSecret } from './types.ts';
@@ -31,6 +31,15 @@ export type PendingCause = 'create' | 'rotate' | 'restore';
 /** 24 random bytes, URL-safe base64: 32 characters any URI, shell or RDS accepts unquoted. */
 export const generateSecretValue = (): string => randomBytes(24).toString('base64url');
 
+/**
+ * Whether a value read back from a connection Secret has the form generateSecretValue gives: 32
+ * URL-safe characters with upper and lower case (24 random bytes lack either with odds of about
+ * 1 in 10^7). The Secret lives in the tenant's namespace, so its values may be the tenant's; this
+ * form keeps what a tenant can have scrubbed to opaque tokens, never a name, a reason or a sentence.
+ */
+export const isGeneratedForm = (value: string | undefined): boolean =>
+  value !== undefined && /^[A-Za-z0-9_-]{32}$/.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value);
+
 export interface ConnectionSecretOptions {
   store: SecretStore;
   object: ManagedObject;
@@ -39,6 +48,8 @@ export interface ConnectionSecretOptions {
   /** Keys whose values are generated here (for this spec). */
   generatedKeys: string[];
   generate?: () => string;
+  /** Where generated values are remembered (default: the process's scrubber). */
+  scrubber?: SecretScrubber;
 }
 
 export class ConnectionSecret {
@@ -62,14 +73,26 @@ export class ConnectionSecret {
           'Delete or rename it, or set spec.writeConnectionSecretToRef.name to another name.',
       );
     }
-    ConnectionSecret.learn(options, stored?.data);
-    return new ConnectionSecret(options, stored);
+    const secret = new ConnectionSecret(options, stored);
+    for (const value of secret.generatedValues()) secret.scrubber.rememberGenerated(object.metadata.namespace, value);
+    return secret;
   }
 
-  /** Every secret value read from or written to the Secret is scrubbed from what leaves the process. */
-  private static learn(options: ConnectionSecretOptions, data: Record<string, string> | undefined): void {
-    scrubber.rememberFields(data);
-    for (const key of options.generatedKeys) scrubber.remember(data?.[key]);
+  private get scrubber(): SecretScrubber {
+    return this.options.scrubber ?? processScrubber;
+  }
+
+  /**
+   * The values of the generated keys as stored that the operator vouches for: ones this process
+   * generated (already remembered for the namespace), or, after a restart, ones of the generated
+   * form. Anything else there was written by someone else, the tenant perhaps: never learnt.
+   */
+  generatedValues(): string[] {
+    const namespace = this.options.object.metadata.namespace;
+    const data = this.stored?.data ?? {};
+    return this.options.generatedKeys
+      .map((k) => data[k])
+      .filter((v): v is string => v !== undefined && (isGeneratedForm(v) || this.scrubber.knowsGenerated(namespace, v)));
   }
 
   get name(): string {
@@ -103,6 +126,8 @@ export class ConnectionSecret {
     const cause: PendingCause = !exists ? 'create' : rotate ? 'rotate' : 'restore';
     const generate = this.options.generate ?? generateSecretValue;
     const fresh = Object.fromEntries(generatedKeys.map((k) => [k, generate()]));
+    // Made here: scrubbed from now on, before anything could quote them.
+    for (const value of Object.values(fresh)) this.scrubber.rememberGenerated(this.options.object.metadata.namespace, value);
     const annotations: Record<string, string> = { ...this.ownAnnotations(), [CREDENTIALS_PENDING]: cause };
     if (requested) annotations[CREDENTIALS_ROTATION] = requested;
     await this.write({ ...withoutStale(data, generatedKeys), ...fresh }, annotations);
@@ -147,7 +172,6 @@ export class ConnectionSecret {
       labels: { ...MANAGED_BY },
       owner: { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name, uid: object.metadata.uid },
     };
-    ConnectionSecret.learn(this.options, data);
     this.stored = await store.write(body, this.stored);
   }
 }

@@ -7,6 +7,7 @@ import type { Connector, ExternalClient, ManagedResource, Observation, Pending }
 import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
 import { CREDENTIALS_PENDING, CREDENTIALS_ROTATION, ROTATE_CREDENTIALS, SECRET_OWNER } from './connection.ts';
 import { ManagedReconciler } from './managed.ts';
+import { REDACTED, SecretScrubber } from '../runtime/scrub.ts';
 import { Reason } from './reasons.ts';
 import { PendingMarkSigner } from './pending.ts';
 import { type Admission, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
@@ -136,13 +137,15 @@ interface HarnessOptions {
   uninstalling?: () => Promise<boolean>;
   /** What the resolver's admit says (default: granted, adoption allowed); an Error is thrown. */
   admission?: Admission | Error;
+  scrubber?: SecretScrubber;
+  namespace?: string;
 }
 
 function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
   const cloud = new FakeCloud();
   let object: ManagedObject = {
     apiVersion: 'test.mooring.dev/v1', kind: 'Thing',
-    metadata: { name: 'a', namespace: 'ns', uid: 'u1', generation: 1, finalizers: [], annotations: {} },
+    metadata: { name: 'a', namespace: options.namespace ?? 'ns', uid: 'u1', generation: 1, finalizers: [], annotations: {} },
     spec: { providerConfigRef: { name: 'pc' }, ...spec },
   };
   const writes: string[] = [];
@@ -186,6 +189,7 @@ function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
     pendingMark: SIGNER,
     ...(options.now ? { now: options.now } : {}),
     ...(options.uninstalling ? { uninstalling: options.uninstalling } : {}),
+    ...(options.scrubber ? { scrubber: options.scrubber } : {}),
   });
   return {
     cloud, writes, events, eventMessages, secrets,
@@ -735,5 +739,47 @@ describe('ManagedReconciler: uninstall', () => {
     await assert.rejects(h.pass());
     assert.ok(!h.cloud.calls.includes('delete'));
     assert.deepEqual(h.object.metadata.finalizers, [FINALIZER]);
+  });
+});
+
+describe('ManagedReconciler: what the scrubber learns', () => {
+  it('a value a tenant wrote into its own connection Secret is not scrubbed from another object\'s message', async () => {
+    const scrubber = new SecretScrubber();
+    // The tenant's object, its Secret edited by the tenant (the mark is guessable): a "password"
+    // naming another team, which the adapter also builds into the URI it reports.
+    const tenant = harness({}, { kind: withCredentials, scrubber, namespace: 'ns' });
+    tenant.object = { ...tenant.object, metadata: { ...tenant.object.metadata, finalizers: [FINALIZER] } };
+    tenant.cloud.things.set('a', { size: 1, mark: MARK, password: 'x' });
+    await tenant.secrets.write({ namespace: 'ns', name: 'a-connection', type: 't', data: { password: 'team-b-orders', token: 'ProviderUnavailable' }, annotations: { [SECRET_OWNER]: MARK }, labels: {}, owner: { apiVersion: 'v', kind: 'Thing', name: 'a', uid: 'u1' } }, undefined);
+    await tenant.pass();
+    assert.equal(tenant.secret()?.data.uri, 'fake://a:team-b-orders@fake.example', 'the tenant\'s value went through the adapter');
+    // Another team's object fails with a message naming itself.
+    const victim = harness({}, { scrubber, namespace: 'team-b' });
+    victim.cloud.failNext = new TerminalError('InvalidSpec', 'team-b-orders: size refused (ProviderUnavailable upstream)');
+    await victim.pass();
+    assert.equal(victim.condition('Ready')?.message, 'team-b-orders: size refused (ProviderUnavailable upstream)');
+    assert.equal(scrubber.scrub('team-b-orders ProviderUnavailable'), 'team-b-orders ProviderUnavailable');
+  });
+
+  it('a password the operator generated, and the URI built from it, are scrubbed; the username beside them is not', async () => {
+    const scrubber = new SecretScrubber();
+    const h = harness({}, { kind: withCredentials, scrubber });
+    await h.pass();
+    assert.equal(h.secret()?.data.uri, 'fake://a:generated-1@fake.example');
+    assert.equal(scrubber.scrub('pw generated-1'), `pw ${REDACTED}`);
+    assert.equal(scrubber.scrub('at fake://a:generated-1@fake.example'), `at ${REDACTED}`);
+    assert.equal(scrubber.scrub('user a on fake.example'), 'user a on fake.example');
+  });
+
+  it('after a restart, a stored password of the generated form is learnt again (a value it never saw made)', async () => {
+    const scrubber = new SecretScrubber();
+    const h = harness({}, { kind: withCredentials, scrubber });
+    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER] } };
+    const password = 'Zq3_vR8-kLm2Np4Xs6Tu9Wy1Ab5Cd7Ef';
+    h.cloud.things.set('a', { size: 1, mark: MARK, password });
+    await h.secrets.write({ namespace: 'ns', name: 'a-connection', type: 't', data: { password }, annotations: { [SECRET_OWNER]: MARK }, labels: {}, owner: { apiVersion: 'v', kind: 'Thing', name: 'a', uid: 'u1' } }, undefined);
+    await h.pass();
+    assert.equal(scrubber.scrub(`pw ${password}`), `pw ${REDACTED}`);
+    assert.equal(scrubber.scrub(`at fake://a:${password}@fake.example`), `at ${REDACTED}`);
   });
 });

@@ -9,7 +9,7 @@ import type { ExternalClient, ManagedResource, Observation, Pending } from '../.
 import { TerminalError } from '../../providers/sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
 import { REFRESH_REQUESTED_AT } from '../api/common.ts';
-import { scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
+import { isSecretKey, scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
 import { conditionsFor, degraded, jsonEqual, progressing, ready, type Drift, type Outcome } from './conditions.ts';
 import { describeDiff, specKeepingIgnored, withoutIgnored } from './drift.ts';
 import { planCalls, summarize } from './plan.ts';
@@ -222,7 +222,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
    * without a trip through the queue; one that is still settling is polled.
    */
   private async verify(pass: Pass<Spec>, meanwhile: Outcome): Promise<ReconcileResult> {
-    const observation = this.ignoring(pass, this.learn(await this.call(pass, 'observe', (c) => c.observe(pass.resource!))));
+    const observation = this.ignoring(pass, this.learn(pass, await this.call(pass, 'observe', (c) => c.observe(pass.resource!))));
     pass.atProvider = observation.atProvider;
     if (observation.pending) return this.wait(pass, observation, observation.pending);
     const visible = observation.exists && this.isMarkedOurs(pass, observation);
@@ -265,14 +265,23 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     };
     if (withSecret) await this.loadSecret(pass, spec);
     pass.client = (await connector.connect(connection));
-    const observation = this.learn(await this.call(pass, 'observe', (c) => c.observe(pass.resource!)));
+    const observation = this.learn(pass, await this.call(pass, 'observe', (c) => c.observe(pass.resource!)));
     pass.atProvider = observation.atProvider;
     return observation;
   }
 
-  /** The secrets among the connection details (a URI, a password) are scrubbed from now on. */
-  private learn<O extends Observation<Record<string, unknown>>>(observation: O): O {
-    this.scrubber.rememberFields(observation.connectionDetails);
+  /**
+   * The connection details built from a generated value (a URI holding the password) are scrubbed
+   * from now on, whole. Nothing else an adapter reports is learnt: details echo tenant input (a
+   * username, a database name, a password the tenant wrote into its own Secret), and learning
+   * those would let a tenant choose what vanishes from everyone's messages.
+   */
+  private learn<O extends Observation<Record<string, unknown>>>(pass: Pass<Spec>, observation: O): O {
+    const generated = pass.secret?.generatedValues() ?? [];
+    if (!generated.length) return observation;
+    for (const [key, value] of Object.entries(observation.connectionDetails ?? {})) {
+      if (isSecretKey(key) && generated.some((g) => value.includes(g) || value.includes(encodeURIComponent(g)))) this.scrubber.rememberGenerated(pass.object.metadata.namespace, value);
+    }
     return observation;
   }
 
@@ -289,6 +298,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       ownershipMark: pass.resource!.ownershipMark,
       generatedKeys: policy?.generatedKeys?.(spec) ?? [],
       ...(this.deps.generateSecret ? { generate: this.deps.generateSecret } : {}),
+      scrubber: this.scrubber,
     });
     pass.resource!.connectionSecret = pass.secret.data;
   }
@@ -435,7 +445,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     this.deps.events.event(pass.object, 'Normal', EventReason.Created, `created ${this.deps.kind.kind.toLowerCase()} ${resource.externalName}`);
     // The adapter vouches for what it just made (the SDK contract): no read back.
     if (made && made.exists && made.upToDate && !made.pending && this.isMarkedOurs(pass, made)) {
-      pass.atProvider = this.learn(made).atProvider;
+      pass.atProvider = this.learn(pass, made).atProvider;
       return this.available(pass, made);
     }
     return this.verify(pass, progressing(Reason.Creating, 'created; waiting to observe it configured'));

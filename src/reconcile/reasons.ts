@@ -35,6 +35,10 @@ export const Reason = {
   InstanceClassNotGranted: 'InstanceClassNotGranted',
   StorageNotGranted: 'StorageNotGranted',
   PublicAccessNotGranted: 'PublicAccessNotGranted',
+  // Degraded=True: the ProviderConfig's credentials are refused before any read or call
+  CredentialsNamespaceRefused: 'CredentialsNamespaceRefused',
+  TokenFileRefused: 'TokenFileRefused',
+  RedirectRefused: 'RedirectRefused',
   // Degraded=True: ownership
   NotOwned: 'NotOwned',
   AlreadyOwned: 'AlreadyOwned',

@@ -9,9 +9,19 @@ type Env = Record<string, string>;
 describe('loadConfig', () => {
   it('gives DEFAULTS with no flags and no environment', () => {
     const config = loadConfig([], {});
-    for (const key of Object.keys(DEFAULTS) as (keyof Config)[]) assert.equal(config[key], DEFAULTS[key], key);
+    for (const key of Object.keys(DEFAULTS) as (keyof Config)[]) if (key !== 'credentialsNamespaces') assert.equal(config[key], DEFAULTS[key], key);
     assert.equal(config.identity, hostname());
+    assert.deepEqual(config.credentialsNamespaces, ['mooring-system'], 'unset: the operator\'s own namespace, mooring-system without POD_NAMESPACE');
   });
+
+  const namespaces: { reason: string; argv: string[]; env: Env; want: string[] }[] = [
+    { reason: 'the pod\'s own namespace by default', argv: [], env: { POD_NAMESPACE: 'platform' }, want: ['platform'] },
+    { reason: 'a repeated flag adds up', argv: ['--credentials-namespaces', 'a', '--credentials-namespaces=b,c'], env: { POD_NAMESPACE: 'platform' }, want: ['a', 'b', 'c'] },
+    { reason: 'a comma-separated variable', argv: [], env: { MOORING_CREDENTIALS_NAMESPACES: 'mooring-system, default' }, want: ['mooring-system', 'default'] },
+  ];
+  for (const c of namespaces) {
+    it(`credentials namespaces: ${c.reason}`, () => assert.deepEqual(loadConfig(c.argv, c.env).credentialsNamespaces, c.want));
+  }
 
   const precedence: { reason: string; argv: string[]; env: Env; want: Partial<Config> }[] = [
     { reason: 'a flag with =', argv: ['--concurrency=8'], env: {}, want: { concurrency: 8 } },
@@ -51,6 +61,7 @@ describe('loadConfig', () => {
     { reason: 'a backoff base above its max', argv: ['--backoff-base=10m'], env: {}, mentions: ['--backoff-base', '--backoff-max (MOORING_BACKOFF_MAX)'] },
     { reason: 'a renew deadline not shorter than the lease', argv: ['--lease-renew-deadline=15s'], env: {}, mentions: ['--lease-renew-deadline', '--lease-duration'] },
     { reason: 'a retry period too close to the renew deadline', argv: ['--lease-retry-period=9s'], env: {}, mentions: ['--lease-retry-period', '--lease-renew-deadline'] },
+    { reason: 'a credentials namespace Kubernetes would refuse', argv: ['--credentials-namespaces=ok,Not_OK'], env: {}, mentions: ['--credentials-namespaces', 'MOORING_CREDENTIALS_NAMESPACES'] },
     { reason: 'an unknown flag', argv: ['--concurency=8'], env: {}, mentions: ['unknown flag --concurency', '--concurrency'] },
     { reason: 'a flag without its value', argv: ['--concurrency'], env: {}, mentions: ['--concurrency (MOORING_CONCURRENCY) needs a value'] },
     { reason: 'a flag followed by another flag', argv: ['--kubeconfig', '--concurrency=2'], env: {}, mentions: ['--kubeconfig (MOORING_KUBECONFIG) needs a value'] },

@@ -34,7 +34,11 @@ export const DEFAULTS = {
   leaseRetryPeriodMs: 2_000,
   identity: hostname(),
   providers: undefined,
+  credentialsNamespaces: undefined,
 } as const;
+
+/** Where credentials Secrets may live when --credentials-namespaces is unset: the operator's own namespace. */
+export const ownNamespace = (env: Readonly<Record<string, string | undefined>>): string => env.POD_NAMESPACE?.trim() || 'mooring-system';
 
 /** A field read from text: `parse` returns undefined for text it cannot take, and `expected` says what it takes. */
 function field<T>(expected: string, parse: (text: string) => T | undefined) {
@@ -95,6 +99,12 @@ const pluginList = field('npm package names or paths, separated by commas', (t) 
   return items.length ? items : undefined;
 });
 
+/** Namespace names, comma-separated (a repeated flag adds to the list). */
+const namespaceList = field('namespace names (lower-case letters, digits and dashes), separated by commas', (t) => {
+  const items = [...new Set(t.split(',').map((s) => s.trim()).filter(Boolean))];
+  return items.length && items.every((n) => DNS_LABEL.test(n)) ? items : undefined;
+});
+
 /** `host:port`, `:port` (every interface) or `[ipv6]:port`. */
 const bindAddress = field('host:port or :port, such as :8080 or 127.0.0.1:8080', (t) => {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/.exec(t);
@@ -123,6 +133,7 @@ const schema = z
     leaseRetryPeriodMs: duration(100, 3_600_000).default(DEFAULTS.leaseRetryPeriodMs), // default 2 s
     identity: text('a name').default(DEFAULTS.identity), // default the host name (the pod's name in a cluster)
     providers: pluginList.optional(), // default unset: the built-in providers only
+    credentialsNamespaces: namespaceList.optional(), // default unset: the operator's own namespace ($POD_NAMESPACE, else mooring-system)
   })
   .superRefine((c, ctx) => {
     const rule = (ok: boolean, path: keyof Config, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
@@ -141,6 +152,8 @@ interface Setting {
   help: string;
   /** Given alone (`--leader-elect`) it means true. */
   switch?: true;
+  /** A comma-separated list: each repeat of the flag adds to it. */
+  list?: true;
 }
 
 const SETTINGS: Record<keyof Config, Setting> = {
@@ -163,6 +176,11 @@ const SETTINGS: Record<keyof Config, Setting> = {
   leaseRetryPeriodMs: { flag: 'lease-retry-period', help: 'how often to try to take or renew the Lease' },
   identity: { flag: 'identity', help: 'this replica\'s name in the Lease' },
   providers: { flag: 'providers', help: 'provider plugins to load at start-up, comma-separated: npm package names (installed beside mooring) or paths' },
+  credentialsNamespaces: {
+    flag: 'credentials-namespaces',
+    help: "namespaces a ProviderConfig's credentials.secretRef may point into, comma-separated or repeated; never list one tenants can write to",
+    list: true,
+  },
 };
 
 export function envName(key: keyof Config): string {
@@ -195,7 +213,7 @@ export class ConfigError extends Error {
 
 const BY_FLAG = new Map(Object.entries(SETTINGS).map(([key, s]) => [s.flag, key as keyof Config]));
 
-/** Flags as given, by field; the last of a repeated flag wins. Throws on unknown flags and stray words. */
+/** Flags as given, by field; the last of a repeated flag wins (a list's repeats add up). Throws on unknown flags and stray words. */
 function readFlags(argv: readonly string[]): Partial<Record<keyof Config, string>> {
   const values: Partial<Record<keyof Config, string>> = {};
   const problems: string[] = [];
@@ -212,10 +230,12 @@ function readFlags(argv: readonly string[]): Partial<Record<keyof Config, string
       problems.push(`unknown flag --${name} (known: ${[...BY_FLAG.keys()].map((f) => `--${f}`).join(', ')})`);
       continue;
     }
-    if (inline !== undefined) values[key] = inline;
-    else if (SETTINGS[key].switch) values[key] = 'true';
-    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) values[key] = argv[++i]!;
+    let value: string | undefined;
+    if (inline !== undefined) value = inline;
+    else if (SETTINGS[key].switch) value = 'true';
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i]!;
     else problems.push(`${described(key)} needs a value`);
+    if (value !== undefined) values[key] = SETTINGS[key].list && values[key] !== undefined ? `${values[key]},${value}` : value;
   }
   if (problems.length) throw new ConfigError([], problems);
   return values;
@@ -240,7 +260,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     }
   }
   const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return { ...parsed.data, credentialsNamespaces: parsed.data.credentialsNamespaces ?? [ownNamespace(env)] };
   const issues = parsed.error.issues.map((issue): ConfigIssue => {
     const key = issue.path[0] as keyof Config;
     const from = source[key];

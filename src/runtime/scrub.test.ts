@@ -26,12 +26,43 @@ describe('SecretScrubber', () => {
     assert.equal(s.scrub('port 5432, user test'), 'port 5432, user test');
   });
 
-  it('from a record, remembers only secret-ish keys and URLs, not hosts or names', () => {
+  it('a credentials Secret is remembered whole, whatever its keys, the password inside a URL too', () => {
     const s = new SecretScrubber();
-    s.rememberFields({ host: 'db.example.internal', username: 'orders_app', password: 'generated-pw-123', uri: 'postgresql://orders_app:generated-pw-123@db.example.internal/orders', url: 'https://admin:hunter2hunter2@x' });
-    assert.equal(s.scrub('db.example.internal as orders_app'), 'db.example.internal as orders_app');
-    assert.equal(s.scrub('pw generated-pw-123'), `pw ${REDACTED}`);
+    s.rememberAll({ region: 'eu-west-1', accessKeyId: 'AKIAEXAMPLE123', misc: 'opaque-value-99', url: 'https://admin:hunter2hunter2@x' });
+    assert.equal(s.scrub('key AKIAEXAMPLE123, misc opaque-value-99'), `key ${REDACTED}, misc ${REDACTED}`);
     assert.equal(s.scrub('via hunter2hunter2'), `via ${REDACTED}`);
+    assert.equal(s.scrub('in eu-west-1'), `in ${REDACTED}`, 'every value, not only the secret-ish keys');
+  });
+
+  it('a generated value is remembered in its forms, but the password inside a generated URL is not learnt on its own', () => {
+    const s = new SecretScrubber();
+    // A URI built from a password a tenant wrote: learnt whole, never the tenant's part alone.
+    s.rememberGenerated('team-a', 'postgresql://u:team-b-orders@h/db');
+    assert.equal(s.scrub('reconciling team-b-orders'), 'reconciling team-b-orders');
+    assert.equal(s.scrub('bad postgresql://u:team-b-orders@h/db'), `bad ${REDACTED}`);
+    assert.ok(s.knowsGenerated('team-a', 'postgresql://u:team-b-orders@h/db'));
+    assert.ok(!s.knowsGenerated('team-b', 'postgresql://u:team-b-orders@h/db'), 'per namespace');
+  });
+
+  it('flooding one namespace with generated values never evicts a credential nor another namespace\'s values', () => {
+    const s = new SecretScrubber({ maxGeneratedPerScope: 50 });
+    s.remember('admin-password-1');
+    s.rememberGenerated('team-b', 'team-b-password');
+    for (let i = 0; i < 1_000; i++) s.rememberGenerated('attacker', `flood-value-${i}`);
+    assert.equal(s.scrub('admin-password-1 team-b-password'), `${REDACTED} ${REDACTED}`);
+    assert.equal(s.scrub('flood-value-999'), REDACTED, 'the newest flood values are kept');
+    assert.equal(s.scrub('flood-value-0'), 'flood-value-0', 'the attacker\'s oldest are forgotten: only its own');
+  });
+
+  it('a generated value seen again is young again, so the ones in use outlive the churn', () => {
+    const s = new SecretScrubber({ maxGeneratedPerScope: 6 });
+    s.rememberGenerated('ns', 'in-use-value-1');
+    for (let i = 0; i < 10; i++) {
+      s.rememberGenerated('ns', `churn-value-${i}`);
+      s.rememberGenerated('ns', 'in-use-value-1');
+    }
+    assert.equal(s.scrub('in-use-value-1'), REDACTED);
+    assert.equal(s.scrub('churn-value-0'), 'churn-value-0');
   });
 
   it('scrubs every string of a status, longest value first', () => {

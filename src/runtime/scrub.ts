@@ -1,8 +1,18 @@
 // Secrets scrubbed by value. The logger redacts by key (a `password` field, a URL's password), but
 // a secret can leave inside any string: an adapter's error message quoting a connection string, a
-// diff, an Event. So the process remembers every secret value it reads (credentials Secrets, admin
-// URLs) or makes (generated passwords, connection URIs), and every string that leaves — log lines,
-// Event messages, condition messages, the rest of status — has each remembered value replaced.
+// diff, an Event. So the process remembers the secret values it reads as credentials or makes, and
+// every string that leaves — log lines, Event messages, condition messages, the rest of status —
+// has each remembered value replaced.
+//
+// What is remembered is chosen by the operator, never by a tenant: a value a namespace wrote into
+// its own Secret would otherwise be a way to make any string (another team's name, a reason code)
+// vanish from everyone's messages, or to flood the scrubber until it forgets a real credential.
+// Two tiers:
+// - credentials, read from a ProviderConfig's Secret (admin-written): every value, kept for the
+//   life of the process, never evicted;
+// - generated values, made by the operator (passwords, URIs built from them): kept per namespace,
+//   each namespace bounded on its own, so one namespace's churn evicts only its own values and
+//   never a credential.
 //
 // Values shorter than MIN_SECRET_LENGTH are not remembered: replacing `5432` or `test` everywhere
 // would garble every message, and a secret that short is no secret. Each value is remembered in
@@ -11,8 +21,8 @@
 export const REDACTED = '[redacted]';
 /** Shorter values are never scrubbed (see above). */
 export const MIN_SECRET_LENGTH = 8;
-/** Bound on remembered values; the oldest are forgotten first (rotations add new ones). */
-const MAX_VALUES = 10_000;
+/** Bound on generated values remembered per namespace; its oldest are forgotten first (rotations add new ones). */
+export const MAX_GENERATED_PER_SCOPE = 2_000;
 
 /**
  * Keys whose values are secrets, matched lower-cased without `_` or `-`, by suffix (so
@@ -45,38 +55,65 @@ export function isSecretKey(key: string): boolean {
 }
 
 export class SecretScrubber {
-  private readonly values = new Set<string>();
+  /** Credentials read (a ProviderConfig's Secret): never forgotten. */
+  private readonly credentials = new Set<string>();
+  /** Generated values by scope (a namespace), oldest first. */
+  private readonly generated = new Map<string, Set<string>>();
+  private readonly maxPerScope: number;
   /** Longest first, so a URI is replaced whole before the password inside it. */
   private sorted: string[] | undefined = [];
 
-  /** Remembers a secret value (and the forms it travels in); short or empty values are ignored. */
-  remember(value: string | undefined): void {
-    if (!value || value.length < MIN_SECRET_LENGTH) return;
-    for (const form of [value, encodeURIComponent(value), Buffer.from(value).toString('base64'), ...urlPassword(value)]) {
-      if (form.length < MIN_SECRET_LENGTH || this.values.has(form)) continue;
-      this.values.add(form);
-      this.sorted = undefined;
-      if (this.values.size > MAX_VALUES) this.values.delete(this.values.values().next().value!);
-    }
+  constructor(options: { maxGeneratedPerScope?: number } = {}) {
+    this.maxPerScope = options.maxGeneratedPerScope ?? MAX_GENERATED_PER_SCOPE;
   }
 
   /**
-   * Remembers every value of a record whose key names a secret, or a URL (an admin `url` holds
-   * the password); not the rest (hosts, ports, names).
+   * Remembers a credential the operator read (and the forms it travels in, the password inside a
+   * URL too) for good; short or empty values are ignored. Never for values a tenant can write.
    */
-  rememberFields(record: Record<string, string> | undefined): void {
-    for (const [key, value] of Object.entries(record ?? {})) if (isSecretKey(key) || normalize(key).endsWith('url')) this.remember(value);
+  remember(value: string | undefined): void {
+    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    for (const form of [...forms(value), ...urlPassword(value)]) {
+      if (form.length < MIN_SECRET_LENGTH || this.credentials.has(form)) continue;
+      this.credentials.add(form);
+      this.sorted = undefined;
+    }
   }
 
-  /** Remembers every value of a record (a credentials Secret: nothing in it is for showing). */
+  /** Remembers every value of a credentials Secret: nothing in it is for showing, whatever its key. */
   rememberAll(record: Record<string, string> | undefined): void {
     for (const value of Object.values(record ?? {})) this.remember(value);
   }
 
+  /**
+   * Remembers a value the operator generated (or built from one) for an object in `scope` (its
+   * namespace). Each scope keeps its most recent values; the oldest of that scope go first.
+   */
+  rememberGenerated(scope: string, value: string | undefined): void {
+    if (!value || value.length < MIN_SECRET_LENGTH) return;
+    let values = this.generated.get(scope);
+    if (!values) this.generated.set(scope, (values = new Set()));
+    for (const form of forms(value)) {
+      if (form.length < MIN_SECRET_LENGTH) continue;
+      // Seen again: it is in use, so it moves to the young end.
+      if (!values.delete(form)) this.sorted = undefined;
+      values.add(form);
+      if (values.size > this.maxPerScope) {
+        values.delete(values.values().next().value!);
+        this.sorted = undefined;
+      }
+    }
+  }
+
+  /** Whether `value` is a generated value remembered in `scope` (made by this process). */
+  knowsGenerated(scope: string, value: string | undefined): boolean {
+    return Boolean(value && this.generated.get(scope)?.has(value));
+  }
+
   /** The text with every remembered value replaced by [redacted]. */
   scrub(text: string): string {
-    if (!this.values.size) return text;
-    this.sorted ??= [...this.values].sort((a, b) => b.length - a.length);
+    this.sorted ??= [...new Set([...this.credentials, ...[...this.generated.values()].flatMap((v) => [...v])])].sort((a, b) => b.length - a.length);
+    if (!this.sorted.length) return text;
     let out = text;
     for (const value of this.sorted) if (out.includes(value)) out = out.split(value).join(REDACTED);
     return out;
@@ -84,7 +121,7 @@ export class SecretScrubber {
 
   /** Every string in a JSON-like value scrubbed (keys too); other values as they are. */
   scrubDeep<T>(value: T): T {
-    if (!this.values.size) return value;
+    if (!this.credentials.size && !this.generated.size) return value;
     return this.deep(value) as T;
   }
 
@@ -94,6 +131,11 @@ export class SecretScrubber {
     if (value === null || typeof value !== 'object' || value instanceof Date) return value;
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.scrub(k), this.deep(v)]));
   }
+}
+
+/** A value as is, URL-encoded and base64-encoded. */
+function forms(value: string): string[] {
+  return [value, encodeURIComponent(value), Buffer.from(value).toString('base64')];
 }
 
 /** The password of a URL value (`postgresql://u:PASSWORD@h/db`), decoded and as written. */
@@ -107,5 +149,5 @@ function urlPassword(value: string): string[] {
   }
 }
 
-/** The operator process's scrubber: everything that reads or makes a secret tells it. */
+/** The operator process's scrubber: whatever reads a credential or makes a secret tells it. */
 export const scrubber = new SecretScrubber();

@@ -33,7 +33,7 @@ after(() => {
 /** `mooring run` for this file's namespace (its key Secret there too, so both runs share it), its log appended to a file in the stack's folder. */
 function startOperatorProcess(): ChildProcess {
   const log = createWriteStream(join(stack().dir, `operator-${ns}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--lease-namespace', ns, '--log-level', 'debug', '--bind-address', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--lease-namespace', ns, '--log-level', 'debug', '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   children.push(child);

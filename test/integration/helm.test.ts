@@ -91,6 +91,8 @@ describe('the Helm chart', () => {
       { reason: 'sharding asked for one replica: nothing to share, leader election', values: ['sharding.enabled=true'], has: ['--leader-elect'], lacks: ['--sharded'] },
       { reason: 'plugins: --providers, only when set', values: ['providers={powerdns,acme}'], has: ['--providers=powerdns,acme'], lacks: [] },
       { reason: 'one watched namespace', values: ['operator.watchNamespace=team-a'], has: ['--namespace=team-a'], lacks: [] },
+      { reason: 'credentials Secrets only in the release namespace by default', values: [], has: [`--credentials-namespaces=${release.namespace}`], lacks: [] },
+      { reason: 'credentials namespaces the admin lists', values: ['credentialsNamespaces={mooring-system,platform-creds}'], has: ['--credentials-namespaces=mooring-system,platform-creds'], lacks: [] },
     ];
     for (const c of cases) {
       const args = argsOf(render(...c.values));
@@ -150,7 +152,7 @@ function startOperator(): ChildProcess {
   const deployment = rendered.find((o) => o.kind === 'Deployment') as V1Deployment;
   const container = deployment.spec!.template.spec!.containers[0]!;
   const log = join(stack().dir, `operator-${release.name}.log`);
-  const args = [...container.args!, '--kubeconfig', operatorKubeconfig, '--namespace', ns, '--bind-address', '127.0.0.1:0', '--log-level', 'debug'];
+  const args = [...container.args!, '--kubeconfig', operatorKubeconfig, '--namespace', ns, '--bind-address', '127.0.0.1:0', '--log-level', 'debug', '--credentials-namespaces', 'default'];
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MOORING_IDENTITY: 'pod-0' } });
   child.stdout.on('data', (chunk: Buffer) => appendFileSync(log, chunk));
   child.stderr.on('data', (chunk: Buffer) => appendFileSync(log, chunk));

@@ -134,7 +134,7 @@ describe('the container image', () => {
     if (asRoot) chownSync(kubeconfig, NOBODY, NOBODY);
     const [program, ...args] = stage.command;
     // `node` in the image is Node 24: here, the one running this test.
-    const command = [program === 'node' ? process.execPath : program!, ...args, '--kubeconfig', kubeconfig, '--namespace', ns, '--bind-address', '127.0.0.1:0'];
+    const command = [program === 'node' ? process.execPath : program!, ...args, '--kubeconfig', kubeconfig, '--namespace', ns, '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default'];
     const [exe, ...argv] = command;
     // Run as nobody when we can (as root): the write bits then really bind, as in the image.
     const user = asRoot ? { uid: NOBODY, gid: NOBODY } : {};

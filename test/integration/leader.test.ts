@@ -35,7 +35,7 @@ interface Replica {
 function startReplica(identity: string): Replica {
   const log = join(stack().dir, `operator-${ns}-${identity}.log`);
   const child = spawn(process.execPath, [
-    MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--log-level', 'debug', '--bind-address', '127.0.0.1:0',
+    MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--log-level', 'debug', '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default',
     '--leader-elect', '--identity', identity, '--lease-namespace', ns, '--lease-name', 'mooring-leader',
     '--lease-duration', `${LEASE.durationS}s`, '--lease-renew-deadline', `${LEASE.renewS}s`, '--lease-retry-period', `${LEASE.retryS * 1000}ms`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });

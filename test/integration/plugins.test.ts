@@ -39,7 +39,7 @@ before(async () => {
   });
   const log = createWriteStream(join(stack().dir, `operator-${ns}.log`), { flags: 'a' });
   operator = spawn(process.execPath, [
-    MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--log-level', 'debug', '--bind-address', '127.0.0.1:0',
+    MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--log-level', 'debug', '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default',
     '--providers', join(work, 'plugin'),
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   operator.stdout!.pipe(log);

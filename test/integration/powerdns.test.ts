@@ -121,7 +121,7 @@ before(async () => {
   operator = spawn(process.execPath, [
     join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns,
     '--resync-period', '3s', '--backoff-base', '500ms', '--log-level', 'debug', '--bind-address', '127.0.0.1:0',
-    '--providers', join(import.meta.dirname, '..', '..', 'providers', 'powerdns'),
+    '--providers', join(import.meta.dirname, '..', '..', 'providers', 'powerdns'), '--credentials-namespaces', 'default',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   operator.stdout!.pipe(log);
   operator.stderr!.pipe(log);

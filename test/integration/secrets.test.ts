@@ -90,3 +90,34 @@ describe('secrets scrubbed by value', () => {
     });
   });
 });
+
+describe('credentials only where the admin keeps them (issue 15)', () => {
+  const createPc = (name: string, credentials: unknown) =>
+    kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
+      group: GROUP, version: VERSION, plural: 'providerconfigs',
+      body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { type: 'leaky', credentials } },
+    });
+
+  it('the apiserver refuses a webIdentity.tokenFile outside the projected-token directory', async () => {
+    const roleArn = 'arn:aws:iam::123456789012:role/mooring';
+    await assert.rejects(
+      createPc(uniq('sa-token'), { source: 'WebIdentity', webIdentity: { roleArn, tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token' } }),
+      (err: unknown) => (err as { code?: number }).code === 422 && /tokenFile/.test(String((err as { body?: unknown }).body)),
+    );
+    await createPc(uniq('irsa'), { source: 'WebIdentity', webIdentity: { roleArn, tokenFile: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' } });
+  });
+
+  it('a secretRef into a namespace not listed is refused (CredentialsNamespaceRefused), its Secret never used', async () => {
+    // The tenant's own namespace, holding a Secret the tenant wrote.
+    await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'my-creds' }, stringData: { apiToken: 'team-b-orders' } } });
+    const tenantPc = uniq('tenant-pc');
+    await createPc(tenantPc, { source: 'Secret', secretRef: { namespace: ns, name: 'my-creds' } });
+    await objects(kc, 'buckets').create(ns, 'tenant-bucket', { providerConfigRef: { name: tenantPc } });
+    const bucket = await eventually(async () => {
+      const o = await objects(kc, 'buckets').get(ns, 'tenant-bucket');
+      return condition(o, 'Degraded')?.reason === 'CredentialsNamespaceRefused' ? o : undefined;
+    }, 'tenant-bucket Degraded CredentialsNamespaceRefused', 30_000);
+    assert.match(condition(bucket, 'Degraded')?.message ?? '', /--credentials-namespaces: default/);
+    assert.doesNotMatch(readFileSync(operator.logFile, 'utf8'), /the API refused token \S+ for tenant-bucket/, 'the adapter was never connected with the tenant\'s Secret');
+  });
+});

@@ -32,7 +32,7 @@ interface Replica { id: string; log: string; process: ChildProcess }
 function startReplica(id: string): Replica {
   const log = join(stack().dir, `operator-${ns}-${id}.log`);
   const child = spawn(process.execPath, [
-    MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--log-level', 'debug', '--bind-address', '127.0.0.1:0',
+    MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--log-level', 'debug', '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default',
     '--sharded', '--identity', id, '--lease-namespace', ns, '--lease-name', 'mooring-shards', '--resync-period', '5s',
     '--lease-duration', `${LEASE_S}s`, '--lease-renew-deadline', '3s', '--lease-retry-period', '500ms',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });

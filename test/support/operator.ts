@@ -33,6 +33,8 @@ export interface TestOperatorOptions {
   providers?: ProviderRegistration[];
   /** Providers beside the built-in ones, as plugins would add them (e.g. providers/powerdns). */
   plugins?: ProviderRegistration[];
+  /** --credentials-namespaces (default `default`, where test/support puts credentials Secrets). */
+  credentialsNamespaces?: string[];
 }
 
 export async function startOperator(info: StackInfo, options: TestOperatorOptions): Promise<RunningOperator> {
@@ -55,6 +57,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
       resyncJitter: 0.1,
       backoffBaseMs: options.backoffBaseMs ?? 5_000,
       backoffMaxMs: 300_000,
+      credentialsNamespaces: options.credentialsNamespaces ?? ['default'],
     },
   });
   const http = await startHttp({ bindAddress: '127.0.0.1:0', registry: metrics.registry, notReady: () => manager.notReady(), log });

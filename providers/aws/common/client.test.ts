@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { S3ServiceException } from '@aws-sdk/client-s3';
+import { createServer } from 'node:http';
+import { ListBucketsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { TerminalError, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
 import { AwsReason } from './classify.ts';
 import { AWS_CLIENT_DEFAULTS, AwsCaller, awsClientConfig, s3ClientConfig } from './client.ts';
@@ -53,7 +54,7 @@ describe('client config', () => {
     },
     {
       reason: 'a web identity becomes a credential provider, not static keys',
-      connection: { ...base, webIdentity: { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/token' } },
+      connection: { ...base, webIdentity: { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' } },
       check: (c) => assert.equal(typeof c.credentials, 'function'),
     },
     {
@@ -130,5 +131,32 @@ describe('AwsCaller', () => {
       new AwsCaller(undefined).call('op', () => Promise.reject(s3Error('AccessDenied', 403)), { NoSuchTagSet: () => null }),
       (err: unknown) => err instanceof TerminalError && err.reason === AwsReason.AccessDenied,
     );
+  });
+});
+
+describe('redirects on the AWS SDK path', () => {
+  it('are never followed: the server a 3xx points to never sees the signed request', async () => {
+    const seen: string[] = [];
+    const target = createServer((req, res) => {
+      seen.push(String(req.headers.authorization));
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end('<ListAllMyBucketsResult><Buckets/></ListAllMyBucketsResult>');
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const redirector = createServer((req, res) => {
+      res.writeHead(307, { location: `http://127.0.0.1:${(target.address() as { port: number }).port}${req.url ?? '/'}` });
+      res.end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(redirector.address() as { port: number }).port}`;
+    const s3 = new S3Client(s3ClientConfig({ ...base, endpoint, credentials: { accessKeyId: 'AKIDREDIRECT', secretAccessKey: 'never-leaves-0000' } }));
+    try {
+      await assert.rejects(s3.send(new ListBucketsCommand({})));
+      assert.deepEqual(seen, [], 'the SDK\'s HTTP handler does not follow the Location');
+    } finally {
+      s3.destroy();
+      redirector.close();
+      target.close();
+    }
   });
 });

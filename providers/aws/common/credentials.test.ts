@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { ProviderConnection } from '../../sdk/index.ts';
-import { clearCredentialCache, webIdentityCredentials } from './credentials.ts';
+import { TerminalError } from '../../sdk/index.ts';
+import { clearCredentialCache, stsEndpoint, webIdentityCredentials } from './credentials.ts';
 
 const base: ProviderConnection = { name: 'prod', type: 'aws', region: 'eu-west-1', settings: {} };
-const identity = { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/token' };
+const identity = { roleArn: 'arn:aws:iam::123456789012:role/mooring', tokenFile: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token' };
 
 /** A fake fromTokenFile: records what it was made with and counts fetches. */
 function fakeMaker(expiresInMs: number, now: () => number) {
@@ -46,7 +47,7 @@ describe('webIdentityCredentials', () => {
     const fake = fakeMaker(1000, Date.now);
     webIdentityCredentials({ ...base, endpoint: 'http://127.0.0.1:5000', webIdentity: identity }, fake.make);
     assert.deepEqual(fake.made, [{
-      roleArn: identity.roleArn, webIdentityTokenFile: '/var/run/token', roleSessionName: 'mooring',
+      roleArn: identity.roleArn, webIdentityTokenFile: identity.tokenFile, roleSessionName: 'mooring',
       clientConfig: { region: 'eu-west-1', endpoint: 'http://127.0.0.1:5000' },
     }]);
   });
@@ -57,5 +58,29 @@ describe('webIdentityCredentials', () => {
     const p = webIdentityCredentials({ ...base, webIdentity: identity }, make)!;
     await assert.rejects(p(), /sts down/);
     assert.equal((await p()).accessKeyId, 'AK');
+  });
+
+  it('refuses a token file outside the projected-token directory before reading anything: Terminal TokenFileRefused', () => {
+    for (const tokenFile of [
+      '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      '/var/run/secrets/eks.amazonaws.com/serviceaccount/../../kubernetes.io/serviceaccount/token',
+      '/etc/shadow',
+    ]) {
+      const fake = fakeMaker(1000, Date.now);
+      assert.throws(
+        () => webIdentityCredentials({ ...base, webIdentity: { ...identity, tokenFile } }, fake.make),
+        (err: unknown) => err instanceof TerminalError && err.reason === 'TokenFileRefused' && err.message.includes('/var/run/secrets/eks.amazonaws.com/serviceaccount/'),
+        tokenFile,
+      );
+      assert.deepEqual(fake.made, [], 'no credential provider made, so no file read and no STS call');
+    }
+  });
+
+  it('sends the token to the config\'s endpoint only on loopback; any other host gets AWS\'s own STS', () => {
+    const fake = fakeMaker(1000, Date.now);
+    webIdentityCredentials({ ...base, endpoint: 'https://collector.example.net', webIdentity: identity }, fake.make);
+    assert.deepEqual(fake.made, [{ roleArn: identity.roleArn, webIdentityTokenFile: identity.tokenFile, roleSessionName: 'mooring', clientConfig: { region: 'eu-west-1' } }]);
+    for (const loopback of ['http://127.0.0.1:5000', 'http://localhost:4566', 'http://[::1]:4566']) assert.equal(stsEndpoint(loopback), loopback);
+    for (const other of ['https://127.0.0.1.example.net', 'http://10.0.0.1:4566', 'https://sts.amazonaws.com', 'not a url']) assert.equal(stsEndpoint(other), undefined, other);
   });
 });
