@@ -12,9 +12,36 @@ export const OWNERSHIP_TTL = 300;
 /** DNS allows 255 octets on the wire: 253 characters of name, plus the trailing dot here. */
 const MAX_NAME = 254;
 
+/** What a leftmost `*` becomes in an ownership record's name. */
+export const WILDCARD_LABEL = '_wildcard';
+
+/**
+ * Refuses a record name in the ownership namespace, before any call: a label starting `_mooring`
+ * (a record there could be, or sit below, another record set's ownership record, and writing it
+ * forges that set's ownership), or a first label `_wildcard` (its ownership record would be that
+ * of `*.<rest>`). mooring's CRD schema refuses these names too; this guards callers that skip it.
+ */
+export function refuseReservedName(name: string): void {
+  const labels = unescape(name).toLowerCase().split('.');
+  const why = labels.some((l) => l.startsWith(OWNERSHIP_PREFIX))
+    ? `a label starting with ${OWNERSHIP_PREFIX} is reserved for ownership records (_mooring-<type>.<name>)`
+    : labels[0] === WILDCARD_LABEL
+      ? `a first label ${WILDCARD_LABEL} is reserved: it would share the ownership record of the wildcard *.${labels.slice(1).join('.')}`
+      : undefined;
+  if (why) throw new TerminalError(PdnsReason.ReservedName, `spec.name ${name}: ${why}; choose another name`);
+}
+
+/**
+ * The name with its escapes undone, so `\095mooring` (DNS presentation format: `\DDD` is decimal)
+ * cannot hide a label from the check; an escaped dot then splits too, which only refuses more.
+ */
+function unescape(name: string): string {
+  return name.replace(/\\(?:([0-9]{3})|(.))/g, (_, code: string | undefined, char: string | undefined) => (code ? String.fromCharCode(parseInt(code, 10)) : char!));
+}
+
 /** `_mooring-a.www.example.com.`; a leftmost `*` becomes `_wildcard` (PowerDNS allows `*` only leftmost). */
 export function ownershipName(fqdn: string, type: string): string {
-  const base = fqdn.startsWith('*.') ? `_wildcard.${fqdn.slice(2)}` : fqdn;
+  const base = fqdn.startsWith('*.') ? `${WILDCARD_LABEL}.${fqdn.slice(2)}` : fqdn;
   const name = `${OWNERSHIP_PREFIX}-${type.toLowerCase()}.${base}`;
   if (name.length > MAX_NAME) {
     throw new TerminalError(

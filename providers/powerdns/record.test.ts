@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { TerminalError, parseSpec, type DNSRecordSpec, type ManagedResource } from '../sdk/index.ts';
 import { ownershipContent } from './ownership.ts';
-import { planOne, type Intent } from './record.ts';
+import { PdnsReason } from './reasons.ts';
+import { RecordConnector, planOne, type Intent } from './record.ts';
 import { keyOf, type RRset } from './rrset.ts';
 import type { ZoneListing } from './zones.ts';
 
@@ -37,4 +41,54 @@ describe('planOne', () => {
       }
     });
   }
+});
+
+describe('RecordClient: names in the ownership namespace', () => {
+  // A fake PowerDNS API that counts what reaches it and refuses all of it.
+  let requests = 0;
+  let server: Server;
+  let endpoint: string;
+  before(async () => {
+    server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      res.writeHead(422, { 'content-type': 'application/json' }).end('{"error":"fake"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  const client = () => new RecordConnector().connect({ name: 'fake', type: 'powerdns', region: '', endpoint, secretData: { apiKey: 'fake' }, settings: {} });
+  // The schema refuses these names, so the spec is made valid and then given the name, as a
+  // caller that skips mooring's validation would hand it over.
+  const resource = (name: string): ManagedResource<DNSRecordSpec> => ({
+    kind: 'DNSRecord', namespace: 'attacker', name: 'forge', uid: 'u1', generation: 1, externalName: name, ownershipMark: 'mooring/attacker/forge',
+    spec: { ...parseSpec('DNSRecord', { providerConfigRef: { name: 'fake' }, zone: { name: 'example.test' }, name: 'www', type: 'TXT', values: ['mooring/attacker/takeover'] }), name },
+  });
+  const observation = { exists: true, upToDate: false, ownershipMark: 'mooring/attacker/forge' };
+
+  const reserved = ['_mooring-a.www', '_MOORING-NS', '_mooring-a.www.example.test.', 'x._mooring-a.www', '\\095mooring-a.www', '_wildcard.apps', '_Wildcard'];
+  for (const name of reserved) {
+    it(`refuses ${name} on every call, Terminal ReservedName, before any request`, async () => {
+      const c = await client();
+      const r = resource(name);
+      const calls: [string, () => Promise<unknown>][] = [
+        ['observe', () => c.observe(r)],
+        ['create', () => c.create(r)],
+        ['update', () => c.update(r, observation)],
+        ['delete', () => c.delete(r, observation)],
+      ];
+      for (const [what, call] of calls) {
+        await assert.rejects(call(), (err: unknown) => err instanceof TerminalError && err.reason === PdnsReason.ReservedName && err.message.includes('spec.name'), what);
+      }
+      assert.equal(requests, 0, 'no request reached PowerDNS');
+    });
+  }
+
+  it('lets other names through to PowerDNS (the fake counts what reaches it)', async () => {
+    const c = await client();
+    await assert.rejects(c.observe(resource('_dmarc.www')));
+    assert.ok(requests > 0, 'the zone look-up reached the fake');
+  });
 });

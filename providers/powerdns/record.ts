@@ -19,7 +19,7 @@ import {
 import { PdnsApi, pdnsSettings, type RRsetChange } from './api.ts';
 import { pdnsBatcher, type BatchOptions, type PdnsBatcher, type Plan } from './batcher.ts';
 import { absolute, inZone } from './names.ts';
-import { OWNERSHIP_TTL, ownershipContent, ownershipName, parseOwnership } from './ownership.ts';
+import { OWNERSHIP_TTL, ownershipContent, ownershipName, parseOwnership, refuseReservedName } from './ownership.ts';
 import { PdnsReason } from './reasons.ts';
 import { desiredRRset, diffRRset, keyOf, type RRset } from './rrset.ts';
 import { ZONE_DEFAULTS, ZoneDirectory, ZoneRecords, isZoneGone, type Zone, type ZoneListing } from './zones.ts';
@@ -207,6 +207,7 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     const { spec } = resource;
     if (spec.alias !== undefined) throw unsupported('spec.alias', 'Route 53 aliases');
     if (spec.weighted !== undefined) throw unsupported('spec.weighted', 'weighted routing');
+    refuseReservedName(spec.name); // before the zone look-up: no call at all for a forged name
     const zone = await this.account.zones.resolve(spec.zone);
     const name = absolute(spec.name, zone.name);
     if (!inZone(name, zone.name)) throw new TerminalError(PdnsReason.InvalidSpec, `spec.name ${spec.name} is not in the zone ${zone.name}`);

@@ -40,5 +40,7 @@ export const ProviderReason = {
   DatabaseInUse: 'DatabaseInUse',
   /** Deleting a thing the spec keeps deletion protection on. */
   DeletionProtected: 'DeletionProtected',
+  /** The spec names a thing in the namespace the adapter keeps for its own ownership marks (a DNS record named `_mooring-…`). */
+  ReservedName: 'ReservedName',
 } as const;
 export type ProviderReason = (typeof ProviderReason)[keyof typeof ProviderReason];

@@ -22,6 +22,9 @@ describe('DNSRecordSpec', () => {
     { reason: 'NS delegation', input: spec({ name: 'sub', type: 'NS', values: ['ns1.example.net', 'ns2.example.net'] }) },
     { reason: 'an alias', input: spec({ values: undefined, alias: { dnsName: 'lb.example.com', hostedZoneId: 'Z35SXDOTRQ7X7K' } }) },
     { reason: 'weighted', input: spec({ weighted: { setIdentifier: 'blue', weight: 10 } }) },
+    { reason: 'underscore labels outside the ownership namespace', input: spec({ name: '_dmarc.mail', type: 'TXT', values: ['v=DMARC1; p=none'] }) },
+    { reason: 'mooring in a label not starting with _mooring', input: spec({ name: 'mooring.x_mooring.a-_mooring' }) },
+    { reason: '_wildcard below the first label, or as a prefix of a longer label', input: spec({ name: '_wildcardx.a._wildcard' }) },
   ];
   for (const { reason, input } of good) {
     it(`accepts: ${reason}`, () => {
@@ -50,6 +53,16 @@ describe('DNSRecordSpec', () => {
     { reason: 'record names are DNS names', input: spec({ name: 'bad name' }), path: ['name'] },
     { reason: 'only the supported types', input: spec({ type: 'PTR' as 'A' }), path: ['type'] },
     { reason: 'weights are 0-255', input: spec({ weighted: { setIdentifier: 'a', weight: 256 } }), path: ['weighted', 'weight'] },
+    // The ownership namespace (issue 15): a record there could forge another record set's ownership.
+    { reason: 'an ownership record name, relative', input: spec({ name: '_mooring-a.www', type: 'TXT', values: ['mooring/x/y'] }), path: ['name'] },
+    { reason: 'an ownership record name, in capitals', input: spec({ name: '_MOORING-A.www', type: 'TXT', values: ['mooring/x/y'] }), path: ['name'] },
+    { reason: 'an ownership record name, fully qualified', input: spec({ name: '_mooring-ns.example.com.', type: 'TXT', values: ['mooring/x/y'] }), path: ['name'] },
+    { reason: 'a weighted ownership record name', input: spec({ name: '_mooring-a-0123456789.www', type: 'TXT', values: ['mooring/x/y'] }), path: ['name'] },
+    { reason: 'a name below an ownership record', input: spec({ name: 'x._mooring-a.www' }), path: ['name'] },
+    { reason: 'a label that is _mooring alone', input: spec({ name: '_mooring' }), path: ['name'] },
+    { reason: 'a first label _wildcard (the ownership name of *.apps)', input: spec({ name: '_wildcard.apps' }), path: ['name'] },
+    { reason: 'a first label _Wildcard, fully qualified', input: spec({ name: '_Wildcard.apps.example.com.' }), path: ['name'] },
+    { reason: 'a name that is _wildcard alone (the ownership name of *)', input: spec({ name: '_wildcard' }), path: ['name'] },
   ];
   for (const { reason, input, path } of bad) {
     it(`refuses, naming ${path.join('.')}: ${reason}`, () => {
@@ -59,6 +72,12 @@ describe('DNSRecordSpec', () => {
       assert.ok(paths.some((p) => JSON.stringify(p) === JSON.stringify(path)), `issue paths ${JSON.stringify(paths)} lack ${JSON.stringify(path)}`);
     });
   }
+
+  it('says why a name in the ownership namespace is refused', () => {
+    const message = (name: string) => DNSRecordSpec.safeParse(spec({ name })).error?.issues.map((i) => i.message).join('; ');
+    assert.match(message('_mooring-a.www') ?? '', /label starting with _mooring.*ownership/);
+    assert.match(message('_wildcard.apps') ?? '', /_wildcard.*\*\.<rest>/);
+  });
 });
 
 describe('names', () => {

@@ -29,6 +29,37 @@ export const PATTERNS = {
 };
 const re = (pattern: string) => new RegExp(pattern);
 
+/**
+ * Labels of mooring's ownership namespace. The adapters name a record set's ownership record
+ * `_mooring-<type>[-<set>].<name>`, with a leftmost `*` written `_wildcard`; a DNSRecord named
+ * there could write (forge) the ownership record of a record set it does not own, and a second
+ * DNSRecord would then take that set over. So no record name may have a label starting `_mooring`
+ * (in any position: below one is inside the namespace too), nor a first label `_wildcard` (its
+ * ownership record would be that of the wildcard `*.<rest>`). Checked on the name in lowercase,
+ * as DNS compares names.
+ */
+export const OWNERSHIP_NAMESPACE = {
+  /** Any label starting `_mooring`. */
+  mooring: '(^|[.])_mooring',
+  /** A first label `_wildcard`. */
+  wildcard: '^_wildcard([.]|$)',
+};
+
+const reservedNameRules: Rule<string>[] = [
+  {
+    rule: `!self.lowerAscii().matches('${OWNERSHIP_NAMESPACE.mooring}')`,
+    message:
+      "must not have a label starting with _mooring: that is mooring's ownership namespace (each record set's ownership record is _mooring-<type>.<name>), reserved so no DNSRecord can forge another's ownership; choose another name",
+    holds: (name) => !re(OWNERSHIP_NAMESPACE.mooring).test(name.toLowerCase()),
+  },
+  {
+    rule: `!self.lowerAscii().matches('${OWNERSHIP_NAMESPACE.wildcard}')`,
+    message:
+      'must not start with the label _wildcard: the ownership record of the wildcard *.<rest> is named _mooring-<type>._wildcard.<rest>, so a record named _wildcard.<rest> would share it; choose another name',
+    holds: (name) => !re(OWNERSHIP_NAMESPACE.wildcard).test(name.toLowerCase()),
+  },
+];
+
 /** How values of each type are checked: a CEL test of `v` and the same test in JavaScript. */
 const VALUE_CHECKS: Record<RecordType, { what: string; cel: string; holds: (v: string) => boolean }> = {
   A: { what: 'an IPv4 address such as 192.0.2.10', cel: `v.matches('${PATTERNS.ipv4}')`, holds: (v) => re(PATTERNS.ipv4).test(v) },
@@ -91,7 +122,11 @@ const DNSRecordSpecObject = z.object({
   zone: ZoneRef,
   name: withRules(z.string().min(1).max(253).regex(re(PATTERNS.recordName), { message: 'must be @ (the zone apex), a name relative to the zone such as www, or a fully qualified name ending in a dot' }), [
     immutable('name'),
-  ]).describe('The record name: @ for the zone apex, relative to the zone (www, *.apps), or fully qualified with a trailing dot. Case does not matter. Immutable.'),
+    ...reservedNameRules,
+  ]).describe(
+    'The record name: @ for the zone apex, relative to the zone (www, *.apps), or fully qualified with a trailing dot. Case does not matter. ' +
+      "No label may start with _mooring, nor the first be _wildcard (mooring's ownership records live there). Immutable.",
+  ),
   type: withRules(z.enum(RECORD_TYPES), [immutable('type')]).describe('The record type; immutable.'),
   ttl: z.number().int().min(0).max(2147483647).optional().describe('Seconds resolvers may cache the answer; default 300. Not with alias.'),
   values: z

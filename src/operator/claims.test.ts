@@ -60,6 +60,22 @@ describe('ClaimRegistry', () => {
     assert.equal(claimKey(record('x', '9', '2026-01-01T00:00:00Z', { name: 'bad name' }), dns), undefined, 'an invalid spec claims nothing');
   });
 
+  it("gives a DNSRecord in the ownership namespace no claim, so it can never contest a record set's ownership record", () => {
+    // Every ownership record name (`_mooring-<type>[-<set>].<name>`, `*` as `_wildcard`) has a
+    // first label starting `_mooring`. The schema refuses such record names, and a spec that does
+    // not parse claims nothing; so the identities the index keys and the ownership record names
+    // are disjoint, and indexing the latter could never refuse anything (issue 15).
+    const dns = MANAGED_KINDS.find((k) => k.kind === 'DNSRecord')!;
+    const record = (name: string, type = 'TXT'): ManagedObject => ({
+      ...obj('forge', '9', '2026-01-01T00:00:00Z', { zone: { name: 'example.test' }, name, type, values: type === 'TXT' ? ['mooring/attacker/takeover'] : ['192.0.2.1'] }),
+      kind: 'DNSRecord',
+    });
+    for (const name of ['_mooring-a.www', '_MOORING-NS.example.test.', 'x._mooring-a.www', '_wildcard.apps']) {
+      assert.equal(claimKey(record(name), dns), undefined, `${name} claims nothing`);
+    }
+    assert.notEqual(claimKey(record('_dmarc.www'), dns), undefined, 'an underscore name outside the namespace claims as usual');
+  });
+
   it('never lets two kinds clash on one name', () => {
     const claims = new ClaimRegistry();
     const bucket = obj('x', '1', '2026-01-01T00:00:00Z');

@@ -1,6 +1,12 @@
 // Two resources never manage one external name. The decision is made from the watch cache,
 // before any cloud call, the same way on every replica: the oldest claimant wins (creation time,
 // then uid), so a race of two creates cannot leave both believing they own the thing.
+//
+// A DNS record set's ownership record (`_mooring-<type>.<name>`) is not indexed beside it: every
+// such name has a label starting `_mooring`, which the DNSRecord schema refuses (and a spec that
+// does not parse claims nothing), so no claim could ever meet one. The adapters refuse those names
+// too, for objects and callers that skip the schema, and the ownership record's own mark guards
+// what this index cannot see (another ProviderConfig on the same zone, a zone given by id).
 import type { ClaimIndex, ManagedKind, ManagedObject } from '../reconcile/types.ts';
 
 const key = (kind: string, providerConfig: string, externalName: string) => `${kind}\u0000${providerConfig}\u0000${externalName}`;

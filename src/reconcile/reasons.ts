@@ -44,6 +44,7 @@ export const Reason = {
   AlreadyOwned: 'AlreadyOwned',
   NameTaken: 'NameTaken',
   SecretConflict: 'SecretConflict',
+  ReservedName: 'ReservedName',
   // Degraded=True: the cloud answered
   AccessDenied: 'AccessDenied',
   InvalidCredentials: 'InvalidCredentials',

@@ -18,10 +18,38 @@ export const OWNERSHIP_TTL = 300;
 /** Route 53's limit on a name, trailing dot included. */
 const MAX_NAME = 255;
 
+/** What a leftmost `*` becomes in an ownership record's name. */
+export const WILDCARD_LABEL = '_wildcard';
+
+/**
+ * Refuses a record name in the ownership namespace, before any call: a label starting `_mooring`
+ * (a record there could be, or sit below, another record set's ownership record, and writing it
+ * forges that set's ownership), or a first label `_wildcard` (its ownership record would be that
+ * of `*.<rest>`). The CRD schema refuses these names too; this guards objects and callers that
+ * never went through it.
+ */
+export function refuseReservedName(name: string): void {
+  const labels = unescape(name).toLowerCase().split('.');
+  const why = labels.some((l) => l.startsWith(OWNERSHIP_PREFIX))
+    ? `a label starting with ${OWNERSHIP_PREFIX} is reserved for ownership records (_mooring-<type>.<name>)`
+    : labels[0] === WILDCARD_LABEL
+      ? `a first label ${WILDCARD_LABEL} is reserved: it would share the ownership record of the wildcard *.${labels.slice(1).join('.')}`
+      : undefined;
+  if (why) throw new TerminalError(AwsReason.ReservedName, `spec.name ${name}: ${why}; choose another name`);
+}
+
+/**
+ * The name with its escapes undone, so `\137mooring` (Route 53 reads `\ddd` as octal) cannot hide a
+ * label from the check; an escaped dot then splits too, which only refuses more.
+ */
+function unescape(name: string): string {
+  return name.replace(/\\(?:([0-7]{3})|(.))/g, (_, octal: string | undefined, char: string | undefined) => (octal ? String.fromCharCode(parseInt(octal, 8)) : char!));
+}
+
 /** `_mooring-a.www.example.com.`; a leftmost `*` becomes `_wildcard` (a `*` elsewhere is a literal in DNS). */
 export function ownershipName(fqdn: string, type: string, setIdentifier?: string): string {
   const set = setIdentifier === undefined ? '' : `-${createHash('sha256').update(setIdentifier).digest('hex').slice(0, 10)}`;
-  const base = fqdn.startsWith('*.') ? `_wildcard.${fqdn.slice(2)}` : fqdn === '*' ? '_wildcard' : fqdn;
+  const base = fqdn.startsWith('*.') ? `${WILDCARD_LABEL}.${fqdn.slice(2)}` : fqdn === '*' ? WILDCARD_LABEL : fqdn;
   const name = `${OWNERSHIP_PREFIX}-${type.toLowerCase()}${set}.${base}`;
   if (name.length > MAX_NAME) {
     throw new TerminalError(

@@ -1,8 +1,11 @@
-// planOne: the guarded changes one intent needs, from a listing that may be stale.
+// planOne: the guarded changes one intent needs, from a listing that may be stale; and the
+// client's refusal of names in the ownership namespace, before any request.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { ConflictError } from '../../sdk/index.ts';
-import { knownAnswers, planOne } from './record.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { ConflictError, ProviderReason, TerminalError, parseSpec, type DNSRecordSpec, type ManagedResource } from '../../sdk/index.ts';
+import { RecordConnector, knownAnswers, planOne } from './record.ts';
 import { keyOf, type RecordSet } from './state.ts';
 
 const MARK = 'op/ns/www';
@@ -60,4 +63,55 @@ describe('knownAnswers', () => {
   for (const k of cases) {
     it(`${k.answers ? 'answers' : 'does not answer'}: ${k.reason}`, () => assert.equal(knownAnswers({ ...base, ...k.c }), k.answers));
   }
+});
+
+describe('RecordClient: names in the ownership namespace', () => {
+  // A fake Route 53 that counts what reaches it and refuses all of it.
+  let requests = 0;
+  let server: Server;
+  let endpoint: string;
+  before(async () => {
+    server = createServer((req, res) => {
+      requests++;
+      req.resume();
+      res.writeHead(400, { 'content-type': 'text/xml' }).end('<ErrorResponse><Error><Code>InvalidInput</Code><Message>fake</Message></Error></ErrorResponse>');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  const client = () =>
+    new RecordConnector().connect({ name: 'fake', type: 'aws', region: 'us-east-1', endpoint, credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, settings: {} });
+  // The schema refuses these names, so the spec is made valid and then given the name, as an
+  // object stored before that rule (or a plugin's own caller) would hand it over.
+  const resource = (name: string): ManagedResource<DNSRecordSpec> => ({
+    kind: 'DNSRecord', namespace: 'attacker', name: 'forge', uid: 'u1', generation: 1, externalName: name, ownershipMark: 'mooring/attacker/forge',
+    spec: { ...parseSpec('DNSRecord', { providerConfigRef: { name: 'fake' }, zone: { name: 'example.test' }, name: 'www', type: 'TXT', values: ['mooring/attacker/takeover'] }), name },
+  });
+  const observation = { exists: true, upToDate: false, ownershipMark: 'mooring/attacker/forge' };
+
+  const reserved = ['_mooring-a.www', '_MOORING-NS', '_mooring-a.www.example.test.', 'x._mooring-a.www', '_mooring-a-0123456789.w', '\\137mooring-a.www', '_wildcard.apps', '_Wildcard'];
+  for (const name of reserved) {
+    it(`refuses ${name} on every call, Terminal ReservedName, before any request`, async () => {
+      const c = await client();
+      const r = resource(name);
+      const calls: [string, () => Promise<unknown>][] = [
+        ['observe', () => c.observe(r)],
+        ['create', () => c.create(r)],
+        ['update', () => c.update(r, observation)],
+        ['delete', () => c.delete(r, observation)],
+      ];
+      for (const [what, call] of calls) {
+        await assert.rejects(call(), (err: unknown) => err instanceof TerminalError && err.reason === ProviderReason.ReservedName && err.message.includes('spec.name'), what);
+      }
+      assert.equal(requests, 0, 'no request reached Route 53');
+    });
+  }
+
+  it('lets other names through to Route 53 (the fake counts what reaches it)', async () => {
+    const c = await client();
+    await assert.rejects(c.observe(resource('_dmarc.www')));
+    assert.ok(requests > 0, 'the zone look-up reached the fake');
+  });
 });

@@ -21,7 +21,7 @@ import { AwsCaller, awsClientConfig, awsSettings } from '../common/client.ts';
 import { connectionFingerprint } from '../common/pool.ts';
 import { route53Batcher, type BatchOptions, type Route53Batcher, type ChangeInfo, type Plan, type PlannedChange } from './batcher.ts';
 import { ChangeTracker, bareChangeId } from './changes.ts';
-import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership } from './ownership.ts';
+import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership, refuseReservedName } from './ownership.ts';
 import { desiredRecord, diffRecord, keyOf, toRoute53, type RecordSet } from './state.ts';
 import { ZONE_DEFAULTS, ZoneDirectory, ZoneRecords, type Zone, type ZoneListing } from './zones.ts';
 
@@ -289,6 +289,7 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
   /** The zone, and the record set and ownership record the spec asks for in it. */
   private async locate(resource: ManagedResource<Spec>): Promise<{ zone: Zone; desired: RecordSet; ownership: RecordSet }> {
     const { spec } = resource;
+    refuseReservedName(spec.name); // before the zone look-up: no call at all for a forged name
     const zone = await this.account.zones.resolve(spec.zone);
     const name = fqdnOf(spec.name, zone.name);
     if (!inZone(name, zone.name)) throw new TerminalError(AwsReason.InvalidSpec, `spec.name ${spec.name} is not in the zone ${zone.name} (${zone.id})`);
