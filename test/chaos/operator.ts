@@ -49,7 +49,7 @@ export class OperatorProcess {
     if (this.child) return;
     const o = this.options;
     const child = spawn(process.execPath, [
-      MAIN, 'run', '--kubeconfig', o.kubeconfig, '--namespace', o.namespace, '--log-level', o.logLevel ?? 'debug', '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default',
+      MAIN, 'run', '--kubeconfig', o.kubeconfig, '--namespace', o.namespace, '--lease-namespace', o.namespace, '--log-level', o.logLevel ?? 'debug', '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default',
       '--resync-period', o.resyncPeriod ?? '5s', '--backoff-base', o.backoffBase ?? '500ms', '--backoff-max', o.backoffMax ?? '10s',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(this.log, { end: false });
