@@ -15,6 +15,11 @@ describe('classifyPgError', () => {
     { reason: 'the server shutting down', err: pgError('57P01'), kind: 'Retryable', code: 'ProviderUnavailable' },
     { reason: 'a refused connection', err: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), kind: 'Retryable', code: 'ProviderUnavailable' },
     { reason: "pg's connect timeout", err: new Error('timeout exceeded when trying to connect'), kind: 'Retryable', code: 'ProviderUnavailable' },
+    { reason: "pg's client connect timeout (a server that accepts and never answers)", err: new Error('timeout expired'), kind: 'Retryable', code: 'ProviderUnavailable' },
+    { reason: "the pool's connect timeout", err: new Error('Connection terminated due to connection timeout'), kind: 'Retryable', code: 'ProviderUnavailable' },
+    { reason: "pg's client-side query timeout", err: new Error('Query read timeout'), kind: 'Retryable', code: 'ProviderUnavailable' },
+    { reason: 'the server-side statement timeout', err: pgError('57014'), kind: 'Retryable', code: 'ProviderUnavailable' },
+    { reason: 'the lock timeout (a session holds a lock we need)', err: pgError('55P03'), kind: 'Retryable', code: 'ProviderUnavailable' },
     { reason: 'an extension the server lacks', err: pgError('58P01'), kind: 'Terminal', code: 'InvalidRequest' },
     { reason: 'anything else', err: new Error('???'), kind: 'Retryable', code: 'ProviderError' },
   ];

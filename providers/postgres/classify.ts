@@ -3,13 +3,17 @@
 // carries a password is described without the server's message: never echo what might quote it.
 import { AdapterError, ConflictError, ProviderReason, RetryableError, TerminalError } from '../sdk/index.ts';
 
-/** Reason codes the postgres adapter puts on its errors (each is documented in docs/reasons.md): the SDK's. */
-export const PgReason = ProviderReason;
+/** Reason codes the postgres adapter puts on its errors (each is documented in docs/reasons.md): the SDK's, and its own. */
+export const PgReason = {
+  ...ProviderReason,
+  /** A role the spec names (or the owner of a database it would take) is privileged: never managed, never given a password. */
+  PrivilegedRole: 'PrivilegedRole',
+} as const;
 export type PgReason = (typeof PgReason)[keyof typeof PgReason];
 
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 /** pg's own words for a connection that broke or never came up. */
-const PG_NETWORK = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout)/;
+const PG_NETWORK = /^(Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error|Query read timeout)/;
 
 interface PgLike {
   code?: unknown;
@@ -46,6 +50,8 @@ export function classifyPgError(err: unknown, what: string, secret = false): Ada
   if (state === '42501') return new TerminalError(PgReason.AccessDenied, `${message}. The admin role lacks a privilege this needs (CREATEDB, CREATEROLE, or membership of the role).`, options);
   if (state === '3D000') return new TerminalError(PgReason.ProviderConfigInvalid, `${message}. The ProviderConfig's admin database does not exist.`, options);
   if (state === '55006') return new RetryableError(PgReason.DatabaseInUse, message, options);
+  // lock_timeout: a session (a tenant's LOCK TABLE in an open transaction) holds what we need.
+  if (state === '55P03') return new RetryableError(PgReason.ProviderUnavailable, `${message}. Another session holds a lock this needs; retried.`, options);
   if (state === '42710' || state === '42P04' || state === '40001' || state === '40P01' || (state === 'XX000' && /tuple concurrently updated/.test(String(raw)))) {
     return new ConflictError(PgReason.Conflict, message, options);
   }

@@ -3,6 +3,11 @@
 // mark. Every statement is idempotent, so a pass a crash interrupted is simply run again. Names
 // reach SQL only through ident() (checked, then quoted); values as parameters, or through
 // literal() in DDL, which takes none. How the spec compares is in state.ts.
+//
+// Tenants own their databases and may plant functions and settings in them, so every session is
+// pinned to search_path pg_catalog, pg_temp (admin.ts), every function, catalog and type below is
+// written pg_catalog.-qualified, and what is done inside a tenant's database (extensions, grants)
+// runs under SET ROLE to its owner. Passwords reach the server only as SCRAM verifiers (scram.ts).
 import pg from 'pg';
 import {
   RetryableError,
@@ -15,10 +20,11 @@ import {
   type ProviderConnection,
 } from '../sdk/index.ts';
 import type { DatabaseAtProvider, DatabaseSpec } from '../../src/api/database.ts';
-import { AdminPools, adminConnection, type AdminConnection } from './admin.ts';
+import { AdminPools, adminConnection, pinSession, type AdminConnection } from './admin.ts';
 import { classifyPgError, PgReason } from './classify.ts';
 import { extension, ident, limit, literal } from './sql.ts';
-import { desiredDatabase, diffDatabase, ownershipOf, type DesiredDatabase, type ObservedDatabase, type ObservedRole, type ObservedState } from './state.ts';
+import { scramVerifier } from './scram.ts';
+import { desiredDatabase, diffDatabase, ownershipOf, privilegesOf, type DesiredDatabase, type ObservedDatabase, type ObservedRole, type ObservedState } from './state.ts';
 
 /** Runs queries on one connection (the admin pool's, or a database's own), failures typed. */
 interface Session {
@@ -68,10 +74,8 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     const [database, roles] = await Promise.all([this.readDatabase(desired.database), this.readRoles(roleNames(desired))]);
     const state: ObservedState = { database, role: roles.get(desired.role) };
     if (desired.options.readOnlyRole) state.readOnlyRole = roles.get(desired.options.readOnlyRole);
-    for (const role of [state.role, state.readOnlyRole]) {
-      // A superuser is never ours to manage, whatever marks or adopt say.
-      if (role?.superuser) throw new TerminalError(PgReason.InvalidSpec, `the role ${role.name} is a superuser; mooring never manages superuser roles. Choose another spec.username or readOnlyRole.`);
-    }
+    // A privileged role is not refused here (a delete must still go ahead): diffDatabase reports
+    // its privileges, and every write refuses it (refusePrivileged).
     if (!database) return await this.withoutDatabase(resource, state);
     const ownershipMark = ownershipOf(state, resource.ownershipMark);
     // Inside reads need a connection to the database itself: only for ours (or one being adopted).
@@ -109,7 +113,8 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
   private async stillCreating(name: string): Promise<boolean> {
     const rows = await this.sql.query<{ n: number }>(
       `look for a CREATE DATABASE ${name} under way`,
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state <> 'idle' AND pid <> pg_backend_pid() AND starts_with(query, $1)`,
+      `SELECT pg_catalog.count(*)::pg_catalog.int4 AS n FROM pg_catalog.pg_stat_activity
+        WHERE state <> 'idle' AND pid <> pg_catalog.pg_backend_pid() AND pg_catalog.starts_with(query, $1)`,
       [creatingTag(name)],
     );
     return (rows[0]?.n ?? 0) > 0;
@@ -118,8 +123,8 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
   private async readDatabase(name: string): Promise<ObservedDatabase | undefined> {
     const rows = await this.sql.query<{ owner: string; connlimit: number; mark: string | null }>(
       `read database ${name}`,
-      `SELECT pg_get_userbyid(d.datdba) AS owner, d.datconnlimit AS connlimit, shobj_description(d.oid, 'pg_database') AS mark
-         FROM pg_database d WHERE d.datname = $1`,
+      `SELECT pg_catalog.pg_get_userbyid(d.datdba) AS owner, d.datconnlimit AS connlimit, pg_catalog.shobj_description(d.oid, 'pg_database') AS mark
+         FROM pg_catalog.pg_database d WHERE d.datname = $1`,
       [name],
     );
     const row = rows[0];
@@ -127,31 +132,33 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
   }
 
   private async readRoles(names: string[]): Promise<Map<string, ObservedRole>> {
-    const rows = await this.sql.query<{ name: string; login: boolean; superuser: boolean; connlimit: number; mark: string | null }>(
+    const rows = await this.sql.query<RoleRow>(
       `read roles ${names.join(', ')}`,
-      `SELECT r.rolname AS name, r.rolcanlogin AS login, r.rolsuper AS superuser, r.rolconnlimit AS connlimit,
-              shobj_description(r.oid, 'pg_authid') AS mark
-         FROM pg_roles r WHERE r.rolname = ANY($1::text[])`,
+      `SELECT r.rolname AS name, r.rolcanlogin AS login, r.rolconnlimit AS connlimit, pg_catalog.shobj_description(r.oid, 'pg_authid') AS mark,
+              r.rolsuper AS superuser, r.rolcreaterole AS createrole, r.rolcreatedb AS createdb, r.rolreplication AS replication, r.rolbypassrls AS bypassrls,
+              ARRAY(SELECT g.rolname::pg_catalog.text FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+                     WHERE m.member = r.oid ORDER BY 1) AS member_of
+         FROM pg_catalog.pg_roles r WHERE r.rolname = ANY($1::pg_catalog.text[])`,
       [names],
     );
-    return new Map(rows.map((r) => [r.name, { name: r.name, canLogin: r.login, superuser: r.superuser, connectionLimit: r.connlimit, mark: r.mark ?? undefined }]));
+    return new Map(rows.map((r) => [r.name, roleOf(r)]));
   }
 
   private async readInside(desired: DesiredDatabase, database: ObservedDatabase, readOnlyExists: boolean): Promise<void> {
-    await this.inDatabase(desired.database, async (db) => {
-      const extensions = await db.query<{ extname: string }>(`read extensions of ${desired.database}`, 'SELECT extname FROM pg_extension');
+    await this.inDatabase(desired.database, undefined, async (db) => {
+      const extensions = await db.query<{ extname: string }>(`read extensions of ${desired.database}`, 'SELECT extname FROM pg_catalog.pg_extension');
       database.extensions = extensions.map((e) => e.extname);
       const ro = desired.options.readOnlyRole;
       if (!ro || !readOnlyExists) return;
       const [grants] = await db.query<{ connect: boolean; usage: boolean; defaults: boolean; tables: boolean }>(
         `read the grants of ${ro}`,
-        `SELECT has_database_privilege($1, current_database(), 'CONNECT') AS connect,
-                has_schema_privilege($1, 'public', 'USAGE') AS usage,
-                EXISTS (SELECT 1 FROM pg_default_acl a, aclexplode(a.defaclacl) x
-                         WHERE a.defaclrole = to_regrole($2) AND a.defaclnamespace = 'public'::regnamespace
-                           AND a.defaclobjtype = 'r' AND x.grantee = to_regrole($1) AND x.privilege_type = 'SELECT') AS defaults,
-                NOT EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = 'public'
-                             AND NOT has_table_privilege($1, format('%I.%I', t.schemaname, t.tablename), 'SELECT')) AS tables`,
+        `SELECT pg_catalog.has_database_privilege($1::pg_catalog.name, pg_catalog.current_database(), 'CONNECT') AS connect,
+                pg_catalog.has_schema_privilege($1::pg_catalog.name, 'public', 'USAGE') AS usage,
+                EXISTS (SELECT 1 FROM pg_catalog.pg_default_acl a, pg_catalog.aclexplode(a.defaclacl) x
+                         WHERE a.defaclrole = pg_catalog.to_regrole($2) AND a.defaclnamespace = 'public'::pg_catalog.regnamespace
+                           AND a.defaclobjtype = 'r' AND x.grantee = pg_catalog.to_regrole($1::pg_catalog.text) AND x.privilege_type = 'SELECT') AS defaults,
+                NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = 'public'::pg_catalog.regnamespace AND c.relkind IN ('r', 'p')
+                             AND NOT pg_catalog.has_table_privilege($1::pg_catalog.name, c.oid, 'SELECT')) AS tables`,
         [ro, desired.role],
       );
       database.readOnlyGrants = grants;
@@ -162,6 +169,7 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
 
   async create(resource: ManagedResource<DatabaseSpec>): Promise<void> {
     const desired = this.desired(resource);
+    await this.refusePrivileged(desired, undefined);
     await this.ensureRole(resource, desired, 'create');
     const { database, role, options } = desired;
     const created = await this.sql
@@ -183,7 +191,9 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
   async update(resource: ManagedResource<DatabaseSpec>): Promise<void> {
     const desired = this.desired(resource);
     // Only our login role is left (see withoutDatabase): create the database again.
-    if (!(await this.readDatabase(desired.database))) return this.create(resource);
+    const existing = await this.readDatabase(desired.database);
+    if (!existing) return this.create(resource);
+    await this.refusePrivileged(desired, existing.mark === resource.ownershipMark ? undefined : existing.owner);
     await this.ensureRole(resource, desired, 'update');
     const { database, role, options } = desired;
     await this.sql.query(`set the owner of ${database}`, `ALTER DATABASE ${ident(database)} OWNER TO ${ident(role)}`);
@@ -194,6 +204,7 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
 
   async setCredentials(resource: ManagedResource<DatabaseSpec>): Promise<void> {
     const desired = this.desired(resource);
+    await this.refusePrivileged(desired, undefined);
     await this.ensureRole(resource, desired, 'update');
   }
 
@@ -208,7 +219,8 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     const { role, options } = desired;
     const existing = (await this.readRoles([role])).get(role);
     this.checkRole(resource, existing, phase);
-    const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT ${limit(options.connectionLimit)} PASSWORD ${literal(password)}`;
+    // The verifier, never the password: statements are logged and shown in pg_stat_activity.
+    const attributes = `LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE CONNECTION LIMIT ${limit(options.connectionLimit)} PASSWORD ${literal(scramVerifier(password))}`;
     if (existing) {
       await this.sql.query(`ALTER ROLE ${role}`, `ALTER ROLE ${ident(role)} WITH ${attributes}`, [], true);
       await this.mark('ROLE', role, resource.ownershipMark);
@@ -220,9 +232,31 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     });
   }
 
+  /**
+   * Before any write: no role the spec names is privileged, and a database we are about to take
+   * (not marked ours: `owner` given) is not owned by a privileged role. Holds whatever marks,
+   * adoption or grants say: managing a role hands its password to a tenant.
+   */
+  private async refusePrivileged(desired: DesiredDatabase, owner: string | undefined): Promise<void> {
+    const names = [...roleNames(desired), ...(owner !== undefined && owner !== desired.role ? [owner] : [])];
+    const roles = await this.readRoles(names);
+    for (const role of roles.values()) {
+      const privileges = privilegesOf(role);
+      if (!privileges.length) continue;
+      const what = role.name === owner && owner !== desired.role ? `the database ${desired.database} is owned by the role ${role.name}, which` : `the role ${role.name}`;
+      throw new TerminalError(
+        PgReason.PrivilegedRole,
+        `${what} has ${privileges.join(', ')}; mooring never manages, adopts or sets the password of a privileged role, and never takes a database one owns. Choose another spec.username / externalName, or have an administrator remove those privileges.`,
+      );
+    }
+  }
+
   private checkRole(resource: ManagedResource<DatabaseSpec>, role: ObservedRole | undefined, phase: 'create' | 'update'): void {
-    if (!role || role.mark === resource.ownershipMark) return;
-    if (role.superuser) throw new TerminalError(PgReason.InvalidSpec, `the role ${role.name} is a superuser; mooring never manages superuser roles`);
+    if (!role) return;
+    const privileges = privilegesOf(role);
+    // Read again right before the write: a role made privileged since the pass began is still refused.
+    if (privileges.length) throw new TerminalError(PgReason.PrivilegedRole, `the role ${role.name} has ${privileges.join(', ')}; mooring never manages a privileged role`);
+    if (role.mark === resource.ownershipMark) return;
     if (role.mark !== undefined) throw new TerminalError(PgReason.AlreadyOwned, `the role ${role.name} is owned by ${role.mark}; it is left untouched. Choose another spec.username.`);
     // update runs only on what the reconciler judged ours or adopted; create must judge the role itself.
     if (phase === 'create' && !resource.spec.adopt) {
@@ -236,9 +270,12 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     const ro = options.readOnlyRole;
     if (ro) await this.ensureReadOnlyRole(resource, ro);
     if (!options.extensions.length && !ro) return;
-    await this.inDatabase(database, async (db) => {
+    // As the owner, not the superuser: the work needs nothing more (the allowed extensions are all
+    // trusted), and the statements can do nothing the tenant's own login could not.
+    await this.inDatabase(database, role, async (db) => {
       for (const name of options.extensions) {
-        await db.query(`CREATE EXTENSION ${name} in ${database}`, `CREATE EXTENSION IF NOT EXISTS ${extension(name)}`);
+        // SCHEMA public, named: with the search_path pinned, the first schema on it is pg_catalog.
+        await db.query(`CREATE EXTENSION ${name} in ${database}`, `CREATE EXTENSION IF NOT EXISTS ${extension(name)} SCHEMA public`);
       }
       if (!ro) return;
       const r = ident(ro);
@@ -258,7 +295,7 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
       return;
     }
     await this.transaction(`CREATE ROLE ${name}`, false, async (tx) => {
-      await tx.query(`CREATE ROLE ${name}`, `CREATE ROLE ${ident(name)} WITH NOLOGIN`);
+      await tx.query(`CREATE ROLE ${name}`, `CREATE ROLE ${ident(name)} WITH NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
       await tx.query(`COMMENT ON ROLE ${name}`, `COMMENT ON ROLE ${ident(name)} IS ${literal(resource.ownershipMark)}`);
     });
   }
@@ -274,7 +311,7 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     const { database, options } = desired;
     const sessions = await this.sql.query<{ n: number }>(
       `count the sessions on ${database}`,
-      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      'SELECT pg_catalog.count(*)::pg_catalog.int4 AS n FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()',
       [database],
     );
     const connected = sessions[0]?.n ?? 0;
@@ -286,13 +323,14 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
       );
     }
     if (connected > 0) {
-      await this.sql.query(`end the sessions on ${database}`, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+      await this.sql.query(`end the sessions on ${database}`, 'SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname = $1 AND pid <> pg_catalog.pg_backend_pid()', [database]);
     }
     await this.sql.query(`DROP DATABASE ${database}`, `DROP DATABASE IF EXISTS ${ident(database)}`);
     // Roles go after the database (it owned the objects that depended on them), and only ours.
     const roles = await this.readRoles(roleNames(desired));
     for (const role of roles.values()) {
-      if (role.mark !== resource.ownershipMark) continue;
+      // Ours only; and a role of ours someone made privileged is left for an administrator.
+      if (role.mark !== resource.ownershipMark || privilegesOf(role).length) continue;
       await this.sql.query(`DROP ROLE ${role.name}`, `DROP ROLE IF EXISTS ${ident(role.name)}`);
     }
     return { done: true };
@@ -325,18 +363,24 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     return details;
   }
 
-  /** A short-lived connection to one database (never pooled: it would hold DROP DATABASE up). */
-  private async inDatabase(database: string, fn: (db: Session) => Promise<void>): Promise<void> {
+  /**
+   * A short-lived connection to one database (never pooled: it would hold DROP DATABASE up), its
+   * search_path pinned before anything else runs, and acting as `role` when given.
+   */
+  private async inDatabase(database: string, role: string | undefined, fn: (db: Session) => Promise<void>): Promise<void> {
     const client = new pg.Client({ ...this.admin.config, database });
     client.on('error', () => undefined); // a server-side close between queries; the query itself fails typed
     try {
       await client.connect();
+      await pinSession(client);
     } catch (err) {
       await client.end().catch(() => undefined);
       throw classifyPgError(err, `connect to ${database}`);
     }
     try {
-      await fn(session(client));
+      const db = session(client);
+      if (role !== undefined) await db.query(`SET ROLE ${role} in ${database}`, `SET ROLE ${ident(role)}`);
+      await fn(db);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -364,6 +408,32 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     }
   }
 }
+
+interface RoleRow {
+  name: string;
+  login: boolean;
+  connlimit: number;
+  mark: string | null;
+  superuser: boolean;
+  createrole: boolean;
+  createdb: boolean;
+  replication: boolean;
+  bypassrls: boolean;
+  member_of: string[];
+}
+
+const roleOf = (r: RoleRow): ObservedRole => ({
+  name: r.name,
+  canLogin: r.login,
+  connectionLimit: r.connlimit,
+  mark: r.mark ?? undefined,
+  superuser: r.superuser,
+  createRole: r.createrole,
+  createDb: r.createdb,
+  replication: r.replication,
+  bypassRls: r.bypassrls,
+  memberOf: r.member_of,
+});
 
 const roleNames = (desired: DesiredDatabase): string[] => [desired.role, ...(desired.options.readOnlyRole ? [desired.options.readOnlyRole] : [])];
 

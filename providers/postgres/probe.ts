@@ -2,7 +2,7 @@
 // SELECT 1, and read whether the role may create databases and roles (what the adapter needs).
 import pg from 'pg';
 import { TerminalError, type ProviderConnection } from '../sdk/index.ts';
-import { adminConnection } from './admin.ts';
+import { adminConnection, pinSession } from './admin.ts';
 import { classifyPgError, PgReason } from './classify.ts';
 
 interface RoleRights {
@@ -18,8 +18,9 @@ export async function probePostgres(connection: ProviderConnection): Promise<str
   client.on('error', () => undefined);
   try {
     await client.connect();
+    await pinSession(client);
     await client.query('SELECT 1');
-    const { rows } = await client.query<RoleRights>('SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user');
+    const { rows } = await client.query<RoleRights>('SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = CURRENT_USER');
     const rights = rows[0];
     const lacks = rights?.rolsuper ? [] : (['rolcreatedb', 'rolcreaterole'] as const).filter((r) => !rights?.[r]).map((r) => r.slice(3).toUpperCase());
     if (lacks.length) {

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DatabaseSpec } from '../../src/api/database.ts';
-import { desiredDatabase, diffDatabase, ownershipOf, type ObservedState } from './state.ts';
+import { desiredDatabase, diffDatabase, ownershipOf, privilegesOf, type ObservedRole, type ObservedState } from './state.ts';
 
 const OURS = 'mooring/ns/app';
 const desired = desiredDatabase('app', DatabaseSpec.parse({ providerConfigRef: { name: 'pg' }, postgres: { connectionLimit: 10, extensions: ['citext'], readOnlyRole: 'app_ro' } }));
+const plain = { superuser: false, createRole: false, createDb: false, replication: false, bypassRls: false, memberOf: [] };
 const converged = (): ObservedState => ({
   database: { owner: 'app', connectionLimit: 10, mark: OURS, extensions: ['plpgsql', 'citext'], readOnlyGrants: { connect: true, usage: true, defaults: true, tables: true } },
-  role: { name: 'app', canLogin: true, superuser: false, connectionLimit: 10, mark: OURS },
-  readOnlyRole: { name: 'app_ro', canLogin: false, superuser: false, connectionLimit: -1, mark: OURS },
+  role: { name: 'app', canLogin: true, connectionLimit: 10, mark: OURS, ...plain },
+  readOnlyRole: { name: 'app_ro', canLogin: false, connectionLimit: -1, mark: OURS, ...plain },
 });
 
 describe('postgres state', () => {
@@ -23,6 +24,8 @@ describe('postgres state', () => {
     { reason: 'a changed connection limit', change: (s) => (s.database!.connectionLimit = -1), path: 'postgres.connectionLimit' },
     { reason: 'a dropped extension', change: (s) => (s.database!.extensions = ['plpgsql']), path: 'postgres.extensions' },
     { reason: 'a dropped read-only role', change: (s) => (s.readOnlyRole = undefined), path: 'postgres.readOnlyRole' },
+    { reason: 'a login role made superuser', change: (s) => (s.role!.superuser = true), path: 'username.privileges' },
+    { reason: 'a read-only role granted pg_write_server_files', change: (s) => (s.readOnlyRole!.memberOf = ['pg_write_server_files']), path: 'postgres.readOnlyRole.privileges' },
     { reason: 'a revoked grant', change: (s) => (s.database!.readOnlyGrants!.tables = false), path: 'postgres.readOnlyRole.grants' },
   ];
   it('finds nothing on a converged database', () => assert.deepEqual(diffDatabase(desired, converged()), []));
@@ -33,6 +36,16 @@ describe('postgres state', () => {
       assert.deepEqual(diffDatabase(desired, state).map((d) => d.path), [c.path]);
     });
   }
+
+  it('names every attribute and membership that makes a role privileged, and none for a plain login', () => {
+    const role: ObservedRole = converged().role!;
+    assert.deepEqual(privilegesOf(role), []);
+    const all = { ...role, superuser: true, replication: true, bypassRls: true, createRole: true, createDb: true, memberOf: ['pg_read_all_data', 'team_b'] };
+    assert.deepEqual(privilegesOf(all), ['SUPERUSER', 'REPLICATION', 'BYPASSRLS', 'CREATEROLE', 'CREATEDB', 'member of pg_read_all_data', 'member of team_b']);
+    for (const attribute of ['superuser', 'replication', 'bypassRls', 'createRole', 'createDb'] as const) {
+      assert.equal(privilegesOf({ ...role, [attribute]: true }).length, 1, attribute);
+    }
+  });
 
   const marks: { reason: string; change: (s: ObservedState) => void; expect: string | undefined }[] = [
     { reason: 'all ours', change: () => undefined, expect: OURS },

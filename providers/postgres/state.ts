@@ -22,9 +22,35 @@ export function desiredDatabase(externalName: string, spec: DatabaseSpec): Desir
 export interface ObservedRole {
   name: string;
   canLogin: boolean;
-  superuser: boolean;
   connectionLimit: number;
   mark?: string | undefined;
+  /** pg_authid's role attributes that reach beyond the role's own objects. */
+  superuser: boolean;
+  createRole: boolean;
+  createDb: boolean;
+  replication: boolean;
+  bypassRls: boolean;
+  /** The roles it is a member of (pg_auth_members): their privileges are its own. */
+  memberOf: string[];
+}
+
+/**
+ * What makes a role more than a login for its own database, each as PostgreSQL writes it; empty
+ * for a role mooring may manage. Managing one means setting its password and writing that into a
+ * tenant's Secret, so none of these is ever managed, adopted or given a password: SUPERUSER,
+ * REPLICATION (reads every database's WAL), BYPASSRLS, CREATEROLE (grants itself nearly anything),
+ * CREATEDB (a platform account rather than an application's login), and any membership
+ * (pg_read_all_data, pg_write_server_files, rds_superuser, another team's role).
+ */
+export function privilegesOf(role: ObservedRole): string[] {
+  const attributes = [
+    role.superuser && 'SUPERUSER',
+    role.replication && 'REPLICATION',
+    role.bypassRls && 'BYPASSRLS',
+    role.createRole && 'CREATEROLE',
+    role.createDb && 'CREATEDB',
+  ].filter((a): a is string => typeof a === 'string');
+  return [...attributes, ...role.memberOf.map((m) => `member of ${m}`)];
 }
 
 export interface ObservedDatabase {
@@ -61,6 +87,11 @@ export function diffDatabase(desired: DesiredDatabase, state: ObservedState): Fi
   const db = state.database;
   if (!db) return diff;
   const { role, options } = desired;
+  // Privileges a role of ours gained behind our back are drift: the update that would correct it refuses instead (PrivilegedRole).
+  for (const [path, observed] of [['username.privileges', state.role], ['postgres.readOnlyRole.privileges', state.readOnlyRole]] as const) {
+    const privileges = observed ? privilegesOf(observed) : [];
+    if (privileges.length) diff.push({ path, observed: privileges, desired: [] });
+  }
   if (!state.role) diff.push({ path: 'username', observed: null, desired: role });
   else {
     if (!state.role.canLogin) diff.push({ path: 'username.login', observed: false, desired: true });

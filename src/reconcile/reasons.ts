@@ -58,6 +58,7 @@ export const Reason = {
   BucketNotEmpty: 'BucketNotEmpty',
   DatabaseInUse: 'DatabaseInUse',
   DeletionProtected: 'DeletionProtected',
+  PrivilegedRole: 'PrivilegedRole',
   ZoneNotFound: 'ZoneNotFound',
   InvalidChange: 'InvalidChange',
   KubeForbidden: 'KubeForbidden',
