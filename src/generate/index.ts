@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { crdOutput } from '../api/generate.ts';
 import { EnvironmentError } from '../stack/preflight.ts';
 import { setup } from '../stack/setup.ts';
+import { chartAdmission } from './admission.ts';
 import { chartCrds, chartRbac } from './chart.ts';
 import { drift, REPO_ROOT, write, type Output } from './files.ts';
 import { manifestsOutput } from './manifests.ts';
@@ -18,6 +19,7 @@ Writes every generated file from its source, and removes generated files whose s
   docs/reference/                one page per kind, from the same schemas
   deploy/helm/mooring/crds/      the chart's copy of crds/
   deploy/helm/mooring/templates/rbac.yaml   the ClusterRole, from src/operator/permissions.ts
+  deploy/helm/mooring/templates/admission.yaml   the grants admission policy, from src/generate/admission.ts
   deploy/manifests/              the chart rendered by helm (built into the cache on first use)
 
   --check   write nothing; exit 1 when a generated file differs from what generation gives
@@ -25,7 +27,7 @@ Writes every generated file from its source, and removes generated files whose s
 Exit codes: 0 done (or up to date), 1 out of date (--check) or helm could not be built, 2 bad usage.`;
 
 /** The outputs that need nothing but this repository (the unit tests check these). */
-export const SOURCE_OUTPUTS: Output[] = [crdOutput(), chartCrds, chartRbac, reference];
+export const SOURCE_OUTPUTS: Output[] = [crdOutput(), chartCrds, chartRbac, chartAdmission, reference];
 
 const where = (output: Output, file: string) => relative(REPO_ROOT, `${output.dir}/${file}`);
 
