@@ -2,7 +2,7 @@
 // read with GET and changed with PATCH. Every request goes through the ProviderConfig's limiter
 // and leaves here answered or typed; the API key travels only in the X-API-Key header.
 import { createHash } from 'node:crypto';
-import { RetryableError, TerminalError, type ProviderConnection, type RequestLimiter } from '../sdk/index.ts';
+import { RetryableError, TerminalError, callSignal, type ProviderConnection, type RequestLimiter } from '../sdk/index.ts';
 import { classifyFailure, classifyStatus } from './classify.ts';
 import { PdnsReason } from './reasons.ts';
 import type { ApiRRset } from './rrset.ts';
@@ -115,7 +115,7 @@ export class PdnsApi {
         method,
         headers: { 'X-API-Key': this.settings.apiKey, Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(API_DEFAULTS.timeoutMs),
+        signal: withCallDeadline(AbortSignal.timeout(API_DEFAULTS.timeoutMs)),
         // fetch follows redirects by default, and sends the X-API-Key header along to wherever
         // the Location points: a redirect is an answer here, never followed.
         redirect: 'manual',
@@ -141,6 +141,12 @@ export class PdnsApi {
     }
   }
 }
+
+/** The request's own timeout, and the deadline of the adapter call it is sent for (if any). */
+const withCallDeadline = (timeout: AbortSignal) => {
+  const call = callSignal();
+  return call ? AbortSignal.any([timeout, call]) : timeout;
+};
 
 /** A server that echoes the key back (a misconfigured proxy) must not put it in our messages. */
 const redact = (text: string, key: string) => (key ? text.split(key).join('***') : text);

@@ -41,6 +41,15 @@ export interface ManagedResource<Spec> {
    * after an operator restart. Informational: the cloud, not this, is the truth.
    */
   recorded?: Record<string, unknown> | undefined;
+  /**
+   * Aborted when this call's deadline passes (the operator's `--call-timeout`, `--delete-timeout`
+   * for delete) or the operator stops; set by the reconciler for each call (SDK 1.3). Pass it to
+   * every request the call makes (fetch's `signal`, the AWS SDK's `abortSignal`) and stop paging
+   * once it is aborted. The reconciler does not wait past the deadline either way: it reports the
+   * call as timed out (retryable) and frees the worker, so a call that ignores the signal only
+   * keeps its socket. `callSignal()` returns the same signal where the resource is not at hand.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** What observe found. Small struct, not booleans, so it can grow without breaking adapters. */

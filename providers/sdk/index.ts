@@ -16,6 +16,7 @@ export { AdapterError, ConflictError, RetryableError, TerminalError, isAdapterEr
 export type { AdapterErrorOptions, ErrorKind } from './errors.ts';
 export { ProviderReason } from './reasons.ts';
 export { SDK_VERSION, incompatibility, parseVersion } from './version.ts';
+export { callSignal, withCallSignal } from './signal.ts';
 export { parseSpec } from './specs.ts';
 export { BATCH_TIMING_DEFAULTS, ZoneBatcher } from './batch.ts';
 export type { BatchCost, BatchOptions, BatchPlan, BatchPort, BatchResult } from './batch.ts';

@@ -1,6 +1,7 @@
 // The operator process's insides: one controller per managed kind, the ProviderConfig/Secret
 // cache they share, the limits, the event recorder. `start` returns once every cache has synced;
-// `stop` lets in-flight reconciles finish (a half-done create is still recorded as pending).
+// `stop` lets in-flight reconciles finish (a half-done create is still recorded as pending) for a
+// grace period, then aborts the adapter calls still in flight so the process can exit.
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { GROUP, VERSION } from '../api/common.ts';
@@ -10,10 +11,11 @@ import { crdDeletion } from '../kube/crds.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { coreEventApi, KubeWriter } from '../kube/writer.ts';
 import { Limits } from '../limits/index.ts';
+import { CallDeadlines } from '../reconcile/deadline.ts';
 import { EventRecorder } from '../reconcile/events.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
 import type { ManagedKind, ManagedObject, ManagedSpecBase } from '../reconcile/types.ts';
-import type { Config } from '../runtime/config.ts';
+import { DEFAULTS, type Config } from '../runtime/config.ts';
 import { KubeListWatch } from '../runtime/kube-listwatch.ts';
 import { ClaimRegistry } from './claims.ts';
 import { ConfigCache } from './config-cache.ts';
@@ -38,7 +40,8 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
   return (object, spec) => spec.externalName ?? fallback(object.metadata.name);
 }
 
-export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'>;
+export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'> &
+  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs'>>;
 
 export interface ManagerOptions {
   kube: KubeClient;
@@ -65,6 +68,9 @@ export class Manager {
   readonly limits = new Limits();
   readonly writers: { kind: string; writer: KubeWriter }[] = [];
   readonly secrets: KubeSecretStore;
+  /** The deadline of every adapter call; `stop` aborts the calls still in flight after the grace. */
+  readonly deadlines: CallDeadlines;
+  private readonly shutdownGraceMs: number;
   private readonly log: Logger;
   private readonly kube: KubeClient;
   private readonly keyNamespace: string | undefined;
@@ -81,6 +87,8 @@ export class Manager {
     const { kube, config, log } = options;
     this.log = log;
     this.providers = options.providers;
+    this.deadlines = new CallDeadlines({ callTimeoutMs: config.callTimeoutMs, deleteTimeoutMs: config.deleteTimeoutMs });
+    this.shutdownGraceMs = config.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
     this.secrets = new KubeSecretStore(kube);
     this.cache = new ConfigCache({ log, namespace: config.namespace, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref), credentialsNamespaces: config.credentialsNamespaces });
     const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
@@ -96,7 +104,7 @@ export class Manager {
       const writer = new KubeWriter(kube, kind.plural);
       this.writers.push({ kind: kind.kind, writer });
       const reconciler = new ManagedReconciler({
-        kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics, pendingMark: this.pendingMark,
+        kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines,
         uninstalling: crdDeletion(kube, kind.plural),
       });
       const listWatch = new KubeListWatch<ManagedObject>(kube, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
@@ -181,10 +189,22 @@ export class Manager {
     this.log.info({ kinds: this.controllers.map((c) => c.kind), objects: this.controllers.reduce((n, c) => n + c.informer.size, 0) }, 'caches synced; reconciling');
   }
 
-  /** Stops watching, waits for in-flight reconciles, then lets connectors close their pools. */
-  async stop(): Promise<void> {
+  /**
+   * Stops watching, waits for in-flight reconciles (after `graceMs`, default --shutdown-grace,
+   * their adapter calls are aborted: they end at once as OperatorStopping), then lets connectors
+   * close their pools.
+   */
+  async stop(graceMs = this.shutdownGraceMs): Promise<void> {
     this.cache.stop();
-    await Promise.all(this.controllers.map((c) => c.stop()));
+    const abort = setTimeout(() => {
+      this.log.warn({ graceMs }, 'reconciles still in flight after the shutdown grace; aborting their adapter calls');
+      this.deadlines.abortAll();
+    }, graceMs);
+    try {
+      await Promise.all(this.controllers.map((c) => c.stop()));
+    } finally {
+      clearTimeout(abort);
+    }
     const connectors = new Set(this.providers.flatMap((p) => Object.values(p.kinds)));
     const closing = [...connectors].map(async (c) => {
       try {

@@ -14,6 +14,7 @@ import { conditionsFor, degraded, jsonEqual, progressing, ready, type Drift, typ
 import { describeDiff, specKeepingIgnored, withoutIgnored } from './drift.ts';
 import { planCalls, summarize } from './plan.ts';
 import { ConnectionSecret, type PendingCause } from './connection.ts';
+import { DEFAULT_DEADLINES, type CallDeadlines } from './deadline.ts';
 import { classify, invalidSpec, kubeStatus } from './errors.ts';
 import { PendingMarkSigner } from './pending.ts';
 import { EventReason, Reason } from './reasons.ts';
@@ -51,6 +52,8 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   pollMs?: number;
   /** Told of every adapter call (metrics); optional. */
   calls?: CallObserver;
+  /** The deadline of every adapter call (default 60 s, 300 s for delete; never aborted by a stop). */
+  deadlines?: CallDeadlines;
   /** Generated credential values (default 24 random bytes, URL-safe base64). */
   generateSecret?: () => string;
   /** The longest wait between looks while the adapter reports the thing pending (default 30 s). */
@@ -341,19 +344,30 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     return this.settle(pass, progressing(Reason[pending.reason], pending.message), this.waitPollMs(pass));
   }
 
-  /** Every adapter call goes through the resource's limiter: one call at a time per object. */
+  /**
+   * Every adapter call goes through the resource's limiter (one call at a time per object) and
+   * has a deadline: the adapter gets its signal on `resource.signal` (and as `callSignal()`), and
+   * the call is abandoned with a retryable CallTimeout when it passes, freeing the worker.
+   */
   private call<T>(pass: Pass<Spec>, op: string, fn: (client: ExternalClient<Spec, Record<string, unknown>>) => Promise<T>): Promise<T> {
     const client = pass.client!;
     const key = `${pass.object.kind}/${pass.object.metadata.namespace}/${pass.object.metadata.name}`;
     pass.log.debug({ op }, 'adapter call');
+    const deadlines = this.deps.deadlines ?? DEFAULT_DEADLINES;
+    const timed = () =>
+      deadlines.run(op, `the ${pass.provider ?? 'unknown'} adapter's ${op} of ${this.deps.kind.kind.toLowerCase()} ${pass.resource!.externalName}`, (signal) => {
+        // The calls of one pass run one after another: the resource carries the current one's signal.
+        pass.resource!.signal = signal;
+        return fn(client);
+      });
     const observer = this.deps.calls;
-    if (!observer) return this.deps.limits.forResource(key, () => fn(client));
+    if (!observer) return this.deps.limits.forResource(key, timed);
     return this.deps.limits.forResource(key, async () => {
       const started = performance.now();
       const report = (outcome: 'success' | 'error') =>
         observer.adapterCall({ kind: this.deps.kind.kind, provider: pass.provider ?? 'unknown', operation: op, outcome, seconds: (performance.now() - started) / 1000 });
       try {
-        const result = await fn(client);
+        const result = await timed();
         report('success');
         return result;
       } catch (err) {

@@ -64,6 +64,9 @@ export const Reason = {
   KubeForbidden: 'KubeForbidden',
   KubeUnavailable: 'KubeUnavailable',
   ReconcileError: 'ReconcileError',
+  // Degraded=True: an adapter call's deadline (src/reconcile/deadline.ts)
+  CallTimeout: 'CallTimeout',
+  OperatorStopping: 'OperatorStopping',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -5,6 +5,7 @@
 // as unset. A bad value fails with the flag and the variable named.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DEADLINE_DEFAULTS } from '../reconcile/deadline.ts';
 import { BACKOFF_DEFAULTS } from './backoff.ts';
 import { QUEUE_DEFAULTS } from './queue.ts';
 
@@ -22,6 +23,9 @@ export const DEFAULTS = {
   resyncJitter: 0.1,
   backoffBaseMs: BACKOFF_DEFAULTS.baseMs,
   backoffMaxMs: BACKOFF_DEFAULTS.maxMs,
+  callTimeoutMs: DEADLINE_DEFAULTS.callTimeoutMs,
+  deleteTimeoutMs: DEADLINE_DEFAULTS.deleteTimeoutMs,
+  shutdownGraceMs: 30_000,
   logLevel: 'info',
   logFormat: 'json',
   bindAddress: ':8080',
@@ -121,6 +125,9 @@ const schema = z
     resyncJitter: fraction.default(DEFAULTS.resyncJitter), // default 0.1
     backoffBaseMs: duration(1, 3_600_000).default(DEFAULTS.backoffBaseMs), // default 5 s
     backoffMaxMs: duration(1, 86_400_000).default(DEFAULTS.backoffMaxMs), // default 300 s
+    callTimeoutMs: duration(100, 3_600_000).default(DEFAULTS.callTimeoutMs), // default 60 s
+    deleteTimeoutMs: duration(100, 3_600_000).default(DEFAULTS.deleteTimeoutMs), // default 300 s
+    shutdownGraceMs: duration(0, 3_600_000).default(DEFAULTS.shutdownGraceMs), // default 30 s
     logLevel: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel), // default info
     logFormat: oneOf(LOG_FORMATS).default(DEFAULTS.logFormat), // default json
     bindAddress: bindAddress.default(DEFAULTS.bindAddress), // default :8080
@@ -164,6 +171,9 @@ const SETTINGS: Record<keyof Config, Setting> = {
   resyncJitter: { flag: 'resync-jitter', help: 'fraction the resync period varies by, either way, so resyncs spread out' },
   backoffBaseMs: { flag: 'backoff-base', help: 'first retry delay after a failed reconcile; doubles on each further failure' },
   backoffMaxMs: { flag: 'backoff-max', help: 'longest retry delay after failed reconciles' },
+  callTimeoutMs: { flag: 'call-timeout', help: 'deadline of one adapter call (observe, create, update): then it is aborted and retried with backoff (CallTimeout)' },
+  deleteTimeoutMs: { flag: 'delete-timeout', help: 'deadline of one adapter delete call (which may empty a page of a bucket\'s objects)' },
+  shutdownGraceMs: { flag: 'shutdown-grace', help: 'on SIGTERM, how long reconciles in flight may finish before their adapter calls are aborted' },
   logLevel: { flag: 'log-level', help: `log level: ${LOG_LEVELS.join(', ')}` },
   logFormat: { flag: 'log-format', help: 'json (one object a line) or pretty (readable, for a terminal)' },
   bindAddress: { flag: 'bind-address', help: 'where /metrics, /healthz and /readyz are served' },

@@ -224,6 +224,41 @@ describe('WorkQueue', () => {
     assert.equal(h.clock.pending, 0, 'no timers left behind');
   });
 
+  it('hands out a namespace\'s one key within the first dispatches, however many keys another namespace holds', async () => {
+    const h = harness({ concurrency: 1 });
+    for (let i = 0; i < 10_000; i++) h.queue.add(`Bucket:team-a/b${i}`);
+    h.queue.add('Bucket:team-b/only');
+    assert.equal(h.queue.length, 10_001);
+    h.queue.start();
+    await settle();
+    h.calls[0]!.finish();
+    await settle();
+    assert.deepEqual(h.keys(), ['Bucket:team-a/b0', 'Bucket:team-b/only'], 'team-b waits for one of team-a\'s keys, not 10,000');
+  });
+
+  it('serves namespaces in turn, each in the order its keys became ready, one worker per key and no key twice', async () => {
+    const h = harness({ concurrency: 1, auto: () => {} });
+    for (const k of ['a/1', 'a/2', 'a/3', 'b/1', 'a/1', 'c/1', 'b/2']) h.queue.add(`Bucket:${k}`);
+    h.queue.add('ProviderConfig:aws');
+    h.queue.start();
+    await settle();
+    assert.deepEqual(h.keys().map((k) => k.slice(k.indexOf(':') + 1)), ['a/1', 'b/1', 'c/1', 'aws', 'a/2', 'b/2', 'a/3']);
+    assert.equal(h.queue.length, 0);
+  });
+
+  it('reports the wait of the key ready longest, whichever namespace holds it', async () => {
+    const h = harness({ concurrency: 1 });
+    h.queue.add('Bucket:team-a/x');
+    await h.clock.advance(s(2));
+    h.queue.add('Bucket:team-b/y');
+    await h.clock.advance(s(3));
+    h.queue.add('Bucket:team-b/z');
+    assert.equal(h.queue.oldestWaitMs(), s(5));
+    h.queue.start();
+    await settle();
+    assert.equal(h.queue.oldestWaitMs(), s(3), 'team-a/x is taken: team-b/y is the oldest now');
+  });
+
   it('shutdown of a queue never started resolves at once', async () => {
     const h = harness();
     h.queue.add('k');

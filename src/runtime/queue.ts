@@ -6,8 +6,12 @@
 // wins. A handler's result decides what happens next: `requeueAfterMs` looks again later, a throw
 // backs off per key (exponentially, raised by the error's `retryAfterMs`), and any success resets
 // the key's backoff.
+//
+// Ready keys are served fairly across namespaces (src/runtime/lanes.ts): round-robin over one lane
+// per namespace, so a namespace holding thousands of ready keys cannot starve another's one.
 import { Backoff, retryAfterOf, type BackoffOptions } from './backoff.ts';
 import { realClock, type Clock, type Timer } from './clock.ts';
+import { Lanes } from './lanes.ts';
 
 export interface QueueResult {
   /** Look at the key again this long from now (0: at once). Unset: until something adds it. */
@@ -34,6 +38,8 @@ export interface WorkQueueOptions {
   /** Default the real clock. */
   clock?: Clock;
   observer?: QueueObserver;
+  /** The lane a key waits in; lanes take turns. Default the key's namespace (laneOfKey). */
+  laneOf?: (key: string) => string;
 }
 
 export const QUEUE_DEFAULTS = { concurrency: 4 } as const;
@@ -63,6 +69,11 @@ export function parseQueueKey(key: string): KeyParts | undefined {
   return namespace && name ? { kind, namespace, name } : undefined;
 }
 
+/** A key's namespace, '' for a cluster-scoped kind or a key not made by queueKey. */
+export function laneOfKey(key: string): string {
+  return parseQueueKey(key)?.namespace ?? '';
+}
+
 export class WorkQueue {
   private readonly handler: QueueHandler;
   private readonly concurrency: number;
@@ -70,8 +81,8 @@ export class WorkQueue {
   private readonly observer: QueueObserver;
   readonly backoff: Backoff;
 
-  /** Ready keys in order, each with the time it became ready. Never holds a key being handled. */
-  private readonly ready = new Map<string, number>();
+  /** Ready keys, each with the time it became ready, in lanes served in turn. Never holds a key being handled. */
+  private readonly ready: Lanes;
   /** Keys being handled now. */
   private readonly active = new Set<string>();
   /** Keys added while being handled: ready again when their handler finishes. */
@@ -90,6 +101,7 @@ export class WorkQueue {
     this.clock = options.clock ?? realClock;
     this.observer = options.observer ?? {};
     this.backoff = options.backoff instanceof Backoff ? options.backoff : new Backoff(options.backoff);
+    this.ready = new Lanes(options.laneOf ?? laneOfKey);
   }
 
   /** Starts handing keys to workers. Keys added before are kept and handled from now on. */
@@ -107,7 +119,7 @@ export class WorkQueue {
       this.again.add(key);
       return;
     }
-    if (!this.ready.has(key)) this.ready.set(key, this.clock.now());
+    this.ready.add(key, this.clock.now());
     this.dispatch();
   }
 
@@ -148,10 +160,10 @@ export class WorkQueue {
     return this.delayed.size + this.again.size;
   }
 
-  /** How long the key at the head of the queue has been ready, 0 if none is. */
+  /** How long the key ready the longest has been ready, 0 if none is (O(namespaces): for metrics). */
   oldestWaitMs(): number {
-    for (const since of this.ready.values()) return this.clock.now() - since;
-    return 0;
+    const since = this.ready.oldestSince();
+    return since === undefined ? 0 : this.clock.now() - since;
   }
 
   /**
@@ -174,10 +186,9 @@ export class WorkQueue {
 
   private dispatch(): void {
     while (this.started && !this.stopping && this.active.size < this.concurrency) {
-      const next = this.ready.entries().next();
-      if (next.done) return;
-      const [key, since] = next.value;
-      this.ready.delete(key);
+      const next = this.ready.shift();
+      if (!next) return;
+      const [key, since] = next;
       this.active.add(key);
       const run = this.run(key, since);
       this.running.add(run);

@@ -119,6 +119,21 @@ describe('FaultProxy', () => {
     await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' }));
   });
 
+  it('holds requests open without an answer (a blackhole) until the client gives up', async () => {
+    proxy.configure({ hang: { count: 1, actions: ['route53:ListResourceRecordSets'] } });
+    const client = new AbortController();
+    const sent = r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' }), { abortSignal: client.signal }).then(() => 'answered', (err: Error) => err.name);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(proxy.stats().held, 1, 'held, not answered nor forwarded');
+    assert.deepEqual(upstreamPaths, []);
+    client.abort();
+    assert.equal(await sent, 'AbortError');
+    for (let i = 0; i < 100 && proxy.stats().held > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(proxy.stats().held, 0, 'released once the client closed it');
+    assert.equal(proxy.stats().faults.hang, 1);
+    await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' }));
+  });
+
   it('adds latency', async () => {
     proxy.configure({ latency: { ms: 200 } });
     const started = Date.now();

@@ -1,7 +1,8 @@
 // A fault-injecting loopback proxy in front of the AWS emulator. moto is more forgiving than AWS
 // (Route 53 changes are INSYNC at once, batches are not atomic, no throttling), so tests put this
 // between the operator and the emulator to play the strict, unreliable cloud: throttling in Route
-// 53's real error shape, 5xx, latency, dropped connections, PENDING changes, rejected batches.
+// 53's real error shape, 5xx, latency, dropped connections, a blackhole (requests held open and
+// never answered), PENDING changes, rejected batches.
 // It also counts what passes through, per action and over time, so tests can assert API cost.
 // Route 53's change guards (CREATE of what exists, DELETE of other values) are always played
 // (route53-strict.ts): moto does not keep them, and the Route 53 adapter relies on them.
@@ -32,6 +33,11 @@ export interface Faults {
   serverError?: (Match & { count: number; status?: number }) | undefined;
   /** Close the connection without an answer for the next `count` requests. */
   drop?: (Match & { count: number }) | undefined;
+  /**
+   * A blackhole: hold the next `count` matching requests (unset: every one, until the faults are
+   * replaced) open without an answer, until the client gives up and closes the connection.
+   */
+  hang?: (Match & { count?: number }) | undefined;
   /** Delay every matching request by this long before forwarding it. */
   latency?: (Match & { ms: number }) | undefined;
   /** GetChange answers PENDING this many times for each change before INSYNC. */
@@ -53,6 +59,8 @@ export interface ProxyStats {
   route53SpanMs: number;
   /** The most requests that arrived within any one second, per API (`s3`, `route53`, `rds`). */
   peakPerSecond: Record<string, number>;
+  /** Requests the `hang` fault holds now (the client has not closed them yet). */
+  held: number;
 }
 
 const R53 = '/2013-04-01/';
@@ -127,6 +135,8 @@ export class FaultProxy {
   private readonly target: URL;
   private readonly sockets = new Set<Socket>();
   private faults: Faults = {};
+  /** Requests the hang fault holds, until their client closes the connection. */
+  private held = 0;
   private throttleUntil = 0;
   /** Proxy change id → the emulator's (moto reuses one change id for many changes). */
   private readonly changes = new Map<string, { upstream: string; pendingLeft: number }>();
@@ -194,6 +204,7 @@ export class FaultProxy {
       route53PeakPerSecond: peak,
       route53PerSecond: perSecond,
       route53SpanMs: times.length ? times[times.length - 1]! - this.statsSince : 0,
+      held: this.held,
       peakPerSecond: Object.fromEntries(Object.entries(this.apiTimes).filter(([, t]) => t.length > 0).map(([api, t]) => [api, peakInOneSecond(t)])),
     };
   }
@@ -217,6 +228,11 @@ export class FaultProxy {
       req.socket.destroy();
       return;
     }
+    if (fault === 'hang') {
+      this.held++;
+      req.socket.once('close', () => this.held--);
+      return;
+    }
     if (fault) return send(res, fault.status, fault.body);
     if (this.faults.latency && matches(this.faults.latency, action)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
     if (action === 'route53:ChangeResourceRecordSets') return this.strictChange(req, res, path, body);
@@ -233,9 +249,14 @@ export class FaultProxy {
   }
 
   /** The injected answer for this request, if any; consumes one unit of a counted fault. */
-  private fault(action: string, body: Buffer): { status: number; body: string } | 'drop' | undefined {
+  private fault(action: string, body: Buffer): { status: number; body: string } | 'drop' | 'hang' | undefined {
     const f = this.faults;
     const hit = (kind: string) => (this.faultCounts[kind] = (this.faultCounts[kind] ?? 0) + 1);
+    if (f.hang && (f.hang.count === undefined || f.hang.count > 0) && matches(f.hang, action)) {
+      if (f.hang.count !== undefined) f.hang.count--;
+      hit('hang');
+      return 'hang';
+    }
     if (f.drop && f.drop.count > 0 && matches(f.drop, action)) {
       f.drop.count--;
       hit('drop');

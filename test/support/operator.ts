@@ -35,6 +35,11 @@ export interface TestOperatorOptions {
   plugins?: ProviderRegistration[];
   /** --credentials-namespaces (default `default`, where test/support puts credentials Secrets). */
   credentialsNamespaces?: string[];
+  /** Reconciles at once (default 8). */
+  concurrency?: number;
+  /** --call-timeout and --shutdown-grace (default the operator's: 60 s, 30 s). */
+  callTimeoutMs?: number;
+  shutdownGraceMs?: number;
 }
 
 export async function startOperator(info: StackInfo, options: TestOperatorOptions): Promise<RunningOperator> {
@@ -52,12 +57,14 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     providers: [...(options.providers ?? builtinProviders()), ...(options.plugins ?? [])],
     config: {
       namespace: options.namespace,
-      concurrency: 8,
+      concurrency: options.concurrency ?? 8,
       resyncPeriodMs: (options.resyncSeconds ?? 300) * 1000,
       resyncJitter: 0.1,
       backoffBaseMs: options.backoffBaseMs ?? 5_000,
       backoffMaxMs: 300_000,
       credentialsNamespaces: options.credentialsNamespaces ?? ['default'],
+      ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
+      ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
     },
   });
   const http = await startHttp({ bindAddress: '127.0.0.1:0', registry: metrics.registry, notReady: () => manager.notReady(), log });

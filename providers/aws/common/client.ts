@@ -1,7 +1,8 @@
 // SDK client configuration from a ProviderConnection, and the one path every AWS request takes:
-// through the account limiter, with failures classified on the way out.
+// through the account limiter, with failures classified on the way out, and cut short by the
+// deadline of the adapter call it is sent for.
 import { z } from 'zod';
-import { TerminalError, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
+import { TerminalError, callSignal, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
 import { webIdentityCredentials, type CredentialProvider } from './credentials.ts';
 import { AwsReason, awsErrorCode, awsStatus, classifyAwsError } from './classify.ts';
 
@@ -80,6 +81,27 @@ export function s3ClientConfig(connection: ProviderConnection, region?: string):
     forcePathStyle: settings.forcePathStyle ?? Boolean(connection.endpoint),
     followRegionRedirects: true,
   };
+}
+
+type HttpHandle = (request: unknown, options?: { abortSignal?: AbortSignal | undefined }) => Promise<unknown>;
+
+/**
+ * Makes every request `client` sends carry the abort signal of the adapter call it is sent for
+ * (`callSignal()`: the call's deadline, the operator's stop), unless the sender passed its own
+ * `abortSignal`. One place instead of every `send(command, { abortSignal })`: a client serves
+ * every resource of its ProviderConfig, so the signal is looked up per request. An aborted request
+ * closes its socket at once instead of waiting out `requestTimeoutMs`. Returns the client; one
+ * without an SDK HTTP handler (a test's fake) is returned as it is.
+ */
+export function sendWithCallSignal<C extends object>(client: C): C {
+  const handler = (client as { config?: { requestHandler?: { handle?: HttpHandle } } }).config?.requestHandler;
+  if (typeof handler?.handle !== 'function') return client;
+  const handle = handler.handle.bind(handler);
+  handler.handle = (request, options = {}) => {
+    const signal = options.abortSignal ?? callSignal();
+    return handle(request, signal ? { ...options, abortSignal: signal } : options);
+  };
+  return client;
 }
 
 /** Recovers from an expected error code (or HTTP status, as a string) with a value. */

@@ -3,6 +3,7 @@
 // configuration anew every time. The pool keeps one client per ProviderConfig and region.
 import { createHash } from 'node:crypto';
 import type { ProviderConnection } from '../../sdk/index.ts';
+import { sendWithCallSignal } from './client.ts';
 
 /** Changes when anything a client is built from changes: endpoint, region, settings, credentials. */
 export function connectionFingerprint(c: ProviderConnection): string {
@@ -30,7 +31,8 @@ export class ClientPool<C extends { destroy(): void }> {
     }
     let client = entry.clients.get(region);
     if (!client) {
-      client = this.make(connection, region);
+      // Each request carries the deadline of the adapter call it is sent for.
+      client = sendWithCallSignal(this.make(connection, region));
       entry.clients.set(region, client);
     }
     return client;

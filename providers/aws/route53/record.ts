@@ -17,7 +17,7 @@ import {
 } from '../../sdk/index.ts';
 import { fqdn as fqdnOf, inZone, type DNSRecordAtProvider, type DNSRecordSpec } from '../../../src/api/dnsrecord.ts';
 import { AwsReason } from '../common/classify.ts';
-import { AwsCaller, awsClientConfig, awsSettings } from '../common/client.ts';
+import { AwsCaller, awsClientConfig, awsSettings, sendWithCallSignal } from '../common/client.ts';
 import { connectionFingerprint } from '../common/pool.ts';
 import { route53Batcher, type BatchOptions, type Route53Batcher, type ChangeInfo, type Plan, type PlannedChange } from './batcher.ts';
 import { ChangeTracker, bareChangeId } from './changes.ts';
@@ -67,7 +67,7 @@ class Route53Account {
 
   constructor(connection: ProviderConnection, fingerprint: string, options: RecordConnectorOptions) {
     this.fingerprint = fingerprint;
-    this.r53 = new Route53Client(awsClientConfig(connection));
+    this.r53 = sendWithCallSignal(new Route53Client(awsClientConfig(connection)));
     // Every Route 53 request of the account, zone look-ups included, shares the one limiter.
     this.aws = new AwsCaller(connection.limiter?.('route53'));
     this.zones = new ZoneDirectory(this.r53, this.aws);
