@@ -37,5 +37,6 @@ describe('doctor: tenancy warnings', () => {
     assert.deepEqual(tenancyWarnings(view({ grants: { namespaces: ['a'] } })), []);
     assert.ok(tenancyWarnings(view({})).every((f) => f.ok && f.warn), 'warnings, not failures');
     assert.match(formatFinding(tenancyWarnings(view({}))[0]!, 20), /^ {2}warn/);
+    assert.match(formatReport([ok('crds', 'current'), ...tenancyWarnings(view({}))]), /all 1 checks passed\. 1 warning\.$/, 'a warning is not a check that failed');
   });
 });

@@ -24,7 +24,9 @@ export function formatFinding(f: Finding, width: number): string {
 
 export function formatReport(findings: Finding[]): string {
   const width = Math.max(...findings.map((f) => f.check.length));
-  const failed = findings.filter((f) => !f.ok).length;
-  const summary = failed ? `${failed} of ${findings.length} checks failed.` : `all ${findings.length} checks passed.`;
+  const checks = findings.filter((f) => !f.warn);
+  const failed = checks.filter((f) => !f.ok).length;
+  const warnings = findings.length - checks.length;
+  const summary = (failed ? `${failed} of ${checks.length} checks failed.` : `all ${checks.length} checks passed.`) + (warnings ? ` ${warnings} warning${warnings === 1 ? '' : 's'}.` : '');
   return `${findings.map((f) => formatFinding(f, width)).join('\n')}\n${summary}`;
 }

@@ -7,7 +7,7 @@
 // selector matching every ProviderConfig it is evaluated once per config, and the request must
 // pass every evaluation. Each rule therefore holds trivially for every config but the one the
 // object names (`variables.mine`).
-import { dumpYaml } from '@kubernetes/client-node';
+import { dump } from 'js-yaml';
 import { join } from 'node:path';
 import { GROUP, VERSION } from '../api/common.ts';
 import { KINDS } from '../api/kinds.ts';
@@ -20,7 +20,7 @@ const P = 'params.spec';
 const has = (path: string) => {
   // has() takes one selection; guard each step of a dotted path.
   const parts = path.split('.');
-  return parts.slice(2).map((_, i) => `has(${parts.slice(0, i + 3).join('.')})`).join(' && ');
+  return `(${parts.slice(2).map((_, i) => `has(${parts.slice(0, i + 3).join('.')})`).join(' && ')})`;
 };
 const LABELS = 'namespaceObject.metadata.labels';
 const labelled = (key: string) => `(has(${LABELS}) && ${key} in ${LABELS})`;
@@ -132,7 +132,7 @@ const BINDING_SELECTOR = '__SELECTOR__';
 
 /** The chart's template: named after the release, bound to the namespaces the values select. */
 export function admissionTemplate(): string {
-  const yaml = admissionObjects(NAME, { [BINDING_SELECTOR]: true }).map((o) => dumpYaml(o, { lineWidth: -1, noRefs: true })).join('---\n');
+  const yaml = admissionObjects(NAME, { [BINDING_SELECTOR]: true }).map((o) => dump(o, { lineWidth: -1, noRefs: true })).join('---\n');
   const named = yaml
     .replaceAll(NAME, '{{ include "mooring.fullname" . }}-grants')
     .replace(/^( *)__SELECTOR__: true$/m, (_, indent: string) => `${indent}{{- toYaml .Values.admissionPolicy.namespaceSelector | nindent ${indent.length} }}`);

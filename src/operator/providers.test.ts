@@ -326,7 +326,8 @@ describe('Resolver.admit: grants and policy, before any Secret read', () => {
   const admitting = (config: ProviderConfigView) => {
     const h = harness([config]);
     const resolver = new Resolver({ get: (n) => h.configs.get(n) }, { secret: () => { throw new Error('admit read a Secret'); } }, h.limits, PROVIDERS, { labels: (ns) => labels[ns] });
-    return (namespace: string, kind = 'Bucket', spec: unknown = { publicAccessBlock: { blockPublicAcls: true } }) => resolver.admit(config.name, { namespace, kind, spec });
+    const bucket = { publicAccessBlock: { blockPublicAcls: true } };
+    return (namespace: string, kind = 'Bucket', ...spec: unknown[]) => resolver.admit(config.name, { namespace, kind, spec: spec.length ? spec[0] : bucket });
   };
   const refused = (reason: string, message: RegExp) => (err: unknown) => terminal(reason, message)(err);
 

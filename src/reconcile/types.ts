@@ -106,6 +106,7 @@ export interface EventSink {
 export interface Requester {
   namespace: string;
   kind: string;
+  /** The parsed spec; undefined on a deleting pass, which is checked for the grant only. */
   spec: unknown;
 }
 
