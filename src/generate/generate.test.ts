@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { BucketKind, KINDS } from '../api/kinds.ts';
 import { accessChecks, describeCheck, RULES } from '../operator/permissions.ts';
 import { rbacTemplate } from './chart.ts';
-import { drift, shown } from './files.ts';
+import { drift, REPO_ROOT, shown } from './files.ts';
 import { SOURCE_OUTPUTS } from './index.ts';
 import { referencePage } from './reference.ts';
 
@@ -43,6 +45,11 @@ describe('permissions', () => {
       assert.ok(template.includes(`# ${rule.id}: ${rule.why}\n  - apiGroups: ${JSON.stringify(rule.apiGroups).replaceAll(',', ', ')}\n    resources: ${JSON.stringify(rule.resources).replaceAll(',', ', ')}`), rule.id);
     }
     assert.equal(new Set(RULES.map((r) => r.id)).size, RULES.length, 'rule ids are unique');
+  });
+
+  it('each have a row in docs/security.md with their scope', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'security.md'), 'utf8');
+    for (const rule of RULES) assert.match(doc, new RegExp(`^\\| \`${rule.id}\` \\| ${rule.scope}[ ,;|]`, 'm'), rule.id);
   });
 
   it('are checked one verb, resource, namespace and name at a time', () => {
