@@ -1,7 +1,7 @@
 // The Helm chart on the real apiserver: it renders (helm built by the setup step), the committed
 // plain manifests are a fresh render, the render applies server-side, and the operator then runs
 // with the chart's own arguments under the chart's ServiceAccount token (TokenRequest): Bucket,
-// DNSRecord and Database reach Ready and delete cleanly, proving the ClusterRole and lease Role
+// DNSRecord and Database reach Ready and delete cleanly, proving the ClusterRole and Roles
 // are enough, while calls outside them are refused.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -159,7 +159,7 @@ describe('the Helm chart', () => {
 function startOperator(): ChildProcess {
   const deployment = rendered.find((o) => o.kind === 'Deployment') as V1Deployment;
   const container = deployment.spec!.template.spec!.containers[0]!;
-  const log = process.env.MOORING_TEST_OPERATOR_LOG ?? join(stack().dir, `operator-${release.name}.log`);
+  const log = join(stack().dir, `operator-${release.name}.log`);
   const args = [...container.args!, '--kubeconfig', operatorKubeconfig, '--namespace', ns, '--bind-address', '127.0.0.1:0', '--log-level', 'debug'];
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MOORING_IDENTITY: 'pod-0' } });
   child.stdout.on('data', (chunk: Buffer) => appendFileSync(log, chunk));
