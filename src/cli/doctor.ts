@@ -27,7 +27,11 @@ options:
   --context NAME               a context of the kubeconfig other than its current one
   --service-account NS/NAME    check RBAC for this ServiceAccount (e.g. mooring-system/mooring)
                                instead of the kubeconfig's own identity
-  --lease-namespace NAME       where the operator keeps its Leases (default ${DEFAULTS.leaseNamespace})
+  --lease-namespace NAME       where the operator keeps its Leases and key Secret (default ${DEFAULTS.leaseNamespace})
+  --namespace LIST             the namespaces the operator watches, as mooring run --namespace takes
+                               them (default: all), so RBAC is checked in each of them
+  --credentials-namespaces LIST  where credentials Secrets live, as mooring run takes them
+                               (default: the lease namespace)
   --provider-config NAME       check only this ProviderConfig (repeatable); default: all
   --providers LIST             provider plugins to load, as mooring run takes them (default
                                $MOORING_PROVIDERS), so ProviderConfigs of their types are checked
@@ -40,6 +44,8 @@ interface DoctorOptions {
   context?: string | undefined;
   serviceAccount?: string | undefined;
   leaseNamespace: string;
+  watchNamespaces: string[];
+  credentialsNamespaces: string[] | undefined;
   providerConfigs: string[];
   /** Plugins, comma-separated as `mooring run --providers` takes them. */
   providers: string[];
@@ -53,6 +59,8 @@ function parse(argv: string[]): DoctorOptions {
       context: { type: 'string' },
       'service-account': { type: 'string' },
       'lease-namespace': { type: 'string', default: DEFAULTS.leaseNamespace },
+      namespace: { type: 'string', multiple: true, default: [] },
+      'credentials-namespaces': { type: 'string', multiple: true, default: [] },
       'provider-config': { type: 'string', multiple: true, default: [] },
       providers: { type: 'string', default: process.env.MOORING_PROVIDERS ?? '' },
     },
@@ -62,7 +70,19 @@ function parse(argv: string[]): DoctorOptions {
     throw new UsageError(`--service-account takes NAMESPACE/NAME, got "${serviceAccount}"`);
   }
   const providers = values.providers.split(',').map((p) => p.trim()).filter(Boolean);
-  return { kubeconfig: values.kubeconfig, context: values.context, serviceAccount, leaseNamespace: values['lease-namespace'], providerConfigs: values['provider-config'], providers };
+  const names = (flag: string, given: string[]) => {
+    const list = [...new Set(given.flatMap((v) => v.split(',')).map((n) => n.trim()).filter(Boolean))];
+    const bad = list.find((n) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n));
+    if (bad) throw new UsageError(`--${flag} takes namespace names separated by commas, got "${bad}"`);
+    return list;
+  };
+  const credentials = names('credentials-namespaces', values['credentials-namespaces']);
+  return {
+    kubeconfig: values.kubeconfig, context: values.context, serviceAccount, leaseNamespace: values['lease-namespace'],
+    watchNamespaces: names('namespace', values.namespace),
+    credentialsNamespaces: credentials.length ? credentials : undefined,
+    providerConfigs: values['provider-config'], providers,
+  };
 }
 
 function kubeConfig(options: DoctorOptions): KubeConfig {

@@ -67,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  log.info({ server: kube.server, namespace: config.namespace ?? '(all)', http: http.url, providers: providers.map((p) => p.type) }, 'mooring starting');
+  log.info({ server: kube.server, namespaces: config.namespaces ?? '(all)', http: http.url, providers: providers.map((p) => p.type) }, 'mooring starting');
   // Not awaited: a signal must stop the operator even while its caches are still syncing.
   const started = elector
     ? manager.warm().then((warm) => (warm ? elector.run() : undefined))

@@ -1,9 +1,11 @@
 // The Helm chart's generated parts: its crds/ (the same CRDs as the repository's crds/, which Helm
 // installs before the templates) and templates/rbac.yaml, the least-privilege ClusterRole and
-// lease Role written from src/operator/permissions.ts, the list `mooring doctor` checks too.
+// Roles written from src/operator/permissions.ts, the list `mooring doctor` checks too. Where each
+// rule goes is its scope: cluster-wide, in each watched namespace (or cluster-wide when all are
+// watched), in each credentials namespace, or in the operator's own namespace.
 import { join } from 'node:path';
 import { HEADER as CRD_HEADER, renderCrds } from '../api/generate.ts';
-import { CLUSTER_RULES, LEASE_RULES, type PolicyRule } from '../operator/permissions.ts';
+import { RULES, type PolicyRule, type RuleScope } from '../operator/permissions.ts';
 import { REPO_ROOT, type Output } from './files.ts';
 
 export const CHART_DIR = join(REPO_ROOT, 'deploy', 'helm', 'mooring');
@@ -19,43 +21,57 @@ export const chartCrds: Output = {
 
 const flow = (values: string[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
 
-function rules(list: PolicyRule[]): string {
-  return list
-    .map((r) => `  # ${r.why}\n  - apiGroups: ${flow(r.apiGroups)}\n    resources: ${flow(r.resources)}\n    verbs: ${flow(r.verbs)}\n`)
-    .join('');
+/** One rule, each line starting with a newline (so template actions may trim before it). */
+function rule(r: PolicyRule): string {
+  const names = r.watchedNamesOnly
+    ? '\n    {{- if $watched }}\n    resourceNames: {{ toJson $watched }}\n    {{- end }}'
+    : r.resourceNames ? `\n    resourceNames: ${flow(r.resourceNames)}` : '';
+  return `\n  # ${r.id}: ${r.why}\n  - apiGroups: ${flow(r.apiGroups)}\n    resources: ${flow(r.resources)}${names}\n    verbs: ${flow(r.verbs)}`;
 }
 
-const metadata = (namespaced: boolean) => `metadata:
-  name: {{ include "mooring.fullname" . }}${namespaced ? '\n  namespace: {{ .Release.Namespace }}' : ''}
-  labels:
-    {{- include "mooring.labels" . | nindent 4 }}
-`;
+const rulesOf = (scope: RuleScope) => RULES.filter((r) => r.scope === scope).map(rule).join('');
 
-const binding = (kind: 'ClusterRoleBinding' | 'RoleBinding', role: 'ClusterRole' | 'Role') => `apiVersion: rbac.authorization.k8s.io/v1
+/** A role and its binding to the operator's ServiceAccount; each but the first document after a `---`. */
+const role = (kind: 'ClusterRole' | 'Role', name: string, namespace: string | undefined, comment: string, rules: string, first = false) => `
+${first ? '' : '---\n'}# ${comment}
+apiVersion: rbac.authorization.k8s.io/v1
 kind: ${kind}
-${metadata(kind === 'RoleBinding')}roleRef:
+metadata:
+  name: ${name}${namespace ? `\n  namespace: ${namespace}` : ''}
+  labels:
+    {{- $labels | nindent 4 }}
+rules:${rules}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ${kind}Binding
+metadata:
+  name: ${name}${namespace ? `\n  namespace: ${namespace}` : ''}
+  labels:
+    {{- $labels | nindent 4 }}
+roleRef:
   apiGroup: rbac.authorization.k8s.io
-  kind: ${role}
-  name: {{ include "mooring.fullname" . }}
+  kind: ${kind}
+  name: ${name}
 subjects:
   - kind: ServiceAccount
-    name: {{ include "mooring.serviceAccountName" . }}
-    namespace: {{ .Release.Namespace }}
-`;
+    name: {{ $serviceAccount }}
+    namespace: {{ $.Release.Namespace }}`;
 
 export function rbacTemplate(): string {
   return `${RBAC_HEADER}{{- if .Values.rbac.create }}
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-${metadata(false)}rules:
-${rules(CLUSTER_RULES)}---
-${binding('ClusterRoleBinding', 'ClusterRole')}---
-# Leases only in the operator's own namespace (--lease-namespace).
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-${metadata(true)}rules:
-${rules(LEASE_RULES)}---
-${binding('RoleBinding', 'Role')}{{- end }}
+{{- $watched := include "mooring.watchNamespaces" . | splitList "," | compact }}
+{{- $credentials := include "mooring.credentialsNamespaces" . | splitList "," | compact }}
+{{- $fullname := include "mooring.fullname" . }}
+{{- $labels := include "mooring.labels" . }}
+{{- $serviceAccount := include "mooring.serviceAccountName" . }}
+{{- /* Cluster-scoped resources; with no watchNamespaces, the watched rules too. */}}${role('ClusterRole', '{{ $fullname }}', undefined, 'Cluster-wide: only what is cluster-scoped, unless every namespace is watched.', `${rulesOf('cluster')}
+  {{- if not $watched }}${rulesOf('watched')}
+  {{- end }}`, true)}
+{{- range $ns := $watched }}${role('Role', '{{ $fullname }}-watched', '{{ $ns }}', 'A watched namespace: the managed kinds, their connection Secrets and Events.', rulesOf('watched'))}
+{{- end }}
+{{- range $ns := $credentials }}${role('Role', '{{ $fullname }}-credentials', '{{ $ns }}', 'A credentials namespace: the Secrets ProviderConfigs name, watched one by one.', rulesOf('credentials'))}
+{{- end }}${role('Role', '{{ $fullname }}', '{{ $.Release.Namespace }}', 'The operator\'s own namespace: its Leases and its key Secret.', rulesOf('operator'))}
+{{- end }}
 `;
 }
 

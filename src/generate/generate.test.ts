@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { BucketKind, KINDS } from '../api/kinds.ts';
-import { accessChecks, CLUSTER_RULES, describeCheck } from '../operator/permissions.ts';
+import { accessChecks, describeCheck, RULES } from '../operator/permissions.ts';
 import { rbacTemplate } from './chart.ts';
-import { drift, shown } from './files.ts';
+import { drift, REPO_ROOT, shown } from './files.ts';
 import { SOURCE_OUTPUTS } from './index.ts';
 import { referencePage } from './reference.ts';
 
@@ -37,16 +39,43 @@ describe('reference pages', () => {
 });
 
 describe('permissions', () => {
-  it('become the chart ClusterRole rule by rule', () => {
+  it('become the chart\'s roles rule by rule, each named with its reason', () => {
     const template = rbacTemplate();
-    for (const rule of CLUSTER_RULES) assert.ok(template.includes(`resources: ${JSON.stringify(rule.resources).replaceAll(',', ', ')}`), rule.why);
+    for (const rule of RULES) {
+      assert.ok(template.includes(`# ${rule.id}: ${rule.why}\n  - apiGroups: ${JSON.stringify(rule.apiGroups).replaceAll(',', ', ')}\n    resources: ${JSON.stringify(rule.resources).replaceAll(',', ', ')}`), rule.id);
+    }
+    assert.equal(new Set(RULES.map((r) => r.id)).size, RULES.length, 'rule ids are unique');
   });
 
-  it('are checked one verb and resource at a time, leases in their namespace only', () => {
-    const checks = accessChecks('mooring-system');
-    assert.ok(checks.some((c) => describeCheck(c) === 'patch mooring.dev/buckets/status'));
-    assert.ok(checks.some((c) => describeCheck(c) === 'create core/secrets'));
-    assert.ok(checks.every((c) => (c.resource === 'leases') === (c.namespace === 'mooring-system')));
+  it('each have a row in docs/security.md with their scope', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'security.md'), 'utf8');
+    for (const rule of RULES) assert.match(doc, new RegExp(`^\\| \`${rule.id}\` \\| ${rule.scope}[ ,;|]`, 'm'), rule.id);
+  });
+
+  it('are checked one verb, resource, namespace and name at a time', () => {
+    const checks = accessChecks({ operatorNamespace: 'mooring-system', credentialsNamespaces: ['mooring-system'] });
+    const described = checks.map(describeCheck);
+    assert.ok(described.includes('patch mooring.dev/buckets/status'), 'all namespaces watched: cluster-wide');
+    assert.ok(described.includes('create core/secrets'));
+    assert.ok(described.includes('list core/secrets in namespace mooring-system'));
+    assert.ok(!described.includes('list core/secrets'), 'Secrets are listed only where credentials live');
+    assert.ok(described.includes('get core/secrets named mooring-operator-key in namespace mooring-system'));
+    assert.ok(checks.every((c) => (c.resource === 'leases') === (c.rule === 'leases' && c.namespace === 'mooring-system')));
     assert.ok(!checks.some((c) => c.resource === 'secrets' && c.verb === 'delete'), 'the operator never deletes a Secret');
+  });
+
+  it('with watched namespaces: the namespaced rules in each of them, Namespaces by name, nothing namespaced cluster-wide', () => {
+    const checks = accessChecks({ operatorNamespace: 'ops', watchNamespaces: ['team-a', 'team-b'], credentialsNamespaces: ['creds'] });
+    const described = checks.map(describeCheck);
+    for (const ns of ['team-a', 'team-b']) {
+      assert.ok(described.includes(`patch mooring.dev/buckets/status in namespace ${ns}`));
+      assert.ok(described.includes(`create core/secrets in namespace ${ns}`));
+      assert.ok(!described.includes(`list core/secrets in namespace ${ns}`), 'connection Secrets are never listed');
+      assert.ok(described.includes(`watch core/namespaces named ${ns}`));
+    }
+    assert.ok(described.includes('watch core/secrets in namespace creds'));
+    const clusterWide = checks.filter((c) => !c.namespace).map((c) => c.resource);
+    assert.deepEqual([...new Set(clusterWide)].sort(), ['customresourcedefinitions', 'namespaces', 'providerconfigs']);
+    assert.ok(checks.filter((c) => c.resource === 'namespaces').every((c) => c.name), 'no unnamed Namespace check');
   });
 });

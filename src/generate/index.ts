@@ -18,7 +18,7 @@ Writes every generated file from its source, and removes generated files whose s
   crds/                          CustomResourceDefinitions, from the zod schemas in src/api
   docs/reference/                one page per kind, from the same schemas
   deploy/helm/mooring/crds/      the chart's copy of crds/
-  deploy/helm/mooring/templates/rbac.yaml   the ClusterRole, from src/operator/permissions.ts
+  deploy/helm/mooring/templates/rbac.yaml   the ClusterRole and Roles, from src/operator/permissions.ts
   deploy/helm/mooring/templates/admission.yaml   the grants admission policy, from src/generate/admission.ts
   deploy/manifests/              the chart rendered by helm (built into the cache on first use)
 

@@ -80,7 +80,7 @@ const namespace = (name: string, labels: Record<string, string> = {}): KubeObjec
   metadata: { name, labels, resourceVersion: nextRv() } as KubeObject['metadata'],
 });
 
-function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; namespaces?: KubeObject[]; gateSecrets?: Promise<void>; watched?: string; credentialsNamespaces?: string[] } = {}) {
+function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; namespaces?: KubeObject[]; gateSecrets?: Promise<void>; watched?: string[]; credentialsNamespaces?: string[] } = {}) {
   const made: FakeListWatch[] = [];
   const changed: string[] = [];
   const lines: string[] = [];
@@ -89,13 +89,14 @@ function harness(options: { configs?: KubeObject[]; secrets?: KubeObject[]; name
     log,
     credentialsNamespaces: options.credentialsNamespaces,
     changed: (name) => changed.push(name),
-    namespace: options.watched,
+    namespaces: options.watched,
     listWatch: (ref) => {
       const lw = new FakeListWatch(ref);
       if (ref.plural === 'providerconfigs') {
         lw.items = options.configs ?? [];
       } else if (ref.plural === 'namespaces') {
-        lw.items = options.namespaces ?? [];
+        const only = /^metadata\.name=(.+)$/.exec(ref.fieldSelector ?? '')?.[1];
+        lw.items = (options.namespaces ?? []).filter((n) => only === undefined || n.metadata?.name === only);
       } else {
         // The field selector is how the real apiserver narrows the list: apply it here too.
         const name = /^metadata\.name=(.+)$/.exec(ref.fieldSelector ?? '')?.[1];
@@ -424,7 +425,7 @@ describe('ConfigCache: sync and stop', () => {
 });
 
 describe('ConfigCache: Namespaces (grants by namespaceSelector)', () => {
-  it('serves every namespace\'s labels, and only the watched one\'s when the operator watches one', async () => {
+  it('serves every namespace\'s labels, and only the watched ones\' when the operator watches some', async () => {
     const all = harness({ namespaces: [namespace('team-a', { tenant: 'yes' }), namespace('team-b')] });
     await started(all);
     assert.deepEqual(all.cache.labels('team-a'), { tenant: 'yes' });
@@ -432,10 +433,14 @@ describe('ConfigCache: Namespaces (grants by namespaceSelector)', () => {
     assert.equal(all.cache.labels('nowhere'), undefined);
     assert.equal(all.namespacesLw().ref.fieldSelector, undefined);
     all.cache.stop();
-    const one = harness({ watched: 'team-a', namespaces: [namespace('team-a', { tenant: 'yes' })] });
-    await started(one);
-    assert.equal(one.namespacesLw().ref.fieldSelector, 'metadata.name=team-a', 'one namespace: one object watched, no cluster-wide list');
-    one.cache.stop();
+    const some = harness({ watched: ['team-a', 'team-c'], namespaces: [namespace('team-a', { tenant: 'yes' }), namespace('team-b', { tenant: 'yes' }), namespace('team-c')] });
+    await started(some);
+    const selectors = some.made.filter((m) => m.ref.plural === 'namespaces').map((m) => m.ref.fieldSelector);
+    assert.deepEqual(selectors, ['metadata.name=team-a', 'metadata.name=team-c'], 'each watched namespace watched by name, no cluster-wide list');
+    assert.deepEqual(some.cache.labels('team-a'), { tenant: 'yes' });
+    assert.deepEqual(some.cache.labels('team-c'), {});
+    assert.equal(some.cache.labels('team-b'), undefined, 'an unwatched namespace is not known');
+    some.cache.stop();
   });
 
   it('a relabelled namespace requeues the configs that grant by selector, and no other', async () => {

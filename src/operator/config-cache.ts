@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { GROUP, VERSION } from '../api/common.ts';
 import { ProviderConfigSpec } from '../api/providerconfig.ts';
 import { Informer, type KubeObject, type ListWatch } from '../runtime/informer.ts';
+import { InformerGroup } from '../runtime/informer-group.ts';
 import type { ResourceRef } from '../runtime/kube-listwatch.ts';
 import type { NamespaceSource } from './grants.ts';
 import type { ProviderConfigSource, ProviderConfigView, SecretSource } from './providers.ts';
@@ -29,8 +30,11 @@ export interface ConfigCacheOptions {
   log: Logger;
   /** A list/watch of one resource: a KubeListWatch on the apiserver; tests pass fakes. */
   listWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
-  /** The one namespace the operator watches; unset: all (then every Namespace's labels are watched). */
-  namespace?: string | undefined;
+  /**
+   * The namespaces the operator watches: each Namespace is watched by name (a field selector, which
+   * RBAC's resourceNames can allow). Unset: all (then every Namespace's labels are watched).
+   */
+  namespaces?: readonly string[] | undefined;
   /**
    * Namespaces a credentials Secret may be read in (--credentials-namespaces); a Secret named
    * anywhere else is never watched. Unset: any (tests, and CLI commands reading on a user's behalf).
@@ -48,7 +52,7 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
   /** One informer per Secret some ProviderConfig names. */
   private readonly secrets = new Map<string, Informer<SecretObject>>();
   /** Namespaces' labels, for grants by namespaceSelector. */
-  private readonly namespaces: Informer<NamespaceObject>;
+  private readonly namespaces: InformerGroup<NamespaceObject>;
   private stopped = false;
   readonly credentialsNamespaces: readonly string[] | undefined;
 
@@ -72,11 +76,11 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
       },
     });
     const relabelled = () => this.namespaceLabelsChanged();
-    this.namespaces = new Informer<NamespaceObject>({
-      listWatch: this.makeListWatch({
-        group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace',
-        ...(options.namespace ? { fieldSelector: `metadata.name=${options.namespace}` } : {}),
-      }) as ListWatch<NamespaceObject>,
+    const namespaceRef: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' };
+    const namespaceWatches = options.namespaces
+      ? options.namespaces.map((name) => this.makeListWatch({ ...namespaceRef, fieldSelector: `metadata.name=${name}` }))
+      : [this.makeListWatch(namespaceRef)];
+    this.namespaces = new InformerGroup<NamespaceObject>(namespaceWatches as ListWatch<NamespaceObject>[], {
       onError: (err, during) => options.log.warn({ during, err }, 'watch of Namespaces failed; retrying'),
       handlers: {
         onAdd: relabelled,

@@ -132,6 +132,31 @@ async function harness(options: { items?: ManagedObject[]; concurrency?: number 
   return { clock, lw, reconciler, claims, controller, logs };
 }
 
+describe('KindController: several namespaces', () => {
+  it('watches each namespace with its own list/watch and reconciles them as one cache', async () => {
+    const clock = new FakeClock(1_000_000);
+    const [teamA, teamB] = [new FakeListWatch(), new FakeListWatch()];
+    teamA.items = [bucket('a', { metadata: { namespace: 'team-a' } })];
+    teamB.items = [bucket('b', { metadata: { namespace: 'team-b' } })];
+    const log = createLogger({ level: 'silent' });
+    const reconciler = new FakeReconciler(clock);
+    const controller = new KindController({ kind: 'Bucket', listWatch: [teamA, teamB], reconciler, claims: new ClaimRegistry(), log, clock });
+    controller.start();
+    await settle();
+    assert.equal(await controller.whenSynced(), true);
+    assert.deepEqual(reconciler.take().sort(), ['a', 'b']);
+    assert.equal(teamA.watches.length + teamB.watches.length, 2, 'one watch per namespace');
+    teamB.emit('ADDED', bucket('c', { metadata: { namespace: 'team-b' } }));
+    await settle();
+    assert.deepEqual(reconciler.take(), ['c']);
+    assert.equal(controller.informer.get('team-b/c')?.metadata.name, 'c');
+    assert.equal(controller.informer.size, 3);
+    assert.equal(controller.requeueWhere(() => true), 3, 'requeues see every namespace');
+    await controller.stop();
+    assert.ok([...teamA.watches, ...teamB.watches].every((w) => w.aborted), 'stop ends every watch');
+  });
+});
+
 describe('KindController: reconciling', () => {
   it('reconciles a listed object once, with the cached object and a logger naming it', async () => {
     const a = bucket('a');

@@ -4,7 +4,8 @@
 import type { Logger as PinoLogger } from 'pino';
 import type { BackoffOptions } from '../runtime/backoff.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { Informer, type ListWatch } from '../runtime/informer.ts';
+import type { ListWatch } from '../runtime/informer.ts';
+import { InformerGroup } from '../runtime/informer-group.ts';
 import { childFor, newReconcileId } from '../runtime/logger.ts';
 import { parseQueueKey, queueKey, WorkQueue, type QueueObserver, type QueueResult } from '../runtime/queue.ts';
 import { PAUSED, type Logger, type ManagedObject, type ReconcileResult } from '../reconcile/types.ts';
@@ -17,7 +18,8 @@ export interface Reconciles {
 
 export interface KindControllerOptions {
   kind: string;
-  listWatch: ListWatch<ManagedObject>;
+  /** Several: one per watched namespace (a namespace-scoped install), read as one cache. */
+  listWatch: ListWatch<ManagedObject> | ListWatch<ManagedObject>[];
   reconciler: Reconciles;
   claims: ClaimRegistry;
   log: PinoLogger;
@@ -31,7 +33,7 @@ export interface KindControllerOptions {
 
 export class KindController {
   readonly kind: string;
-  readonly informer: Informer<ManagedObject>;
+  readonly informer: InformerGroup<ManagedObject>;
   readonly queue: WorkQueue;
   private readonly reconciler: Reconciles;
   private readonly claims: ClaimRegistry;
@@ -51,8 +53,7 @@ export class KindController {
       clock: options.clock,
       observer: options.observer,
     });
-    this.informer = new Informer<ManagedObject>({
-      listWatch: options.listWatch,
+    this.informer = new InformerGroup<ManagedObject>(Array.isArray(options.listWatch) ? options.listWatch : [options.listWatch], {
       clock: options.clock,
       onError: (err, during) => this.log.warn({ kind: this.kind, during, err }, `watch of ${this.kind} failed; retrying`),
       handlers: {

@@ -40,7 +40,7 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
   return (object, spec) => spec.externalName ?? fallback(object.metadata.name);
 }
 
-export type ManagerConfig = Pick<Config, 'namespace' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'> &
+export type ManagerConfig = Pick<Config, 'namespaces' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'> &
   Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs'>>;
 
 export interface ManagerOptions {
@@ -90,7 +90,7 @@ export class Manager {
     this.deadlines = new CallDeadlines({ callTimeoutMs: config.callTimeoutMs, deleteTimeoutMs: config.deleteTimeoutMs });
     this.shutdownGraceMs = config.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
     this.secrets = new KubeSecretStore(kube);
-    this.cache = new ConfigCache({ log, namespace: config.namespace, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref), credentialsNamespaces: config.credentialsNamespaces });
+    this.cache = new ConfigCache({ log, namespaces: config.namespaces, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref), credentialsNamespaces: config.credentialsNamespaces });
     const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
     this.kube = kube;
     this.keyNamespace = options.keyNamespace;
@@ -107,7 +107,11 @@ export class Manager {
         kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines,
         uninstalling: crdDeletion(kube, kind.plural),
       });
-      const listWatch = new KubeListWatch<ManagedObject>(kube, { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind, namespace: config.namespace });
+      // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.
+      const ref = { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind };
+      const listWatch = config.namespaces
+        ? config.namespaces.map((namespace) => new KubeListWatch<ManagedObject>(kube, { ...ref, namespace }))
+        : new KubeListWatch<ManagedObject>(kube, ref);
       this.controllers.push(new KindController({
         kind: kind.kind, listWatch, reconciler, claims, log,
         concurrency: config.concurrency,

@@ -353,6 +353,7 @@ describe('Resolver.admit: grants and policy, before any Secret read', () => {
     const admit = admitting(pc('strict', { grants: { namespaces: ['team-a'] } }));
     assert.throws(() => admit('team-a', 'Bucket', { publicAccessBlock: { blockPublicAcls: false } }), refused(Reason.PublicAccessNotGranted, /spec\.publicAccessBlock\.blockPublicAcls/));
     assert.deepEqual(admit('team-a', 'Bucket', undefined), { adoption: false });
+    assert.deepEqual(admit('team-a', 'DNSRecord', undefined), { adoption: false });
   });
 });
 

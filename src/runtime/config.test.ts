@@ -23,6 +23,17 @@ describe('loadConfig', () => {
     it(`credentials namespaces: ${c.reason}`, () => assert.deepEqual(loadConfig(c.argv, c.env).credentialsNamespaces, c.want));
   }
 
+  const watched: { reason: string; argv: string[]; env: Env; want: string[] | undefined }[] = [
+    { reason: 'unset: all namespaces', argv: [], env: {}, want: undefined },
+    { reason: 'one namespace', argv: ['--namespace', 'team-a'], env: {}, want: ['team-a'] },
+    { reason: 'a comma-separated list, duplicates once', argv: ['--namespace=team-a, team-b,team-a'], env: {}, want: ['team-a', 'team-b'] },
+    { reason: 'a repeated flag adds up', argv: ['--namespace', 'team-a', '--namespace=team-b'], env: {}, want: ['team-a', 'team-b'] },
+    { reason: 'a comma-separated variable', argv: [], env: { MOORING_NAMESPACE: 'team-a,team-b' }, want: ['team-a', 'team-b'] },
+  ];
+  for (const c of watched) {
+    it(`watched namespaces: ${c.reason}`, () => assert.deepEqual(loadConfig(c.argv, c.env).namespaces, c.want));
+  }
+
   const precedence: { reason: string; argv: string[]; env: Env; want: Partial<Config> }[] = [
     { reason: 'a flag with =', argv: ['--concurrency=8'], env: {}, want: { concurrency: 8 } },
     { reason: 'a flag and its value apart', argv: ['--concurrency', '8'], env: {}, want: { concurrency: 8 } },
@@ -35,8 +46,7 @@ describe('loadConfig', () => {
     { reason: 'a switch does not swallow the next flag', argv: ['--leader-elect', '--concurrency', '2'], env: {}, want: { leaderElect: true, concurrency: 2 } },
     { reason: 'durations take units', argv: ['--resync-period=1h30m', '--backoff-base=250ms'], env: {}, want: { resyncPeriodMs: 5_400_000, backoffBaseMs: 250 } },
     { reason: 'a bare number of seconds', argv: [], env: { MOORING_RESYNC_PERIOD: '60' }, want: { resyncPeriodMs: 60_000 } },
-    { reason: 'one namespace', argv: ['--namespace', 'team-a'], env: {}, want: { namespace: 'team-a' } },
-    { reason: 'an empty namespace flag is all namespaces', argv: ['--namespace='], env: { MOORING_NAMESPACE: 'team-a' }, want: { namespace: undefined } },
+    { reason: 'an empty namespace flag is all namespaces', argv: ['--namespace='], env: { MOORING_NAMESPACE: 'team-a' }, want: { namespaces: undefined } },
     { reason: 'log level is not case-sensitive', argv: ['--log-level=DEBUG'], env: {}, want: { logLevel: 'debug' } },
     { reason: 'the sandbox\'s own flags', argv: ['--kubeconfig', '/tmp/kc', '--log-format', 'pretty'], env: {}, want: { kubeconfig: '/tmp/kc', logFormat: 'pretty' } },
     { reason: 'an IPv6 bind address', argv: ['--bind-address=[::1]:9090'], env: {}, want: { bindAddress: '[::1]:9090' } },
@@ -58,6 +68,7 @@ describe('loadConfig', () => {
     { reason: 'a port out of range', argv: ['--bind-address=:80800'], env: {}, mentions: ['--bind-address', 'MOORING_BIND_ADDRESS'] },
     { reason: 'a switch given nonsense', argv: ['--leader-elect=maybe'], env: {}, mentions: ['--leader-elect', 'MOORING_LEADER_ELECT', 'true or false'] },
     { reason: 'a namespace Kubernetes would refuse', argv: ['--namespace=Team_A'], env: {}, mentions: ['--namespace', 'MOORING_NAMESPACE'] },
+    { reason: 'a bad namespace among good ones', argv: ['--namespace=team-a,Team_B'], env: {}, mentions: ['--namespace', 'MOORING_NAMESPACE', 'separated by commas'] },
     { reason: 'a backoff base above its max', argv: ['--backoff-base=10m'], env: {}, mentions: ['--backoff-base', '--backoff-max (MOORING_BACKOFF_MAX)'] },
     { reason: 'a renew deadline not shorter than the lease', argv: ['--lease-renew-deadline=15s'], env: {}, mentions: ['--lease-renew-deadline', '--lease-duration'] },
     { reason: 'a retry period too close to the renew deadline', argv: ['--lease-retry-period=9s'], env: {}, mentions: ['--lease-retry-period', '--lease-renew-deadline'] },

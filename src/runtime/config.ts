@@ -17,7 +17,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 /** Every default in one place; the docs point here, and a test keeps the comments below in step. */
 export const DEFAULTS = {
   kubeconfig: undefined,
-  namespace: undefined,
+  namespaces: undefined,
   concurrency: QUEUE_DEFAULTS.concurrency,
   resyncPeriodMs: 300_000,
   resyncJitter: 0.1,
@@ -94,8 +94,14 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 const namespaceName = field('a namespace name (lower-case letters, digits and dashes)', (t) => (DNS_LABEL.test(t) ? t : undefined));
 const leaseName = field('a Lease name (lower-case letters, digits, dashes and dots)', (t) => (DNS_SUBDOMAIN.test(t) ? t : undefined));
 const text = (expected: string) => field(expected, (t) => (t === '' ? undefined : t));
-// An empty value is the default spelled out: all namespaces.
-const watchedNamespace = z.string().transform((t) => t.trim() || undefined).pipe(z.string().regex(DNS_LABEL, 'expected a namespace name (lower-case letters, digits and dashes), or nothing for all').optional());
+// Namespaces to watch, comma-separated (a repeated flag adds to the list); an empty value is the
+// default spelled out: all namespaces.
+const watchedNamespaces = z.string().transform((t, ctx): string[] | undefined => {
+  const items = [...new Set(t.split(',').map((s) => s.trim()).filter(Boolean))];
+  if (items.every((n) => DNS_LABEL.test(n))) return items.length ? items : undefined;
+  ctx.addIssue({ code: 'custom', message: 'expected namespace names (lower-case letters, digits and dashes) separated by commas, or nothing for all' });
+  return z.NEVER;
+});
 
 /** Plugins: npm package names or paths, comma-separated; blanks between entries are ignored. */
 const pluginList = field('npm package names or paths, separated by commas', (t) => {
@@ -119,7 +125,7 @@ const bindAddress = field('host:port or :port, such as :8080 or 127.0.0.1:8080',
 const schema = z
   .object({
     kubeconfig: text('a file path').optional(), // default unset: $KUBECONFIG, else in-cluster, else ~/.kube/config
-    namespace: watchedNamespace.optional(), // default unset: all namespaces
+    namespaces: watchedNamespaces.optional(), // default unset: all namespaces
     concurrency: wholeNumber(1, 1000).default(DEFAULTS.concurrency), // default 4
     resyncPeriodMs: duration(1_000, 86_400_000).default(DEFAULTS.resyncPeriodMs), // default 300 s
     resyncJitter: fraction.default(DEFAULTS.resyncJitter), // default 0.1
@@ -165,7 +171,7 @@ interface Setting {
 
 const SETTINGS: Record<keyof Config, Setting> = {
   kubeconfig: { flag: 'kubeconfig', help: 'kubeconfig file to use; unset: $KUBECONFIG, else the in-cluster service account, else ~/.kube/config' },
-  namespace: { flag: 'namespace', help: 'the one namespace to watch; unset: all namespaces' },
+  namespaces: { flag: 'namespace', help: 'the namespaces to watch, comma-separated or repeated (one list/watch each); unset: all namespaces', list: true },
   concurrency: { flag: 'concurrency', help: 'reconciles run at once' },
   resyncPeriodMs: { flag: 'resync-period', help: 'how often every object is reconciled even without a change (drift detection)' },
   resyncJitter: { flag: 'resync-jitter', help: 'fraction the resync period varies by, either way, so resyncs spread out' },

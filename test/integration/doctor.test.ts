@@ -70,7 +70,7 @@ describe('mooring doctor', () => {
   it('lists what a ServiceAccount without the operator\'s role may not do', () => {
     const { code, out } = doctor('--service-account', 'default/nobody', '--provider-config', 'none-such');
     assert.equal(code, 1, out);
-    assert.match(out, /FAIL {2}rbac +ServiceAccount default\/nobody lacks \d+ of \d+ permissions: get mooring\.dev\/buckets \(to watch the managed kinds/);
+    assert.match(out, /FAIL {2}rbac +ServiceAccount default\/nobody lacks \d+ of \d+ permissions: rule providerconfigs \(to read ProviderConfigs\): lacks get mooring\.dev\/providerconfigs, list mooring\.dev\/providerconfigs, watch mooring\.dev\/providerconfigs; without it the ProviderConfig cache never syncs/);
     assert.match(out, /create core\/secrets/);
     assert.match(out, /FAIL {2}providerconfig\/none-such +does not exist/);
   });

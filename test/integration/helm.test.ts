@@ -1,7 +1,7 @@
 // The Helm chart on the real apiserver: it renders (helm built by the setup step), the committed
 // plain manifests are a fresh render, the render applies server-side, and the operator then runs
 // with the chart's own arguments under the chart's ServiceAccount token (TokenRequest): Bucket,
-// DNSRecord and Database reach Ready and delete cleanly, proving the ClusterRole and lease Role
+// DNSRecord and Database reach Ready and delete cleanly, proving the ClusterRole and Roles
 // are enough, while calls outside them are refused.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -48,7 +48,8 @@ before(async () => {
   await setup(['helm']);
   admin = kubeConfig(stack());
   // The admission policy bound to no test's namespace: the apiserver is shared with every other test file.
-  rendered = (loadAllYaml(helmTemplate(binaries().helm, release, ['namespace.create=true', `admissionPolicy.namespaceSelector.matchLabels.mooring-helm-test=${release.name}`])) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
+  // The test ProviderConfigs keep their credentials Secrets in `default`.
+  rendered = (loadAllYaml(helmTemplate(binaries().helm, release, ['namespace.create=true', 'credentialsNamespaces={default}', `admissionPolicy.namespaceSelector.matchLabels.mooring-helm-test=${release.name}`])) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
 });
 
 after(async () => {
@@ -95,6 +96,8 @@ describe('the Helm chart', () => {
       { reason: 'sharding asked for one replica: nothing to share, leader election', values: ['sharding.enabled=true'], has: ['--leader-elect'], lacks: ['--sharded'] },
       { reason: 'plugins: --providers, only when set', values: ['providers={powerdns,acme}'], has: ['--providers=powerdns,acme'], lacks: [] },
       { reason: 'one watched namespace', values: ['operator.watchNamespace=team-a'], has: ['--namespace=team-a'], lacks: [] },
+      { reason: 'watched namespaces', values: ['watchNamespaces={team-a,team-b}'], has: ['--namespace=team-a,team-b'], lacks: [] },
+      { reason: 'every namespace by default', values: [], has: [], lacks: ['--namespace'] },
       { reason: 'credentials Secrets only in the release namespace by default', values: [], has: [`--credentials-namespaces=${release.namespace}`], lacks: [] },
       { reason: 'credentials namespaces the admin lists', values: ['credentialsNamespaces={mooring-system,platform-creds}'], has: ['--credentials-namespaces=mooring-system,platform-creds'], lacks: [] },
     ];
@@ -137,6 +140,10 @@ describe('the Helm chart', () => {
     await assert.rejects(core.listNamespacedConfigMap({ namespace: 'kube-system' }), (err: { code?: number }) => err.code === 403);
     await assert.rejects(operatorKc.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: 'kube-system' }), (err: { code?: number }) => err.code === 403);
     await assert.rejects(operatorKc.makeApiClient(RbacAuthorizationV1Api).listClusterRole(), (err: { code?: number }) => err.code === 403);
+    // Secrets are listed only where credentials live; connection Secrets are read one by one.
+    await assert.rejects(core.listSecretForAllNamespaces(), (err: { code?: number }) => err.code === 403);
+    await assert.rejects(core.listNamespacedSecret({ namespace: ns }), (err: { code?: number }) => err.code === 403);
+    await core.listNamespacedSecret({ namespace: 'default' });
   });
 
   it('passes doctor\'s RBAC check for the ServiceAccount', () => {
@@ -156,7 +163,7 @@ function startOperator(): ChildProcess {
   const deployment = rendered.find((o) => o.kind === 'Deployment') as V1Deployment;
   const container = deployment.spec!.template.spec!.containers[0]!;
   const log = join(stack().dir, `operator-${release.name}.log`);
-  const args = [...container.args!, '--kubeconfig', operatorKubeconfig, '--namespace', ns, '--bind-address', '127.0.0.1:0', '--log-level', 'debug', '--credentials-namespaces', 'default'];
+  const args = [...container.args!, '--kubeconfig', operatorKubeconfig, '--namespace', ns, '--bind-address', '127.0.0.1:0', '--log-level', 'debug'];
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MOORING_IDENTITY: 'pod-0' } });
   child.stdout.on('data', (chunk: Buffer) => appendFileSync(log, chunk));
   child.stderr.on('data', (chunk: Buffer) => appendFileSync(log, chunk));
@@ -164,7 +171,7 @@ function startOperator(): ChildProcess {
 }
 
 function spawnDoctor(): string {
-  const result = spawnSync(process.execPath, [MAIN, 'doctor', '--kubeconfig', stack().kube!.kubeconfig, '--service-account', `${release.namespace}/${fullname}`, '--lease-namespace', release.namespace, '--provider-config', 'none'], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [MAIN, 'doctor', '--kubeconfig', stack().kube!.kubeconfig, '--service-account', `${release.namespace}/${fullname}`, '--lease-namespace', release.namespace, '--credentials-namespaces', 'default', '--provider-config', 'none'], { encoding: 'utf8' });
   return result.stdout + result.stderr;
 }
 

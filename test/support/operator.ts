@@ -56,7 +56,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     metrics,
     providers: [...(options.providers ?? builtinProviders()), ...(options.plugins ?? [])],
     config: {
-      namespace: options.namespace,
+      namespaces: [options.namespace],
       concurrency: options.concurrency ?? 8,
       resyncPeriodMs: (options.resyncSeconds ?? 300) * 1000,
       resyncJitter: 0.1,

@@ -31,3 +31,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "mooring.sharded" -}}
 {{- if and .Values.sharding.enabled (gt (int .Values.replicaCount) 1) -}}true{{- end -}}
 {{- end -}}
+
+{{/* The namespaces to watch, comma-separated: watchNamespaces, plus the older operator.watchNamespace. Empty: all. */}}
+{{- define "mooring.watchNamespaces" -}}
+{{- $one := list }}
+{{- with .Values.operator.watchNamespace }}{{ $one = list . }}{{ end }}
+{{- join "," (concat (.Values.watchNamespaces | default list) $one | uniq) -}}
+{{- end -}}
+
+{{/* Where credentials Secrets may live, comma-separated: credentialsNamespaces, else the release namespace. */}}
+{{- define "mooring.credentialsNamespaces" -}}
+{{- join "," (.Values.credentialsNamespaces | default (list .Release.Namespace)) -}}
+{{- end -}}
