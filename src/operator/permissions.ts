@@ -23,6 +23,7 @@ export const CLUSTER_RULES: PolicyRule[] = [
   // Needed where OwnerReferencesPermissionEnforcement is on: a connection Secret's owner reference blocks the owner's deletion.
   { apiGroups: [GROUP], resources: managed.map((p) => `${p}/finalizers`), verbs: ['update'], why: 'own connection Secrets (owner references)' },
   { apiGroups: [GROUP], resources: clusterScoped, verbs: ['get', 'list', 'watch'], why: 'read ProviderConfigs' },
+  { apiGroups: [GROUP], resources: clusterScoped.map((p) => `${p}/status`), verbs: ['patch'], why: 'write ProviderConfig status: Ready, account, usedBy' },
   // Grants by namespaceSelector match Namespace labels (src/operator/grants.ts); only read.
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'], why: 'read Namespace labels for ProviderConfig grants' },
   // Credentials Secrets are watched one by one (a field selector on the name), in the namespace a
