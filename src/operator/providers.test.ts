@@ -326,7 +326,8 @@ describe('Resolver.admit: grants and policy, before any Secret read', () => {
   const admitting = (config: ProviderConfigView) => {
     const h = harness([config]);
     const resolver = new Resolver({ get: (n) => h.configs.get(n) }, { secret: () => { throw new Error('admit read a Secret'); } }, h.limits, PROVIDERS, { labels: (ns) => labels[ns] });
-    return (namespace: string, kind = 'Bucket', spec: unknown = { publicAccessBlock: { blockPublicAcls: true } }) => resolver.admit(config.name, { namespace, kind, spec });
+    // `...rest`, not a default parameter: a test passing `undefined` (a deleting pass) must send it as such.
+    return (namespace: string, kind = 'Bucket', ...rest: [spec?: unknown]) => resolver.admit(config.name, { namespace, kind, spec: rest.length ? rest[0] : { publicAccessBlock: { blockPublicAcls: true } } });
   };
   const refused = (reason: string, message: RegExp) => (err: unknown) => terminal(reason, message)(err);
 

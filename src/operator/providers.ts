@@ -127,7 +127,8 @@ export class Resolver implements ProviderResolver {
       );
     }
     const policy = pc.policy ?? DEFAULT_POLICY;
-    const refusal = checkPolicy(requester.kind, requester.spec, policy, pc);
+    // A deleting pass passes no spec: it is checked for the grant only.
+    const refusal = requester.spec === undefined ? undefined : checkPolicy(requester.kind, requester.spec, policy, pc);
     if (refusal) throw new TerminalError(refusal.reason, refusal.message);
     return { adoption: policy.adoption === 'Allowed' };
   }
