@@ -1,7 +1,8 @@
 // A cheap read-only check that a postgres ProviderConfig's admin connection works: connect, run
 // SELECT 1, and read whether the role may create databases and roles (what the adapter needs).
+// `mooring doctor` and the ProviderConfig status checker run it, under the config's own limiter.
 import pg from 'pg';
-import { TerminalError, type ProviderConnection } from '../sdk/index.ts';
+import { TerminalError, type ProbeReport, type ProviderConnection } from '../sdk/index.ts';
 import { adminConnection, pinSession } from './admin.ts';
 import { classifyPgError, PgReason } from './classify.ts';
 
@@ -11,7 +12,12 @@ interface RoleRights {
   rolcreaterole: boolean;
 }
 
-export async function probePostgres(connection: ProviderConnection): Promise<string> {
+export async function probePostgres(connection: ProviderConnection): Promise<ProbeReport> {
+  const limiter = connection.limiter?.('postgres');
+  return limiter ? limiter.schedule(() => probe(connection)) : probe(connection);
+}
+
+async function probe(connection: ProviderConnection): Promise<ProbeReport> {
   const admin = adminConnection(connection);
   const where = `${String(admin.config.host)}:${String(admin.config.port)}`;
   const client = new pg.Client(admin.config);
@@ -26,7 +32,8 @@ export async function probePostgres(connection: ProviderConnection): Promise<str
     if (lacks.length) {
       throw new TerminalError(PgReason.AccessDenied, `the admin role at ${where} logs in but lacks ${lacks.join(' and ')}, which creating Databases needs`);
     }
-    return `PostgreSQL at ${where} answered SELECT 1 as ${String(admin.config.user)} (may create databases and roles)`;
+    const user = String(admin.config.user);
+    return { summary: `PostgreSQL at ${where} answered SELECT 1 as ${user} (may create databases and roles)`, account: user, endpoint: where };
   } catch (err) {
     throw classifyPgError(err, `connecting to ${where}`);
   } finally {

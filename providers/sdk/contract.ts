@@ -193,6 +193,20 @@ export interface ProviderConnection {
   limiter?: ((api: string) => RequestLimiter) | undefined;
 }
 
+/**
+ * What a provider's `probe` saw (since SDK 1.4.0; a plain string is still accepted as `summary`).
+ * The operator writes `account` and `endpoint` into the ProviderConfig's status, and `mooring
+ * doctor` prints `summary`. Nothing in it may be a secret.
+ */
+export interface ProbeReport {
+  /** One line: what answered, where, as whom (e.g. `STS GetCallerIdentity at … as arn:aws:…`). */
+  summary: string;
+  /** Who the credentials act as: an AWS account id, a database role, a server id. */
+  account?: string | undefined;
+  /** Where the call went: an endpoint URL, `host:port`. */
+  endpoint?: string | undefined;
+}
+
 /** Makes clients for one kind. */
 export interface Connector<Spec, AtProvider = Record<string, unknown>> {
   connect(connection: ProviderConnection): Promise<ExternalClient<Spec, AtProvider>>;

@@ -5,7 +5,7 @@ import type { BucketAtProvider, BucketSpec } from '../../src/api/bucket.ts';
 import { DNS_LABEL } from '../../src/api/common.ts';
 import type { DatabaseAtProvider, DatabaseSpec } from '../../src/api/database.ts';
 import type { DNSRecordAtProvider, DNSRecordSpec } from '../../src/api/dnsrecord.ts';
-import type { Connector, ProviderConnection } from './contract.ts';
+import type { Connector, ProbeReport, ProviderConnection } from './contract.ts';
 import { parseVersion } from './version.ts';
 
 /** The managed kinds a provider may serve, each with the spec and atProvider its adapter gets. */
@@ -26,10 +26,13 @@ export interface ProviderDefinition {
   kinds: ProviderKinds;
   /**
    * Optional: a cheap, read-only call proving a ProviderConfig of this type reaches its backend
-   * with working credentials, for `mooring doctor`. Resolves to a short account of what it saw;
-   * throws a typed error (never holding a secret) when it cannot.
+   * with working credentials, for `mooring doctor` and the ProviderConfig's status (checked at
+   * start, on a change, every few minutes and when a resource fails on credentials). Resolves to
+   * what it saw: a ProbeReport (since SDK 1.4.0; its `account` and `endpoint` reach the status) or
+   * a one-line string; throws a typed error (never holding a secret) when it cannot. Send the
+   * call through `connection.limiter(api)`, as the adapters' calls go.
    */
-  probe?: (connection: ProviderConnection) => Promise<string>;
+  probe?: (connection: ProviderConnection) => Promise<string | ProbeReport>;
 }
 
 /** What the operator loads: a checked definition, marked as made by defineProvider. */
@@ -54,7 +57,7 @@ export function definitionProblems(value: unknown): string[] {
   if (typeof value !== 'object' || value === null) return ['expected an object { type, sdkVersion, kinds }'];
   const { type, sdkVersion, kinds, probe } = value as Record<string, unknown>;
   const problems: string[] = [];
-  if (probe !== undefined && typeof probe !== 'function') problems.push('probe: expected a function (connection) => Promise<string>, or nothing');
+  if (probe !== undefined && typeof probe !== 'function') problems.push('probe: expected a function (connection) => Promise<ProbeReport | string>, or nothing');
   if (typeof type !== 'string' || type.length > 63 || !DNS_LABEL.test(type)) {
     problems.push(`type: ${JSON.stringify(type)} is not a provider name (lowercase letters, digits and hyphens, at most 63, such as powerdns)`);
   }

@@ -8,6 +8,7 @@ export type {
   ManagedResource,
   Observation,
   Pending,
+  ProbeReport,
   ProviderConnection,
   RequestLimiter,
   StaticCredentials,

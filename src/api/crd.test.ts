@@ -102,11 +102,16 @@ describe('printer columns', () => {
     ]);
   });
 
-  it('ProviderConfig: TYPE, REGION, ENDPOINT (wide), AGE', () => {
+  it('ProviderConfig: TYPE, READY, REASON, ACCOUNT, USED-BY, REGION, ENDPOINT and LAST-CHECKED (wide), AGE', () => {
     assert.deepEqual(columns(ProviderConfigKind), [
       ['TYPE', '.spec.type', 0],
-      ['REGION', '.spec.region', 0],
-      ['ENDPOINT', '.spec.endpoint', 1],
+      ['READY', '.status.conditions[?(@.type=="Ready")].status', 0],
+      ['REASON', '.status.conditions[?(@.type=="Ready")].reason', 0],
+      ['ACCOUNT', '.status.account', 0],
+      ['USED-BY', '.status.usedBy', 0],
+      ['REGION', '.spec.region', 1],
+      ['ENDPOINT', '.status.endpoint', 1],
+      ['LAST-CHECKED', '.status.lastChecked', 1],
       ['AGE', '.metadata.creationTimestamp', 0],
     ]);
   });

@@ -242,7 +242,19 @@ export const ProviderConfigSpec = z
 export type ProviderConfigSpec = z.output<typeof ProviderConfigSpec>;
 export type ProviderConfigSpecInput = z.input<typeof ProviderConfigSpec>;
 
+// Written by the operator's status checker (src/operator/config-status.ts): at start, on a change
+// to the config or its Secret, every --provider-config-check-interval, and when a resource using
+// the config fails on its credentials.
 export const ProviderConfigStatus = z
-  .object({ ...managedStatusFields })
-  .describe('The observed state of the config: whether its credentials and endpoint work.');
+  .object({
+    conditions: managedStatusFields.conditions.describe(
+      "Ready: whether the provider's identity call (aws: STS GetCallerIdentity; postgres: SELECT 1 as the admin; powerdns: the server's description) answered with these credentials; its reason is Reachable, or the failure's (InvalidCredentials, AccessDenied, CredentialsNotFound, ProviderUnavailable …).",
+    ),
+    observedGeneration: z.number().int().min(0).optional().describe('The metadata.generation the last check was made for.'),
+    account: z.string().max(256).optional().describe('Who the credentials act as, from the last check that answered: aws the account id, postgres the admin role, powerdns the server id. Cleared when a check fails.'),
+    endpoint: z.string().max(2048).optional().describe('Where the last check that answered went: an API endpoint URL or host:port. Cleared when a check fails.'),
+    usedBy: z.number().int().min(0).optional().describe("How many managed objects (Buckets, DNSRecords, Databases) name this config in spec.providerConfigRef, in the namespaces the operator watches."),
+    lastChecked: z.iso.datetime({ offset: true }).optional().describe('When the credentials and endpoint were last checked (RFC 3339).'),
+  })
+  .describe('The observed state of the config: whether its credentials and endpoint work, whom they reach, and how many objects use it.');
 export type ProviderConfigStatus = z.infer<typeof ProviderConfigStatus>;

@@ -20,7 +20,8 @@ Checks that mooring can work in the cluster of a kubeconfig, and says what to fi
                    verb and resource of src/operator/permissions.ts)
   providerconfig/  for each ProviderConfig: it parses, its credentials Secret exists and holds
                    what the provider needs, and a read-only call with those credentials answers
-                   (aws: S3 ListBuckets at its endpoint; postgres: SELECT 1 as the admin role)
+                   (aws: STS GetCallerIdentity at its endpoint; postgres: SELECT 1 as the
+                   admin role; powerdns: the server's description)
 
 options:
   --kubeconfig FILE            default: $KUBECONFIG, then ~/.kube/config

@@ -31,7 +31,7 @@ describe('mooring new-provider', () => {
     const { default: provider } = (await import(join(work, 'files-provider', 'index.ts'))) as { default: ProviderRegistration };
     assert.ok(isProviderRegistration(provider));
     const connection = (root: string) => ({ name: 'pc', type: 'files', region: 'local', settings: { root } });
-    assert.match(await provider.probe!(connection(work)), /^root folder .* holds \d+ entries$/);
+    assert.match((await provider.probe!(connection(work))) as string, /^root folder .* holds \d+ entries$/);
     await assert.rejects(provider.probe!(connection(join(work, 'not-mounted'))), (err: unknown) => isAdapterError(err) && err.kind === 'Retryable');
   });
 

@@ -8,7 +8,7 @@ import { RetryableError, isAdapterError } from '../../providers/sdk/index.ts';
 import { Limits } from '../limits/index.ts';
 import { providerConfigView } from '../operator/config-cache.ts';
 import { grantsEveryNamespace } from '../operator/grants.ts';
-import { Resolver, type ProviderConfigView, type ProviderRegistration } from '../operator/providers.ts';
+import { probeReport, Resolver, type ProviderConfigView, type ProviderRegistration } from '../operator/providers.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { fail, ok, warn, type Finding } from './report.ts';
 
@@ -68,7 +68,7 @@ async function checkOne(view: ProviderConfigView, resolver: Resolver, providers:
   try {
     const { connection } = await resolver.resolve(view.name, kind);
     if (!provider.probe) return ok(check, `type ${view.type}: credentials resolved; the provider offers no probe, so reachability is not checked`);
-    return ok(check, await withTimeout(provider.probe(connection), PROBE_TIMEOUT_MS, `probing ${view.endpoint ?? view.type}`));
+    return ok(check, probeReport(await withTimeout(provider.probe(connection), PROBE_TIMEOUT_MS, `probing ${view.endpoint ?? view.type}`)).summary);
   } catch (err) {
     // isAdapterError, not instanceof: a plugin's errors may come from its own copy of the SDK.
     if (!isAdapterError(err)) throw err;

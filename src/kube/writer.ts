@@ -51,3 +51,14 @@ export function coreEventApi(kube: KubeClient): EventApi {
     },
   };
 }
+
+/**
+ * Merge patches the status of a cluster-scoped object of ours (a ProviderConfig): only the fields
+ * given change, null removes one.
+ */
+export function clusterStatusWriter(kube: KubeClient, plural: string): (name: string, status: Record<string, unknown>) => Promise<void> {
+  return async (name, status) => {
+    const path = resourcePath({ group: GROUP, version: VERSION, plural, name, subresource: 'status' });
+    await kube.request('PATCH', path, { body: { status }, contentType: MERGE_PATCH });
+  };
+}

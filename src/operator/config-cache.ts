@@ -13,6 +13,7 @@ import type { ProviderConfigSource, ProviderConfigView, SecretSource } from './p
 interface ProviderConfigObject extends KubeObject {
   metadata: { name: string; generation?: number };
   spec?: unknown;
+  status?: Record<string, unknown>;
 }
 
 interface NamespaceObject extends KubeObject {
@@ -138,6 +139,12 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
     const object = this.secrets.get(secretKey(namespace, name))?.get(secretKey(namespace, name));
     if (!object) return undefined;
     return Object.fromEntries(Object.entries(object.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  }
+
+  /** The cached object's generation and status, for the status checker (src/operator/config-status.ts). */
+  stored(name: string): { generation?: number | undefined; status?: Record<string, unknown> | undefined } | undefined {
+    const object = this.configs.get(name);
+    return object && { generation: object.metadata.generation, status: object.status };
   }
 
   /** The ProviderConfig names, for the tests and the sandbox's summary. */

@@ -9,16 +9,17 @@ import { KINDS } from '../api/kinds.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { crdDeletion } from '../kube/crds.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
-import { coreEventApi, KubeWriter } from '../kube/writer.ts';
+import { clusterStatusWriter, coreEventApi, KubeWriter } from '../kube/writer.ts';
 import { Limits } from '../limits/index.ts';
 import { CallDeadlines } from '../reconcile/deadline.ts';
 import { EventRecorder } from '../reconcile/events.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
-import type { ManagedKind, ManagedObject, ManagedSpecBase } from '../reconcile/types.ts';
+import type { EventSink, ManagedKind, ManagedObject, ManagedSpecBase } from '../reconcile/types.ts';
 import { DEFAULTS, type Config } from '../runtime/config.ts';
 import { KubeListWatch } from '../runtime/kube-listwatch.ts';
 import { ClaimRegistry } from './claims.ts';
 import { ConfigCache } from './config-cache.ts';
+import { configProbe, ConfigStatusChecker, CREDENTIAL_FAILURES, UsageIndex } from './config-status.ts';
 import { KindController } from './controller.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { Resolver, type ProviderRegistration } from './providers.ts';
@@ -41,7 +42,7 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
 }
 
 export type ManagerConfig = Pick<Config, 'namespaces' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'> &
-  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs'>>;
+  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs' | 'providerConfigCheckMs'>>;
 
 export interface ManagerOptions {
   kube: KubeClient;
@@ -58,9 +59,21 @@ export interface ManagerOptions {
   /** Prometheus metrics to feed; none by default. */
   metrics?: OperatorMetrics;
   random?: () => number;
+  /**
+   * Which ProviderConfigs' status this operator writes. Default: every one when it watches all
+   * namespaces; none with --namespace, since operators confined to one namespace each would count
+   * only their own users and overwrite each other's (tests name their own configs here).
+   */
+  writesConfigStatus?: (providerConfig: string) => boolean;
 }
 
 const providerConfigOf = (object: ManagedObject) => (object.spec?.providerConfigRef as { name?: unknown } | undefined)?.name;
+const providerConfigName = (object: ManagedObject) => {
+  const name = providerConfigOf(object);
+  return typeof name === 'string' ? name : undefined;
+};
+/** The sharding key of a ProviderConfig's status: one replica writes it. */
+const configKey = (name: string) => `ProviderConfig/${name}`;
 
 export class Manager {
   readonly controllers: KindController[] = [];
@@ -70,6 +83,8 @@ export class Manager {
   readonly secrets: KubeSecretStore;
   /** The deadline of every adapter call; `stop` aborts the calls still in flight after the grace. */
   readonly deadlines: CallDeadlines;
+  /** Writes each ProviderConfig's status (while this replica leads; with sharding, the one owning it). */
+  readonly configStatus: ConfigStatusChecker;
   private readonly shutdownGraceMs: number;
   private readonly log: Logger;
   private readonly kube: KubeClient;
@@ -90,11 +105,23 @@ export class Manager {
     this.deadlines = new CallDeadlines({ callTimeoutMs: config.callTimeoutMs, deleteTimeoutMs: config.deleteTimeoutMs });
     this.shutdownGraceMs = config.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
     this.secrets = new KubeSecretStore(kube);
-    this.cache = new ConfigCache({ log, namespaces: config.namespaces, changed: (pc) => this.requeueUsersOf(pc), listWatch: (ref) => new KubeListWatch(kube, ref), credentialsNamespaces: config.credentialsNamespaces });
+    this.cache = new ConfigCache({ log, namespaces: config.namespaces, changed: (pc) => this.configChanged(pc), listWatch: (ref) => new KubeListWatch(kube, ref), credentialsNamespaces: config.credentialsNamespaces });
     const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
     this.kube = kube;
     this.keyNamespace = options.keyNamespace;
-    const events = new EventRecorder(coreEventApi(kube), log, { component: 'mooring' });
+    const writesStatus = options.writesConfigStatus ?? (() => config.namespaces === undefined);
+    const usage = new UsageIndex((pc) => this.configStatus.usageChanged(pc));
+    this.configStatus = new ConfigStatusChecker({
+      configs: this.cache,
+      probe: configProbe(this.cache, resolver, options.providers),
+      write: clusterStatusWriter(kube, 'providerconfigs'),
+      usedBy: (pc) => usage.count(pc),
+      owns: (pc) => writesStatus(pc) && this.owns(configKey(pc)),
+      intervalMs: config.providerConfigCheckMs ?? DEFAULTS.providerConfigCheckMs,
+      log,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    const events = this.credentialFailuresChecked(new EventRecorder(coreEventApi(kube), log, { component: 'mooring' }));
     const served = new Set(options.providers.flatMap((p) => Object.keys(p.kinds)));
     const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
     const random = options.random ?? Math.random;
@@ -119,6 +146,12 @@ export class Manager {
         observer: options.metrics?.queueObserver(kind.kind),
         owns: (object) => this.owns(`${kind.kind}/${object.metadata.namespace}/${object.metadata.name}`),
       }));
+      const key = (o: ManagedObject) => `${kind.kind}/${o.metadata.namespace}/${o.metadata.name}`;
+      this.controllers.at(-1)!.informer.addHandlers({
+        onAdd: (o) => usage.set(key(o), providerConfigName(o)),
+        onUpdate: (_, o) => usage.set(key(o), providerConfigName(o)),
+        onDelete: (o) => usage.set(key(o), undefined),
+      });
     }
     options.metrics?.attach({
       controllers: this.controllers,
@@ -134,6 +167,7 @@ export class Manager {
   reshard(owns: (key: string) => boolean): void {
     this.owns = owns;
     for (const c of this.controllers) c.requeueWhere((o) => owns(`${c.kind}/${o.metadata.namespace}/${o.metadata.name}`));
+    this.configStatus.recheckOwned();
   }
 
   /** Why the manager is not ready to be counted on yet, or undefined once it is. */
@@ -190,6 +224,7 @@ export class Manager {
   /** Starts reconciling (the caches must be warm). */
   lead(): void {
     for (const c of this.controllers) c.queue.start();
+    this.configStatus.start();
     this.log.info({ kinds: this.controllers.map((c) => c.kind), objects: this.controllers.reduce((n, c) => n + c.informer.size, 0) }, 'caches synced; reconciling');
   }
 
@@ -199,6 +234,7 @@ export class Manager {
    * close their pools.
    */
   async stop(graceMs = this.shutdownGraceMs): Promise<void> {
+    this.configStatus.stop();
     this.cache.stop();
     const abort = setTimeout(() => {
       this.log.warn({ graceMs }, 'reconciles still in flight after the shutdown grace; aborting their adapter calls');
@@ -218,6 +254,25 @@ export class Manager {
       }
     });
     await Promise.all(closing);
+  }
+
+  /**
+   * Every failure the reconciler reports goes out as a Warning Event with its reason: one on the
+   * credentials asks for a check of the object's ProviderConfig (merged with any other ask).
+   */
+  private credentialFailuresChecked(sink: EventSink): EventSink {
+    return {
+      event: (object, type, reason, message) => {
+        const pc = type === 'Warning' && CREDENTIAL_FAILURES.has(reason) ? providerConfigName(object) : undefined;
+        if (pc) this.configStatus.suspect(pc);
+        sink.event(object, type, reason, message);
+      },
+    };
+  }
+
+  private configChanged(providerConfig: string): void {
+    this.configStatus.changed(providerConfig);
+    this.requeueUsersOf(providerConfig);
   }
 
   private requeueUsersOf(providerConfig: string): void {

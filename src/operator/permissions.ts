@@ -46,6 +46,10 @@ export const RULES: PolicyRule[] = [
     why: 'read ProviderConfigs', without: 'the ProviderConfig cache never syncs: the operator never becomes ready and reconciles nothing',
   },
   {
+    id: 'providerconfigs-status', scope: 'cluster', apiGroups: [GROUP], resources: clusterScoped.map((p) => `${p}/status`), verbs: ['patch'],
+    why: 'write ProviderConfig status: Ready, account, usedBy', without: '`kubectl get providerconfigs` never says whether a config works (reconciling goes on)',
+  },
+  {
     // Grants by namespaceSelector match Namespace labels (src/operator/grants.ts); only read.
     id: 'namespaces', scope: 'cluster', apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'], watchedNamesOnly: true,
     why: 'read Namespace labels for ProviderConfig grants', without: 'the Namespace cache never syncs: the operator never becomes ready and reconciles nothing',

@@ -1,7 +1,7 @@
 // From a resource's providerConfigRef to a connected adapter: the ProviderConfig (from the watch
 // cache), its credentials (from a Secret, never logged), the account limiters, and the connector
 // the provider registered for the kind.
-import type { Connector, ProviderConnection, RequestLimiter } from '../../providers/sdk/index.ts';
+import type { Connector, ProbeReport, ProviderConnection, RequestLimiter } from '../../providers/sdk/index.ts';
 import { TerminalError } from '../../providers/sdk/index.ts';
 import type { Grants, Policy } from '../api/providerconfig.ts';
 import type { Limits } from '../limits/index.ts';
@@ -20,9 +20,18 @@ export interface ProviderRegistration {
   kinds: Partial<Record<string, Connector<unknown>>>;
   /**
    * Optional: a cheap read-only call proving a ProviderConfig of this type reaches its cloud with
-   * working credentials (`mooring doctor`). Resolves to what it saw; throws a typed error.
+   * working credentials (`mooring doctor`, the ProviderConfig's status). Resolves to what it saw
+   * (a ProbeReport, or a string from a plugin older than SDK 1.4.0); throws a typed error.
    */
-  probe?: (connection: ProviderConnection) => Promise<string>;
+  probe?: (connection: ProviderConnection) => Promise<string | ProbeReport>;
+}
+
+/** A probe's answer as a ProbeReport, whatever a plugin resolved to (a string: only a summary). */
+export function probeReport(answer: unknown): ProbeReport {
+  if (typeof answer === 'string') return { summary: answer };
+  const a = (typeof answer === 'object' && answer !== null ? answer : {}) as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  return { summary: text(a.summary) ?? 'the probe answered', account: text(a.account), endpoint: text(a.endpoint) };
 }
 
 /** The ProviderConfig fields the resolver reads (see src/api/providerconfig.ts). */

@@ -67,6 +67,9 @@ export const Reason = {
   // Degraded=True: an adapter call's deadline (src/reconcile/deadline.ts)
   CallTimeout: 'CallTimeout',
   OperatorStopping: 'OperatorStopping',
+  // A ProviderConfig's Ready (src/operator/config-status.ts); False carries the check's failure reason
+  Reachable: 'Reachable',
+  NotProbed: 'NotProbed',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

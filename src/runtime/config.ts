@@ -26,6 +26,7 @@ export const DEFAULTS = {
   callTimeoutMs: DEADLINE_DEFAULTS.callTimeoutMs,
   deleteTimeoutMs: DEADLINE_DEFAULTS.deleteTimeoutMs,
   shutdownGraceMs: 30_000,
+  providerConfigCheckMs: 600_000,
   logLevel: 'info',
   logFormat: 'json',
   bindAddress: ':8080',
@@ -134,6 +135,7 @@ const schema = z
     callTimeoutMs: duration(100, 3_600_000).default(DEFAULTS.callTimeoutMs), // default 60 s
     deleteTimeoutMs: duration(100, 3_600_000).default(DEFAULTS.deleteTimeoutMs), // default 300 s
     shutdownGraceMs: duration(0, 3_600_000).default(DEFAULTS.shutdownGraceMs), // default 30 s
+    providerConfigCheckMs: duration(10_000, 86_400_000).default(DEFAULTS.providerConfigCheckMs), // default 600 s
     logLevel: oneOf(LOG_LEVELS).default(DEFAULTS.logLevel), // default info
     logFormat: oneOf(LOG_FORMATS).default(DEFAULTS.logFormat), // default json
     bindAddress: bindAddress.default(DEFAULTS.bindAddress), // default :8080
@@ -180,6 +182,7 @@ const SETTINGS: Record<keyof Config, Setting> = {
   callTimeoutMs: { flag: 'call-timeout', help: 'deadline of one adapter call (observe, create, update): then it is aborted and retried with backoff (CallTimeout)' },
   deleteTimeoutMs: { flag: 'delete-timeout', help: 'deadline of one adapter delete call (which may empty a page of a bucket\'s objects)' },
   shutdownGraceMs: { flag: 'shutdown-grace', help: 'on SIGTERM, how long reconciles in flight may finish before their adapter calls are aborted' },
+  providerConfigCheckMs: { flag: 'provider-config-check-interval', help: "how often each ProviderConfig's credentials and endpoint are checked for its status (also on a change, and when a resource fails on credentials)" },
   logLevel: { flag: 'log-level', help: `log level: ${LOG_LEVELS.join(', ')}` },
   logFormat: { flag: 'log-format', help: 'json (one object a line) or pretty (readable, for a terminal)' },
   bindAddress: { flag: 'bind-address', help: 'where /metrics, /healthz and /readyz are served' },

@@ -1,7 +1,7 @@
 // Several informers of one resource read as one cache: a namespace-scoped operator watches each
 // of its namespaces with a list/watch of its own (what a Role in that namespace allows), never the
 // whole cluster. Keys are `namespace/name`, so the members' stores never overlap.
-import { Informer, type InformerOptions, type KubeObject, type ListWatch } from './informer.ts';
+import { Informer, type InformerHandlers, type InformerOptions, type KubeObject, type ListWatch } from './informer.ts';
 
 export class InformerGroup<T extends KubeObject> {
   readonly members: Informer<T>[];
@@ -27,6 +27,11 @@ export class InformerGroup<T extends KubeObject> {
   /** True once every member has synced; false when any was stopped first. */
   async whenSynced(): Promise<boolean> {
     return (await Promise.all(this.members.map((m) => m.whenSynced()))).every(Boolean);
+  }
+
+  /** Adds handlers to every member (each first replays what it has cached, once synced). */
+  addHandlers(handlers: InformerHandlers<T>): void {
+    for (const m of this.members) m.addHandlers(handlers);
   }
 
   get(key: string): T | undefined {

@@ -36,9 +36,9 @@ describe('mooring doctor', () => {
     assert.equal(code, 0, out);
     assert.match(out, /^ {2}ok {4}crds +4 CRDs installed and current$/m);
     assert.match(out, /^ {2}ok {4}rbac +the kubeconfig's identity .* may do all \d+ things the operator does$/m);
-    assert.match(out, new RegExp(`ok {4}providerconfig/${aws} +S3 ListBuckets answered at ${stack().aws!.endpoint}`));
+    assert.match(out, new RegExp(`ok {4}providerconfig/${aws} +STS GetCallerIdentity answered at ${stack().aws!.endpoint}: account 123456789012 as arn:aws:sts::123456789012:`));
     assert.match(out, new RegExp(`ok {4}providerconfig/${pg} +PostgreSQL at 127\\.0\\.0\\.1:${stack().postgres!.port} answered SELECT 1 as postgres`));
-    assert.match(out, /all 5 checks passed\./);
+    assert.match(out, /all 9 checks passed\./);
   });
 
   it('explains a ProviderConfig whose endpoint does not answer, and one whose Secret is missing', async () => {
@@ -48,12 +48,12 @@ describe('mooring doctor', () => {
     assert.equal(code, 1, out);
     const lines = out.split('\n');
     const at = line(out, `providerconfig/${unreachable}`);
-    assert.match(lines[at]!, /FAIL .*ProviderUnavailable: S3 ListBuckets at http:\/\/127\.0\.0\.1:9 failed/);
+    assert.match(lines[at]!, /FAIL .*ProviderUnavailable: STS GetCallerIdentity at http:\/\/127\.0\.0\.1:9 failed/);
     assert.match(lines[at + 1]!, /fix: nothing answered at http:\/\/127\.0\.0\.1:9: check spec\.endpoint/);
     const missing = line(out, `providerconfig/${secretless}`);
     assert.match(lines[missing]!, new RegExp(`FAIL .*CredentialsNotFound: the credentials Secret default/${secretless}-creds .* does not exist`));
     assert.match(lines[missing + 1]!, new RegExp(`fix: create Secret default/${secretless}-creds \\(aws: keys accessKeyId and secretAccessKey`));
-    assert.match(out, /2 of 5 checks failed\./);
+    assert.match(out, /2 of 9 checks failed\./);
   });
 
   it('explains wrong credentials without quoting them', async () => {

@@ -219,8 +219,12 @@ describe('DNSRecord on PowerDNS', () => {
 describe('the PowerDNS probe (mooring doctor)', () => {
   const connection = (apiKey: string) => ({ name: 'probe', type: 'powerdns', region: 'local', endpoint: stack().pdns!.apiUrl, settings: {}, secretData: { apiKey } });
 
-  it('names the server and its version when the key works', async () => {
-    assert.match(await powerdns.probe!(connection(stack().pdns!.apiKey)), /^PowerDNS authoritative 4\.\S+ at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/servers\/localhost accepted the API key$/);
+  it('names the server and its version when the key works, and the server id and URL for the status', async () => {
+    const report = await powerdns.probe!(connection(stack().pdns!.apiKey));
+    assert.ok(typeof report === 'object');
+    assert.match(report.summary, /^PowerDNS authoritative 4\.\S+ at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/servers\/localhost accepted the API key$/);
+    assert.equal(report.account, 'localhost');
+    assert.match(report.endpoint ?? '', /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/servers\/localhost$/);
   });
 
   it('is Terminal InvalidCredentials with a wrong key, and never says the key', async () => {

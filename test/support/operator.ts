@@ -40,6 +40,10 @@ export interface TestOperatorOptions {
   /** --call-timeout and --shutdown-grace (default the operator's: 60 s, 30 s). */
   callTimeoutMs?: number;
   shutdownGraceMs?: number;
+  /** ProviderConfigs whose status this operator writes (default none: it watches one namespace). */
+  configStatusFor?: string[];
+  /** --provider-config-check-interval (default the operator's: 10 minutes). */
+  providerConfigCheckMs?: number;
 }
 
 export async function startOperator(info: StackInfo, options: TestOperatorOptions): Promise<RunningOperator> {
@@ -54,6 +58,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     log,
     ...(options.keyNamespace ? { keyNamespace: options.keyNamespace } : {}),
     metrics,
+    ...(options.configStatusFor ? { writesConfigStatus: (pc: string) => options.configStatusFor!.includes(pc) } : {}),
     providers: [...(options.providers ?? builtinProviders()), ...(options.plugins ?? [])],
     config: {
       namespaces: [options.namespace],
@@ -65,6 +70,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
       credentialsNamespaces: options.credentialsNamespaces ?? ['default'],
       ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
       ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
+      ...(options.providerConfigCheckMs === undefined ? {} : { providerConfigCheckMs: options.providerConfigCheckMs }),
     },
   });
   const http = await startHttp({ bindAddress: '127.0.0.1:0', registry: metrics.registry, notReady: () => manager.notReady(), log });

@@ -1,18 +1,22 @@
 // A cheap read-only call that proves a ProviderConfig reaches AWS (or its emulator) with working
-// credentials: `mooring doctor` runs it. S3 ListBuckets needs only s3:ListAllMyBuckets and is
-// served by every emulator; a failure is typed the way the adapters type theirs.
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import type { ProviderConnection } from '../../sdk/index.ts';
-import { classifyAwsError } from './classify.ts';
-import { s3ClientConfig } from './client.ts';
+// credentials, and says whose they are: STS GetCallerIdentity needs no IAM permission at all (an
+// explicit deny cannot refuse it), so it fails only on credentials or the network, and it names
+// the account. `mooring doctor` and the ProviderConfig status checker run it; a failure is typed
+// the way the adapters type theirs. It goes through the config's own `sts` limiter.
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { ProbeReport, ProviderConnection } from '../../sdk/index.ts';
+import { AwsCaller, awsClientConfig } from './client.ts';
 
-export async function probeAws(connection: ProviderConnection): Promise<string> {
-  const client = new S3Client(s3ClientConfig(connection));
+/** Where STS was asked: the override, or the region's public endpoint. */
+const where = (connection: ProviderConnection) => connection.endpoint ?? `https://sts.${connection.region}.amazonaws.com`;
+
+export async function probeAws(connection: ProviderConnection): Promise<ProbeReport> {
+  const client = new STSClient(awsClientConfig(connection));
+  const endpoint = where(connection);
   try {
-    const answer = await client.send(new ListBucketsCommand({}));
-    return `S3 ListBuckets answered at ${connection.endpoint ?? `the ${connection.region} endpoint`} (${answer.Buckets?.length ?? 0} buckets visible)`;
-  } catch (err) {
-    throw classifyAwsError(err, `S3 ListBuckets at ${connection.endpoint ?? `the ${connection.region} endpoint`}`);
+    const identity = await new AwsCaller(connection.limiter?.('sts')).call(`STS GetCallerIdentity at ${endpoint}`, () => client.send(new GetCallerIdentityCommand({})));
+    const account = identity.Account ?? 'unknown';
+    return { summary: `STS GetCallerIdentity answered at ${endpoint}: account ${account} as ${identity.Arn ?? 'an unnamed identity'}`, account, endpoint };
   } finally {
     client.destroy();
   }
