@@ -80,7 +80,28 @@ export interface Observation<AtProvider = Record<string, unknown>> {
    * is handed to `delete`, which copes with the work under way (returns not done).
    */
   pending?: Pending | undefined;
+  /**
+   * The write that `create` or `update` returned as queued (`WriteQueued`) was taken by the
+   * backend: it accepted the batch that carried it (SDK 1.4). Reported by the observes that follow
+   * while the adapter still knows of it, `pending` or not. Unset when that write was never sent
+   * (refused, or found unneeded when it was planned).
+   */
+  written?: boolean | undefined;
 }
+
+/**
+ * What `create` or `update` returns when it handed its change to something that sends it later (a
+ * batch of changes to one DNS zone), so the backend has not taken it yet (SDK 1.4). The reconciler
+ * then claims no write (the Created, Updated, DriftCorrected and Adopted Events) until an observe
+ * reports it `written`, or shows the thing as wanted. Returning nothing still means the call made
+ * its write.
+ */
+export interface WriteQueued {
+  queued: true;
+}
+
+/** Whether a create or update result says its write was queued, not made. */
+export const isQueued = (result: unknown): result is WriteQueued => typeof result === 'object' && result !== null && (result as Partial<WriteQueued>).queued === true;
 
 /**
  * Why a thing is not ready yet. The reason becomes the Progressing condition's reason, so users
@@ -129,8 +150,10 @@ export interface DeleteResult {
  *   then skips the observe that would follow. Return nothing when unsure (a thing that was there
  *   before, a change still pending, a cloud slow to show its own writes).
  * - `create`, `update` and `delete` may hand their change to something that sends it later (a
- *   batch of changes to one DNS zone) and return at once; `observe` then reports `pending`
- *   (reason `Waiting`) until the change is applied, and throws the change's typed error if it failed.
+ *   batch of changes to one DNS zone) and return at once; `create` and `update` then return
+ *   `{ queued: true }` (SDK 1.4), and `observe` reports `pending` (reason `Waiting`) until the
+ *   change is applied, `written` once the backend took it, and throws the change's typed error if
+ *   it failed.
  * - Never touch what lacks our ownership mark: the reconciler checks the mark observe reports,
  *   and an adapter must not act on a different external thing than the one it observed.
  * - Every failure leaves the adapter typed, decided once where the backend's answer arrives:
@@ -142,8 +165,8 @@ export interface DeleteResult {
  */
 export interface ExternalClient<Spec, AtProvider = Record<string, unknown>> {
   observe(resource: ManagedResource<Spec>): Promise<Observation<AtProvider>>;
-  create(resource: ManagedResource<Spec>): Promise<void | Observation<AtProvider>>;
-  update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<void>;
+  create(resource: ManagedResource<Spec>): Promise<void | Observation<AtProvider> | WriteQueued>;
+  update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<void | WriteQueued>;
   delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult>;
   /**
    * Sets the generated credentials found in `resource.connectionSecret` on the existing thing (a

@@ -12,7 +12,9 @@ export type {
   ProviderConnection,
   RequestLimiter,
   StaticCredentials,
+  WriteQueued,
 } from './contract.ts';
+export { isQueued } from './contract.ts';
 export { AdapterError, ConflictError, RetryableError, TerminalError, isAdapterError } from './errors.ts';
 export type { AdapterErrorOptions, ErrorKind } from './errors.ts';
 export { ProviderReason } from './reasons.ts';

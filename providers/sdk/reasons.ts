@@ -42,5 +42,7 @@ export const ProviderReason = {
   DeletionProtected: 'DeletionProtected',
   /** The spec names a thing in the namespace the adapter keeps for its own ownership marks (a DNS record named `_mooring-…`). */
   ReservedName: 'ReservedName',
+  /** A DNS record would share its name with a CNAME (a CNAME beside another record set, or any record set beside a CNAME). */
+  CnameConflict: 'CnameConflict',
 } as const;
 export type ProviderReason = (typeof ProviderReason)[keyof typeof ProviderReason];

@@ -40,6 +40,10 @@ describe('checkPolicy', () => {
     assert.equal(checkPolicy('Database', DatabaseSpec.parse(ref), policy({ rds: { instanceClasses: ['db.t4g.micro'] } }), { name: 'pg', type: 'postgres' }), undefined);
   });
 
+  it('a deletion (admitted without its spec) passes, whatever the kind and the policy', () => {
+    for (const kind of ['Bucket', 'DNSRecord', 'Database']) assert.equal(checkPolicy(kind, undefined, policy({ dns: { zones: ['example.com'] }, rds: { instanceClasses: ['db.t4g.micro'] } }), aws), undefined, kind);
+  });
+
   it('a kind without checks (a plugin\'s) passes', () => {
     assert.equal(checkPolicy('Queue', {}, policy({}), aws), undefined);
   });

@@ -24,6 +24,8 @@ const CHECKS: Record<string, Check> = {
 };
 
 export function checkPolicy(kind: string, spec: unknown, policy: Policy, config: { name: string; type: string }): Refusal | undefined {
+  // A deletion is admitted without its spec: the policy limits what may be asked for, never the way out.
+  if (spec === undefined) return undefined;
   return CHECKS[kind]?.(spec as never, policy, config);
 }
 

@@ -32,6 +32,31 @@ class FakeCloud {
   failNext?: Error | undefined;
   /** What create returns: nothing (default), or an observation up to date or not. */
   createReturns?: 'upToDate' | 'notUpToDate' | undefined;
+  /** When set, create and update only queue their write (SDK 1.4 `{ queued: true }`), as a DNS zone's batcher does. */
+  queueWrites = false;
+  queued?: { name: string; thing: Thing } | undefined;
+  /** The queued write was taken: observe reports it `written` from then on. */
+  written = false;
+  /** The queued write was refused: the next observe throws this. */
+  refusal?: Error | undefined;
+  /** Takes the queued write, as the backend accepting its batch. */
+  land() {
+    this.things.set(this.queued!.name, this.queued!.thing);
+    this.queued = undefined;
+    this.written = true;
+  }
+  /** Refuses the queued write: nothing changes in the cloud. */
+  refuse(err: Error) {
+    this.queued = undefined;
+    this.refusal = err;
+  }
+  /** Writes at once, or queues the write when `queueWrites` is set. */
+  put(name: string, thing: Thing): { queued: true } | undefined {
+    if (!this.queueWrites) return void this.write(name, thing);
+    this.queued = { name, thing };
+    this.written = false;
+    return { queued: true };
+  }
   /** Remembers what observe should keep seeing while reads are stale. */
   write(name: string, thing: Thing) {
     if (this.staleReads > 0) this.stale.set(name, this.things.get(name));
@@ -64,8 +89,12 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
       async observe(r: ManagedResource<Spec>): Promise<Observation> {
         cloud.fail('observe');
         cloud.recorded.push(r.recorded);
+        const refusal = cloud.refusal;
+        cloud.refusal = undefined;
+        if (refusal) throw refusal;
         const t = cloud.read(r.externalName);
-        const waiting = cloud.pending ? { pending: cloud.pending } : {};
+        const pending = cloud.pending ?? (cloud.queued ? { reason: 'Waiting' as const, message: 'waiting for its batch' } : undefined);
+        const waiting = { ...(pending ? { pending } : {}), ...(cloud.written ? { written: true } : {}) };
         if (!t) return { exists: false, upToDate: false, ...waiting };
         const upToDate = t.size === r.spec.size;
         return {
@@ -78,7 +107,8 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
       async create(r) {
         cloud.fail('create');
         const password = r.connectionSecret?.password;
-        cloud.write(r.externalName, { size: r.spec.size, mark: r.ownershipMark, ...(password ? { password } : {}) });
+        const queued = cloud.put(r.externalName, { size: r.spec.size, mark: r.ownershipMark, ...(password ? { password } : {}) });
+        if (queued) return queued;
         if (cloud.createReturns) return { exists: true, upToDate: cloud.createReturns === 'upToDate', ownershipMark: r.ownershipMark, atProvider: { id: `made-${r.externalName}` } };
       },
       async setCredentials(r) {
@@ -87,7 +117,7 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
       },
       async update(r) {
         cloud.fail('update');
-        cloud.write(r.externalName, { size: r.spec.size, mark: r.ownershipMark });
+        return cloud.put(r.externalName, { size: r.spec.size, mark: r.ownershipMark });
       },
       async delete(r) {
         cloud.fail('delete');
@@ -470,6 +500,52 @@ describe('ManagedReconciler', () => {
     await h.pass();
     assert.ok(h.cloud.calls.includes('delete'), 'an RDS instance may be deleted while it is modifying');
     assert.deepEqual(h.object.metadata.finalizers, []);
+  });
+
+  it('a queued create is claimed (Created) only once an observe reports it written', async () => {
+    const h = harness({ size: 2 });
+    h.cloud.queueWrites = true;
+    await h.pass();
+    assert.equal(h.condition('Progressing')?.reason, 'Waiting');
+    assert.ok(!h.events.includes('Normal/Created'), 'no Created while the write is only queued');
+    await h.pass();
+    assert.ok(!h.events.includes('Normal/Created'), 'still queued: still no Created');
+    h.cloud.land();
+    await h.pass();
+    assert.deepEqual(h.events.filter((e) => e === 'Normal/Created'), ['Normal/Created']);
+    assert.equal(h.condition('Ready')?.status, 'True');
+  });
+
+  it('a queued create refused by the backend claims nothing', async () => {
+    const h = harness({ size: 2 });
+    h.cloud.queueWrites = true;
+    await h.pass();
+    h.cloud.refuse(new TerminalError(Reason.InvalidChange, 'refused: a CNAME beside an A'));
+    await h.pass().catch(() => undefined);
+    assert.equal(h.condition('Degraded')?.reason, Reason.InvalidChange);
+    h.cloud.queueWrites = false;
+    await h.pass();
+    assert.deepEqual(h.events.filter((e) => e === 'Normal/Created'), ['Normal/Created'], 'only the create that was made is claimed');
+  });
+
+  it('a queued drift correction the backend refused is never claimed: DriftCorrected only when the write was taken', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.cloud.things.get('a')!.size = 5; // behind our back
+    h.cloud.queueWrites = true;
+    await h.pass();
+    assert.ok(h.events.includes('Normal/DriftDetected'));
+    assert.ok(!h.events.includes('Normal/DriftCorrected'), 'queued, not taken');
+    h.cloud.refuse(new RetryableError(Reason.Conflict, 'the batch was refused'));
+    await h.pass().catch(() => undefined);
+    assert.equal(h.cloud.things.get('a')!.size, 5);
+    assert.ok(!h.events.includes('Normal/DriftCorrected'), 'refused: the cloud still shows the drift');
+    await h.pass(); // drift seen again: a second update queued
+    assert.ok(!h.events.includes('Normal/DriftCorrected'));
+    h.cloud.land();
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')!.size, 2);
+    assert.deepEqual(h.events.filter((e) => e === 'Normal/DriftCorrected'), ['Normal/DriftCorrected']);
   });
 
   it("hands the adapter the last recorded atProvider, and honours a delete's requeue hint", async () => {

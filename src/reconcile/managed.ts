@@ -6,7 +6,7 @@
 // changed) → requeue after the resync.
 import { randomBytes } from 'node:crypto';
 import type { ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
-import { TerminalError } from '../../providers/sdk/index.ts';
+import { TerminalError, isQueued, type WriteQueued } from '../../providers/sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
 import { REFRESH_REQUESTED_AT } from '../api/common.ts';
 import { isSecretKey, scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
@@ -16,6 +16,7 @@ import { planCalls, summarize } from './plan.ts';
 import { ConnectionSecret, type PendingCause } from './connection.ts';
 import { DEFAULT_DEADLINES, type CallDeadlines } from './deadline.ts';
 import { classify, invalidSpec, kubeStatus } from './errors.ts';
+import { HeldClaims } from './held-claims.ts';
 import { PendingMarkSigner } from './pending.ts';
 import { EventReason, Reason } from './reasons.ts';
 import {
@@ -107,6 +108,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private readonly deps: ReconcilerDeps<Spec>;
   private readonly scrubber: SecretScrubber;
   private readonly pendingMark: PendingMarkSigner;
+  /** Events claiming a write the adapter only queued, until an observe bears them out. */
+  private readonly held = new HeldClaims();
 
   constructor(deps: ReconcilerDeps<Spec>) {
     this.deps = deps;
@@ -144,8 +147,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (!this.isMarkedOurs(pass, observation)) {
       // An adopted thing gets generated credentials too: update may need them (a role to re-create).
       await this.prepareCredentials(pass, true);
-      await this.call(pass, 'update', (c) => c.update(resource, observation));
-      this.deps.events.event(pass.object, 'Normal', EventReason.Adopted, `adopted the existing ${this.deps.kind.kind.toLowerCase()} ${resource.externalName} and marked it as ours`);
+      const adopted = await this.call(pass, 'update', (c) => c.update(resource, observation));
+      this.claim(pass, adopted, EventReason.Adopted, `adopted the existing ${this.deps.kind.kind.toLowerCase()} ${resource.externalName} and marked it as ours`);
       return this.verify(pass, progressing(Reason.Updating, 'adopted; checking the result'));
     }
     if (await this.prepareCredentials(pass, true)) return this.setCredentials(pass, observation);
@@ -153,9 +156,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       // The spec was already converged once: then the cloud changed behind our back.
       const drift = pass.object.status?.observedGeneration === pass.object.metadata.generation;
       if (drift) await this.reportDrift(pass, observation);
-      await this.call(pass, 'update', (c) => c.update(resource, observation));
+      const updated = await this.call(pass, 'update', (c) => c.update(resource, observation));
       const fields = (observation.diff ?? []).map((d) => d.path).join(', ') || 'settings';
-      this.deps.events.event(pass.object, 'Normal', drift ? EventReason.DriftCorrected : EventReason.Updated, `converged ${fields}`);
+      this.claim(pass, updated, drift ? EventReason.DriftCorrected : EventReason.Updated, `converged ${fields}`);
       return this.verify(pass, progressing(Reason.Updating, `converging ${fields}`));
     }
     return this.available(pass, observation);
@@ -227,6 +230,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private async verify(pass: Pass<Spec>, meanwhile: Outcome): Promise<ReconcileResult> {
     const observation = this.ignoring(pass, this.learn(pass, await this.call(pass, 'observe', (c) => c.observe(pass.resource!))));
     pass.atProvider = observation.atProvider;
+    this.release(pass, observation);
     if (observation.pending) return this.wait(pass, observation, observation.pending);
     const visible = observation.exists && this.isMarkedOurs(pass, observation);
     if (visible && observation.upToDate) return this.available(pass, observation);
@@ -270,6 +274,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     pass.client = (await connector.connect(connection));
     const observation = this.learn(pass, await this.call(pass, 'observe', (c) => c.observe(pass.resource!)));
     pass.atProvider = observation.atProvider;
+    this.release(pass, observation);
     return observation;
   }
 
@@ -377,6 +382,21 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     });
   }
 
+  /**
+   * An Event claiming a write: at once when the call made it; held when the adapter only queued it
+   * (SDK 1.4), until an observe reports it taken or shows the thing as wanted (HeldClaims).
+   */
+  private claim(pass: Pass<Spec>, result: void | Observation | WriteQueued, reason: string, message: string): void {
+    if (isQueued(result)) this.held.hold(pass.object.metadata.uid, { reason, message });
+    else this.deps.events.event(pass.object, 'Normal', reason, message);
+  }
+
+  /** The held claim an observation bears out, as its Event. */
+  private release(pass: Pass<Spec>, observation: Observation): void {
+    const claim = this.held.settle(pass.object.metadata.uid, observation, this.isMarkedOurs(pass, observation));
+    if (claim) this.deps.events.event(pass.object, 'Normal', claim.reason, claim.message);
+  }
+
   private isMarkedOurs(pass: Pass<Spec>, observation: Observation): boolean {
     return observation.ownershipMark === pass.resource!.ownershipMark;
   }
@@ -456,9 +476,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     await this.prepareCredentials(pass, false);
     const made = await this.call(pass, 'create', (c) => c.create(resource));
     await pass.secret?.applied();
-    this.deps.events.event(pass.object, 'Normal', EventReason.Created, `created ${this.deps.kind.kind.toLowerCase()} ${resource.externalName}`);
+    this.claim(pass, made, EventReason.Created, `created ${this.deps.kind.kind.toLowerCase()} ${resource.externalName}`);
     // The adapter vouches for what it just made (the SDK contract): no read back.
-    if (made && made.exists && made.upToDate && !made.pending && this.isMarkedOurs(pass, made)) {
+    if (made && !isQueued(made) && made.exists && made.upToDate && !made.pending && this.isMarkedOurs(pass, made)) {
       pass.atProvider = this.learn(pass, made).atProvider;
       return this.available(pass, made);
     }

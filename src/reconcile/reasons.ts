@@ -45,6 +45,7 @@ export const Reason = {
   NameTaken: 'NameTaken',
   SecretConflict: 'SecretConflict',
   ReservedName: 'ReservedName',
+  CnameConflict: 'CnameConflict',
   // Degraded=True: the cloud answered
   AccessDenied: 'AccessDenied',
   InvalidCredentials: 'InvalidCredentials',

@@ -1,30 +1,40 @@
 // The conformance kit against the Route 53 DNSRecord adapter on the emulator. The oracle lists
 // and changes record sets with a raw Route 53 client; it reads the ownership record (a TXT record
-// `_mooring-<type>.<name>` holding the mark, as docs/dnsrecord.md describes) on its own. The
-// adapter goes through a fault proxy of this file's own (no faults set), which plays Route 53's
-// change guards that moto lacks: the adapter's plans rely on them.
+// `_mooring-<type>.<name>` holding the mark, as docs/dnsrecord.md describes) on its own. It runs
+// twice: through a fault proxy of this file's own (no faults set), which plays Route 53's change
+// guards that moto lacks, with the adapter told it may rely on them (settings.route53ChangeGuards),
+// as on AWS; and straight on moto, as the sandbox's ProviderConfig has it (no guards).
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import {
   ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type Change, type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { RecordConnector } from '../../providers/aws/index.ts';
-import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
-import type { DNSRecordSpec, ManagedResource } from '../../providers/sdk/index.ts';
+import { describeConformance, type ConformanceTarget, type Found } from '../../providers/sdk/conformance/index.ts';
+import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
 import { FaultProxy } from '../../src/stack/faultproxy.ts';
 import { useStack } from '../support/stack.ts';
 import { recordResource } from './dns.ts';
 import { MOTO_ACCEPTS_ANY_CREDENTIALS, deadConnection, emulatorConnection } from './aws.ts';
 
 const stack = useStack(['aws']);
-const ZONE = `conformance-${randomBytes(3).toString('hex')}.test.`;
 let proxy: FaultProxy | undefined;
 after(() => proxy?.stop());
 
 describeConformance<DNSRecordSpec>('aws Route 53 DNSRecord', async () => {
   const aws = (await stack.ready()).aws!;
   proxy = await FaultProxy.start(aws.endpoint);
-  const connection = { ...emulatorConnection(aws, 'conformance-r53'), endpoint: proxy.endpoint };
+  return target({ ...emulatorConnection(aws, 'conformance-r53'), endpoint: proxy.endpoint, settings: { forcePathStyle: 'true', route53ChangeGuards: 'true' } });
+});
+
+describeConformance<DNSRecordSpec>('aws Route 53 DNSRecord, straight on the emulator (no change guards)', async () => {
+  const aws = (await stack.ready()).aws!;
+  return target(emulatorConnection(aws, 'conformance-r53-moto'));
+});
+
+async function target(connection: ProviderConnection): Promise<ConformanceTarget<DNSRecordSpec>> {
+  const aws = stack().aws!;
+  const ZONE = `conformance-${randomBytes(3).toString('hex')}.test.`;
   const r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: connection.credentials! });
   const zoneId = (await r53.send(new CreateHostedZoneCommand({ Name: ZONE, CallerReference: ZONE }))).HostedZone!.Id!.replace('/hostedzone/', '');
 
@@ -69,4 +79,4 @@ describeConformance<DNSRecordSpec>('aws Route 53 DNSRecord', async () => {
       'bad credentials are Terminal': MOTO_ACCEPTS_ANY_CREDENTIALS,
     },
   };
-});
+}

@@ -30,7 +30,8 @@ before(async () => {
   kc = kubeConfig(stack());
   await installCrds(kc);
   ns = await createNamespace(kc);
-  pc = await emulatorProviderConfig(kc, stack(), uniq('r53'), { endpoint: aws.proxyEndpoint });
+  // The proxy plays Route 53's change guards: the adapter may rely on them, as on AWS.
+  pc = await emulatorProviderConfig(kc, stack(), uniq('r53'), { endpoint: aws.proxyEndpoint, settings: { route53ChangeGuards: 'true' } });
   proxy = new FaultProxyClient(aws.proxyEndpoint);
   await proxy.configure({});
   r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });

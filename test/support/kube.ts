@@ -36,7 +36,7 @@ export const GRANT_ALL = { namespaceSelector: {} };
 export const TEST_POLICY = { adoption: 'Allowed' };
 
 /** A credentials Secret and a ProviderConfig pointing at the stack's emulator. */
-export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('aws'), options: { withSecret?: boolean; endpoint?: string } = {}): Promise<string> {
+export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('aws'), options: { withSecret?: boolean; endpoint?: string; settings?: Record<string, string> } = {}): Promise<string> {
   const aws = info.aws!;
   const secretNs = 'default';
   if (options.withSecret !== false) await createCredentialsSecret(kc, info, secretNs, `${name}-creds`);
@@ -47,7 +47,7 @@ export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, na
       spec: {
         type: 'aws', region: aws.region, endpoint: options.endpoint ?? aws.endpoint,
         credentials: { source: 'Secret', secretRef: { namespace: secretNs, name: `${name}-creds` } },
-        settings: { forcePathStyle: 'true' },
+        settings: { forcePathStyle: 'true', ...options.settings },
         grants: GRANT_ALL, policy: TEST_POLICY,
       },
     },

@@ -24,6 +24,15 @@ export const AwsSettings = z
       .enum(['true', 'false'], { message: 'must be "true" or "false"' })
       .transform((v) => v === 'true')
       .optional(),
+    /**
+     * Whether the endpoint keeps Route 53's change guards (a CREATE of a record set that exists and
+     * a DELETE of other values are refused, a batch applies whole and in order); default: on
+     * without an endpoint override (AWS), off with one (moto keeps none). See docs/dnsrecord.md.
+     */
+    route53ChangeGuards: z
+      .enum(['true', 'false'], { message: 'must be "true" or "false"' })
+      .transform((v) => v === 'true')
+      .optional(),
   })
   .loose();
 export type AwsSettings = z.infer<typeof AwsSettings>;

@@ -12,9 +12,11 @@ const MARK = 'op/ns/www';
 const desired: RecordSet = { name: 'www.example.test.', type: 'A', ttl: 60, values: ['192.0.2.1'] };
 const ownership: RecordSet = { name: '_mooring-a.www.example.test.', type: 'TXT', ttl: 300, values: [`"${MARK}"`] };
 const listing = (...sets: RecordSet[]) => new Map(sets.map((rs) => [keyOf(rs), rs]));
-const intent = (action: 'upsert' | 'delete', mayTakeUnowned = false) => ({ action, desired, ownership, mark: MARK, mayTakeUnowned });
+const intent = (action: 'upsert' | 'delete', mayTakeUnowned = false, guarded = true) => ({ action, desired, ownership, mark: MARK, mayTakeUnowned, guarded });
+const unguarded = (action: 'upsert' | 'delete', mayTakeUnowned = false) => intent(action, mayTakeUnowned, false);
 const old: RecordSet = { ...desired, values: ['192.0.2.9'] };
 const foreign: RecordSet = { ...ownership, values: ['"other/ns/www"'] };
+const cname: RecordSet = { name: 'www.example.test.', type: 'CNAME', ttl: 60, values: ['target.example.net.'] };
 
 describe('planOne', () => {
   const cases = [
@@ -25,6 +27,14 @@ describe('planOne', () => {
     { reason: 'adopting an unowned one: UPSERT, ownership CREATEd', intent: intent('upsert', true), zone: listing(old), changes: [['UPSERT', desired], ['CREATE', ownership]] },
     { reason: 'deleting ours: both DELETEd with the values read', intent: intent('delete'), zone: listing(old, ownership), changes: [['DELETE', old], ['DELETE', ownership]] },
     { reason: 'deleting what is gone: nothing', intent: intent('delete'), zone: listing(), changes: [] },
+    // Without Route 53's guards (moto): UPSERTs, and the ownership record only when not as wanted.
+    { reason: 'unguarded, a new record set: both UPSERTed (moto refuses a CREATE it journalled once)', intent: unguarded('upsert'), zone: listing(), changes: [['UPSERT', desired], ['UPSERT', ownership]] },
+    { reason: 'unguarded, ours, drifted: the record set UPSERTed, our ownership record left as it is (never DELETE+CREATE of the same text)', intent: unguarded('upsert'), zone: listing(old, ownership), changes: [['UPSERT', desired]] },
+    { reason: 'unguarded, ours, as wanted: nothing', intent: unguarded('upsert'), zone: listing(desired, ownership), changes: [] },
+    { reason: 'unguarded, our ownership record alone: the record set UPSERTed', intent: unguarded('upsert'), zone: listing(ownership), changes: [['UPSERT', desired]] },
+    { reason: 'unguarded, adopting: UPSERT, ownership UPSERTed', intent: unguarded('upsert', true), zone: listing(old), changes: [['UPSERT', desired], ['UPSERT', ownership]] },
+    { reason: 'unguarded, deleting ours: both DELETEd with the values read', intent: unguarded('delete'), zone: listing(old, ownership), changes: [['DELETE', old], ['DELETE', ownership]] },
+    { reason: 'a CNAME beside its own ownership record and other names: no clash', intent: { ...intent('upsert'), desired: cname }, zone: listing({ ...ownership, name: '_mooring-cname.www.example.test.' }, { ...old, name: 'other.example.test.' }), changes: [['CREATE', cname], ['CREATE', ownership]] },
   ];
   for (const c of cases) {
     it(c.reason, () => {
@@ -43,6 +53,32 @@ describe('planOne', () => {
     it(`refuses ${c.reason}: Conflict, nothing planned`, () => {
       const plan = planOne(c.intent, c.zone);
       assert.ok('error' in plan && plan.error instanceof ConflictError);
+    });
+    it(`refuses ${c.reason} without the guards too`, () => {
+      const plan = planOne({ ...c.intent, guarded: false }, c.zone);
+      assert.ok('error' in plan && plan.error instanceof ConflictError);
+    });
+  }
+
+  const clashes = [
+    { reason: 'a CNAME beside an A of its name', intent: { ...intent('upsert'), desired: cname }, zone: listing({ ...old, name: cname.name }), message: /a CNAME at www\.example\.test\. cannot sit beside the A record set/ },
+    { reason: 'a CNAME beside a TXT of its name, adopting', intent: { ...intent('upsert', true), desired: cname }, zone: listing({ ...old, type: 'TXT', values: ['"x"'] }), message: /beside the TXT record set/ },
+    { reason: 'an A beside a CNAME of its name', intent: intent('upsert'), zone: listing(cname), message: /www\.example\.test\. is a CNAME: the A record set cannot sit beside it/ },
+    { reason: 'an A beside a CNAME, unguarded', intent: unguarded('upsert'), zone: listing(cname), message: /is a CNAME/ },
+  ];
+  for (const c of clashes) {
+    it(`refuses ${c.reason}: Terminal CnameConflict, nothing planned`, () => {
+      const plan = planOne(c.intent, c.zone);
+      assert.ok('error' in plan && plan.error instanceof TerminalError && plan.error.reason === ProviderReason.CnameConflict, JSON.stringify(plan));
+      assert.match(plan.error.message, c.message);
+    });
+  }
+
+  for (const action of ['upsert', 'delete'] as const) {
+    it(`${action}: a record set the listing found twice (a guardless emulator's duplicate) is neither written nor deleted`, () => {
+      const plan = planOne(intent(action), listing({ ...old, duplicated: true }, ownership));
+      assert.ok('error' in plan && plan.error instanceof TerminalError && plan.error.reason === ProviderReason.Conflict);
+      assert.match(plan.error.message, /two record sets A www\.example\.test\./);
     });
   }
 });

@@ -14,6 +14,7 @@ import {
   type ManagedResource,
   type Observation,
   type ProviderConnection,
+  type WriteQueued,
 } from '../../sdk/index.ts';
 import { fqdn as fqdnOf, inZone, type DNSRecordAtProvider, type DNSRecordSpec } from '../../../src/api/dnsrecord.ts';
 import { AwsReason } from '../common/classify.ts';
@@ -41,6 +42,8 @@ interface Intent {
   mark: string;
   /** The reconciler decided an unmarked record set may be taken (adopt, or our own half-done create). */
   mayTakeUnowned: boolean;
+  /** The endpoint keeps Route 53's change guards (see planOne). */
+  guarded: boolean;
 }
 
 /** The last change handed to the batcher for one record set. */
@@ -62,6 +65,12 @@ class Route53Account {
   readonly records: ZoneRecords;
   readonly changes: ChangeTracker;
   readonly batcher: Route53Batcher<Intent>;
+  /**
+   * The endpoint keeps Route 53's change guards (settings.route53ChangeGuards; default: AWS itself,
+   * not an endpoint override). Without them a plan must rest on a listing made for it, and its
+   * writes are UPSERTs and exact DELETEs (planOne).
+   */
+  readonly guarded: boolean;
   /** By zone id and record key. */
   readonly submissions = new Map<string, Submission>();
 
@@ -73,13 +82,25 @@ class Route53Account {
     this.zones = new ZoneDirectory(this.r53, this.aws);
     this.records = new ZoneRecords(this.r53, this.aws, (zoneId) => this.zones.forget(zoneId));
     this.changes = new ChangeTracker(this.r53, this.aws);
-    const port = {
+    this.guarded = awsSettings(connection).route53ChangeGuards ?? !connection.endpoint;
+    const fresh = {
       plan: (zoneId: string, intents: Intent[]) => this.plan(zoneId, intents),
-      known: (zoneId: string, intents: Intent[]) => this.known(zoneId, intents),
-      read: async (zoneId: string) => void (await this.records.records(zoneId, 0)),
       send: (zoneId: string, changes: PlannedChange[], inSlot?: boolean) => this.send(zoneId, changes, inSlot),
     };
-    this.batcher = route53Batcher<Intent>(port, options.batch, (_zoneId, write) => this.aws.reserve(write));
+    // With the guards, a batch may be planned on the listing our own writes kept true (issue 8):
+    // the guards refuse it whole if the zone changed meanwhile. Without them, every batch is
+    // planned on a listing made for it, so a record set that appeared since is seen, not written over.
+    this.batcher = this.guarded
+      ? route53Batcher<Intent>(
+          {
+            ...fresh,
+            known: (zoneId: string, intents: Intent[]) => this.known(zoneId, intents),
+            read: async (zoneId: string) => void (await this.records.records(zoneId, 0)),
+          },
+          options.batch,
+          (_zoneId, write) => this.aws.reserve(write),
+        )
+      : route53Batcher<Intent>(fresh, options.batch);
   }
 
   /** Queues the intent; the submission records how it ends, for observe to report. */
@@ -140,11 +161,21 @@ class Route53Account {
 
 /**
  * The changes one intent needs, given the zone as listed (perhaps a while ago: our own writes
- * since are in it, others' may not be). Every change is guarded so a stale plan fails whole and
- * never overwrites what is not ours: a record set we think absent is CREATEd (refused if it
- * exists), one we delete is DELETEd with the values read (refused if they changed), and an update
- * DELETEs our ownership record as read and CREATEs it anew in the same batch (refused if it is no
- * longer ours). A refused batch is planned again on a fresh listing (ZoneBatcher).
+ * since are in it, others' may not be). With Route 53's guards (`intent.guarded`), every change is
+ * guarded so a stale plan fails whole and never overwrites what is not ours: a record set we think
+ * absent is CREATEd (refused if it exists), one we delete is DELETEd with the values read (refused
+ * if they changed), and an update DELETEs our ownership record as read and CREATEs it anew in the
+ * same batch (refused if it is no longer ours). A refused batch is planned again on a fresh
+ * listing (ZoneBatcher).
+ *
+ * Without them (moto), the plan rests on a listing made for this batch, and a write is an UPSERT:
+ * moto refuses a CREATE it journalled once before, even of a record set deleted since (so our
+ * ownership record's DELETE+CREATE, the same text each time, is refused for ever), and lets a
+ * CREATE add a second record set beside one that exists. The ownership record is written only when
+ * absent or not as wanted. Both batches are ones AWS accepts too.
+ *
+ * Either way a CNAME is refused beside another record set of its name, and any record set beside a
+ * CNAME (DNS forbids both; Route 53 refuses them, moto does not).
  */
 export function planOne(intent: Intent, listing: ZoneListing): Plan {
   const live = listing.get(keyOf(intent.desired));
@@ -157,6 +188,10 @@ export function planOne(intent: Intent, listing: ZoneListing): Plan {
   if (liveMark === undefined && live && !intent.mayTakeUnowned) {
     return { error: new ConflictError(AwsReason.Conflict, `the record set ${what} appeared, without an ownership record, since it was observed; observing again`) };
   }
+  if (live?.duplicated || liveOwnership?.duplicated) {
+    const which = live?.duplicated ? what : `${intent.ownership.type} ${intent.ownership.name}`;
+    return { error: new TerminalError(AwsReason.Conflict, `the zone holds two record sets ${which} (an endpoint without Route 53's CREATE guard let a second one in); mooring writes and deletes neither. Remove the one that is not wanted.`) };
+  }
   const changes: PlannedChange[] = [];
   if (intent.action === 'delete') {
     // DELETE must name the live values exactly, so they come from the fresh listing.
@@ -164,13 +199,34 @@ export function planOne(intent: Intent, listing: ZoneListing): Plan {
     if (liveOwnership && liveMark === intent.mark) changes.push({ action: 'DELETE', recordSet: liveOwnership });
     return { changes };
   }
-  if (!live) changes.push({ action: 'CREATE', recordSet: intent.desired });
+  const clash = cnameClash(intent.desired, listing);
+  if (clash) return { error: clash };
+  const create = intent.guarded ? 'CREATE' : 'UPSERT';
+  if (!live) changes.push({ action: create, recordSet: intent.desired });
   else if (diffRecord(intent.desired, live).length) changes.push({ action: 'UPSERT', recordSet: intent.desired });
-  if (!liveOwnership) changes.push({ action: 'CREATE', recordSet: intent.ownership });
-  else if (changes.length || diffRecord(intent.ownership, liveOwnership).length) {
+  const ownershipStale = !liveOwnership || diffRecord(intent.ownership, liveOwnership).length > 0;
+  if (!liveOwnership) changes.push({ action: create, recordSet: intent.ownership });
+  else if (intent.guarded && (changes.length || ownershipStale)) {
     changes.push({ action: 'DELETE', recordSet: liveOwnership }, { action: 'CREATE', recordSet: intent.ownership });
-  }
+  } else if (ownershipStale) changes.push({ action: 'UPSERT', recordSet: intent.ownership });
   return { changes };
+}
+
+/**
+ * A CNAME shares its name with no other record set (RFC 1034 §3.6.2; Route 53 and PowerDNS refuse
+ * it): the error when the listing holds one the desired record set would sit beside.
+ */
+export function cnameClash(desired: RecordSet, listing: ZoneListing): TerminalError | undefined {
+  for (const other of listing.values()) {
+    if (other.name !== desired.name || other.type === desired.type) continue;
+    if (desired.type === 'CNAME') {
+      return new TerminalError(AwsReason.CnameConflict, `a CNAME at ${desired.name} cannot sit beside the ${other.type} record set there (DNS allows no other record beside a CNAME); remove that record set, or choose another name`);
+    }
+    if (other.type === 'CNAME') {
+      return new TerminalError(AwsReason.CnameConflict, `${desired.name} is a CNAME: the ${desired.type} record set cannot sit beside it (DNS allows no other record beside a CNAME); remove the CNAME, or choose another name`);
+    }
+  }
+  return undefined;
 }
 
 
@@ -217,11 +273,13 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
       this.account.submissions.delete(key);
       throw submission.error;
     }
+    // Route 53 accepted the batch that carried our create or update (one planned with no change was never sent).
+    const written = submission?.state === 'sent' && submission.action === 'upsert' && submission.change !== undefined ? { written: true } : {};
     const change = submission?.change ?? recordedChange(resource.recorded, zone.id);
     if (change) {
       const status = change.status === 'INSYNC' && !submission ? 'INSYNC' : await this.account.changes.status(change.id);
       Object.assign(atProvider, { changeId: change.id, changeStatus: status });
-      if (status === 'PENDING') return { exists: false, upToDate: false, atProvider, pending: { reason: 'Waiting', message: `waiting for Route 53 change ${change.id} to be INSYNC` } };
+      if (status === 'PENDING') return { exists: false, upToDate: false, atProvider, ...written, pending: { reason: 'Waiting', message: `waiting for Route 53 change ${change.id} to be INSYNC` } };
     }
     const listing = await this.listing(zone.id, submission, change === undefined, [keyOf(desired), keyOf(ownership)]).catch(zoneGone);
     // Settled, and past the seconds the known listing answers for it: status keeps the change id
@@ -235,9 +293,9 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     const mark = parseOwnership(liveOwnership?.values);
     if (!live && submission?.action === 'delete') this.account.submissions.delete(key);
     // Our ownership record alone still counts: deleting must remove it, updating rewrites the record.
-    if (!live && mark === undefined) return { exists: false, upToDate: false, atProvider };
+    if (!live && mark === undefined) return { exists: false, upToDate: false, atProvider, ...written };
     const diff = diffRecord(desired, live);
-    return { exists: true, upToDate: diff.length === 0, ownershipMark: mark, atProvider, ...(diff.length ? { diff } : {}) };
+    return { exists: true, upToDate: diff.length === 0, ownershipMark: mark, atProvider, ...written, ...(diff.length ? { diff } : {}) };
   }
 
   /**
@@ -256,17 +314,19 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     return records.records(zoneId, now - ZONE_DEFAULTS.listingMaxAgeMs);
   }
 
-  async create(resource: ManagedResource<Spec>): Promise<void> {
+  async create(resource: ManagedResource<Spec>): Promise<WriteQueued> {
     await this.submit(resource, 'upsert', false);
+    return { queued: true };
   }
 
   // The reconciler also lets a resource take an unmarked thing after a create of its own that
   // crashed half-way (create-pending). Our record set and its ownership record are written in one
   // atomic batch, so an unmarked record set is never our half-done create: only adopt allows it.
 
-  async update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<void> {
+  async update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<WriteQueued> {
     if (observation.ownershipMark === undefined && !resource.spec.adopt) throw notOwned(resource);
     await this.submit(resource, 'upsert', resource.spec.adopt);
+    return { queued: true };
   }
 
   async delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult> {
@@ -283,7 +343,7 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
 
   private async submit(resource: ManagedResource<Spec>, action: Intent['action'], mayTakeUnowned: boolean): Promise<void> {
     const { zone, desired, ownership } = await this.locate(resource);
-    this.account.submit(zone.id, { action, desired, ownership, mark: resource.ownershipMark, mayTakeUnowned });
+    this.account.submit(zone.id, { action, desired, ownership, mark: resource.ownershipMark, mayTakeUnowned, guarded: this.account.guarded });
   }
 
   /** The zone, and the record set and ownership record the spec asks for in it. */

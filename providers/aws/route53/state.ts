@@ -27,6 +27,11 @@ export interface RecordSet {
   ttl?: number | undefined;
   values?: string[] | undefined;
   alias?: Alias | undefined;
+  /**
+   * A listing found two record sets with this identity: only an endpoint without Route 53's CREATE
+   * guard (moto) holds such a pair. Neither is written nor deleted (planOne).
+   */
+  duplicated?: boolean | undefined;
 }
 
 /** A record set's identity in a zone: name, type and set identifier. */

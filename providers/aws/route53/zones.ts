@@ -214,6 +214,7 @@ export class ZoneRecords {
       });
       for (const rrset of page.ResourceRecordSets ?? []) {
         const rs = fromRoute53(rrset);
+        if (out.has(keyOf(rs))) rs.duplicated = true;
         out.set(keyOf(rs), rs);
       }
       next = page.IsTruncated ? { name: page.NextRecordName, type: page.NextRecordType, id: page.NextRecordIdentifier } : undefined;

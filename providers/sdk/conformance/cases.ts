@@ -1,7 +1,7 @@
 // The cases: each drives the adapter as the reconciler would and asks the oracle what really
 // happened in the backend. A broken rule throws RuleBroken naming it.
 import { isDeepStrictEqual } from 'node:util';
-import type { ManagedResource, Observation, ProviderConnection } from '../contract.ts';
+import { isQueued, type ManagedResource, type Observation, type ProviderConnection } from '../contract.ts';
 import { isAdapterError } from '../errors.ts';
 import { RuleBroken, deleteUntilGone, describeError, messagesOf, observeUntil, settle, thrown, type Client } from './drive.ts';
 import type { CaseName, ConformanceTarget, Found } from './target.ts';
@@ -31,7 +31,8 @@ function check(rule: CaseName, ok: boolean, what: string): asserts ok {
 /** Creates the resource and waits until observe reports nothing pending; also what create returned. */
 async function created<Spec>(ctx: CaseContext<Spec>, client: Client<Spec>) {
   const made = await client.create(ctx.resource);
-  return Object.assign(await settle(client, ctx.resource, ctx.timeoutMs), { made: made ?? undefined });
+  const queued = isQueued(made);
+  return Object.assign(await settle(client, ctx.resource, ctx.timeoutMs), { made: (!queued && made) || undefined, queued });
 }
 
 /** What the reconciler acts on when create returns an observation instead of reading it back. */
@@ -75,7 +76,9 @@ const observeAfterCreate: Case = async (ctx) => {
   check(rule, observation.exists, 'observe after create reports exists: false');
   check(rule, observation.upToDate, `observe after create reports not up to date, diff ${show(observation.diff)}`);
   check(rule, observation.ownershipMark === ctx.resource.ownershipMark, `observe reports mark ${show(observation.ownershipMark)}, expected ours ${show(ctx.resource.ownershipMark)}`);
-  const { made } = observation;
+  const { made, queued } = observation;
+  // A queued create (SDK 1.4) is claimed once an observe reports it written: the one that found it made must.
+  check(rule, !queued || observation.written === true, 'create returned { queued: true }, yet the observe that found the thing made does not report it written');
   check(rule, made === undefined || isDeepStrictEqual(acted(made), acted(observation)), `create returned ${show(made)}, but observe right after reports ${show(acted(observation))}`);
   const before = await ours(ctx, rule, 'after create');
   await client.observe(ctx.resource);
