@@ -205,6 +205,12 @@ export const managedStatusFields = {
     .optional()
     .describe('Ready, Progressing, Degraded and Drifted, each with a reason code and a message.'),
   observedGeneration: z.number().int().min(0).optional().describe('The metadata.generation the status was last computed for.'),
+  convergedGeneration: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('The metadata.generation last applied and seen up to date in the cloud (managementPolicy Full). A difference found at this generation is drift; one found at a later generation is the spec change still being applied, failed attempts included.'),
   lastRefresh: z.string().max(64).optional().describe(`The last ${REFRESH_REQUESTED_AT} annotation value handled (observed and reconciled).`),
   plan: z.array(PlannedCall).max(16).optional().describe('managementPolicy Plan: the cloud calls Full would make now, none of them made.'),
 };

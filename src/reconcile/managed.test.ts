@@ -691,6 +691,49 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
     assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['False', 'InSync']);
   });
 
+  it('a spec change whose first update is throttled is still not drift when the retry applies it', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    assert.equal(h.object.status?.convergedGeneration, 1);
+    h.object = { ...h.object, metadata: { ...h.object.metadata, generation: 2 }, spec: { ...h.object.spec, size: 4 } };
+    h.cloud.failOn = 'update';
+    h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true });
+    await assert.rejects(h.pass());
+    assert.equal(h.condition('Degraded')?.reason, 'Throttled');
+    assert.equal(h.object.status?.observedGeneration, 2, 'the status describes generation 2');
+    assert.equal(h.object.status?.convergedGeneration, 1, 'but generation 2 was never applied');
+    h.cloud.failOn = undefined;
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.size, 4);
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.ok(!h.events.includes('Normal/DriftDetected'), `no DriftDetected: ${h.events.join(' ')}`);
+    assert.ok(h.events.includes('Normal/Updated'));
+    assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['False', 'InSync']);
+    assert.equal(h.object.status?.convergedGeneration, 2);
+  });
+
+  it('drift after a failed pass at a converged generation is still drift', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.cloud.failNext = new RetryableError('ProviderUnavailable', 'down');
+    await assert.rejects(h.pass());
+    h.cloud.things.get('a')!.size = 7;
+    await h.pass();
+    assert.ok(h.events.includes('Normal/DriftDetected'));
+    assert.equal(h.condition('Drifted')?.reason, 'DriftCorrected');
+  });
+
+  it('an object written before convergedGeneration existed: Ready at its generation counts as converged', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    const { convergedGeneration: _, ...old } = h.object.status!;
+    h.object = { ...h.object, status: old };
+    h.cloud.things.get('a')!.size = 7;
+    await h.pass();
+    assert.ok(h.events.includes('Normal/DriftDetected'));
+    assert.equal(h.object.status?.convergedGeneration, 1);
+  });
+
   it('ignoreChanges: an ignored difference is neither reported nor corrected, and the adapter sees the live value', async () => {
     const h = harness({ size: 2, ignoreChanges: ['size'] });
     await h.pass();
