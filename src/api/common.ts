@@ -188,10 +188,16 @@ export const PlannedField = z.object({
 });
 export type PlannedField = z.infer<typeof PlannedField>;
 
+/** The most fields one planned call lists; beyond it the last entry says how many more there are. */
+export const MAX_PLANNED_FIELDS = 64;
+
 /** One cloud call Full would make. */
 export const PlannedCall = z.object({
   operation: z.enum(['create', 'update', 'adopt']).describe('The adapter call.'),
-  fields: z.array(PlannedField).max(64).describe('What it would set.'),
+  fields: z
+    .array(PlannedField)
+    .max(MAX_PLANNED_FIELDS)
+    .describe(`What it would set. Beyond ${MAX_PLANNED_FIELDS} fields, the first ${MAX_PLANNED_FIELDS - 1} and a last entry whose path says how many more are not listed.`),
 });
 export type PlannedCall = z.infer<typeof PlannedCall>;
 
