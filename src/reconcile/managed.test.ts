@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { managedSpecFields, type ConnectionSecretPolicy } from '../api/common.ts';
 import { Limits } from '../limits/index.ts';
 import type { Connector, ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
-import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
+import { ConflictError, RetryableError, TerminalError } from '../../providers/sdk/index.ts';
 import { CREDENTIALS_PENDING, CREDENTIALS_ROTATION, ROTATE_CREDENTIALS, SECRET_OWNER } from './connection.ts';
 import { ManagedReconciler } from './managed.ts';
 import { REDACTED, SecretScrubber } from '../runtime/scrub.ts';
@@ -426,6 +426,18 @@ describe('ManagedReconciler', () => {
     h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true, retryAfterMs: 7000 });
     await assert.rejects(h.pass(), (err: Error & { retryAfterMs?: number }) => err.retryAfterMs === 7000);
     assert.equal(h.condition('Degraded')?.reason, 'Throttled');
+  });
+
+  it('a conflict (the cloud, or the object) is thrown marked as one, for the queue to back off from its smaller first step', async () => {
+    const h = harness({ size: 2 });
+    h.cloud.failNext = new ConflictError('Conflict', 'someone else changed it');
+    await assert.rejects(h.pass(), (err: Error & { conflict?: boolean; retryAfterMs?: number }) => err.conflict === true && err.retryAfterMs === undefined);
+    assert.ok(h.events.includes('Warning/Conflict'));
+    // The apiserver's 409 (a write on a stale object) is a conflict too.
+    h.cloud.failNext = Object.assign(new Error('the object has been modified'), { code: 409 });
+    await assert.rejects(h.pass(), (err: Error & { conflict?: boolean }) => err.conflict === true);
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True', 'the next pass goes through');
   });
 
   it('while the adapter waits for its own change, writes nothing and polls with a growing interval', async () => {

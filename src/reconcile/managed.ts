@@ -574,7 +574,10 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     this.deps.events.event(pass.object, 'Warning', failure.reason, failure.message);
     const outcome = degraded(failure.reason, failure.message);
     if (failure.retry === 'resync') return this.settleQuietly(pass, outcome, undefined);
-    if (failure.retry === 'soon') return { requeueAfterMs: 500 };
+    // A conflict: retried soon through the queue's per-object backoff (its smaller first step,
+    // jittered, growing while conflicts repeat), never at a fixed instant. No status write: the
+    // next pass reads the object anew.
+    if (failure.retry === 'soon') throw Object.assign(new Error(failure.message, { cause: err }), { conflict: true });
     await this.settleQuietly(pass, outcome, undefined);
     throw Object.assign(new Error(failure.message, { cause: err }), { retryAfterMs: failure.retryAfterMs });
   }
