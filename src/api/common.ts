@@ -188,10 +188,16 @@ export const PlannedField = z.object({
 });
 export type PlannedField = z.infer<typeof PlannedField>;
 
+/** The most fields one planned call lists; beyond it the last entry says how many more there are. */
+export const MAX_PLANNED_FIELDS = 64;
+
 /** One cloud call Full would make. */
 export const PlannedCall = z.object({
   operation: z.enum(['create', 'update', 'adopt']).describe('The adapter call.'),
-  fields: z.array(PlannedField).max(64).describe('What it would set.'),
+  fields: z
+    .array(PlannedField)
+    .max(MAX_PLANNED_FIELDS)
+    .describe(`What it would set. Beyond ${MAX_PLANNED_FIELDS} fields, the first ${MAX_PLANNED_FIELDS - 1} and a last entry whose path says how many more are not listed.`),
 });
 export type PlannedCall = z.infer<typeof PlannedCall>;
 
@@ -205,6 +211,12 @@ export const managedStatusFields = {
     .optional()
     .describe('Ready, Progressing, Degraded and Drifted, each with a reason code and a message.'),
   observedGeneration: z.number().int().min(0).optional().describe('The metadata.generation the status was last computed for.'),
+  convergedGeneration: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('The metadata.generation last applied and seen up to date in the cloud (managementPolicy Full). A difference found at this generation is drift; one found at a later generation is the spec change still being applied, failed attempts included.'),
   lastRefresh: z.string().max(64).optional().describe(`The last ${REFRESH_REQUESTED_AT} annotation value handled (observed and reconciled).`),
   plan: z.array(PlannedCall).max(16).optional().describe('managementPolicy Plan: the cloud calls Full would make now, none of them made.'),
 };

@@ -178,7 +178,7 @@ export function renderReport(r: PlanReport): string {
   if (!r.plan.length) return `${head}: no changes`;
   const lines = r.plan.flatMap((call) => [
     `${head}: ${call.operation}`,
-    ...call.fields.map((f) => (f.old === undefined ? `  + ${f.path} = ${f.new ?? '(none)'}` : `  ~ ${f.path}: ${f.old} → ${f.new ?? '(removed)'}`)),
+    ...call.fields.map((f) => (f.old === undefined && f.new === undefined ? `  … ${f.path}` : f.old === undefined ? `  + ${f.path} = ${f.new}` : `  ~ ${f.path}: ${f.old} → ${f.new ?? '(removed)'}`)),
   ]);
   return lines.join('\n');
 }

@@ -116,7 +116,7 @@ function deferred<T = void>() {
 
 const failing = (message: string) => () => Promise.reject(new Error(message));
 
-async function harness(options: { items?: ManagedObject[]; concurrency?: number } = {}) {
+async function harness(options: { items?: ManagedObject[]; concurrency?: number; backoffBaseMs?: number } = {}) {
   const clock = new FakeClock(1_000_000);
   const lw = new FakeListWatch();
   lw.items = options.items ?? [];
@@ -124,7 +124,8 @@ async function harness(options: { items?: ManagedObject[]; concurrency?: number 
   const log = createLogger({ level: 'debug', destination: { write: (line: string) => lines.push(line) } });
   const reconciler = new FakeReconciler(clock);
   const claims = new ClaimRegistry();
-  const controller = new KindController({ kind: 'Bucket', listWatch: lw, reconciler, claims, log, clock, concurrency: options.concurrency });
+  // The backoff's jitter pinned to its ceiling: the delays below are exact.
+  const controller = new KindController({ kind: 'Bucket', listWatch: lw, reconciler, claims, log, clock, concurrency: options.concurrency, backoff: { random: () => 1, ...(options.backoffBaseMs ? { baseMs: options.backoffBaseMs } : {}) } });
   controller.start();
   await settle();
   assert.equal(await controller.whenSynced(), true);
@@ -310,6 +311,18 @@ describe('KindController: timing', () => {
     await settle();
     assert.equal(h.controller.queue.backoff.failures('Bucket:ns/a'), 1);
     assert.deepEqual(h.clock.pendingDelays(), [5_000], 'the next failure starts at 5 s again');
+    await h.controller.stop();
+  });
+
+  it('retries a conflict through the backoff, from a tenth of --backoff-base, doubling while it repeats', async () => {
+    const h = await harness({ backoffBaseMs: 10_000 });
+    const conflict = () => () => Promise.reject(Object.assign(new Error('the object changed'), { conflict: true }));
+    h.reconciler.answer('a', conflict(), conflict(), conflict(), {});
+    const start = h.clock.now();
+    h.lw.emit('ADDED', bucket('a'));
+    await h.clock.advance(10_000);
+    assert.deepEqual(h.reconciler.calls.map((c) => c.at - start), [0, 1_000, 3_000, 7_000]);
+    assert.equal(h.controller.queue.backoff.failures('Bucket:ns/a'), 0, 'the success forgot them');
     await h.controller.stop();
   });
 

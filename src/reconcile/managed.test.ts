@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { managedSpecFields, type ConnectionSecretPolicy } from '../api/common.ts';
 import { Limits } from '../limits/index.ts';
 import type { Connector, ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
-import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
+import { ConflictError, RetryableError, TerminalError } from '../../providers/sdk/index.ts';
 import { CREDENTIALS_PENDING, CREDENTIALS_ROTATION, ROTATE_CREDENTIALS, SECRET_OWNER } from './connection.ts';
 import { ManagedReconciler } from './managed.ts';
 import { REDACTED, SecretScrubber } from '../runtime/scrub.ts';
@@ -458,6 +458,18 @@ describe('ManagedReconciler', () => {
     assert.equal(h.condition('Degraded')?.reason, 'Throttled');
   });
 
+  it('a conflict (the cloud, or the object) is thrown marked as one, for the queue to back off from its smaller first step', async () => {
+    const h = harness({ size: 2 });
+    h.cloud.failNext = new ConflictError('Conflict', 'someone else changed it');
+    await assert.rejects(h.pass(), (err: Error & { conflict?: boolean; retryAfterMs?: number }) => err.conflict === true && err.retryAfterMs === undefined);
+    assert.ok(h.events.includes('Warning/Conflict'));
+    // The apiserver's 409 (a write on a stale object) is a conflict too.
+    h.cloud.failNext = Object.assign(new Error('the object has been modified'), { code: 409 });
+    await assert.rejects(h.pass(), (err: Error & { conflict?: boolean }) => err.conflict === true);
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True', 'the next pass goes through');
+  });
+
   it('while the adapter waits for its own change, writes nothing and polls with a growing interval', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const h = harness({ size: 2 }, { now: () => new Date(now) });
@@ -765,6 +777,49 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
     await h.pass();
     assert.ok(!h.events.includes('Normal/DriftDetected'));
     assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['False', 'InSync']);
+  });
+
+  it('a spec change whose first update is throttled is still not drift when the retry applies it', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    assert.equal(h.object.status?.convergedGeneration, 1);
+    h.object = { ...h.object, metadata: { ...h.object.metadata, generation: 2 }, spec: { ...h.object.spec, size: 4 } };
+    h.cloud.failOn = 'update';
+    h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true });
+    await assert.rejects(h.pass());
+    assert.equal(h.condition('Degraded')?.reason, 'Throttled');
+    assert.equal(h.object.status?.observedGeneration, 2, 'the status describes generation 2');
+    assert.equal(h.object.status?.convergedGeneration, 1, 'but generation 2 was never applied');
+    h.cloud.failOn = undefined;
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.size, 4);
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.ok(!h.events.includes('Normal/DriftDetected'), `no DriftDetected: ${h.events.join(' ')}`);
+    assert.ok(h.events.includes('Normal/Updated'));
+    assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['False', 'InSync']);
+    assert.equal(h.object.status?.convergedGeneration, 2);
+  });
+
+  it('drift after a failed pass at a converged generation is still drift', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.cloud.failNext = new RetryableError('ProviderUnavailable', 'down');
+    await assert.rejects(h.pass());
+    h.cloud.things.get('a')!.size = 7;
+    await h.pass();
+    assert.ok(h.events.includes('Normal/DriftDetected'));
+    assert.equal(h.condition('Drifted')?.reason, 'DriftCorrected');
+  });
+
+  it('an object written before convergedGeneration existed: Ready at its generation counts as converged', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    const { convergedGeneration: _, ...old } = h.object.status!;
+    h.object = { ...h.object, status: old };
+    h.cloud.things.get('a')!.size = 7;
+    await h.pass();
+    assert.ok(h.events.includes('Normal/DriftDetected'));
+    assert.equal(h.object.status?.convergedGeneration, 1);
   });
 
   it('ignoreChanges: an ignored difference is neither reported nor corrected, and the adapter sees the live value', async () => {

@@ -93,6 +93,8 @@ interface Pass<Spec> {
   plan?: ManagedStatus['plan'];
   /** What the ProviderConfig's admin granted this object (set before any cloud call). */
   admission?: Admission;
+  /** This pass saw the spec applied and up to date: status.convergedGeneration moves to it. */
+  converged?: boolean;
 }
 
 /** Thrown inside a pass to end it with an outcome that is not an error (e.g. NotOwned). */
@@ -153,8 +155,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     }
     if (await this.prepareCredentials(pass, true)) return this.setCredentials(pass, observation);
     if (!observation.upToDate) {
-      // The spec was already converged once: then the cloud changed behind our back.
-      const drift = pass.object.status?.observedGeneration === pass.object.metadata.generation;
+      // This generation was already applied and seen up to date: then the cloud changed behind
+      // our back. Not observedGeneration: a failed pass writes that too, without applying anything.
+      const drift = convergedGeneration(pass.object) === pass.object.metadata.generation;
       if (drift) await this.reportDrift(pass, observation);
       const updated = await this.call(pass, 'update', (c) => c.update(resource, observation));
       const fields = (observation.diff ?? []).map((d) => d.path).join(', ') || 'settings';
@@ -216,6 +219,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     // cloud: never Ready on a Secret that cannot log in.
     if (pass.secret?.pending) return this.setCredentials(pass, observation);
     this.inSync(pass);
+    pass.converged = true;
     await pass.secret?.publish(observation.connectionDetails);
     // The pending mark and the status are independent writes (metadata, the status subresource):
     // sent together. Either may fail alone; the next pass finds the thing ours and writes again.
@@ -568,6 +572,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       conditions: conditionsFor(outcome, object.metadata.generation, previous, this.deps.now?.(), pass.drift),
       observedGeneration: object.metadata.generation,
     };
+    const converged = pass.converged ? object.metadata.generation : convergedGeneration(object);
+    if (converged !== undefined) status.convergedGeneration = converged;
     const atProvider = pass.atProvider ?? object.status?.atProvider;
     if (atProvider) status.atProvider = atProvider;
     if (pass.plan) status.plan = pass.plan;
@@ -588,7 +594,10 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     this.deps.events.event(pass.object, 'Warning', failure.reason, failure.message);
     const outcome = degraded(failure.reason, failure.message);
     if (failure.retry === 'resync') return this.settleQuietly(pass, outcome, undefined);
-    if (failure.retry === 'soon') return { requeueAfterMs: 500 };
+    // A conflict: retried soon through the queue's per-object backoff (its smaller first step,
+    // jittered, growing while conflicts repeat), never at a fixed instant. No status write: the
+    // next pass reads the object anew.
+    if (failure.retry === 'soon') throw Object.assign(new Error(failure.message, { cause: err }), { conflict: true });
     await this.settleQuietly(pass, outcome, undefined);
     throw Object.assign(new Error(failure.message, { cause: err }), { retryAfterMs: failure.retryAfterMs });
   }
@@ -602,4 +611,16 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       return { requeueAfterMs: requeueAfterMs ?? this.deps.resyncMs() };
     }
   }
+}
+
+/**
+ * The generation last applied and seen up to date. An object last written before the field
+ * existed counts as converged at its generation when its Ready condition says Available there
+ * (only a Full pass that saw it up to date writes that).
+ */
+function convergedGeneration(object: ManagedObject): number | undefined {
+  const status = object.status;
+  if (status?.convergedGeneration !== undefined) return status.convergedGeneration;
+  const ready = status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' && ready.reason === Reason.Available ? ready.observedGeneration : undefined;
 }

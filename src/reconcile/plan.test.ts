@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PlannedCall } from '../api/common.ts';
 import { planCalls, summarize } from './plan.ts';
 
 describe('planCalls', () => {
@@ -14,6 +15,36 @@ describe('planCalls', () => {
     const plan = planCalls({ ...base, spec: {}, observation: { exists: true, upToDate: false, diff: [{ path: 'tags.x', observed: '1', desired: undefined }, { path: 'versioning', observed: 'Suspended', desired: 'Enabled' }] } });
     assert.deepEqual(plan, [{ operation: 'update', fields: [{ path: 'tags.x', old: '"1"' }, { path: 'versioning', old: '"Suspended"', new: '"Enabled"' }] }]);
     assert.equal(summarize(plan), 'update tags.x, versioning');
+  });
+  it('an update of 100 fields lists the first 63 and says how many more, within the schema', () => {
+    const diff = Array.from({ length: 100 }, (_, i) => ({ path: `tags.k${String(i).padStart(3, '0')}`, observed: 'old', desired: 'new' }));
+    const plan = planCalls({ ...base, spec: {}, observation: { exists: true, upToDate: false, diff } });
+    const fields = plan[0]!.fields;
+    assert.equal(fields.length, 64);
+    assert.deepEqual(fields.slice(0, 63).map((f) => f.path), diff.slice(0, 63).map((d) => d.path));
+    assert.deepEqual(fields[63], { path: '(37 more fields not listed; 100 in all)' });
+    assert.ok(PlannedCall.safeParse(plan[0]).success, 'the status schema takes it');
+    assert.match(summarize(plan), /^update tags\.k000, .*tags\.k062, \(37 more fields not listed; 100 in all\)$/);
+  });
+  it('exactly 64 fields are all listed', () => {
+    const diff = Array.from({ length: 64 }, (_, i) => ({ path: `tags.k${i}`, observed: 'a', desired: 'b' }));
+    const plan = planCalls({ ...base, spec: {}, observation: { exists: true, upToDate: false, diff } });
+    assert.deepEqual(plan[0]!.fields.map((f) => f.path), diff.map((d) => d.path));
+  });
+  it('an adoption of many fields keeps the ownership mark in view', () => {
+    const diff = Array.from({ length: 80 }, (_, i) => ({ path: `tags.k${i}`, observed: 'a', desired: 'b' }));
+    const plan = planCalls({ ...base, adopting: true, spec: {}, observation: { exists: true, upToDate: false, diff } });
+    const fields = plan[0]!.fields;
+    assert.equal(fields.length, 64);
+    assert.deepEqual(fields.slice(-2), [{ path: '(18 more fields not listed; 80 in all)' }, { path: 'ownershipMark', new: '"mooring/ns/a"' }]);
+    assert.ok(PlannedCall.safeParse(plan[0]).success);
+  });
+  it('a create of 70 leaves is summarised with its full count', () => {
+    const spec = { tags: Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 'v'])) };
+    const plan = planCalls({ ...base, spec, observation: { exists: false, upToDate: false } });
+    assert.equal(plan[0]!.fields.length, 64);
+    assert.equal(plan[0]!.fields[63]!.path, '(7 more fields not listed; 70 in all)');
+    assert.equal(summarize(plan), 'create (70 fields)');
   });
   it('up to date plans nothing', () => {
     const plan = planCalls({ ...base, spec: {}, observation: { exists: true, upToDate: true } });

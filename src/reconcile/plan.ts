@@ -1,7 +1,7 @@
 // managementPolicy Plan: the cloud calls a Full policy would make, worked out from the same
 // observation Full acts on, written into status.plan and printed by `mooring plan`. Nothing here
 // calls the cloud; the reconciler stops before any write when the policy is Plan.
-import type { PlannedCall, PlannedField } from '../api/common.ts';
+import { MAX_PLANNED_FIELDS, type PlannedCall, type PlannedField } from '../api/common.ts';
 import type { FieldDiff, Observation } from '../../providers/sdk/index.ts';
 import { show } from './drift.ts';
 
@@ -20,18 +20,37 @@ export interface PlanInput {
 
 export function planCalls(input: PlanInput): PlannedCall[] {
   const { observation, spec } = input;
-  if (!observation.exists) return [{ operation: 'create', fields: leaves(spec) }];
+  if (!observation.exists) return [{ operation: 'create', fields: capped(leaves(spec)) }];
   const fields = (observation.upToDate ? [] : (observation.diff ?? [])).map(field);
-  if (input.adopting) return [{ operation: 'adopt', fields: [...fields, { path: 'ownershipMark', new: show(input.ownershipMark, 1024)! }] }];
-  if (!observation.upToDate) return [{ operation: 'update', fields: fields.length ? fields : [{ path: '(settings the adapter did not itemise)' }] }];
+  // The mark is what makes it an adoption: kept in view, whatever is left out before it.
+  if (input.adopting) return [{ operation: 'adopt', fields: [...capped(fields, MAX_PLANNED_FIELDS - 1), { path: 'ownershipMark', new: show(input.ownershipMark, 1024)! }] }];
+  if (!observation.upToDate) return [{ operation: 'update', fields: fields.length ? capped(fields) : [{ path: '(settings the adapter did not itemise)' }] }];
   return [];
+}
+
+/**
+ * At most `room` fields (the schema's limit: a longer list would make the status write fail):
+ * beyond it the first room − 1 and an entry saying how many more there are.
+ */
+export function capped(fields: PlannedField[], room = MAX_PLANNED_FIELDS): PlannedField[] {
+  if (fields.length <= room) return fields;
+  const shown = fields.slice(0, room - 1);
+  return [...shown, { path: `(${fields.length - shown.length} more fields not listed; ${fields.length} in all)` }];
+}
+
+const MORE = /^\(\d+ more fields not listed; (\d+) in all\)$/;
+
+/** How many fields a planned call sets, those left out by `capped` included. */
+function fieldCount(fields: readonly PlannedField[]): number {
+  const all = MORE.exec(fields.at(-1)?.path ?? '')?.[1];
+  return all === undefined ? fields.length : Number(all);
 }
 
 /** `create (12 fields)`, `update tags.team, versioning`, or `no changes`. */
 export function summarize(plan: readonly PlannedCall[]): string {
   if (!plan.length) return 'no changes: Full would make no cloud call';
   return plan
-    .map((c) => (c.operation === 'create' ? `create (${c.fields.length} fields)` : `${c.operation} ${c.fields.map((f) => f.path).join(', ')}`))
+    .map((c) => (c.operation === 'create' ? `create (${fieldCount(c.fields)} fields)` : `${c.operation} ${c.fields.map((f) => f.path).join(', ')}`))
     .join('; ');
 }
 
@@ -51,5 +70,5 @@ function leaves(spec: Record<string, unknown>, prefix = ''): PlannedField[] {
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length) out.push(...leaves(value as Record<string, unknown>, `${path}.`));
     else out.push({ path, new: show(value, 1024)! });
   }
-  return out.slice(0, 64);
+  return out;
 }

@@ -16,6 +16,8 @@ export const PAUSED = 'mooring.dev/paused';
 export interface ManagedStatus {
   conditions?: Condition[];
   observedGeneration?: number;
+  /** The generation last applied and seen up to date: a difference found at it is drift. */
+  convergedGeneration?: number;
   atProvider?: Record<string, unknown>;
   /** The refresh request (annotation value) last handled. */
   lastRefresh?: string;

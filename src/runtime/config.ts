@@ -177,7 +177,7 @@ const SETTINGS: Record<keyof Config, Setting> = {
   concurrency: { flag: 'concurrency', help: 'reconciles run at once' },
   resyncPeriodMs: { flag: 'resync-period', help: 'how often every object is reconciled even without a change (drift detection)' },
   resyncJitter: { flag: 'resync-jitter', help: 'fraction the resync period varies by, either way, so resyncs spread out' },
-  backoffBaseMs: { flag: 'backoff-base', help: 'first retry delay after a failed reconcile; doubles on each further failure' },
+  backoffBaseMs: { flag: 'backoff-base', help: 'first retry delay after a failed reconcile (jittered: half to all of it; a tenth of it after a conflict); doubles on each further failure' },
   backoffMaxMs: { flag: 'backoff-max', help: 'longest retry delay after failed reconciles' },
   callTimeoutMs: { flag: 'call-timeout', help: 'deadline of one adapter call (observe, create, update): then it is aborted and retried with backoff (CallTimeout)' },
   deleteTimeoutMs: { flag: 'delete-timeout', help: 'deadline of one adapter delete call (which may empty a page of a bucket\'s objects)' },

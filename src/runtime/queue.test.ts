@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { BackoffOptions } from './backoff.ts';
 import { FakeClock, settle } from './clock.ts';
 import { parseQueueKey, queueKey, WorkQueue, type KeyParts, type QueueHandler, type QueueObserver, type QueueResult } from './queue.ts';
 
@@ -13,8 +14,11 @@ interface Call {
   fail(err: Error): void;
 }
 
-/** A queue on a fake clock whose handler records every call and waits for the test to finish it. */
-function harness(options: { concurrency?: number; auto?: (key: string, n: number) => QueueResult | Error | void; observer?: QueueObserver } = {}) {
+/**
+ * A queue on a fake clock whose handler records every call and waits for the test to finish it.
+ * Its backoff's jitter is pinned to the ceiling (exact sequences) unless `backoff` says otherwise.
+ */
+function harness(options: { concurrency?: number; auto?: (key: string, n: number) => QueueResult | Error | void; observer?: QueueObserver; backoff?: BackoffOptions } = {}) {
   const clock = new FakeClock();
   const calls: Call[] = [];
   let active = 0;
@@ -35,7 +39,7 @@ function harness(options: { concurrency?: number; auto?: (key: string, n: number
       if (auto instanceof Error) { done(); reject(auto); } else if (options.auto) { done(); resolve(auto); }
     });
   };
-  const queue = new WorkQueue({ handler, clock, concurrency: options.concurrency ?? 4, ...(options.observer ? { observer: options.observer } : {}) });
+  const queue = new WorkQueue({ handler, clock, concurrency: options.concurrency ?? 4, backoff: options.backoff ?? { random: () => 1 }, ...(options.observer ? { observer: options.observer } : {}) });
   return {
     clock,
     queue,
@@ -112,6 +116,34 @@ describe('WorkQueue', () => {
     h.queue.add('k');
     await h.clock.advance(s(16));
     assert.deepEqual(h.times('k').filter((t) => t >= okAt).map((t) => (t - okAt) / 1000), [0, 5, 15], 'the sequence restarted at 5 s');
+  });
+
+  it("spreads the first retry of 1,000 keys that failed together over 2.5–5 s, not one instant", async () => {
+    const h = harness({ concurrency: 1000, auto: (_k, n) => (n === 0 ? new Error('the cloud is down') : {}), backoff: {} });
+    h.queue.start();
+    for (let i = 0; i < 1000; i++) h.queue.add(`Bucket:ns/b${i}`);
+    await settle();
+    assert.equal(h.calls.length, 1000, 'all failed in the same instant');
+    await h.clock.advance(s(5));
+    const retries = h.calls.slice(1000).map((c) => c.at);
+    assert.equal(retries.length, 1000, 'each came back once, within the base');
+    assert.ok(retries.every((t) => t >= s(2.5) && t <= s(5)));
+    const instants = new Set(retries);
+    assert.ok(instants.size > 500, `${instants.size} distinct instants`);
+    const perSecond = [0, 0, 0, 0, 0, 0];
+    for (const t of retries) perSecond[Math.floor(t / 1000)]!++;
+    assert.ok(Math.max(...perSecond) < 500, `spread over seconds: ${perSecond.join(', ')}`);
+  });
+
+  it('backs a key that keeps conflicting off from 0.5 s, doubling, and from 0.5 s again after a success', async () => {
+    let conflicts = 4;
+    const h = harness({ auto: () => (conflicts-- > 0 ? Object.assign(new Error('the object changed'), { conflict: true }) : {}) });
+    h.queue.start();
+    h.queue.add('k');
+    await h.clock.advance(s(60));
+    const gaps = (t: number[]) => t.slice(1).map((x, i) => x - t[i]!);
+    assert.deepEqual(gaps(h.times('k')), [500, 1000, 2000, 4000], 'not hot: each conflict waits longer');
+    assert.equal(h.queue.backoff.failures('k'), 0, 'the success forgot them');
   });
 
   it('waits at least the retryAfterMs an error carries', async () => {

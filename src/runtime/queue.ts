@@ -4,12 +4,12 @@
 //
 // Each key has at most one pending time: `add` means now, `addAfter` a later time, and the earliest
 // wins. A handler's result decides what happens next: `requeueAfterMs` looks again later, a throw
-// backs off per key (exponentially, raised by the error's `retryAfterMs`), and any success resets
-// the key's backoff.
+// backs off per key (exponentially with jitter, raised by the error's `retryAfterMs`, from a
+// smaller first step when it is marked `conflict`), and any success resets the key's backoff.
 //
 // Ready keys are served fairly across namespaces (src/runtime/lanes.ts): round-robin over one lane
 // per namespace, so a namespace holding thousands of ready keys cannot starve another's one.
-import { Backoff, retryAfterOf, type BackoffOptions } from './backoff.ts';
+import { Backoff, failureKindOf, retryAfterOf, type BackoffOptions } from './backoff.ts';
 import { realClock, type Clock, type Timer } from './clock.ts';
 import { Lanes } from './lanes.ts';
 
@@ -18,7 +18,7 @@ export interface QueueResult {
   requeueAfterMs?: number | undefined;
 }
 
-/** Handles one key. Throwing means "retry with backoff"; the error may carry `retryAfterMs`. */
+/** Handles one key. Throwing means "retry with backoff"; the error may carry `retryAfterMs` and `conflict: true`. */
 export type QueueHandler = (key: string) => Promise<QueueResult | void>;
 
 /** Hooks for metrics and logs; each is called synchronously and must not throw. */
@@ -213,7 +213,7 @@ export class WorkQueue {
     this.active.delete(key);
     let retryInMs: number | undefined;
     if (failed) {
-      retryInMs = this.backoff.failure(key, retryAfterOf(error));
+      retryInMs = this.backoff.failure(key, retryAfterOf(error), failureKindOf(error));
     } else {
       this.backoff.forget(key);
       const after = result?.requeueAfterMs;

@@ -220,6 +220,13 @@ describe('FaultProxy', () => {
     assert.match(await res.text(), /<Code>SlowDown<\/Code>/);
   });
 
+  it('faults only the HTTP methods it is told to (S3 writes, not reads)', async () => {
+    proxy.configure({ throttle: { count: 1, apis: ['s3'], methods: ['PUT'] } });
+    assert.equal((await fetch(`${proxy.endpoint}/bucket?tagging`, { method: 'GET' })).status, 200, 'a read passes');
+    assert.equal((await fetch(`${proxy.endpoint}/bucket?tagging`, { method: 'PUT' })).status, 503, 'the first write is throttled');
+    assert.equal((await fetch(`${proxy.endpoint}/bucket?tagging`, { method: 'PUT' })).status, 200, 'count spent');
+  });
+
   it('measures the busiest second over a sliding window', () => {
     const p = proxy as unknown as { route53Times: number[]; statsSince: number };
     p.statsSince = 0;

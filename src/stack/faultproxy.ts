@@ -24,6 +24,8 @@ export const CONTROL_PREFIX = '/_faultproxy';
 export interface Match {
   actions?: string[] | undefined;
   apis?: string[] | undefined;
+  /** And only requests of these HTTP methods (S3's actions are all `s3`: `PUT` picks its writes). */
+  methods?: string[] | undefined;
 }
 
 export interface Faults {
@@ -113,7 +115,8 @@ export const apiOf = (action: string) => action.split(':')[0] ?? action;
 /** The service a SigV4 request is signed for (`Credential=AKID/date/region/service/aws4_request`). */
 const signedService = (authorization: string | undefined) => /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? '')?.[1];
 
-const matches = (m: Match | undefined, action: string) => {
+const matches = (m: Match | undefined, action: string, method = 'GET') => {
+  if (m?.methods && !m.methods.includes(method)) return false;
   if (m?.actions || m?.apis) return Boolean(m.actions?.includes(action) || m.apis?.includes(apiOf(action)));
   return action.startsWith('route53:');
 };
@@ -223,7 +226,7 @@ export class FaultProxy {
     const authorization = req.headers.authorization;
     const action = classify(req.method ?? 'GET', path, signedService(authorization), body.length < 65_536 ? body.toString('utf8') : undefined);
     this.count(action, arrived);
-    const fault = this.fault(action, body);
+    const fault = this.fault(action, body, req.method ?? 'GET');
     if (fault === 'drop') {
       req.socket.destroy();
       return;
@@ -234,7 +237,7 @@ export class FaultProxy {
       return;
     }
     if (fault) return send(res, fault.status, fault.body);
-    if (this.faults.latency && matches(this.faults.latency, action)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
+    if (this.faults.latency && matches(this.faults.latency, action, req.method)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
     if (action === 'route53:ChangeResourceRecordSets') return this.strictChange(req, res, path, body);
     const upstream = await this.forward(req, this.rewriteRequestPath(action, path), body);
     if (upstream.status === 200 && action === 'route53:GetChange') return send(res, 200, this.changeStatus(path, upstream.body), upstream.headers);
@@ -249,20 +252,20 @@ export class FaultProxy {
   }
 
   /** The injected answer for this request, if any; consumes one unit of a counted fault. */
-  private fault(action: string, body: Buffer): { status: number; body: string } | 'drop' | 'hang' | undefined {
+  private fault(action: string, body: Buffer, method: string): { status: number; body: string } | 'drop' | 'hang' | undefined {
     const f = this.faults;
     const hit = (kind: string) => (this.faultCounts[kind] = (this.faultCounts[kind] ?? 0) + 1);
-    if (f.hang && (f.hang.count === undefined || f.hang.count > 0) && matches(f.hang, action)) {
+    if (f.hang && (f.hang.count === undefined || f.hang.count > 0) && matches(f.hang, action, method)) {
       if (f.hang.count !== undefined) f.hang.count--;
       hit('hang');
       return 'hang';
     }
-    if (f.drop && f.drop.count > 0 && matches(f.drop, action)) {
+    if (f.drop && f.drop.count > 0 && matches(f.drop, action, method)) {
       f.drop.count--;
       hit('drop');
       return 'drop';
     }
-    if (f.throttle && matches(f.throttle, action)) {
+    if (f.throttle && matches(f.throttle, action, method)) {
       const counted = f.throttle.count !== undefined && f.throttle.count > 0;
       if (counted || Date.now() < this.throttleUntil) {
         if (counted) f.throttle.count!--;
@@ -273,7 +276,7 @@ export class FaultProxy {
         return { status: 400, body: route53Error(code, THROTTLE_MESSAGES[code]) };
       }
     }
-    if (f.serverError && f.serverError.count > 0 && matches(f.serverError, action)) {
+    if (f.serverError && f.serverError.count > 0 && matches(f.serverError, action, method)) {
       f.serverError.count--;
       hit('serverError');
       return { status: f.serverError.status ?? 503, body: route53Error('ServiceUnavailable', 'Service is unavailable, try again later.', 'Receiver') };
