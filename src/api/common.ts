@@ -183,7 +183,7 @@ export const Condition = z.object({
 });
 export type Condition = z.infer<typeof Condition>;
 
-/** One field a planned call would change; values are JSON, cut at 256 characters. */
+/** One field a planned call would change; values are JSON, cut at 1,024 characters (src/reconcile/plan.ts). */
 export const PlannedField = z.object({
   path: z.string().max(256).describe('Dotted spec path.'),
   old: z.string().max(1024).optional().describe('The live value (JSON), absent when there is none.'),
