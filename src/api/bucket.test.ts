@@ -76,7 +76,7 @@ describe('BucketSpec', () => {
 
 // The rules as they were written with lookaheads, which RE2 (and so the CRD) cannot take. JavaScript
 // can, so the old regex is the oracle the new pattern-plus-rules must agree with.
-const LOOKAHEAD_NAME = /^(?!xn--)(?!sthree-)(?!amzn-s3-demo-)(?!.*\.\.)(?!.*-s3alias$)(?!.*--ol-s3$)(?!.*--x-s3$)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const LOOKAHEAD_NAME = /^(?!xn--)(?!sthree-)(?!amzn-s3-demo-)(?!.*\.\.)(?!.*-s3alias$)(?!.*--ol-s3$)(?!.*--x-s3$)(?!.*\.mrap$)(?!.*--table-s3$)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 describe('BucketName', () => {
   const cases: { reason: string; name: string }[] = [
@@ -92,6 +92,9 @@ describe('BucketName', () => {
     { reason: 'reserved suffix -s3alias', name: 'abc-s3alias' },
     { reason: 'reserved suffix --ol-s3', name: 'abc--ol-s3' },
     { reason: 'reserved suffix --x-s3', name: 'abc--x-s3' },
+    { reason: 'reserved suffix .mrap', name: 'abc.mrap' },
+    { reason: 'reserved suffix --table-s3', name: 'abc--table-s3' },
+    { reason: 'reserved prefix sthree-configurator', name: 'sthree-configurator' },
     { reason: 'the suffix inside the name is fine', name: 'abc--x-s3z' },
     { reason: 'adjacent dots', name: 'a..b' },
     { reason: 'an IP address', name: '192.168.0.1' },
@@ -109,7 +112,7 @@ describe('BucketName', () => {
 
   it('agrees with the lookahead regex on many generated names', () => {
     // Names glued from the fragments the rules are about, so the edge cases come up often.
-    const fragments = ['xn--', 'sthree-', 'amzn-s3-demo-', '-s3alias', '--ol-s3', '--x-s3', '..', '.', '-', '1', '192', 'a', 'b9', 'A', '_'];
+    const fragments = ['xn--', 'sthree-', 'amzn-s3-demo-', '-s3alias', '--ol-s3', '--x-s3', '.mrap', '--table-s3', '..', '.', '-', '1', '192', 'a', 'b9', 'A', '_'];
     let seed = 42;
     const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let accepted = 0;

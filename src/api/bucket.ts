@@ -1,43 +1,73 @@
 // The Bucket kind: an object-storage bucket (S3 today).
 import { z } from 'zod';
-import { immutable, managedSpecFields, presenceFixed, managedStatusFields, withRules, type Rule } from './common.ts';
+import { immutable, managedSpecFields, presenceFixed, managedStatusFields, withRules } from './common.ts';
+import type { DerivedName, NameRule } from './derived.ts';
 
 /** The tag key that carries our ownership mark; users may not set it themselves. */
 export const OWNERSHIP_TAG = 'mooring.dev/owner';
 
-// S3's rules for general purpose bucket names (AWS "Bucket naming rules"). The apiserver checks
-// patterns with Go's RE2, which has no lookaheads, so the shape is one plain pattern and each
-// forbidden case is a rule of its own (a zod refinement and a CEL rule from one line).
+// S3's rules for general purpose bucket names (AWS, "General purpose bucket naming rules"). The
+// apiserver checks patterns with Go's RE2, which has no lookaheads, so the shape is one plain
+// pattern and each forbidden case is a rule of its own (a zod refinement and a CEL rule from one
+// line), its message naming the rule. Older pages also list the prefix sthree-configurator, which
+// sthree- covers.
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const RESERVED_PREFIXES = ['xn--', 'sthree-', 'amzn-s3-demo-'];
-const RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '--x-s3'];
+const SHAPE_MESSAGE = 'must be 3-63 characters of lowercase letters, digits, dots and hyphens, and start and end with a letter or digit (S3 bucket naming rules)';
+const RESERVED_PREFIXES: [prefix: string, why: string][] = [
+  ['xn--', 'reserved prefix'],
+  ['sthree-', 'reserved prefix'],
+  ['amzn-s3-demo-', 'reserved for AWS examples'],
+];
+const RESERVED_SUFFIXES: [suffix: string, why: string][] = [
+  ['-s3alias', 'reserved for access point aliases'],
+  ['--ol-s3', 'reserved for Object Lambda Access Point aliases'],
+  ['.mrap', 'reserved for Multi-Region Access Points'],
+  ['--x-s3', 'reserved for directory buckets'],
+  ['--table-s3', 'reserved for S3 Tables buckets'],
+];
 const IP_LIKE = '^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$';
 
-const bucketNameRules: Rule<string>[] = [
-  ...RESERVED_PREFIXES.map((p) => ({
+/** The rules beyond the pattern, each named after the S3 rule it is. */
+export const bucketNameRules: NameRule[] = [
+  ...RESERVED_PREFIXES.map(([p, why]) => ({
     rule: `!self.startsWith('${p}')`,
-    message: `must not start with ${p} (reserved by S3)`,
+    message: `must not start with ${p} (S3 bucket naming rules: ${why})`,
     holds: (s: string) => !s.startsWith(p),
   })),
-  ...RESERVED_SUFFIXES.map((s) => ({
-    rule: `!self.endsWith('${s}')`,
-    message: `must not end with ${s} (reserved by S3)`,
-    holds: (name: string) => !name.endsWith(s),
+  ...RESERVED_SUFFIXES.map(([suffix, why]) => ({
+    rule: `!self.endsWith('${suffix}')`,
+    message: `must not end with ${suffix} (S3 bucket naming rules: ${why})`,
+    holds: (s: string) => !s.endsWith(suffix),
   })),
-  { rule: "!self.contains('..')", message: 'must not contain two adjacent dots', holds: (s) => !s.includes('..') },
-  { rule: `!self.matches('${IP_LIKE}')`, message: 'must not look like an IP address', holds: (s) => !new RegExp(IP_LIKE).test(s) },
+  { rule: "!self.contains('..')", message: 'must not contain two adjacent dots (S3 bucket naming rules)', holds: (s) => !s.includes('..') },
+  {
+    rule: `!self.matches('${IP_LIKE}')`,
+    message: 'must not be formatted as an IP address such as 192.168.5.4 (S3 bucket naming rules)',
+    holds: (s) => !new RegExp(IP_LIKE).test(s),
+  },
 ];
 
 export const BucketName = withRules(
-  z
-    .string()
-    .min(3)
-    .max(63)
-    .regex(BUCKET_NAME, {
-      message: 'must be 3-63 characters of lowercase letters, digits, dots and hyphens, and start and end with a letter or digit',
-    }),
+  z.string().min(3).max(63).regex(BUCKET_NAME, { message: SHAPE_MESSAGE }),
   bucketNameRules,
-).describe('S3 bucket name (3-63 characters: lowercase letters, digits, dots, hyphens).');
+).describe('S3 bucket name (3-63 characters: lowercase letters, digits, dots, hyphens), as S3\'s bucket naming rules allow.');
+
+/**
+ * The bucket name while spec.externalName is unset: metadata.name, under the same rules. What the
+ * field's pattern and length say is a rule here too (a Kubernetes name may be 253 characters).
+ */
+export const BUCKET_NAME_FROM_METADATA: DerivedName = {
+  field: 'externalName',
+  what: 'the bucket name',
+  from: 'metadata.name',
+  derive: (name, spec) => (spec.externalName === undefined ? name : undefined),
+  cel: { name: 'self.metadata.name', unless: 'has(self.spec.externalName)', inputs: ['has(self.spec.externalName)'] },
+  rules: [
+    { rule: 'size(self) >= 3 && size(self) <= 63', message: 'must be 3-63 characters long (S3 bucket naming rules)', holds: (s) => s.length >= 3 && s.length <= 63 },
+    { rule: `self.matches('${BUCKET_NAME.source}')`, message: SHAPE_MESSAGE, holds: (s) => BUCKET_NAME.test(s) },
+    ...bucketNameRules,
+  ],
+};
 
 export const Encryption = withRules(
   z.object({

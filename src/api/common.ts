@@ -19,6 +19,8 @@ export interface CelRule {
   /** Where the apiserver reports a failure, relative to the node carrying the rule (`.secretRef`). */
   fieldPath?: string;
   reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+  /** A transition rule also checked at create, with `oldSelf` an optional (none at create). */
+  optionalOldSelf?: boolean;
 }
 
 /**
@@ -74,11 +76,12 @@ export function withRules<S extends z.ZodType>(schema: S, rules: Rule<NonNullabl
       if (r.holds && !r.holds(value)) ctx.addIssue({ code: 'custom', message: r.message, path: issuePath(r.fieldPath), input: value });
     }
   });
-  const cel = rules.map(({ rule, message, fieldPath, reason }): CelRule => ({
+  const cel = rules.map(({ rule, message, fieldPath, reason, optionalOldSelf }): CelRule => ({
     rule,
     message,
     ...(fieldPath ? { fieldPath } : {}),
     ...(reason ? { reason } : {}),
+    ...(optionalOldSelf ? { optionalOldSelf } : {}),
   }));
   return checked.meta({ ...checked.meta(), [RULES]: [...rulesOf(schema), ...cel] });
 }
@@ -180,7 +183,7 @@ export const Condition = z.object({
 });
 export type Condition = z.infer<typeof Condition>;
 
-/** One field a planned call would change; values are JSON, cut at 256 characters. */
+/** One field a planned call would change; values are JSON, cut at 1,024 characters (src/reconcile/plan.ts). */
 export const PlannedField = z.object({
   path: z.string().max(256).describe('Dotted spec path.'),
   old: z.string().max(1024).optional().describe('The live value (JSON), absent when there is none.'),

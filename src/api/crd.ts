@@ -3,6 +3,7 @@
 // structural schema generated from the zod schemas (src/api/structural.ts).
 import type { z } from 'zod';
 import { GROUP, VERSION, type ConnectionSecretPolicy } from './common.ts';
+import { derivedNameRules, type DerivedName } from './derived.ts';
 import { structuralProblems, toStructural, type StructuralSchema } from './structural.ts';
 
 /** A column of `kubectl get`. */
@@ -34,6 +35,11 @@ export interface KindDescription {
   categories: string[];
   /** The external name when spec.externalName is unset (default: metadata.name as it is). */
   defaultExternalName?: (objectName: string) => string;
+  /**
+   * Names made up while a spec field is unset (the external name from metadata.name …): checked
+   * under the field's rules by CEL at the object's root at create, and by the reconciler.
+   */
+  derivedNames?: readonly DerivedName[];
   /** Managed kinds with credentials: the connection Secret's default name and generated keys. */
   connectionSecret?: ConnectionSecretPolicy;
   /**
@@ -125,6 +131,7 @@ function rootSchema(kind: KindDescription): StructuralSchema {
     },
     ...(specRequired ? { required: ['spec'] } : {}),
     type: 'object',
+    ...(kind.derivedNames?.length ? { 'x-kubernetes-validations': kind.derivedNames.flatMap(derivedNameRules) } : {}),
   };
 }
 

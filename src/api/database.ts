@@ -1,7 +1,8 @@
 // The Database kind: a database and a login on an existing PostgreSQL server (provider `postgres`),
 // or an RDS DB instance (provider `aws`), with the credentials in a connection Secret (issue 5).
 import { z } from 'zod';
-import { immutable, managedSpecFields, managedStatusFields, withRules, type ConnectionSecretPolicy, type Rule } from './common.ts';
+import { immutable, managedSpecFields, managedStatusFields, withRules, type ConnectionSecretPolicy } from './common.ts';
+import type { DerivedName, NameRule } from './derived.ts';
 import { OWNERSHIP_TAG } from './bucket.ts';
 
 /**
@@ -14,25 +15,31 @@ const IDENTIFIER_MESSAGE = 'must be 1-63 lowercase letters, digits and underscor
 
 /** Databases every PostgreSQL server has; never ours to create or drop. */
 export const RESERVED_DATABASES = ['postgres', 'template0', 'template1'] as const;
-/** Role names PostgreSQL reserves (pg_ is its own prefix) or that mean something else in GRANT. */
+/** Role names PostgreSQL reserves (public, none) or reads as another role in GRANT (the rest, unquoted). */
 export const RESERVED_ROLES = ['public', 'none', 'current_user', 'current_role', 'session_user'] as const;
 
-const notIn = (field: string, names: readonly string[]): Rule<string> => ({
+const notIn = (names: readonly string[], why: string): NameRule => ({
   rule: `!(self in [${names.map((n) => `'${n}'`).join(', ')}])`,
-  message: `${field} may not be one of ${names.join(', ')} (reserved)`,
+  message: `may not be one of ${names.join(', ')} (${why})`,
   holds: (s) => !names.includes(s),
 });
 
 const identifier = (what: string) => z.string().min(1).max(63).regex(PG_IDENTIFIER, { message: `${what} ${IDENTIFIER_MESSAGE}` });
 
-export const DatabaseName = withRules(identifier('the database name'), [notIn('the database name', RESERVED_DATABASES)]).describe(
+/** Beyond the identifier pattern, for database names. */
+export const databaseNameRules: NameRule[] = [notIn(RESERVED_DATABASES, "PostgreSQL's own databases")];
+
+/** Beyond the identifier pattern, for role names. */
+export const roleNameRules: NameRule[] = [
+  notIn(RESERVED_ROLES, 'PostgreSQL reserves public and none, and reads the others as the session\'s role in GRANT and ALTER'),
+  { rule: "!self.startsWith('pg_')", message: 'must not start with pg_ (PostgreSQL reserves it for its own roles)', holds: (s) => !s.startsWith('pg_') },
+];
+
+export const DatabaseName = withRules(identifier('the database name'), databaseNameRules).describe(
   'A database name: lowercase letters, digits and underscores, at most 63.',
 );
 
-export const RoleName = withRules(identifier('the role name'), [
-  notIn('the role name', RESERVED_ROLES),
-  { rule: "!self.startsWith('pg_')", message: 'role names starting with pg_ are reserved by PostgreSQL', holds: (s) => !s.startsWith('pg_') },
-]).describe('A role name: lowercase letters, digits and underscores, at most 63; not pg_*.');
+export const RoleName = withRules(identifier('the role name'), roleNameRules).describe('A role name: lowercase letters, digits and underscores, at most 63; not pg_*.');
 
 /** Extensions a Database may enable: trusted, widely useful, shipped with PostgreSQL's contrib. */
 export const ALLOWED_EXTENSIONS = ['pgcrypto', 'citext', 'uuid-ossp', 'hstore', 'pg_trgm', 'btree_gin', 'btree_gist'] as const;
@@ -164,6 +171,43 @@ export type DatabaseSpecInput = z.input<typeof DatabaseSpec>;
 
 /** metadata.name as a database name: Kubernetes names allow - and ., identifiers do not. */
 export const defaultDatabaseName = (objectName: string): string => objectName.replace(/[-.]/g, '_');
+const DEFAULT_DATABASE_NAME_CEL = "self.metadata.name.replace('-', '_').replace('.', '_')";
+
+/** The database name while spec.externalName is unset, under the field's rules and what its pattern says. */
+export const DATABASE_NAME_FROM_METADATA: DerivedName = {
+  field: 'externalName',
+  what: 'the database name',
+  from: 'metadata.name with - and . as _',
+  derive: (name, spec) => (spec.externalName === undefined ? defaultDatabaseName(name) : undefined),
+  cel: { name: DEFAULT_DATABASE_NAME_CEL, unless: 'has(self.spec.externalName)', inputs: ['has(self.spec.externalName)'] },
+  rules: [
+    { rule: 'size(self) <= 63', message: 'must be at most 63 characters (PostgreSQL identifiers: NAMEDATALEN - 1 bytes)', holds: (s) => Buffer.byteLength(s) <= 63 },
+    {
+      rule: `self.matches('${PG_IDENTIFIER.source.replace('{0,62}', '*')}')`,
+      message: 'must be lowercase letters, digits and underscores, not starting with a digit (PostgreSQL identifiers written without quotes)',
+      holds: (s) => /^[a-z_][a-z0-9_]*$/.test(s),
+    },
+    ...databaseNameRules,
+  ],
+};
+
+/**
+ * The login role while spec.username is unset: the postgres provider makes it the database name.
+ * The schema cannot tell which provider serves a Database without spec.rds, so the rule holds
+ * unless spec.rds says RDS (whose master username defaults to mooring).
+ */
+export const ROLE_NAME_FROM_DATABASE: DerivedName = {
+  field: 'username',
+  what: 'the login role',
+  from: 'the database name, unless spec.rds is set',
+  derive: (name, spec) => (spec.username === undefined && spec.rds === undefined ? ((spec.externalName as string | undefined) ?? defaultDatabaseName(name)) : undefined),
+  cel: {
+    name: `has(self.spec.externalName) ? self.spec.externalName : ${DEFAULT_DATABASE_NAME_CEL}`,
+    unless: 'has(self.spec.username) || has(self.spec.rds)',
+    inputs: ['has(self.spec.username)', 'has(self.spec.rds)', "has(self.spec.externalName) ? self.spec.externalName : ''"],
+  },
+  rules: roleNameRules,
+};
 
 /** The connection Secret: `<name>-connection`, with a generated password unless RDS manages it. */
 export const DATABASE_CONNECTION_SECRET: ConnectionSecretPolicy = {

@@ -1,9 +1,9 @@
 // Every kind mooring serves, one entry each: names, scope, schemas and `kubectl get` columns.
 // The CRDs in crds/ are generated from this list (src/api/generate.ts).
-import { BucketSpec, BucketStatus } from './bucket.ts';
+import { BUCKET_NAME_FROM_METADATA, BucketSpec, BucketStatus } from './bucket.ts';
 import { DNSRecordSpec, DNSRecordStatus, recordIdentity } from './dnsrecord.ts';
 import { AGE_COLUMN, conditionColumn, type KindDescription, type PrinterColumn } from './crd.ts';
-import { DATABASE_CONNECTION_SECRET, DatabaseSpec, DatabaseStatus, defaultDatabaseName } from './database.ts';
+import { DATABASE_CONNECTION_SECRET, DATABASE_NAME_FROM_METADATA, DatabaseSpec, DatabaseStatus, defaultDatabaseName, ROLE_NAME_FROM_DATABASE } from './database.ts';
 import { ProviderConfigSpec, ProviderConfigStatus } from './providerconfig.ts';
 
 /** `kubectl get mooring` lists every mooring object. */
@@ -55,6 +55,7 @@ export const BucketKind: KindDescription = {
     AGE_COLUMN,
   ],
   categories: [CATEGORY],
+  derivedNames: [BUCKET_NAME_FROM_METADATA],
 };
 
 export const DatabaseKind: KindDescription = {
@@ -77,6 +78,7 @@ export const DatabaseKind: KindDescription = {
   ],
   categories: [CATEGORY],
   defaultExternalName: defaultDatabaseName,
+  derivedNames: [DATABASE_NAME_FROM_METADATA, ROLE_NAME_FROM_DATABASE],
   connectionSecret: DATABASE_CONNECTION_SECRET,
 };
 

@@ -143,6 +143,24 @@ describe('structuralProblems', () => {
     },
     { reason: 'messages are one line', schema: { type: 'boolean', 'x-kubernetes-validations': [{ rule: 'self', message: 'a\nb' }] }, problem: /line break/ },
   ];
+  it('asks bounds only of what a rule reads when it names the fields (root rules on metadata.name and one spec field)', () => {
+    const schema: StructuralSchema = {
+      type: 'object',
+      properties: {
+        metadata: { type: 'object' },
+        spec: { type: 'object', properties: { externalName: { type: 'string', maxLength: 63 }, free: { type: 'string' }, list: { type: 'array', items: { type: 'string' } } } },
+      },
+      'x-kubernetes-validations': [{ rule: "oldSelf.hasValue() || has(self.spec.externalName) || !self.metadata.name.startsWith('x')", message: 'm', optionalOldSelf: true }],
+    };
+    assert.deepEqual(structuralProblems(schema), []);
+    const reads = structuredClone(schema);
+    reads['x-kubernetes-validations']![0]!.rule = 'self.spec.free != "x"';
+    assert.deepEqual(structuralProblems(reads), ['.spec.free: a string under a CEL rule needs maxLength']);
+    const whole = structuredClone(schema);
+    whole['x-kubernetes-validations']![0]!.rule = 'self.spec.all(k, k != "x")';
+    assert.deepEqual(structuralProblems(whole), ['.spec.free: a string under a CEL rule needs maxLength', '.spec.list: a list under a CEL rule needs maxItems', '.spec.list[]: a string under a CEL rule needs maxLength']);
+  });
+
   for (const { reason, schema, problem } of cases) {
     it(`finds: ${reason}`, () => {
       const problems = structuralProblems(schema);

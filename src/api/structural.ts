@@ -322,15 +322,51 @@ const RULES_READ_OLD_SELF = /\boldSelf\b/;
  */
 export function structuralProblems(schema: StructuralSchema, path = ''): string[] {
   const problems: string[] = [];
-  walk(schema, path, { correlatable: true, underRule: false }, problems);
+  walk(schema, path, { correlatable: true, underRule: [] }, problems);
   return problems;
 }
 
 interface WalkState {
   /** oldSelf is only defined where old and new values can be paired up (not in atomic lists). */
   correlatable: boolean;
-  /** Under a CEL rule every string, list and map needs a bound, or the cost estimate is unbounded. */
-  underRule: boolean;
+  /**
+   * What CEL rules above read here: everything below (true), or only these paths (field names,
+   * relative to this node). Whatever a rule reads needs a bound on every string, list and map in
+   * it, or the cost estimate is unbounded.
+   */
+  underRule: Reach;
+}
+
+type Reach = true | string[][];
+
+const SELF = /\bself\b((?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\s*\()?/g;
+
+/**
+ * The fields a node's rules read: paths like spec.externalName when every `self` is followed by
+ * field names (a trailing name followed by `(` is a method), else all of it (`size(self)`,
+ * `self.all(…)`, `self == oldSelf`).
+ */
+function reachOf(rules: readonly CelRule[]): Reach {
+  const paths: string[][] = [];
+  for (const { rule } of rules) {
+    for (const m of rule.matchAll(SELF)) {
+      const names = (m[1] ?? '').split('.').filter(Boolean);
+      if (m[2] !== undefined) names.pop();
+      if (!names.length) return true;
+      paths.push(names);
+    }
+  }
+  return paths;
+}
+
+const merge = (a: string[][], b: Reach): Reach => (b === true ? true : [...a, ...b]);
+
+/** What the rules above and here read of the child `key` (undefined: a map's values, a list's items). */
+function reachBelow(reach: Reach, key: string | undefined): Reach {
+  if (reach === true) return true;
+  if (key === undefined) return [];
+  const below = reach.filter((p) => p[0] === key).map((p) => p.slice(1));
+  return below.some((p) => p.length === 0) ? true : below;
 }
 
 function walk(node: StructuralSchema, path: string, state: WalkState, problems: string[]): void {
@@ -360,20 +396,20 @@ function walk(node: StructuralSchema, path: string, state: WalkState, problems: 
     if (/[\n\r]/.test(r.message)) at(`rule ${i}: the message has a line break`);
     if (RULES_READ_OLD_SELF.test(r.rule) && !state.correlatable) at(`rule ${i} reads oldSelf inside a list that is not x-kubernetes-list-type map`);
   });
-  const underRule = state.underRule || rules.length > 0;
-  if (underRule) {
+  const reach: Reach = state.underRule === true ? true : rules.length ? merge(state.underRule, reachOf(rules)) : state.underRule;
+  if (reach === true) {
     if (node.type === 'string' && node.maxLength === undefined && node.enum === undefined) at('a string under a CEL rule needs maxLength');
     if (node.type === 'array' && node.maxItems === undefined) at('a list under a CEL rule needs maxItems');
     if (node.type === 'object' && node.additionalProperties && node.maxProperties === undefined) at('a map under a CEL rule needs maxProperties');
   }
 
   if (node['x-kubernetes-list-type'] === 'map') listMapProblems(node, at);
-  for (const [key, value] of Object.entries(node.properties ?? {})) walk(value, child(path, key), { ...state, underRule }, problems);
+  for (const [key, value] of Object.entries(node.properties ?? {})) walk(value, child(path, key), { ...state, underRule: reachBelow(reach, key) }, problems);
   if (node.additionalProperties) {
-    walk(node.additionalProperties, `${path}.*`, { correlatable: state.correlatable && node['x-kubernetes-map-type'] !== 'atomic', underRule }, problems);
+    walk(node.additionalProperties, `${path}.*`, { correlatable: state.correlatable && node['x-kubernetes-map-type'] !== 'atomic', underRule: reachBelow(reach, undefined) }, problems);
   }
   if (node.items) {
-    walk(node.items, `${path}[]`, { correlatable: state.correlatable && node['x-kubernetes-list-type'] === 'map', underRule }, problems);
+    walk(node.items, `${path}[]`, { correlatable: state.correlatable && node['x-kubernetes-list-type'] === 'map', underRule: reachBelow(reach, undefined) }, problems);
   }
 }
 

@@ -23,7 +23,8 @@ describe('reference pages', () => {
   it('name every spec field with its default and rules, and every printer column', () => {
     const page = referencePage(BucketKind);
     assert.match(page, /^\| `spec\.deletionPolicy` \| string \| `Delete` \| one of `Delete`, `Retain` \|/m);
-    assert.match(page, /^\| `spec\.externalName` \| string \| {2}\| matches `[^`]+`; length 3 to 63; must not start with xn-- \(reserved by S3\)/m);
+    assert.match(page, /^\| `spec\.externalName` \| string \| {2}\| matches `[^`]+`; length 3 to 63; must not start with xn-- \(S3 bucket naming rules: reserved prefix\)/m);
+    assert.match(page, /^- the bucket name \(metadata\.name, while spec\.externalName is unset\) must not start with xn-- \(S3 bucket naming rules: reserved prefix\) \(CEL `\(oldSelf\.hasValue\(\)/m, 'the rules on names made from metadata.name');
     for (const column of BucketKind.printerColumns) assert.ok(page.includes(`| ${column.name.toUpperCase()} |`), column.name);
   });
 

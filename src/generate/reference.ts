@@ -77,6 +77,7 @@ export function referencePage(kind: KindDescription): string {
   const spec = schema.properties?.spec ?? {};
   const status = schema.properties?.status ?? {};
   const objectRules = (spec['x-kubernetes-validations'] ?? []).map((r) => `- ${r.message} (CEL ${code(r.rule)})`);
+  const nameRules = (schema['x-kubernetes-validations'] ?? []).map((r) => `- ${r.message} (CEL ${code(r.rule)})`);
   return `${REFERENCE_HEADER}# ${kind.kind}
 
 ${kind.description}
@@ -93,7 +94,7 @@ CEL rules), so an invalid object is refused with the field named before mooring 
 ## \`kubectl get ${kind.plural}\` columns
 
 ${columnTable(kind.printerColumns)}
-
+${nameRules.length ? `\n## Names made up while a field is unset\n\nThe name a field stands for, made from metadata.name while the field is unset, passes the field's rules. Checked at create and on a write that changes the name made up (metadata.name never changes; what else it is made from may), so an object stored before a rule is not refused on writes that leave its name alone; the operator checks it before any cloud call.\n\n${nameRules.join('\n')}\n` : ''}
 ## spec
 
 ${spec.description ?? ''}

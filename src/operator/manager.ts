@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { GROUP, VERSION } from '../api/common.ts';
 import { KINDS } from '../api/kinds.ts';
+import { derivedNameProblems } from '../api/derived.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { crdDeletion } from '../kube/crds.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
@@ -31,6 +32,8 @@ import { randomBytes } from 'node:crypto';
 export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => {
   const kind: ManagedKind = { kind: k.kind, plural: k.plural, spec: k.spec as z.ZodType<ManagedSpecBase> };
   if (k.connectionSecret) kind.connectionSecret = k.connectionSecret;
+  const derived = k.derivedNames;
+  if (derived?.length) kind.nameProblems = (name, spec) => derivedNameProblems(derived, name, spec as unknown as Record<string, unknown>);
   const identity = k.externalName;
   if (identity) kind.externalName = (object, spec) => identity(spec as never, object.metadata.name);
   else if (k.defaultExternalName) kind.externalName = externalNameOf(k.defaultExternalName);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { managedSpecFields, type ConnectionSecretPolicy } from '../api/common.ts';
+import { BUCKET_NAME_FROM_METADATA } from '../api/bucket.ts';
+import { derivedNameProblems } from '../api/derived.ts';
 import { Limits } from '../limits/index.ts';
 import type { Connector, ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
 import { ConflictError, RetryableError, TerminalError } from '../../providers/sdk/index.ts';
@@ -319,6 +321,37 @@ describe('ManagedReconciler', () => {
       assert.equal(result.requeueAfterMs, 300_000, 'no hot retry');
     });
   }
+
+  describe('a name derived from metadata.name', () => {
+    // The object is named `a`: as a bucket name (S3 wants 3-63 characters) it breaks two rules.
+    const bucketNames: Partial<ManagedKind<Spec>> = { nameProblems: (name, spec) => derivedNameProblems([BUCKET_NAME_FROM_METADATA], name, spec) };
+
+    it('that breaks the rules of the field it stands for is InvalidSpec, naming each rule, before any cloud call', async () => {
+      const h = harness({}, { kind: bucketNames });
+      const result = await h.pass();
+      assert.equal(h.condition('Degraded')?.reason, Reason.InvalidSpec);
+      assert.match(h.condition('Degraded')!.message, /the bucket name "a" \(metadata\.name, while spec\.externalName is unset\) must be 3-63 characters long \(S3 bucket naming rules\); the bucket name "a" .* start and end with a letter or digit/);
+      assert.deepEqual(h.cloud.calls, [], 'no cloud call');
+      assert.ok(!h.writes.some((w) => w.startsWith('finalizers')), 'no finalizer');
+      assert.equal(result.requeueAfterMs, 300_000, 'no hot retry');
+    });
+
+    it('is not checked while the field is set', async () => {
+      const h = harness({ externalName: 'fine-name' }, { kind: bucketNames });
+      await h.pass();
+      assert.equal(h.condition('Ready')?.status, 'True');
+      assert.ok(h.cloud.things.has('fine-name'));
+    });
+
+    it('does not stop a delete: what an object made before the rule left behind is still cleaned up', async () => {
+      const h = harness({}, { kind: bucketNames });
+      h.cloud.things.set('a', { size: 1, mark: MARK });
+      h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER], deletionTimestamp: '2026-01-01T00:00:00Z' } };
+      await h.pass();
+      assert.deepEqual(h.cloud.calls, ['observe', 'delete']);
+      assert.equal(h.cloud.things.has('a'), false);
+    });
+  });
 
   const tenancy = [
     {

@@ -244,6 +244,11 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private parse(object: ManagedObject): Spec {
     const parsed = this.deps.kind.spec.safeParse(object.spec ?? {});
     if (!parsed.success) throw invalidSpec(parsed.error.issues);
+    // A name derived from metadata.name stands for a spec field and passes its rules. The CRD
+    // checks that at create; this catches objects made before the rule. Not on delete: what such
+    // an object may have made is still cleaned up.
+    const names = object.metadata.deletionTimestamp ? [] : (this.deps.kind.nameProblems?.(object.metadata.name, parsed.data) ?? []);
+    if (names.length) throw new TerminalError(Reason.InvalidSpec, `the name is invalid: ${names.join('; ')}; recreate the object under another name, or with the spec field set`);
     return parsed.data;
   }
 

@@ -52,6 +52,8 @@ export interface ManagedKind<Spec extends ManagedSpecBase = ManagedSpecBase> {
   spec: z.ZodType<Spec>;
   /** The name in the cloud: `spec.externalName`, else `metadata.name` (both immutable). */
   externalName?: (object: ManagedObject, spec: Spec) => string;
+  /** What breaks the rules among the names derived from metadata.name (src/api/derived.ts); one line each. */
+  nameProblems?: (objectName: string, spec: Spec) => string[];
   /** The connection Secret's default name and generated keys; see src/reconcile/connection.ts. */
   connectionSecret?: ConnectionSecretPolicy;
 }

@@ -289,15 +289,20 @@ describe('S3 Bucket adapter against the emulator', () => {
   it('refuses to delete a non-empty bucket without emptyOnDelete, and keeps it', async () => {
     const r = resource(bucketName('keep'));
     await client.create(r);
+    // Two objects, one of them in two versions: the message counts both.
+    await raw.send(new PutBucketVersioningCommand({ Bucket: r.externalName, VersioningConfiguration: { Status: 'Enabled' } }));
     await raw.send(new PutObjectCommand({ Bucket: r.externalName, Key: 'precious.txt', Body: 'data' }));
+    await raw.send(new PutObjectCommand({ Bucket: r.externalName, Key: 'precious.txt', Body: 'data, again' }));
+    await raw.send(new PutObjectCommand({ Bucket: r.externalName, Key: 'other.txt', Body: 'more' }));
     const err = await typedError(async () => client.delete(r, await client.observe(r)));
     assert.equal(err.kind, 'Terminal');
     assert.equal(err.reason, AwsReason.BucketNotEmpty);
+    assert.match(err.message, /still holds 3 object versions and delete markers \(2 objects\),/, 'says how much is left');
     assert.match(err.message, /spec\.emptyOnDelete: true/);
     assert.match(err.message, /deletionPolicy: Retain/);
     await raw.send(new HeadBucketCommand({ Bucket: r.externalName }));
     const listing = await raw.send(new ListObjectVersionsCommand({ Bucket: r.externalName }));
-    assert.equal(listing.Versions?.length, 1);
+    assert.equal(listing.Versions?.length, 3);
   });
 
   it('empties a bucket of 3,000 object versions and delete markers in bounded calls, then deletes it', async () => {

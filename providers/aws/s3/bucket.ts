@@ -294,9 +294,13 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     if (!resource.spec.emptyOnDelete) {
       const result = await this.deleteBucket(resource);
       if (result === 'not-empty') {
+        // How much would go, so whoever decides reads it here (a bounded count, as while emptying).
+        const left = await this.countLeft(resource);
+        if (left === GONE) return { done: true };
+        const what = left.versions > 0 ? leftText(left) : 'objects (none listed just now: incomplete multipart uploads, or objects still being written)';
         throw new TerminalError(
           AwsReason.BucketNotEmpty,
-          `the bucket ${bucket} still holds objects, and mooring deletes data only when asked. To proceed: set spec.emptyOnDelete: true to remove ` +
+          `the bucket ${bucket} still holds ${what}, and mooring deletes data only when asked. To proceed: set spec.emptyOnDelete: true to remove ` +
             `every object version with the bucket; or set spec.deletionPolicy: Retain to keep the bucket and let the resource go; or empty the bucket yourself.`,
         );
       }
