@@ -11,6 +11,7 @@ import * as inv from './invariants.ts';
 import { OperatorProcess } from './operator.ts';
 import { Population, type PopulationSize } from './population.ts';
 import { Rng } from './prng.ts';
+import { createOtherTenantAssets, GrantWatch, snapshotOutsideGrant } from './tenant.ts';
 import { TcpProxy } from './tcpproxy.ts';
 import { createWorld, kubeconfigVia, stackFile, type World } from './world.ts';
 
@@ -60,7 +61,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   log(`seed ${o.seed} (replay: --seed ${o.seed}), run ${runId}, ${o.durationMs / 1000} s of chaos`);
   const w = await createWorld(o.stack, runId);
   await createDecoys(w);
-  const decoys = await snapshotDecoys(w);
+  await createOtherTenantAssets(w);
+  const baseline: Baseline = { decoys: await snapshotDecoys(w), outsideGrant: await snapshotOutsideGrant(w) };
+  const grantWatch = new GrantWatch(w);
+  grantWatch.start();
   const kubeProxy = await TcpProxy.start(Number(new URL(o.stack.kube!.url).port));
   const logFile = stackFile(o.stack, `operator-chaos-${runId}.log`);
   const operator = new OperatorProcess({ kubeconfig: kubeconfigVia(o.stack, kubeProxy.port, stackFile(o.stack, `kubeconfig-chaos-${runId}`)), namespace: w.namespace, logFile });
@@ -83,7 +87,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const checking = (async () => {
       while (Date.now() < until) {
         await sleep(o.checkEveryMs ?? 10_000);
-        report(await continuousChecks(w, decoys, proxy).catch((err: Error) => (log(`continuous check skipped: ${err.message}`), [])));
+        report(await continuousChecks(w, baseline, grantWatch, proxy).catch((err: Error) => (log(`continuous check skipped: ${err.message}`), [])));
         continuous++;
       }
     })();
@@ -93,7 +97,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const problems = await converge(w, population, faultsStopped + o.settleTimeoutMs);
     const convergenceMs = problems.length ? undefined : Date.now() - faultsStopped;
     report(problems);
-    const final = await finalChecks(w, population, decoys, proxy, logFile);
+    const final = await finalChecks(w, population, baseline, grantWatch, proxy, logFile);
     for (const f of final) report(f.violations);
     return {
       seed: o.seed, runId, durationMs: o.durationMs, actions: population.counts, faults: injector.counts, operatorStarts: operator.starts,
@@ -101,6 +105,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       convergenceMs, proxy: await proxy.stats(), violations: [...violations], logFile,
     };
   } finally {
+    await grantWatch.stop();
     await operator.stop();
     await kubeProxy.stop();
     await w.close();
@@ -122,11 +127,19 @@ async function drive(population: Population, rng: Rng, until: number, gap: [numb
   await Promise.all(running);
 }
 
-async function continuousChecks(w: World, decoys: Record<string, string>, proxy: FaultProxyClient): Promise<string[]> {
+/** What must stay as it was before the run: the plain decoys, and everything outside the run's grant. */
+interface Baseline {
+  decoys: Record<string, string>;
+  outsideGrant: Record<string, string>;
+}
+
+async function continuousChecks(w: World, baseline: Baseline, grantWatch: GrantWatch, proxy: FaultProxyClient): Promise<string[]> {
   await inv.collectSecrets(w);
   const live = await inv.liveObjects(w);
   return [
-    ...(await inv.decoysUntouched(w, decoys)),
+    ...(await inv.decoysUntouched(w, baseline.decoys)),
+    ...(await inv.outsideGrantUntouched(w, baseline.outsideGrant)),
+    ...inv.grantsHeld(w, live, grantWatch),
     ...inv.reasonsDocumented(live),
     ...inv.noSecretInStatus(w, live),
     ...(await inv.noSecretInEvents(w, w.kc)),
@@ -145,14 +158,16 @@ async function converge(w: World, population: Population, deadline: number): Pro
   }
 }
 
-async function finalChecks(w: World, population: Population, decoys: Record<string, string>, proxy: FaultProxyClient, logFile: string): Promise<{ name: string; violations: string[] }[]> {
+async function finalChecks(w: World, population: Population, baseline: Baseline, grantWatch: GrantWatch, proxy: FaultProxyClient, logFile: string): Promise<{ name: string; violations: string[] }[]> {
   await inv.collectSecrets(w);
   const live = await inv.liveObjects(w);
   const owned = await inv.ownedThings(w);
   return [
     { name: 'nothing leaked', violations: inv.noLeaks(w, live, population, owned) },
     { name: 'nothing duplicated', violations: inv.noDuplicates(owned) },
-    { name: 'unowned decoys untouched', violations: await inv.decoysUntouched(w, decoys) },
+    { name: 'unowned decoys untouched', violations: await inv.decoysUntouched(w, baseline.decoys) },
+    { name: "nothing outside the run's grant touched (the other tenant's assets, decoys behind a config forbidding adoption)", violations: await inv.outsideGrantUntouched(w, baseline.outsideGrant) },
+    { name: 'no config used without its grant (no finalizer ever, no connection)', violations: inv.grantsHeld(w, live, grantWatch) },
     { name: 'Ready, or Degraded as expected, at its generation', violations: inv.settled(population, live) },
     { name: 'every reason documented', violations: inv.reasonsDocumented(live) },
     { name: 'deleted resources gone (finalizers released)', violations: inv.finalizersReleased(population, live) },
@@ -197,7 +212,7 @@ ${Object.keys(requests).filter((a) => a !== 'moto-api').sort().map((api) => `| $
 Injected faults answered: ${JSON.stringify(r.proxy.faults)}
 
 ## Invariants
-${r.checks.continuous} continuous checks during the faults (decoys, reasons, secrets in status and Events, duplicates, request peaks); then:
+${r.checks.continuous} continuous checks during the faults (decoys, what lies outside the grant, reasons, secrets in status and Events, duplicates, request peaks); then:
 ${r.checks.final.map((c) => `- ${c}`).join('\n')}
 ${r.violations.length ? `\n## Violations\n${r.violations.map((v) => `- ${v}`).join('\n')}\n` : ''}
 Operator log: ${r.logFile}
