@@ -326,7 +326,8 @@ describe('Resolver.admit: grants and policy, before any Secret read', () => {
   const admitting = (config: ProviderConfigView) => {
     const h = harness([config]);
     const resolver = new Resolver({ get: (n) => h.configs.get(n) }, { secret: () => { throw new Error('admit read a Secret'); } }, h.limits, PROVIDERS, { labels: (ns) => labels[ns] });
-    return (namespace: string, kind = 'Bucket', spec: unknown = { publicAccessBlock: { blockPublicAcls: true } }) => resolver.admit(config.name, { namespace, kind, spec });
+    // An explicit `undefined` spec (a deleting pass) must reach admit, not turn into the default.
+    return (namespace: string, kind = 'Bucket', ...spec: [unknown?]) => resolver.admit(config.name, { namespace, kind, spec: spec.length ? spec[0] : { publicAccessBlock: { blockPublicAcls: true } } });
   };
   const refused = (reason: string, message: RegExp) => (err: unknown) => terminal(reason, message)(err);
 
@@ -352,6 +353,7 @@ describe('Resolver.admit: grants and policy, before any Secret read', () => {
     const admit = admitting(pc('strict', { grants: { namespaces: ['team-a'] } }));
     assert.throws(() => admit('team-a', 'Bucket', { publicAccessBlock: { blockPublicAcls: false } }), refused(Reason.PublicAccessNotGranted, /spec\.publicAccessBlock\.blockPublicAcls/));
     assert.deepEqual(admit('team-a', 'Bucket', undefined), { adoption: false });
+    assert.deepEqual(admit('team-a', 'DNSRecord', undefined), { adoption: false });
   });
 });
 

@@ -118,7 +118,8 @@ export class Resolver implements ProviderResolver {
       );
     }
     const policy = pc.policy ?? DEFAULT_POLICY;
-    const refusal = checkPolicy(requester.kind, requester.spec, policy, pc);
+    // No spec: a deleting pass, checked for the grant only.
+    const refusal = requester.spec === undefined ? undefined : checkPolicy(requester.kind, requester.spec, policy, pc);
     if (refusal) throw new TerminalError(refusal.reason, refusal.message);
     return { adoption: policy.adoption === 'Allowed' };
   }
