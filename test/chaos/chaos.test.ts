@@ -60,9 +60,10 @@ describe('chaos (short)', () => {
       await custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'buckets', namespace: w.namespace, name: `${w.namespace}-held`, body: [{ op: 'remove', path: '/metadata/finalizers' }] });
       await eventually(async () => watch.violations.size > 0, 'the watch to see the finalizer', 10_000);
       assert.deepEqual((await inv.liveObjects(w)).objects.flatMap((o) => o.metadata.finalizers ?? []), [], 'the finalizer is gone from the apiserver');
+      assert.deepEqual([w.other.pgProxy.accepted, w.other.awsProxy.accepted], [1, 0], 'the one connection made, counted where it went');
       assert.deepEqual(inv.grantsHeld(w, await inv.liveObjects(w), watch), [
         `Bucket/${w.namespace}-held names ProviderConfig ${w.other.awsPc}, not granted to its namespace, and got the finalizer`,
-        `1 connection(s) to the backend through ProviderConfig ${w.other.pgPc}, which the run's namespace was not granted`,
+        `connections to the backend through ProviderConfig ${w.other.pgPc}, which the run's namespace was not granted`,
       ]);
     } finally {
       await watch.stop();
