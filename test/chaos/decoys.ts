@@ -29,7 +29,9 @@ export async function createDecoys(w: World): Promise<void> {
     }));
     await w.pg.query(`CREATE ROLE ${ident(names.database)} LOGIN PASSWORD 'decoy-${i}-password' CONNECTION LIMIT 3`);
     await w.pg.query(`CREATE DATABASE ${ident(names.database)} OWNER ${ident(names.database)} CONNECTION LIMIT 3`);
-    await w.pg.query(`COMMENT ON DATABASE ${ident(names.database)} IS 'someone else''s'`);
+    // A comment reads as someone else's ownership mark (AlreadyOwned): decoy 2 must be unmarked,
+    // so that only the policy stands between an adopting resource and it.
+    if (i !== ADOPTION_FORBIDDEN_DECOY) await w.pg.query(`COMMENT ON DATABASE ${ident(names.database)} IS 'someone else''s'`);
   }
 }
 
