@@ -40,6 +40,8 @@ export interface ChaosReport {
   actions: Record<string, number>;
   faults: Record<string, number>;
   operatorStarts: number;
+  /** Attack slots with an object at the end, per attack: each was checked for its refusal. */
+  attacksAtEnd: Record<string, number>;
   /** Continuous checks made while the faults went on, and the final check's sections. */
   checks: { continuous: number; final: string[] };
   /** From the faults stopping to every invariant holding; undefined if it never did. */
@@ -100,7 +102,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const final = await finalChecks(w, population, baseline, grantWatch, proxy, logFile);
     for (const f of final) report(f.violations);
     return {
-      seed: o.seed, runId, durationMs: o.durationMs, actions: population.counts, faults: injector.counts, operatorStarts: operator.starts,
+      seed: o.seed, runId, durationMs: o.durationMs, actions: population.counts, attacksAtEnd: attacksAtEnd(population), faults: injector.counts, operatorStarts: operator.starts,
       checks: { continuous, final: final.map((f) => `${f.name}: ${f.violations.length ? `${f.violations.length} violation(s)` : 'holds'}`) },
       convergenceMs, proxy: await proxy.stats(), violations: [...violations], logFile,
     };
@@ -110,6 +112,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await kubeProxy.stop();
     await w.close();
   }
+}
+
+function attacksAtEnd(population: Population): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of population.slots) if (s.live && s.attack) out[s.attack] = (out[s.attack] ?? 0) + 1;
+  return out;
 }
 
 /** Starts actions one after another (several in flight), until `until`; waits for the last. */
@@ -214,6 +222,8 @@ Injected faults answered: ${JSON.stringify(r.proxy.faults)}
 ## Invariants
 ${r.checks.continuous} continuous checks during the faults (decoys, what lies outside the grant, reasons, secrets in status and Events, duplicates, request peaks); then:
 ${r.checks.final.map((c) => `- ${c}`).join('\n')}
+
+Attack objects there at the end (each checked for its refusal): ${JSON.stringify(r.attacksAtEnd)}
 ${r.violations.length ? `\n## Violations\n${r.violations.map((v) => `- ${v}`).join('\n')}\n` : ''}
 Operator log: ${r.logFile}
 `;
