@@ -43,7 +43,8 @@ export async function createOtherTenantAssets(w: World): Promise<void> {
   await w.s3.send(new PutObjectCommand({ Bucket: a.bucket, Key: 'theirs.txt', Body: "the other tenant's data" }));
   // The AlreadyOwned attacks mean something only if the assets carry the other tenant's marks.
   const mark = (await bucketTags(w, a.bucket))?.[OWNERSHIP_TAG];
-  if (mark !== `${w.ownershipId}/${o.namespace}/${a.bucket}`) throw new Error(`the other tenant's bucket ${a.bucket} carries the mark ${mark}, not its own`);
+  // (A prefix: marks may go on with the object's uid.)
+  if (!mark?.startsWith(`${w.ownershipId}/${o.namespace}/${a.bucket}`)) throw new Error(`the other tenant's bucket ${a.bucket} carries the mark ${mark}, not its own`);
   const secret = await retrying(() => w.core.readNamespacedSecret({ namespace: o.namespace, name: `${made[2]!.name}-connection` }));
   w.secrets.add(Buffer.from(secret.data!.password!, 'base64').toString('utf8'));
   o.awsProxy.resetCount();
