@@ -9,7 +9,8 @@ import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
 import type { ProxyStats } from '../../src/stack/faultproxy.ts';
 import { changedDecoys, snapshotDecoys } from './decoys.ts';
 import { buckets, isOwnershipRecord, pgDatabases, pgRoles, rdsInstances, recordSets, txtMark } from './oracle.ts';
-import { dbName, fqdnOf, markOf, PLURAL, type Population, type Slot } from './population.ts';
+import { dbName, fqdnOf, markOf, PLURAL, REFUSALS, type Population, type Slot } from './population.ts';
+import { finalizedWithoutGrant, notGrantedConfigs, snapshotOutsideGrant, type GrantWatch } from './tenant.ts';
 import { AWS_REQUESTS_PER_SECOND, retrying, type World } from './world.ts';
 
 const DOCUMENTED = new Set(ALL_REASON_CODES);
@@ -95,9 +96,9 @@ export function noStorm(stats: ProxyStats): string[] {
   });
 }
 
-/** What carries the run's mark in each backend, as mark → names. */
+/** What carries the run's mark in each backend, as mark → names (the other tenant's marks share the ownership id, not the namespace). */
 export async function ownedThings(w: World): Promise<Record<string, Map<string, string[]>>> {
-  const prefix = `${w.ownershipId}/`;
+  const prefix = `${w.ownershipId}/${w.namespace}/`;
   const group = (pairs: [string | null | undefined, string][]) => {
     const m = new Map<string, string[]>();
     for (const [mark, name] of pairs) if (mark?.startsWith(prefix)) m.set(mark, [...(m.get(mark) ?? []), name]);
@@ -129,6 +130,32 @@ export async function decoysUntouched(w: World, before: Record<string, string>):
   return changedDecoys(before, await snapshotDecoys(w)).map((c) => `unowned decoy changed: ${c}`);
 }
 
+/** The things outside the run's grant that differ from `before` (snapshotOutsideGrant). */
+export function touchedOutsideGrant(before: Record<string, string>, now: Record<string, string>): string[] {
+  return changedDecoys(before, now).map((c) => `touched outside the run's grant: ${c}`);
+}
+
+export async function outsideGrantUntouched(w: World, before: Record<string, string>): Promise<string[]> {
+  return touchedOutsideGrant(before, await snapshotOutsideGrant(w));
+}
+
+/**
+ * No object naming a config the namespace was not granted holds (or, by the watch, ever held) the
+ * finalizer, and nothing went through those configs: their only way to the backends is a
+ * counting pass-through, and no connection may have been opened there since the other tenant's
+ * assets were made.
+ */
+export function usedWithoutGrant(objects: ManagedObject[], notGranted: ReadonlySet<string>, connections: Record<string, number>, watched: Iterable<string> = []): string[] {
+  const held = objects.flatMap((o) => finalizedWithoutGrant(o, notGranted) ?? []);
+  // No count in the text: the same violation seen again by a later check is one violation.
+  const calls = Object.entries(connections).filter(([, n]) => n > 0).map(([pc]) => `connections to the backend through ProviderConfig ${pc}, which the run's namespace was not granted`);
+  return [...new Set([...watched, ...held])].concat(calls);
+}
+
+export function grantsHeld(w: World, live: Live, watch: GrantWatch): string[] {
+  return usedWithoutGrant(live.objects, notGrantedConfigs(w), { [w.other.awsPc]: w.other.awsProxy.accepted, [w.other.pgPc]: w.other.pgProxy.accepted }, watch.violations);
+}
+
 /** The model against the apiserver: deleted slots gone (finalizer released), live ones present. */
 export function finalizersReleased(population: Population, live: Live): string[] {
   return population.slots.flatMap((s) => {
@@ -139,12 +166,9 @@ export function finalizersReleased(population: Population, live: Live): string[]
   });
 }
 
-/** How a resource naming a thing it may not take over is refused. */
-const REFUSED = ['NotOwned', 'AlreadyOwned'];
-
 const conditionsText = (o: ManagedObject) => (o.status?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}: ${c.message}`).join('; ');
 
-/** Each live object settled: Ready at its generation (or, on a decoy's name, refused as NotOwned). */
+/** Each live object settled: Ready at its generation (or, for an attack, refused with its reason). */
 export function settled(population: Population, live: Live): string[] {
   return population.slots.filter((s) => s.live).flatMap((s) => {
     const o = live.byKey.get(key(s.kind, s.name));
@@ -157,8 +181,8 @@ export function settled(population: Population, live: Live): string[] {
     const ready = conditions.find((c) => c.type === 'Ready');
     const degraded = conditions.find((c) => c.type === 'Degraded');
     if (s.decoy) {
-      // A decoy with a comment of its own (the database) reads as someone else's mark: AlreadyOwned.
-      if (degraded?.status !== 'True' || !REFUSED.includes(degraded.reason)) out.push(`${s.kind}/${s.name} names an unowned decoy: expected Degraded/NotOwned or AlreadyOwned, got ${conditionsText(o)}`);
+      const want = REFUSALS[s.attack ?? 'unowned'];
+      if (degraded?.status !== 'True' || !want.includes(degraded.reason)) out.push(`${s.kind}/${s.name} (${s.attack}): expected Degraded/${want.join(' or ')}, got ${conditionsText(o)}`);
     } else if (ready?.status !== 'True') {
       out.push(`${s.kind}/${s.name}: not Ready: ${conditionsText(o)}`);
     }

@@ -113,3 +113,32 @@ export async function rdsInstances(w: World): Promise<InstanceView[]> {
   } while (marker);
   return out;
 }
+
+/**
+ * A role's whole state as one string, from pg_authid (the password verifier included): every
+ * attribute, its comment, memberships either way, per-role settings. 'gone' when there is none.
+ */
+export async function pgRoleSnapshot(w: World, name: string): Promise<string> {
+  const sql = `SELECT a.rolname, a.rolsuper, a.rolinherit, a.rolcreaterole, a.rolcreatedb, a.rolcanlogin, a.rolreplication, a.rolbypassrls,
+      a.rolconnlimit, a.rolpassword, a.rolvaliduntil::text AS rolvaliduntil, shobj_description(a.oid, 'pg_authid') AS comment,
+      ARRAY(SELECT g.rolname FROM pg_auth_members m JOIN pg_authid g ON g.oid = m.roleid WHERE m.member = a.oid ORDER BY 1) AS member_of,
+      ARRAY(SELECT u.rolname FROM pg_auth_members m JOIN pg_authid u ON u.oid = m.member WHERE m.roleid = a.oid ORDER BY 1) AS members,
+      ARRAY(SELECT unnest(s.setconfig) FROM pg_db_role_setting s WHERE s.setrole = a.oid ORDER BY 1) AS settings
+    FROM pg_authid a WHERE a.rolname = $1`;
+  const row = (await w.pg.query<Record<string, unknown>>(sql, [name])).rows[0];
+  return row ? JSON.stringify(row) : 'gone';
+}
+
+/** A database's whole state as one string: owner, limits, ACL, comment, per-database settings. */
+export async function pgDatabaseSnapshot(w: World, name: string): Promise<string> {
+  const sql = `SELECT d.datname, r.rolname AS owner, d.datconnlimit, d.datallowconn, d.datacl::text AS datacl, shobj_description(d.oid, 'pg_database') AS comment,
+      ARRAY(SELECT unnest(s.setconfig) FROM pg_db_role_setting s WHERE s.setdatabase = d.oid ORDER BY 1) AS settings
+    FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = $1`;
+  const row = (await w.pg.query<Record<string, unknown>>(sql, [name])).rows[0];
+  return row ? JSON.stringify(row) : 'gone';
+}
+
+/** A record set and everything named under it (its ownership TXT record included), as one string. */
+export function recordSnapshot(sets: ResourceRecordSet[], fqdn: string): string {
+  return JSON.stringify(sets.filter((s) => s.Name === fqdn || s.Name?.endsWith(`.${fqdn}`)));
+}

@@ -1,6 +1,7 @@
 // The chaos population: a fixed set of slots (a kind and a name each), which random actions
 // create, change, delete, re-create under the same name, adopt, and meddle with out of band.
 // The model remembers what the run asked for, so the invariants know what must hold at the end.
+// Some slots are attacks that must always be refused (see Attack).
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ChangeResourceRecordSetsCommand, type Change } from '@aws-sdk/client-route-53';
 import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
@@ -14,12 +15,35 @@ import { retrying, type World } from './world.ts';
 export type KindName = 'Bucket' | 'DNSRecord' | 'Database';
 export const PLURAL = { Bucket: 'buckets', DNSRecord: 'dnsrecords', Database: 'databases' } as const;
 
+/**
+ * What a refused slot tries, and must never get:
+ * - unowned: the name of an unowned decoy, no adopt (NotOwned);
+ * - notGranted: the other tenant's ProviderConfig (NotGranted: no finalizer, no call through it);
+ * - alreadyOwned: through the run's own config, the external name (or login) of an asset the
+ *   other tenant's objects made and marked, with adopt and a password reset asked (AlreadyOwned);
+ * - adoptForbidden: `adopt: true` on an unmarked decoy through the run's config whose policy
+ *   forbids adoption (AdoptionNotGranted).
+ */
+export type Attack = 'unowned' | 'notGranted' | 'alreadyOwned' | 'adoptForbidden';
+
+/** The Degraded reasons each attack may end with. */
+export const REFUSALS: Record<Attack, string[]> = {
+  // A decoy with a comment of its own (the database) reads as someone else's mark: AlreadyOwned.
+  unowned: ['NotOwned', 'AlreadyOwned'],
+  notGranted: ['NotGranted'],
+  alreadyOwned: ['AlreadyOwned'],
+  adoptForbidden: ['AdoptionNotGranted'],
+};
+
 export interface Slot {
   kind: KindName;
   /** metadata.name. */
   name: string;
-  /** The name of a decoy (an unowned thing): the resource must be refused (NotOwned), never adopt it. */
+  /** An attack (below): the resource must be refused, never touch what it names. */
   decoy: boolean;
+  attack?: Attack;
+  /** Spec fields the attack always sets (externalName, username, the record's name). */
+  target?: Record<string, unknown>;
   recordType?: 'A' | 'TXT';
   /** A Database on RDS (through the aws ProviderConfig) rather than on PostgreSQL. */
   rds?: boolean;
@@ -59,10 +83,39 @@ export function makeSlots(w: World, size: PopulationSize): Slot[] {
   for (let i = 0; i < size.rds; i++) slots.push(slot('Database', `rds${w.runId}-${i}`, false, undefined, true));
   // One resource per backend named like an unowned decoy (see decoys.ts).
   slots.push(slot('Bucket', decoyNames(w).bucket, true), slot('DNSRecord', decoyNames(w).record, true, 'A'), slot('Database', decoyNames(w).database.replace(/_/g, '-'), true));
+  for (const s of slots) if (s.decoy) s.attack = 'unowned';
+  slots.push(...attackSlots(w));
   return slots;
 }
 
-/** The decoys a resource collides with (index 0); index 1 of each is never claimed by anything. */
+/** The slots attacking what lies outside the run's grant: the other tenant's, and decoy 2. */
+function attackSlots(w: World): Slot[] {
+  const theirs = otherTenantAssets(w);
+  const forbidden = decoyNames(w, 2);
+  const attack = (kind: KindName, name: string, a: Attack, target: Record<string, unknown> = {}): Slot => ({
+    kind, name, decoy: true, attack: a, target, live: false, busy: false, ...(kind === 'DNSRecord' ? { recordType: 'A' as const } : {}),
+  });
+  return [
+    attack('Bucket', `${w.namespace}-ng`, 'notGranted'),
+    attack('DNSRecord', 'ng', 'notGranted', { name: 'ng' }),
+    attack('Database', `ng${w.runId}`, 'notGranted'),
+    attack('Bucket', `${w.namespace}-ao`, 'alreadyOwned', { externalName: theirs.bucket }),
+    attack('DNSRecord', 'ao', 'alreadyOwned', { name: theirs.record }),
+    attack('Database', `ao${w.runId}-db`, 'alreadyOwned', { externalName: theirs.database }),
+    // A database of a fresh name, whose login would be the other tenant's role (a password reset).
+    attack('Database', `ao${w.runId}-role`, 'alreadyOwned', { username: theirs.database }),
+    attack('Bucket', `${w.namespace}-af`, 'adoptForbidden', { externalName: forbidden.bucket }),
+    attack('DNSRecord', 'af', 'adoptForbidden', { name: forbidden.record }),
+    attack('Database', `af${w.runId}`, 'adoptForbidden', { externalName: forbidden.database }),
+  ];
+}
+
+/** What the other tenant's objects make before the run (tenant.ts): the bucket, the record's name, the database and its login. */
+export function otherTenantAssets(w: World) {
+  return { bucket: `${w.other.namespace}-b0`, record: 'other0', database: `o${w.runId}_0` };
+}
+
+/** The decoys a resource collides with (index 0); index 1 of each is never claimed by anything; index 2 only through a config forbidding adoption. */
 export function decoyNames(w: World, i = 0) {
   return { bucket: `${w.namespace}-decoy${i}`, record: `decoy${i}`, database: `d${w.runId}_decoy${i}` };
 }
@@ -74,6 +127,18 @@ export const fqdnOf = (w: World, slot: Slot) => `${slot.name}.${w.zoneName}`;
 export const RDS_CLASSES = ['db.t3.micro', 'db.t3.small'];
 
 export function randomSpec(w: World, rng: Rng, slot: Slot): Record<string, unknown> {
+  return aimed(w, slot, baseSpec(w, rng, slot));
+}
+
+/** An attack's spec: its config, its target, and adoption with a password reset asked (the most it could take). */
+function aimed(w: World, slot: Slot, spec: Record<string, unknown>): Record<string, unknown> {
+  if (!slot.attack || slot.attack === 'unowned') return spec;
+  const database = slot.kind === 'Database';
+  const config = { notGranted: database ? w.other.pgPc : w.other.awsPc, adoptForbidden: database ? w.strictPgPc : w.strictAwsPc, alreadyOwned: undefined }[slot.attack];
+  return { ...spec, ...(config ? { providerConfigRef: { name: config } } : {}), adopt: true, ...(database ? { resetPasswordOnAdopt: true } : {}), ...slot.target };
+}
+
+function baseSpec(w: World, rng: Rng, slot: Slot): Record<string, unknown> {
   const deletionPolicy = rng.chance(0.3) ? 'Retain' : 'Delete';
   if (slot.kind === 'Bucket') {
     // emptyOnDelete: an object put in by hand would otherwise hold the delete up (BucketNotEmpty), by design.
@@ -94,6 +159,8 @@ export function randomSpec(w: World, rng: Rng, slot: Slot): Record<string, unkno
 
 /** Which actions make sense for the slot now, with their weights. */
 export function actionWeights(slot: Slot): Partial<Record<Action, number>> {
+  // An adoption through the config forbidding it: the unmarked decoy is there already.
+  if (!slot.live && slot.attack === 'adoptForbidden') return { adopt: 3 };
   if (!slot.live) return slot.decoy ? { create: 3 } : { create: 3, adopt: 1 };
   if (slot.decoy) return { delete: 1, change: 1 };
   return { change: 3, policy: 1, delete: 2, recreate: 1, outOfBand: 3 };
@@ -159,7 +226,7 @@ export class Population {
       case 'create':
         return this.create(slot, spec);
       case 'adopt':
-        await this.makeOutOfBand(slot);
+        if (!slot.decoy) await this.makeOutOfBand(slot);
         return this.create(slot, spec);
       case 'change':
         return this.patch(slot, this.changed(slot, spec));

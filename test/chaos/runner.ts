@@ -11,6 +11,7 @@ import * as inv from './invariants.ts';
 import { OperatorProcess } from './operator.ts';
 import { Population, type PopulationSize } from './population.ts';
 import { Rng } from './prng.ts';
+import { createOtherTenantAssets, GrantWatch, snapshotOutsideGrant } from './tenant.ts';
 import { TcpProxy } from './tcpproxy.ts';
 import { createWorld, kubeconfigVia, stackFile, type World } from './world.ts';
 
@@ -39,6 +40,8 @@ export interface ChaosReport {
   actions: Record<string, number>;
   faults: Record<string, number>;
   operatorStarts: number;
+  /** Attack slots with an object at the end, per attack: each was checked for its refusal. */
+  attacksAtEnd: Record<string, number>;
   /** Continuous checks made while the faults went on, and the final check's sections. */
   checks: { continuous: number; final: string[] };
   /** From the faults stopping to every invariant holding; undefined if it never did. */
@@ -60,7 +63,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   log(`seed ${o.seed} (replay: --seed ${o.seed}), run ${runId}, ${o.durationMs / 1000} s of chaos`);
   const w = await createWorld(o.stack, runId);
   await createDecoys(w);
-  const decoys = await snapshotDecoys(w);
+  await createOtherTenantAssets(w);
+  const baseline: Baseline = { decoys: await snapshotDecoys(w), outsideGrant: await snapshotOutsideGrant(w) };
+  const grantWatch = new GrantWatch(w);
+  grantWatch.start();
   const kubeProxy = await TcpProxy.start(Number(new URL(o.stack.kube!.url).port));
   const logFile = stackFile(o.stack, `operator-chaos-${runId}.log`);
   const operator = new OperatorProcess({ kubeconfig: kubeconfigVia(o.stack, kubeProxy.port, stackFile(o.stack, `kubeconfig-chaos-${runId}`)), namespace: w.namespace, logFile });
@@ -83,7 +89,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const checking = (async () => {
       while (Date.now() < until) {
         await sleep(o.checkEveryMs ?? 10_000);
-        report(await continuousChecks(w, decoys, proxy).catch((err: Error) => (log(`continuous check skipped: ${err.message}`), [])));
+        report(await continuousChecks(w, baseline, grantWatch, proxy).catch((err: Error) => (log(`continuous check skipped: ${err.message}`), [])));
         continuous++;
       }
     })();
@@ -93,18 +99,25 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const problems = await converge(w, population, faultsStopped + o.settleTimeoutMs);
     const convergenceMs = problems.length ? undefined : Date.now() - faultsStopped;
     report(problems);
-    const final = await finalChecks(w, population, decoys, proxy, logFile);
+    const final = await finalChecks(w, population, baseline, grantWatch, proxy, logFile);
     for (const f of final) report(f.violations);
     return {
-      seed: o.seed, runId, durationMs: o.durationMs, actions: population.counts, faults: injector.counts, operatorStarts: operator.starts,
+      seed: o.seed, runId, durationMs: o.durationMs, actions: population.counts, attacksAtEnd: attacksAtEnd(population), faults: injector.counts, operatorStarts: operator.starts,
       checks: { continuous, final: final.map((f) => `${f.name}: ${f.violations.length ? `${f.violations.length} violation(s)` : 'holds'}`) },
       convergenceMs, proxy: await proxy.stats(), violations: [...violations], logFile,
     };
   } finally {
+    await grantWatch.stop();
     await operator.stop();
     await kubeProxy.stop();
     await w.close();
   }
+}
+
+function attacksAtEnd(population: Population): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of population.slots) if (s.live && s.attack) out[s.attack] = (out[s.attack] ?? 0) + 1;
+  return out;
 }
 
 /** Starts actions one after another (several in flight), until `until`; waits for the last. */
@@ -122,11 +135,19 @@ async function drive(population: Population, rng: Rng, until: number, gap: [numb
   await Promise.all(running);
 }
 
-async function continuousChecks(w: World, decoys: Record<string, string>, proxy: FaultProxyClient): Promise<string[]> {
+/** What must stay as it was before the run: the plain decoys, and everything outside the run's grant. */
+interface Baseline {
+  decoys: Record<string, string>;
+  outsideGrant: Record<string, string>;
+}
+
+async function continuousChecks(w: World, baseline: Baseline, grantWatch: GrantWatch, proxy: FaultProxyClient): Promise<string[]> {
   await inv.collectSecrets(w);
   const live = await inv.liveObjects(w);
   return [
-    ...(await inv.decoysUntouched(w, decoys)),
+    ...(await inv.decoysUntouched(w, baseline.decoys)),
+    ...(await inv.outsideGrantUntouched(w, baseline.outsideGrant)),
+    ...inv.grantsHeld(w, live, grantWatch),
     ...inv.reasonsDocumented(live),
     ...inv.noSecretInStatus(w, live),
     ...(await inv.noSecretInEvents(w, w.kc)),
@@ -145,14 +166,16 @@ async function converge(w: World, population: Population, deadline: number): Pro
   }
 }
 
-async function finalChecks(w: World, population: Population, decoys: Record<string, string>, proxy: FaultProxyClient, logFile: string): Promise<{ name: string; violations: string[] }[]> {
+async function finalChecks(w: World, population: Population, baseline: Baseline, grantWatch: GrantWatch, proxy: FaultProxyClient, logFile: string): Promise<{ name: string; violations: string[] }[]> {
   await inv.collectSecrets(w);
   const live = await inv.liveObjects(w);
   const owned = await inv.ownedThings(w);
   return [
     { name: 'nothing leaked', violations: inv.noLeaks(w, live, population, owned) },
     { name: 'nothing duplicated', violations: inv.noDuplicates(owned) },
-    { name: 'unowned decoys untouched', violations: await inv.decoysUntouched(w, decoys) },
+    { name: 'unowned decoys untouched', violations: await inv.decoysUntouched(w, baseline.decoys) },
+    { name: "nothing outside the run's grant touched (the other tenant's assets, decoys behind a config forbidding adoption)", violations: await inv.outsideGrantUntouched(w, baseline.outsideGrant) },
+    { name: 'no config used without its grant (no finalizer ever, no connection)', violations: inv.grantsHeld(w, live, grantWatch) },
     { name: 'Ready, or Degraded as expected, at its generation', violations: inv.settled(population, live) },
     { name: 'every reason documented', violations: inv.reasonsDocumented(live) },
     { name: 'deleted resources gone (finalizers released)', violations: inv.finalizersReleased(population, live) },
@@ -197,8 +220,10 @@ ${Object.keys(requests).filter((a) => a !== 'moto-api').sort().map((api) => `| $
 Injected faults answered: ${JSON.stringify(r.proxy.faults)}
 
 ## Invariants
-${r.checks.continuous} continuous checks during the faults (decoys, reasons, secrets in status and Events, duplicates, request peaks); then:
+${r.checks.continuous} continuous checks during the faults (decoys, what lies outside the grant, reasons, secrets in status and Events, duplicates, request peaks); then:
 ${r.checks.final.map((c) => `- ${c}`).join('\n')}
+
+Attack objects there at the end (each checked for its refusal): ${JSON.stringify(r.attacksAtEnd)}
 ${r.violations.length ? `\n## Violations\n${r.violations.map((v) => `- ${v}`).join('\n')}\n` : ''}
 Operator log: ${r.logFile}
 `;

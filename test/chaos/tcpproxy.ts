@@ -1,16 +1,21 @@
 // A TCP pass-through in front of the apiserver, so the chaos run can break the operator's watch
 // streams (and every other connection) at will without restarting anything. TLS goes through
 // untouched: the apiserver's certificate names 127.0.0.1, which this proxy listens on too.
+// In front of the emulator and PostgreSQL it counts connections: the other tenant's configs reach
+// them only through one, so any connection there is a use of a config the run was not granted.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 export class TcpProxy {
   port = 0;
+  /** Client connections accepted since the start (or the last resetCount): who used the target at all. */
+  accepted = 0;
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
 
   private constructor(targetPort: number) {
     this.server = createServer((client) => {
+      this.accepted++;
       const upstream = connect(targetPort, '127.0.0.1');
       for (const s of [client, upstream]) {
         this.sockets.add(s);
@@ -36,6 +41,10 @@ export class TcpProxy {
     const n = this.sockets.size / 2;
     for (const s of this.sockets) s.destroy();
     return Math.ceil(n);
+  }
+
+  resetCount(): void {
+    this.accepted = 0;
   }
 
   async stop(): Promise<void> {
