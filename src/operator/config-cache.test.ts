@@ -150,7 +150,8 @@ describe('ConfigCache: ProviderConfigs', () => {
       rateLimits: undefined,
       grants: undefined,
       policy: { adoption: 'Forbidden', dns: { apexNameServers: false }, rds: { publiclyAccessible: false }, buckets: { publicAccess: false } },
-      ownershipId: 'mooring',
+      ownershipId: undefined,
+      ownershipMarks: 'Readable',
       settings: undefined,
     });
     assert.deepEqual(h.cache.names(), ['aws']);
@@ -169,6 +170,7 @@ describe('ConfigCache: ProviderConfigs', () => {
         type: 'aws',
         endpoint: 'http://127.0.0.1:4566',
         ownershipId: 'ci',
+        ownershipMarks: 'Hashed',
         rateLimits: { requestsPerSecond: 3, maxConcurrent: 2 },
         settings: { forcePathStyle: 'true' },
       }),
@@ -177,6 +179,7 @@ describe('ConfigCache: ProviderConfigs', () => {
     const view = h.cache.get('local');
     assert.equal(view?.endpoint, 'http://127.0.0.1:4566');
     assert.equal(view?.ownershipId, 'ci');
+    assert.equal(view?.ownershipMarks, 'Hashed');
     assert.deepEqual(view?.rateLimits, { requestsPerSecond: 3, maxConcurrent: 2 });
     assert.deepEqual(view?.settings, { forcePathStyle: 'true' });
     h.cache.stop();

@@ -228,10 +228,23 @@ describe('Resolver connection: the rest of the ProviderConfig', () => {
 });
 
 describe('Resolver.ownershipId', () => {
-  it('is the ProviderConfig\'s, or mooring when the ProviderConfig is unknown', () => {
-    const { resolver } = harness([pc('prod', { ownershipId: 'prod-cluster' })]);
+  it('is the ProviderConfig\'s when it names one, else this cluster\'s own id', () => {
+    const { resolver } = harness([pc('prod', { ownershipId: 'prod-cluster' }), pc('unset', { ownershipId: undefined })]);
+    resolver.useClusterId('mooring-7c0a5e3b12d4');
     assert.equal(resolver.ownershipId('prod'), 'prod-cluster');
-    assert.equal(resolver.ownershipId('missing'), 'mooring');
+    assert.equal(resolver.ownershipId('unset'), 'mooring-7c0a5e3b12d4');
+  });
+
+  it('never falls back to a shared constant: no id and no cluster id is OwnershipIdUnknown', () => {
+    const { resolver } = harness([pc('prod', { ownershipId: 'prod-cluster' }), pc('unset', { ownershipId: undefined })]);
+    assert.equal(resolver.ownershipId('prod'), 'prod-cluster', 'an explicit id needs no cluster id');
+    assert.throws(() => resolver.ownershipId('unset'), terminal(Reason.OwnershipIdUnknown, /spec\.ownershipId/));
+  });
+
+  it('marks are Readable unless the config says Hashed', () => {
+    const { resolver } = harness([pc('plain'), pc('public', { ownershipMarks: 'Hashed' })]);
+    assert.equal(resolver.markForm('plain'), 'Readable');
+    assert.equal(resolver.markForm('public'), 'Hashed');
   });
 });
 

@@ -45,6 +45,8 @@ export const Reason = {
   NameTaken: 'NameTaken',
   SecretConflict: 'SecretConflict',
   ReservedName: 'ReservedName',
+  OwnershipIdUnknown: 'OwnershipIdUnknown',
+  MarkKeyUnavailable: 'MarkKeyUnavailable',
   // Degraded=True: the cloud answered
   AccessDenied: 'AccessDenied',
   InvalidCredentials: 'InvalidCredentials',
