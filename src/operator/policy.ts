@@ -24,6 +24,8 @@ const CHECKS: Record<string, Check> = {
 };
 
 export function checkPolicy(kind: string, spec: unknown, policy: Policy, config: { name: string; type: string }): Refusal | undefined {
+  // No spec: a deletion, which the policy never holds up (what exists must be removable).
+  if (spec === undefined) return undefined;
   return CHECKS[kind]?.(spec as never, policy, config);
 }
 

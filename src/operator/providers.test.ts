@@ -343,6 +343,13 @@ describe('Resolver.admit: grants and policy, before any Secret read', () => {
   };
   const refused = (reason: string, message: RegExp) => (err: unknown) => terminal(reason, message)(err);
 
+  it('a deletion (no spec) is checked for its grant only, never against the policy', () => {
+    // Called directly: a default parameter would put a spec back in place of undefined.
+    const { resolver } = harness([secretPc('prod', { grants: { namespaces: ['team-a'] } })]);
+    for (const kind of ['Bucket', 'DNSRecord', 'Database']) assert.deepEqual(resolver.admit('prod', { namespace: 'team-a', kind, spec: undefined }), { adoption: false }, kind);
+    assert.throws(() => resolver.admit('prod', { namespace: 'attacker', kind: 'Bucket', spec: undefined }), refused(Reason.NotGranted, /not granted/));
+  });
+
   it('refuses every namespace when the config grants none (the default)', () => {
     const admit = admitting(secretPc('prod'));
     assert.throws(() => admit('team-a'), refused(Reason.NotGranted, /ProviderConfig prod is not granted to namespace team-a/));
