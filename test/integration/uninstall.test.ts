@@ -13,7 +13,7 @@ import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/clie
 import type pg from 'pg';
 import { GROUP } from '../../src/api/common.ts';
 import { kubeStatus } from '../../src/reconcile/errors.ts';
-import { condition, emulatorClientConfig, emulatorS3, eventually, installCrds, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
+import { condition, emulatorClientConfig, emulatorS3, eventually, installCrds, markOf, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -62,6 +62,7 @@ describe('uninstall', () => {
     await objects(kc, 'dnsrecords').create(ns, record, { providerConfigRef: { name: awsPc }, zone: { name: zone }, name: 'www', type: 'A', ttl: 60, values: ['192.0.2.7'] });
     await objects(kc, 'databases').create(ns, database, { providerConfigRef: { name: pgPc } });
     await Promise.all([ready('buckets', bucket), ready('dnsrecords', record), ready('databases', database)]);
+    const [bucketMark, databaseMark] = [await markOf(kc, 'buckets', ns, bucket), await markOf(kc, 'databases', ns, database)];
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'precious', Body: 'data' }));
 
     const crds = kc.makeApiClient(ApiextensionsV1Api);
@@ -72,13 +73,13 @@ describe('uninstall', () => {
     }
 
     const tags = ((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`).sort();
-    assert.deepEqual(tags, [`mooring.dev/owner=mooring/${ns}/${bucket}`, 'team=a'], 'the bucket stays, with its ownership mark');
+    assert.deepEqual(tags, [`mooring.dev/owner=${bucketMark}`, 'team=a'], 'the bucket stays, with its ownership mark');
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'precious' }))).Body?.transformToString(), 'data', 'and its objects');
     const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
     assert.deepEqual(sets.filter((s) => s.Name === `www.${zone}`).map((s) => s.ResourceRecords?.map((v) => v.Value)), [['192.0.2.7']], 'the record stays');
     assert.ok(sets.some((s) => s.Name === `_mooring-a.www.${zone}` && s.Type === 'TXT'), 'with its ownership record');
     const db = await admin.query<{ c: string }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [dbName]);
-    assert.equal(db.rows[0]?.c, `mooring/${ns}/${database}`, 'the database stays, with its mark');
+    assert.equal(db.rows[0]?.c, databaseMark, 'the database stays, with its mark');
     assert.equal((await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [dbName])).rowCount, 1, 'and its role');
     const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name: `${database}-connection` });
     assert.deepEqual(secret.metadata?.ownerReferences ?? [], [], 'the connection Secret is let go, so the garbage collector keeps it');
