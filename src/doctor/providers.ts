@@ -116,7 +116,7 @@ async function readClusterId(kc: KubeConfig): Promise<string | { error: string }
 
 /** The ownership id and mark form the operator uses for a config (docs/security.md#ownership). */
 export function ownershipFinding(view: ProviderConfigView, resolver: Pick<Resolver, 'ownershipId' | 'markForm'>, clusterId: string | { error: string }): Finding {
-  const check = `providerconfig/${view.name}`;
+  const check = `ownership/${view.name}`;
   const form = resolver.markForm(view.name);
   const shape = form === 'Hashed' ? '<id>/h/<keyed hash>' : '<id>/<namespace>/<name>/<uid>';
   try {
