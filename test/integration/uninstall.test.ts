@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client} from '@aws-sdk/client-s3';
-import { GetBucketTaggingCommand, GetObjectCommand, PutObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { GetBucketTaggingCommand, GetObjectCommand, PutBucketTaggingCommand, PutObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type pg from 'pg';
@@ -87,10 +87,18 @@ describe('uninstall', () => {
     assert.deepEqual(new Set(events.items.filter((e) => e.reason === 'Uninstalling').map((e) => e.involvedObject.name)), new Set([bucket, record, database]));
     assert.ok(!events.items.some((e) => e.reason === 'Deleted' || e.reason === 'DeletionProgress'), 'no delete was even started');
 
-    // The documented way back: install the CRDs again, apply the same objects; each finds its asset by its mark.
+    // Installed again, the same objects are new objects (new uids): the marks name the old ones,
+    // so a bare re-apply leaves each asset alone (AlreadyOwned), as for a namespace made again.
     await installCrds(kc);
     await objects(kc, 'buckets').create(ns, bucket, { providerConfigRef: { name: awsPc }, emptyOnDelete: true, tags: { team: 'a' } });
+    await eventually(async () => condition(await objects(kc, 'buckets').get(ns, bucket), 'Degraded')?.reason === 'AlreadyOwned', 'the re-applied Bucket refused', 30_000);
+    assert.equal((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet?.find((t) => t.Key === 'mooring.dev/owner')?.Value, bucketMark, 'untouched');
+    // The documented way back (docs/uninstall.md): the admin removes the old mark, the object adopts.
+    await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: 'team', Value: 'a' }] } }));
+    const again = await objects(kc, 'buckets').get(ns, bucket);
+    await objects(kc, 'buckets').patchSpec(ns, bucket, { ...again.spec, adopt: true });
     await ready('buckets', bucket);
+    assert.equal((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet?.find((t) => t.Key === 'mooring.dev/owner')?.Value, await markOf(kc, 'buckets', ns, bucket), 'marked for the new object');
     const all = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
     assert.equal(all.filter((b) => b.Name === bucket).length, 1);
   });
