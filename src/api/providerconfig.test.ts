@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_OWNERSHIP_ID, ProviderConfigSpec, type ProviderConfigSpecInput } from './providerconfig.ts';
+import { ProviderConfigSpec, type ProviderConfigSpecInput } from './providerconfig.ts';
 
 const base: ProviderConfigSpecInput = { type: 'aws' };
 const spec = (extra: Partial<ProviderConfigSpecInput>): ProviderConfigSpecInput => ({ ...base, ...extra });
@@ -36,10 +36,17 @@ describe('ProviderConfigSpec', () => {
     });
   }
 
-  it('defaults credentials to the environment and the ownership id to mooring', () => {
+  it('defaults credentials to the environment, leaves the ownership id unset (the cluster\'s own) and marks Readable', () => {
     const parsed = ProviderConfigSpec.parse(base);
     assert.deepEqual(parsed.credentials, { source: 'Environment' });
-    assert.equal(parsed.ownershipId, DEFAULT_OWNERSHIP_ID);
+    assert.equal(parsed.ownershipId, undefined, 'no shared default: the operator uses this cluster\'s id');
+    assert.equal(parsed.ownershipMarks, 'Readable');
+  });
+
+  it('accepts Hashed marks, and an ownership id kept as given', () => {
+    const parsed = ProviderConfigSpec.parse(spec({ ownershipId: 'prod', ownershipMarks: 'Hashed' }));
+    assert.equal(parsed.ownershipId, 'prod');
+    assert.equal(parsed.ownershipMarks, 'Hashed');
   });
 
   const bad: { reason: string; input: unknown; path: PropertyKey[] }[] = [
@@ -83,6 +90,7 @@ describe('ProviderConfigSpec', () => {
     { reason: 'concurrency is a whole number', input: spec({ rateLimits: { maxConcurrent: 1.5 } }), path: ['rateLimits', 'maxConcurrent'] },
     { reason: 'ownership ids are short', input: spec({ ownershipId: 'x'.repeat(33) }), path: ['ownershipId'] },
     { reason: 'ownership ids have no slash (the mark is id/namespace/name)', input: spec({ ownershipId: 'a/b' }), path: ['ownershipId'] },
+    { reason: 'marks are Readable or Hashed', input: spec({ ownershipMarks: 'Secret' as never }), path: ['ownershipMarks'] },
     { reason: 'settings are strings', input: spec({ settings: { forcePathStyle: true as unknown as string } }), path: ['settings', 'forcePathStyle'] },
     { reason: 'at most 64 settings', input: spec({ settings: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])) }), path: ['settings'] },
   ];

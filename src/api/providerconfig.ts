@@ -1,10 +1,8 @@
 // The ProviderConfig kind (cluster-scoped): how to reach one cloud account or server. Managed
 // resources name one in spec.providerConfigRef; src/operator/providers.ts reads it.
 import { z } from 'zod';
-import { DNS_LABEL, DNS_SUBDOMAIN, immutable, managedStatusFields, withRules } from './common.ts';
+import { DNS_LABEL, DNS_SUBDOMAIN, immutable, managedStatusFields, presenceFixed, withRules } from './common.ts';
 
-/** The ownership id when a ProviderConfig names none: marks read `mooring/<namespace>/<name>`. */
-export const DEFAULT_OWNERSHIP_ID = 'mooring';
 
 export const ProviderType = z
   .string()
@@ -196,8 +194,8 @@ export const Policy = z
   .describe('What resources using this config may do, checked before any cloud call; each refusal has its own reason.');
 export type Policy = z.output<typeof Policy>;
 
-export const ProviderConfigSpec = z
-  .object({
+export const ProviderConfigSpec = withRules(
+  z.object({
     type: ProviderType,
     region: z
       .string()
@@ -227,9 +225,14 @@ export const ProviderConfigSpec = z
         .regex(DNS_LABEL, { message: 'must be 1-32 lowercase letters, digits and hyphens' }),
       [immutable('ownershipId')],
     )
-      .default(DEFAULT_OWNERSHIP_ID)
+      .optional()
       .describe(
-        'Marks every external resource created through this config (`<ownershipId>/<namespace>/<name>`). Give each cluster its own; immutable, because changing it would disown everything already made.',
+        'Begins the ownership mark of every external resource created through this config (`<ownershipId>/<namespace>/<name>/<uid>`). Unset: this cluster\'s own id, `mooring-` and the first 12 hex digits of the kube-system Namespace\'s uid, so two clusters never share one. Immutable (it can be neither set, removed nor changed after creation), because changing it would disown everything already made.',
+      ),
+    ownershipMarks: withRules(z.enum(['Readable', 'Hashed']), [immutable('ownershipMarks')])
+      .default('Readable')
+      .describe(
+        'The form of ownership marks. Readable: `<ownershipId>/<namespace>/<name>/<uid>`. Hashed: `<ownershipId>/h/<keyed hash>`, an HMAC of namespace, name and uid under the operator\'s key, so a mark in a public DNS zone tells nothing of the cluster\'s namespaces and objects. Immutable: changing it would disown everything already made.',
       ),
     settings: z
       .record(z.string().min(1).max(128), z.string().max(4096))
@@ -237,8 +240,9 @@ export const ProviderConfigSpec = z
       .meta({ maxProperties: 64 })
       .optional()
       .describe('Provider-specific settings as strings, such as forcePathStyle: "true" for aws against an emulator.'),
-  })
-  .describe('How to reach one cloud account or server.');
+  }),
+  [presenceFixed('ownershipId', 'unset means this cluster\'s own id; setting or removing it would disown everything already made')],
+).describe('How to reach one cloud account or server.');
 export type ProviderConfigSpec = z.output<typeof ProviderConfigSpec>;
 export type ProviderConfigSpecInput = z.input<typeof ProviderConfigSpec>;
 

@@ -12,6 +12,10 @@ import type { PlannedCall } from '../api/common.ts';
 import { GROUP, VERSION } from '../api/common.ts';
 import { ProviderConfigSpec } from '../api/providerconfig.ts';
 import { KubeClient } from '../kube/client.ts';
+import { readClusterOwnershipId } from '../kube/cluster-id.ts';
+import { readOperatorKey } from '../kube/operator-key.ts';
+import { MarkSigner } from '../reconcile/marks.ts';
+import { DEFAULTS } from '../runtime/config.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { Limits } from '../limits/index.ts';
 import { builtinProviders } from '../operator/builtin.ts';
@@ -37,6 +41,8 @@ options:
   -n, --namespace NS     for objects that name none (default: the kubeconfig context's, else default)
       --kubeconfig FILE  default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account
       --providers LIST   provider plugins to load, as mooring run takes them (default MOORING_PROVIDERS)
+      --lease-namespace NAME  the operator's namespace, where its key Secret is: read (never made)
+                         for ProviderConfigs with Hashed ownership marks (default ${DEFAULTS.leaseNamespace})
   -o, --output FORMAT    text (default) or json
 
 Exit codes: 0 planned, 1 an object was refused (invalid, or the cloud or ownership refuses it),
@@ -61,6 +67,7 @@ export async function plan(argv: string[]): Promise<number> {
       kubeconfig: { type: 'string' },
       output: { type: 'string', short: 'o', default: 'text' },
       providers: { type: 'string', default: process.env.MOORING_PROVIDERS ?? '' },
+      'lease-namespace': { type: 'string', default: DEFAULTS.leaseNamespace },
     },
   });
   if (!values.filename) throw new UsageError('name the manifest with -f FILE');
@@ -77,11 +84,12 @@ export async function plan(argv: string[]): Promise<number> {
     return EXIT_PLUGIN_REFUSED;
   }
   const reports: PlanReport[] = [];
+  const marks = await markContext(kc, values['lease-namespace']);
   try {
     for (const object of documents) {
       const kind = MANAGED_KINDS.find((k) => k.kind === object.kind);
       if (!kind || object.apiVersion !== `${GROUP}/${VERSION}`) continue;
-      reports.push(await planOne(kc, kind, { ...object, metadata: { namespace, ...object.metadata } }, providers));
+      reports.push(await planOne(kc, kind, { ...object, metadata: { namespace, ...object.metadata } }, providers, marks));
     }
   } finally {
     for (const connector of new Set(providers.flatMap((p) => Object.values(p.kinds)))) await connector?.close?.().catch(() => undefined);
@@ -98,8 +106,33 @@ function readManifest(file: string): string {
   }
 }
 
+/** What the operator builds ownership marks from: this cluster's id and, if readable, its key. */
+export interface MarkContext {
+  clusterId?: string | undefined;
+  signer: MarkSigner;
+}
+
+/**
+ * This cluster's ownership id (kube-system's uid, as the operator reads it) and the operator's key
+ * (for Hashed marks), read with the user's kubeconfig. Either may be missing (no permission): the
+ * objects needing it are then refused with the operator's own reason, never planned on a guess.
+ */
+export async function markContext(kc: KubeConfig, operatorNamespace: string): Promise<MarkContext> {
+  const kube = KubeClient.fromKubeConfig(kc);
+  try {
+    const clusterId = await readClusterOwnershipId(kube).catch((err: unknown) => {
+      if (kubeStatus(err) === 403 || kubeStatus(err) === 404) return undefined;
+      throw err;
+    });
+    const key = await readOperatorKey(kube, operatorNamespace);
+    return { clusterId, signer: new MarkSigner(key) };
+  } finally {
+    kube.close();
+  }
+}
+
 /** Dry run, then one Plan pass of the reconciler against the cloud. */
-export async function planOne(kc: KubeConfig, kind: ManagedKind, object: KubernetesObject, providers: ProviderRegistration[]): Promise<PlanReport> {
+export async function planOne(kc: KubeConfig, kind: ManagedKind, object: KubernetesObject, providers: ProviderRegistration[], marks: MarkContext): Promise<PlanReport> {
   const report = { kind: kind.kind, namespace: object.metadata!.namespace!, name: object.metadata!.name! };
   let defaulted: ManagedObject;
   try {
@@ -111,12 +144,15 @@ export async function planOne(kc: KubeConfig, kind: ManagedKind, object: Kuberne
   const pcName = (planned.spec.providerConfigRef as { name?: string } | undefined)?.name ?? '';
   const sources = await readProviderConfig(kc, pcName);
   let status: ManagedStatus | undefined;
+  const resolver = new Resolver(sources, sources, new Limits(), providers);
+  if (marks.clusterId) resolver.useClusterId(marks.clusterId);
   const reconciler = new ManagedReconciler({
     kind,
     writer: recordingWriter((s) => (status = s)),
     secrets: readOnly(new KubeSecretStore(KubeClient.fromKubeConfig(kc))),
     events: { event: () => undefined },
-    providers: new Resolver(sources, sources, new Limits(), providers),
+    providers: resolver,
+    markSigner: marks.signer,
     claims: { earlierClaimant: () => undefined },
     limits: new Limits(),
     log: { info() {}, warn() {}, error() {}, debug() {} },

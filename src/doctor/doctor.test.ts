@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { firstDifference } from './crds.ts';
 import { fail, formatFinding, formatReport, ok } from './report.ts';
-import { tenancyWarnings } from './providers.ts';
+import { ownershipFinding, tenancyWarnings } from './providers.ts';
+import { Limits } from '../limits/index.ts';
+import { Resolver } from '../operator/providers.ts';
 import type { ProviderConfigView } from '../operator/providers.ts';
 
 describe('firstDifference', () => {
@@ -38,5 +40,29 @@ describe('doctor: tenancy warnings', () => {
     assert.ok(tenancyWarnings(view({})).every((f) => f.ok && f.warn), 'warnings, not failures');
     assert.match(formatFinding(tenancyWarnings(view({}))[0]!, 20), /^ {2}warn/);
     assert.match(formatReport([ok('crds', 'current'), ...tenancyWarnings(view({}))]), /all 1 checks passed\. 1 warning\.$/, 'a warning is not a check that failed');
+  });
+});
+
+describe('doctor: ownership', () => {
+  const views: ProviderConfigView[] = [
+    { name: 'own', type: 'aws', ownershipId: 'prod' },
+    { name: 'cluster', type: 'aws', ownershipMarks: 'Hashed' },
+  ];
+  const resolver = (clusterId?: string) => {
+    const r = new Resolver({ get: (n) => views.find((v) => v.name === n) }, { secret: () => undefined }, new Limits(), []);
+    if (clusterId) r.useClusterId(clusterId);
+    return r;
+  };
+  it('prints the effective id the operator uses: the config\'s, else this cluster\'s, and the mark form', () => {
+    const own = ownershipFinding(views[0]!, resolver('mooring-7c0a5e3b12d4'), 'mooring-7c0a5e3b12d4');
+    assert.ok(own.ok);
+    assert.match(own.detail, /^ownership id prod \(spec\.ownershipId\); marks Readable/);
+    const cluster = ownershipFinding(views[1]!, resolver('mooring-7c0a5e3b12d4'), 'mooring-7c0a5e3b12d4');
+    assert.match(cluster.detail, /^ownership id mooring-7c0a5e3b12d4 \(this cluster's own, from the kube-system Namespace's uid\); marks Hashed/);
+  });
+  it('fails a config without an id when the cluster id cannot be read', () => {
+    const finding = ownershipFinding(views[1]!, resolver(), { error: '403 forbidden' });
+    assert.equal(finding.ok, false);
+    assert.match(finding.detail, /OwnershipIdUnknown.*403 forbidden/);
   });
 });

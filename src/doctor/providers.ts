@@ -10,6 +10,8 @@ import { providerConfigView } from '../operator/config-cache.ts';
 import { grantsEveryNamespace } from '../operator/grants.ts';
 import { probeReport, Resolver, type ProviderConfigView, type ProviderRegistration } from '../operator/providers.ts';
 import { Reason } from '../reconcile/reasons.ts';
+import { KubeClient } from '../kube/client.ts';
+import { readClusterOwnershipId } from '../kube/cluster-id.ts';
 import { fail, ok, warn, type Finding } from './report.ts';
 
 /** Giving up on a probe: doctor must answer even when an endpoint swallows packets. */
@@ -92,9 +94,40 @@ export async function checkProviderConfigs(kc: KubeConfig, providers: ProviderRe
   const secrets = await readSecrets(kc, views);
   const byName = new Map(views.map((v) => [v.name, v]));
   const resolver = new Resolver({ get: (name) => byName.get(name) }, { secret: (ns, name) => secrets.get(`${ns}/${name}`) }, new Limits(), providers);
+  const clusterId = await readClusterId(kc);
+  if (typeof clusterId === 'string') resolver.useClusterId(clusterId);
   findings.push(...(await Promise.all(views.map((v) => checkOne(v, resolver, providers)))));
+  findings.push(...views.map((v) => ownershipFinding(v, resolver, clusterId)));
   findings.push(...views.flatMap(tenancyWarnings));
   return findings;
+}
+
+/** This cluster's ownership id as the operator computes it, or why it could not be read. */
+async function readClusterId(kc: KubeConfig): Promise<string | { error: string }> {
+  const kube = KubeClient.fromKubeConfig(kc);
+  try {
+    return await readClusterOwnershipId(kube);
+  } catch (err) {
+    return { error: (err as Error).message };
+  } finally {
+    kube.close();
+  }
+}
+
+/** The ownership id and mark form the operator uses for a config (docs/security.md#ownership). */
+export function ownershipFinding(view: ProviderConfigView, resolver: Pick<Resolver, 'ownershipId' | 'markForm'>, clusterId: string | { error: string }): Finding {
+  const check = `ownership/${view.name}`;
+  const form = resolver.markForm(view.name);
+  const shape = form === 'Hashed' ? '<id>/h/<keyed hash>' : '<id>/<namespace>/<name>/<uid>';
+  try {
+    const id = resolver.ownershipId(view.name);
+    const whence = view.ownershipId === undefined ? "this cluster's own, from the kube-system Namespace's uid" : 'spec.ownershipId';
+    return ok(check, `ownership id ${id} (${whence}); marks ${form}: ${shape}`);
+  } catch (err) {
+    if (!isAdapterError(err)) throw err;
+    const why = typeof clusterId === 'string' ? '' : ` (${clusterId.error})`;
+    return fail(check, `${err.reason}: no spec.ownershipId, and the kube-system Namespace cannot be read${why}`, 'let the operator (and you) get the kube-system Namespace; the operator needs it to mark anything made through this config');
+  }
 }
 
 /** Grants and policy an admin of a shared cluster should look at twice (docs/security.md#tenancy). */

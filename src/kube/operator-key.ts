@@ -41,6 +41,19 @@ export async function loadOperatorKey(kube: KubeClient, namespace: string, log: 
   }
 }
 
+/**
+ * The key, read only (never made): for tools outside the operator (`mooring plan`) that must
+ * compute what it computes. Undefined when the Secret is missing or the caller may not read it.
+ */
+export async function readOperatorKey(kube: KubeClient, namespace: string, name = OPERATOR_KEY_SECRET): Promise<Buffer | undefined> {
+  try {
+    return decodeKey(await kube.request<KeySecret>('GET', resourcePath({ group: '', version: 'v1', plural: 'secrets', namespace, name })));
+  } catch (err) {
+    if (kubeStatus(err) === 404 || kubeStatus(err) === 403) return undefined;
+    throw err;
+  }
+}
+
 function decodeKey(secret: KeySecret): Buffer {
   const key = Buffer.from(secret.data?.[KEY] ?? '', 'base64');
   if (key.length < 16) throw new Error(`the operator key Secret has no usable '${KEY}' (at least 16 bytes, base64)`);

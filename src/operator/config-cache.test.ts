@@ -151,7 +151,8 @@ describe('ConfigCache: ProviderConfigs', () => {
       rateLimits: undefined,
       grants: undefined,
       policy: { adoption: 'Forbidden', dns: { apexNameServers: false }, rds: { publiclyAccessible: false }, buckets: { publicAccess: false } },
-      ownershipId: 'mooring',
+      ownershipId: undefined,
+      ownershipMarks: 'Readable',
       settings: undefined,
     });
     assert.deepEqual(h.cache.names(), ['aws']);
@@ -170,6 +171,7 @@ describe('ConfigCache: ProviderConfigs', () => {
         type: 'aws',
         endpoint: 'http://127.0.0.1:4566',
         ownershipId: 'ci',
+        ownershipMarks: 'Hashed',
         rateLimits: { requestsPerSecond: 3, maxConcurrent: 2 },
         settings: { forcePathStyle: 'true' },
       }),
@@ -178,6 +180,7 @@ describe('ConfigCache: ProviderConfigs', () => {
     const view = h.cache.get('local');
     assert.equal(view?.endpoint, 'http://127.0.0.1:4566');
     assert.equal(view?.ownershipId, 'ci');
+    assert.equal(view?.ownershipMarks, 'Hashed');
     assert.deepEqual(view?.rateLimits, { requestsPerSecond: 3, maxConcurrent: 2 });
     assert.deepEqual(view?.settings, { forcePathStyle: 'true' });
     h.cache.stop();

@@ -214,6 +214,7 @@ export function providerConfigView(name: string, spec: ProviderConfigSpec): Prov
     credentials: spec.credentials,
     rateLimits: spec.rateLimits,
     ownershipId: spec.ownershipId,
+    ownershipMarks: spec.ownershipMarks,
     settings: spec.settings,
     grants: spec.grants,
     policy: spec.policy,

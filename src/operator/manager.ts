@@ -26,6 +26,8 @@ import type { OperatorMetrics } from './metrics.ts';
 import { Resolver, type ProviderRegistration } from './providers.ts';
 import { loadOperatorKey } from '../kube/operator-key.ts';
 import { PendingMarkSigner } from '../reconcile/pending.ts';
+import { MarkSigner } from '../reconcile/marks.ts';
+import { readClusterOwnershipId } from '../kube/cluster-id.ts';
 import { randomBytes } from 'node:crypto';
 
 /** The namespaced kinds of src/api/kinds.ts, as the reconciler knows them. */
@@ -59,6 +61,11 @@ export interface ManagerOptions {
    * Unset: a key of this process only (tests).
    */
   keyNamespace?: string;
+  /**
+   * The ownership id of ProviderConfigs that name none. Unset: read at start from the kube-system
+   * Namespace's uid (src/kube/cluster-id.ts).
+   */
+  clusterId?: string;
   /** Prometheus metrics to feed; none by default. */
   metrics?: OperatorMetrics;
   random?: () => number;
@@ -94,6 +101,10 @@ export class Manager {
   private readonly keyNamespace: string | undefined;
   /** Signs pending-create marks; its key is replaced by the operator's own at start. */
   private readonly pendingMark = new PendingMarkSigner(randomBytes(32));
+  /** Hashes Hashed ownership marks; keyless (Hashed refused) until the operator's key is read. */
+  private readonly markSigner = new MarkSigner();
+  private readonly resolver: Resolver;
+  private readonly clusterId: string | undefined;
   private readonly providers: ProviderRegistration[];
   private started = false;
   private synced = false;
@@ -110,6 +121,8 @@ export class Manager {
     this.secrets = new KubeSecretStore(kube);
     this.cache = new ConfigCache({ log, namespaces: config.namespaces, changed: (pc) => this.configChanged(pc), listWatch: (ref) => new KubeListWatch(kube, ref), credentialsNamespaces: config.credentialsNamespaces });
     const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
+    this.resolver = resolver;
+    this.clusterId = options.clusterId;
     this.kube = kube;
     this.keyNamespace = options.keyNamespace;
     const writesStatus = options.writesConfigStatus ?? (() => config.namespaces === undefined);
@@ -134,7 +147,7 @@ export class Manager {
       const writer = new KubeWriter(kube, kind.plural);
       this.writers.push({ kind: kind.kind, writer });
       const reconciler = new ManagedReconciler({
-        kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines,
+        kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner,
         uninstalling: crdDeletion(kube, kind.plural),
       });
       // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.
@@ -196,7 +209,8 @@ export class Manager {
     for (const c of this.controllers) c.informer.start();
     // Reconciling before the ProviderConfigs and claims are known would report false failures.
     const key = this.loadKey().then(() => true);
-    this.whenWarm = Promise.all([key, this.cache.whenSynced(), ...this.controllers.map((c) => c.whenSynced())]).then((all) => {
+    const clusterId = this.loadClusterId().then(() => true);
+    this.whenWarm = Promise.all([key, clusterId, this.cache.whenSynced(), ...this.controllers.map((c) => c.whenSynced())]).then((all) => {
       this.synced = all.every(Boolean);
       return this.synced;
     });
@@ -212,11 +226,37 @@ export class Manager {
     for (let attempt = 1; ; attempt++) {
       try {
         const key = await loadOperatorKey(this.kube, this.keyNamespace, this.log);
-        if (key) this.pendingMark.useKey(key);
+        if (key) {
+          this.pendingMark.useKey(key);
+          this.markSigner.useKey(key);
+        }
         return;
       } catch (err) {
         if (attempt >= 5) {
           this.log.warn({ err, namespace: this.keyNamespace }, 'cannot read or create the operator key Secret; using a key of this process only');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      }
+    }
+  }
+
+  /**
+   * This cluster's ownership id, before any reconcile builds a mark. A few tries, then none, with a
+   * warning: configs that name no ownershipId are then refused (OwnershipIdUnknown), never marked
+   * with a guess.
+   */
+  private async loadClusterId(): Promise<void> {
+    if (this.clusterId) return this.resolver.useClusterId(this.clusterId);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const id = await readClusterOwnershipId(this.kube);
+        this.resolver.useClusterId(id);
+        this.log.info({ clusterId: id }, 'ownership id of ProviderConfigs that name none');
+        return;
+      } catch (err) {
+        if (attempt >= 5) {
+          this.log.warn({ err }, 'cannot read the kube-system Namespace: ProviderConfigs without spec.ownershipId are refused (OwnershipIdUnknown)');
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));

@@ -55,6 +55,11 @@ export const RULES: PolicyRule[] = [
     why: 'read Namespace labels for ProviderConfig grants', without: 'the Namespace cache never syncs: the operator never becomes ready and reconciles nothing',
   },
   {
+    // The cluster's own ownership id for configs that set none (src/kube/cluster-id.ts).
+    id: 'cluster-id', scope: 'cluster', apiGroups: [''], resources: ['namespaces'], verbs: ['get'], resourceNames: ['kube-system'],
+    why: 'read the kube-system Namespace\'s uid: this cluster\'s ownership id', without: 'resources of configs that set no spec.ownershipId are Degraded with OwnershipIdUnknown',
+  },
+  {
     // Read live before every cloud delete: while a CRD is being deleted nothing is deleted in the cloud (docs/uninstall.md).
     id: 'crds', scope: 'cluster', apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get'],
     resourceNames: namespaced.map((p) => `${p}.${GROUP}`),

@@ -228,10 +228,23 @@ describe('Resolver connection: the rest of the ProviderConfig', () => {
 });
 
 describe('Resolver.ownershipId', () => {
-  it('is the ProviderConfig\'s, or mooring when the ProviderConfig is unknown', () => {
-    const { resolver } = harness([pc('prod', { ownershipId: 'prod-cluster' })]);
+  it('is the ProviderConfig\'s when it names one, else this cluster\'s own id', () => {
+    const { resolver } = harness([pc('prod', { ownershipId: 'prod-cluster' }), pc('unset', { ownershipId: undefined })]);
+    resolver.useClusterId('mooring-7c0a5e3b12d4');
     assert.equal(resolver.ownershipId('prod'), 'prod-cluster');
-    assert.equal(resolver.ownershipId('missing'), 'mooring');
+    assert.equal(resolver.ownershipId('unset'), 'mooring-7c0a5e3b12d4');
+  });
+
+  it('never falls back to a shared constant: no id and no cluster id is OwnershipIdUnknown', () => {
+    const { resolver } = harness([pc('prod', { ownershipId: 'prod-cluster' }), pc('unset', { ownershipId: undefined })]);
+    assert.equal(resolver.ownershipId('prod'), 'prod-cluster', 'an explicit id needs no cluster id');
+    assert.throws(() => resolver.ownershipId('unset'), terminal(Reason.OwnershipIdUnknown, /spec\.ownershipId/));
+  });
+
+  it('marks are Readable unless the config says Hashed', () => {
+    const { resolver } = harness([pc('plain'), pc('public', { ownershipMarks: 'Hashed' })]);
+    assert.equal(resolver.markForm('plain'), 'Readable');
+    assert.equal(resolver.markForm('public'), 'Hashed');
   });
 });
 
@@ -330,6 +343,13 @@ describe('Resolver.admit: grants and policy, before any Secret read', () => {
     return (namespace: string, kind = 'Bucket', ...spec: unknown[]) => resolver.admit(config.name, { namespace, kind, spec: spec.length ? spec[0] : bucket });
   };
   const refused = (reason: string, message: RegExp) => (err: unknown) => terminal(reason, message)(err);
+
+  it('a deletion (no spec) is checked for its grant only, never against the policy', () => {
+    // Called directly: a default parameter would put a spec back in place of undefined.
+    const { resolver } = harness([secretPc('prod', { grants: { namespaces: ['team-a'] } })]);
+    for (const kind of ['Bucket', 'DNSRecord', 'Database']) assert.deepEqual(resolver.admit('prod', { namespace: 'team-a', kind, spec: undefined }), { adoption: false }, kind);
+    assert.throws(() => resolver.admit('prod', { namespace: 'attacker', kind: 'Bucket', spec: undefined }), refused(Reason.NotGranted, /not granted/));
+  });
 
   it('refuses every namespace when the config grants none (the default)', () => {
     const admit = admitting(secretPc('prod'));

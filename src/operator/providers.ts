@@ -7,6 +7,7 @@ import type { Grants, Policy } from '../api/providerconfig.ts';
 import type { Limits } from '../limits/index.ts';
 import { scrubber } from '../runtime/scrub.ts';
 import { Reason } from '../reconcile/reasons.ts';
+import type { MarkForm } from '../reconcile/marks.ts';
 import type { Admission, ProviderResolver, Requester } from '../reconcile/types.ts';
 import { granted, type NamespaceSource } from './grants.ts';
 import { checkPolicy } from './policy.ts';
@@ -48,7 +49,10 @@ export interface ProviderConfigView {
       }
     | undefined;
   rateLimits?: { requestsPerSecond?: number | undefined; maxConcurrent?: number | undefined } | undefined;
-  ownershipId: string;
+  /** Unset: the cluster's own id (see Resolver.useClusterId). */
+  ownershipId?: string | undefined;
+  /** Unset: Readable. */
+  ownershipMarks?: MarkForm | undefined;
   settings?: Record<string, string> | undefined;
   /** Which namespaces may use the config; unset: none. */
   grants?: Grants | undefined;
@@ -99,6 +103,8 @@ export class Resolver implements ProviderResolver {
   private readonly secrets: SecretSource;
   private readonly limits: Limits;
   private readonly namespaces: NamespaceSource;
+  /** The ownership id of configs that name none: unique to this cluster (src/kube/cluster-id.ts). */
+  private clusterId: string | undefined;
 
   constructor(configs: ProviderConfigSource, secrets: SecretSource, limits: Limits, providers: ProviderRegistration[], namespaces: NamespaceSource = NO_NAMESPACES) {
     this.configs = configs;
@@ -108,8 +114,23 @@ export class Resolver implements ProviderResolver {
     for (const p of providers) this.registry.set(p.type, p);
   }
 
+  /** This cluster's own ownership id, once read (`mooring-` and 12 hex digits of kube-system's uid). */
+  useClusterId(id: string): void {
+    this.clusterId = id;
+  }
+
   ownershipId(providerConfigName: string): string {
-    return this.configs.get(providerConfigName)?.ownershipId ?? 'mooring';
+    const id = this.configs.get(providerConfigName)?.ownershipId ?? this.clusterId;
+    if (id !== undefined) return id;
+    // Never a shared constant: two clusters using it would take each other's assets.
+    throw new TerminalError(
+      Reason.OwnershipIdUnknown,
+      `ProviderConfig ${providerConfigName} sets no spec.ownershipId, and this cluster's own id is unknown (the operator could not read the kube-system Namespace at start); nothing is done until it is`,
+    );
+  }
+
+  markForm(providerConfigName: string): MarkForm {
+    return this.configs.get(providerConfigName)?.ownershipMarks ?? 'Readable';
   }
 
   /**

@@ -45,6 +45,8 @@ export interface ConnectionSecretOptions {
   object: ManagedObject;
   name: string;
   ownershipMark: string;
+  /** Older marks of this same object, also accepted on a stored Secret (the legacy mark, src/reconcile/marks.ts). */
+  acceptedMarks?: string[];
   /** Keys whose values are generated here (for this spec). */
   generatedKeys: string[];
   generate?: () => string;
@@ -65,8 +67,8 @@ export class ConnectionSecret {
   static async load(options: ConnectionSecretOptions): Promise<ConnectionSecret> {
     const { store, object, name, ownershipMark } = options;
     const stored = await store.read(object.metadata.namespace, name);
-    if (stored && stored.annotations[SECRET_OWNER] !== ownershipMark) {
-      const owner = stored.annotations[SECRET_OWNER];
+    const owner = stored?.annotations[SECRET_OWNER];
+    if (stored && owner !== ownershipMark && !(owner !== undefined && options.acceptedMarks?.includes(owner))) {
       throw new TerminalError(
         Reason.SecretConflict,
         `the Secret ${object.metadata.namespace}/${name} exists and ${owner ? `belongs to ${owner}` : 'was not created by mooring'}; it is never overwritten. ` +
@@ -156,9 +158,12 @@ export class ConnectionSecret {
     await this.write(data, annotations);
   }
 
-  /** Our annotations as they are now (the mark always, pending and rotation when set). */
+  /**
+   * Our annotations as they are now (the mark always, pending and rotation when set). A stored
+   * legacy mark stays as it is, as it does on the asset: an operator rolled back still knows it.
+   */
   private ownAnnotations(): Record<string, string> {
-    return { ...(this.stored?.annotations ?? {}), [SECRET_OWNER]: this.options.ownershipMark };
+    return { [SECRET_OWNER]: this.options.ownershipMark, ...(this.stored?.annotations ?? {}) };
   }
 
   private async write(data: Record<string, string>, annotations: Record<string, string>): Promise<void> {

@@ -124,6 +124,7 @@ describe('an adapter call that never answers', () => {
       events: { event() {} },
       providers: {
         admit: () => ({ adoption: false }),
+        markForm: () => 'Readable',
         resolve: async () => ({ connection: { name: 'pc', type: 'fake', region: 'r', settings: {} }, connector: { connect: async () => client } }),
         ownershipId: () => 'mooring',
       },

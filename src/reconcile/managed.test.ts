@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { managedSpecFields, type ConnectionSecretPolicy } from '../api/common.ts';
@@ -12,6 +13,7 @@ import { ManagedReconciler } from './managed.ts';
 import { REDACTED, SecretScrubber } from '../runtime/scrub.ts';
 import { Reason } from './reasons.ts';
 import { PendingMarkSigner } from './pending.ts';
+import { MarkSigner, type MarkForm } from './marks.ts';
 import { type Admission, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
 
 const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
@@ -160,6 +162,7 @@ const withCredentials: Partial<ManagedKind<Spec>> = {
 /** The apiserver side: the object as stored, with every write applied and counted. */
 /** The operator's pending-mark key in these tests; a tenant does not have it. */
 const SIGNER = new PendingMarkSigner(Buffer.alloc(32, 7));
+const MARK_SIGNER = new MarkSigner(Buffer.alloc(32, 7));
 const PENDING = SIGNER.sign('u1');
 
 interface HarnessOptions {
@@ -171,6 +174,10 @@ interface HarnessOptions {
   admission?: Admission | Error;
   scrubber?: SecretScrubber;
   namespace?: string;
+  /** The config's spec.ownershipMarks (default Readable). */
+  markForm?: MarkForm;
+  /** The operator's mark key (default: one, as the operator has once its key Secret is read). */
+  markSigner?: MarkSigner;
 }
 
 function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
@@ -213,12 +220,14 @@ function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
       },
       resolve: async () => ({ connection: { name: 'pc', type: 'fake', region: 'r', settings: {} }, connector: cloud.connector() }),
       ownershipId: () => 'mooring',
+      markForm: () => options.markForm ?? 'Readable',
     },
     claims: { earlierClaimant: () => options.claimant },
     limits: new Limits(),
     log: { info() {}, warn() {}, error() {}, debug() {} },
     resyncMs: () => 300_000,
     pendingMark: SIGNER,
+    markSigner: options.markSigner ?? MARK_SIGNER,
     ...(options.now ? { now: options.now } : {}),
     ...(options.uninstalling ? { uninstalling: options.uninstalling } : {}),
     ...(options.scrubber ? { scrubber: options.scrubber } : {}),
@@ -233,7 +242,7 @@ function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
   };
 }
 
-const MARK = 'mooring/ns/a';
+const MARK = 'mooring/ns/a/u1';
 
 describe('ManagedReconciler', () => {
   it('creates with the finalizer and the pending mark first, observes the result and turns Ready in one pass', async () => {
@@ -945,5 +954,140 @@ describe('ManagedReconciler: what the scrubber learns', () => {
     await h.pass();
     assert.equal(scrubber.scrub(`pw ${password}`), `pw ${REDACTED}`);
     assert.equal(scrubber.scrub(`at fake://a:${password}@fake.example`), `at ${REDACTED}`);
+  });
+});
+
+describe('ManagedReconciler: ownership marks (uid, legacy marks, Hashed)', () => {
+  const LEGACY = 'mooring/ns/a';
+  const WRITES = ['create', 'update', 'setCredentials', 'delete'];
+  const cloudWrites = (calls: string[]) => calls.filter((c) => WRITES.includes(c));
+  /** The object as a pre-uid operator left it: finalizer on, a status it wrote. */
+  const reconciledBefore = (h: ReturnType<typeof harness>) => {
+    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER] }, status: { observedGeneration: 1, atProvider: { id: 'id-a' } } };
+  };
+  const deleting = (h: ReturnType<typeof harness>) => {
+    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER], deletionTimestamp: '2026-01-01T00:00:00Z' } };
+  };
+
+  it('new assets carry the uid: another object of the same namespace and name (a recreated namespace) has another mark', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.mark, 'mooring/ns/a/u1');
+    const again = harness({ size: 2 });
+    again.object = { ...again.object, metadata: { ...again.object.metadata, uid: 'u2' } };
+    again.cloud.things.set('a', h.cloud.things.get('a')!);
+    await again.pass();
+    assert.equal(again.condition('Degraded')?.reason, Reason.AlreadyOwned, 'the older object\'s asset is not the new one\'s');
+    assert.deepEqual(cloudWrites(again.cloud.calls), []);
+  });
+
+  it('a legacy mark (no uid) stays ours for the object that made it: converged with that mark, Ready, no rewrite of the mark', async () => {
+    const h = harness({ size: 3 });
+    reconciledBefore(h);
+    h.cloud.things.set('a', { size: 1, mark: LEGACY });
+    await h.pass();
+    assert.deepEqual(cloudWrites(h.cloud.calls), ['update']);
+    assert.deepEqual(h.cloud.things.get('a'), { size: 3, mark: LEGACY }, 'the adapter was given the legacy mark');
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.condition('Degraded')?.status, 'False');
+  });
+
+  it('a legacy object costs a second observe only once: later passes start with its legacy mark', async () => {
+    const h = harness({ size: 1 });
+    reconciledBefore(h);
+    h.cloud.things.set('a', { size: 1, mark: LEGACY });
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe', 'observe'], 'observed again with the mark it carries');
+    h.cloud.calls.length = 0;
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe']);
+    assert.equal(h.condition('Ready')?.status, 'True');
+  });
+
+  it('a brand-new object (no status: a namespace deleted and made again) finding a legacy mark of its namespace/name is AlreadyOwned', async () => {
+    const h = harness({ size: 3, adopt: true });
+    h.cloud.things.set('a', { size: 1, mark: LEGACY });
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, Reason.AlreadyOwned);
+    assert.deepEqual(cloudWrites(h.cloud.calls), []);
+    assert.deepEqual(h.cloud.things.get('a'), { size: 1, mark: LEGACY });
+    assert.ok(!h.writes.some((w) => w.startsWith('finalizers')), 'no finalizer for an asset that is not ours');
+  });
+
+  it('deleting: a legacy object deletes its legacy-marked asset; a brand-new one leaves it (LeftUnowned)', async () => {
+    const old = harness({ size: 1 });
+    reconciledBefore(old);
+    deleting(old);
+    old.cloud.things.set('a', { size: 1, mark: LEGACY });
+    await old.pass();
+    assert.ok(old.events.includes('Normal/Deleted'));
+    assert.equal(old.cloud.things.has('a'), false);
+
+    const fresh = harness({ size: 1 });
+    deleting(fresh);
+    fresh.cloud.things.set('a', { size: 1, mark: LEGACY });
+    await fresh.pass();
+    assert.ok(fresh.events.includes('Normal/LeftUnowned'));
+    assert.deepEqual(cloudWrites(fresh.cloud.calls), []);
+    assert.ok(fresh.cloud.things.has('a'));
+  });
+
+  it('a legacy mark of another name is never ours, even for an object reconciled before', async () => {
+    const h = harness({ size: 1 });
+    reconciledBefore(h);
+    h.cloud.things.set('a', { size: 1, mark: 'mooring/ns/b' });
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, Reason.AlreadyOwned);
+    assert.deepEqual(cloudWrites(h.cloud.calls), []);
+  });
+
+  it('a legacy object\'s connection Secret, annotated with the legacy mark, is its own and keeps that mark', async () => {
+    const h = harness({ size: 1 }, { kind: withCredentials });
+    reconciledBefore(h);
+    h.cloud.things.set('a', { size: 1, mark: LEGACY, password: 'P1' });
+    await h.secrets.write({ namespace: 'ns', name: 'a-connection', type: 't', data: { password: 'P1' }, annotations: { [SECRET_OWNER]: LEGACY }, labels: {}, owner: { apiVersion: 'v', kind: 'Thing', name: 'a', uid: 'u1' } }, undefined);
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True', h.condition('Degraded')?.message);
+    assert.equal(h.secret()?.annotations[SECRET_OWNER], LEGACY);
+    assert.equal(h.secret()?.data.host, 'fake.example', 'details published');
+  });
+
+  it('a brand-new object finding a Secret of its name with a legacy mark is SecretConflict', async () => {
+    const h = harness({ size: 1 }, { kind: withCredentials });
+    await h.secrets.write({ namespace: 'ns', name: 'a-connection', type: 't', data: { password: 'P1' }, annotations: { [SECRET_OWNER]: LEGACY }, labels: {}, owner: { apiVersion: 'v', kind: 'Thing', name: 'a', uid: 'old' } }, undefined);
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, Reason.SecretConflict);
+    assert.deepEqual(h.cloud.calls, []);
+  });
+
+  it('Hashed: the mark is the id and a keyed hash of namespace, name and uid, naming neither', async () => {
+    const h = harness({ size: 1 }, { markForm: 'Hashed', namespace: 'team-secret' });
+    await h.pass();
+    const mark = h.cloud.things.get('a')?.mark ?? '';
+    const want = createHmac('sha256', Buffer.alloc(32, 7)).update('ownership-mark:team-secret/a/u1').digest('base64url').slice(0, 32);
+    assert.equal(mark, `mooring/h/${want}`);
+    assert.ok(!mark.includes('team-secret') && !mark.includes('u1'));
+    assert.equal(h.condition('Ready')?.status, 'True');
+    // Another key, another mark: a tenant without the key cannot compute one.
+    const other = harness({ size: 1 }, { markForm: 'Hashed', namespace: 'team-secret', markSigner: new MarkSigner(Buffer.alloc(32, 8)) });
+    other.cloud.things.set('a', h.cloud.things.get('a')!);
+    await other.pass();
+    assert.equal(other.condition('Degraded')?.reason, Reason.AlreadyOwned);
+  });
+
+  it('Hashed with no persistent key: MarkKeyUnavailable before any cloud call, no finalizer', async () => {
+    const h = harness({ size: 1 }, { markForm: 'Hashed', markSigner: new MarkSigner() });
+    await h.pass().catch(() => undefined);
+    assert.equal(h.condition('Degraded')?.reason, Reason.MarkKeyUnavailable);
+    assert.deepEqual(h.cloud.calls, []);
+    assert.ok(!h.writes.some((w) => w.startsWith('finalizers')));
+  });
+
+  it('Hashed accepts no legacy mark: an asset marked id/namespace/name is AlreadyOwned even for an object reconciled before', async () => {
+    const h = harness({ size: 1 }, { markForm: 'Hashed' });
+    reconciledBefore(h);
+    h.cloud.things.set('a', { size: 1, mark: LEGACY });
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, Reason.AlreadyOwned);
   });
 });

@@ -17,6 +17,7 @@ import { ConnectionSecret, type PendingCause } from './connection.ts';
 import { DEFAULT_DEADLINES, type CallDeadlines } from './deadline.ts';
 import { classify, invalidSpec, kubeStatus } from './errors.ts';
 import { HeldClaims } from './held-claims.ts';
+import { legacyMark, MarkSigner, ownershipMark } from './marks.ts';
 import { PendingMarkSigner } from './pending.ts';
 import { EventReason, Reason } from './reasons.ts';
 import {
@@ -71,6 +72,11 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
    * made for this process, so marks do not outlive it: a crash then leaves NotOwned, never a takeover).
    */
   pendingMark?: PendingMarkSigner;
+  /**
+   * Hashes Hashed ownership marks (spec.ownershipMarks), with the operator's persistent key
+   * (default: none, so a config asking for Hashed marks is refused with MarkKeyUnavailable).
+   */
+  markSigner?: MarkSigner;
   now?: () => Date;
 }
 
@@ -112,11 +118,18 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   private readonly pendingMark: PendingMarkSigner;
   /** Events claiming a write the adapter only queued, until an observe bears them out. */
   private readonly held = new HeldClaims();
+  private readonly markSigner: MarkSigner;
+  /**
+   * Objects (by uid) last found carrying their legacy mark: their next observe starts with it, so
+   * a migrated asset costs one observe a pass, and a second one only after a restart.
+   */
+  private readonly legacyMarked = new Set<string>();
 
   constructor(deps: ReconcilerDeps<Spec>) {
     this.deps = deps;
     this.scrubber = deps.scrubber ?? processScrubber;
     this.pendingMark = deps.pendingMark ?? new PendingMarkSigner(randomBytes(32));
+    this.markSigner = deps.markSigner ?? new MarkSigner();
   }
 
   async reconcile(object: ManagedObject, log: Logger = this.deps.log): Promise<ReconcileResult> {
@@ -268,6 +281,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     pass.admission = this.deps.providers.admit(pc, { namespace: object.metadata.namespace, kind: this.deps.kind.kind, spec: deleting ? undefined : spec });
     const { connection, connector } = await this.deps.providers.resolve(pc, this.deps.kind.kind);
     pass.provider = connection.type;
+    const marks = this.marksOf(object, pc);
     pass.resource = {
       kind: object.kind,
       namespace: object.metadata.namespace,
@@ -276,15 +290,46 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       generation: object.metadata.generation,
       spec,
       externalName: this.externalName(object, spec),
-      ownershipMark: `${this.deps.providers.ownershipId(pc)}/${object.metadata.namespace}/${object.metadata.name}`,
+      ownershipMark: marks.legacy && this.legacyMarked.has(object.metadata.uid) ? marks.legacy : marks.current,
       recorded: object.status?.atProvider,
     };
-    if (withSecret) await this.loadSecret(pass, spec);
+    if (withSecret) await this.loadSecret(pass, spec, marks.legacy);
     pass.client = (await connector.connect(connection));
-    const observation = this.learn(pass, await this.call(pass, 'observe', (c) => c.observe(pass.resource!)));
+    let observation = this.learn(pass, await this.call(pass, 'observe', (c) => c.observe(pass.resource!)));
+    // The asset carries the object's other acceptable mark: observed again with that one, since
+    // an adapter may read more of what it finds ours (a database's grants, a role's privileges).
+    const other = pass.resource.ownershipMark === marks.current ? marks.legacy : marks.current;
+    if (other !== undefined && observation.ownershipMark === other) {
+      pass.resource.ownershipMark = other;
+      if (other === marks.legacy) this.legacyMarked.add(object.metadata.uid);
+      else this.legacyMarked.delete(object.metadata.uid);
+      observation = this.learn(pass, await this.call(pass, 'observe', (c) => c.observe(pass.resource!)));
+    }
     pass.atProvider = observation.atProvider;
     this.release(pass, observation);
     return observation;
+  }
+
+  /**
+   * The mark new assets get, and the legacy mark (`<id>/<namespace>/<name>`, before uids) when
+   * this object may still own one: only an object reconciled before (a status the operator wrote,
+   * or a create the operator signed as pending), since only such an object can have made it. A
+   * brand-new object of a namespace deleted and made again has neither, so the old object's
+   * assets are AlreadyOwned for it. A legacy object keeps its legacy mark for good (the mark is
+   * passed to the adapter as is): rewriting it would need every adapter, plugins included, to
+   * replace a mark on update, and an operator rolled back would then disown the asset.
+   */
+  private marksOf(object: ManagedObject, pc: string): { current: string; legacy?: string | undefined } {
+    const subject = {
+      ownershipId: this.deps.providers.ownershipId(pc),
+      form: this.deps.providers.markForm(pc),
+      namespace: object.metadata.namespace,
+      name: object.metadata.name,
+      uid: object.metadata.uid,
+    };
+    const current = ownershipMark(subject, this.markSigner);
+    const reconciledBefore = object.status?.observedGeneration !== undefined || this.ownPendingCreate(object);
+    return { current, legacy: reconciledBefore ? legacyMark(subject) : undefined };
   }
 
   /**
@@ -303,7 +348,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
   }
 
   /** The connection Secret, when the spec names one or the kind has a default name. */
-  private async loadSecret(pass: Pass<Spec>, spec: Spec): Promise<void> {
+  private async loadSecret(pass: Pass<Spec>, spec: Spec, legacy: string | undefined): Promise<void> {
     const policy = this.deps.kind.connectionSecret;
     const name = spec.writeConnectionSecretToRef?.name ?? policy?.defaultName?.(pass.object.metadata.name);
     if (!name) return;
@@ -313,6 +358,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       object: pass.object,
       name,
       ownershipMark: pass.resource!.ownershipMark,
+      ...(legacy ? { acceptedMarks: [legacy] } : {}),
       generatedKeys: policy?.generatedKeys?.(spec) ?? [],
       ...(this.deps.generateSecret ? { generate: this.deps.generateSecret } : {}),
       scrubber: this.scrubber,
@@ -512,6 +558,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     const finalizers = pass.object.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return {};
     const release = async (reason: string, message: string) => {
+      this.legacyMarked.delete(pass.object.metadata.uid);
       this.deps.events.event(pass.object, 'Normal', reason, message);
       await this.deps.writer.setFinalizers(pass.object, finalizers.filter((f) => f !== FINALIZER));
       return {};

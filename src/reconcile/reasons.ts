@@ -46,6 +46,8 @@ export const Reason = {
   SecretConflict: 'SecretConflict',
   ReservedName: 'ReservedName',
   CnameConflict: 'CnameConflict',
+  OwnershipIdUnknown: 'OwnershipIdUnknown',
+  MarkKeyUnavailable: 'MarkKeyUnavailable',
   // Degraded=True: the cloud answered
   AccessDenied: 'AccessDenied',
   InvalidCredentials: 'InvalidCredentials',

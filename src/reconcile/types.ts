@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { Condition, ConnectionSecretPolicy, ObjectMeta, PlannedCall } from '../api/common.ts';
 import type { Connector, ProviderConnection } from '../../providers/sdk/index.ts';
+import type { MarkForm } from './marks.ts';
 
 export const FINALIZER = 'mooring.dev/finalizer';
 /** Set before a create call reaches the cloud, cleared once the create is recorded. */
@@ -128,8 +129,13 @@ export interface ProviderResolver {
   admit(providerConfigName: string, requester: Requester): Admission;
   /** Throws a TerminalError (ProviderConfigNotFound, CredentialsNotFound, ProviderNotRegistered …). */
   resolve(providerConfigName: string, kind: string): Promise<{ connection: ProviderConnection; connector: Connector<unknown> }>;
-  /** The ownership id of a ProviderConfig (part of every ownership mark). */
+  /**
+   * The ownership id of a ProviderConfig (part of every ownership mark): its spec.ownershipId, else
+   * this cluster's own id. Throws a TerminalError (OwnershipIdUnknown) when neither is known.
+   */
   ownershipId(providerConfigName: string): string;
+  /** The form of the config's marks (spec.ownershipMarks; Readable when unset). */
+  markForm(providerConfigName: string): MarkForm;
 }
 
 /** Which resource, if any other, claims the same external name first. */

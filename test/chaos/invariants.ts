@@ -36,7 +36,7 @@ export async function liveObjects(w: World): Promise<Live> {
 
 /** Marks of objects that exist and are not being deleted: their things must exist, once each. */
 function liveMarks(w: World, live: Live): Set<string> {
-  return new Set(live.objects.filter((o) => !o.metadata.deletionTimestamp).map((o) => `${w.ownershipId}/${w.namespace}/${o.metadata.name}`));
+  return new Set(live.objects.filter((o) => !o.metadata.deletionTimestamp).map((o) => `${w.ownershipId}/${w.namespace}/${o.metadata.name}/${o.metadata.uid}`));
 }
 
 /** Every password in the run's connection Secrets joins the set the scans look for. */

@@ -57,6 +57,8 @@ export interface Slot {
   /** The deletionPolicy of the run's last delete of it, until its object is seen gone. */
   deletedWith?: 'Delete' | 'Retain' | undefined;
   spec?: Record<string, unknown>;
+  /** The uid of the slot's latest object: part of its ownership mark. */
+  uid?: string | undefined;
   busy: boolean;
 }
 
@@ -120,7 +122,8 @@ export function decoyNames(w: World, i = 0) {
   return { bucket: `${w.namespace}-decoy${i}`, record: `decoy${i}`, database: `d${w.runId}_decoy${i}` };
 }
 
-export const markOf = (w: World, slot: Slot) => `${w.ownershipId}/${w.namespace}/${slot.name}`;
+/** The ownership mark of the slot's latest object (Readable: id/namespace/name/uid). */
+export const markOf = (w: World, slot: Slot) => `${w.ownershipId}/${w.namespace}/${slot.name}/${slot.uid ?? 'none'}`;
 export const dbName = (slot: Slot) => slot.name.replace(/[-.]/g, '_');
 export const fqdnOf = (w: World, slot: Slot) => `${slot.name}.${w.zoneName}`;
 
@@ -254,14 +257,16 @@ export class Population {
     // Adopting a hand-made login or instance sets a new password on it: the spec must say so.
     const adopting = slot.kind === 'Database' ? { adopt: true, resetPasswordOnAdopt: true } : { adopt: true };
     const spec = slot.handMade ? { ...given, ...adopting } : given;
-    await retrying(async () => {
+    const made = await retrying(async () => {
       try {
-        await this.api(slot).create(this.w.namespace, slot.name, spec);
+        return await this.api(slot).create(this.w.namespace, slot.name, spec);
       } catch (err) {
         // A create retried after a cut connection may have landed the first time.
         if ((err as { code?: number }).code !== 409) throw err;
+        return this.api(slot).get(this.w.namespace, slot.name);
       }
     });
+    slot.uid = made.metadata.uid;
     slot.live = true;
     slot.spec = spec;
   }

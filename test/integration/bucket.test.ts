@@ -12,7 +12,7 @@ import {
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FINALIZER, PAUSED } from '../../src/reconcile/types.ts';
 import { binaries } from '../../src/stack/versions.ts';
-import { condition, createCredentialsSecret, emulatorProviderConfig, emulatorS3, eventually, objects, prepare, uniq } from '../support/kube.ts';
+import { condition, createCredentialsSecret, emulatorProviderConfig, emulatorS3, eventually, markOf, objects, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -23,6 +23,8 @@ let pc: string;
 let s3: S3Client;
 let operator: RunningOperator;
 const buckets = () => objects(kc, 'buckets');
+/** The ownership mark the operator gives a Bucket (its uid read from the apiserver). */
+const mark = (name: string) => markOf(kc, 'buckets', ns, name);
 
 before(async () => {
   ({ kc, ns, pc } = await prepare(stack));
@@ -64,7 +66,7 @@ describe('Bucket', () => {
     assert.equal(enc.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, 'AES256');
     const pab = (await s3.send(new GetPublicAccessBlockCommand({ Bucket: name }))).PublicAccessBlockConfiguration;
     assert.deepEqual(pab, { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
-    assert.deepEqual(await tagsOf(name), { team: 'a', 'mooring.dev/owner': `mooring/${ns}/${name}` });
+    assert.deepEqual(await tagsOf(name), { team: 'a', 'mooring.dev/owner': await mark(name) });
     const lc = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }));
     assert.equal(lc.Rules?.[0]?.ID, 'old');
   });
@@ -97,7 +99,7 @@ describe('Bucket', () => {
     await buckets().create(ns, name, { providerConfigRef: { name: pc }, versioning: true, tags: { team: 'a' } });
     await ready(name);
     await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Suspended' } }));
-    await s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: [{ Key: 'team', Value: 'intruder' }, { Key: 'mooring.dev/owner', Value: `mooring/${ns}/${name}` }] } }));
+    await s3.send(new PutBucketTaggingCommand({ Bucket: name, Tagging: { TagSet: [{ Key: 'team', Value: 'intruder' }, { Key: 'mooring.dev/owner', Value: await mark(name) }] } }));
     await s3.send(new DeletePublicAccessBlockCommand({ Bucket: name }));
     await eventually(async () => (await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status === 'Enabled', 'versioning restored', 20_000);
     await eventually(async () => (await tagsOf(name)).team === 'a', 'tags restored', 20_000);
@@ -111,7 +113,7 @@ describe('Bucket', () => {
     await buckets().patchSpec(ns, name, { ...first.spec, tags: { team: 'b', env: 'dev' } });
     const second = await ready(name);
     assert.equal(second.status?.observedGeneration, 2);
-    assert.deepEqual(await tagsOf(name), { team: 'b', env: 'dev', 'mooring.dev/owner': `mooring/${ns}/${name}` });
+    assert.deepEqual(await tagsOf(name), { team: 'b', env: 'dev', 'mooring.dev/owner': await mark(name) });
   });
 
   it('refuses invalid specs at the apiserver, naming the field', async () => {
@@ -162,9 +164,10 @@ describe('Bucket', () => {
     const name = uniq('retain');
     await buckets().create(ns, name, { providerConfigRef: { name: pc }, deletionPolicy: 'Retain' });
     await ready(name);
+    const owner = await mark(name);
     await buckets().remove(ns, name);
     await eventually(async () => (await buckets().tryGet(ns, name)) === undefined, 'Bucket object gone', 30_000);
-    assert.equal((await tagsOf(name))['mooring.dev/owner'], `mooring/${ns}/${name}`);
+    assert.equal((await tagsOf(name))['mooring.dev/owner'], owner);
   });
 
   it('leaves a paused Bucket alone, even its deletion, until the annotation goes', async () => {
@@ -200,7 +203,7 @@ describe('Bucket', () => {
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, undefined);
     await buckets().patchSpec(ns, name, { ...b.spec, adopt: true });
     await ready(name);
-    assert.equal((await tagsOf(name))['mooring.dev/owner'], `mooring/${ns}/${name}`);
+    assert.equal((await tagsOf(name))['mooring.dev/owner'], await mark(name));
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled');
   });
 
@@ -211,7 +214,7 @@ describe('Bucket', () => {
     await buckets().create(ns, 'second-' + external, { providerConfigRef: { name: pc }, externalName: external, adopt: true });
     const b = await degraded('second-' + external, 'AlreadyOwned');
     assert.match(condition(b, 'Degraded')!.message, new RegExp(`first-${external}`));
-    assert.equal((await tagsOf(external))['mooring.dev/owner'], `mooring/${ns}/first-${external}`);
+    assert.equal((await tagsOf(external))['mooring.dev/owner'], await mark(`first-${external}`));
     // Deleting the loser must not delete the winner's bucket.
     await buckets().remove(ns, 'second-' + external);
     await eventually(async () => (await buckets().tryGet(ns, 'second-' + external)) === undefined, 'second Bucket gone', 30_000);

@@ -10,7 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { GetBucketTaggingCommand, HeadBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CREATE_PENDING, FINALIZER } from '../../src/reconcile/types.ts';
-import { condition, emulatorS3, eventually, objects, prepare, uniq } from '../support/kube.ts';
+import { condition, emulatorS3, eventually, markOf, objects, prepare, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -67,6 +67,6 @@ describe('operator crash', () => {
     const all = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
     assert.deepEqual(all.filter((x) => x.Name?.startsWith('crash-')).map((x) => x.Name), [name], 'exactly one bucket');
     const tags = Object.fromEntries(((await s3.send(new GetBucketTaggingCommand({ Bucket: name }))).TagSet ?? []).map((t): [string, string | undefined] => [t.Key ?? '', t.Value]));
-    assert.deepEqual(tags, { team: 'crash', 'mooring.dev/owner': `mooring/${ns}/${name}` });
+    assert.deepEqual(tags, { team: 'crash', 'mooring.dev/owner': await markOf(kc, 'buckets', ns, name) });
   });
 });

@@ -10,7 +10,7 @@ import { GROUP, VERSION } from '../../src/api/common.ts';
 import { ROTATE_CREDENTIALS } from '../../src/reconcile/connection.ts';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { finalSnapshotName } from '../../providers/aws/index.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, postgresAdmin, postgresProviderConfig, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, postgresAdmin, postgresProviderConfig, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -107,7 +107,7 @@ describe('Database (PostgreSQL and RDS)', () => {
     assert.deepEqual(d.status?.atProvider, { host: '127.0.0.1', port: stack().postgres!.port, database: db, username: db });
     const secret = (await secretOf(`${name}-connection`))!;
     assert.deepEqual(Object.keys(secret.data).sort(), ['database', 'host', 'password', 'port', 'uri', 'username']);
-    assert.equal(secret.annotations['mooring.dev/owner'], `mooring/${ns}/${name}`);
+    assert.equal(secret.annotations['mooring.dev/owner'], await markOf(kc, 'databases', ns, name));
     assert.deepEqual(secret.owners, [`Database/${name}/true`]);
     assert.match(secret.data.password!, /^[A-Za-z0-9_-]{32}$/);
 
@@ -120,8 +120,8 @@ describe('Database (PostgreSQL and RDS)', () => {
     } finally {
       await client.end();
     }
-    assert.equal(await comment('database', db), `mooring/${ns}/${name}`);
-    assert.equal(await comment('role', db), `mooring/${ns}/${name}`);
+    assert.equal(await comment('database', db), await markOf(kc, 'databases', ns, name));
+    assert.equal(await comment('role', db), await markOf(kc, 'databases', ns, name));
     const owner = await admin.query<{ owner: string; limit: number }>('SELECT pg_get_userbyid(datdba) AS owner, datconnlimit AS limit FROM pg_database WHERE datname = $1', [db]);
     assert.deepEqual(owner.rows[0], { owner: db, limit: 5 });
     // The read-only role reads the table created after it.
@@ -165,11 +165,12 @@ describe('Database (PostgreSQL and RDS)', () => {
     const db = name.replace(/-/g, '_');
     await databases().create(ns, name, { providerConfigRef: { name: pc }, deletionPolicy: 'Retain' });
     await ready(name);
+    const owner = await markOf(kc, 'databases', ns, name);
     await databases().remove(ns, name);
     await gone(name);
     assert.ok(await dbExists(db));
     assert.ok(await roleExists(db));
-    assert.equal(await comment('database', db), `mooring/${ns}/${name}`);
+    assert.equal(await comment('database', db), owner);
   });
 
   it('waits for connected clients on delete (DatabaseInUse), and ends their sessions when the spec allows', async () => {
@@ -284,7 +285,8 @@ describe('Database (PostgreSQL and RDS)', () => {
       const instance = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: name }))).DBInstances![0]!;
       assert.equal(d.status?.atProvider?.status, 'available');
       assert.equal(d.status?.atProvider?.host, instance.Endpoint?.Address);
-      assert.ok(instance.TagList?.some((t) => t.Key === 'mooring.dev/owner' && t.Value === `mooring/${ns}/${name}`));
+      const owner = await markOf(kc, 'databases', ns, name);
+      assert.ok(instance.TagList?.some((t) => t.Key === 'mooring.dev/owner' && t.Value === owner));
       const secret = (await secretOf(`${name}-connection`))!;
       assert.equal(secret.data.host, instance.Endpoint?.Address);
       assert.equal(secret.data.username, 'mooring');

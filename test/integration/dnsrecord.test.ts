@@ -10,7 +10,7 @@ import {
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FaultProxyClient } from '../../src/stack/faultproxy.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -89,7 +89,8 @@ const degraded = (name: string, reason: string, timeoutMs = 30_000) =>
 
 const gone = (name: string) => eventually(async () => (await records().tryGet(ns, name)) === undefined, `DNSRecord ${name} gone`, 30_000, describeIt(name));
 
-const mark = (name: string) => `"mooring/${ns}/${name}"`;
+/** The ownership record's value the operator writes for a DNSRecord (its uid read from the apiserver). */
+const mark = async (name: string) => `"${await markOf(kc, 'dnsrecords', ns, name)}"`;
 
 // --- tests --------------------------------------------------------------------------------------
 
@@ -119,7 +120,7 @@ describe('DNSRecord', () => {
       const live = find(sets, name, c.type);
       assert.deepEqual(valuesOf(live), c.expect, `${c.type} values`);
       assert.equal(live?.TTL, 120);
-      assert.deepEqual(valuesOf(find(sets, `_mooring-${c.type.toLowerCase()}.${name}`, 'TXT')), [mark(objectName(c))], `${c.type} ownership record`);
+      assert.deepEqual(valuesOf(find(sets, `_mooring-${c.type.toLowerCase()}.${name}`, 'TXT')), [await mark(objectName(c))], `${c.type} ownership record`);
     }
     const status = (await records().get(ns, 't-a')).status?.atProvider;
     assert.equal(status?.hostedZoneId, zoneId);
@@ -138,7 +139,7 @@ describe('DNSRecord', () => {
     assert.equal(find(sets, `w.${zone}`, 'A', 'blue')?.Weight, 10);
     assert.equal(find(sets, `w.${zone}`, 'A', 'green')?.Weight, 30);
     const owners = sets.filter((s) => s.Type === 'TXT' && s.Name?.startsWith('_mooring-a-') && s.Name.endsWith(`.w.${zone}`)).map((s) => valuesOf(s)[0]).sort();
-    assert.deepEqual(owners, [mark('w-blue'), mark('w-green')], 'each weighted set has its own ownership record');
+    assert.deepEqual(owners, [await mark('w-blue'), await mark('w-green')], 'each weighted set has its own ownership record');
   });
 
   it('finds its zone by id too', async () => {
@@ -165,7 +166,7 @@ describe('DNSRecord', () => {
     await records().patchSpec(ns, 'foreign', { ...r.spec, adopt: true });
     await ready('foreign');
     assert.deepEqual(valuesOf(find(await rrsets(zoneId), name, 'A')), ['192.0.2.50']);
-    assert.equal(await ownerOf(zoneId, name, 'A'), mark('foreign'));
+    assert.equal(await ownerOf(zoneId, name, 'A'), await mark('foreign'));
 
     const other = `untouched.${zone}`;
     await upsert(zoneId, { Name: other, Type: 'A', TTL: 300, ResourceRecords: [{ Value: '198.51.100.2' }] });
@@ -244,7 +245,7 @@ describe('DNSRecord', () => {
     const again = await createZone(lonely);
     await ready('orphan');
     assert.deepEqual(valuesOf(find(await rrsets(again), `www.${lonely}`, 'A')), ['192.0.2.80']);
-    assert.equal(await ownerOf(again, `www.${lonely}`, 'A'), mark('orphan'));
+    assert.equal(await ownerOf(again, `www.${lonely}`, 'A'), await mark('orphan'));
   });
 });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
-import { emulatorProviderConfig, GRANT_ALL, installCrds, kubeConfig, postgresProviderConfig, uniq } from '../support/kube.ts';
+import { clusterId, emulatorProviderConfig, GRANT_ALL, installCrds, kubeConfig, postgresProviderConfig, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'aws', 'postgres']);
@@ -38,7 +38,12 @@ describe('mooring doctor', () => {
     assert.match(out, /^ {2}ok {4}rbac +the kubeconfig's identity .* may do all \d+ things the operator does$/m);
     assert.match(out, new RegExp(`ok {4}providerconfig/${aws} +STS GetCallerIdentity answered at ${stack().aws!.endpoint}: account 123456789012 as arn:aws:sts::123456789012:`));
     assert.match(out, new RegExp(`ok {4}providerconfig/${pg} +PostgreSQL at 127\\.0\\.0\\.1:${stack().postgres!.port} answered SELECT 1 as postgres`));
-    assert.match(out, /all 9 checks passed\./);
+    // The ownership id the operator marks with: this cluster's own (the configs name none).
+    const id = await clusterId(kc);
+    assert.match(out, new RegExp(`ok {4}ownership/${aws} +ownership id ${id} \\(this cluster's own, from the kube-system Namespace's uid\\); marks Readable`));
+    assert.match(out, new RegExp(`ok {4}ownership/${pg} +ownership id ${id} `));
+    // 2 configs: a probe and an ownership line each, and two tenancy warnings each (they count).
+    assert.match(out, /all 11 checks passed\./);
   });
 
   it('explains a ProviderConfig whose endpoint does not answer, and one whose Secret is missing', async () => {
@@ -53,7 +58,7 @@ describe('mooring doctor', () => {
     const missing = line(out, `providerconfig/${secretless}`);
     assert.match(lines[missing]!, new RegExp(`FAIL .*CredentialsNotFound: the credentials Secret default/${secretless}-creds .* does not exist`));
     assert.match(lines[missing + 1]!, new RegExp(`fix: create Secret default/${secretless}-creds \\(aws: keys accessKeyId and secretAccessKey`));
-    assert.match(out, /2 of 9 checks failed\./);
+    assert.match(out, /2 of 11 checks failed\./);
   });
 
   it('explains wrong credentials without quoting them', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
-import { condition, GRANT_ALL, createNamespace, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, GRANT_ALL, createNamespace, eventually, installCrds, kubeConfig, markOf, objects, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
@@ -60,7 +60,7 @@ describe('a provider plugin loaded with --providers', () => {
     }, `Bucket ${name} Ready through the plugin`, 60_000, async () => JSON.stringify((await objects(kc, 'buckets').tryGet(ns, name))?.status));
     assert.equal(condition(ready, 'Ready')?.reason, 'Available');
     assert.deepEqual(ready.status?.atProvider, { arn: `file://${join(root, name)}` });
-    assert.equal(readFileSync(join(root, name, '.mooring-owner'), 'utf8'), `mooring/${ns}/${name}`);
+    assert.equal(readFileSync(join(root, name, '.mooring-owner'), 'utf8'), await markOf(kc, 'buckets', ns, name));
     assert.deepEqual(JSON.parse(readFileSync(join(root, name, '.mooring-tags.json'), 'utf8')), { team: 'a' });
 
     await objects(kc, 'buckets').remove(ns, name);

@@ -13,7 +13,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import powerdns from '../../providers/powerdns/index.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { ensurePdnsZone } from '../../src/stack/pdns.ts';
-import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, powerdnsProviderConfig, uniq, waiters } from '../support/kube.ts';
+import { condition, createNamespace, eventually, installCrds, kubeConfig, markOf, objects, powerdnsProviderConfig, uniq, waiters } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'pdns']);
@@ -142,7 +142,8 @@ const wait = () => waiters(kc, 'dnsrecords', ns);
 const ready = (name: string, timeoutMs?: number) => wait().ready(name, timeoutMs);
 const degraded = (name: string, reason: string) => wait().degraded(name, reason);
 const gone = (name: string) => wait().gone(name);
-const mark = (name: string) => `"mooring/${ns}/${name}"`;
+/** The ownership record's value the operator writes for a DNSRecord (its uid read from the apiserver). */
+const mark = async (name: string) => `"${await markOf(kc, 'dnsrecords', ns, name)}"`;
 
 // --- tests ------------------------------------------------------------------------------------------
 
@@ -170,10 +171,10 @@ describe('DNSRecord on PowerDNS', () => {
 
     const sets = await rrsets(zone);
     assert.equal(find(sets, `www.${zone}`, 'A')?.ttl, 120);
-    assert.deepEqual(contents(find(sets, `_mooring-a.www.${zone}`, 'TXT')), [mark('web')]);
-    assert.deepEqual(contents(find(sets, `_mooring-txt.${zone}`, 'TXT')), [mark('txt')]);
-    assert.deepEqual(contents(find(sets, `_mooring-cname.docs.${zone}`, 'TXT')), [mark('alias')]);
-    assert.deepEqual(contents(find(sets, `_mooring-mx.${zone}`, 'TXT')), [mark('mail')]);
+    assert.deepEqual(contents(find(sets, `_mooring-a.www.${zone}`, 'TXT')), [await mark('web')]);
+    assert.deepEqual(contents(find(sets, `_mooring-txt.${zone}`, 'TXT')), [await mark('txt')]);
+    assert.deepEqual(contents(find(sets, `_mooring-cname.docs.${zone}`, 'TXT')), [await mark('alias')]);
+    assert.deepEqual(contents(find(sets, `_mooring-mx.${zone}`, 'TXT')), [await mark('mail')]);
   });
 
   it('an update reaches the DNS answers, and drift made by hand is put back', async () => {
@@ -201,7 +202,7 @@ describe('DNSRecord on PowerDNS', () => {
     await ready('legacy');
     sets = await rrsets(zone);
     assert.deepEqual(contents(find(sets, `legacy.${zone}`, 'A')), ['192.0.2.30']);
-    assert.deepEqual(contents(find(sets, `_mooring-a.legacy.${zone}`, 'TXT')), [mark('legacy')]);
+    assert.deepEqual(contents(find(sets, `_mooring-a.legacy.${zone}`, 'TXT')), [await mark('legacy')]);
   });
 
   it('deleting removes the record set and its ownership record together', async () => {
@@ -260,7 +261,7 @@ describe('batching on PowerDNS', () => {
     const sets = await rrsets(zone);
     for (let i = 0; i < count; i++) {
       assert.deepEqual(contents(find(sets, `h${i}.${zone}`, 'A')), [`192.0.2.${i + 1}`]);
-      assert.deepEqual(contents(find(sets, `_mooring-a.h${i}.${zone}`, 'TXT')), [mark(`b-${i}`)]);
+      assert.deepEqual(contents(find(sets, `_mooring-a.h${i}.${zone}`, 'TXT')), [await mark(`b-${i}`)]);
     }
     assert.deepEqual(await resolver().resolve4(`h7.${zone}`), ['192.0.2.8']);
   });

@@ -18,7 +18,7 @@ import { OPERATOR_KEY_SECRET } from '../../src/kube/operator-key.ts';
 import { PendingMarkSigner } from '../../src/reconcile/pending.ts';
 import pg from 'pg';
 import { CREATE_PENDING, FINALIZER, PAUSED, type ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, emulatorClientConfig, emulatorS3, eventually, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
+import { condition, emulatorClientConfig, emulatorS3, eventually, markOf, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -51,7 +51,6 @@ after(async () => {
   await admin?.end();
 });
 
-const mark = (name: string) => `mooring/${ns}/${name}`;
 
 /** The operator's key, as the crashed operator left it in its key Secret (the next one reads it). */
 const KEY = randomBytes(32);
@@ -59,15 +58,19 @@ const KEY = randomBytes(32);
 /**
  * Creates the object as a crashed operator leaves it: finalizer on, create marked pending with a
  * mark signed for its uid, no status. Created paused and unpaused with the mark in one patch, so a
- * running operator never sees it half made.
+ * running operator never sees it half made; meanwhile `leftInCloud` makes what the crashed create
+ * left, given the ownership mark the object's uid gives it.
  */
-async function createCrashed(plural: string, name: string, spec: Record<string, unknown>): Promise<void> {
+async function createCrashed(plural: string, name: string, spec: Record<string, unknown>, leftInCloud: (mark: string) => Promise<unknown>): Promise<string> {
   const o = await objects(kc, plural).create(ns, name, spec, { finalizers: [FINALIZER], annotations: { [PAUSED]: 'true' } });
+  const mark = await markOf(kc, plural, ns, name);
+  await leftInCloud(mark);
   const annotations = { [PAUSED]: null, [CREATE_PENDING]: new PendingMarkSigner(KEY).sign(o.metadata.uid) };
   await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
     { group: GROUP, version: VERSION, plural, namespace: ns, name, body: { metadata: { annotations } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
+  return mark;
 }
 
 /** Starts the operator (once) and waits for the object to recover: Ready, pending mark gone. */
@@ -82,11 +85,10 @@ async function recovered(plural: string, name: string, timeoutMs = 60_000): Prom
 describe('crash recovery: a pending create whose asset exists', () => {
   it('Bucket created but not yet tagged: taken as ours, tagged, one bucket', async () => {
     const name = uniq('rec-bkt');
-    await s3.send(new CreateBucketCommand({ Bucket: name }));
-    await createCrashed('buckets', name, { providerConfigRef: { name: awsPc }, tags: { team: 'x' } });
+    const mark = await createCrashed('buckets', name, { providerConfigRef: { name: awsPc }, tags: { team: 'x' } }, () => s3.send(new CreateBucketCommand({ Bucket: name })));
     await recovered('buckets', name);
     const tags = ((await s3.send(new GetBucketTaggingCommand({ Bucket: name }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`).sort();
-    assert.deepEqual(tags, [`mooring.dev/owner=${mark(name)}`, 'team=x']);
+    assert.deepEqual(tags, [`mooring.dev/owner=${mark}`, 'team=x']);
     const all = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
     assert.equal(all.filter((b) => b.Name === name).length, 1);
   });
@@ -96,14 +98,14 @@ describe('crash recovery: a pending create whose asset exists', () => {
     const zoneId = (await r53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: uniq('ref') }))).HostedZone!.Id!.replace('/hostedzone/', '');
     const name = uniq('rec-dns');
     // One batch, as the adapter writes them: the record and its ownership TXT together.
-    await r53.send(new ChangeResourceRecordSetsCommand({
-      HostedZoneId: zoneId,
-      ChangeBatch: { Changes: [
-        { Action: 'CREATE', ResourceRecordSet: { Name: `www.${zone}`, Type: 'A', TTL: 300, ResourceRecords: [{ Value: '192.0.2.10' }] } },
-        { Action: 'CREATE', ResourceRecordSet: { Name: `_mooring-a.www.${zone}`, Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: `"${mark(name)}"` }] } },
-      ] },
-    }));
-    await createCrashed('dnsrecords', name, { providerConfigRef: { name: awsPc }, zone: { name: zone }, name: 'www', type: 'A', ttl: 300, values: ['192.0.2.10'] });
+    await createCrashed('dnsrecords', name, { providerConfigRef: { name: awsPc }, zone: { name: zone }, name: 'www', type: 'A', ttl: 300, values: ['192.0.2.10'] }, (mark) =>
+      r53.send(new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zoneId,
+        ChangeBatch: { Changes: [
+          { Action: 'CREATE', ResourceRecordSet: { Name: `www.${zone}`, Type: 'A', TTL: 300, ResourceRecords: [{ Value: '192.0.2.10' }] } },
+          { Action: 'CREATE', ResourceRecordSet: { Name: `_mooring-a.www.${zone}`, Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: `"${mark}"` }] } },
+        ] },
+      })));
     const r = await recovered('dnsrecords', name);
     assert.equal(r.status?.atProvider?.hostedZoneId, zoneId);
     const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
@@ -114,13 +116,14 @@ describe('crash recovery: a pending create whose asset exists', () => {
     const name = uniq('rec-pg');
     const db = name.replace(/-/g, '_');
     // What create leaves when it dies between CREATE DATABASE and COMMENT ON DATABASE.
-    await admin.query(`CREATE ROLE ${pg.escapeIdentifier(db)} LOGIN`);
-    await admin.query(`COMMENT ON ROLE ${pg.escapeIdentifier(db)} IS ${pg.escapeLiteral(mark(name))}`);
-    await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(db)} OWNER ${pg.escapeIdentifier(db)}`);
-    await createCrashed('databases', name, { providerConfigRef: { name: pgPc } });
+    const mark = await createCrashed('databases', name, { providerConfigRef: { name: pgPc } }, async (m) => {
+      await admin.query(`CREATE ROLE ${pg.escapeIdentifier(db)} LOGIN`);
+      await admin.query(`COMMENT ON ROLE ${pg.escapeIdentifier(db)} IS ${pg.escapeLiteral(m)}`);
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(db)} OWNER ${pg.escapeIdentifier(db)}`);
+    });
     await recovered('databases', name);
     const comment = await admin.query<{ c: string }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [db]);
-    assert.equal(comment.rows[0]?.c, mark(name));
+    assert.equal(comment.rows[0]?.c, mark);
     // The password the operator set is the one in the Secret: the login works.
     const secret = await eventually(async () => {
       const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name: `${name}-connection` }).catch(() => undefined);
@@ -138,11 +141,11 @@ describe('crash recovery: a pending create whose asset exists', () => {
 
   it('RDS instance created with its ownership tag: recognised, its credentials set, one instance', async () => {
     const name = uniq('rec-rds');
-    await rds.send(new CreateDBInstanceCommand({
-      DBInstanceIdentifier: name, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'mooring',
-      MasterUserPassword: 'lost-with-the-crash', Tags: [{ Key: 'mooring.dev/owner', Value: mark(name) }],
-    }));
-    await createCrashed('databases', name, { providerConfigRef: { name: awsPc }, rds: { engine: 'postgres', instanceClass: 'db.t3.micro' } });
+    await createCrashed('databases', name, { providerConfigRef: { name: awsPc }, rds: { engine: 'postgres', instanceClass: 'db.t3.micro' } }, (mark) =>
+      rds.send(new CreateDBInstanceCommand({
+        DBInstanceIdentifier: name, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'mooring',
+        MasterUserPassword: 'lost-with-the-crash', Tags: [{ Key: 'mooring.dev/owner', Value: mark }],
+      })));
     const d = await recovered('databases', name);
     assert.equal(d.status?.atProvider?.status, 'available');
     const instances = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client} from '@aws-sdk/client-s3';
-import { GetBucketTaggingCommand, GetObjectCommand, PutObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { GetBucketTaggingCommand, GetObjectCommand, PutBucketTaggingCommand, PutObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type pg from 'pg';
 import { GROUP } from '../../src/api/common.ts';
 import { kubeStatus } from '../../src/reconcile/errors.ts';
-import { condition, emulatorClientConfig, emulatorS3, eventually, installCrds, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
+import { condition, emulatorClientConfig, emulatorS3, eventually, installCrds, markOf, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -62,6 +62,7 @@ describe('uninstall', () => {
     await objects(kc, 'dnsrecords').create(ns, record, { providerConfigRef: { name: awsPc }, zone: { name: zone }, name: 'www', type: 'A', ttl: 60, values: ['192.0.2.7'] });
     await objects(kc, 'databases').create(ns, database, { providerConfigRef: { name: pgPc } });
     await Promise.all([ready('buckets', bucket), ready('dnsrecords', record), ready('databases', database)]);
+    const [bucketMark, databaseMark] = [await markOf(kc, 'buckets', ns, bucket), await markOf(kc, 'databases', ns, database)];
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'precious', Body: 'data' }));
 
     const crds = kc.makeApiClient(ApiextensionsV1Api);
@@ -72,13 +73,13 @@ describe('uninstall', () => {
     }
 
     const tags = ((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`).sort();
-    assert.deepEqual(tags, [`mooring.dev/owner=mooring/${ns}/${bucket}`, 'team=a'], 'the bucket stays, with its ownership mark');
+    assert.deepEqual(tags, [`mooring.dev/owner=${bucketMark}`, 'team=a'], 'the bucket stays, with its ownership mark');
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'precious' }))).Body?.transformToString(), 'data', 'and its objects');
     const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
     assert.deepEqual(sets.filter((s) => s.Name === `www.${zone}`).map((s) => s.ResourceRecords?.map((v) => v.Value)), [['192.0.2.7']], 'the record stays');
     assert.ok(sets.some((s) => s.Name === `_mooring-a.www.${zone}` && s.Type === 'TXT'), 'with its ownership record');
     const db = await admin.query<{ c: string }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [dbName]);
-    assert.equal(db.rows[0]?.c, `mooring/${ns}/${database}`, 'the database stays, with its mark');
+    assert.equal(db.rows[0]?.c, databaseMark, 'the database stays, with its mark');
     assert.equal((await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [dbName])).rowCount, 1, 'and its role');
     const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name: `${database}-connection` });
     assert.deepEqual(secret.metadata?.ownerReferences ?? [], [], 'the connection Secret is let go, so the garbage collector keeps it');
@@ -86,10 +87,18 @@ describe('uninstall', () => {
     assert.deepEqual(new Set(events.items.filter((e) => e.reason === 'Uninstalling').map((e) => e.involvedObject.name)), new Set([bucket, record, database]));
     assert.ok(!events.items.some((e) => e.reason === 'Deleted' || e.reason === 'DeletionProgress'), 'no delete was even started');
 
-    // The documented way back: install the CRDs again, apply the same objects; each finds its asset by its mark.
+    // Installed again, the same objects are new objects (new uids): the marks name the old ones,
+    // so a bare re-apply leaves each asset alone (AlreadyOwned), as for a namespace made again.
     await installCrds(kc);
     await objects(kc, 'buckets').create(ns, bucket, { providerConfigRef: { name: awsPc }, emptyOnDelete: true, tags: { team: 'a' } });
+    await eventually(async () => condition(await objects(kc, 'buckets').get(ns, bucket), 'Degraded')?.reason === 'AlreadyOwned', 'the re-applied Bucket refused', 30_000);
+    assert.equal((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet?.find((t) => t.Key === 'mooring.dev/owner')?.Value, bucketMark, 'untouched');
+    // The documented way back (docs/uninstall.md): the admin removes the old mark, the object adopts.
+    await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: 'team', Value: 'a' }] } }));
+    const again = await objects(kc, 'buckets').get(ns, bucket);
+    await objects(kc, 'buckets').patchSpec(ns, bucket, { ...again.spec, adopt: true });
     await ready('buckets', bucket);
+    assert.equal((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet?.find((t) => t.Key === 'mooring.dev/owner')?.Value, await markOf(kc, 'buckets', ns, bucket), 'marked for the new object');
     const all = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
     assert.equal(all.filter((b) => b.Name === bucket).length, 1);
   });

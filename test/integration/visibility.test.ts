@@ -13,7 +13,7 @@ import { GetBucketTaggingCommand, GetBucketVersioningCommand, HeadBucketCommand,
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { REFRESH_REQUESTED_AT } from '../../src/api/common.ts';
 import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, emulatorS3, eventually, objects, prepare, uniq } from '../support/kube.ts';
+import { condition, emulatorS3, eventually, markOf, objects, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -96,7 +96,7 @@ describe('managementPolicy Plan', () => {
     await buckets().patchSpec(ns, name, { ...b.spec, managementPolicy: 'Plan', tags: { team: 'b', env: 'dev' } });
     const planned = await until(name, 'planned', (o) => condition(o, 'Ready')?.reason === 'Planned' && o.status?.observedGeneration === o.metadata.generation);
     assert.deepEqual(planned.status?.plan, [{ operation: 'update', fields: [{ path: 'tags.env', new: '"dev"' }, { path: 'tags.team', old: '"a"', new: '"b"' }] }]);
-    assert.deepEqual(await tagsOf(name), { team: 'a', 'mooring.dev/owner': `mooring/${ns}/${name}` }, 'S3 unchanged');
+    assert.deepEqual(await tagsOf(name), { team: 'a', 'mooring.dev/owner': await markOf(kc, 'buckets', ns, name) }, 'S3 unchanged');
   });
 
   it('mooring plan -f prints the calls for a manifest before it is applied, and stores nothing', async () => {
@@ -129,9 +129,9 @@ describe('drift made visible, ignoreChanges', () => {
     await buckets().create(ns, name, { providerConfigRef: { name: pc }, tags: { team: 'a' }, ignoreChanges: ['tags.cost-center'] });
     const before = await ready(name);
     assert.equal(condition(before, 'Drifted')?.status, 'False');
-    await putTags(name, { team: 'intruder', 'cost-center': 'finops', 'mooring.dev/owner': `mooring/${ns}/${name}` });
+    await putTags(name, { team: 'intruder', 'cost-center': 'finops', 'mooring.dev/owner': await markOf(kc, 'buckets', ns, name) });
     const b = await refreshed(name);
-    assert.deepEqual(await tagsOf(name), { team: 'a', 'cost-center': 'finops', 'mooring.dev/owner': `mooring/${ns}/${name}` }, 'team restored, cost-center kept');
+    assert.deepEqual(await tagsOf(name), { team: 'a', 'cost-center': 'finops', 'mooring.dev/owner': await markOf(kc, 'buckets', ns, name) }, 'team restored, cost-center kept');
     const drifted = condition(b, 'Drifted')!;
     assert.deepEqual([drifted.status, drifted.reason], ['False', 'DriftCorrected']);
     assert.match(drifted.message, /tags\.team: "intruder" → "a"/);
@@ -156,7 +156,7 @@ describe('drift made visible, ignoreChanges', () => {
     const b = await ready(name);
     await buckets().patchSpec(ns, name, { ...b.spec, managementPolicy: 'ObserveOnly' });
     await until(name, 'observed', (o) => condition(o, 'Ready')?.reason === 'Observed');
-    await putTags(name, { team: 'intruder', 'mooring.dev/owner': `mooring/${ns}/${name}` });
+    await putTags(name, { team: 'intruder', 'mooring.dev/owner': await markOf(kc, 'buckets', ns, name) });
     const seen = await refreshed(name);
     assert.equal(condition(seen, 'Drifted')?.status, 'True');
     assert.match(condition(seen, 'Drifted')!.message, /tags\.team: "intruder" → "a" \(ObserveOnly: not corrected\)/);
@@ -169,7 +169,7 @@ describe('refresh on demand', () => {
     const name = uniq('refresh');
     await buckets().create(ns, name, { providerConfigRef: { name: pc }, tags: { team: 'a' } });
     await ready(name);
-    await putTags(name, { team: 'intruder', 'mooring.dev/owner': `mooring/${ns}/${name}` });
+    await putTags(name, { team: 'intruder', 'mooring.dev/owner': await markOf(kc, 'buckets', ns, name) });
     const b = await refreshed(name);
     const requested = b.metadata.annotations?.[REFRESH_REQUESTED_AT];
     assert.ok(requested && b.status?.lastRefresh === requested, 'status.lastRefresh is the handled request');

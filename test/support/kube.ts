@@ -7,6 +7,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import pg from 'pg';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import { applyObjects, readManifests, waitForCrds } from '../../src/kube/apply.ts';
+import { clusterOwnershipId } from '../../src/kube/cluster-id.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import type { StackInfo } from '../../src/stack/index.ts';
 import type { StackGetter } from './stack.ts';
@@ -36,7 +37,7 @@ export const GRANT_ALL = { namespaceSelector: {} };
 export const TEST_POLICY = { adoption: 'Allowed' };
 
 /** A credentials Secret and a ProviderConfig pointing at the stack's emulator. */
-export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('aws'), options: { withSecret?: boolean; endpoint?: string; settings?: Record<string, string> } = {}): Promise<string> {
+export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('aws'), options: { withSecret?: boolean; endpoint?: string; settings?: Record<string, string>; spec?: Record<string, unknown> } = {}): Promise<string> {
   const aws = info.aws!;
   const secretNs = 'default';
   if (options.withSecret !== false) await createCredentialsSecret(kc, info, secretNs, `${name}-creds`);
@@ -49,6 +50,7 @@ export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, na
         credentials: { source: 'Secret', secretRef: { namespace: secretNs, name: `${name}-creds` } },
         settings: { forcePathStyle: 'true', ...options.settings },
         grants: GRANT_ALL, policy: TEST_POLICY,
+        ...options.spec,
       },
     },
   });
@@ -115,6 +117,21 @@ export function objects(kc: KubeConfig, plural: string) {
       api.patchNamespacedCustomObject({ ...at(namespace, name), body: [{ op: 'replace', path: '/spec', value: spec }] }),
     remove: (namespace: string, name: string) => api.deleteNamespacedCustomObject(at(namespace, name)),
   };
+}
+
+/** This cluster's ownership id, as the operator derives it for configs that name none. */
+export async function clusterId(kc: KubeConfig): Promise<string> {
+  const ns = await kc.makeApiClient(CoreV1Api).readNamespace({ name: 'kube-system' });
+  return clusterOwnershipId(ns.metadata!.uid!);
+}
+
+/**
+ * The Readable ownership mark the operator gives an object: `<id>/<namespace>/<name>/<uid>`, the
+ * id this cluster's own unless given (test configs name none).
+ */
+export async function markOf(kc: KubeConfig, plural: string, namespace: string, name: string, ownershipId?: string): Promise<string> {
+  const object = await objects(kc, plural).get(namespace, name);
+  return `${ownershipId ?? (await clusterId(kc))}/${namespace}/${name}/${object.metadata.uid}`;
 }
 
 function kindOf(plural: string): string {
