@@ -144,7 +144,9 @@ export async function planOne(kc: KubeConfig, kind: ManagedKind, object: Kuberne
   const pcName = (planned.spec.providerConfigRef as { name?: string } | undefined)?.name ?? '';
   const sources = await readProviderConfig(kc, pcName);
   let status: ManagedStatus | undefined;
-  const resolver = new Resolver(sources, sources, new Limits(), providers);
+  // The namespace's labels, for grants by namespaceSelector, as the operator's cache has them.
+  const labels = await namespaceLabels(kc, report.namespace);
+  const resolver = new Resolver(sources, sources, new Limits(), providers, { labels: (ns) => (ns === report.namespace ? labels : undefined) });
   if (marks.clusterId) resolver.useClusterId(marks.clusterId);
   const reconciler = new ManagedReconciler({
     kind,
@@ -161,6 +163,16 @@ export async function planOne(kc: KubeConfig, kind: ManagedKind, object: Kuberne
   await reconciler.reconcile(planned).catch(() => undefined);
   const degraded = status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True');
   return { ...report, plan: status?.plan ?? [], ...(degraded ? { refused: `${degraded.reason}: ${degraded.message}` } : {}) };
+}
+
+/** A namespace's labels; undefined when it cannot be read (then only grants by name match). */
+async function namespaceLabels(kc: KubeConfig, namespace: string): Promise<Record<string, string> | undefined> {
+  try {
+    return (await kc.makeApiClient(CoreV1Api).readNamespace({ name: namespace })).metadata?.labels ?? {};
+  } catch (err) {
+    if (kubeStatus(err) === 403 || kubeStatus(err) === 404) return undefined;
+    throw err;
+  }
 }
 
 /** The ProviderConfig and its credentials Secret, read once: the resolver's two sources. */

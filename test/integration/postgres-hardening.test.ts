@@ -173,7 +173,8 @@ describe('postgres hardening against a tenant', () => {
     await admin.query(`CREATE DATABASE ${ident(db)}`);
     const name = uniq('adopt');
     const login = `${db}_login`;
-    await databases().create(ns, name, { providerConfigRef: { name: pc }, externalName: db, username: login, adopt: true });
+    // resetPasswordOnAdopt: past the reconciler's own refusal, so the adapter's is what is tested.
+    await databases().create(ns, name, { providerConfigRef: { name: pc }, externalName: db, username: login, adopt: true, resetPasswordOnAdopt: true });
     const d = await wait.degraded(name, 'PrivilegedRole');
     assert.match(condition(d, 'Degraded')!.message, new RegExp(`${db} is owned by the role postgres`));
     const owner = await admin.query<{ o: string; c: string | null }>("SELECT pg_get_userbyid(datdba) AS o, shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1", [db]);

@@ -95,7 +95,7 @@ describe('credentials only where the admin keeps them (issue 15)', () => {
   const createPc = (name: string, credentials: unknown) =>
     kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
       group: GROUP, version: VERSION, plural: 'providerconfigs',
-      body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { type: 'leaky', credentials } },
+      body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec: { type: 'leaky', credentials, grants: GRANT_ALL } },
     });
 
   it('the apiserver refuses a webIdentity.tokenFile outside the projected-token directory', async () => {

@@ -33,8 +33,11 @@ export async function createNamespace(kc: KubeConfig, name = uniq('test')): Prom
 
 /** Test ProviderConfigs serve every namespace of their own stack (the tenancy tests grant narrowly). */
 export const GRANT_ALL = { namespaceSelector: {} };
-/** And let tests adopt (the default policy forbids it; test/integration/tenancy.test.ts checks the defaults). */
-export const TEST_POLICY = { adoption: 'Allowed' };
+/**
+ * And let tests adopt and write apex NS records, so what they test reaches the adapters (the default
+ * policy forbids both; test/integration/tenancy.test.ts and admission.test.ts check the defaults).
+ */
+export const TEST_POLICY = { adoption: 'Allowed', dns: { apexNameServers: true } };
 
 /** A credentials Secret and a ProviderConfig pointing at the stack's emulator. */
 export async function emulatorProviderConfig(kc: KubeConfig, info: StackInfo, name = uniq('aws'), options: { withSecret?: boolean; endpoint?: string; settings?: Record<string, string>; spec?: Record<string, unknown> } = {}): Promise<string> {
