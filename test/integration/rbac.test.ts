@@ -6,27 +6,24 @@
 // shows on the objects, the operator is watched failing the way docs/security.md says, then
 // recovering once the rule is back.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthorizationV1Api, type KubernetesObject, type V1Deployment, type V1PolicyRule } from '@kubernetes/client-node';
-import { loadAll } from 'js-yaml';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, RbacAuthorizationV1Api, type KubernetesObject, type V1Deployment, type V1PolicyRule } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import { checkRbac } from '../../src/doctor/rbac.ts';
-import { helmTemplate } from '../../src/generate/manifests.ts';
 import { applyObjects, waitForCrds } from '../../src/kube/apply.ts';
 import { OPERATOR_KEY_SECRET } from '../../src/kube/operator-key.ts';
 import { RULES, namesOf, type PolicyRule } from '../../src/operator/permissions.ts';
 import { Reason } from '../../src/reconcile/reasons.ts';
 import { setup } from '../../src/stack/setup.ts';
-import { binaries } from '../../src/stack/versions.ts';
 import { condition, createCredentialsSecret, createNamespace, emulatorS3, eventually, GRANT_ALL, kubeConfig, objects, TEST_POLICY, uniq } from '../support/kube.ts';
+import { renderChart, serviceAccountKubeconfig, spawnChartOperator, stopProcess } from '../support/chart.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'aws', 'postgres']);
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const release = { name: uniq('rbac'), namespace: uniq('rbac-op') };
 const fullname = `${release.name}-mooring`;
 const teamA = uniq('team-a');
@@ -46,23 +43,7 @@ let main: { child: ChildProcess; log: string };
 
 type RoleObject = KubernetesObject & { rules?: V1PolicyRule[] };
 
-/** `helm template` as objects; a template that renders nothing is skipped. */
-function render(values: string[]): KubernetesObject[] {
-  return (loadAll(helmTemplate(binaries().helm, release, values)) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
-}
-
-/** A kubeconfig for the apiserver of `admin` that authenticates with a bearer token only. */
-function tokenKubeconfig(token: string): KubeConfig {
-  const cluster = admin.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'stack', server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
-    users: [{ name: 'mooring-operator', token }],
-    contexts: [{ name: 'operator', cluster: 'stack', user: 'mooring-operator' }],
-    currentContext: 'operator',
-  });
-  return kc;
-}
+const render = (values: string[]) => renderChart(release, values);
 
 before(async () => {
   await stack.ready();
@@ -83,22 +64,13 @@ after(async () => {
 
 /** The Deployment's own arguments, with a token kubeconfig and a free port; `extra` flags last (they win). */
 function startOperator(tag: string, extra: string[] = []): { child: ChildProcess; log: string } {
-  const container = (rendered.find((o) => o.kind === 'Deployment') as V1Deployment).spec!.template.spec!.containers[0]!;
   const log = join(stack().dir, `operator-${release.name}-${tag}.log`);
-  writeFileSync(log, '');
-  const args = [...container.args!, '--kubeconfig', operatorKubeconfig, '--bind-address', '127.0.0.1:0', '--log-level', 'debug', ...extra];
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MOORING_IDENTITY: `pod-${tag}` } });
-  child.stdout.on('data', (chunk: Buffer) => appendFileSync(log, chunk));
-  child.stderr.on('data', (chunk: Buffer) => appendFileSync(log, chunk));
+  const child = spawnChartOperator(rendered, operatorKubeconfig, log, extra, { MOORING_IDENTITY: `pod-${tag}` });
   running.push(child);
   return { child, log };
 }
 
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  child.kill('SIGTERM');
-  return new Promise((resolve) => child.once('exit', resolve));
-}
+const stop = stopProcess;
 
 async function providerConfigs(): Promise<void> {
   const info = stack();
@@ -192,11 +164,7 @@ describe('a namespace-scoped install', () => {
   it('runs the operator under the chart\'s RBAC: objects in the watched namespaces reach Ready, one outside is never seen', async () => {
     await applyObjects(admin, rendered, 'rbac-test');
     await waitForCrds(admin, rendered.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata!.name!));
-    const { status } = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({ name: fullname, namespace: release.namespace, body: { spec: { expirationSeconds: 3600 } } });
-    assert.ok(status?.token, 'TokenRequest returned a token');
-    operatorKc = tokenKubeconfig(status.token);
-    operatorKubeconfig = join(stack().dir, `${release.name}.kubeconfig`);
-    writeFileSync(operatorKubeconfig, operatorKc.exportConfig(), { mode: 0o600 });
+    ({ kc: operatorKc, file: operatorKubeconfig } = await serviceAccountKubeconfig(admin, release, stack().dir));
     await providerConfigs();
     assert.equal(await doctorSays(), 'ok', 'doctor: the ServiceAccount may do everything, laid out as it runs');
     main = startOperator('main');

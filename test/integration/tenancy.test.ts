@@ -1,9 +1,11 @@
 // Tenancy on the real stack: an admin's ProviderConfigs with grants and policies, two tenant
 // namespaces and an attacker's. Every attack is tried through the apiserver as a tenant would, and
 // an oracle outside the operator (S3, Route 53, RDS, psql, the apiserver) shows nothing changed.
-// Test files share one apiserver, so each namespace gets an operator of its own (the same code a
-// cluster-wide operator runs per object: the grant is decided by the object's namespace).
+// One operator watches the three namespaces, run as the chart installs it: the chart's Roles and
+// bindings applied, `mooring run` with the Deployment's arguments under its ServiceAccount's token.
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
@@ -14,7 +16,8 @@ import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import { Reason } from '../../src/reconcile/reasons.ts';
 import { CREATE_PENDING, FINALIZER } from '../../src/reconcile/types.ts';
 import { createCredentialsSecret, emulatorClientConfig, emulatorS3, installCrds, kubeConfig, objects, postgresAdmin, uniq, waiters } from '../support/kube.ts';
-import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { waitForCrds, applyObjects } from '../../src/kube/apply.ts';
+import { renderChart, serviceAccountKubeconfig, spawnChartOperator, stopProcess } from '../support/chart.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'aws', 'postgres']);
@@ -23,7 +26,9 @@ let s3: S3Client;
 let r53: Route53Client;
 let rds: RDSClient;
 let admin: pg.Pool;
-const operators: RunningOperator[] = [];
+let operator: ChildProcess | undefined;
+const release = { name: uniq('tenancy'), namespace: uniq('tenancy-op') };
+const creds = uniq('creds');
 const ns = { a: uniq('team-a'), b: uniq('team-b'), attacker: uniq('attacker') };
 const pcs = { prod: uniq('prod'), shared: uniq('shared'), pg: uniq('pg-shared') };
 let zone: string;
@@ -44,9 +49,10 @@ before(async () => {
   await core.createNamespace({ body: { metadata: { name: ns.a, labels: { 'tenant.example/team': 'a' } } } });
   await core.createNamespace({ body: { metadata: { name: ns.b } } });
   await core.createNamespace({ body: { metadata: { name: ns.attacker } } });
+  await core.createNamespace({ body: { metadata: { name: creds } } });
   const aws = stack().aws!;
-  await createCredentialsSecret(kc, stack(), 'default', `${pcs.prod}-creds`);
-  const emulator = { type: 'aws', region: aws.region, endpoint: aws.endpoint, settings: { forcePathStyle: 'true' }, credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${pcs.prod}-creds` } } };
+  await createCredentialsSecret(kc, stack(), creds, `${pcs.prod}-creds`);
+  const emulator = { type: 'aws', region: aws.region, endpoint: aws.endpoint, settings: { forcePathStyle: 'true' }, credentials: { source: 'Secret', secretRef: { namespace: creds, name: `${pcs.prod}-creds` } } };
   r53 = new Route53Client(emulatorClientConfig(stack()));
   zone = `${uniq('tenants')}.test.`;
   otherZone = `${uniq('prod')}.test.`;
@@ -57,15 +63,21 @@ before(async () => {
   // shared: granted by label to team-a; a tight policy, adoption off (the default).
   await providerConfig(pcs.shared, { ...emulator, grants: { namespaceSelector: { matchLabels: { 'tenant.example/team': 'a' } } }, policy: { dns: { zones: [zone], recordTypes: ['A', 'CNAME', 'TXT', 'NS'] } } });
   // PostgreSQL: granted to the attacker too, and (the worst an admin could do) with adoption on.
-  await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: `${pcs.pg}-admin` }, stringData: { url: stack().postgres!.url } } });
-  await providerConfig(pcs.pg, { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: 'default', name: `${pcs.pg}-admin` } }, grants: { namespaces: [ns.a, ns.attacker] }, policy: { adoption: 'Allowed' } });
+  await core.createNamespacedSecret({ namespace: creds, body: { metadata: { name: `${pcs.pg}-admin` }, stringData: { url: stack().postgres!.url } } });
+  await providerConfig(pcs.pg, { type: 'postgres', credentials: { source: 'Secret', secretRef: { namespace: creds, name: `${pcs.pg}-admin` } }, grants: { namespaces: [ns.a, ns.attacker] }, policy: { adoption: 'Allowed' } });
   s3 = emulatorS3(stack());
   rds = new RDSClient(emulatorClientConfig(stack()));
   admin = postgresAdmin(stack());
-  for (const namespace of Object.values(ns)) operators.push(await startOperator(stack(), { namespace, resyncSeconds: 3, backoffBaseMs: 1000 }));
+  // The chart, namespace-scoped to the three tenants (the admission policy is admission.test.ts's:
+  // here the operator's own refusals are under test).
+  const rendered = renderChart(release, ['namespace.create=true', `watchNamespaces={${Object.values(ns).join(',')}}`, `credentialsNamespaces={${creds}}`, 'admissionPolicy.enabled=false']);
+  await applyObjects(kc, rendered, 'tenancy-test');
+  await waitForCrds(kc, rendered.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata!.name!));
+  const { file } = await serviceAccountKubeconfig(kc, release, stack().dir);
+  operator = spawnChartOperator(rendered, file, join(stack().dir, `operator-${release.name}.log`), ['--resync-period', '3s', '--backoff-base', '1s']);
 });
 after(async () => {
-  await Promise.all(operators.map((o) => o.stop()));
+  if (operator) await stopProcess(operator);
   s3?.destroy();
   r53?.destroy();
   rds?.destroy();
