@@ -10,13 +10,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, loadAllYaml, RbacAuthorizationV1Api, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import type { KubeConfig} from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, loadAllYaml, RbacAuthorizationV1Api, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import { applyObjects, waitForCrds } from '../../src/kube/apply.ts';
 import { drift } from '../../src/generate/files.ts';
 import { helmTemplate, manifestsOutput } from '../../src/generate/manifests.ts';
 import { setup } from '../../src/stack/setup.ts';
 import { binaries } from '../../src/stack/versions.ts';
 import { condition, createNamespace, emulatorProviderConfig, eventually, kubeConfig, objects, postgresProviderConfig, uniq } from '../support/kube.ts';
+import { tokenKubeconfig } from '../support/chart.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'aws', 'postgres']);
@@ -29,19 +31,6 @@ let operatorKubeconfig: string;
 let rendered: KubernetesObject[];
 let ns: string;
 let operator: ChildProcess | undefined;
-
-/** A kubeconfig for the apiserver of `admin` that authenticates with a bearer token only. */
-function tokenKubeconfig(token: string): KubeConfig {
-  const cluster = admin.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'stack', server: cluster.server, caData: cluster.caData, skipTLSVerify: false }],
-    users: [{ name: 'mooring-operator', token }],
-    contexts: [{ name: 'operator', cluster: 'stack', user: 'mooring-operator' }],
-    currentContext: 'operator',
-  });
-  return kc;
-}
 
 before(async () => {
   await stack.ready();
@@ -122,7 +111,7 @@ describe('the Helm chart', () => {
   it('gives the operator, under its own ServiceAccount token, what the main cases need', async () => {
     const { status } = await admin.makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({ name: fullname, namespace: release.namespace, body: { spec: { expirationSeconds: 3600 } } });
     assert.ok(status?.token, 'TokenRequest returned a token');
-    operatorKc = tokenKubeconfig(status.token);
+    operatorKc = tokenKubeconfig(admin, status.token);
     operatorKubeconfig = join(stack().dir, `${release.name}.kubeconfig`);
     writeFileSync(operatorKubeconfig, operatorKc.exportConfig(), { mode: 0o600 });
     ns = await createNamespace(admin);
