@@ -47,6 +47,8 @@ export interface ConnectionSecretOptions {
   ownershipMark: string;
   /** Older marks of this same object, also accepted on a stored Secret (the legacy mark, src/reconcile/marks.ts). */
   acceptedMarks?: string[];
+  /** An earlier object's mark (of this namespace and name) whose Secret this one may take over. */
+  predecessor?: (owner: string) => boolean;
   /** Keys whose values are generated here (for this spec). */
   generatedKeys: string[];
   generate?: () => string;
@@ -68,7 +70,8 @@ export class ConnectionSecret {
     const { store, object, name, ownershipMark } = options;
     const stored = await store.read(object.metadata.namespace, name);
     const owner = stored?.annotations[SECRET_OWNER];
-    if (stored && owner !== ownershipMark && !(owner !== undefined && options.acceptedMarks?.includes(owner))) {
+    const accepted = owner !== undefined && (options.acceptedMarks?.includes(owner) || options.predecessor?.(owner));
+    if (stored && owner !== ownershipMark && !accepted) {
       throw new TerminalError(
         Reason.SecretConflict,
         `the Secret ${object.metadata.namespace}/${name} exists and ${owner ? `belongs to ${owner}` : 'was not created by mooring'}; it is never overwritten. ` +
@@ -163,7 +166,10 @@ export class ConnectionSecret {
    * legacy mark stays as it is, as it does on the asset: an operator rolled back still knows it.
    */
   private ownAnnotations(): Record<string, string> {
-    return { [SECRET_OWNER]: this.options.ownershipMark, ...(this.stored?.annotations ?? {}) };
+    // A legacy mark stays (the object keeps using it); a predecessor's gives way to this object's.
+    const owner = this.stored?.annotations[SECRET_OWNER];
+    const keep = owner !== undefined && this.options.acceptedMarks?.includes(owner);
+    return { ...(this.stored?.annotations ?? {}), [SECRET_OWNER]: keep ? owner : this.options.ownershipMark };
   }
 
   private async write(data: Record<string, string>, annotations: Record<string, string>): Promise<void> {

@@ -697,6 +697,19 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     assert.match(h.condition('Degraded')!.message, /rotate-credentials/);
   });
 
+  it('takes over the Secret an earlier object of its namespace and name left for the garbage collector, and re-marks it', async () => {
+    const h = creds();
+    const earlier = `${MARK.slice(0, -'u1'.length)}0b1c2d3e-0000-4000-8000-000000000000`;
+    await h.secrets.write({ namespace: 'ns', name: 'a-connection', type: 'connection.mooring.dev/v1', data: { password: 'old-one' }, annotations: { [SECRET_OWNER]: earlier }, labels: {}, owner: { apiVersion: 'v1', kind: 'Thing', name: 'a', uid: 'gone' } }, undefined);
+    await h.pass();
+    assert.notEqual(h.condition('Degraded')?.reason, 'SecretConflict');
+    assert.equal(h.secret()?.annotations[SECRET_OWNER], MARK, 'now this object\'s');
+    const other = creds();
+    await other.secrets.write({ namespace: 'ns', name: 'a-connection', type: 'connection.mooring.dev/v1', data: {}, annotations: { [SECRET_OWNER]: 'mooring/ns/b/0b1c2d3e-0000-4000-8000-000000000000' }, labels: {}, owner: { apiVersion: 'v1', kind: 'Thing', name: 'b', uid: 'x' } }, undefined);
+    await other.pass();
+    assert.equal(other.condition('Degraded')?.reason, 'SecretConflict', 'another name\'s Secret is never taken');
+  });
+
   it('never overwrites a Secret of that name it did not create: SecretConflict, nothing created', async () => {
     const h = creds();
     await h.secrets.write({ namespace: 'ns', name: 'a-connection', type: 'Opaque', data: { password: 'theirs' }, annotations: {}, labels: {}, owner: { apiVersion: 'v', kind: 'X', name: 'x', uid: 'x' } }, undefined);

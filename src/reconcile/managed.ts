@@ -359,6 +359,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
       name,
       ownershipMark: pass.resource!.ownershipMark,
       ...(legacy ? { acceptedMarks: [legacy] } : {}),
+      predecessor: predecessorOf(pass.resource!.ownershipMark, pass.object.metadata.uid),
       generatedKeys: policy?.generatedKeys?.(spec) ?? [],
       ...(this.deps.generateSecret ? { generate: this.deps.generateSecret } : {}),
       scrubber: this.scrubber,
@@ -675,4 +676,16 @@ function convergedGeneration(object: ManagedObject): number | undefined {
   if (status?.convergedGeneration !== undefined) return status.convergedGeneration;
   const ready = status?.conditions?.find((c) => c.type === 'Ready');
   return ready?.status === 'True' && ready.reason === Reason.Available ? ready.observedGeneration : undefined;
+}
+
+/**
+ * Whether a Secret's owner mark is an earlier object's of this namespace and name (Readable marks
+ * only: `<id>/<ns>/<name>/<another uid>`). Names are unique in a namespace, so that object is gone;
+ * its Secret, in this same namespace, waits only for the garbage collector, and is taken over
+ * instead of refusing the new object for a resync period.
+ */
+function predecessorOf(mark: string, uid: string): (owner: string) => boolean {
+  if (!mark.endsWith(`/${uid}`)) return () => false;
+  const prefix = mark.slice(0, -uid.length);
+  return (owner) => owner !== mark && owner.startsWith(prefix) && /^[0-9a-f-]{36}$/.test(owner.slice(prefix.length));
 }

@@ -52,6 +52,11 @@ export interface Slot {
    * the operator got to mark it leaves it unmarked, so every later create adopts too.
    */
   handMade?: boolean;
+  /**
+   * Its object was deleted under Retain: the asset keeps that object's mark (with its uid), so a
+   * new object of the name would be AlreadyOwned by design; the name is not used again.
+   */
+  retired?: boolean;
   /** The run asked for an object here and has not deleted it since. */
   live: boolean;
   /** The deletionPolicy of the run's last delete of it, until its object is seen gone. */
@@ -206,7 +211,7 @@ export class Population {
     const roll = this.rng.next();
     const spec = randomSpec(this.w, this.rng, slot);
     const oob = this.rng.next();
-    if (slot.busy) return undefined;
+    if (slot.busy || slot.retired) return undefined;
     const action = byWeight(roll, actionWeights(slot) as Record<Action, number>);
     slot.busy = true;
     this.counts[action] = (this.counts[action] ?? 0) + 1;
@@ -253,7 +258,7 @@ export class Population {
 
   private async create(slot: Slot, given: Record<string, unknown>): Promise<void> {
     // A name is free again only once the previous object's finalizer is gone.
-    if (!(await this.waitGone(slot))) return;
+    if (!(await this.waitGone(slot)) || slot.retired) return;
     // Adopting a hand-made login or instance sets a new password on it: the spec must say so.
     const adopting = slot.kind === 'Database' ? { adopt: true, resetPasswordOnAdopt: true } : { adopt: true };
     const spec = slot.handMade ? { ...given, ...adopting } : given;
@@ -301,6 +306,7 @@ export class Population {
         const policy = slot.deletedWith;
         slot.deletedWith = undefined;
         if (policy && !slot.decoy) await this.onReleased(slot, policy);
+        if (policy === 'Retain' && !slot.decoy) slot.retired = true;
         return true;
       }
       await new Promise((r) => setTimeout(r, 500));
