@@ -35,13 +35,16 @@ interface Walker<Spec> {
   walk: FieldWalk<Spec>;
   schema: z.ZodType;
   problems: string[];
+  /** Fields changed and seen, in order: the case's report. */
+  walked: string[];
 }
 
-export async function everyFieldReachesTheCloud<Spec>(ctx: CaseContext<Spec>): Promise<void> {
+/** Returns what was walked, immutable, declared: shown beside the passed case. */
+export async function everyFieldReachesTheCloud<Spec>(ctx: CaseContext<Spec>): Promise<string> {
   const walk = ctx.target.fields!;
   const schema = walk.schema ?? SCHEMAS[ctx.resource.kind as keyof typeof SCHEMAS];
   if (!schema) throw new RuleBroken(RULE, `no schema for kind ${ctx.resource.kind}: give fields.schema`);
-  const w: Walker<Spec> = { ctx, walk, schema, problems: [] };
+  const w: Walker<Spec> = { ctx, walk, schema, problems: [], walked: [] };
   const leaves = leavesOf(schema);
   checkDeclarations(w, leaves);
   const notSettings = { ...RECONCILER_FIELDS, ...walk.notSettings };
@@ -59,6 +62,9 @@ export async function everyFieldReachesTheCloud<Spec>(ctx: CaseContext<Spec>): P
   }
   for (const leaf of uniqueDeclared(refused, walk.refused!)) await checkRefused(w, leaf, variants);
   if (w.problems.length) throw new RuleBroken(RULE, w.problems.join('; '));
+  const immutable = leaves.filter((l) => l.immutable).map((l) => pathName(l.path));
+  const declared = [...Object.keys(walk.notSettings ?? {}), ...Object.keys(walk.unseen ?? {}).map((k) => `${k} (unseen)`), ...Object.keys(walk.refused ?? {}).map((k) => `${k} (refused)`)];
+  return `changed and seen: ${w.walked.join(', ')}; immutable: ${immutable.join(', ') || 'none'}; declared: ${declared.join(', ') || 'none'}`;
 }
 
 /** A declaration must name a field of the schema that may change: a stale one would hide nothing, or hide too much. */
@@ -151,6 +157,7 @@ async function walkLeaf<Spec>(w: Walker<Spec>, client: Client<Spec>, start: Mana
     return resource;
   }
   const changedResource = bump(resource, next);
+  w.walked.push(pathName(leaf.path));
   const problem = await seen(w, client, changedResource, leaf);
   if (problem) w.problems.push(problem);
   return changedResource;
