@@ -210,7 +210,7 @@ async function checkRefused<Spec>(w: Walker<Spec>, leaf: Leaf, variants: [string
   const { ctx } = w;
   const name = pathName(leaf.path);
   const fresh = ctx.target.resource(`${ctx.resource.name}-r`);
-  const specs = [changed(w.schema, fresh.spec, leaf.path, tries(w, leaf, fresh.spec)), ...variants.slice(1).map(([, make]) => w.schema.safeParse(make(structuredClone(fresh.spec))).data as Spec | undefined)];
+  const specs = [seeded(w, fresh.spec, leaf), ...variants.slice(1).map(([, make]) => w.schema.safeParse(make(structuredClone(fresh.spec))).data as Spec | undefined)];
   const spec = specs.find((s) => s !== undefined && getAt(s, leaf.path) !== undefined);
   if (spec === undefined) return void w.problems.push(`${name}: declared refused, but no spec sets it (give fields.values or a variant)`);
   const resource = { ...fresh, spec };
