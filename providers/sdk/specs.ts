@@ -4,7 +4,8 @@ import { BucketSpec } from '../../src/api/bucket.ts';
 import { DatabaseSpec } from '../../src/api/database.ts';
 import { DNSRecordSpec } from '../../src/api/dnsrecord.ts';
 
-const SCHEMAS = { Bucket: BucketSpec, DNSRecord: DNSRecordSpec, Database: DatabaseSpec };
+/** Each kind's spec schema (zod), as the reconciler parses it. */
+export const SCHEMAS = { Bucket: BucketSpec, DNSRecord: DNSRecordSpec, Database: DatabaseSpec };
 
 /** The spec type of each kind. */
 export interface SpecOf {

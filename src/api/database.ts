@@ -1,7 +1,7 @@
 // The Database kind: a database and a login on an existing PostgreSQL server (provider `postgres`),
 // or an RDS DB instance (provider `aws`), with the credentials in a connection Secret (issue 5).
 import { z } from 'zod';
-import { immutable, managedSpecFields, managedStatusFields, withRules, type ConnectionSecretPolicy } from './common.ts';
+import { immutable, managedSpecFields, managedStatusFields, presenceFixed, withRules, type ConnectionSecretPolicy } from './common.ts';
 import type { DerivedName, NameRule } from './derived.ts';
 import { OWNERSHIP_TAG } from './bucket.ts';
 
@@ -86,8 +86,11 @@ const RdsTags = withRules(
   ],
 ).describe('Tags on the DB instance.');
 
-export const RdsOptions = z
-  .object({
+/** RDS storage types whose IOPS rate is provisioned (and so must be given). */
+const PROVISIONED_IOPS = ['io1', 'io2'];
+
+export const RdsOptions = withRules(
+  z.object({
     engine: withRules(z.enum(['postgres', 'mysql', 'mariadb']), [immutable('engine')]).default('postgres').describe('The database engine; immutable.'),
     engineVersion: z
       .string()
@@ -102,7 +105,26 @@ export const RdsOptions = z
       .default('db.t3.micro')
       .describe('The DB instance class.'),
     allocatedStorageGiB: z.number().int().min(20).max(65_536).default(20).describe('Storage in GiB; it can grow, never shrink.'),
-    storageType: z.enum(['gp2', 'gp3', 'io1', 'io2', 'standard']).optional().describe("The storage type; RDS's default when unset."),
+    storageType: z
+      .enum(['gp2', 'gp3', 'io1', 'io2', 'standard'])
+      .optional()
+      .describe("The storage type; RDS's default when unset. Changing it modifies the instance (RDS keeps it available meanwhile). io1 and io2 need iops."),
+    iops: z
+      .number()
+      .int()
+      .min(1000)
+      .max(256_000)
+      .optional()
+      .describe('Provisioned IOPS: required with storageType io1 or io2, optional with gp3 (RDS then needs at least 400 GiB), not allowed with other types.'),
+    storageEncrypted: withRules(z.boolean(), [immutable('storageEncrypted')])
+      .default(true)
+      .describe(
+        'Encrypt the storage at rest (with kmsKeyId, or the account\'s default aws/rds key). Immutable: RDS cannot encrypt or decrypt an instance after ' +
+          'create (that takes a snapshot copy and a restore into a new instance).',
+      ),
+    kmsKeyId: withRules(z.string().min(1).max(2048), [immutable('kmsKeyId')])
+      .optional()
+      .describe("The KMS key (id, ARN or alias) that encrypts the storage; the account's default aws/rds key when unset. Immutable: RDS cannot change an instance's key."),
     databaseName: withRules(identifier('the initial database name'), [immutable('databaseName')])
       .optional()
       .describe('The database RDS creates in the instance; for postgres, defaults to postgres. Immutable.'),
@@ -131,8 +153,32 @@ export const RdsOptions = z
     publiclyAccessible: z.boolean().default(false).describe('Give the instance a public address.'),
     skipFinalSnapshot: z.boolean().default(false).describe('On delete, skip the final snapshot (taken by default, named <instance>-final-<uid>).'),
     tags: RdsTags.optional(),
-  })
-  .describe('Settings for an RDS DB instance (a ProviderConfig of type aws).');
+  }),
+  [
+    {
+      rule: `!has(self.storageType) || !(self.storageType in [${PROVISIONED_IOPS.map((t) => `'${t}'`).join(', ')}]) || has(self.iops)`,
+      message: 'storageType io1 and io2 need iops (provisioned IOPS storage without a rate is refused by RDS)',
+      fieldPath: '.iops',
+      reason: 'FieldValueRequired',
+      holds: (o) => !o.storageType || !PROVISIONED_IOPS.includes(o.storageType) || o.iops !== undefined,
+    },
+    {
+      rule: "!has(self.iops) || (has(self.storageType) && self.storageType in ['io1', 'io2', 'gp3'])",
+      message: 'iops only goes with storageType io1, io2 or gp3 (RDS refuses an IOPS rate on other storage)',
+      fieldPath: '.iops',
+      reason: 'FieldValueForbidden',
+      holds: (o) => o.iops === undefined || ['io1', 'io2', 'gp3'].includes(o.storageType ?? ''),
+    },
+    {
+      rule: '!has(self.kmsKeyId) || self.storageEncrypted',
+      message: 'kmsKeyId needs storageEncrypted (an unencrypted instance has no key)',
+      fieldPath: '.kmsKeyId',
+      reason: 'FieldValueForbidden',
+      holds: (o) => o.kmsKeyId === undefined || o.storageEncrypted,
+    },
+    presenceFixed('kmsKeyId', "RDS cannot change an instance's key; unset means the account's default aws/rds key"),
+  ],
+).describe('Settings for an RDS DB instance (a ProviderConfig of type aws).');
 export type RdsOptions = z.output<typeof RdsOptions>;
 
 export const DatabaseSpec = withRules(
@@ -225,6 +271,7 @@ export const DatabaseAtProvider = z
     arn: z.string().optional().describe('aws: the DB instance ARN.'),
     status: z.string().optional().describe("aws: the instance's RDS status (creating, available, modifying …)."),
     engineVersion: z.string().optional().describe('aws: the running engine version.'),
+    storageEncrypted: z.boolean().optional().describe('aws: whether the storage is encrypted (fixed at create: an instance adopted or made before spec.rds.storageEncrypted existed may differ from the spec).'),
     finalSnapshot: z.string().optional().describe('aws: the final snapshot taken on delete.'),
     deletion: z.string().optional().describe('Progress of a delete.'),
   })

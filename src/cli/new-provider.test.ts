@@ -24,7 +24,7 @@ describe('mooring new-provider', () => {
     assert.match(made.stdout, /a provider of type files/);
     const test = spawnSync('npm', ['test'], { encoding: 'utf8', cwd: join(work, 'files-provider'), env });
     assert.equal(test.status, 0, `${test.stdout}\n${test.stderr}`);
-    assert.match(test.stdout, /conformance files Bucket: 11 cases, 10 passed, 0 failed, 1 skipped \(skipped: bad credentials are Terminal: a local folder takes no credentials\)/);
+    assert.match(test.stdout, /conformance files Bucket: 12 cases, 11 passed, 0 failed, 1 skipped \(skipped: bad credentials are Terminal: a local folder takes no credentials\)/);
   });
 
   it("offers mooring doctor a probe: the root folder listed, or a Retryable error when it is missing", async () => {

@@ -1,6 +1,7 @@
 // The conformance kit against the PostgreSQL Database adapter on the stack's server. The oracle is
 // a plain pg client on the admin URL: it reads pg_database and its comment (the ownership mark).
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import { PostgresDatabaseConnector } from '../../providers/postgres/index.ts';
 import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
@@ -24,9 +25,25 @@ describeConformance<DatabaseSpec>('postgres Database', async () => {
   db.on('error', () => undefined); // an idle connection the server ended: the next query opens another
   // Names come from the kit (lowercase letters, digits, underscores here): safe to quote as identifiers.
   const q = (name: string) => `"${name}"`;
+  // Read-only roles the field walk names: roles are server-wide, so unique to this run.
+  const readOnly = [1, 2].map((i) => `walk_ro_${randomBytes(3).toString('hex')}_${i}`);
   const remove = async (r: ManagedResource<DatabaseSpec>) => {
     await db.query(`DROP DATABASE IF EXISTS ${q(r.externalName)} WITH (FORCE)`);
     await db.query(`DROP ROLE IF EXISTS ${q(r.externalName)}`);
+    for (const role of readOnly) await db.query(`DROP ROLE IF EXISTS ${q(role)}`);
+  };
+  /** Extensions installed in the database (beside plpgsql), read by connecting to it. */
+  const extensions = async (name: string): Promise<string[]> => {
+    const url = new URL(server.url);
+    url.pathname = `/${name}`;
+    const inside = new pg.Client({ connectionString: url.toString() });
+    await inside.connect();
+    try {
+      const { rows } = await inside.query<{ extname: string }>("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname");
+      return rows.map((row) => row.extname);
+    } finally {
+      await inside.end();
+    }
   };
   return {
     connector,
@@ -44,7 +61,13 @@ describeConformance<DatabaseSpec>('postgres Database', async () => {
           `SELECT pg_get_userbyid(datdba) AS owner, datconnlimit AS connlimit, shobj_description(oid, 'pg_database') AS mark FROM pg_database WHERE datname = $1`,
           [r.externalName],
         );
-        return rows.map((row) => ({ mark: row.mark ?? undefined, state: { owner: row.owner, connlimit: row.connlimit } }));
+        const marked = await db.query<{ rolname: string }>(
+          `SELECT rolname FROM pg_roles WHERE rolname = ANY($1) AND shobj_description(oid, 'pg_authid') = $2 ORDER BY rolname`,
+          [readOnly, r.ownershipMark],
+        );
+        // Only the walk's read-only roles: the login role is the adapter's business in the other cases.
+        const roles = marked.rows.map((row) => row.rolname);
+        return Promise.all(rows.map(async (row) => ({ mark: row.mark ?? undefined, state: { owner: row.owner, connlimit: row.connlimit, roles, extensions: await extensions(r.externalName) } })));
       },
       async drift(r) {
         await db.query(`ALTER DATABASE ${q(r.externalName)} CONNECTION LIMIT 7`);
@@ -61,6 +84,14 @@ describeConformance<DatabaseSpec>('postgres Database', async () => {
     badCredentials: (secret) => ({ ...connection, name: 'conformance-bad', secretData: { url: `postgres://postgres:${secret}@${server.host}:${server.port}/postgres` } }),
     // An rds block on a postgres ProviderConfig: the adapter refuses it before any statement.
     invalidSpec: (r) => ({ ...r, spec: DatabaseSchema.parse({ providerConfigRef: { name: 'conformance-pg' }, rds: {} }) }),
+    fields: {
+      values: { 'postgres.readOnlyRole': readOnly },
+      notSettings: {
+        rds: "the RDS provider's block: with a postgres ProviderConfig it is refused before any statement (the case 'an invalid spec is Terminal')",
+        'postgres.terminateConnectionsOnDelete': 'what delete does with sessions still connected (test/integration/database.test.ts)',
+        resetPasswordOnAdopt: "the reconciler's adoption rule: whether it may set a new password on a login it adopts (src/reconcile/managed.test.ts)",
+      },
+    },
     skip: {
       'partial delete resumes': 'a database and its login go in one delete call (DROP DATABASE, then DROP ROLE, each idempotent): there is nothing to resume',
     },

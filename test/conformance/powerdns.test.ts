@@ -65,5 +65,16 @@ describeConformance<DNSRecordSpec>('powerdns DNSRecord', async () => {
     unreachable: (secret) => ({ ...connection, name: 'conformance-dead', endpoint: 'http://127.0.0.1:1', secretData: { apiKey: secret } }),
     badCredentials: (secret) => ({ ...connection, name: 'conformance-bad', secretData: { apiKey: secret } }),
     invalidSpec: (r) => ({ ...r, spec: { ...r.spec, zone: { name: `no-such-${ZONE}` } } }),
+    fields: {
+      refused: {
+        alias: 'Route 53 aliases: PowerDNS has none, so the plugin refuses the field (InvalidSpec) rather than ignore it',
+        weighted: 'Route 53 weighted routing: PowerDNS has none, so the plugin refuses the field (InvalidSpec) rather than ignore it',
+      },
+      // The specs that set them: an alias replaces values and ttl; weighted is fixed at create.
+      variants: {
+        alias: (spec) => ({ ...spec, values: undefined, ttl: undefined, alias: { dnsName: `target.${ZONE}`, hostedZoneId: 'Z0123456789ABC', evaluateTargetHealth: false } }),
+        weighted: (spec) => ({ ...spec, weighted: { setIdentifier: 'walk', weight: 10 } }),
+      },
+    },
   };
 });

@@ -19,7 +19,11 @@ describeConformance<DatabaseSpec>('aws RDS Database', async () => {
   const describe = (r: ManagedResource<DatabaseSpec>): Promise<DBInstance | undefined> =>
     rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: idOf(r) })).then((o) => o.DBInstances?.[0], () => undefined);
   const remove = async (r: ManagedResource<DatabaseSpec>) => {
-    if (await describe(r)) await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: idOf(r), SkipFinalSnapshot: true }));
+    const found = await describe(r);
+    if (!found) return;
+    // The field walk leaves deletion protection on.
+    if (found.DeletionProtection) await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: idOf(r), DeletionProtection: false, ApplyImmediately: true }));
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: idOf(r), SkipFinalSnapshot: true }));
   };
   return {
     connector: new RdsInstanceConnector(),
@@ -36,7 +40,15 @@ describeConformance<DatabaseSpec>('aws RDS Database', async () => {
         const i = await describe(r);
         if (!i) return [];
         const mark = i.TagList?.find((t) => t.Key === OWNERSHIP_TAG)?.Value;
-        return [{ mark, state: { instanceClass: i.DBInstanceClass, storage: i.AllocatedStorage, backups: i.BackupRetentionPeriod, engine: i.Engine } }];
+        return [{
+          mark,
+          state: {
+            instanceClass: i.DBInstanceClass, storage: i.AllocatedStorage, storageType: i.StorageType, iops: i.Iops, encrypted: i.StorageEncrypted, kmsKeyId: i.KmsKeyId,
+            backups: i.BackupRetentionPeriod, engine: i.Engine, engineVersion: i.EngineVersion, deletionProtection: i.DeletionProtection, public: i.PubliclyAccessible,
+            securityGroups: (i.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).sort(),
+            tags: (i.TagList ?? []).filter((t) => t.Key !== OWNERSHIP_TAG).map((t) => `${t.Key}=${t.Value}`).sort(),
+          },
+        }];
       },
       async drift(r) {
         await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: idOf(r), BackupRetentionPeriod: 1, ApplyImmediately: true }));
@@ -54,6 +66,17 @@ describeConformance<DatabaseSpec>('aws RDS Database', async () => {
     unreachable: (secret) => deadConnection(connection, secret),
     // A postgres block on an RDS ProviderConfig: the adapter refuses it before any request.
     invalidSpec: (r) => ({ ...r, spec: DatabaseSchema.parse({ providerConfigRef: { name: 'conformance-rds' }, postgres: {} }) }),
+    fields: {
+      values: {
+        'rds.engineVersion': ['16.3', '16.4'],
+        'rds.securityGroupIds': [['sg-0123456789abcdef0'], ['sg-0123456789abcdef1']],
+      },
+      notSettings: {
+        postgres: "the postgres provider's block: with an aws ProviderConfig it is refused before any request (the case 'an invalid spec is Terminal')",
+        'rds.skipFinalSnapshot': 'what delete does (checked in providers/aws/rds/instance.test.ts: the snapshot is there after the delete, or not)',
+        resetPasswordOnAdopt: "the reconciler's adoption rule: whether it may set a new password on an instance it adopts (src/reconcile/managed.test.ts)",
+      },
+    },
     skip: {
       'bad credentials are Terminal': MOTO_ACCEPTS_ANY_CREDENTIALS,
       'partial delete resumes': 'the emulator removes a DB instance at once, so every delete finishes in one call; on AWS the instance stays `deleting` and the adapter reports not done until it is gone (providers/aws/rds/instance.ts)',

@@ -58,7 +58,10 @@ async function target(connection: ProviderConnection): Promise<ConformanceTarget
       async read(r): Promise<Found[]> {
         const owner = (await sets(ownerName(r))).find((s) => s.Type === 'TXT')?.ResourceRecords?.[0]?.Value;
         const mark = owner?.replace(/^"|"$/g, '');
-        return (await sets(fqdn(r))).filter((s) => s.Type === 'A').map((s) => ({ mark, state: { ttl: s.TTL, values: (s.ResourceRecords ?? []).map((v) => v.Value).sort() } }));
+        return (await sets(fqdn(r))).filter((s) => s.Type === 'A').map((s) => ({
+          mark,
+          state: { ttl: s.TTL, values: (s.ResourceRecords ?? []).map((v) => v.Value).sort(), alias: s.AliasTarget, set: s.SetIdentifier, weight: s.Weight },
+        }));
       },
       async drift(r) {
         await change([{ Action: 'UPSERT', ResourceRecordSet: record(fqdn(r), 'A', ['192.0.2.1'], 60) }]);
@@ -75,6 +78,13 @@ async function target(connection: ProviderConnection): Promise<ConformanceTarget
     },
     unreachable: (secret) => deadConnection(connection, secret),
     invalidSpec: (r) => ({ ...r, spec: { ...r.spec, zone: { name: `no-such-${ZONE}` } } }),
+    fields: {
+      variants: {
+        // An alias replaces values and ttl; weighted routing is fixed at create (the set identifier is part of the set's identity).
+        alias: (spec) => ({ ...spec, values: undefined, ttl: undefined, alias: { dnsName: `target.${ZONE}`, hostedZoneId: zoneId, evaluateTargetHealth: false } }),
+        weighted: (spec) => ({ ...spec, weighted: { setIdentifier: 'walk', weight: 10 } }),
+      },
+    },
     skip: {
       'bad credentials are Terminal': MOTO_ACCEPTS_ANY_CREDENTIALS,
     },

@@ -62,6 +62,44 @@ describe('RDS Database adapter', () => {
     }
   });
 
+  it('encrypts the storage by default, with the spec\'s KMS key when it names one', async () => {
+    const plain = resource();
+    const keyed = resource({ rds: { kmsKeyId: 'alias/team-a' } });
+    const client = await new RdsInstanceConnector().connect(connection);
+    try {
+      await client.create(plain);
+      await client.create(keyed);
+      const raw = (await describeRaw(idOf(plain)))!;
+      assert.equal(raw.StorageEncrypted, true);
+      assert.equal((await describeRaw(idOf(keyed)))?.KmsKeyId, 'alias/team-a');
+      const o = await client.observe(plain);
+      assert.equal(o.atProvider?.storageEncrypted, true);
+      // Fixed at create: an unencrypted spec on an encrypted instance is nothing to modify.
+      assert.equal(o.upToDate, true, JSON.stringify(o.diff));
+    } finally {
+      await client.disconnect();
+    }
+  });
+
+  it('changes the storage type (and the IOPS rate with it) after a spec change', async () => {
+    const r = resource({ rds: { storageType: 'gp2' } });
+    const client = await new RdsInstanceConnector().connect(connection);
+    try {
+      await client.create(r);
+      assert.equal((await describeRaw(idOf(r)))?.StorageType, 'gp2');
+      const faster = { ...r, generation: 2, spec: DatabaseSpec.parse({ providerConfigRef: { name: 'aws' }, rds: { storageType: 'io1', iops: 3000 } }) };
+      const o = await client.observe(faster);
+      assert.deepEqual(o.diff?.map((d) => d.path), ['rds.storageType', 'rds.iops']);
+      await client.update(faster, o);
+      const raw = (await describeRaw(idOf(r)))!;
+      assert.equal(raw.StorageType, 'io1');
+      assert.equal(raw.Iops, 3000);
+      assert.equal((await client.observe(faster)).upToDate, true);
+    } finally {
+      await client.disconnect();
+    }
+  });
+
   it('converges drift made behind its back and rotates the master password', async () => {
     const r = resource({ rds: { backupRetentionDays: 7 } });
     const client = await new RdsInstanceConnector().connect(connection);

@@ -81,6 +81,7 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       database: databaseNameOf(desired.options) || undefined,
       username: instance.MasterUsername,
       engineVersion: instance.EngineVersion,
+      storageEncrypted: instance.StorageEncrypted,
     };
     return {
       exists: true,
@@ -104,6 +105,10 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       DBInstanceClass: o.instanceClass,
       AllocatedStorage: o.allocatedStorageGiB,
       StorageType: o.storageType,
+      Iops: o.iops,
+      // Said out loud: RDS encrypts nothing unless asked.
+      StorageEncrypted: o.storageEncrypted,
+      KmsKeyId: o.kmsKeyId,
       DBName: o.databaseName,
       MasterUsername: desired.username,
       ...(password === undefined ? { ManageMasterUserPassword: true } : { MasterUserPassword: password }),
@@ -130,6 +135,11 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
     const modify: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: desired.id, ApplyImmediately: true };
     if (changed.has('rds.instanceClass')) modify.DBInstanceClass = o.instanceClass;
     if (changed.has('rds.allocatedStorageGiB')) modify.AllocatedStorage = o.allocatedStorageGiB;
+    // A storage change carries the whole storage shape: RDS refuses io1/io2 without their rate.
+    if (changed.has('rds.storageType') || changed.has('rds.iops')) {
+      if (o.storageType) modify.StorageType = o.storageType;
+      if (o.iops !== undefined) modify.Iops = o.iops;
+    }
     if (changed.has('rds.backupRetentionDays')) modify.BackupRetentionPeriod = o.backupRetentionDays;
     if (changed.has('rds.deletionProtection')) modify.DeletionProtection = o.deletionProtection;
     if (changed.has('rds.publiclyAccessible')) modify.PubliclyAccessible = o.publiclyAccessible;

@@ -46,6 +46,10 @@ export function diffInstance(desired: DesiredInstance, instance: DBInstance): Fi
   if (instance.BackupRetentionPeriod !== o.backupRetentionDays) push('rds.backupRetentionDays', instance.BackupRetentionPeriod, o.backupRetentionDays);
   if (Boolean(instance.DeletionProtection) !== o.deletionProtection) push('rds.deletionProtection', instance.DeletionProtection, o.deletionProtection);
   if (Boolean(instance.PubliclyAccessible) !== o.publiclyAccessible) push('rds.publiclyAccessible', instance.PubliclyAccessible, o.publiclyAccessible);
+  // Unset: RDS's default, whatever the instance has. Encryption and its key are fixed at create
+  // (immutable in the schema): nothing a ModifyDBInstance could change, so never a difference.
+  if (o.storageType && instance.StorageType !== o.storageType) push('rds.storageType', instance.StorageType, o.storageType);
+  if (o.iops !== undefined && instance.Iops !== o.iops) push('rds.iops', instance.Iops, o.iops);
   if (o.engineVersion && instance.EngineVersion !== o.engineVersion) push('rds.engineVersion', instance.EngineVersion, o.engineVersion);
   if (o.securityGroupIds) {
     const observed = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').sort();

@@ -5,6 +5,7 @@ import { isQueued, type ManagedResource, type Observation, type ProviderConnecti
 import { isAdapterError } from '../errors.ts';
 import { RuleBroken, deleteUntilGone, describeError, messagesOf, observeUntil, settle, thrown, type Client } from './drive.ts';
 import type { CaseName, ConformanceTarget, Found } from './target.ts';
+import { everyFieldReachesTheCloud } from './walk.ts';
 
 /** What a case gets: the target, its resource, and clients that record every error they throw. */
 export interface CaseContext<Spec> {
@@ -19,7 +20,8 @@ export interface CaseContext<Spec> {
   errors: { error: unknown; secrets: string[] }[];
 }
 
-type Case = <Spec>(ctx: CaseContext<Spec>) => Promise<void>;
+/** A case; a passed one may return a line saying what it covered. */
+type Case = <Spec>(ctx: CaseContext<Spec>) => Promise<void | string>;
 
 const FOREIGN_MARK = 'someone-else/elsewhere/not-ours';
 const show = (value: unknown) => JSON.stringify(value);
@@ -214,6 +216,7 @@ export const CASE_RUNNERS: Record<CaseName, Case> = {
   'create twice is one resource': createTwice,
   'observe after create is up to date and ours': observeAfterCreate,
   'drift is seen and converged': drift,
+  'every mutable field reaches the cloud': everyFieldReachesTheCloud,
   'delete twice is fine': deleteTwice,
   'delete after an out-of-band delete is fine': deleteAfterOutOfBand,
   'an unowned resource is refused': unowned,
@@ -226,6 +229,7 @@ export const CASE_RUNNERS: Record<CaseName, Case> = {
 
 /** The target hooks a case needs; a case whose hook is missing must be skipped with a reason. */
 export const NEEDS: Partial<Record<CaseName, (keyof ConformanceTarget<unknown>)[]>> = {
+  'every mutable field reaches the cloud': ['fields'],
   'a dead endpoint is Retryable': ['unreachable'],
   'bad credentials are Terminal': ['badCredentials'],
   'an invalid spec is Terminal': ['invalidSpec'],

@@ -2,15 +2,26 @@
 // deliberately broken one fails the case of the rule it breaks, with a message naming that rule.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
+import { immutable, withRules } from '../../../src/api/common.ts';
 import { ConflictError, RetryableError, TerminalError, type Connector, type ExternalClient, type ManagedResource, type ProviderConnection } from '../index.ts';
 import { checkConformance, describeConformance, summary, type CaseName, type ConformanceTarget } from './index.ts';
 
-type Spec = { size: number };
-type Thing = { size: number; mark?: string | undefined; items: number; reads: number };
+// color is a setting; shape cannot change (the apiserver refuses it); wipe only says what delete does.
+const Schema = z.object({
+  size: z.number().int().min(0).max(1000),
+  color: z.enum(['red', 'green', 'blue']).default('red'),
+  shape: withRules(z.enum(['round', 'square']), [immutable('shape')]).default('round'),
+  wipe: z.boolean().default(false),
+});
+type Spec = z.output<typeof Schema>;
+type Thing = { size: number; color: string; mark?: string | undefined; items: number; reads: number };
 const KEY = 'right-key-123';
 
 /** How an adapter may be broken; each flag breaks one rule. */
-type Breakage = 'duplicates' | 'deleteThrowsWhenGone' | 'observeWrites' | 'leaksSecret' | 'untypedErrors' | 'takesForeign' | 'ignoresDrift' | 'createOverstates';
+type Breakage =
+  | 'duplicates' | 'deleteThrowsWhenGone' | 'observeWrites' | 'leaksSecret' | 'untypedErrors' | 'takesForeign' | 'ignoresDrift' | 'createOverstates'
+  | 'ignoresColor' | 'remembersColor';
 
 /** A backend that keeps a list of things per name, so a duplicate is visible to the oracle. */
 class Memory {
@@ -30,14 +41,21 @@ function connector(memory: Memory, broken?: Breakage): Connector<Spec> {
         throw new TerminalError('InvalidCredentials', broken === 'leaksSecret' ? `the key ${key} is not known` : 'the access key is not known');
       };
       const bad = connection.endpoint === 'dead' || connection.credentials?.secretAccessKey !== KEY;
+      // remembersColor: the client keeps the color it was told and reports that, never writing it.
+      const told = new Map<string, string>();
+      const colorOf = (name: string, t: Thing) => (broken === 'remembersColor' ? (told.get(name) ?? t.color) : t.color);
       const client: ExternalClient<Spec> = {
         async observe(r) {
           if (bad) refuse();
           const t = memory.get(r.externalName);
           if (!t) return { exists: false, upToDate: false };
           if (broken === 'observeWrites') t.reads++;
-          const upToDate = broken === 'ignoresDrift' || t.size === r.spec.size;
-          return { exists: true, upToDate, ownershipMark: t.mark, ...(upToDate ? {} : { diff: [{ path: 'size', observed: t.size, desired: r.spec.size }] }) };
+          const diff = [
+            ...(t.size === r.spec.size ? [] : [{ path: 'size', observed: t.size, desired: r.spec.size }]),
+            ...(broken === 'ignoresColor' || colorOf(r.externalName, t) === r.spec.color ? [] : [{ path: 'color', observed: t.color, desired: r.spec.color }]),
+          ];
+          const upToDate = broken === 'ignoresDrift' || diff.length === 0;
+          return { exists: true, upToDate, ownershipMark: t.mark, ...(upToDate ? {} : { diff }) };
         },
         async create(r) {
           if (bad) refuse();
@@ -48,12 +66,14 @@ function connector(memory: Memory, broken?: Breakage): Connector<Spec> {
             t.mark = r.ownershipMark;
             return;
           }
-          memory.things.set(r.externalName, [...(memory.things.get(r.externalName) ?? []), { size: r.spec.size, mark: r.ownershipMark, items: 0, reads: 0 }]);
+          memory.things.set(r.externalName, [...(memory.things.get(r.externalName) ?? []), { size: r.spec.size, color: r.spec.color, mark: r.ownershipMark, items: 0, reads: 0 }]);
           // Made here, just now: what an observe would say (a broken one claims more than that).
           return { exists: true, upToDate: true, ownershipMark: r.ownershipMark, ...(broken === 'createOverstates' ? { atProvider: { size: 42 } } : {}) };
         },
         async update(r) {
-          Object.assign(memory.get(r.externalName)!, { size: r.spec.size, mark: r.ownershipMark });
+          if (broken === 'remembersColor') told.set(r.externalName, r.spec.color);
+          const color = broken === 'remembersColor' ? {} : { color: r.spec.color };
+          Object.assign(memory.get(r.externalName)!, { size: r.spec.size, mark: r.ownershipMark, ...color });
         },
         async delete(r) {
           const t = memory.get(r.externalName);
@@ -78,11 +98,11 @@ function connector(memory: Memory, broken?: Breakage): Connector<Spec> {
 function target(broken?: Breakage, skip?: ConformanceTarget<Spec>['skip']): ConformanceTarget<Spec> {
   const memory = new Memory();
   const connection = (endpoint: string, secretAccessKey: string): ProviderConnection => ({ name: 'mem', type: 'memory', region: 'here', endpoint, settings: {}, credentials: { accessKeyId: 'id', secretAccessKey } });
-  const state = (t: Thing) => ({ mark: t.mark, state: { size: t.size, items: t.items, reads: t.reads } });
+  const state = (t: Thing) => ({ mark: t.mark, state: { size: t.size, color: t.color, items: t.items, reads: t.reads } });
   return {
     connector: connector(memory, broken),
     connection: () => connection('memory', KEY),
-    resource: (name): ManagedResource<Spec> => ({ kind: 'Thing', namespace: 'ns', name, uid: `uid-${name}`, generation: 1, spec: { size: 1 }, externalName: name, ownershipMark: `conformance/ns/${name}` }),
+    resource: (name): ManagedResource<Spec> => ({ kind: 'Thing', namespace: 'ns', name, uid: `uid-${name}`, generation: 1, spec: Schema.parse({ size: 1 }), externalName: name, ownershipMark: `conformance/ns/${name}` }),
     oracle: {
       read: async (r) => (memory.things.get(r.externalName) ?? []).map(state),
       drift: async (r) => {
@@ -90,13 +110,14 @@ function target(broken?: Breakage, skip?: ConformanceTarget<Spec>['skip']): Conf
         return 'size';
       },
       remove: async (r) => void memory.things.delete(r.externalName),
-      plant: async (r, mark) => void memory.things.set(r.externalName, [{ size: 7, mark, items: 0, reads: 0 }]),
+      plant: async (r, mark) => void memory.things.set(r.externalName, [{ size: 7, color: 'red', mark, items: 0, reads: 0 }]),
       cleanup: async (r) => void memory.things.delete(r.externalName),
     },
     fill: async (r) => void (memory.get(r.externalName)!.items = 5),
     unreachable: (secret) => connection('dead', secret),
     badCredentials: (secret) => connection('memory', secret),
-    invalidSpec: (r) => ({ ...r, spec: { size: -1 } }),
+    invalidSpec: (r) => ({ ...r, spec: { ...r.spec, size: -1 } }),
+    fields: { schema: Schema, notSettings: { wipe: 'only what delete does: nothing to read back' } },
     settleTimeoutMs: 500,
     ...(skip ? { skip } : {}),
   };
@@ -106,7 +127,9 @@ describe('the conformance kit', () => {
   it('passes a sound adapter on every case', async () => {
     const results = await checkConformance(target());
     assert.deepEqual(results.filter((r) => r.status !== 'passed'), []);
-    assert.match(summary('memory', results), /^conformance memory: 11 cases, 11 passed, 0 failed, 0 skipped$/);
+    // The reconciler's own fields are not in this schema; shape is refused by the apiserver.
+    assert.equal(results.find((r) => r.case === 'every mutable field reaches the cloud')?.message, 'changed and seen: size, color; immutable: shape; declared: wipe');
+    assert.match(summary('memory', results), /^conformance memory: 12 cases, 12 passed, 0 failed, 0 skipped$/);
   });
 
   const broken: { breakage: Breakage; rule: CaseName; says: RegExp }[] = [
@@ -119,6 +142,8 @@ describe('the conformance kit', () => {
     { breakage: 'takesForeign', rule: 'an unowned resource is refused', says: /a thing owned by someone-else\/elsewhere\/not-ours was changed/ },
     { breakage: 'createOverstates', rule: 'observe after create is up to date and ours', says: /create returned .*"size":42.*, but observe right after reports/ },
     { breakage: 'ignoresDrift', rule: 'drift is seen and converged', says: /observe still reports up to date/ },
+    { breakage: 'ignoresColor', rule: 'every mutable field reaches the cloud', says: /color: changed to "green", observe still reports up to date \(the adapter ignores the field/ },
+    { breakage: 'remembersColor', rule: 'every mutable field reaches the cloud', says: /color: changed to "green", the adapter reports it converged but the oracle sees no change/ },
   ];
   for (const b of broken) {
     it(`fails an adapter that breaks "${b.rule}" (${b.breakage}), naming the rule`, async () => {
@@ -130,11 +155,26 @@ describe('the conformance kit', () => {
     });
   }
 
+  it('fails a field left undeclared that the oracle cannot see change, and declarations that name no changeable field', async () => {
+    const rule = 'every mutable field reaches the cloud';
+    const undeclared = target();
+    undeclared.fields = { schema: Schema };
+    const [silent] = await checkConformance(undeclared, [rule]);
+    assert.equal(silent?.status, 'failed');
+    assert.match(silent?.message ?? '', /wipe: changed to true, observe still reports up to date/);
+    const stale = target();
+    stale.fields = { schema: Schema, notSettings: { wipe: 'delete only', gone: 'was here once' }, unseen: { shape: 'cannot read it' }, refused: { color: ' ' } };
+    const [result] = await checkConformance(stale, [rule]);
+    assert.match(result?.message ?? '', /fields\.notSettings\['gone'\] names no field of the schema/);
+    assert.match(result?.message ?? '', /fields\.unseen\['shape'\] is immutable already/);
+    assert.match(result?.message ?? '', /fields\.refused\['color'\] needs a written reason/);
+  });
+
   it('shows each skip with its written reason, and refuses a skip without one', async () => {
     const results = await checkConformance(target(undefined, { 'partial delete resumes': 'every delete finishes in one call', 'bad credentials are Terminal': ' ' }));
     assert.deepEqual(results.find((r) => r.case === 'partial delete resumes'), { case: 'partial delete resumes', status: 'skipped', message: 'every delete finishes in one call' });
     assert.match(results.find((r) => r.case === 'bad credentials are Terminal')?.message ?? '', /a skip needs a written reason/);
-    assert.match(summary('memory', results), /11 cases, 9 passed, 1 failed, 1 skipped \(skipped: partial delete resumes: every delete finishes in one call\) \(failed: bad credentials are Terminal\)/);
+    assert.match(summary('memory', results), /12 cases, 10 passed, 1 failed, 1 skipped \(skipped: partial delete resumes: every delete finishes in one call\) \(failed: bad credentials are Terminal\)/);
   });
 
   it('fails a case whose hook the target lacks, unless it is skipped with a reason', async () => {

@@ -10,7 +10,7 @@ import { CASES, type CaseName, type ConformanceTarget } from './target.ts';
 export interface CaseResult {
   case: CaseName;
   status: 'passed' | 'failed' | 'skipped';
-  /** Why it failed (the broken rule first) or why it was skipped. */
+  /** Why it failed (the broken rule first), why it was skipped, or what a passed case covered. */
   message?: string | undefined;
 }
 
@@ -98,8 +98,8 @@ async function runCase<Spec>(run: Run<Spec>, name: CaseName): Promise<CaseResult
     },
   };
   try {
-    await CASE_RUNNERS[name](ctx);
-    return { case: name, status: 'passed' };
+    const covered = await CASE_RUNNERS[name](ctx);
+    return { case: name, status: 'passed', ...(covered ? { message: covered } : {}) };
   } catch (err) {
     return { case: name, status: 'failed', message: err instanceof Error ? err.message : String(err) };
   } finally {
@@ -141,6 +141,7 @@ export function describeConformance<Spec>(name: string, target: ConformanceTarge
         results.push(result);
         if (result.status === 'skipped') t.skip(result.message);
         if (result.status === 'failed') throw new Error(result.message);
+        if (result.status === 'passed' && result.message) t.diagnostic(result.message);
       });
     }
     // A test of its own, so the line shows in order in any reporter (as a diagnostic).

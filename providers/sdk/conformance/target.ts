@@ -1,5 +1,6 @@
 // What a provider author hands the conformance kit: the adapter under test, a way to reach the
 // real backend, and an oracle that reads that backend directly, never through the adapter.
+import type { z } from 'zod';
 import type { Connector, ManagedResource, ProviderConnection } from '../contract.ts';
 
 /** The cases, in the order they run; also the keys of `skip`. */
@@ -7,6 +8,7 @@ export const CASES = [
   'create twice is one resource',
   'observe after create is up to date and ours',
   'drift is seen and converged',
+  'every mutable field reaches the cloud',
   'delete twice is fine',
   'delete after an out-of-band delete is fine',
   'an unowned resource is refused',
@@ -46,6 +48,34 @@ export interface Oracle<Spec> {
   cleanup(resource: ManagedResource<Spec>): Promise<void>;
 }
 
+/**
+ * What the field walk needs beyond the schema ('every mutable field reaches the cloud'). Paths are
+ * named as in the reference pages: `rds.storageType`, `lifecycleRules[].id`; a declaration covers
+ * the path and everything below it. Each declaration needs its written reason, and must name a
+ * field that may change (an immutable one is refused by the apiserver already).
+ */
+export interface FieldWalk<Spec> {
+  /** The spec schema to walk; defaults to the kind's (Bucket, DNSRecord, Database). */
+  schema?: z.ZodType;
+  /**
+   * Values to try first for a path, when the kit's own guesses (the next number, the other enum
+   * value, a string nudged) are not ones the backend takes; for an unset list of objects, a list
+   * holding one item to start from.
+   */
+  values?: Record<string, unknown[]>;
+  /** Fields that set nothing in the backend (what to do on delete, the other provider's block), with the reason. Not walked. */
+  notSettings?: Record<string, string>;
+  /** Settings the oracle cannot read, with the reason: the kit checks the adapter's diff and convergence only. */
+  unseen?: Record<string, string>;
+  /** Fields this backend does not support, with the reason: setting one must fail with a TerminalError. */
+  refused?: Record<string, string>;
+  /**
+   * Further specs to create and walk, by name, for fields the target's resource cannot reach: a
+   * parent whose presence is fixed at create (weighted), a block exclusive with another (alias).
+   */
+  variants?: Record<string, (spec: Spec) => Spec>;
+}
+
 export interface ConformanceTarget<Spec, AtProvider = Record<string, unknown>> {
   connector: Connector<Spec, AtProvider>;
   /** A connection to the backend the oracle reads. */
@@ -72,6 +102,8 @@ export interface ConformanceTarget<Spec, AtProvider = Record<string, unknown>> {
    * observes, creates or updates, and updates again what drifted, expecting a TerminalError.
    */
   invalidSpec?(resource: ManagedResource<Spec>): ManagedResource<Spec> | Promise<ManagedResource<Spec>>;
+  /** The field walk's declarations; without it 'every mutable field reaches the cloud' fails, unless skipped with a reason. */
+  fields?: FieldWalk<Spec>;
   /** Cases that do not apply, each with the written reason why; a skip without a reason is refused. */
   skip?: Partial<Record<CaseName, string>>;
   /**

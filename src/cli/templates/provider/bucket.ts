@@ -123,6 +123,9 @@ class DirectoryBucketClient implements Client {
 
   private refuseUnsupported(resource: ManagedResource<BucketSpec>): void {
     if (resource.spec.versioning) throw new TerminalError(ProviderReason.InvalidSpec, 'spec.versioning: this provider keeps no object versions; set it to false');
+    // Refused, never ignored: a field the spec sets and the backend cannot do must say so.
+    if (resource.spec.encryption) throw new TerminalError(ProviderReason.InvalidSpec, 'spec.encryption: this provider encrypts nothing; remove it');
+    if (resource.spec.lifecycleRules?.length) throw new TerminalError(ProviderReason.InvalidSpec, 'spec.lifecycleRules: this provider expires nothing; remove them');
   }
 
   private async rootExists(): Promise<void> {

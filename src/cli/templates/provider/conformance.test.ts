@@ -48,6 +48,19 @@ describeConformance<BucketSpec>(`${TYPE} Bucket`, {
   // A root that is not there (a volume not mounted yet); the secret sits where a token would.
   unreachable: (secret) => ({ ...connection, settings: { root: join(root, 'not-mounted') }, secretData: { token: secret } }),
   invalidSpec: (r) => ({ ...r, spec: { ...r.spec, versioning: true } }),
+  // The field walk: tags are walked; what a folder cannot do is refused or declared, each with why.
+  fields: {
+    values: { lifecycleRules: [[{ id: 'walk', expirationDays: 30 }]] },
+    refused: {
+      versioning: 'a folder keeps no object versions',
+      encryption: 'a folder encrypts nothing',
+      lifecycleRules: 'a folder expires nothing',
+    },
+    notSettings: {
+      publicAccessBlock: 'a local folder is never public: there is nothing to block',
+      emptyOnDelete: "what delete does (the case 'partial delete resumes')",
+    },
+  },
   skip: {
     'bad credentials are Terminal': 'a local folder takes no credentials',
   },
