@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -89,7 +89,6 @@ async function eventsOf(name: string): Promise<{ reason: string; message: string
 }
 const claims = async (name: string, reason: string) => (await eventsOf(name)).filter((e) => e.reason === reason).length;
 
-const mark = (name: string) => `"mooring/${ns}/${name}"`;
 
 // --- tests --------------------------------------------------------------------------------------
 
@@ -119,7 +118,7 @@ describe('DNSRecord straight on the emulator', () => {
       await ready('change');
       assert.deepEqual(await live(zoneId, name, 'TXT'), [[`"${value}"`]], `${value} in the emulator`);
     }
-    assert.deepEqual(await live(zoneId, `_mooring-txt.${name}`, 'TXT'), [[mark('change')]], 'one ownership record, still ours');
+    assert.deepEqual(await live(zoneId, `_mooring-txt.${name}`, 'TXT'), [[`"${await markOf(kc, 'dnsrecords', ns, 'change')}"`]], 'one ownership record, still ours');
   });
 
   it('drift made behind its back is undone, and DriftCorrected is never claimed before the emulator shows it', async () => {

@@ -67,7 +67,7 @@ describe('the Helm chart', () => {
     assert.deepEqual(container.volumeMounts?.map((m) => m.mountPath), ['/tmp']);
     // Bound only where the values say: here, no namespace but this test's label.
     const binding = rendered.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding') as KubernetesObject & { spec: { matchResources?: { namespaceSelector?: unknown } } };
-    assert.deepEqual(binding.spec.matchResources?.namespaceSelector, { matchLabels: { 'mooring-helm-test': release.name } });
+    assert.deepEqual(JSON.parse(JSON.stringify(binding.spec.matchResources?.namespaceSelector)), { matchLabels: { 'mooring-helm-test': release.name } });
   });
 
   it('passes helm lint --strict', () => {

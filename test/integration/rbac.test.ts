@@ -144,7 +144,7 @@ describe('a namespace-scoped install', () => {
   it('renders Roles in each watched and credentials namespace, and only cluster-scoped reads cluster-wide', () => {
     const found = (kind: string, namespace?: string) => roles().filter((r) => r.kind === kind && r.metadata?.namespace === namespace);
     const [clusterRole] = found('ClusterRole');
-    assert.deepEqual(clusterRole!.rules!.flatMap((r) => r.resources).sort(), ['customresourcedefinitions', 'namespaces', 'providerconfigs']);
+    assert.deepEqual(clusterRole!.rules!.flatMap((r) => r.resources).sort(), ['customresourcedefinitions', 'namespaces', 'namespaces', 'providerconfigs', 'providerconfigs/status']);
     assert.deepEqual(clusterRole!.rules!.find((r) => r.resources?.includes('namespaces'))!.resourceNames, [teamA, teamB], 'Namespaces only by name');
     for (const ns of [teamA, teamB]) {
       const [role] = found('Role', ns);

@@ -11,7 +11,7 @@ import { GetBucketTaggingCommand, PutBucketTaggingCommand } from '@aws-sdk/clien
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { FaultProxy } from '../../src/stack/faultproxy.ts';
-import { condition, emulatorProviderConfig, emulatorS3, eventually, objects, prepare, uniq, waiters } from '../support/kube.ts';
+import { condition, emulatorProviderConfig, emulatorS3, eventually, markOf, objects, prepare, uniq, waiters } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -78,9 +78,9 @@ describe('a failed update is not drift', () => {
 describe('a plan beyond the schema', () => {
   it('a Plan Bucket whose update touches 100 tags writes its status, listing 63 and saying how many more', async () => {
     const name = uniq('many');
-    const mark = `mooring/${ns}/${name}`;
     await buckets().create(ns, name, { providerConfigRef: { name: pc }, tags: { team: 'a' } });
     const made = await wait().ready(name);
+    const mark = await markOf(kc, 'buckets', ns, name);
     await buckets().patchSpec(ns, name, { ...made.spec, managementPolicy: 'Plan' });
     const planned = (o: ManagedObject) => condition(o, 'Ready')?.reason === 'Planned' && o.status?.observedGeneration === o.metadata.generation;
     await eventually(async () => planned(await buckets().get(ns, name)) || undefined, 'planned, no changes', 20_000);
