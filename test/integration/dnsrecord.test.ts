@@ -7,7 +7,7 @@ import {
   ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, DeleteHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { FaultProxyClient } from '../../src/stack/faultproxy.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
@@ -90,6 +90,18 @@ const gone = (name: string) => eventually(async () => (await records().tryGet(ns
 
 const mark = (name: string) => `"mooring/${ns}/${name}"`;
 
+/** A Secret's data decoded and its owners (`Kind/name/uid/controller`), or undefined when there is none. */
+async function secretOf(name: string): Promise<{ data: Record<string, string>; owners: string[] } | undefined> {
+  try {
+    const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name });
+    const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    return { data, owners: (s.metadata?.ownerReferences ?? []).map((o) => `${o.kind}/${o.name}/${o.uid}/${o.controller}`) };
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+
 // --- tests --------------------------------------------------------------------------------------
 
 describe('DNSRecord', () => {
@@ -144,6 +156,21 @@ describe('DNSRecord', () => {
     await records().create(ns, 'by-id', { providerConfigRef: { name: pc }, zone: { id: zoneId }, name: 'by-id', type: 'A', values: ['192.0.2.30'] });
     await ready('by-id');
     assert.deepEqual(valuesOf(find(await rrsets(zoneId), `by-id.${zone}`, 'A')), ['192.0.2.30']);
+  });
+
+  // Issue 16: the field was accepted and nothing was written.
+  it('writes the FQDN, type and values to the Secret spec.writeConnectionSecretToRef names, and follows a value change', async () => {
+    await records().create(ns, 'conn', spec(zone, 'conn', 'A', { values: ['192.0.2.71', '192.0.2.70'], writeConnectionSecretToRef: { name: 'conn-dns' } }));
+    const r = await ready('conn');
+    const fqdn = `conn.${zone}`.replace(/\.$/, '');
+    const secret = await eventually(() => secretOf('conn-dns'), 'Secret conn-dns', 10_000);
+    assert.deepEqual(secret.data, { fqdn, type: 'A', values: '192.0.2.70\n192.0.2.71' });
+    assert.deepEqual(secret.owners, [`DNSRecord/conn/${r.metadata.uid}/true`], 'owned by the record: collected with it');
+
+    await records().patchSpec(ns, 'conn', { ...r.spec, values: ['192.0.2.72'] });
+    await ready('conn');
+    await eventually(async () => (await secretOf('conn-dns'))?.data.values === '192.0.2.72', 'the Secret follows the new value', 15_000, async () => JSON.stringify((await secretOf('conn-dns'))?.data));
+    assert.deepEqual(valuesOf(find(await rrsets(zoneId), `conn.${zone}`, 'A')), ['192.0.2.72'], 'as the zone serves it');
   });
 
   it('restores a value changed behind its back', async () => {

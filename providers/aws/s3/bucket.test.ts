@@ -161,6 +161,8 @@ describe('S3 Bucket adapter against the emulator', () => {
     assert.equal(observation.upToDate, true);
     assert.equal(observation.ownershipMark, r.ownershipMark);
     assert.deepEqual(observation.atProvider, { name: Bucket, arn: `arn:aws:s3:::${Bucket}`, region: REGION });
+    // What an application's S3 client needs: the endpoint override is path-style by default.
+    assert.deepEqual(observation.connectionDetails, { bucket: Bucket, region: REGION, arn: `arn:aws:s3:::${Bucket}`, endpoint: moto.endpoint, forcePathStyle: 'true' });
   });
 
   it('observe reads concurrently only what the spec manages', async () => {
