@@ -9,6 +9,7 @@ import {
   GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client
 } from '@aws-sdk/client-s3';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import { FINALIZER, PAUSED } from '../../src/reconcile/types.ts';
 import { binaries } from '../../src/stack/versions.ts';
 import { condition, createCredentialsSecret, emulatorProviderConfig, emulatorS3, eventually, objects, prepare, uniq } from '../support/kube.ts';
@@ -237,9 +238,45 @@ describe('Bucket', () => {
     assert.deepEqual(await tagsOf(name), { owner: 'someone' }, 'untouched');
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, undefined);
     await buckets().patchSpec(ns, name, { ...b.spec, adopt: true });
+    // The spec asks for versioning the bucket lacks: shown first, changed only once accepted.
+    const shown = await degraded(name, 'AdoptionWouldChange');
+    assert.deepEqual(shown.status?.plan?.[0]?.fields.find((f) => f.path === 'versioning'), { path: 'versioning', old: '"Unversioned"', new: '"Enabled"' });
+    assert.deepEqual(await tagsOf(name), { owner: 'someone' }, 'still untouched');
+    await buckets().annotate(ns, name, { [ADOPT_WITH_CHANGES]: 'true' });
     await ready(name);
     assert.equal((await tagsOf(name))['mooring.dev/owner'], `mooring/${ns}/${name}`);
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled');
+  });
+
+  // Issue 16: adopting with a spec that leaves settings out converged the schema's defaults onto
+  // the bucket (versioning suspended, a public bucket's access blocked). It is taken as it is, or not at all.
+  it('adopting a versioned, public bucket with a thin spec changes nothing until the spec says what is there', async () => {
+    const name = uniq('thin');
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: name }));
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, adopt: true });
+    const b = await degraded(name, 'AdoptionWouldChange');
+    assert.match(condition(b, 'Degraded')!.message, /versioning: "Enabled" → "Suspended".*nothing was changed/);
+    assert.deepEqual(b.status?.plan?.[0]?.fields.map((f) => f.path).sort(), [
+      'ownershipMark', 'publicAccessBlock.blockPublicAcls', 'publicAccessBlock.blockPublicPolicy', 'publicAccessBlock.ignorePublicAcls', 'publicAccessBlock.restrictPublicBuckets', 'versioning',
+    ]);
+    assert.deepEqual(b.metadata.finalizers ?? [], [], 'no finalizer for an adoption not made');
+    // Given time for a wrong write to land: still versioned, still public, still unmarked.
+    await new Promise((r) => setTimeout(r, 4_000));
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled');
+    await assert.rejects(s3.send(new GetPublicAccessBlockCommand({ Bucket: name })), /NoSuchPublicAccessBlockConfiguration/);
+    assert.deepEqual(await tagsOf(name).catch(() => ({})), {});
+
+    // Saying what is there (versioning), and leaving the rest as found (the test config's policy
+    // refuses a spec that opens the public access block): adopted with only the ownership tag written.
+    await buckets().patchSpec(ns, name, { ...b.spec, versioning: true, ignoreChanges: ['publicAccessBlock'] });
+    const adopted = await ready(name);
+    assert.equal(adopted.status?.plan, undefined);
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled', 'still versioned');
+    const pab = await s3.send(new GetPublicAccessBlockCommand({ Bucket: name })).then((r) => r.PublicAccessBlockConfiguration, () => undefined);
+    assert.ok(!pab || Object.values(pab).every((v) => v === false), `still public: ${JSON.stringify(pab)}`);
+    assert.deepEqual(await tagsOf(name), { 'mooring.dev/owner': `mooring/${ns}/${name}` });
   });
 
   it('refuses a second Bucket on the same external name: AlreadyOwned', async () => {

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { FaultProxyClient } from '../../src/stack/faultproxy.ts';
+import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -189,6 +190,12 @@ describe('DNSRecord', () => {
     assert.deepEqual(valuesOf(find(await rrsets(zoneId), name, 'A')), ['198.51.100.1'], 'untouched');
     assert.equal(await ownerOf(zoneId, name, 'A'), undefined);
     await records().patchSpec(ns, 'foreign', { ...r.spec, adopt: true });
+    // Other values than the live ones: shown first (issue 16), changed only once accepted.
+    const shown = await degraded('foreign', 'AdoptionWouldChange');
+    assert.equal(shown.status?.plan?.[0]?.operation, 'adopt');
+    assert.deepEqual(valuesOf(find(await rrsets(zoneId), name, 'A')), ['198.51.100.1'], 'still untouched');
+    assert.equal(await ownerOf(zoneId, name, 'A'), undefined);
+    await records().annotate(ns, 'foreign', { [ADOPT_WITH_CHANGES]: 'true' });
     await ready('foreign');
     assert.deepEqual(valuesOf(find(await rrsets(zoneId), name, 'A')), ['192.0.2.50']);
     assert.equal(await ownerOf(zoneId, name, 'A'), mark('foreign'));
