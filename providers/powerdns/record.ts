@@ -23,6 +23,7 @@ import { OWNERSHIP_TTL, ownershipContent, ownershipName, parseOwnership, refuseR
 import { PdnsReason } from './reasons.ts';
 import { desiredRRset, diffRRset, keyOf, type RRset } from './rrset.ts';
 import { ZONE_DEFAULTS, ZoneDirectory, ZoneRecords, isZoneGone, type Zone, type ZoneListing } from './zones.ts';
+import { recordConnectionDetails } from './connection.ts';
 
 export interface RecordConnectorOptions {
   /** Per-zone batching; defaults in BATCH_DEFAULTS. */
@@ -171,7 +172,9 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     // Our ownership record alone still counts: deleting must remove it, updating rewrites the record.
     if (!live && mark === undefined) return { exists: false, upToDate: false, atProvider };
     const diff = diffRRset(desired, live);
-    return { exists: true, upToDate: diff.length === 0, ownershipMark: mark, atProvider, ...(diff.length ? { diff } : {}) };
+    // What the zone serves now (none while only our ownership record is there).
+    const connectionDetails = live ? { connectionDetails: recordConnectionDetails(live) } : {};
+    return { exists: true, upToDate: diff.length === 0, ownershipMark: mark, atProvider, ...connectionDetails, ...(diff.length ? { diff } : {}) };
   }
 
   async create(resource: ManagedResource<Spec>): Promise<void> {

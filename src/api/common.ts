@@ -163,7 +163,9 @@ export const managedSpecFields = {
     .boolean()
     .default(false)
     .describe(
-      'Take over an existing external resource of this name that carries no ownership mark. Without it, such a resource is never touched.',
+      'Take over an existing external resource of this name that carries no ownership mark, as it is found: one that differs from the spec is ' +
+        'left untouched (reason AdoptionWouldChange, the changes in status.plan) until the spec matches it or the annotation ' +
+        'mooring.dev/adopt-with-changes: "true" accepts them. Without adopt, such a resource is never touched.',
     ),
   writeConnectionSecretToRef: ConnectionSecretRef.optional(),
   ignoreChanges: IgnoreChanges.optional(),

@@ -8,7 +8,7 @@ import { GROUP, VERSION } from '../api/common.ts';
 import { KINDS } from '../api/kinds.ts';
 import { derivedNameProblems } from '../api/derived.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { crdDeletion } from '../kube/crds.ts';
+import { absentKindAsEmpty, crdDeletion } from '../kube/crds.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { clusterStatusWriter, coreEventApi, KubeWriter } from '../kube/writer.ts';
 import { Limits } from '../limits/index.ts';
@@ -17,7 +17,8 @@ import { EventRecorder } from '../reconcile/events.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
 import type { EventSink, ManagedKind, ManagedObject, ManagedSpecBase } from '../reconcile/types.ts';
 import { DEFAULTS, type Config } from '../runtime/config.ts';
-import { KubeListWatch } from '../runtime/kube-listwatch.ts';
+import type { KubeObject, ListWatch } from '../runtime/informer.ts';
+import { KubeListWatch, type ResourceRef } from '../runtime/kube-listwatch.ts';
 import { ClaimRegistry } from './claims.ts';
 import { ConfigCache } from './config-cache.ts';
 import { configProbe, ConfigStatusChecker, CREDENTIAL_FAILURES, UsageIndex } from './config-status.ts';
@@ -119,7 +120,14 @@ export class Manager {
     this.deadlines = new CallDeadlines({ callTimeoutMs: config.callTimeoutMs, deleteTimeoutMs: config.deleteTimeoutMs });
     this.shutdownGraceMs = config.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
     this.secrets = new KubeSecretStore(kube);
-    this.cache = new ConfigCache({ log, namespaces: config.namespaces, changed: (pc) => this.configChanged(pc), listWatch: (ref) => new KubeListWatch(kube, ref), credentialsNamespaces: config.credentialsNamespaces });
+    // Our own kinds may be missing (an uninstall under way, a CRD not installed yet): listed as
+    // empty, never a cache that cannot sync. Namespaces and Secrets are core kinds, always served.
+    const listWatch = <T extends KubeObject>(ref: ResourceRef): ListWatch<T> => {
+      const inner = new KubeListWatch<T>(kube, ref);
+      if (ref.group !== GROUP) return inner;
+      return absentKindAsEmpty(inner, () => log.warn({ crd: `${ref.plural}.${GROUP}` }, 'the CRD is not installed; taking its kind as empty until it is'));
+    };
+    this.cache = new ConfigCache({ log, namespaces: config.namespaces, changed: (pc) => this.configChanged(pc), listWatch, credentialsNamespaces: config.credentialsNamespaces });
     const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
     this.resolver = resolver;
     this.clusterId = options.clusterId;
@@ -152,11 +160,11 @@ export class Manager {
       });
       // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.
       const ref = { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind };
-      const listWatch = config.namespaces
-        ? config.namespaces.map((namespace) => new KubeListWatch<ManagedObject>(kube, { ...ref, namespace }))
-        : new KubeListWatch<ManagedObject>(kube, ref);
+      const watches = config.namespaces
+        ? config.namespaces.map((namespace) => listWatch<ManagedObject>({ ...ref, namespace }))
+        : listWatch<ManagedObject>(ref);
       this.controllers.push(new KindController({
-        kind: kind.kind, listWatch, reconciler, claims, log,
+        kind: kind.kind, listWatch: watches, reconciler, claims, log,
         concurrency: config.concurrency,
         backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
         observer: options.metrics?.queueObserver(kind.kind),

@@ -15,6 +15,7 @@ import { Reason } from './reasons.ts';
 import { PendingMarkSigner } from './pending.ts';
 import { MarkSigner, type MarkForm } from './marks.ts';
 import { type Admission, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
+import { ADOPT_WITH_CHANGES } from './adoption.ts';
 
 const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
 type Spec = z.output<typeof Spec>;
@@ -393,12 +394,49 @@ describe('ManagedReconciler', () => {
     });
   }
 
-  it('adopts an unmarked thing when asked, writing our mark', async () => {
+  it('adopts an unmarked thing that matches the spec when asked, writing only our mark', async () => {
     const h = harness({ adopt: true, size: 3 });
-    h.cloud.things.set('a', { size: 1 });
+    h.cloud.things.set('a', { size: 3 });
     await h.pass();
     assert.deepEqual(h.cloud.things.get('a'), { size: 3, mark: MARK });
     assert.ok(h.events.includes('Normal/Adopted'));
+  });
+
+  // Issue 16: adopting converged the spec's defaults onto the thing, unasked.
+  it('an adoption that would change the thing shows its plan and changes nothing until the annotation accepts it', async () => {
+    const h = harness({ adopt: true, size: 3 });
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.deepEqual(h.cloud.things.get('a'), { size: 1 }, 'untouched: not even our mark');
+    assert.deepEqual(h.cloud.calls, ['observe']);
+    assert.equal(h.condition('Degraded')?.reason, Reason.AdoptionWouldChange);
+    assert.match(h.condition('Degraded')!.message, /size: 1 → 3.*nothing was changed.*spec\.ignoreChanges.*mooring\.dev\/adopt-with-changes=true/);
+    assert.deepEqual(h.object.status?.plan, [{ operation: 'adopt', fields: [{ path: 'size', old: '1', new: '3' }, { path: 'ownershipMark', new: JSON.stringify(MARK) }] }]);
+    assert.ok(!h.writes.some((w) => w.startsWith('finalizers')), 'no finalizer for an adoption not made');
+
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { [ADOPT_WITH_CHANGES]: 'true' } } };
+    await h.pass();
+    assert.deepEqual(h.cloud.things.get('a'), { size: 3, mark: MARK });
+    assert.ok(h.events.includes('Normal/Adopted'));
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.object.status?.plan, undefined, 'the plan goes once adopted');
+  });
+
+  it('with adopt, an unmarked thing is shown first even when a create of ours is marked pending (it may have found it there)', async () => {
+    const h = harness({ adopt: true, size: 3 });
+    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER], annotations: { [CREATE_PENDING]: PENDING } } };
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.deepEqual(h.cloud.things.get('a'), { size: 1 });
+    assert.equal(h.condition('Degraded')?.reason, Reason.AdoptionWouldChange);
+  });
+
+  it('an adoption whose differences are all in spec.ignoreChanges takes the thing as found', async () => {
+    const h = harness({ adopt: true, size: 3, ignoreChanges: ['size'] });
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.deepEqual(h.cloud.things.get('a'), { size: 1, mark: MARK });
   });
 
   it('after a crash between create and its record, takes the unmarked thing as its own', async () => {

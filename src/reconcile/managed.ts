@@ -13,6 +13,7 @@ import { isSecretKey, scrubber as processScrubber, type SecretScrubber } from '.
 import { conditionsFor, degraded, jsonEqual, progressing, ready, type Drift, type Outcome } from './conditions.ts';
 import { describeDiff, specKeepingIgnored, withoutIgnored } from './drift.ts';
 import { planCalls, summarize } from './plan.ts';
+import { adoptionRefusal } from './adoption.ts';
 import { ConnectionSecret, type PendingCause } from './connection.ts';
 import { DEFAULT_DEADLINES, type CallDeadlines } from './deadline.ts';
 import { classify, invalidSpec, kubeStatus } from './errors.ts';
@@ -157,7 +158,10 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     if (observation.pending) return this.wait(pass, observation, observation.pending);
     if (!observation.exists) return this.create(pass);
     // Refused before the finalizer: an adoption that may not happen leaves nothing to clean up.
-    if (!this.isMarkedOurs(pass, observation)) this.checkAdoptionCredentials(pass);
+    if (!this.isMarkedOurs(pass, observation)) {
+      this.checkAdoptionCredentials(pass);
+      this.checkAdoptionChanges(pass, observation);
+    }
     await this.ensureFinalizer(pass);
     if (!this.isMarkedOurs(pass, observation)) {
       // An adopted thing gets generated credentials too: update may need them (a role to re-create).
@@ -502,6 +506,25 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
         `adopting the existing ${this.deps.kind.kind.toLowerCase()} ${pass.resource!.externalName} would set a new password on it; it is left untouched. Set spec.resetPasswordOnAdopt: true to adopt it with a new password.`,
       ),
     );
+  }
+
+  /**
+   * An adoption takes the thing as it is: one that would change it waits, its plan in status.plan,
+   * until the spec matches or the user accepts the changes (src/reconcile/adoption.ts). Our own
+   * interrupted create is no adoption: it goes on converging. With spec.adopt the unmarked thing
+   * may be someone else's all the same (a create that found it there and wrote nothing, still
+   * marked pending): then it is shown first, like any adoption.
+   */
+  private checkAdoptionChanges(pass: Pass<Spec>, observation: Observation): void {
+    if (this.ownPendingCreate(pass.object) && !pass.spec!.adopt) return;
+    const resource = pass.resource!;
+    const refusal = adoptionRefusal({
+      kind: this.deps.kind.kind, externalName: resource.externalName, annotations: pass.object.metadata.annotations,
+      observation, spec: resource.spec as Record<string, unknown>, ownershipMark: resource.ownershipMark,
+    });
+    if (!refusal) return;
+    pass.plan = refusal.plan;
+    throw new Stop(refusal.outcome);
   }
 
   /** Two resources never claim one external name: the younger one is refused before any call. */

@@ -30,6 +30,7 @@ export const Reason = {
   NotGranted: 'NotGranted',
   AdoptionNotGranted: 'AdoptionNotGranted',
   AdoptionNeedsPasswordReset: 'AdoptionNeedsPasswordReset',
+  AdoptionWouldChange: 'AdoptionWouldChange',
   ZoneNotGranted: 'ZoneNotGranted',
   RecordTypeNotGranted: 'RecordTypeNotGranted',
   InstanceClassNotGranted: 'InstanceClassNotGranted',

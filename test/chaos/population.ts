@@ -11,6 +11,7 @@ import { FINALIZER } from '../../src/reconcile/types.ts';
 import { byWeight, type Rng } from './prng.ts';
 import { recordSets } from './oracle.ts';
 import { retrying, type World } from './world.ts';
+import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 
 export type KindName = 'Bucket' | 'DNSRecord' | 'Database';
 export const PLURAL = { Bucket: 'buckets', DNSRecord: 'dnsrecords', Database: 'databases' } as const;
@@ -262,9 +263,12 @@ export class Population {
     // Adopting a hand-made login or instance sets a new password on it: the spec must say so.
     const adopting = slot.kind === 'Database' ? { adopt: true, resetPasswordOnAdopt: true } : { adopt: true };
     const spec = slot.handMade ? { ...given, ...adopting } : given;
+    // The spec is random, the hand-made thing is not: the adoption is told to converge it (else it
+    // waits, AdoptionWouldChange, for the user to say so).
+    const metadata = slot.handMade ? { annotations: { [ADOPT_WITH_CHANGES]: 'true' } } : {};
     const made = await retrying(async () => {
       try {
-        return await this.api(slot).create(this.w.namespace, slot.name, spec);
+        return await this.api(slot).create(this.w.namespace, slot.name, spec, metadata);
       } catch (err) {
         // A create retried after a cut connection may have landed the first time.
         if ((err as { code?: number }).code !== 409) throw err;

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import type { S3Client} from '@aws-sdk/client-s3';
 import {
   CreateBucketCommand, DeletePublicAccessBlockCommand, GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand,
   GetBucketTaggingCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, HeadBucketCommand, PutBucketTaggingCommand,
-  PutBucketVersioningCommand, PutObjectCommand
+  GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client
 } from '@aws-sdk/client-s3';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import { FINALIZER, PAUSED } from '../../src/reconcile/types.ts';
 import { binaries } from '../../src/stack/versions.ts';
 import { condition, createCredentialsSecret, emulatorProviderConfig, emulatorS3, eventually, markOf, objects, prepare, uniq } from '../support/kube.ts';
@@ -48,6 +48,18 @@ const degraded = (name: string, reason: string) =>
     return condition(b, 'Degraded')?.reason === reason ? b : undefined;
   }, `Bucket ${name} Degraded/${reason}`, 30_000, async () => JSON.stringify((await buckets().get(ns, name)).status));
 
+/** A Secret's data decoded and its owners (`Kind/name/uid/controller`), or undefined when there is none. */
+async function secretOf(name: string): Promise<{ data: Record<string, string>; owners: string[] } | undefined> {
+  try {
+    const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name });
+    const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    return { data, owners: (s.metadata?.ownerReferences ?? []).map((o) => `${o.kind}/${o.name}/${o.uid}/${o.controller}`) };
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+
 const exists = async (bucket: string) => s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
 const tagsOf = async (bucket: string): Promise<Record<string, string | undefined>> => Object.fromEntries(((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? []).map((t): [string, string | undefined] => [t.Key ?? '', t.Value]));
 
@@ -69,6 +81,33 @@ describe('Bucket', () => {
     assert.deepEqual(await tagsOf(name), { team: 'a', 'mooring.dev/owner': await mark(name) });
     const lc = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }));
     assert.equal(lc.Rules?.[0]?.ID, 'old');
+  });
+
+  // Issue 16: the field was accepted and nothing was written. What an application's S3 client needs
+  // (docs/bucket.md, "Connection details"), and an S3 client built from the Secret alone works.
+  it('writes its connection details to the Secret spec.writeConnectionSecretToRef names, owned by the Bucket', async () => {
+    const name = uniq('conn');
+    const secretName = `${name}-s3`;
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, writeConnectionSecretToRef: { name: secretName } });
+    const b = await ready(name);
+    const secret = await eventually(() => secretOf(secretName), `Secret ${secretName}`, 10_000);
+    const { region, endpoint } = stack().aws!;
+    assert.deepEqual(secret.data, { bucket: name, region, arn: `arn:aws:s3:::${name}`, endpoint, forcePathStyle: 'true' });
+    // Owned by the Bucket as its controller: the garbage collector removes it with the Bucket (this
+    // stack runs no kube-controller-manager, so the reference is what can be checked here).
+    assert.deepEqual(secret.owners, [`Bucket/${name}/${b.metadata.uid}/true`]);
+
+    const { aws } = stack();
+    const app = new S3Client({
+      region: secret.data.region, endpoint: secret.data.endpoint, forcePathStyle: secret.data.forcePathStyle === 'true',
+      credentials: { accessKeyId: aws!.accessKeyId, secretAccessKey: aws!.secretAccessKey },
+    });
+    try {
+      await app.send(new PutObjectCommand({ Bucket: secret.data.bucket, Key: 'hello', Body: 'from the app' }));
+      assert.equal(await (await app.send(new GetObjectCommand({ Bucket: secret.data.bucket, Key: 'hello' }))).Body?.transformToString(), 'from the app');
+    } finally {
+      app.destroy();
+    }
   });
 
   it('shows Ready, reason, external name, deletion progress and age in kubectl get', async () => {
@@ -202,9 +241,45 @@ describe('Bucket', () => {
     assert.deepEqual(await tagsOf(name), { owner: 'someone' }, 'untouched');
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, undefined);
     await buckets().patchSpec(ns, name, { ...b.spec, adopt: true });
+    // The spec asks for versioning the bucket lacks: shown first, changed only once accepted.
+    const shown = await degraded(name, 'AdoptionWouldChange');
+    assert.deepEqual(shown.status?.plan?.[0]?.fields.find((f) => f.path === 'versioning'), { path: 'versioning', old: '"Unversioned"', new: '"Enabled"' });
+    assert.deepEqual(await tagsOf(name), { owner: 'someone' }, 'still untouched');
+    await buckets().annotate(ns, name, { [ADOPT_WITH_CHANGES]: 'true' });
     await ready(name);
     assert.equal((await tagsOf(name))['mooring.dev/owner'], await mark(name));
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled');
+  });
+
+  // Issue 16: adopting with a spec that leaves settings out converged the schema's defaults onto
+  // the bucket (versioning suspended, a public bucket's access blocked). It is taken as it is, or not at all.
+  it('adopting a versioned, public bucket with a thin spec changes nothing until the spec says what is there', async () => {
+    const name = uniq('thin');
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: name }));
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, adopt: true });
+    const b = await degraded(name, 'AdoptionWouldChange');
+    assert.match(condition(b, 'Degraded')!.message, /versioning: "Enabled" → "Suspended".*nothing was changed/);
+    assert.deepEqual(b.status?.plan?.[0]?.fields.map((f) => f.path).sort(), [
+      'ownershipMark', 'publicAccessBlock.blockPublicAcls', 'publicAccessBlock.blockPublicPolicy', 'publicAccessBlock.ignorePublicAcls', 'publicAccessBlock.restrictPublicBuckets', 'versioning',
+    ]);
+    assert.deepEqual(b.metadata.finalizers ?? [], [], 'no finalizer for an adoption not made');
+    // Given time for a wrong write to land: still versioned, still public, still unmarked.
+    await new Promise((r) => setTimeout(r, 4_000));
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled');
+    await assert.rejects(s3.send(new GetPublicAccessBlockCommand({ Bucket: name })), /NoSuchPublicAccessBlockConfiguration/);
+    assert.deepEqual(await tagsOf(name).catch(() => ({})), {});
+
+    // Saying what is there (versioning), and leaving the rest as found (the test config's policy
+    // refuses a spec that opens the public access block): adopted with only the ownership tag written.
+    await buckets().patchSpec(ns, name, { ...b.spec, versioning: true, ignoreChanges: ['publicAccessBlock'] });
+    const adopted = await ready(name);
+    assert.equal(adopted.status?.plan, undefined);
+    assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled', 'still versioned');
+    const pab = await s3.send(new GetPublicAccessBlockCommand({ Bucket: name })).then((r) => r.PublicAccessBlockConfiguration, () => undefined);
+    assert.ok(!pab || Object.values(pab).every((v) => v === false), `still public: ${JSON.stringify(pab)}`);
+    assert.deepEqual(await tagsOf(name), { 'mooring.dev/owner': `mooring/${ns}/${name}` });
   });
 
   it('refuses a second Bucket on the same external name: AlreadyOwned', async () => {

@@ -7,8 +7,9 @@ import {
   ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, DeleteHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { FaultProxyClient } from '../../src/stack/faultproxy.ts';
+import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
@@ -92,6 +93,18 @@ const gone = (name: string) => eventually(async () => (await records().tryGet(ns
 /** The ownership record's value the operator writes for a DNSRecord (its uid read from the apiserver). */
 const mark = async (name: string) => `"${await markOf(kc, 'dnsrecords', ns, name)}"`;
 
+/** A Secret's data decoded and its owners (`Kind/name/uid/controller`), or undefined when there is none. */
+async function secretOf(name: string): Promise<{ data: Record<string, string>; owners: string[] } | undefined> {
+  try {
+    const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name });
+    const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    return { data, owners: (s.metadata?.ownerReferences ?? []).map((o) => `${o.kind}/${o.name}/${o.uid}/${o.controller}`) };
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+
 // --- tests --------------------------------------------------------------------------------------
 
 describe('DNSRecord', () => {
@@ -148,6 +161,21 @@ describe('DNSRecord', () => {
     assert.deepEqual(valuesOf(find(await rrsets(zoneId), `by-id.${zone}`, 'A')), ['192.0.2.30']);
   });
 
+  // Issue 16: the field was accepted and nothing was written.
+  it('writes the FQDN, type and values to the Secret spec.writeConnectionSecretToRef names, and follows a value change', async () => {
+    await records().create(ns, 'conn', spec(zone, 'conn', 'A', { values: ['192.0.2.71', '192.0.2.70'], writeConnectionSecretToRef: { name: 'conn-dns' } }));
+    const r = await ready('conn');
+    const fqdn = `conn.${zone}`.replace(/\.$/, '');
+    const secret = await eventually(() => secretOf('conn-dns'), 'Secret conn-dns', 10_000);
+    assert.deepEqual(secret.data, { fqdn, type: 'A', values: '192.0.2.70\n192.0.2.71' });
+    assert.deepEqual(secret.owners, [`DNSRecord/conn/${r.metadata.uid}/true`], 'owned by the record: collected with it');
+
+    await records().patchSpec(ns, 'conn', { ...r.spec, values: ['192.0.2.72'] });
+    await ready('conn');
+    await eventually(async () => (await secretOf('conn-dns'))?.data.values === '192.0.2.72', 'the Secret follows the new value', 15_000, async () => JSON.stringify((await secretOf('conn-dns'))?.data));
+    assert.deepEqual(valuesOf(find(await rrsets(zoneId), `conn.${zone}`, 'A')), ['192.0.2.72'], 'as the zone serves it');
+  });
+
   it('restores a value changed behind its back', async () => {
     await records().create(ns, 'drift', spec(zone, 'drift', 'A', { values: ['192.0.2.40'] }));
     await ready('drift');
@@ -164,6 +192,12 @@ describe('DNSRecord', () => {
     assert.deepEqual(valuesOf(find(await rrsets(zoneId), name, 'A')), ['198.51.100.1'], 'untouched');
     assert.equal(await ownerOf(zoneId, name, 'A'), undefined);
     await records().patchSpec(ns, 'foreign', { ...r.spec, adopt: true });
+    // Other values than the live ones: shown first (issue 16), changed only once accepted.
+    const shown = await degraded('foreign', 'AdoptionWouldChange');
+    assert.equal(shown.status?.plan?.[0]?.operation, 'adopt');
+    assert.deepEqual(valuesOf(find(await rrsets(zoneId), name, 'A')), ['198.51.100.1'], 'still untouched');
+    assert.equal(await ownerOf(zoneId, name, 'A'), undefined);
+    await records().annotate(ns, 'foreign', { [ADOPT_WITH_CHANGES]: 'true' });
     await ready('foreign');
     assert.deepEqual(valuesOf(find(await rrsets(zoneId), name, 'A')), ['192.0.2.50']);
     assert.equal(await ownerOf(zoneId, name, 'A'), await mark('foreign'));

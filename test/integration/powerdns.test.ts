@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { after, before, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import powerdns from '../../providers/powerdns/index.ts';
+import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { ensurePdnsZone } from '../../src/stack/pdns.ts';
 import { condition, createNamespace, eventually, installCrds, kubeConfig, markOf, objects, powerdnsProviderConfig, uniq, waiters } from '../support/kube.ts';
@@ -199,6 +200,10 @@ describe('DNSRecord on PowerDNS', () => {
     assert.equal(find(sets, `_mooring-a.legacy.${zone}`, 'TXT'), undefined);
 
     await records().patchSpec(ns, 'legacy', spec(zone, 'legacy', 'A', { values: ['192.0.2.30'], adopt: true }));
+    // Other values than the live ones: shown first (issue 16), changed only once accepted.
+    await degraded('legacy', 'AdoptionWouldChange');
+    assert.deepEqual(contents(find(await rrsets(zone), `legacy.${zone}`, 'A')), ['198.51.100.7'], 'still untouched');
+    await records().annotate(ns, 'legacy', { [ADOPT_WITH_CHANGES]: 'true' });
     await ready('legacy');
     sets = await rrsets(zone);
     assert.deepEqual(contents(find(sets, `legacy.${zone}`, 'A')), ['192.0.2.30']);

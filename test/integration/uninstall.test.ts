@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client} from '@aws-sdk/client-s3';
 import { GetBucketTaggingCommand, GetObjectCommand, PutBucketTaggingCommand, PutObjectCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type pg from 'pg';
 import { GROUP } from '../../src/api/common.ts';
@@ -101,5 +101,45 @@ describe('uninstall', () => {
     assert.equal((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet?.find((t) => t.Key === 'mooring.dev/owner')?.Value, await markOf(kc, 'buckets', ns, bucket), 'marked for the new object');
     const all = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
     assert.equal(all.filter((b) => b.Name === bucket).length, 1);
+  });
+
+  // Issue 16: the operator stopped first, then all four CRDs deleted. ProviderConfigs carry no
+  // finalizer, so their CRD goes at once; the managed kinds' CRDs wait on our finalizers. A
+  // restarted operator must become ready (the missing ProviderConfig kind is an empty one) and let
+  // every object go: the three CRDs finish, and nothing is deleted in the cloud.
+  it('with the operator stopped first and all four CRDs deleted, a restarted operator becomes ready and the uninstall finishes', async () => {
+    const bucket = uniq('stopped');
+    const zone = `${uniq('st')}.test.`;
+    await r53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: uniq('ref') }));
+    const record = uniq('rec');
+    await objects(kc, 'buckets').create(ns, bucket, { providerConfigRef: { name: awsPc }, emptyOnDelete: true });
+    await objects(kc, 'dnsrecords').create(ns, record, { providerConfigRef: { name: awsPc }, zone: { name: zone }, name: 'api', type: 'A', values: ['192.0.2.8'] });
+    await Promise.all([ready('buckets', bucket), ready('dnsrecords', record)]);
+    await operator.stop();
+
+    const crds = kc.makeApiClient(ApiextensionsV1Api);
+    const gone = (name: string) => crds.readCustomResourceDefinition({ name }).then(() => false, (err: unknown) => kubeStatus(err) === 404);
+    for (const name of [`providerconfigs.${GROUP}`, ...MANAGED_CRDS]) await crds.deleteCustomResourceDefinition({ name });
+    await eventually(() => gone(`providerconfigs.${GROUP}`), 'the ProviderConfig CRD gone (no finalizers)', 30_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    // (The Database CRD holds no object now: it goes too.)
+    for (const plural of ['buckets', 'dnsrecords']) assert.equal(await gone(`${plural}.${GROUP}`), false, `${plural} wait for the operator (Terminating)`);
+
+    operator = await startOperator(stack(), { namespace: ns, backoffBaseMs: 1000, awaitStart: false });
+    const timeout = new Promise<never>((_, reject) => {
+      setTimeout(() => reject(new Error(`the restarted operator is not ready after 30 s: ${operator.manager.notReady()}`)), 30_000).unref();
+    });
+    await Promise.race([operator.started, timeout]);
+    assert.equal((await fetch(`${operator.httpUrl}/readyz`)).status, 200, 'ready');
+    for (const name of MANAGED_CRDS) await eventually(() => gone(name), `CRD ${name} gone`, 60_000);
+
+    const tags = ((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`);
+    assert.deepEqual(tags, [`mooring.dev/owner=mooring/${ns}/${bucket}`], 'the bucket stays, with its mark');
+    const zoneId = ((await r53.send(new ListHostedZonesByNameCommand({ DNSName: zone }))).HostedZones ?? []).find((z) => z.Name === zone)!.Id!.replace('/hostedzone/', '');
+    const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
+    assert.deepEqual(sets.filter((s) => s.Name === `api.${zone}`).map((s) => s.ResourceRecords?.map((v) => v.Value)), [['192.0.2.8']], 'the record stays');
+    const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns });
+    const uninstalled = new Set(events.items.filter((e) => e.reason === 'Uninstalling').map((e) => e.involvedObject.name));
+    assert.ok(uninstalled.has(bucket) && uninstalled.has(record), 'each let go as an uninstall');
   });
 });

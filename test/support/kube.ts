@@ -119,6 +119,15 @@ export function objects(kc: KubeConfig, plural: string) {
     patchSpec: (namespace: string, name: string, spec: Record<string, unknown>) =>
       api.patchNamespacedCustomObject({ ...at(namespace, name), body: [{ op: 'replace', path: '/spec', value: spec }] }),
     remove: (namespace: string, name: string) => api.deleteNamespacedCustomObject(at(namespace, name)),
+    /** Adds annotations to the object as it is now (refused, like kubectl's, if it changed meanwhile). */
+    annotate: async (namespace: string, name: string, annotations: Record<string, string>) => {
+      const o = (await api.getNamespacedCustomObject(at(namespace, name))) as ManagedObject;
+      const merged = { ...(o.metadata.annotations ?? {}), ...annotations };
+      await api.patchNamespacedCustomObject({ ...at(namespace, name), body: [
+        { op: 'test', path: '/metadata/resourceVersion', value: o.metadata.resourceVersion },
+        { op: 'add', path: '/metadata/annotations', value: merged },
+      ] });
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export interface RunningOperator {
   logFile: string;
   /** Where /metrics, /healthz and /readyz are served (a free loopback port). */
   httpUrl: string;
+  /** Resolves once the caches synced and reconciling began (already, unless `awaitStart: false`). */
+  started: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,8 @@ export interface TestOperatorOptions {
   configStatusFor?: string[];
   /** --provider-config-check-interval (default the operator's: 10 minutes). */
   providerConfigCheckMs?: number;
+  /** Default true: return once the caches synced. False: return at once (a test of the start itself). */
+  awaitStart?: boolean;
 }
 
 export async function startOperator(info: StackInfo, options: TestOperatorOptions): Promise<RunningOperator> {
@@ -74,11 +78,13 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     },
   });
   const http = await startHttp({ bindAddress: '127.0.0.1:0', registry: metrics.registry, notReady: () => manager.notReady(), log });
-  await manager.start();
+  const started = manager.start();
+  if (options.awaitStart !== false) await started;
   return {
     manager,
     logFile,
     httpUrl: http.url,
+    started,
     stop: async () => {
       await manager.stop();
       await http.close();

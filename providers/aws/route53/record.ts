@@ -25,6 +25,7 @@ import { ChangeTracker, bareChangeId } from './changes.ts';
 import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership, refuseReservedName } from './ownership.ts';
 import { desiredRecord, diffRecord, keyOf, toRoute53, type RecordSet } from './state.ts';
 import { ZONE_DEFAULTS, ZoneDirectory, ZoneRecords, type Zone, type ZoneListing } from './zones.ts';
+import { recordConnectionDetails } from './connection.ts';
 
 export interface RecordConnectorOptions {
   /** Per-zone batching; defaults in BATCH_DEFAULTS. */
@@ -295,7 +296,9 @@ class RecordClient implements ExternalClient<Spec, AtProvider> {
     // Our ownership record alone still counts: deleting must remove it, updating rewrites the record.
     if (!live && mark === undefined) return { exists: false, upToDate: false, atProvider, ...written };
     const diff = diffRecord(desired, live);
-    return { exists: true, upToDate: diff.length === 0, ownershipMark: mark, atProvider, ...written, ...(diff.length ? { diff } : {}) };
+    // What the zone serves now (none while only our ownership record is there).
+    const connectionDetails = live ? { connectionDetails: recordConnectionDetails(live) } : {};
+    return { exists: true, upToDate: diff.length === 0, ownershipMark: mark, atProvider, ...written, ...connectionDetails, ...(diff.length ? { diff } : {}) };
   }
 
   /**

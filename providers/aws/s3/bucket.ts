@@ -41,6 +41,7 @@ import { bucketArn } from '../common/arn.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsSettings, s3ClientConfig } from '../common/client.ts';
 import { ClientPool } from '../common/pool.ts';
+import { bucketConnectionDetails } from './connection.ts';
 import {
   diffBucket,
   encryptionFromS3,
@@ -185,11 +186,13 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     if (lifecycle !== undefined) observed.lifecycleRules = (lifecycle?.Rules ?? []).map(lifecycleRuleFromS3);
 
     const diff = diffBucket(spec, region, observed);
+    const live = observed.region ?? region;
     return {
       exists: true,
       upToDate: diff.length === 0,
       ownershipMark: observed.tags[OWNERSHIP_TAG],
-      atProvider: { name: bucket, arn: bucketArn(bucket, observed.region ?? region), region: observed.region ?? region },
+      atProvider: { name: bucket, arn: bucketArn(bucket, live), region: live },
+      connectionDetails: bucketConnectionDetails(bucket, live, this.connection),
       ...(diff.length ? { diff } : {}),
     };
   }
@@ -245,7 +248,7 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     // A bucket that was there before (no tags at all is what a fresh one has) may hold settings
     // this create did not write: only a read tells.
     const fresh = created !== false && Object.keys(existingTags).length === 0;
-    return fresh ? made(resource, region, tags) : undefined;
+    return fresh ? made(resource, region, tags, this.connection) : undefined;
   }
 
   /** Before configuring a bucket we did not just create, make sure no other owner marked it meanwhile. */
@@ -536,7 +539,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
  * the spec's settings as S3 hands them back (through the same mapping observe uses). Undefined when
  * only a read can tell: S3 may name a KMS key otherwise than the spec did (alias, id or ARN).
  */
-function made(resource: ManagedResource<BucketSpec>, region: string, tags: Record<string, string>): Observation<BucketAtProvider> | undefined {
+function made(resource: ManagedResource<BucketSpec>, region: string, tags: Record<string, string>, connection: ProviderConnection): Observation<BucketAtProvider> | undefined {
   const { spec } = resource;
   if (spec.encryption?.algorithm === 'aws:kms') return undefined;
   const observed: ObservedBucket = {
@@ -549,5 +552,11 @@ function made(resource: ManagedResource<BucketSpec>, region: string, tags: Recor
   };
   if (diffBucket(spec, region, observed).length) return undefined;
   const bucket = resource.externalName;
-  return { exists: true, upToDate: true, ownershipMark: resource.ownershipMark, atProvider: { name: bucket, arn: bucketArn(bucket, region), region } };
+  return {
+    exists: true,
+    upToDate: true,
+    ownershipMark: resource.ownershipMark,
+    atProvider: { name: bucket, arn: bucketArn(bucket, region), region },
+    connectionDetails: bucketConnectionDetails(bucket, region, connection),
+  };
 }
