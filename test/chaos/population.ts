@@ -286,11 +286,14 @@ export class Population {
   }
 
   private async delete(slot: Slot): Promise<void> {
-    const policy = slot.spec?.deletionPolicy === 'Retain' ? 'Retain' : 'Delete';
-    if (policy === 'Retain' && !slot.decoy) this.retained.add(markOf(this.w, slot));
     // Only an object the operator already holds (finalizer) is finalized; one it never saw
     // simply goes, and whatever an earlier, retained namesake left stays (legitimately).
     const object = await retrying(() => this.api(slot).tryGet(this.w.namespace, slot.name));
+    // The stored object's policy, not the run's record of it: a patch retried after a cut
+    // connection may have landed although its call failed.
+    const stored = object?.spec?.deletionPolicy ?? slot.spec?.deletionPolicy;
+    const policy = stored === 'Retain' ? 'Retain' : 'Delete';
+    if (policy === 'Retain' && !slot.decoy) this.retained.add(markOf(this.w, slot));
     slot.live = false;
     slot.deletedWith = object?.metadata.finalizers?.includes(FINALIZER) ? policy : undefined;
     await retrying(async () => {
