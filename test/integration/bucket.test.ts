@@ -279,7 +279,7 @@ describe('Bucket', () => {
     assert.equal((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status, 'Enabled', 'still versioned');
     const pab = await s3.send(new GetPublicAccessBlockCommand({ Bucket: name })).then((r) => r.PublicAccessBlockConfiguration, () => undefined);
     assert.ok(!pab || Object.values(pab).every((v) => v === false), `still public: ${JSON.stringify(pab)}`);
-    assert.deepEqual(await tagsOf(name), { 'mooring.dev/owner': `mooring/${ns}/${name}` });
+    assert.deepEqual(await tagsOf(name), { 'mooring.dev/owner': await markOf(kc, 'buckets', ns, name) });
   });
 
   it('refuses a second Bucket on the same external name: AlreadyOwned', async () => {

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { GROUP, VERSION } from '../../src/api/common.ts';
 import { condition, createNamespace, eventually, installCrds, kubeConfig, objects, postgresAdmin, postgresProviderConfig, uniq, waiters } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
+import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube', 'postgres']);
@@ -173,8 +174,8 @@ describe('postgres hardening against a tenant', () => {
     await admin.query(`CREATE DATABASE ${ident(db)}`);
     const name = uniq('adopt');
     const login = `${db}_login`;
-    // resetPasswordOnAdopt: past the reconciler's own refusal, so the adapter's is what is tested.
-    await databases().create(ns, name, { providerConfigRef: { name: pc }, externalName: db, username: login, adopt: true, resetPasswordOnAdopt: true });
+    // resetPasswordOnAdopt and adopt-with-changes: past the reconciler's own refusals, so the adapter's is what is tested.
+    await databases().create(ns, name, { providerConfigRef: { name: pc }, externalName: db, username: login, adopt: true, resetPasswordOnAdopt: true }, { annotations: { [ADOPT_WITH_CHANGES]: 'true' } });
     const d = await wait.degraded(name, 'PrivilegedRole');
     assert.match(condition(d, 'Degraded')!.message, new RegExp(`${db} is owned by the role postgres`));
     const owner = await admin.query<{ o: string; c: string | null }>("SELECT pg_get_userbyid(datdba) AS o, shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1", [db]);

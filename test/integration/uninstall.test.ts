@@ -115,6 +115,7 @@ describe('uninstall', () => {
     await objects(kc, 'buckets').create(ns, bucket, { providerConfigRef: { name: awsPc }, emptyOnDelete: true });
     await objects(kc, 'dnsrecords').create(ns, record, { providerConfigRef: { name: awsPc }, zone: { name: zone }, name: 'api', type: 'A', values: ['192.0.2.8'] });
     await Promise.all([ready('buckets', bucket), ready('dnsrecords', record)]);
+    const bucketMark = await markOf(kc, 'buckets', ns, bucket);
     await operator.stop();
 
     const crds = kc.makeApiClient(ApiextensionsV1Api);
@@ -134,7 +135,7 @@ describe('uninstall', () => {
     for (const name of MANAGED_CRDS) await eventually(() => gone(name), `CRD ${name} gone`, 60_000);
 
     const tags = ((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? []).map((t) => `${t.Key}=${t.Value}`);
-    assert.deepEqual(tags, [`mooring.dev/owner=mooring/${ns}/${bucket}`], 'the bucket stays, with its mark');
+    assert.deepEqual(tags, [`mooring.dev/owner=${bucketMark}`], 'the bucket stays, with its mark');
     const zoneId = ((await r53.send(new ListHostedZonesByNameCommand({ DNSName: zone }))).HostedZones ?? []).find((z) => z.Name === zone)!.Id!.replace('/hostedzone/', '');
     const sets = (await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? [];
     assert.deepEqual(sets.filter((s) => s.Name === `api.${zone}`).map((s) => s.ResourceRecords?.map((v) => v.Value)), [['192.0.2.8']], 'the record stays');
