@@ -2,7 +2,7 @@
 // create, change, delete, re-create under the same name, adopt, and meddle with out of band.
 // The model remembers what the run asked for, so the invariants know what must hold at the end.
 // Some slots are attacks that must always be refused (see Attack).
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteBucketTaggingCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketTaggingCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ChangeResourceRecordSetsCommand, type Change } from '@aws-sdk/client-route-53';
 import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import pg from 'pg';
@@ -330,9 +330,13 @@ export class Population {
     const w = this.w;
     slot.handMade = true;
     if (slot.kind === 'Bucket') {
-      await w.s3.send(new CreateBucketCommand({ Bucket: slot.name })).catch((err: Error) => {
+      const made = await w.s3.send(new CreateBucketCommand({ Bucket: slot.name })).then(() => true, (err: Error) => {
         if (!/BucketAlready/.test(err.name)) throw err;
+        return false;
       });
+      // moto keeps a deleted bucket's tags and gives them to a new bucket of the name (S3 does
+      // not): without this, a bucket made by hand would carry the last owner's mark.
+      if (made) await w.s3.send(new DeleteBucketTaggingCommand({ Bucket: slot.name }));
       return;
     }
     if (slot.kind === 'DNSRecord') {
