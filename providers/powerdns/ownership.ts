@@ -2,18 +2,16 @@
 // exactly as the Route 53 adapter names it, `_mooring-<type>.<name>`, so users read one scheme
 // whichever server holds their zone: a child of the record's name (works at the apex and below a
 // wildcard, and may sit beside a CNAME), with the type in it (an A and an AAAA each have their own).
-import { TerminalError } from '../sdk/index.ts';
+import { OWNERSHIP_PREFIX, TerminalError, WILDCARD_LABEL, reservedNameReason } from '../sdk/index.ts';
+
+export { OWNERSHIP_PREFIX, WILDCARD_LABEL };
 import { formatTxt, parseTxt } from './content.ts';
 import { PdnsReason } from './reasons.ts';
 
-export const OWNERSHIP_PREFIX = '_mooring';
 /** Nobody resolves ownership records, so their TTL hardly matters. */
 export const OWNERSHIP_TTL = 300;
 /** DNS allows 255 octets on the wire: 253 characters of name, plus the trailing dot here. */
 const MAX_NAME = 254;
-
-/** What a leftmost `*` becomes in an ownership record's name. */
-export const WILDCARD_LABEL = '_wildcard';
 
 /**
  * Refuses a record name in the ownership namespace, before any call: a label starting `_mooring`
@@ -22,12 +20,7 @@ export const WILDCARD_LABEL = '_wildcard';
  * of `*.<rest>`). mooring's CRD schema refuses these names too; this guards callers that skip it.
  */
 export function refuseReservedName(name: string): void {
-  const labels = unescape(name).toLowerCase().split('.');
-  const why = labels.some((l) => l.startsWith(OWNERSHIP_PREFIX))
-    ? `a label starting with ${OWNERSHIP_PREFIX} is reserved for ownership records (_mooring-<type>.<name>)`
-    : labels[0] === WILDCARD_LABEL
-      ? `a first label ${WILDCARD_LABEL} is reserved: it would share the ownership record of the wildcard *.${labels.slice(1).join('.')}`
-      : undefined;
+  const why = reservedNameReason(unescape(name));
   if (why) throw new TerminalError(PdnsReason.ReservedName, `spec.name ${name}: ${why}; choose another name`);
 }
 

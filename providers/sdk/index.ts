@@ -22,6 +22,7 @@ export { SDK_VERSION, incompatibility, parseVersion } from './version.ts';
 export { callSignal, withCallSignal } from './signal.ts';
 export { parseSpec } from './specs.ts';
 export { BATCH_TIMING_DEFAULTS, ZoneBatcher } from './batch.ts';
+export { OWNERSHIP_PREFIX, WILDCARD_LABEL, reservedNameReason } from './ownership-names.ts';
 export type { BatchCost, BatchOptions, BatchPlan, BatchPort, BatchResult } from './batch.ts';
 export type { SpecOf } from './specs.ts';
 export { KIND_NAMES, ProviderDefinitionError, defineProvider, definitionProblems, isProviderRegistration } from './define.ts';

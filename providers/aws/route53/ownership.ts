@@ -8,18 +8,16 @@
 // weighted set identifier, hashed to fit a label) is in the name, so an A and an AAAA record, or
 // two weighted sets, each have their own.
 import { createHash } from 'node:crypto';
-import { TerminalError } from '../../sdk/index.ts';
+import { OWNERSHIP_PREFIX, TerminalError, WILDCARD_LABEL, reservedNameReason } from '../../sdk/index.ts';
+
+export { OWNERSHIP_PREFIX, WILDCARD_LABEL };
 import { AwsReason } from '../common/classify.ts';
 import { formatTxt, parseTxt } from './state.ts';
 
-export const OWNERSHIP_PREFIX = '_mooring';
 /** TTL of ownership records: nobody resolves them, so it hardly matters. */
 export const OWNERSHIP_TTL = 300;
 /** Route 53's limit on a name, trailing dot included. */
 const MAX_NAME = 255;
-
-/** What a leftmost `*` becomes in an ownership record's name. */
-export const WILDCARD_LABEL = '_wildcard';
 
 /**
  * Refuses a record name in the ownership namespace, before any call: a label starting `_mooring`
@@ -29,12 +27,7 @@ export const WILDCARD_LABEL = '_wildcard';
  * never went through it.
  */
 export function refuseReservedName(name: string): void {
-  const labels = unescape(name).toLowerCase().split('.');
-  const why = labels.some((l) => l.startsWith(OWNERSHIP_PREFIX))
-    ? `a label starting with ${OWNERSHIP_PREFIX} is reserved for ownership records (_mooring-<type>.<name>)`
-    : labels[0] === WILDCARD_LABEL
-      ? `a first label ${WILDCARD_LABEL} is reserved: it would share the ownership record of the wildcard *.${labels.slice(1).join('.')}`
-      : undefined;
+  const why = reservedNameReason(unescape(name));
   if (why) throw new TerminalError(AwsReason.ReservedName, `spec.name ${name}: ${why}; choose another name`);
 }
 
