@@ -8,7 +8,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import { applyObjects } from '../../src/kube/apply.ts';
 import { admissionObjects } from '../../src/generate/admission.ts';
-import { eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { eventually, installCrds, kubeConfig, objects, refusalOf, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube']);
@@ -39,15 +39,7 @@ after(async () => {
   await api?.deleteClusterCustomObject({ group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingadmissionpolicies', name: policyName }).catch(() => undefined);
 });
 
-const refusal = async (create: () => Promise<unknown>): Promise<string> => {
-  try {
-    await create();
-  } catch (err) {
-    const body = (err as { body?: unknown }).body;
-    return typeof body === 'string' ? body : JSON.stringify(body ?? (err as Error).message);
-  }
-  return '';
-};
+const refusal = refusalOf;
 
 describe('admission: grants and policy refused at kubectl apply', () => {
   it('refuses a namespace the config is not granted to, naming the field and the reason (once the policy is live)', async () => {

@@ -11,7 +11,7 @@ import { crdFor } from '../../src/api/crd.ts';
 import { BucketKind } from '../../src/api/kinds.ts';
 import { applyObjects, waitForCrds } from '../../src/kube/apply.ts';
 import { binaries } from '../../src/stack/versions.ts';
-import { createNamespace, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
+import { createNamespace, eventually, installCrds, kubeConfig, objects, refusalOf, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['kube']);
@@ -35,15 +35,6 @@ function kubectlApply(kind: string, name: string, spec: Record<string, unknown>)
 /** The apiserver's refusal of a create, or '' when it stored the object. */
 const refusal = (plural: string, name: string, spec: Record<string, unknown>) => refusalOf(() => objects(kc, plural).create(ns, name, spec));
 
-async function refusalOf(create: () => Promise<unknown>): Promise<string> {
-  try {
-    await create();
-  } catch (err) {
-    const body = (err as { body?: unknown }).body;
-    return typeof body === 'string' ? body : JSON.stringify(body ?? (err as Error).message);
-  }
-  return '';
-}
 
 const pc = { providerConfigRef: { name: 'aws' } };
 const pgc = { providerConfigRef: { name: 'postgres' } };

@@ -154,6 +154,17 @@ export function condition(object: ManagedObject | undefined, type: string) {
   return object?.status?.conditions?.find((c) => c.type === type);
 }
 
+/** The apiserver's refusal of a write (its Status body), or '' when the write was stored. */
+export async function refusalOf(write: () => Promise<unknown>): Promise<string> {
+  try {
+    await write();
+  } catch (err) {
+    const body = (err as { body?: unknown }).body;
+    return typeof body === 'string' ? body : JSON.stringify(body ?? (err as Error).message);
+  }
+  return '';
+}
+
 /** Polls until `check` returns a value (not undefined/false); fails with `describe()` on timeout. */
 export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000, describe?: () => Promise<string>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
