@@ -8,11 +8,11 @@ import {
   GetBucketTaggingCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, HeadBucketCommand, PutBucketTaggingCommand,
   GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client
 } from '@aws-sdk/client-s3';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import { FINALIZER, PAUSED } from '../../src/reconcile/types.ts';
 import { binaries } from '../../src/stack/versions.ts';
-import { condition, createCredentialsSecret, emulatorProviderConfig, emulatorS3, eventually, markOf, objects, prepare, uniq } from '../support/kube.ts';
+import { condition, createCredentialsSecret, emulatorProviderConfig, emulatorS3, eventually, markOf, objects, prepare, uniq, secretOf as secretOfIn } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -48,17 +48,7 @@ const degraded = (name: string, reason: string) =>
     return condition(b, 'Degraded')?.reason === reason ? b : undefined;
   }, `Bucket ${name} Degraded/${reason}`, 30_000, async () => JSON.stringify((await buckets().get(ns, name)).status));
 
-/** A Secret's data decoded and its owners (`Kind/name/uid/controller`), or undefined when there is none. */
-async function secretOf(name: string): Promise<{ data: Record<string, string>; owners: string[] } | undefined> {
-  try {
-    const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name });
-    const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-    return { data, owners: (s.metadata?.ownerReferences ?? []).map((o) => `${o.kind}/${o.name}/${o.uid}/${o.controller}`) };
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
-}
+const secretOf = (name: string) => secretOfIn(kc, ns, name);
 
 const exists = async (bucket: string) => s3.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, () => false);
 const tagsOf = async (bucket: string): Promise<Record<string, string | undefined>> => Object.fromEntries(((await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).TagSet ?? []).map((t): [string, string | undefined] => [t.Key ?? '', t.Value]));

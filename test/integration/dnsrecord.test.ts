@@ -7,11 +7,11 @@ import {
   ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, DeleteHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { FaultProxyClient } from '../../src/stack/faultproxy.ts';
 import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq, secretOf as secretOfIn } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -93,17 +93,7 @@ const gone = (name: string) => eventually(async () => (await records().tryGet(ns
 /** The ownership record's value the operator writes for a DNSRecord (its uid read from the apiserver). */
 const mark = async (name: string) => `"${await markOf(kc, 'dnsrecords', ns, name)}"`;
 
-/** A Secret's data decoded and its owners (`Kind/name/uid/controller`), or undefined when there is none. */
-async function secretOf(name: string): Promise<{ data: Record<string, string>; owners: string[] } | undefined> {
-  try {
-    const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name });
-    const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-    return { data, owners: (s.metadata?.ownerReferences ?? []).map((o) => `${o.kind}/${o.name}/${o.uid}/${o.controller}`) };
-  } catch (err) {
-    if ((err as { code?: number }).code === 404) return undefined;
-    throw err;
-  }
-}
+const secretOf = (name: string) => secretOfIn(kc, ns, name);
 
 // --- tests --------------------------------------------------------------------------------------
 

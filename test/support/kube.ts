@@ -154,6 +154,18 @@ export function condition(object: ManagedObject | undefined, type: string) {
   return object?.status?.conditions?.find((c) => c.type === type);
 }
 
+/** A Secret's data decoded and its owners (`Kind/name/uid/controller`), or undefined when there is none. */
+export async function secretOf(kc: KubeConfig, namespace: string, name: string): Promise<{ data: Record<string, string>; owners: string[] } | undefined> {
+  try {
+    const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace, name });
+    const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    return { data, owners: (s.metadata?.ownerReferences ?? []).map((o) => `${o.kind}/${o.name}/${o.uid}/${o.controller}`) };
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) return undefined;
+    throw err;
+  }
+}
+
 /** The apiserver's refusal of a write (its Status body), or '' when the write was stored. */
 export async function refusalOf(write: () => Promise<unknown>): Promise<string> {
   try {
