@@ -32,8 +32,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!\\./(?!.*\\.\\.)|node:|\\.\\./sdk/(conformance/)?index\\.ts$|mooring/sdk(/conformance)?$)',
-              message: 'providers/powerdns may import only its own files, node: built-ins and the public SDK (../sdk/index.ts or mooring/sdk).',
+              regex: '^(?!\\./(?!.*\\.\\.)|node:|\\.\\./\\.\\./sdk/(conformance/)?index\\.ts$|mooring/sdk(/conformance)?$)',
+              message: 'providers/powerdns may import only its own files, node: built-ins and the public SDK (../../sdk/index.ts or mooring/sdk).',
             },
           ],
         },

@@ -14,7 +14,7 @@ const args = process.argv.slice(2);
 const only = args.find((a) => a === '--unit' || a === '--integration');
 const extra = args.filter((a) => a !== only);
 
-const UNIT = ['src/**/*.test.ts', 'providers/**/*.test.ts', 'bench/**/*.test.ts'];
+const UNIT = ['src/**/*.test.ts', 'sdk/**/*.test.ts', 'providers/**/*.test.ts', 'bench/**/*.test.ts'];
 const INTEGRATION = ['test/**/*.test.ts'];
 const patterns = only === '--unit' ? UNIT : only === '--integration' ? INTEGRATION : [...UNIT, ...INTEGRATION];
 // The provider template's own test runs where the scaffold writes it (src/cli/new-provider.test.ts).

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError, type ProviderConnection } from '../sdk/index.ts';
+import { TerminalError, type ProviderConnection } from '../../sdk/index.ts';
 import { adminConnection, PINNED_SEARCH_PATH } from './admin.ts';
 import { PG_CLIENT_DEFAULTS } from './settings.ts';
 

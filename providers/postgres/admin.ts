@@ -6,7 +6,7 @@
 // settings (TLS, deadlines) are in settings.ts.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { TerminalError, type ProviderConnection } from '../sdk/index.ts';
+import { TerminalError, type ProviderConnection } from '../../sdk/index.ts';
 import { PgReason } from './classify.ts';
 import { deadlines, PG_CLIENT_DEFAULTS, pgSettings, SSL_MODES, type SslMode } from './settings.ts';
 import { tlsOptions } from './tls.ts';

@@ -1,7 +1,7 @@
 // The one place where a PostgreSQL failure becomes a typed adapter error, decided from the
 // SQLSTATE (error classes in PostgreSQL's Appendix A) or the network error code. A statement that
 // carries a password is described without the server's message: never echo what might quote it.
-import { AdapterError, ConflictError, ProviderReason, RetryableError, TerminalError } from '../sdk/index.ts';
+import { AdapterError, ConflictError, ProviderReason, RetryableError, TerminalError } from '../../sdk/index.ts';
 
 /** Reason codes the postgres adapter puts on its errors (each is documented in docs/reasons.md): the SDK's, and its own. */
 export const PgReason = {

@@ -18,7 +18,7 @@ import {
   type ManagedResource,
   type Observation,
   type ProviderConnection,
-} from '../sdk/index.ts';
+} from '../../sdk/index.ts';
 import type { DatabaseAtProvider, DatabaseSpec } from '../../src/api/database.ts';
 import { AdminPools, adminConnection, pinSession, type AdminConnection } from './admin.ts';
 import { classifyPgError, PgReason } from './classify.ts';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { RetryableError, type ManagedResource, type ProviderConnection } from '../sdk/index.ts';
+import { RetryableError, type ManagedResource, type ProviderConnection } from '../../sdk/index.ts';
 import { DatabaseSpec } from '../../src/api/database.ts';
 import { PostgresDatabaseConnector } from './database.ts';
 

@@ -2,7 +2,7 @@
 // SELECT 1, and read whether the role may create databases and roles (what the adapter needs).
 // `mooring doctor` and the ProviderConfig status checker run it, under the config's own limiter.
 import pg from 'pg';
-import { TerminalError, type ProbeReport, type ProviderConnection } from '../sdk/index.ts';
+import { TerminalError, type ProbeReport, type ProviderConnection } from '../../sdk/index.ts';
 import { adminConnection, pinSession } from './admin.ts';
 import { classifyPgError, PgReason } from './classify.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { TerminalError } from '../sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import { SCRAM_ITERATIONS, scramVerifier } from './scram.ts';
 
 // RFC 7677 section 3: user "user", password "pencil", and the exchange a server holding the right

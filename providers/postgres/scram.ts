@@ -3,7 +3,7 @@
 // pg_stat_activity and pg_stat_statements only ever see the verifier (RFC 5802, RFC 7677; the
 // format is PostgreSQL's, src/common/scram-common.c).
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { TerminalError } from '../sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import { PgReason } from './classify.ts';
 
 /** PostgreSQL's default (scram_iterations), and what libpq's PQencryptPasswordConn uses. */

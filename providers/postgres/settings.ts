@@ -2,7 +2,7 @@
 // server, TLS, and the deadlines of every connection mooring makes. Each has a default a shared
 // cluster can live with; docs/database.md lists them.
 import { z } from 'zod';
-import { TerminalError, type ProviderConnection } from '../sdk/index.ts';
+import { TerminalError, type ProviderConnection } from '../../sdk/index.ts';
 import { PgReason } from './classify.ts';
 
 /** Defaults of every PostgreSQL connection mooring makes; docs/database.md points here. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError } from '../sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import { extension, ident, limit, literal } from './sql.ts';
 
 describe('SQL quoting', () => {

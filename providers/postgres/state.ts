@@ -1,6 +1,6 @@
 // What a Database is on a PostgreSQL server, as observe reads it, and how it compares with the
 // spec. Pure: the adapter reads, this decides.
-import type { FieldDiff } from '../sdk/index.ts';
+import type { FieldDiff } from '../../sdk/index.ts';
 import type { DatabaseSpec, PostgresOptions } from '../../src/api/database.ts';
 import { PostgresOptions as PostgresOptionsSchema } from '../../src/api/database.ts';
 

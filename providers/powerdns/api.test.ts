@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { AdapterError, ProviderConnection } from '../sdk/index.ts';
+import type { AdapterError, ProviderConnection } from '../../sdk/index.ts';
 import { PdnsApi, pdnsSettings } from './api.ts';
 import { PdnsReason } from './reasons.ts';
 

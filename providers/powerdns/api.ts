@@ -2,7 +2,7 @@
 // read with GET and changed with PATCH. Every request goes through the ProviderConfig's limiter
 // and leaves here answered or typed; the API key travels only in the X-API-Key header.
 import { createHash } from 'node:crypto';
-import { RetryableError, TerminalError, callSignal, type ProviderConnection, type RequestLimiter } from '../sdk/index.ts';
+import { RetryableError, TerminalError, callSignal, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
 import { classifyFailure, classifyStatus } from './classify.ts';
 import { PdnsReason } from './reasons.ts';
 import type { ApiRRset } from './rrset.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError } from '../sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import type { RRsetChange } from './api.ts';
 import { namedInError, pdnsBatcher, type Plan } from './batcher.ts';
 import { PdnsReason } from './reasons.ts';
@@ -23,7 +23,7 @@ const settle = (promises: Promise<unknown>[]) => Promise.allSettled(promises);
 const fast = { windowMs: 5, maxWaitMs: 50 };
 
 // PowerDNS's side of the batcher: PATCH rules and how a 422 names a record set. Timing, planning,
-// halving and stopping at an outage are the SDK's, tested in providers/sdk/batch.test.ts.
+// halving and stopping at an outage are the SDK's, tested in sdk/batch.test.ts.
 describe('pdnsBatcher', () => {
   it('sends changes to one zone made together in one PATCH, each record with its ownership record', async () => {
     const server = fakeServer();

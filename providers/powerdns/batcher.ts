@@ -3,7 +3,7 @@
 // which PowerDNS applies atomically. It refuses a PATCH naming one record set twice, so changes to
 // one record set go in separate PATCHes, in order; and it refuses a whole PATCH for one bad record
 // set (422, naming it), so the named one is sent alone and the rest without it.
-import { ZoneBatcher, type BatchPlan, type BatchPort } from '../sdk/index.ts';
+import { ZoneBatcher, type BatchPlan, type BatchPort } from '../../sdk/index.ts';
 import type { RRsetChange } from './api.ts';
 import { rrsetKey } from './rrset.ts';
 

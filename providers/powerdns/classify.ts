@@ -1,5 +1,5 @@
 // The one place where a PowerDNS answer or a network failure becomes a typed adapter error.
-import { RetryableError, TerminalError, type AdapterError } from '../sdk/index.ts';
+import { RetryableError, TerminalError, type AdapterError } from '../../sdk/index.ts';
 import { PdnsReason } from './reasons.ts';
 
 /** PowerDNS's error body, `{"error": "..."}`, or the raw text when it is not JSON. */

@@ -1,6 +1,6 @@
 // @mooring/provider-powerdns: DNSRecords on a PowerDNS Authoritative Server, through its HTTP API.
 // Written as any third party would write a mooring provider: against the public SDK only.
-import { SDK_VERSION, defineProvider } from '../sdk/index.ts';
+import { SDK_VERSION, defineProvider } from '../../sdk/index.ts';
 import { probePowerDns } from './probe.ts';
 import { RecordConnector } from './record.ts';
 

@@ -2,7 +2,7 @@
 // exactly as the Route 53 adapter names it, `_mooring-<type>.<name>`, so users read one scheme
 // whichever server holds their zone: a child of the record's name (works at the apex and below a
 // wildcard, and may sit beside a CNAME), with the type in it (an A and an AAAA each have their own).
-import { OWNERSHIP_PREFIX, TerminalError, WILDCARD_LABEL, reservedNameReason } from '../sdk/index.ts';
+import { OWNERSHIP_PREFIX, TerminalError, WILDCARD_LABEL, reservedNameReason } from '../../sdk/index.ts';
 
 export { OWNERSHIP_PREFIX, WILDCARD_LABEL };
 import { formatTxt, parseTxt } from './content.ts';

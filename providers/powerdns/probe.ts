@@ -1,7 +1,7 @@
 // For `mooring doctor` and the ProviderConfig's status: one read-only call (the server's own
 // description) proving a ProviderConfig reaches its PowerDNS server with a key the API accepts,
 // through the same limiter as the records' calls. Errors leave typed, as every other call's do.
-import type { ProbeReport, ProviderConnection } from '../sdk/index.ts';
+import type { ProbeReport, ProviderConnection } from '../../sdk/index.ts';
 import { PdnsApi, pdnsSettings } from './api.ts';
 
 export async function probePowerDns(connection: ProviderConnection): Promise<ProbeReport> {

@@ -1,7 +1,7 @@
 // Reason codes this provider puts on its errors: the SDK's, so users read one runbook
 // (docs/reasons.md) whichever provider serves their records, plus mooring's CredentialsNotFound for
 // a Secret without an API key and RedirectRefused for an API that redirects.
-import { ProviderReason } from '../sdk/index.ts';
+import { ProviderReason } from '../../sdk/index.ts';
 
 export const PdnsReason = {
   ...ProviderReason,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { TerminalError, parseSpec, type DNSRecordSpec, type ManagedResource } from '../sdk/index.ts';
+import { TerminalError, parseSpec, type DNSRecordSpec, type ManagedResource } from '../../sdk/index.ts';
 import { ownershipContent } from './ownership.ts';
 import { PdnsReason } from './reasons.ts';
 import { RecordConnector, planOne, type Intent } from './record.ts';

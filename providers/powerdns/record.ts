@@ -15,7 +15,7 @@ import {
   type ManagedResource,
   type Observation,
   type ProviderConnection,
-} from '../sdk/index.ts';
+} from '../../sdk/index.ts';
 import { PdnsApi, pdnsSettings, type RRsetChange } from './api.ts';
 import { pdnsBatcher, type BatchOptions, type PdnsBatcher, type Plan } from './batcher.ts';
 import { absolute, inZone } from './names.ts';

@@ -1,6 +1,6 @@
 // A record set as the spec wants it and as PowerDNS reports it, in one shape, and the field-level
 // diff between the two. Pure functions.
-import type { FieldDiff } from '../sdk/index.ts';
+import type { FieldDiff } from '../../sdk/index.ts';
 import { comparable, toContent } from './content.ts';
 import { canonical } from './names.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { withCallSignal, type AdapterError } from '../sdk/index.ts';
+import { withCallSignal, type AdapterError } from '../../sdk/index.ts';
 import { PdnsApi, pdnsSettings } from './api.ts';
 import { PdnsReason } from './reasons.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError, type AdapterError } from '../sdk/index.ts';
+import { TerminalError, type AdapterError } from '../../sdk/index.ts';
 import type { ApiZone, PdnsApi } from './api.ts';
 import { PdnsReason } from './reasons.ts';
 import { ZoneDirectory, ZoneRecords } from './zones.ts';

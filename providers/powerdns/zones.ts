@@ -1,7 +1,7 @@
 // Zones and what is in them, shared by every record of one ProviderConfig: a zone named in a spec
 // is looked up once (and again after it vanished), and one GET of a zone, which returns all its
 // record sets, serves every record observing it at about the same time.
-import { TerminalError, isAdapterError } from '../sdk/index.ts';
+import { TerminalError, isAdapterError } from '../../sdk/index.ts';
 import type { PdnsApi, RRsetChange } from './api.ts';
 import { canonical } from './names.ts';
 import { PdnsReason } from './reasons.ts';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isAdapterError, isProviderRegistration, type ProviderRegistration } from '../../providers/sdk/index.ts';
+import { isAdapterError, isProviderRegistration, type ProviderRegistration } from '../../sdk/index.ts';
 
 const MAIN = join(import.meta.dirname, 'main.ts');
 const work = mkdtempSync(join(tmpdir(), 'mooring-new-provider-'));

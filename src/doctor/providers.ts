@@ -4,7 +4,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/common.ts';
 import { ProviderConfigSpec } from '../api/providerconfig.ts';
-import { RetryableError, isAdapterError } from '../../providers/sdk/index.ts';
+import { RetryableError, isAdapterError } from '../../sdk/index.ts';
 import { Limits } from '../limits/index.ts';
 import { providerConfigView } from '../operator/config-cache.ts';
 import { grantsEveryNamespace } from '../operator/grants.ts';

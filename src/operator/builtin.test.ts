@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import type { Connector, ExternalClient, ProviderConnection } from '../../providers/sdk/index.ts';
+import type { Connector, ExternalClient, ProviderConnection } from '../../sdk/index.ts';
 import { builtinProviders, lazyConnector } from './builtin.ts';
 
 const connection: ProviderConnection = { name: 'pc', type: 'x', region: 'us-east-1', settings: {} };

@@ -1,7 +1,7 @@
 // The providers compiled into the operator, registered the way a plugin registers its own. Each
 // connector's module, and the cloud SDK it brings (tens of MiB each), loads on its first connect:
 // an operator serving only PostgreSQL never loads the AWS SDK.
-import { SDK_VERSION, defineProvider, type Connector, type ProviderRegistration } from '../../providers/sdk/index.ts';
+import { SDK_VERSION, defineProvider, type Connector, type ProviderRegistration } from '../../sdk/index.ts';
 
 /** A connector that imports its implementation on the first connect. */
 export function lazyConnector<Spec>(load: () => Promise<Connector<Spec>>): Connector<Spec> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RetryableError, TerminalError, type ProbeReport } from '../../providers/sdk/index.ts';
+import { RetryableError, TerminalError, type ProbeReport } from '../../sdk/index.ts';
 import type { Condition } from '../api/common.ts';
 import { FakeClock } from '../runtime/clock.ts';
 import { createLogger } from '../runtime/logger.ts';

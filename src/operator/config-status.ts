@@ -4,7 +4,7 @@
 // and when a resource using the config fails on its credentials; never more than one check in
 // flight per config, and never two within `minIntervalMs` (later asks wait and are merged).
 import type { Logger } from 'pino';
-import { isAdapterError, RetryableError, TerminalError, type ProbeReport } from '../../providers/sdk/index.ts';
+import { isAdapterError, RetryableError, TerminalError, type ProbeReport } from '../../sdk/index.ts';
 import type { Condition } from '../api/common.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { realClock, type Clock, type Timer } from '../runtime/clock.ts';

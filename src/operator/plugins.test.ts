@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SDK_VERSION, parseVersion } from '../../providers/sdk/index.ts';
+import { SDK_VERSION, parseVersion } from '../../sdk/index.ts';
 import { builtinProviders } from './builtin.ts';
 import { PluginError, loadProviders } from './plugins.ts';
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SDK_VERSION, definitionProblems, incompatibility, isProviderRegistration, type ProviderRegistration } from '../../providers/sdk/index.ts';
+import { SDK_VERSION, definitionProblems, incompatibility, isProviderRegistration, type ProviderRegistration } from '../../sdk/index.ts';
 
 /** The exit code of a command that refused a provider plugin (docs/cli.md). */
 export const EXIT_PLUGIN_REFUSED = 3;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Connector } from '../../providers/sdk/index.ts';
-import { TerminalError } from '../../providers/sdk/index.ts';
+import type { Connector } from '../../sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import { AccountLimiter, Limits } from '../limits/index.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { REDACTED, scrubber } from '../runtime/scrub.ts';

@@ -1,8 +1,8 @@
 // From a resource's providerConfigRef to a connected adapter: the ProviderConfig (from the watch
 // cache), its credentials (from a Secret, never logged), the account limiters, and the connector
 // the provider registered for the kind.
-import type { Connector, ProbeReport, ProviderConnection, RequestLimiter } from '../../providers/sdk/index.ts';
-import { TerminalError } from '../../providers/sdk/index.ts';
+import type { Connector, ProbeReport, ProviderConnection, RequestLimiter } from '../../sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import type { Grants, Policy } from '../api/providerconfig.ts';
 import type { Limits } from '../limits/index.ts';
 import { scrubber } from '../runtime/scrub.ts';
@@ -14,7 +14,7 @@ import { checkPolicy } from './policy.ts';
 
 /**
  * What the resolver needs of a provider: its type name (a ProviderConfig's `spec.type`) and a
- * connector per kind. A registration from defineProvider (providers/sdk) is one.
+ * connector per kind. A registration from defineProvider (sdk/) is one.
  */
 export interface ProviderRegistration {
   type: string;

@@ -3,7 +3,7 @@
 // the adoption stops before any write, with the calls it would make in status.plan, until the user
 // says what they want: the live values written into the spec (or the fields listed in
 // spec.ignoreChanges), or the changes accepted with an annotation. docs/plan.md, "Adoption".
-import type { Observation } from '../../providers/sdk/index.ts';
+import type { Observation } from '../../sdk/index.ts';
 import type { PlannedCall } from '../api/common.ts';
 import { degraded, type Outcome } from './conditions.ts';
 import { describeDiff } from './drift.ts';

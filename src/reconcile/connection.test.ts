@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError } from '../../providers/sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import { generateSecretValue, isGeneratedForm, ROTATE_CREDENTIALS, rotationDue, rotationRequest } from './connection.ts';
 import type { ManagedObject } from './types.ts';
 

@@ -10,7 +10,7 @@
 //   Secret records the request its password answers to, so each request rotates once.
 import { randomBytes } from 'node:crypto';
 import { scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
-import { TerminalError } from '../../providers/sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import { Reason } from './reasons.ts';
 import type { ManagedObject, SecretBody, SecretStore, StoredSecret } from './types.ts';
 

@@ -3,7 +3,7 @@
 // abandoned with a retryable CallTimeout, so the object backs off and its worker is free for the
 // next key, whether or not the adapter honours the signal. Stopping the operator aborts every
 // call in flight (OperatorStopping), so shutdown ends within its grace period.
-import { RetryableError, withCallSignal } from '../../providers/sdk/index.ts';
+import { RetryableError, withCallSignal } from '../../sdk/index.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import { Reason } from './reasons.ts';
 

@@ -2,7 +2,7 @@
 // (`spec.ignoreChanges`): their differences are dropped from the observation before anything acts
 // on it, and the spec handed to the adapter carries their live values, so an adapter that writes a
 // whole field (every tag at once) keeps what the other system set.
-import type { FieldDiff, Observation } from '../../providers/sdk/index.ts';
+import type { FieldDiff, Observation } from '../../sdk/index.ts';
 
 /** The path itself or anything below it: `tags` covers `tags.team`. */
 export function isIgnored(path: string, ignore: readonly string[]): boolean {

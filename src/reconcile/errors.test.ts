@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RetryableError, TerminalError } from '../../providers/sdk/index.ts';
+import { RetryableError, TerminalError } from '../../sdk/index.ts';
 import { classify } from './errors.ts';
 import { Reason } from './reasons.ts';
 

@@ -1,5 +1,5 @@
 // Turning whatever a reconcile threw into the condition the user sees and what the queue does next.
-import { TerminalError, isAdapterError } from '../../providers/sdk/index.ts';
+import { TerminalError, isAdapterError } from '../../sdk/index.ts';
 import { Reason } from './reasons.ts';
 
 /** A bad spec, with the field and the rule in the message. */

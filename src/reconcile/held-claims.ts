@@ -4,7 +4,7 @@
 // the adapter reports it `written` or the observation shows the thing as wanted, dropped when the
 // wait is over without either. An Event never claims what the cloud did not take. Held in memory
 // only: an operator restart loses a held claim (an Event missing, never a false one).
-import type { Observation } from '../../providers/sdk/index.ts';
+import type { Observation } from '../../sdk/index.ts';
 
 export interface Claim {
   reason: string;

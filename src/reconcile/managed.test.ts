@@ -6,8 +6,8 @@ import { managedSpecFields, type ConnectionSecretPolicy } from '../api/common.ts
 import { BUCKET_NAME_FROM_METADATA } from '../api/bucket.ts';
 import { derivedNameProblems } from '../api/derived.ts';
 import { Limits } from '../limits/index.ts';
-import type { Connector, ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
-import { ConflictError, RetryableError, TerminalError } from '../../providers/sdk/index.ts';
+import type { Connector, ExternalClient, ManagedResource, Observation, Pending } from '../../sdk/index.ts';
+import { ConflictError, RetryableError, TerminalError } from '../../sdk/index.ts';
 import { CREDENTIALS_PENDING, CREDENTIALS_ROTATION, ROTATE_CREDENTIALS, SECRET_OWNER } from './connection.ts';
 import { ManagedReconciler } from './managed.ts';
 import { REDACTED, SecretScrubber } from '../runtime/scrub.ts';

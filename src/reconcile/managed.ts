@@ -5,8 +5,8 @@
 // create | set credentials | update | nothing → publish the Secret → status (written only when it
 // changed) → requeue after the resync.
 import { randomBytes } from 'node:crypto';
-import type { ExternalClient, ManagedResource, Observation, Pending } from '../../providers/sdk/index.ts';
-import { TerminalError, isQueued, type WriteQueued } from '../../providers/sdk/index.ts';
+import type { ExternalClient, ManagedResource, Observation, Pending } from '../../sdk/index.ts';
+import { TerminalError, isQueued, type WriteQueued } from '../../sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
 import { REFRESH_REQUESTED_AT } from '../api/common.ts';
 import { isSecretKey, scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError } from '../../providers/sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import { clusterOwnershipId } from '../kube/cluster-id.ts';
 import { legacyMark, MarkSigner, MAX_MARK, ownershipMark, type MarkSubject } from './marks.ts';
 import { Reason } from './reasons.ts';

@@ -10,7 +10,7 @@
 // Hashed: `<ownershipId>/h/<32 characters of base64url HMAC-SHA256>`, 67 characters at most.
 // TXT strings hold 255 octets, and the DNS adapters split longer values, so 256 is the only limit.
 import { createHmac } from 'node:crypto';
-import { TerminalError } from '../../providers/sdk/index.ts';
+import { TerminalError } from '../../sdk/index.ts';
 import { Reason } from './reasons.ts';
 
 export type MarkForm = 'Readable' | 'Hashed';

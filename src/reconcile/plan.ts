@@ -2,7 +2,7 @@
 // observation Full acts on, written into status.plan and printed by `mooring plan`. Nothing here
 // calls the cloud; the reconciler stops before any write when the policy is Plan.
 import { MAX_PLANNED_FIELDS, type PlannedCall, type PlannedField } from '../api/common.ts';
-import type { FieldDiff, Observation } from '../../providers/sdk/index.ts';
+import type { FieldDiff, Observation } from '../../sdk/index.ts';
 import { show } from './drift.ts';
 
 /** Spec fields about mooring itself, not the external thing: never part of a planned call. */

@@ -2,7 +2,7 @@
 // interface here, so it runs against the real apiserver in production and fakes in unit tests.
 import type { z } from 'zod';
 import type { Condition, ConnectionSecretPolicy, ObjectMeta, PlannedCall } from '../api/common.ts';
-import type { Connector, ProviderConnection } from '../../providers/sdk/index.ts';
+import type { Connector, ProviderConnection } from '../../sdk/index.ts';
 import type { MarkForm } from './marks.ts';
 
 export const FINALIZER = 'mooring.dev/finalizer';

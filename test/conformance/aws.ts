@@ -1,6 +1,6 @@
 // What the AWS conformance targets share: a connection to the stack's emulator, and one to a
 // dead endpoint holding the kit's secret as its secret key.
-import type { ProviderConnection } from '../../providers/sdk/index.ts';
+import type { ProviderConnection } from '../../sdk/index.ts';
 import type { StackInfo } from '../../src/stack/index.ts';
 
 export function emulatorConnection(aws: NonNullable<StackInfo['aws']>, name: string, region = aws.region): ProviderConnection {

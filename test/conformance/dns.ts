@@ -1,6 +1,6 @@
 // What the DNSRecord conformance targets share: the resource each case gets, an A record set in
 // the target's zone named after the case.
-import type { DNSRecordSpec, ManagedResource } from '../../providers/sdk/index.ts';
+import type { DNSRecordSpec, ManagedResource } from '../../sdk/index.ts';
 import { DNSRecordSpec as RecordSchema } from '../../src/api/dnsrecord.ts';
 
 export function recordResource(name: string, zone: string, providerConfig: string): ManagedResource<DNSRecordSpec> {

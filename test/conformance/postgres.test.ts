@@ -4,8 +4,8 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import { PostgresDatabaseConnector } from '../../providers/postgres/index.ts';
-import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
-import type { DatabaseSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
+import { describeConformance, type Found } from '../../sdk/conformance/index.ts';
+import type { DatabaseSpec, ManagedResource, ProviderConnection } from '../../sdk/index.ts';
 import { DatabaseSpec as DatabaseSchema } from '../../src/api/database.ts';
 import { useStack } from '../support/stack.ts';
 

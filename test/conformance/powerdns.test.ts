@@ -3,8 +3,8 @@
 // PowerDNS API; it reads the ownership record (`_mooring-a.<name>`, holding the mark) on its own.
 import { randomBytes } from 'node:crypto';
 import { RecordConnector } from '../../providers/powerdns/index.ts';
-import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
-import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
+import { describeConformance, type Found } from '../../sdk/conformance/index.ts';
+import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../sdk/index.ts';
 import { ensurePdnsZone } from '../../src/stack/pdns.ts';
 import { useStack } from '../support/stack.ts';
 import { recordResource } from './dns.ts';

@@ -2,8 +2,8 @@
 // modifies, creates and deletes DB instances with a raw RDS client.
 import { AddTagsToResourceCommand, CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { RdsInstanceConnector } from '../../providers/aws/index.ts';
-import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
-import type { DatabaseSpec, ManagedResource } from '../../providers/sdk/index.ts';
+import { describeConformance, type Found } from '../../sdk/conformance/index.ts';
+import type { DatabaseSpec, ManagedResource } from '../../sdk/index.ts';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import { DatabaseSpec as DatabaseSchema } from '../../src/api/database.ts';
 import { useStack } from '../support/stack.ts';

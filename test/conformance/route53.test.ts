@@ -10,8 +10,8 @@ import {
   ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type Change, type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { RecordConnector } from '../../providers/aws/index.ts';
-import { describeConformance, type ConformanceTarget, type Found } from '../../providers/sdk/conformance/index.ts';
-import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
+import { describeConformance, type ConformanceTarget, type Found } from '../../sdk/conformance/index.ts';
+import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../sdk/index.ts';
 import { FaultProxy } from '../../src/stack/faultproxy.ts';
 import { useStack } from '../support/stack.ts';
 import { recordResource } from './dns.ts';

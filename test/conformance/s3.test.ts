@@ -6,8 +6,8 @@ import {
   HeadBucketCommand, ListObjectVersionsCommand, PutBucketTaggingCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
 import { BucketConnector } from '../../providers/aws/index.ts';
-import { describeConformance, type Found } from '../../providers/sdk/conformance/index.ts';
-import type { BucketSpec, ManagedResource } from '../../providers/sdk/index.ts';
+import { describeConformance, type Found } from '../../sdk/conformance/index.ts';
+import type { BucketSpec, ManagedResource } from '../../sdk/index.ts';
 import { BucketSpec as BucketSchema, OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import { useStack } from '../support/stack.ts';
 import { MOTO_ACCEPTS_ANY_CREDENTIALS, deadConnection, emulatorConnection } from './aws.ts';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { creatingTag } from '../../providers/postgres/database.ts';
 import { PostgresDatabaseConnector } from '../../providers/postgres/index.ts';
-import type { DatabaseSpec, ManagedResource, ProviderConnection } from '../../providers/sdk/index.ts';
+import type { DatabaseSpec, ManagedResource, ProviderConnection } from '../../sdk/index.ts';
 import { DatabaseSpec as DatabaseSchema } from '../../src/api/database.ts';
 import { useStack } from '../support/stack.ts';
 

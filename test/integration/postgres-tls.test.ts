@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { adminConnection } from '../../providers/postgres/admin.ts';
 import { classifyPgError } from '../../providers/postgres/classify.ts';
-import type { ProviderConnection } from '../../providers/sdk/index.ts';
+import type { ProviderConnection } from '../../sdk/index.ts';
 import { useStack } from '../support/stack.ts';
 
 const stack = useStack(['postgres'], { own: true });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { assertNoSecretEscapes, RetryableError, TerminalError, type Connector, type ExternalClient } from '../../providers/sdk/index.ts';
+import { assertNoSecretEscapes, RetryableError, TerminalError, type Connector, type ExternalClient } from '../../sdk/index.ts';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { condition, GRANT_ALL, createNamespace, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BucketAlreadyExists, NoSuchBucket, S3ServiceException } from '@aws-sdk/client-s3';
-import { ConflictError, RetryableError, TerminalError } from '../../sdk/index.ts';
+import { ConflictError, RetryableError, TerminalError } from '../../../sdk/index.ts';
 import { AwsReason, classifyAwsError, isNetworkError, retryAfterMs } from './classify.ts';
 
 /** An SDK service error as the S3 client builds it from an answer. */

@@ -1,7 +1,7 @@
 // The one place where an AWS SDK failure becomes a typed adapter error. Decided once, here, from the
 // error's code (`name`), HTTP status, `$retryable`/`$fault` and its `cause` chain; nothing deeper in
 // the adapters guesses whether a retry can help.
-import { AdapterError, ConflictError, ProviderReason, RetryableError, TerminalError } from '../../sdk/index.ts';
+import { AdapterError, ConflictError, ProviderReason, RetryableError, TerminalError } from '../../../sdk/index.ts';
 
 /** Reason codes AWS adapters put on their errors (each becomes a condition's `reason`): the SDK's. */
 export const AwsReason = ProviderReason;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createServer } from 'node:http';
 import { ListBucketsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { TerminalError, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
+import { TerminalError, type ProviderConnection, type RequestLimiter } from '../../../sdk/index.ts';
 import { AwsReason } from './classify.ts';
 import { AWS_CLIENT_DEFAULTS, AwsCaller, awsClientConfig, s3ClientConfig } from './client.ts';
 

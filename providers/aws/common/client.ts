@@ -2,7 +2,7 @@
 // through the account limiter, with failures classified on the way out, and cut short by the
 // deadline of the adapter call it is sent for.
 import { z } from 'zod';
-import { TerminalError, callSignal, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
+import { TerminalError, callSignal, type ProviderConnection, type RequestLimiter } from '../../../sdk/index.ts';
 import { webIdentityCredentials, type CredentialProvider } from './credentials.ts';
 import { AwsReason, awsErrorCode, awsStatus, classifyAwsError } from './classify.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { ProviderConnection } from '../../sdk/index.ts';
-import { TerminalError } from '../../sdk/index.ts';
+import type { ProviderConnection } from '../../../sdk/index.ts';
+import { TerminalError } from '../../../sdk/index.ts';
 import { clearCredentialCache, stsEndpoint, webIdentityCredentials } from './credentials.ts';
 
 const base: ProviderConnection = { name: 'prod', type: 'aws', region: 'eu-west-1', settings: {} };

@@ -9,7 +9,7 @@
 import { fromTokenFile } from '@aws-sdk/credential-providers';
 import { TOKEN_FILE_PATTERN, WEB_IDENTITY_TOKEN_DIR } from '../../../src/api/providerconfig.ts';
 import { Reason } from '../../../src/reconcile/reasons.ts';
-import { TerminalError, type ProviderConnection } from '../../sdk/index.ts';
+import { TerminalError, type ProviderConnection } from '../../../sdk/index.ts';
 
 type AwsCredentialIdentity = Awaited<ReturnType<ReturnType<typeof fromTokenFile>>>;
 export type CredentialProvider = () => Promise<AwsCredentialIdentity>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProviderConnection } from '../../sdk/index.ts';
+import type { ProviderConnection } from '../../../sdk/index.ts';
 import { ClientPool } from './pool.ts';
 
 class Fake {

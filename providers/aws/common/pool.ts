@@ -2,7 +2,7 @@
 // a client per pass would open new connections (a TLS handshake each, against AWS) and resolve its
 // configuration anew every time. The pool keeps one client per ProviderConfig and region.
 import { createHash } from 'node:crypto';
-import type { ProviderConnection } from '../../sdk/index.ts';
+import type { ProviderConnection } from '../../../sdk/index.ts';
 import { sendWithCallSignal } from './client.ts';
 
 /** Changes when anything a client is built from changes: endpoint, region, settings, credentials. */

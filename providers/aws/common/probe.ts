@@ -4,7 +4,7 @@
 // the account. `mooring doctor` and the ProviderConfig status checker run it; a failure is typed
 // the way the adapters type theirs. It goes through the config's own `sts` limiter.
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { ProbeReport, ProviderConnection } from '../../sdk/index.ts';
+import type { ProbeReport, ProviderConnection } from '../../../sdk/index.ts';
 import { AwsCaller, awsClientConfig } from './client.ts';
 
 /** Where STS was asked: the override, or the region's public endpoint. */

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { withCallSignal, type ProviderConnection } from '../../sdk/index.ts';
+import { withCallSignal, type ProviderConnection } from '../../../sdk/index.ts';
 import { s3ClientConfig, sendWithCallSignal } from './client.ts';
 import { ClientPool } from './pool.ts';
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
 import { DatabaseSpec, type DatabaseSpecInput } from '../../../src/api/database.ts';
-import { AdapterError, type ManagedResource, type ProviderConnection } from '../../sdk/index.ts';
+import { AdapterError, type ManagedResource, type ProviderConnection } from '../../../sdk/index.ts';
 import { TEST_CREDENTIALS, useMoto, type Moto } from '../testing/moto.ts';
 import { finalSnapshotName, RDS_DELETE_POLL_MS, RdsInstanceConnector } from './instance.ts';
 

@@ -25,7 +25,7 @@ import {
   type ManagedResource,
   type Observation,
   type ProviderConnection,
-} from '../../sdk/index.ts';
+} from '../../../sdk/index.ts';
 import { OWNERSHIP_TAG } from '../../../src/api/bucket.ts';
 import type { DatabaseAtProvider, DatabaseSpec } from '../../../src/api/database.ts';
 import { AwsReason } from '../common/classify.ts';

@@ -1,6 +1,6 @@
 // An RDS DB instance as the Database spec manages it, and how the two compare. Pure.
 import type { DBInstance, Tag } from '@aws-sdk/client-rds';
-import type { FieldDiff } from '../../sdk/index.ts';
+import type { FieldDiff } from '../../../sdk/index.ts';
 import { OWNERSHIP_TAG } from '../../../src/api/bucket.ts';
 import { RdsOptions as RdsOptionsSchema, type DatabaseSpec, type RdsOptions } from '../../../src/api/database.ts';
 

@@ -1,8 +1,8 @@
 // Route 53's side of the batcher: its limits and how its refusals name a record. Timing, planning,
-// halving and stopping at throttling are the SDK's, tested in providers/sdk/batch.test.ts.
+// halving and stopping at throttling are the SDK's, tested in sdk/batch.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError, type BatchPort } from '../../sdk/index.ts';
+import { TerminalError, type BatchPort } from '../../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
 import { route53Batcher, type ChangeInfo, type PlannedChange } from './batcher.ts';
 import type { RecordSet } from './state.ts';

@@ -1,9 +1,9 @@
-// Route 53's side of the SDK's per-zone batcher (providers/sdk/batch.ts, which does the timing,
+// Route 53's side of the SDK's per-zone batcher (sdk/batch.ts, which does the timing,
 // the cut at the limiter's slot, the planning, the packing and the isolating of a refused change):
 // one batch is one ChangeResourceRecordSets call, within Route 53's limits on values and
 // characters, and Route 53 refuses a whole batch for one bad change (InvalidChangeBatch), naming
 // the record in quotes; it also refuses a stale plan's guarded CREATE or DELETE the same way.
-import { TerminalError, ZoneBatcher, isAdapterError, type BatchPlan, type BatchPort } from '../../sdk/index.ts';
+import { TerminalError, ZoneBatcher, isAdapterError, type BatchPlan, type BatchPort } from '../../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
 import { changeCost, keyOf, type RecordSet } from './state.ts';
 

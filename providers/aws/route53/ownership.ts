@@ -8,7 +8,7 @@
 // weighted set identifier, hashed to fit a label) is in the name, so an A and an AAAA record, or
 // two weighted sets, each have their own.
 import { createHash } from 'node:crypto';
-import { OWNERSHIP_PREFIX, TerminalError, WILDCARD_LABEL, reservedNameReason } from '../../sdk/index.ts';
+import { OWNERSHIP_PREFIX, TerminalError, WILDCARD_LABEL, reservedNameReason } from '../../../sdk/index.ts';
 
 export { OWNERSHIP_PREFIX, WILDCARD_LABEL };
 import { AwsReason } from '../common/classify.ts';

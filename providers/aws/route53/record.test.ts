@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ConflictError, ProviderReason, TerminalError, parseSpec, type DNSRecordSpec, type ManagedResource } from '../../sdk/index.ts';
+import { ConflictError, ProviderReason, TerminalError, parseSpec, type DNSRecordSpec, type ManagedResource } from '../../../sdk/index.ts';
 import { RecordConnector, knownAnswers, planOne } from './record.ts';
 import { keyOf, type RecordSet } from './state.ts';
 

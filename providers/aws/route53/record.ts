@@ -15,7 +15,7 @@ import {
   type Observation,
   type ProviderConnection,
   type WriteQueued,
-} from '../../sdk/index.ts';
+} from '../../../sdk/index.ts';
 import { fqdn as fqdnOf, inZone, type DNSRecordAtProvider, type DNSRecordSpec } from '../../../src/api/dnsrecord.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsClientConfig, awsSettings, sendWithCallSignal } from '../common/client.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError } from '../../sdk/index.ts';
+import { TerminalError } from '../../../sdk/index.ts';
 import { ownershipName, ownershipValue, parseOwnership } from './ownership.ts';
 import { changeCost, decodeName, desiredRecord, diffRecord, formatTxt, fromRoute53, parseTxt, toRoute53 } from './state.ts';
 

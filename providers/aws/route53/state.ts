@@ -5,7 +5,7 @@
 // host names in values get their trailing dot; TXT text is quoted and split into 255-character
 // strings on the way out and joined again on the way in, so `"ab"` and `"a" "b"` compare equal.
 import type { ResourceRecordSet, RRType } from '@aws-sdk/client-route-53';
-import type { FieldDiff } from '../../sdk/index.ts';
+import type { FieldDiff } from '../../../sdk/index.ts';
 import { canonical, type DNSRecordSpec } from '../../../src/api/dnsrecord.ts';
 
 export const DEFAULT_TTL = 300;

@@ -3,7 +3,7 @@
 // and a zone's record sets are listed once for all the records observing it at about the same
 // time. At 5 requests a second, one listing of 300 record sets a page beats a read per record.
 import { GetHostedZoneCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
-import { TerminalError, isAdapterError } from '../../sdk/index.ts';
+import { TerminalError, isAdapterError } from '../../../sdk/index.ts';
 import { canonical } from '../../../src/api/dnsrecord.ts';
 import { AwsReason } from '../common/classify.ts';
 import type { AwsCaller } from '../common/client.ts';

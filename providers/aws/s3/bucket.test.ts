@@ -25,7 +25,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { BucketSpec, OWNERSHIP_TAG, type BucketAtProvider, type BucketSpecInput } from '../../../src/api/bucket.ts';
-import { AdapterError, type ExternalClient, type ManagedResource, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
+import { AdapterError, type ExternalClient, type ManagedResource, type ProviderConnection, type RequestLimiter } from '../../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
 import { TEST_CREDENTIALS, useMoto, type Moto } from '../testing/moto.ts';
 import { BucketConnector, BUCKET_DELETE_DEFAULTS } from './bucket.ts';

@@ -35,7 +35,7 @@ import {
   type ManagedResource,
   type Observation,
   type ProviderConnection,
-} from '../../sdk/index.ts';
+} from '../../../sdk/index.ts';
 import { OWNERSHIP_TAG, type BucketAtProvider, type BucketSpec } from '../../../src/api/bucket.ts';
 import { bucketArn } from '../common/arn.ts';
 import { AwsReason } from '../common/classify.ts';

@@ -1,7 +1,7 @@
 // What a Bucket's connection Secret holds: what an application's S3 client needs to reach the
 // bucket, and nothing secret (the application brings its own identity; mooring makes no IAM
 // user). Keys and the reasons for them: docs/bucket.md, "Connection details".
-import type { ProviderConnection } from '../../sdk/index.ts';
+import type { ProviderConnection } from '../../../sdk/index.ts';
 import { bucketArn, partitionOf } from '../common/arn.ts';
 import { awsSettings } from '../common/client.ts';
 

@@ -11,7 +11,7 @@ import type {
   ServerSideEncryptionConfiguration,
   Tag,
 } from '@aws-sdk/client-s3';
-import type { FieldDiff } from '../../sdk/index.ts';
+import type { FieldDiff } from '../../../sdk/index.ts';
 import { OWNERSHIP_TAG, type BucketSpec } from '../../../src/api/bucket.ts';
 
 export type VersioningStatus = 'Enabled' | 'Suspended';

@@ -1,8 +1,8 @@
 // The per-kind specs as the operator hands them to adapters: validated, defaults applied. Test
 // code (a conformance target) builds its resources' specs with parseSpec, as the reconciler does.
-import { BucketSpec } from '../../src/api/bucket.ts';
-import { DatabaseSpec } from '../../src/api/database.ts';
-import { DNSRecordSpec } from '../../src/api/dnsrecord.ts';
+import { BucketSpec } from '../src/api/bucket.ts';
+import { DatabaseSpec } from '../src/api/database.ts';
+import { DNSRecordSpec } from '../src/api/dnsrecord.ts';
 
 /** Each kind's spec schema (zod), as the reconciler parses it. */
 export const SCHEMAS = { Bucket: BucketSpec, DNSRecord: DNSRecordSpec, Database: DatabaseSpec };

@@ -1,10 +1,10 @@
 // defineProvider: how a provider (built in or a plugin) tells the operator what it serves. The
 // registration is checked here, where the author calls it, and again by the operator's plugin
 // loader, which also checks the declared SDK version against its own.
-import type { BucketAtProvider, BucketSpec } from '../../src/api/bucket.ts';
-import { DNS_LABEL } from '../../src/api/common.ts';
-import type { DatabaseAtProvider, DatabaseSpec } from '../../src/api/database.ts';
-import type { DNSRecordAtProvider, DNSRecordSpec } from '../../src/api/dnsrecord.ts';
+import type { BucketAtProvider, BucketSpec } from '../src/api/bucket.ts';
+import { DNS_LABEL } from '../src/api/common.ts';
+import type { DatabaseAtProvider, DatabaseSpec } from '../src/api/database.ts';
+import type { DNSRecordAtProvider, DNSRecordSpec } from '../src/api/dnsrecord.ts';
 import type { Connector, ProbeReport, ProviderConnection } from './contract.ts';
 import { parseVersion } from './version.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ALL_REASON_CODES } from '../../src/reconcile/reasons.ts';
+import { ALL_REASON_CODES } from '../src/reconcile/reasons.ts';
 import { ProviderReason } from './index.ts';
 
 describe('ProviderReason', () => {

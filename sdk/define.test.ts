@@ -7,7 +7,7 @@ import * as local from './index.ts';
 const connector: Connector<unknown> = { connect: () => Promise.reject(new Error('not connected in unit tests')) };
 
 describe('mooring/sdk', () => {
-  it('is providers/sdk/index.ts (one module, not a copy)', () => {
+  it('is sdk/index.ts (one module, not a copy)', () => {
     assert.equal(defineProvider, local.defineProvider);
     assert.equal(SDK_VERSION, local.SDK_VERSION);
   });

@@ -6,7 +6,7 @@
 // the target with a reason, so no field is silently left out.
 import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
-import { managedSpecFields } from '../../../src/api/common.ts';
+import { managedSpecFields } from '../../src/api/common.ts';
 import type { ManagedResource } from '../contract.ts';
 import { isAdapterError } from '../errors.ts';
 import { SCHEMAS } from '../specs.ts';

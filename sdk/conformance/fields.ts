@@ -4,7 +4,7 @@
 // the field or above it, or a `has(self.x) == has(oldSelf.x)` rule fixing a parent's presence.
 import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
-import { toStructural, type StructuralSchema } from '../../../src/api/structural.ts';
+import { toStructural, type StructuralSchema } from '../../src/api/structural.ts';
 
 /** A step of a path: a property name, or 0 for the first item of a list of objects. */
 export type Step = string | 0;

@@ -28,7 +28,7 @@ export type { SpecOf } from './specs.ts';
 export { KIND_NAMES, ProviderDefinitionError, defineProvider, definitionProblems, isProviderRegistration } from './define.ts';
 export type { ProviderDefinition, ProviderKinds, ProviderRegistration } from './define.ts';
 // The per-kind specs and atProvider shapes an adapter receives and reports (src/api, the zod schemas).
-export type { BucketAtProvider, BucketSpec } from '../../src/api/bucket.ts';
-export type { DNSRecordAtProvider, DNSRecordSpec, RecordType } from '../../src/api/dnsrecord.ts';
-export type { DatabaseAtProvider, DatabaseSpec, PostgresOptions, RdsOptions } from '../../src/api/database.ts';
+export type { BucketAtProvider, BucketSpec } from '../src/api/bucket.ts';
+export type { DNSRecordAtProvider, DNSRecordSpec, RecordType } from '../src/api/dnsrecord.ts';
+export type { DatabaseAtProvider, DatabaseSpec, PostgresOptions, RdsOptions } from '../src/api/database.ts';
 export { assertNoSecretEscapes, SecretEscapes, type SecretEscape } from './testing.ts';

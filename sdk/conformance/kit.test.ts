@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
-import { immutable, withRules } from '../../../src/api/common.ts';
+import { immutable, withRules } from '../../src/api/common.ts';
 import { ConflictError, RetryableError, TerminalError, type Connector, type ExternalClient, type ManagedResource, type ProviderConnection } from '../index.ts';
 import { checkConformance, describeConformance, summary, type CaseName, type ConformanceTarget } from './index.ts';
 

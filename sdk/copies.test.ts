@@ -3,7 +3,7 @@
 // stands in for that copy here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify } from '../../src/reconcile/errors.ts';
+import { classify } from '../src/reconcile/errors.ts';
 import type * as DefineModule from './define.ts';
 import type * as ErrorsModule from './errors.ts';
 import { AdapterError, SDK_VERSION, isAdapterError, isProviderRegistration } from './index.ts';
