@@ -60,108 +60,130 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const components = options.components ?? ALL_COMPONENTS;
   const log = options.log ?? (() => {});
   await setup(components.flatMap((c) => PARTS[c]), log);
-  const bins = binaries();
-  const dir = mkdtempSync(join(tmpdir(), 'mooring-stack-'));
-  chmodSync(dir, 0o711); // postgres runs as its own user and must reach its folder inside
-  const servers: Server[] = [];
-  const stateFile = join(dir, '..', `${dir.split('/').pop()}.reaper.json`);
-  const writeState = () => {
-    const state: ReaperState = { pgids: servers.map((s) => s.pid), dirs: [dir] };
-    writeFileSync(stateFile, JSON.stringify(state));
+  const running = new Running(binaries());
+  try {
+    const started = Date.now();
+    await running.start(components, options.ports ?? {});
+    log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (${components.join(', ')}) in ${running.dir}`);
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
+  return running.stack();
+}
+
+/**
+ * The servers of one stack, in one folder, watched by a detached reaper that stops them when the
+ * launching process dies without calling stop().
+ */
+class Running {
+  readonly dir = mkdtempSync(join(tmpdir(), 'mooring-stack-'));
+  private readonly servers: Server[] = [];
+  private readonly stateFile: string;
+  private etcd: Etcd | undefined;
+  private api: ApiServer | undefined;
+  private aws: Emulator | undefined;
+  private pg: Postgres | undefined;
+  private pdns: PowerDns | undefined;
+  private proxy: ProxyThread | undefined;
+  private certs: ControlPlaneCerts | undefined;
+  private stopped = false;
+  private readonly bins: ReturnType<typeof binaries>;
+
+  constructor(bins: ReturnType<typeof binaries>) {
+    this.bins = bins;
+    chmodSync(this.dir, 0o711); // postgres runs as its own user and must reach its folder inside
+    this.stateFile = join(this.dir, '..', `${this.dir.split('/').pop()}.reaper.json`);
+    this.writeState();
+    const reaper = spawn(process.execPath, [join(import.meta.dirname, 'reaper.ts'), String(process.pid), this.stateFile], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    reaper.unref();
+    process.on('exit', this.onExit);
+  }
+
+  async start(components: Component[], ports: NonNullable<StackOptions['ports']>): Promise<void> {
+    const { bins, dir } = this;
+    const kube = async () => {
+      const [e, c] = await Promise.all([startEtcd(bins.etcd, dir).then(this.track), makeCerts(dir)]);
+      this.etcd = e;
+      this.certs = c;
+      this.api = this.track(await startApiServer(bins.kubeApiserver, dir, e.url, c, ports.kube));
+    };
+    const emulator = async () => {
+      this.aws = this.track(await startMoto(bins.motoServer, dir, ports.aws));
+      this.proxy = await startFaultProxyThread(this.aws.endpoint);
+    };
+    const postgres = async () => {
+      this.pg = this.track(await startPostgres(bins.postgresBin, dir, ports.postgres));
+    };
+    const powerdns = async () => {
+      this.pdns = this.track(await startPdns(bins.pdnsServer, bins.pdnsSqliteSchema, dir, ports.pdns));
+    };
+    const parts: Record<Component, () => Promise<void>> = { kube, aws: emulator, postgres, pdns: powerdns };
+    await Promise.all(components.map((c) => parts[c]()));
+  }
+
+  readonly stop = async (): Promise<void> => {
+    if (this.stopped) return;
+    this.stopped = true;
+    process.off('exit', this.onExit);
+    // The apiserver first, so it does not log a storm of etcd errors while going down.
+    if (this.api) await this.api.server.stop();
+    await Promise.all([...this.servers.map((s) => s.stop()), this.proxy?.stop()]);
+    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.stateFile, { force: true }); // tells the reaper the stop was clean
   };
-  writeState();
-  const reaper = spawn(process.execPath, [join(import.meta.dirname, 'reaper.ts'), String(process.pid), stateFile], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  reaper.unref();
-  const track = <T extends { server: Server }>(part: T): T => {
-    servers.push(part.server);
-    writeState();
+
+  /** The stack as its users see it: endpoints, credentials, stop and the chaos tests' restart. */
+  stack(): Stack {
+    const { api, aws, proxy, pg, pdns } = this;
+    const stack: Stack = { dir: this.dir, pids: this.servers.map((s) => s.pid), stop: this.stop, restartApiServer: () => this.restartApiServer(stack) };
+    if (api) stack.kube = { url: api.url, kubeconfig: api.kubeconfig };
+    if (aws) {
+      stack.aws = { endpoint: aws.endpoint, region: aws.region, accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey };
+      if (proxy) stack.aws.proxyEndpoint = proxy.endpoint;
+    }
+    if (pg) stack.postgres = { url: pg.url, host: pg.host, port: pg.port, user: pg.user, password: pg.password };
+    if (pdns) stack.pdns = { apiUrl: pdns.apiUrl, apiKey: pdns.apiKey, dnsPort: pdns.dnsPort };
+    return stack;
+  }
+
+  private async restartApiServer(stack: Stack): Promise<void> {
+    const { api, etcd, certs } = this;
+    if (!api || !etcd || !certs) throw new Error('the stack has no apiserver');
+    const port = Number(new URL(api.url).port);
+    await api.server.stop();
+    this.servers.splice(this.servers.indexOf(api.server), 1);
+    // The same certificates: clients holding the kubeconfig (a running operator) keep trusting it.
+    this.api = this.track(await startApiServer(this.bins.kubeApiserver, this.dir, etcd.url, certs, port));
+    stack.pids = this.servers.map((s) => s.pid);
+  }
+
+  private readonly track = <T extends { server: Server }>(part: T): T => {
+    this.servers.push(part.server);
+    this.writeState();
     return part;
   };
 
-  let etcd: Etcd | undefined;
-  let api: ApiServer | undefined;
-  let aws: Emulator | undefined;
-  let pg: Postgres | undefined;
-  let pdns: PowerDns | undefined;
-  let proxy: ProxyThread | undefined;
-  let certs: ControlPlaneCerts | undefined;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    process.off('exit', onExit);
-    // The apiserver first, so it does not log a storm of etcd errors while going down.
-    if (api) await api.server.stop();
-    await Promise.all([...servers.map((s) => s.stop()), proxy?.stop()]);
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(stateFile, { force: true }); // tells the reaper the stop was clean
-  };
+  private writeState(): void {
+    const state: ReaperState = { pgids: this.servers.map((s) => s.pid), dirs: [this.dir] };
+    writeFileSync(this.stateFile, JSON.stringify(state));
+  }
+
   // Last resort when the process exits without awaiting stop(): no async work is possible here.
-  const onExit = () => {
-    for (const s of servers) {
+  private readonly onExit = (): void => {
+    for (const s of this.servers) {
       try {
         process.kill(-s.pid, 'SIGKILL');
       } catch {
         // gone
       }
     }
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(stateFile, { force: true });
+    rmSync(this.dir, { recursive: true, force: true });
+    rmSync(this.stateFile, { force: true });
   };
-  process.on('exit', onExit);
-
-  try {
-    const started = Date.now();
-    const kube = async () => {
-      if (!components.includes('kube')) return;
-      const [e, c] = await Promise.all([startEtcd(bins.etcd, dir).then(track), makeCerts(dir)]);
-      etcd = e;
-      certs = c;
-      api = track(await startApiServer(bins.kubeApiserver, dir, e.url, c, options.ports?.kube));
-    };
-    const emulator = async () => {
-      if (!components.includes('aws')) return;
-      aws = track(await startMoto(bins.motoServer, dir, options.ports?.aws));
-      proxy = await startFaultProxyThread(aws.endpoint);
-    };
-    const postgres = async () => {
-      if (components.includes('postgres')) pg = track(await startPostgres(bins.postgresBin, dir, options.ports?.postgres));
-    };
-    const powerdns = async () => {
-      if (components.includes('pdns')) pdns = track(await startPdns(bins.pdnsServer, bins.pdnsSqliteSchema, dir, options.ports?.pdns));
-    };
-    await Promise.all([kube(), emulator(), postgres(), powerdns()]);
-    log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (${components.join(', ')}) in ${dir}`);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-
-  const stack: Stack = {
-    dir,
-    pids: servers.map((s) => s.pid),
-    stop,
-    restartApiServer: async () => {
-      if (!api || !etcd || !certs) throw new Error('the stack has no apiserver');
-      const port = Number(new URL(api.url).port);
-      await api.server.stop();
-      servers.splice(servers.indexOf(api.server), 1);
-      // The same certificates: clients holding the kubeconfig (a running operator) keep trusting it.
-      api = track(await startApiServer(bins.kubeApiserver, dir, etcd.url, certs, port));
-      stack.pids = servers.map((s) => s.pid);
-    },
-  };
-  if (api) stack.kube = { url: api.url, kubeconfig: api.kubeconfig };
-  if (aws) {
-    stack.aws = { endpoint: aws.endpoint, region: aws.region, accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey };
-    if (proxy) stack.aws.proxyEndpoint = proxy.endpoint;
-  }
-  if (pg) stack.postgres = { url: pg.url, host: pg.host, port: pg.port, user: pg.user, password: pg.password };
-  if (pdns) stack.pdns = { apiUrl: pdns.apiUrl, apiKey: pdns.apiKey, dnsPort: pdns.dnsPort };
-  return stack;
 }
 
 /** Stops the stack on Ctrl-C / SIGTERM, then exits with the conventional code. */

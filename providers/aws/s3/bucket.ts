@@ -130,11 +130,55 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
   // --- observe ---------------------------------------------------------------------------------
 
   async observe(resource: ManagedResource<BucketSpec>): Promise<Observation<BucketAtProvider>> {
-    const { spec } = resource;
     const bucket = resource.externalName;
     const region = this.regionOf(resource);
     const s3 = this.s3(region);
-    const head = () => this.aws.call(`S3 HeadBucket on ${bucket}`, () => s3.send(new HeadBucketCommand({ Bucket: bucket })), {
+    const fetched = await this.fetch(s3, resource);
+    if (fetched === GONE) return { exists: false, upToDate: false };
+    const { found, reads } = fetched;
+    // HeadBucket names the region (x-amz-bucket-region); ask only when it did not.
+    let location = reads.location;
+    if (!found.BucketRegion && location === undefined) {
+      const answer = await this.aws.call(`S3 GetBucketLocation on ${bucket}`, () => s3.send(new GetBucketLocationCommand({ Bucket: bucket })), { NoSuchBucket: gone });
+      if (answer === GONE) return { exists: false, upToDate: false };
+      location = answer;
+    }
+    const observed = observedBucket(found.BucketRegion ?? locationRegion(location?.LocationConstraint), reads);
+    const diff = diffBucket(resource.spec, region, observed);
+    const live = observed.region ?? region;
+    return {
+      exists: true,
+      upToDate: diff.length === 0,
+      ownershipMark: observed.tags[OWNERSHIP_TAG],
+      atProvider: { name: bucket, arn: bucketArn(bucket, live), region: live },
+      connectionDetails: bucketConnectionDetails(bucket, live, this.connection),
+      ...(diff.length ? { diff } : {}),
+    };
+  }
+
+  /**
+   * HeadBucket and the settings' reads; GONE when the bucket is not there (or went between them).
+   * A bucket last seen existing (or made by this client) most likely still does: HEAD and the
+   * reads go together, one round trip instead of two. HEAD's answer still decides: gone, or
+   * someone else's, whatever the reads said.
+   */
+  private async fetch(s3: S3Client, resource: ManagedResource<BucketSpec>) {
+    const bucket = resource.externalName;
+    if (resource.recorded !== undefined || this.createdHere.has(bucket)) {
+      const [h, r] = await Promise.allSettled([this.head(s3, bucket), this.readSettings(s3, resource, false)]);
+      if (h.status === 'rejected') throw h.reason;
+      if (h.value === GONE) return GONE;
+      if (r.status === 'rejected') throw r.reason;
+      return r.value === GONE ? GONE : { found: h.value, reads: r.value };
+    }
+    const found = await this.head(s3, bucket);
+    if (found === GONE) return GONE;
+    const reads = await this.readSettings(s3, resource, !found.BucketRegion);
+    return reads === GONE ? GONE : { found, reads };
+  }
+
+  private head(s3: S3Client, bucket: string) {
+    return this.aws.call(`S3 HeadBucket on ${bucket}`, () => s3.send(new HeadBucketCommand({ Bucket: bucket })), {
       NotFound: gone,
       NoSuchBucket: gone,
       '404': gone,
@@ -148,53 +192,6 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
         );
       },
     });
-
-    // A bucket last seen existing (or made by this client) most likely still does: HEAD and the
-    // reads go together, one round trip instead of two. HEAD's answer still decides: gone, or
-    // someone else's, whatever the reads said.
-    const likely = resource.recorded !== undefined || this.createdHere.has(bucket);
-    let found: Awaited<ReturnType<typeof head>>;
-    let reads: Awaited<ReturnType<typeof this.readSettings>>;
-    if (likely) {
-      const [h, r] = await Promise.allSettled([head(), this.readSettings(s3, resource, false)]);
-      if (h.status === 'rejected') throw h.reason;
-      if (h.value === GONE) return { exists: false, upToDate: false };
-      if (r.status === 'rejected') throw r.reason;
-      found = h.value;
-      reads = r.value;
-    } else {
-      found = await head();
-      if (found === GONE) return { exists: false, upToDate: false };
-      reads = await this.readSettings(s3, resource, !found.BucketRegion);
-    }
-    if (reads === GONE) return { exists: false, upToDate: false }; // deleted between the reads
-    const { tagging, versioning, pab, encryption, lifecycle } = reads;
-    // HeadBucket names the region (x-amz-bucket-region); ask only when it did not.
-    let location = reads.location;
-    if (!found.BucketRegion && location === undefined) {
-      const answer = await this.aws.call(`S3 GetBucketLocation on ${bucket}`, () => s3.send(new GetBucketLocationCommand({ Bucket: bucket })), { NoSuchBucket: gone });
-      if (answer === GONE) return { exists: false, upToDate: false };
-      location = answer;
-    }
-    const observed: ObservedBucket = {
-      region: found.BucketRegion ?? locationRegion(location?.LocationConstraint),
-      tags: tagsFromS3(tagging?.TagSet),
-      versioning: parseVersioning(versioning.Status),
-      publicAccessBlock: publicAccessBlockFromS3(pab?.PublicAccessBlockConfiguration),
-    };
-    if (encryption !== undefined) observed.encryption = encryptionFromS3(encryption?.ServerSideEncryptionConfiguration);
-    if (lifecycle !== undefined) observed.lifecycleRules = (lifecycle?.Rules ?? []).map(lifecycleRuleFromS3);
-
-    const diff = diffBucket(spec, region, observed);
-    const live = observed.region ?? region;
-    return {
-      exists: true,
-      upToDate: diff.length === 0,
-      ownershipMark: observed.tags[OWNERSHIP_TAG],
-      atProvider: { name: bucket, arn: bucketArn(bucket, live), region: live },
-      connectionDetails: bucketConnectionDetails(bucket, live, this.connection),
-      ...(diff.length ? { diff } : {}),
-    };
   }
 
   /** The settings the spec manages, read concurrently; GONE when the bucket went meanwhile. */
@@ -497,6 +494,22 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
 }
 
 /** GetBucketLocation's answer as a region: empty means us-east-1, `EU` is the old eu-west-1. */
+/** What the reads show, in the spec's terms; a setting the spec leaves out was not read. */
+function observedBucket(region: string | undefined, reads: Settings): ObservedBucket {
+  const { tagging, versioning, pab, encryption, lifecycle } = reads;
+  const observed: ObservedBucket = {
+    region,
+    tags: tagsFromS3(tagging?.TagSet),
+    versioning: parseVersioning(versioning.Status),
+    publicAccessBlock: publicAccessBlockFromS3(pab?.PublicAccessBlockConfiguration),
+  };
+  if (encryption !== undefined) observed.encryption = encryptionFromS3(encryption?.ServerSideEncryptionConfiguration);
+  if (lifecycle !== undefined) observed.lifecycleRules = (lifecycle?.Rules ?? []).map(lifecycleRuleFromS3);
+  return observed;
+}
+
+type Settings = Exclude<Awaited<ReturnType<BucketClient['readSettings']>>, typeof GONE>;
+
 function locationRegion(constraint: string | undefined): string | undefined {
   if (constraint === undefined) return undefined;
   if (constraint === '') return US_EAST_1;
