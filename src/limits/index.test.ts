@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AccountLimiter, Limits } from './index.ts';
+import { AccountLimiter, Limits, SOLE, windowOf } from './index.ts';
 
 describe('AccountLimiter', () => {
   it('keeps to the configured rate: never more than 5 starts in any one second, less timer slack', async () => {
@@ -71,5 +71,54 @@ describe('Limits', () => {
     assert.equal(limits.account('pc:route53', { requestsPerSecond: 5 }), a);
     assert.equal(a.currentIntervalMs, 400, 'the same limit does not reset the throttled spacing');
     assert.notEqual(limits.account('pc:s3', {}), a);
+  });
+});
+
+describe('a budget shared by replicas', () => {
+  it('splits the account budget into whole requests by rank, adding up to the budget', () => {
+    const caps = [0, 1, 2].map((index) => windowOf(5, { index, of: 3 }));
+    assert.deepEqual(caps.map((c) => c.cap), [2, 2, 1]);
+    assert.ok(caps.every((c) => c.windowMs === 1000));
+    const route53 = windowOf(4.5, SOLE);
+    assert.equal(route53.cap, 5);
+    assert.ok(Math.abs(route53.windowMs - 1111.1) < 0.1, 'never more than ⌈4.5⌉ in a second, 4.5 a second on average');
+    const crowded = windowOf(2, { index: 3, of: 4 });
+    assert.deepEqual(crowded, { cap: 1, windowMs: 2000 }, 'more members than the budget: one each per a longer window');
+  });
+
+  it('three members on one account never start more than the budget in any one second together', async () => {
+    const limiters = [0, 1, 2].map((index) => new AccountLimiter('a', { requestsPerSecond: 5 }, { index, of: 3 }));
+    const starts: number[] = [];
+    await Promise.all(limiters.flatMap((l) => Array.from({ length: 5 }, () => l.schedule(async () => void starts.push(performance.now())))));
+    starts.sort((a, b) => a - b);
+    const busiest = Math.max(...starts.map((t) => starts.filter((u) => u >= t && u < t + 1000).length));
+    assert.ok(busiest <= 5, `${busiest} starts within one second (starts at ${starts.map((t) => Math.round(t - starts[0]!)).join(', ')} ms)`);
+  });
+
+  it('shrinks a share at once and grows it only after the others had time to shrink theirs', async () => {
+    const limits = new Limits();
+    const limiter = limits.account('aws:1:route53', { requestsPerSecond: 5 });
+    assert.equal(limiter.windowCap, 5);
+    limits.reshare({ index: 2, of: 3 }, 100);
+    assert.equal(limiter.windowCap, 1, 'a member joined: the smaller share at once');
+    limits.reshare({ index: 0, of: 2 }, 100);
+    assert.equal(limiter.windowCap, 1, 'a member left: still the smaller share while the others may not know');
+    assert.equal(limits.account('aws:2:route53', { requestsPerSecond: 5 }).windowCap, 1, 'a limiter made meanwhile takes the smaller share too');
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(limiter.windowCap, 3, 'then the larger one');
+    limits.stop();
+  });
+
+  it('passes this replica\'s throttling on, and slows down for another\'s without echoing it', () => {
+    const limits = new Limits();
+    const heard: string[] = [];
+    limits.onThrottled((key) => heard.push(key));
+    const limiter = limits.account('aws:1:route53', { requestsPerSecond: 5 });
+    limiter.throttled();
+    assert.deepEqual(heard, ['aws:1:route53']);
+    const before = limiter.currentIntervalMs;
+    limits.throttledElsewhere('aws:1:route53');
+    assert.equal(limiter.currentIntervalMs, before * 2);
+    assert.deepEqual(heard, ['aws:1:route53'], 'no echo');
   });
 });

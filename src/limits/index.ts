@@ -21,21 +21,81 @@ const MAX_INTERVAL_MS = 10_000;
  */
 const RECOVERY_RPS = 0.5;
 
+/** This replica's place among the live members that share every account's budget. */
+export interface Share {
+  /** 0-based rank among the members, the same order on every replica. */
+  index: number;
+  /** How many members share the budget. */
+  of: number;
+}
+
+export const SOLE: Share = { index: 0, of: 1 };
+
+/**
+ * What one replica may start: `cap` requests in any window of `windowMs`. The account's budget is
+ * B = ⌈rps⌉ requests per window of B/rps seconds (never shorter than a second, so no second of the
+ * cloud's sees more than B), split by rank into whole requests: the members' caps add up to B, so
+ * their sum holds in every window whatever their phases. Members outnumbering B each get one per a
+ * longer window: the rate still adds up, the per-second bound no longer does (operations.md).
+ */
+export function windowOf(requestsPerSecond: number, share: Share): { cap: number; windowMs: number } {
+  const budget = Math.max(1, Math.ceil(requestsPerSecond));
+  const of = Math.max(1, share.of);
+  if (of > budget) return { cap: 1, windowMs: (1000 * of) / requestsPerSecond };
+  const cap = Math.floor(budget / of) + (share.index < budget % of ? 1 : 0);
+  return { cap, windowMs: (1000 * budget) / requestsPerSecond };
+}
+
 export class AccountLimiter {
   readonly key: string;
   private readonly limiter: Bottleneck;
-  private baseIntervalMs: number;
-  private intervalMs: number;
+  private baseIntervalMs = 0;
+  private intervalMs = 0;
+  private requestsPerSecond: number | undefined;
+  private share: Share;
+  private window = { cap: Infinity, windowMs: 0 };
+  /** Recent starts, oldest first, at most `window.cap` of them. */
+  private readonly starts: number[] = [];
   /** Starts go through this chain one at a time, each at least an interval after the last. */
   private startGate: Promise<void> = Promise.resolve();
   private lastStartAt = -Infinity;
   throttledCount = 0;
+  /** Set by Limits: passes this replica's throttling on to the other members. */
+  onThrottled: (() => void) | undefined;
 
-  constructor(key: string, limit: AccountLimit) {
+  constructor(key: string, limit: AccountLimit, share: Share = SOLE) {
     this.key = key;
-    this.baseIntervalMs = limit.requestsPerSecond ? Math.ceil(1000 / limit.requestsPerSecond) : 0;
+    this.share = share;
+    this.limiter = new Bottleneck({ maxConcurrent: limit.maxConcurrent ?? null });
+    this.setRate(limit.requestsPerSecond);
     this.intervalMs = this.baseIntervalMs;
-    this.limiter = new Bottleneck({ minTime: this.intervalMs, maxConcurrent: limit.maxConcurrent ?? null });
+    this.limiter.updateSettings({ minTime: this.intervalMs });
+  }
+
+  /** The base spacing and window from the rate and this replica's share; keeps a throttled spacing. */
+  private setRate(requestsPerSecond: number | undefined): void {
+    this.requestsPerSecond = requestsPerSecond;
+    this.window = requestsPerSecond ? windowOf(requestsPerSecond, this.share) : { cap: Infinity, windowMs: 0 };
+    this.baseIntervalMs = requestsPerSecond ? Math.ceil(this.window.windowMs / this.window.cap) : 0;
+  }
+
+  /** Takes this replica's new share of the account's budget (membership changed). */
+  reshare(share: Share): void {
+    const slowedDown = this.intervalMs > this.baseIntervalMs;
+    this.share = share;
+    this.setRate(this.requestsPerSecond);
+    this.intervalMs = slowedDown ? Math.max(this.intervalMs, this.baseIntervalMs) : this.baseIntervalMs;
+    this.limiter.updateSettings({ minTime: this.intervalMs });
+  }
+
+  /** The cap this limiter would have under another share. */
+  capUnder(share: Share): number {
+    return this.requestsPerSecond ? windowOf(this.requestsPerSecond, share).cap : Infinity;
+  }
+
+  /** Requests this replica may start in any window (Infinity when the account has no rate). */
+  get windowCap(): number {
+    return this.window.cap;
   }
 
   /**
@@ -54,15 +114,32 @@ export class AccountLimiter {
 
   private async waitForSlot(): Promise<void> {
     // Timers may fire a little early on the monotonic clock: check again after each wait.
-    for (let wait = this.lastStartAt + this.intervalMs - performance.now(); wait > 0; wait = this.lastStartAt + this.intervalMs - performance.now()) {
+    for (let wait = this.untilFree(); wait > 0; wait = this.untilFree()) {
       await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
     }
     this.lastStartAt = performance.now();
+    this.starts.push(this.lastStartAt);
+    while (this.starts.length > Math.min(this.window.cap, 1024)) this.starts.shift();
   }
 
-  /** The cloud said "slow down": double the spacing between requests. */
+  /** How long until a start keeps both the spacing and the window's cap. */
+  private untilFree(): number {
+    const now = performance.now();
+    const spacing = this.lastStartAt + this.intervalMs - now;
+    const full = this.starts.length >= this.window.cap;
+    const window = full ? (this.starts[0] ?? -Infinity) + this.window.windowMs - now : 0;
+    return Math.max(spacing, window);
+  }
+
+  /** The cloud said "slow down": double the spacing between requests, and tell the other members. */
   throttled(): void {
     this.throttledCount++;
+    this.slowDown();
+    this.onThrottled?.();
+  }
+
+  /** Doubles the spacing between requests (capped), whoever saw the throttling. */
+  slowDown(): void {
     this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(this.intervalMs * 2, this.baseIntervalMs, 100));
     this.limiter.updateSettings({ minTime: this.intervalMs });
   }
@@ -77,7 +154,7 @@ export class AccountLimiter {
 
   /** Applies a changed ProviderConfig limit. */
   reconfigure(limit: AccountLimit): void {
-    this.baseIntervalMs = limit.requestsPerSecond ? Math.ceil(1000 / limit.requestsPerSecond) : 0;
+    this.setRate(limit.requestsPerSecond);
     this.intervalMs = Math.max(this.intervalMs, this.baseIntervalMs);
     this.limiter.updateSettings({ minTime: this.intervalMs, maxConcurrent: limit.maxConcurrent ?? null });
   }
@@ -95,18 +172,23 @@ export class Limits {
   // Idle per-resource limiters expire, so 10,000 objects do not keep 10,000 limiters alive.
   private readonly resources = new Bottleneck.Group({ maxConcurrent: 1, timeout: 5 * 60_000 });
   private readonly accounts = new Map<string, { limiter: AccountLimiter; limit: string }>();
+  /** The share every limiter runs under now; a larger one waits in `growing`. */
+  private share: Share = SOLE;
+  private growing: NodeJS.Timeout | undefined;
+  private readonly throttleListeners: ((key: string) => void)[] = [];
 
   /** Runs an adapter call for one resource, one at a time per resource key. */
   forResource<T>(resourceKey: string, fn: () => Promise<T>): Promise<T> {
     return this.resources.key(resourceKey).schedule(fn);
   }
 
-  /** The limiter for one account and API (e.g. `aws/prod:route53`), made or reconfigured on use. */
+  /** The limiter for one account and API (e.g. `aws:123456789012:route53`), made or reconfigured on use. */
   account(key: string, limit: AccountLimit): AccountLimiter {
     const wanted = JSON.stringify([limit.requestsPerSecond, limit.maxConcurrent]);
     const entry = this.accounts.get(key);
     if (!entry) {
-      const limiter = new AccountLimiter(key, limit);
+      const limiter = new AccountLimiter(key, limit, this.share);
+      limiter.onThrottled = () => this.throttleListeners.forEach((l) => l(key));
       this.accounts.set(key, { limiter, limit: wanted });
       return limiter;
     }
@@ -117,7 +199,44 @@ export class Limits {
     return entry.limiter;
   }
 
+  /**
+   * This replica's new share of every account's budget. A smaller share applies at once; a larger
+   * one only after `growAfterMs`, the time every other member takes to see the same membership and
+   * shrink its own: the members' sum never exceeds the budget while they disagree.
+   */
+  reshare(next: Share, growAfterMs: number): void {
+    clearTimeout(this.growing);
+    this.growing = undefined;
+    const grows = [...this.accounts.values()].some(({ limiter }) => limiter.capUnder(next) > limiter.windowCap);
+    if (!grows || growAfterMs <= 0) return this.apply(next);
+    // Until then each limiter takes whichever of the two shares gives it less.
+    const now = this.share;
+    for (const { limiter } of this.accounts.values()) limiter.reshare(limiter.capUnder(next) < limiter.capUnder(now) ? next : now);
+    this.share = next.of > now.of ? next : now;
+    this.growing = setTimeout(() => this.apply(next), growAfterMs);
+    this.growing.unref();
+  }
+
+  private apply(share: Share): void {
+    this.share = share;
+    for (const { limiter } of this.accounts.values()) limiter.reshare(share);
+  }
+
+  /** Called with an account key each time the cloud throttles this replica there. */
+  onThrottled(listener: (key: string) => void): void {
+    this.throttleListeners.push(listener);
+  }
+
+  /** Another member was throttled on this account: slow down here too (no echo to the listeners). */
+  throttledElsewhere(key: string): void {
+    this.accounts.get(key)?.limiter.slowDown();
+  }
+
   accountLimiters(): AccountLimiter[] {
     return [...this.accounts.values()].map((e) => e.limiter);
+  }
+
+  stop(): void {
+    clearTimeout(this.growing);
   }
 }
