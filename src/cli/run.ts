@@ -3,12 +3,12 @@
 import { KubeClient } from '../kube/client.ts';
 import { KubeconfigError, loadConnection } from '../kube/config.ts';
 import { builtinProviders } from '../operator/builtin.ts';
-import { startHttp } from '../operator/http.ts';
-import { kubeLease, LeaderElector } from '../operator/leader.ts';
+import { startHttp } from '../http/http.ts';
+import { kubeLease, LeaderElector } from '../cluster/leader.ts';
 import { Manager } from '../operator/manager.ts';
 import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
-import { kubeMembership, Membership } from '../operator/shards.ts';
-import { OperatorMetrics } from '../operator/metrics.ts';
+import { kubeMembership, Membership } from '../cluster/shards.ts';
+import { OperatorMetrics } from '../http/metrics.ts';
 import { ConfigError, loadConfig, usage, type Config } from '../runtime/config.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
 

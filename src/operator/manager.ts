@@ -23,7 +23,7 @@ import { ClaimRegistry } from './claims.ts';
 import { ConfigCache } from './config-cache.ts';
 import { configProbe, ConfigStatusChecker, CREDENTIAL_FAILURES, UsageIndex } from './config-status.ts';
 import { KindController } from './controller.ts';
-import type { OperatorMetrics } from './metrics.ts';
+import type { OperatorMetrics } from '../http/metrics.ts';
 import { Resolver, type ProviderRegistration } from './providers.ts';
 import { loadOperatorKey } from '../kube/operator-key.ts';
 import { PendingMarkSigner } from '../reconcile/pending.ts';

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { KubeClient } from '../../src/kube/client.ts';
 import { kubeconfigConnection } from '../../src/kube/config.ts';
 import { builtinProviders } from '../../src/operator/builtin.ts';
-import { startHttp } from '../../src/operator/http.ts';
+import { startHttp } from '../../src/http/http.ts';
 import { Manager } from '../../src/operator/manager.ts';
 import type { ProviderRegistration } from '../../src/operator/providers.ts';
-import { OperatorMetrics } from '../../src/operator/metrics.ts';
+import { OperatorMetrics } from '../../src/http/metrics.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import type { StackInfo } from '../../src/stack/index.ts';
 
