@@ -1,6 +1,6 @@
 // `mooring doctor`: checks a cluster and its ProviderConfigs the way the operator would meet them,
 // and says what to fix. Read-only: it writes nothing to the cluster or to any cloud.
-import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
 import { checkCrds } from '../doctor/crds.ts';
 import { checkProviderConfigs } from '../doctor/providers.ts';
@@ -8,6 +8,7 @@ import { checkRbac } from '../doctor/rbac.ts';
 import { fail, formatReport, ok, type Finding } from '../doctor/report.ts';
 import { builtinProviders } from '../operator/builtin.ts';
 import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
+import { loadKubeConfig } from './kube.ts';
 import { UsageError } from './usage.ts';
 import { DEFAULTS } from '../runtime/config.ts';
 
@@ -24,7 +25,7 @@ Checks that mooring can work in the cluster of a kubeconfig, and says what to fi
                    admin role; powerdns: the server's description)
 
 options:
-  --kubeconfig FILE            default: $KUBECONFIG, then ~/.kube/config
+  --kubeconfig FILE            default: $KUBECONFIG, the in-cluster service account, or ~/.kube/config
   --context NAME               a context of the kubeconfig other than its current one
   --service-account NS/NAME    check RBAC for this ServiceAccount (e.g. mooring-system/mooring)
                                instead of the kubeconfig's own identity
@@ -86,23 +87,6 @@ function parse(argv: string[]): DoctorOptions {
   };
 }
 
-function kubeConfig(options: DoctorOptions): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (err) {
-    throw new UsageError(`cannot read the kubeconfig ${options.kubeconfig ?? '(KUBECONFIG or ~/.kube/config)'}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (options.context) {
-    if (!kc.getContexts().some((c) => c.name === options.context)) {
-      throw new UsageError(`the kubeconfig has no context "${options.context}" (it has: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
-    }
-    kc.setCurrentContext(options.context);
-  }
-  return kc;
-}
-
 async function checkApiserver(kc: KubeConfig): Promise<Finding> {
   const server = kc.getCurrentCluster()?.server ?? '(no server in the kubeconfig)';
   try {
@@ -134,7 +118,7 @@ export async function doctor(argv: string[]): Promise<number> {
     console.error(`mooring doctor: ${err.message}`);
     return EXIT_PLUGIN_REFUSED;
   }
-  const kc = kubeConfig(options);
+  const kc = await loadKubeConfig(options.kubeconfig, options.context);
   console.log(`mooring doctor: context ${kc.getCurrentContext()}`);
   const findings = [await checkApiserver(kc)];
   if (findings[0]!.ok) {

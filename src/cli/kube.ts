@@ -1,20 +1,19 @@
-// What the client commands (plan, refresh) share: a kubeconfig the way kubectl finds one, and a
-// kind named the way kubectl lets you name it.
-import { KubeConfig } from '@kubernetes/client-node';
+// What the client commands (plan, refresh, doctor) share: the kubeconfig the operator would find
+// (src/kube/config.ts, one search order for all), and a kind named the way kubectl lets you name it.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KINDS } from '../api/kinds.ts';
 import type { KindDescription } from '../api/crd.ts';
+import { KubeconfigError, loadKubeConfig as findAndLoad } from '../kube/config.ts';
 import { UsageError } from './usage.ts';
 
-/** --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else the in-cluster service account. */
-export function loadKubeConfig(file: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
+/** --kubeconfig, else $KUBECONFIG, else the in-cluster service account, else ~/.kube/config; a bad one is a usage error. */
+export async function loadKubeConfig(file: string | undefined, context?: string): Promise<KubeConfig> {
   try {
-    if (file) kc.loadFromFile(file);
-    else kc.loadFromDefault();
+    return await findAndLoad({ kubeconfig: file, context });
   } catch (err) {
-    throw new UsageError(`cannot read the kubeconfig ${file ?? '(KUBECONFIG or ~/.kube/config)'}: ${(err as Error).message.split('\n')[0]}`);
+    if (err instanceof KubeconfigError) throw new UsageError(err.message.split('\n')[0]);
+    throw err;
   }
-  return kc;
 }
 
 /** `Bucket`, `buckets`, `bucket`, `bkt` (any case) → the managed kind; undefined when none. */

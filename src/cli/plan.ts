@@ -39,7 +39,7 @@ provider exactly as the operator would (managementPolicy Plan, see docs/plan.md)
 options:
   -f, --filename FILE    the manifest (YAML, one or more documents; other kinds are skipped)
   -n, --namespace NS     for objects that name none (default: the kubeconfig context's, else default)
-      --kubeconfig FILE  default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account
+      --kubeconfig FILE  default: $KUBECONFIG, the in-cluster service account, or ~/.kube/config
       --providers LIST   provider plugins to load, as mooring run takes them (default MOORING_PROVIDERS)
       --lease-namespace NAME  the operator's namespace, where its key Secret is: read (never made)
                          for ProviderConfigs with Hashed ownership marks (default ${DEFAULTS.leaseNamespace})
@@ -72,7 +72,7 @@ export async function plan(argv: string[]): Promise<number> {
   });
   if (!values.filename) throw new UsageError('name the manifest with -f FILE');
   if (!['text', 'json'].includes(values.output)) throw new UsageError(`--output is text or json, not ${values.output}`);
-  const kc = loadKubeConfig(values.kubeconfig);
+  const kc = await loadKubeConfig(values.kubeconfig);
   const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
   const documents = (loadAllYaml(readManifest(values.filename)) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
   let providers: ProviderRegistration[];

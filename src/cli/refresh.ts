@@ -18,7 +18,7 @@ KIND is a kind, plural or short name (Bucket, buckets, bkt, dnsrecord, databases
 
 options:
   -n, --namespace NS     the resource's namespace (default: the kubeconfig context's, else default)
-      --kubeconfig FILE  default: $KUBECONFIG, ~/.kube/config, or the in-cluster service account
+      --kubeconfig FILE  default: $KUBECONFIG, the in-cluster service account, or ~/.kube/config
       --wait             wait until the operator has handled the request; print the Ready condition
       --timeout SECONDS  how long --wait waits (default 60)`;
 
@@ -46,7 +46,7 @@ export async function refresh(argv: string[]): Promise<number> {
   if (!kind || !name || positionals.length !== 1) throw new UsageError('name one resource as KIND/NAME, KIND a mooring kind (e.g. bucket/logs)');
   const seconds = Number(values.timeout);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--timeout takes a number of seconds, got "${values.timeout}"`);
-  const kc = loadKubeConfig(values.kubeconfig);
+  const kc = await loadKubeConfig(values.kubeconfig);
   const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
   const api = kc.makeApiClient(CustomObjectsApi);
   const at = { group: GROUP, version: VERSION, plural: kind.plural, namespace, name };

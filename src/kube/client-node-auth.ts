@@ -1,9 +1,13 @@
-// A connection from a client-node KubeConfig the caller already holds (CLI commands, tests), and
-// the fallback for kubeconfig users with `exec` or `auth-provider`. Type-only import: this module
-// never loads client-node itself.
+// The bridge to @kubernetes/client-node, both ways: a connection from a client-node KubeConfig a
+// caller already holds (CLI commands, tests), and a client-node KubeConfig from what config.ts
+// found (for exec and auth-provider users, and for the CLI commands built on client-node's API
+// classes). client-node itself is only ever imported on demand: client.ts imports this module,
+// and `mooring run` must not pay client-node's memory for a plain kubeconfig.
 import type { RequestOptions } from 'node:https';
+import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { fileOrData, type KubeConnection } from './config.ts';
+import { fileOrData, type KubeConnection } from './connection.ts';
+import type { Kubeconfig } from './kubeconfig.ts';
 
 /** The current context's cluster and user; the headers come from client-node on every request. */
 export function connectionOf(kc: KubeConfig): KubeConnection {
@@ -30,4 +34,26 @@ export function connectionOf(kc: KubeConfig): KubeConnection {
     },
     namespace: kc.getContextObject(kc.getCurrentContext())?.namespace,
   };
+}
+
+/** The merged kubeconfig files (their paths already made absolute) at `context`, as client-node reads them. */
+export async function clientNodeConfig(config: Kubeconfig, context: string): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  kc.loadFromString(JSON.stringify(config));
+  kc.setCurrentContext(context);
+  return kc;
+}
+
+/** The pod's service account in `dir`, as client-node's loadFromCluster sets it up. */
+export async function inClusterConfig(server: string, dir: string, namespace: string | undefined): Promise<KubeConfig> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'inCluster', server, caFile: join(dir, 'ca.crt'), skipTLSVerify: false }],
+    users: [{ name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: join(dir, 'token') } } }],
+    contexts: [{ name: 'inClusterContext', cluster: 'inCluster', user: 'inClusterUser', namespace }],
+    currentContext: 'inClusterContext',
+  });
+  return kc;
 }

@@ -6,7 +6,7 @@ import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { connectionOf } from './client-node-auth.ts';
-import type { KubeConnection } from './config.ts';
+import type { KubeConnection } from './connection.ts';
 import { http } from '../runtime/node-http.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileToken, inClusterConnection, kubeconfigConnection, KubeconfigError, loadConnection, type KubeConnection } from './config.ts';
+import { fileToken, inClusterConnection, kubeconfigConnection, KubeconfigError, loadConnection, loadKubeConfig, type LoadOptions } from './config.ts';
+import type { KubeConnection } from './connection.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mooring-kubeconfig-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -184,15 +185,46 @@ describe('loadConnection', () => {
     { reason: 'in-cluster over ~/.kube/config', env: inCluster, home, want: 'https://in-cluster:1' },
     { reason: '~/.kube/config last', env: {}, home, want: 'https://home:1' },
   ];
-  for (const c of cases) {
-    it(`takes ${c.reason}`, async () => {
-      const conn = await loadConnection({ kubeconfig: c.kubeconfig, env: c.env, home: c.home, serviceAccountDir: sa });
-      assert.equal(conn.server, c.want);
+  // The operator's connection and the CLI's client-node KubeConfig come from one search.
+  const loaders = {
+    loadConnection: async (o: LoadOptions) => (await loadConnection(o)).server,
+    loadKubeConfig: async (o: LoadOptions) => (await loadKubeConfig(o)).getCurrentCluster()?.server,
+  };
+  for (const [loader, server] of Object.entries(loaders)) {
+    for (const c of cases) {
+      it(`${loader} takes ${c.reason}`, async () => {
+        assert.equal(await server({ kubeconfig: c.kubeconfig, env: c.env, home: c.home, serviceAccountDir: sa }), c.want);
+      });
+    }
+
+    it(`${loader} says what to give when nothing is found`, async () => {
+      await assert.rejects(server({ env: {}, home: join(dir, 'no-home') }), /no kubeconfig found: give --kubeconfig/);
+      await assert.rejects(server({ env: { KUBECONFIG: join(dir, 'missing') }, home }), /none of the files in KUBECONFIG exists/);
+      await assert.rejects(server({ kubeconfig: join(dir, 'missing'), env: {}, home }), (err: unknown) => err instanceof KubeconfigError && /cannot read the kubeconfig .*missing/.test(err.message));
     });
   }
 
-  it('says what to give when nothing is found', async () => {
-    await assert.rejects(loadConnection({ env: {}, home: join(dir, 'no-home') }), /no kubeconfig found: give --kubeconfig/);
-    await assert.rejects(loadConnection({ env: { KUBECONFIG: join(dir, 'missing') }, home }), /none of the files in KUBECONFIG exists/);
+  it('loadKubeConfig picks the asked context of merged files, or names those there are', async () => {
+    const two = kubeconfig({
+      'current-context': 'one',
+      clusters: [{ name: 'a', cluster: { server: 'https://a:1', 'certificate-authority': 'ca.pem' } }, { name: 'b', cluster: { server: 'https://b:1' } }],
+      users: [{ name: 'u', user: { token: 'T' } }],
+      contexts: [{ name: 'one', context: { cluster: 'a', user: 'u' } }, { name: 'two', context: { cluster: 'b', user: 'u', namespace: 'ns' } }],
+    });
+    const first = await loadKubeConfig({ kubeconfig: two, env: {}, home });
+    assert.equal(first.getCurrentContext(), 'one');
+    // Relative file paths are the file's, as client-go reads them.
+    assert.equal(first.getCurrentCluster()?.caFile, join(dir, 'ca.pem'));
+    const second = await loadKubeConfig({ kubeconfig: two, context: 'two', env: {}, home });
+    assert.deepEqual([second.getCurrentCluster()?.server, second.getContextObject('two')?.namespace], ['https://b:1', 'ns']);
+    await assert.rejects(loadKubeConfig({ kubeconfig: two, context: 'three', env: {}, home }), /no context named three \(it has: one, two\)/);
+  });
+
+  it('loadKubeConfig in a cluster reads the service account directory as the operator does', async () => {
+    const kc = await loadKubeConfig({ env: inCluster, home, serviceAccountDir: sa });
+    assert.equal(kc.getCurrentCluster()?.caFile, join(sa, 'ca.crt'));
+    assert.equal(kc.getCurrentCluster()?.server, 'https://in-cluster:1');
+    assert.equal(kc.getContextObject(kc.getCurrentContext())?.namespace, 'mooring-system');
+    await assert.rejects(loadKubeConfig({ env: inCluster, home, serviceAccountDir: join(dir, 'nowhere') }), /cannot read the service account/);
   });
 });

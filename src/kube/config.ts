@@ -7,29 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isIPv6 } from 'node:net';
 import { delimiter, join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { fileOrData, type KubeConnection, type KubeTls } from './connection.ts';
 import { KubeconfigError, readKubeconfigs, selectContext, type Kubeconfig, type KubeconfigCluster, type KubeconfigUser } from './kubeconfig.ts';
 
 export { KubeconfigError } from './kubeconfig.ts';
-
-export interface KubeTls {
-  ca?: Buffer | undefined;
-  cert?: Buffer | undefined;
-  key?: Buffer | undefined;
-  /** False only for insecure-skip-tls-verify. */
-  rejectUnauthorized: boolean;
-  servername?: string | undefined;
-}
-
-/** How to reach one apiserver as one identity. */
-export interface KubeConnection {
-  /** `https://host:port`, plus any path prefix a proxy in front of the apiserver needs; no trailing slash. */
-  server: string;
-  tls: KubeTls;
-  /** The headers each request carries; called per request, so a rotated token is picked up. */
-  headers(): Promise<Record<string, string>>;
-  /** The context's (or the pod's) namespace, if it has one. */
-  namespace?: string | undefined;
-}
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -101,12 +83,6 @@ export async function kubeconfigConnection(files: readonly string[], context?: s
 
 const trimSlash = (url: string) => url.replace(/\/+$/, '');
 
-/** A kubeconfig's `x` (a file) or `x-data` (base64), whichever is set. */
-export function fileOrData(file: string | undefined, data: string | undefined): Buffer | undefined {
-  if (file) return readFileSync(file);
-  return data ? Buffer.from(data, 'base64') : undefined;
-}
-
 function tlsOf(cluster: KubeconfigCluster, user: KubeconfigUser): KubeTls {
   try {
     const insecure = cluster['insecure-skip-tls-verify'] === true;
@@ -145,12 +121,8 @@ function headersOf(user: KubeconfigUser): () => Promise<Record<string, string>> 
 
 /** exec and auth-provider users: client-node runs the plugin; its memory cost comes only with them. */
 async function delegated(config: Kubeconfig, context: string): Promise<KubeConnection> {
-  const [{ KubeConfig }, { connectionOf }] = await Promise.all([import('@kubernetes/client-node'), import('./client-node-auth.ts')]);
-  const kc = new KubeConfig();
-  // The merged files, with their paths already made absolute, as one document.
-  kc.loadFromString(JSON.stringify(config));
-  kc.setCurrentContext(context);
-  return connectionOf(kc);
+  const { clientNodeConfig, connectionOf } = await import('./client-node-auth.ts');
+  return connectionOf(await clientNodeConfig(config, context));
 }
 
 export interface LoadOptions {
@@ -165,18 +137,47 @@ export interface LoadOptions {
   serviceAccountDir?: string;
 }
 
-/** --kubeconfig, else $KUBECONFIG (a list; missing files skipped), else in-cluster, else ~/.kube/config. */
-export async function loadConnection(options: LoadOptions = {}): Promise<KubeConnection> {
+/** Where a kubeconfig was found: files (merged as a KUBECONFIG list is), or the pod's service account. */
+export type KubeconfigSource = { files: string[]; inCluster?: undefined } | { inCluster: { env: NodeJS.ProcessEnv; dir?: string | undefined }; files?: undefined };
+
+/**
+ * The one search order, for the operator and every CLI command alike: --kubeconfig, else
+ * $KUBECONFIG (a list; missing files skipped), else in-cluster, else ~/.kube/config.
+ */
+export function findKubeconfig(options: LoadOptions = {}): KubeconfigSource {
   const env = options.env ?? process.env;
-  if (options.kubeconfig) return kubeconfigConnection([options.kubeconfig], options.context);
+  if (options.kubeconfig) return { files: [options.kubeconfig] };
   const listed = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
   if (listed.length) {
     const present = listed.filter((f) => existsSync(f));
     if (!present.length) throw new KubeconfigError(`none of the files in KUBECONFIG exists: ${listed.join(delimiter)}`);
-    return kubeconfigConnection(present, options.context);
+    return { files: present };
   }
-  if (env.KUBERNETES_SERVICE_HOST) return inClusterConnection({ env, dir: options.serviceAccountDir });
+  if (env.KUBERNETES_SERVICE_HOST) return { inCluster: { env, dir: options.serviceAccountDir } };
   const home = join(options.home ?? homedir(), '.kube', 'config');
-  if (existsSync(home)) return kubeconfigConnection([home], options.context);
+  if (existsSync(home)) return { files: [home] };
   throw new KubeconfigError('no kubeconfig found: give --kubeconfig, set KUBECONFIG, create ~/.kube/config, or run in a cluster');
+}
+
+/** The operator's own connection, from the kubeconfig `findKubeconfig` finds. */
+export async function loadConnection(options: LoadOptions = {}): Promise<KubeConnection> {
+  const source = findKubeconfig(options);
+  if (source.inCluster) return inClusterConnection(source.inCluster);
+  return kubeconfigConnection(source.files, options.context);
+}
+
+/**
+ * The same kubeconfig as a client-node KubeConfig, for the commands that talk through client-node's
+ * API classes (plan, refresh, doctor). Loads client-node; the operator never calls this.
+ */
+export async function loadKubeConfig(options: LoadOptions = {}): Promise<KubeConfig> {
+  const source = findKubeconfig(options);
+  const { clientNodeConfig, inClusterConfig } = await import('./client-node-auth.ts');
+  if (source.inCluster) {
+    // Read by our loader first, so a missing service account fails as the operator's does.
+    const { server, namespace } = inClusterConnection(source.inCluster);
+    return inClusterConfig(server, source.inCluster.dir ?? SERVICE_ACCOUNT_DIR, namespace);
+  }
+  const config = readKubeconfigs(source.files);
+  return clientNodeConfig(config, selectContext(config, options.context).context);
 }

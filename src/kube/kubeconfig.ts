@@ -120,7 +120,7 @@ export function selectContext(config: Kubeconfig, name?: string): SelectedContex
   const wanted = name || config['current-context'];
   if (!wanted) throw new KubeconfigError('the kubeconfig sets no current-context (and no context was asked for)');
   const context = config.contexts.find((c) => c.name === wanted)?.context;
-  if (!context) throw new KubeconfigError(`the kubeconfig has no context named ${wanted}`);
+  if (!context) throw new KubeconfigError(`the kubeconfig has no context named ${wanted} (it has: ${config.contexts.map((c) => c.name).join(', ') || 'none'})`);
   const cluster = config.clusters.find((c) => c.name === context.cluster)?.cluster;
   if (!cluster) throw new KubeconfigError(`the kubeconfig's context ${wanted} names cluster ${context.cluster ?? '(none)'}, which it does not define`);
   if (!cluster.server) throw new KubeconfigError(`the kubeconfig's cluster ${context.cluster} has no server`);
