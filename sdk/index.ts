@@ -21,6 +21,8 @@ export { ProviderReason } from './reasons.ts';
 export { SDK_VERSION, incompatibility, parseVersion } from './version.ts';
 export { callSignal, withCallSignal } from './signal.ts';
 export { parseSpec } from './specs.ts';
+// How a provider names the fields of its own settings that do not parse (`settings.x: why`).
+export { formatIssues } from '../src/api/issues.ts';
 export { BATCH_TIMING_DEFAULTS, ZoneBatcher } from './batch.ts';
 export { OWNERSHIP_PREFIX, WILDCARD_LABEL, reservedNameReason } from './ownership-names.ts';
 export type { BatchCost, BatchOptions, BatchPlan, BatchPort, BatchResult } from './batch.ts';

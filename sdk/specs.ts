@@ -3,6 +3,7 @@
 import { BucketSpec } from '../src/api/bucket.ts';
 import { DatabaseSpec } from '../src/api/database.ts';
 import { DNSRecordSpec } from '../src/api/dnsrecord.ts';
+import { formatIssues } from '../src/api/issues.ts';
 
 /** Each kind's spec schema (zod), as the reconciler parses it. */
 export const SCHEMAS = { Bucket: BucketSpec, DNSRecord: DNSRecordSpec, Database: DatabaseSpec };
@@ -20,6 +21,6 @@ export interface SpecOf {
  */
 export function parseSpec<K extends keyof SpecOf>(kind: K, input: unknown): SpecOf[K] {
   const parsed = SCHEMAS[kind].safeParse(input);
-  if (!parsed.success) throw new Error(`invalid ${kind} spec: ${parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`invalid ${kind} spec: ${formatIssues(parsed.error.issues, 'spec')}`);
   return parsed.data as SpecOf[K];
 }

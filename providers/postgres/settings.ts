@@ -2,7 +2,7 @@
 // server, TLS, and the deadlines of every connection mooring makes. Each has a default a shared
 // cluster can live with; docs/database.md lists them.
 import { z } from 'zod';
-import { TerminalError, type ProviderConnection } from '../../sdk/index.ts';
+import { TerminalError, formatIssues, type ProviderConnection } from '../../sdk/index.ts';
 import { PgReason } from './classify.ts';
 
 /** Defaults of every PostgreSQL connection mooring makes; docs/database.md points here. */
@@ -73,8 +73,7 @@ function invalid(connection: ProviderConnection, problem: string): TerminalError
 export function pgSettings(connection: ProviderConnection): PgSettings {
   const parsed = PgSettings.safeParse(connection.settings ?? {});
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => `settings.${i.path.map(String).join('.')}: ${i.message}`).join('; ');
-  throw invalid(connection, issues);
+  throw invalid(connection, formatIssues(parsed.error.issues, 'settings'));
 }
 
 export function deadlines(connection: ProviderConnection, settings: PgSettings): PgDeadlines {

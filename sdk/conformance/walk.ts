@@ -7,6 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { z } from 'zod';
 import { managedSpecFields } from '../../src/api/common.ts';
+import { formatIssues } from '../../src/api/issues.ts';
 import type { ManagedResource } from '../contract.ts';
 import { isAdapterError } from '../errors.ts';
 import { SCHEMAS } from '../specs.ts';
@@ -101,7 +102,7 @@ async function walkVariant<Spec>(w: Walker<Spec>, index: number, label: string, 
   const base = index === 0 ? ctx.resource : { ...ctx.target.resource(`${ctx.resource.name}-v${index}`) };
   const parsed = w.schema.safeParse(make(structuredClone(base.spec)));
   if (!parsed.success) {
-    w.problems.push(`fields.variants['${label}'] makes an invalid spec: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join(', ')}`);
+    w.problems.push(`fields.variants['${label}'] makes an invalid spec: ${formatIssues(parsed.error.issues, 'spec')}`);
     return pending;
   }
   let resource: ManagedResource<Spec> = { ...base, spec: parsed.data as Spec };

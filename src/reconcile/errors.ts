@@ -1,11 +1,11 @@
 // Turning whatever a reconcile threw into the condition the user sees and what the queue does next.
 import { TerminalError, isAdapterError } from '../../sdk/index.ts';
 import { Reason } from './reasons.ts';
+import { formatIssues, type IssueLike } from '../api/issues.ts';
 
 /** A bad spec, with the field and the rule in the message. */
-export function invalidSpec(issues: { path: PropertyKey[]; message: string }[]): TerminalError {
-  const lines = issues.map((i) => `spec.${i.path.map(String).join('.')}: ${i.message}`);
-  return new TerminalError(Reason.InvalidSpec, `the spec is invalid: ${lines.join('; ')}`);
+export function invalidSpec(issues: readonly IssueLike[]): TerminalError {
+  return new TerminalError(Reason.InvalidSpec, `the spec is invalid: ${formatIssues(issues, 'spec')}`);
 }
 
 /** The apiserver's HTTP status of a KubeApiError (src/kube/client.ts) or a client-node error, if it is one. */

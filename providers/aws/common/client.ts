@@ -2,7 +2,7 @@
 // through the account limiter, with failures classified on the way out, and cut short by the
 // deadline of the adapter call it is sent for.
 import { z } from 'zod';
-import { TerminalError, callSignal, type ProviderConnection, type RequestLimiter } from '../../../sdk/index.ts';
+import { TerminalError, callSignal, formatIssues, type ProviderConnection, type RequestLimiter } from '../../../sdk/index.ts';
 import { webIdentityCredentials, type CredentialProvider } from './credentials.ts';
 import { AwsReason, awsErrorCode, awsStatus, classifyAwsError } from './classify.ts';
 
@@ -40,8 +40,7 @@ export type AwsSettings = z.infer<typeof AwsSettings>;
 export function awsSettings(connection: ProviderConnection): AwsSettings {
   const parsed = AwsSettings.safeParse(connection.settings ?? {});
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => `settings.${i.path.map(String).join('.')}: ${i.message}`).join('; ');
-  throw new TerminalError(AwsReason.ProviderConfigInvalid, `ProviderConfig ${connection.name}: ${issues}`);
+  throw new TerminalError(AwsReason.ProviderConfigInvalid, `ProviderConfig ${connection.name}: ${formatIssues(parsed.error.issues, 'settings')}`);
 }
 
 /** The configuration every AWS SDK v3 client accepts. */
