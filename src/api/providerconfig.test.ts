@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ProviderConfigSpec, type ProviderConfigSpecInput } from './providerconfig.ts';
+import { parseProviderConfigSpec, ProviderConfigSpec, type ProviderConfigSpecInput } from './providerconfig.ts';
 
 const base: ProviderConfigSpecInput = { type: 'aws' };
 const spec = (extra: Partial<ProviderConfigSpecInput>): ProviderConfigSpecInput => ({ ...base, ...extra });
@@ -102,4 +102,19 @@ describe('ProviderConfigSpec', () => {
       assert.ok(paths.some((p) => JSON.stringify(p) === JSON.stringify(path)), `issue paths ${JSON.stringify(paths)} lack ${JSON.stringify(path)}`);
     });
   }
+});
+
+describe('parseProviderConfigSpec', () => {
+  it('parses a stored spec with its defaults', () => {
+    const parsed = parseProviderConfigSpec({ type: 'aws', credentials: { source: 'Environment' } });
+    assert.deepEqual(parsed, { spec: ProviderConfigSpec.parse({ type: 'aws', credentials: { source: 'Environment' } }) });
+  });
+
+  it('names each field at fault under spec, and takes an absent spec as empty', () => {
+    const bad = parseProviderConfigSpec({ type: 'Not A Type', credentials: { source: 'Secret' } });
+    assert.equal(bad.spec, undefined);
+    assert.ok(bad.problems?.some((p) => p.startsWith('spec.type: ')), String(bad.problems));
+    assert.ok(bad.problems?.some((p) => p.startsWith('spec.credentials.secretRef: ')), String(bad.problems));
+    assert.ok(parseProviderConfigSpec(undefined).problems?.some((p) => p.startsWith('spec.type: ')));
+  });
 });

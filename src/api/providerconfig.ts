@@ -2,6 +2,7 @@
 // resources name one in spec.providerConfigRef; src/operator/providers.ts reads it.
 import { z } from 'zod';
 import { DNS_LABEL, DNS_SUBDOMAIN, immutable, managedStatusFields, presenceFixed, withRules } from './common.ts';
+import { issueLines } from './issues.ts';
 
 
 export const ProviderType = z
@@ -245,6 +246,16 @@ export const ProviderConfigSpec = withRules(
 ).describe('How to reach one cloud account or server.');
 export type ProviderConfigSpec = z.output<typeof ProviderConfigSpec>;
 export type ProviderConfigSpecInput = z.input<typeof ProviderConfigSpec>;
+
+/**
+ * A ProviderConfig's spec as the apiserver holds it (absent: empty), parsed with defaults; or,
+ * when it does not parse, each field at fault (`spec.credentials.secretRef: why`). The operator's
+ * cache, `mooring doctor` and `mooring plan` all read a ProviderConfig through this.
+ */
+export function parseProviderConfigSpec(raw: unknown): { spec: ProviderConfigSpec; problems?: undefined } | { spec?: undefined; problems: string[] } {
+  const parsed = ProviderConfigSpec.safeParse(raw ?? {});
+  return parsed.success ? { spec: parsed.data } : { problems: issueLines(parsed.error.issues, 'spec') };
+}
 
 // Written by the operator's status checker (src/operator/config-status.ts): at start, on a change
 // to the config or its Secret, every --provider-config-check-interval, and when a resource using

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, loadAllYaml, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { PlannedCall } from '../api/common.ts';
 import { GROUP, VERSION } from '../api/common.ts';
-import { ProviderConfigSpec } from '../api/providerconfig.ts';
+import { parseProviderConfigSpec } from '../api/providerconfig.ts';
 import { KubeClient } from '../kube/client.ts';
 import { readClusterOwnershipId } from '../kube/cluster-id.ts';
 import { readOperatorKey } from '../kube/operator-key.ts';
@@ -20,9 +20,8 @@ import { KubeSecretStore } from '../kube/secrets.ts';
 import { Limits } from '../limits/index.ts';
 import { builtinProviders } from '../operator/builtin.ts';
 import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
-import { providerConfigView } from '../operator/config-cache.ts';
 import { MANAGED_KINDS } from '../operator/manager.ts';
-import { Resolver, type ProviderRegistration } from '../operator/providers.ts';
+import { providerConfigView, Resolver, type ProviderRegistration } from '../operator/providers.ts';
 import { kubeMessage, kubeStatus } from '../reconcile/errors.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
 import type { ManagedKind, ManagedObject, ManagedStatus, ObjectWriter } from '../reconcile/types.ts';
@@ -181,8 +180,8 @@ async function readProviderConfig(kc: KubeConfig, name: string) {
   let secret: { namespace: string; name: string; data: Record<string, string> } | undefined;
   try {
     const pc = (await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'providerconfigs', name })) as { spec?: unknown };
-    const parsed = ProviderConfigSpec.safeParse(pc.spec ?? {});
-    if (parsed.success) view = providerConfigView(name, parsed.data);
+    const { spec } = parseProviderConfigSpec(pc.spec);
+    if (spec) view = providerConfigView(name, spec);
     const ref = view?.credentials?.source === 'Secret' ? view.credentials.secretRef : undefined;
     if (ref) {
       const s = await kc.makeApiClient(CoreV1Api).readNamespacedSecret(ref);

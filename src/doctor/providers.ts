@@ -3,12 +3,11 @@
 // the cloud or the emulator (the provider's probe). Nothing is written anywhere.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../api/common.ts';
-import { ProviderConfigSpec } from '../api/providerconfig.ts';
+import { parseProviderConfigSpec } from '../api/providerconfig.ts';
 import { RetryableError, isAdapterError } from '../../sdk/index.ts';
 import { Limits } from '../limits/index.ts';
-import { providerConfigView } from '../operator/config-cache.ts';
 import { grantsEveryNamespace } from '../operator/grants.ts';
-import { probeReport, Resolver, type ProviderConfigView, type ProviderRegistration } from '../operator/providers.ts';
+import { probeReport, providerConfigView, Resolver, type ProviderConfigView, type ProviderRegistration } from '../operator/providers.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { KubeClient } from '../kube/client.ts';
 import { readClusterOwnershipId } from '../kube/cluster-id.ts';
@@ -87,9 +86,9 @@ export async function checkProviderConfigs(kc: KubeConfig, providers: ProviderRe
   if (!list.items.length) return [fail('providerconfigs', 'none exist, so nothing can be reconciled', 'create one: deploy/examples/providerconfig-aws.yaml, docs/providerconfig.md')];
   const views: ProviderConfigView[] = [];
   for (const pc of items) {
-    const parsed = ProviderConfigSpec.safeParse(pc.spec ?? {});
-    if (parsed.success) views.push(providerConfigView(pc.metadata.name, parsed.data));
-    else findings.push(fail(`providerconfig/${pc.metadata.name}`, `does not parse: ${parsed.error.issues.map((i) => `spec.${i.path.join('.')}: ${i.message}`).join('; ')}`, 'fix the fields named (docs/reference/providerconfig.md)'));
+    const parsed = parseProviderConfigSpec(pc.spec);
+    if (parsed.spec) views.push(providerConfigView(pc.metadata.name, parsed.spec));
+    else findings.push(fail(`providerconfig/${pc.metadata.name}`, `does not parse: ${parsed.problems.join('; ')}`, 'fix the fields named (docs/reference/providerconfig.md)'));
   }
   const secrets = await readSecrets(kc, views);
   const byName = new Map(views.map((v) => [v.name, v]));

@@ -229,8 +229,8 @@ describe('ConfigCache: ProviderConfigs', () => {
     assert.equal(errors[0]?.msg, 'ProviderConfig does not parse; ignoring it');
     assert.equal(errors[0]?.providerConfig, 'bad');
     const issues = errors[0]?.issues as string[];
-    assert.ok(issues.some((i) => i.startsWith('type:')), `issues name the field: ${issues.join('; ')}`);
-    assert.ok(issues.some((i) => i.startsWith('credentials.secretRef:')), `issues name the field: ${issues.join('; ')}`);
+    assert.ok(issues.some((i) => i.startsWith('spec.type:')), `issues name the field: ${issues.join('; ')}`);
+    assert.ok(issues.some((i) => i.startsWith('spec.credentials.secretRef:')), `issues name the field: ${issues.join('; ')}`);
     h.cache.stop();
   });
 

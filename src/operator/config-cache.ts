@@ -3,12 +3,12 @@
 // ProviderConfig names are watched (one small watch each, by name), never every Secret.
 import type { Logger } from 'pino';
 import { GROUP, VERSION } from '../api/common.ts';
-import { ProviderConfigSpec } from '../api/providerconfig.ts';
+import { parseProviderConfigSpec } from '../api/providerconfig.ts';
 import { Informer, type KubeObject, type ListWatch } from '../runtime/informer.ts';
 import { InformerGroup } from '../runtime/informer-group.ts';
 import type { ResourceRef } from '../runtime/kube-listwatch.ts';
 import type { NamespaceSource } from './grants.ts';
-import type { ProviderConfigSource, ProviderConfigView, SecretSource } from './providers.ts';
+import { providerConfigView, type ProviderConfigSource, type ProviderConfigView, type SecretSource } from './providers.ts';
 
 interface ProviderConfigObject extends KubeObject {
   metadata: { name: string; generation?: number };
@@ -153,13 +153,13 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
   }
 
   private configChanged(pc: ProviderConfigObject): void {
-    const parsed = ProviderConfigSpec.safeParse(pc.spec ?? {});
-    if (parsed.success) {
-      this.views.set(pc.metadata.name, providerConfigView(pc.metadata.name, parsed.data));
+    const parsed = parseProviderConfigSpec(pc.spec);
+    if (parsed.spec) {
+      this.views.set(pc.metadata.name, providerConfigView(pc.metadata.name, parsed.spec));
     } else {
       // The CRD schema refuses what zod refuses; this only happens when the two drift apart.
       this.views.delete(pc.metadata.name);
-      this.options.log.error({ providerConfig: pc.metadata.name, issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'ProviderConfig does not parse; ignoring it');
+      this.options.log.error({ providerConfig: pc.metadata.name, issues: parsed.problems }, 'ProviderConfig does not parse; ignoring it');
     }
     this.syncSecretWatches();
     this.options.changed(pc.metadata.name);
@@ -202,21 +202,4 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
       if (ref && secretKey(ref.namespace, ref.name) === key) this.options.changed(view.name);
     }
   }
-}
-
-/** The fields of a parsed ProviderConfig the resolver reads. */
-export function providerConfigView(name: string, spec: ProviderConfigSpec): ProviderConfigView {
-  return {
-    name,
-    type: spec.type,
-    region: spec.region,
-    endpoint: spec.endpoint,
-    credentials: spec.credentials,
-    rateLimits: spec.rateLimits,
-    ownershipId: spec.ownershipId,
-    ownershipMarks: spec.ownershipMarks,
-    settings: spec.settings,
-    grants: spec.grants,
-    policy: spec.policy,
-  };
 }

@@ -3,7 +3,7 @@
 // the provider registered for the kind.
 import type { Connector, ProbeReport, ProviderConnection, RequestLimiter } from '../../sdk/index.ts';
 import { TerminalError } from '../../sdk/index.ts';
-import type { Grants, Policy } from '../api/providerconfig.ts';
+import type { Grants, Policy, ProviderConfigSpec } from '../api/providerconfig.ts';
 import type { Limits } from '../limits/index.ts';
 import { scrubber } from '../runtime/scrub.ts';
 import { Reason } from '../reconcile/reasons.ts';
@@ -58,6 +58,23 @@ export interface ProviderConfigView {
   grants?: Grants | undefined;
   /** What their resources may ask for; unset: the schema's defaults (nothing relaxed). */
   policy?: Policy | undefined;
+}
+
+/** The fields of a parsed ProviderConfig the resolver reads. */
+export function providerConfigView(name: string, spec: ProviderConfigSpec): ProviderConfigView {
+  return {
+    name,
+    type: spec.type,
+    region: spec.region,
+    endpoint: spec.endpoint,
+    credentials: spec.credentials,
+    rateLimits: spec.rateLimits,
+    ownershipId: spec.ownershipId,
+    ownershipMarks: spec.ownershipMarks,
+    settings: spec.settings,
+    grants: spec.grants,
+    policy: spec.policy,
+  };
 }
 
 export interface ProviderConfigSource {
