@@ -7,6 +7,7 @@ import { startHttp } from '../http/http.ts';
 import { kubeLease, LeaderElector } from '../cluster/leader.ts';
 import { Manager } from '../operator/manager.ts';
 import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
+import type { ProviderRegistration } from '../operator/providers.ts';
 import { kubeMembership, Membership } from '../cluster/shards.ts';
 import { OperatorMetrics } from '../http/metrics.ts';
 import { ConfigError, loadConfig, usage, type Config } from '../runtime/config.ts';
@@ -23,32 +24,10 @@ ${usage()}
 exit codes: 0 stopped by SIGTERM or SIGINT, 1 failure, 2 a bad option, 3 a provider plugin refused.`;
 
 export async function run(argv: string[]): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(argv);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`mooring run: ${err.message}\n\nRun \`mooring run --help\` for the options.`);
-    return 2;
-  }
-  // Before any connection: a plugin that does not fit stops the operator here, not mid-reconcile.
-  let providers;
-  try {
-    providers = await loadProviders(config.providers ?? [], builtinProviders());
-  } catch (err) {
-    if (!(err instanceof PluginError)) throw err;
-    console.error(`mooring run: ${err.message}`);
-    return EXIT_PLUGIN_REFUSED;
-  }
+  const prepared = await prepare(argv);
+  if (typeof prepared === 'number') return prepared;
+  const { config, providers, kube } = prepared;
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  let kube;
-  try {
-    kube = new KubeClient(await loadConnection({ kubeconfig: config.kubeconfig }));
-  } catch (err) {
-    if (!(err instanceof KubeconfigError)) throw err;
-    console.error(`mooring run: ${err.message.split('\n')[0]}\n\nRun \`mooring run --help\` for the options.`);
-    return 2;
-  }
   const metrics = new OperatorMetrics();
   const manager = new Manager({ kube, config, providers, log, metrics, keyNamespace: config.leaseNamespace });
   const elector = config.leaderElect ? leaderElector(kube, config, log, manager) : undefined;
@@ -82,6 +61,34 @@ export async function run(argv: string[]): Promise<number> {
   kube.close();
   log.info('stopped');
   return 0;
+}
+
+/** The options, the providers and the apiserver connection; or, when one is refused, the exit code. */
+async function prepare(argv: string[]): Promise<{ config: Config; providers: ProviderRegistration[]; kube: KubeClient } | number> {
+  let config;
+  try {
+    config = loadConfig(argv);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`mooring run: ${err.message}\n\nRun \`mooring run --help\` for the options.`);
+    return 2;
+  }
+  // Before any connection: a plugin that does not fit stops the operator here, not mid-reconcile.
+  let providers;
+  try {
+    providers = await loadProviders(config.providers ?? [], builtinProviders());
+  } catch (err) {
+    if (!(err instanceof PluginError)) throw err;
+    console.error(`mooring run: ${err.message}`);
+    return EXIT_PLUGIN_REFUSED;
+  }
+  try {
+    return { config, providers, kube: new KubeClient(await loadConnection({ kubeconfig: config.kubeconfig })) };
+  } catch (err) {
+    if (!(err instanceof KubeconfigError)) throw err;
+    console.error(`mooring run: ${err.message.split('\n')[0]}\n\nRun \`mooring run --help\` for the options.`);
+    return 2;
+  }
 }
 
 /**

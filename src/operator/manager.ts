@@ -86,6 +86,31 @@ const providerConfigName = (object: ManagedObject) => {
 /** The sharding key of a ProviderConfig's status: one replica writes it. */
 const configKey = (name: string) => `ProviderConfig/${name}`;
 
+type MakeListWatch = <T extends KubeObject>(ref: ResourceRef) => ListWatch<T>;
+
+/** What every kind's controller shares. */
+interface SharedParts {
+  events: EventSink;
+  claims: ClaimRegistry;
+  resyncMs: () => number;
+  listWatch: MakeListWatch;
+  /** Which ProviderConfig each object uses, for the configs' status. */
+  usage: UsageIndex;
+}
+
+/**
+ * List/watches on the apiserver. Our own kinds may be missing (an uninstall under way, a CRD not
+ * installed yet): listed as empty, never a cache that cannot sync. Namespaces and Secrets are core
+ * kinds, always served.
+ */
+function listWatchOf(kube: KubeClient, log: Logger): MakeListWatch {
+  return <T extends KubeObject>(ref: ResourceRef): ListWatch<T> => {
+    const inner = new KubeListWatch<T>(kube, ref);
+    if (ref.group !== GROUP) return inner;
+    return absentKindAsEmpty(inner, () => log.warn({ crd: `${ref.plural}.${GROUP}` }, 'the CRD is not installed; taking its kind as empty until it is'));
+  };
+}
+
 export class Manager {
   readonly controllers: KindController[] = [];
   readonly cache: ConfigCache;
@@ -120,68 +145,76 @@ export class Manager {
     this.deadlines = new CallDeadlines({ callTimeoutMs: config.callTimeoutMs, deleteTimeoutMs: config.deleteTimeoutMs });
     this.shutdownGraceMs = config.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
     this.secrets = new KubeSecretStore(kube);
-    // Our own kinds may be missing (an uninstall under way, a CRD not installed yet): listed as
-    // empty, never a cache that cannot sync. Namespaces and Secrets are core kinds, always served.
-    const listWatch = <T extends KubeObject>(ref: ResourceRef): ListWatch<T> => {
-      const inner = new KubeListWatch<T>(kube, ref);
-      if (ref.group !== GROUP) return inner;
-      return absentKindAsEmpty(inner, () => log.warn({ crd: `${ref.plural}.${GROUP}` }, 'the CRD is not installed; taking its kind as empty until it is'));
-    };
+    const listWatch = listWatchOf(kube, log);
     this.cache = new ConfigCache({ log, namespaces: config.namespaces, changed: (pc) => this.configChanged(pc), listWatch, credentialsNamespaces: config.credentialsNamespaces });
-    const resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
-    this.resolver = resolver;
+    this.resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
     this.clusterId = options.clusterId;
     this.kube = kube;
     this.keyNamespace = options.keyNamespace;
-    const writesStatus = options.writesConfigStatus ?? (() => config.namespaces === undefined);
     const usage = new UsageIndex((pc) => this.configStatus.usageChanged(pc));
-    this.configStatus = new ConfigStatusChecker({
-      configs: this.cache,
-      probe: configProbe(this.cache, resolver, options.providers),
-      write: clusterStatusWriter(kube, 'providerconfigs'),
-      usedBy: (pc) => usage.count(pc),
-      owns: (pc) => writesStatus(pc) && this.owns(configKey(pc)),
-      intervalMs: config.providerConfigCheckMs ?? DEFAULTS.providerConfigCheckMs,
-      log,
-      ...(options.random ? { random: options.random } : {}),
-    });
-    const events = this.credentialFailuresChecked(new EventRecorder(coreEventApi(kube), log, { component: 'mooring' }));
+    this.configStatus = this.configStatusChecker(options, usage);
     const served = new Set(options.providers.flatMap((p) => Object.keys(p.kinds)));
     const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
     const random = options.random ?? Math.random;
-    const resyncMs = () => config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1));
-    const claims = new ClaimRegistry(kinds);
-    for (const kind of kinds) {
-      const writer = new KubeWriter(kube, kind.plural);
-      this.writers.push({ kind: kind.kind, writer });
-      const reconciler = new ManagedReconciler({
-        kind, writer, secrets: this.secrets, events, providers: resolver, claims, limits: this.limits, log, resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner,
-        uninstalling: crdDeletion(kube, kind.plural),
-      });
-      // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.
-      const ref = { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind };
-      const watches = config.namespaces
-        ? config.namespaces.map((namespace) => listWatch<ManagedObject>({ ...ref, namespace }))
-        : listWatch<ManagedObject>(ref);
-      this.controllers.push(new KindController({
-        kind: kind.kind, listWatch: watches, reconciler, claims, log,
-        concurrency: config.concurrency,
-        backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
-        observer: options.metrics?.queueObserver(kind.kind),
-        owns: (object) => this.owns(`${kind.kind}/${object.metadata.namespace}/${object.metadata.name}`),
-      }));
-      const key = (o: ManagedObject) => `${kind.kind}/${o.metadata.namespace}/${o.metadata.name}`;
-      this.controllers.at(-1)!.informer.addHandlers({
-        onAdd: (o) => usage.set(key(o), providerConfigName(o)),
-        onUpdate: (_, o) => usage.set(key(o), providerConfigName(o)),
-        onDelete: (o) => usage.set(key(o), undefined),
-      });
-    }
+    const shared: SharedParts = {
+      events: this.credentialFailuresChecked(new EventRecorder(coreEventApi(kube), log, { component: 'mooring' })),
+      claims: new ClaimRegistry(kinds),
+      resyncMs: () => config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1)),
+      listWatch,
+      usage,
+    };
+    for (const kind of kinds) this.controllers.push(this.controllerFor(kind, options, shared));
     options.metrics?.attach({
       controllers: this.controllers,
       limiters: () => this.limits.accountLimiters(),
       kubeWrites: () => this.writers.map(({ kind, writer }) => ({ kind, all: writer.requests, status: writer.statusWrites })),
     });
+  }
+
+  /** Writes ProviderConfigs' status: those `writesConfigStatus` picks, and with sharding those this replica owns. */
+  private configStatusChecker(options: ManagerOptions, usage: UsageIndex): ConfigStatusChecker {
+    const { config } = options;
+    const writesStatus = options.writesConfigStatus ?? (() => config.namespaces === undefined);
+    return new ConfigStatusChecker({
+      configs: this.cache,
+      probe: configProbe(this.cache, this.resolver, options.providers),
+      write: clusterStatusWriter(options.kube, 'providerconfigs'),
+      usedBy: (pc) => usage.count(pc),
+      owns: (pc) => writesStatus(pc) && this.owns(configKey(pc)),
+      intervalMs: config.providerConfigCheckMs ?? DEFAULTS.providerConfigCheckMs,
+      log: options.log,
+      ...(options.random ? { random: options.random } : {}),
+    });
+  }
+
+  /** One kind's reconciler and controller, its writes counted and its objects' ProviderConfigs indexed. */
+  private controllerFor(kind: ManagedKind, options: ManagerOptions, shared: SharedParts): KindController {
+    const { kube, config, log } = options;
+    const writer = new KubeWriter(kube, kind.plural);
+    this.writers.push({ kind: kind.kind, writer });
+    const reconciler = new ManagedReconciler({
+      kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner,
+      uninstalling: crdDeletion(kube, kind.plural),
+    });
+    // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.
+    const ref = { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind };
+    const watches = config.namespaces
+      ? config.namespaces.map((namespace) => shared.listWatch<ManagedObject>({ ...ref, namespace }))
+      : shared.listWatch<ManagedObject>(ref);
+    const key = (o: ManagedObject) => `${kind.kind}/${o.metadata.namespace}/${o.metadata.name}`;
+    const controller = new KindController({
+      kind: kind.kind, listWatch: watches, reconciler, claims: shared.claims, log,
+      concurrency: config.concurrency,
+      backoff: { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs },
+      observer: options.metrics?.queueObserver(kind.kind),
+      owns: (object) => this.owns(key(object)),
+    });
+    controller.informer.addHandlers({
+      onAdd: (o) => shared.usage.set(key(o), providerConfigName(o)),
+      onUpdate: (_, o) => shared.usage.set(key(o), providerConfigName(o)),
+      onDelete: (o) => shared.usage.set(key(o), undefined),
+    });
+    return controller;
   }
 
   /**
