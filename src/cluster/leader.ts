@@ -29,14 +29,18 @@ export interface LeaseApi {
   update(record: LeaseRecord): Promise<LeaseRecord>;
 }
 
-export interface ElectorOptions {
-  lease: LeaseApi;
+/** What a replica holding a Lease (the leader's, or its own shard member's) is and keeps to. */
+export interface LeaseHolderOptions {
   identity: string;
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
   log: Logger;
   clock?: Clock;
+}
+
+export interface ElectorOptions extends LeaseHolderOptions {
+  lease: LeaseApi;
   /** Called once this replica leads. */
   onStartedLeading: () => void;
   /** Called once when leading ends for any reason but a clean stop: stop acting at once. */

@@ -12,11 +12,10 @@
 //   long been released by their old owners (whose in-flight reconciles end meanwhile);
 // - a member that stops cleanly stops reconciling first, then deletes its Lease.
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
 import { MERGE_PATCH, type KubeClient } from '../kube/client.ts';
 import { kubeStatus } from '../reconcile/errors.ts';
 import { realClock, sleep, type Clock } from '../runtime/clock.ts';
-import { leasePath, microTime, type LeaseObject } from './leader.ts';
+import { leasePath, microTime, type LeaseHolderOptions, type LeaseObject } from './leader.ts';
 
 export interface MemberRecord {
   identity: string;
@@ -47,14 +46,8 @@ export function ownerOf(key: string, members: readonly string[]): string | undef
   return best;
 }
 
-export interface MembershipOptions {
+export interface MembershipOptions extends LeaseHolderOptions {
   api: MembershipApi;
-  identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-  log: Logger;
-  clock?: Clock;
   /** The active members changed (sorted); called with this replica's first ring too. */
   onChange: (members: string[]) => void;
   /** This replica could not renew its Lease for the renew deadline: stop reconciling now. */
