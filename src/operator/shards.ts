@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { MERGE_PATCH, type KubeClient } from '../kube/client.ts';
-import { kubeStatus } from '../reconcile/errors.ts';
+import { kubeStatus } from '../runtime/apiserver-errors.ts';
 import { realClock, sleep, type Clock } from '../runtime/clock.ts';
 import { leasePath, microTime, type LeaseObject } from './leader.ts';
 
