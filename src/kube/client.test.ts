@@ -136,7 +136,9 @@ describe('KubeClient.request', () => {
     const err = await gone.request('GET', '/api/v1/namespaces').then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof KubeUnreachableError, String(err));
     assert.match(err.message, /^GET \/api\/v1\/namespaces: .*ECONNREFUSED/);
-    assert.equal(classify(err).reason, Reason.KubeUnavailable);
+    const classified = classify(err);
+    assert.deepEqual([classified.reason, classified.retry], [Reason.KubeUnavailable, 'backoff']);
+    assert.match(classified.message, /could not serve the operator's call: .*ECONNREFUSED/);
     gone.close();
   });
 });
