@@ -19,8 +19,8 @@ export type Answers = Record<string, [number, unknown]>;
 export interface RecordingServer {
   kube: KubeClient;
   /** Runs `act` with these answers; the calls it made. */
-  record(answers: Answers, act: () => Promise<unknown>): Promise<Call[]>;
-  close(): Promise<void>;
+  record: (answers: Answers, act: () => Promise<unknown>) => Promise<Call[]>;
+  close: () => Promise<void>;
 }
 
 export async function recordingServer(): Promise<RecordingServer> {
@@ -41,13 +41,13 @@ export async function recordingServer(): Promise<RecordingServer> {
   const kube = new KubeClient({ server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tls: { rejectUnauthorized: true }, headers: async () => ({}) });
   return {
     kube,
-    async record(a, act) {
+    record: async (a, act) => {
       answers = a;
       calls.length = 0;
       await act();
       return calls.map((c) => ({ ...c }));
     },
-    close() {
+    close: () => {
       kube.close();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
