@@ -2,6 +2,51 @@
 // misused promises are errors, not warnings.
 import tseslint from 'typescript-eslint';
 
+// Every provider under providers/ is written as a third party would write it, built in or plugged
+// in: its own files, Node's built-ins, the npm packages it depends on and the public SDK (which
+// re-exports what a provider needs of src/), nothing else of mooring. layers.ts declares the same
+// floor; test/layers/check.ts holds every relative import to it, this rule the packages too.
+/** @type {Record<string, string[]>} */
+const PROVIDER_PACKAGES = { aws: ['@aws-sdk/', 'zod$'], postgres: ['pg$', 'zod$'], powerdns: [] };
+
+/**
+ * The rule for a provider's files `depth` folders below its own (`*` for any other provider: no packages).
+ * @param {string} provider @param {number} depth @param {string[]} packages @param {string[]} [extra]
+ */
+function providerRule(provider, depth, packages, extra = []) {
+  /** @param {number | string} n */
+  const up = (n) => `(?:\\.\\./){${n}}`;
+  const own = depth === 0 ? '\\./(?!.*\\.\\.)' : `(?:\\./|${up(`1,${depth}`)})(?!.*\\.\\.)`;
+  const sdk = `${up(depth + 2)}sdk/(?:conformance/)?index\\.ts$|mooring/sdk(?:/conformance)?$`;
+  const allowed = [own, 'node:', sdk, ...packages.map((p) => p.replaceAll('/', '\\/')), ...extra];
+  return {
+    files: [`providers/${provider}/${'*/'.repeat(depth)}*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(?!${allowed.join('|')})`,
+              message: `a provider may import only its own files, node: built-ins, its npm packages (${packages.join(', ') || 'none'}) and the public SDK (sdk/index.ts, sdk/conformance/index.ts or mooring/sdk): what it needs of src/ the SDK re-exports.`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+function providerRules() {
+  const depths = [0, 1, 2];
+  return [
+    ...depths.map((d) => providerRule('*', d, [])),
+    ...Object.entries(PROVIDER_PACKAGES).flatMap(([name, packages]) => depths.map((d) => providerRule(name, d, packages))),
+    // TEMPORARY (layers.ts TEMPORARY_ALLOWED): Route 53 reads src/api/dnsrecord.ts until the DNS kit rewrite lands.
+    { ...providerRule('aws', 1, PROVIDER_PACKAGES.aws, ['\\.\\./\\.\\./\\.\\./src/api/dnsrecord\\.ts$']), files: ['providers/aws/route53/*.ts'] },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.sandbox/**', 'crds/**', '**/*.js', '!eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -22,22 +67,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    // The PowerDNS provider is written as a third party would write it: its own files, Node's
-    // built-ins and the public SDK, nothing else of mooring.
-    files: ['providers/powerdns/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(?!\\./(?!.*\\.\\.)|node:|\\.\\./\\.\\./sdk/(conformance/)?index\\.ts$|mooring/sdk(/conformance)?$)',
-              message: 'providers/powerdns may import only its own files, node: built-ins and the public SDK (../../sdk/index.ts or mooring/sdk).',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...providerRules(),
 );

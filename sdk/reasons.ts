@@ -24,6 +24,8 @@ export const ProviderReason = {
   InvalidSpec: 'InvalidSpec',
   /** The ProviderConfig's settings or endpoint do not fit this provider. */
   ProviderConfigInvalid: 'ProviderConfigInvalid',
+  /** The ProviderConfig names a credentials file the provider refuses to read (a web identity's token file outside the projected-token directory). */
+  TokenFileRefused: 'TokenFileRefused',
   /** Something the spec points at does not exist in the backend. */
   NotFound: 'NotFound',
   /** A DNS record's zone does not exist, or these credentials cannot see it. */

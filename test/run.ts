@@ -14,11 +14,14 @@ const args = process.argv.slice(2);
 const only = args.find((a) => a === '--unit' || a === '--integration');
 const extra = args.filter((a) => a !== only);
 
-const UNIT = ['src/**/*.test.ts', 'sdk/**/*.test.ts', 'providers/**/*.test.ts', 'bench/**/*.test.ts'];
+// The layer check (test/layers) needs no stack: it runs with the unit tests.
+const UNIT = ['src/**/*.test.ts', 'sdk/**/*.test.ts', 'providers/**/*.test.ts', 'bench/**/*.test.ts', 'test/layers/*.test.ts'];
 const INTEGRATION = ['test/**/*.test.ts'];
 const patterns = only === '--unit' ? UNIT : only === '--integration' ? INTEGRATION : [...UNIT, ...INTEGRATION];
 // The provider template's own test runs where the scaffold writes it (src/cli/new-provider.test.ts).
-const files = patterns.flatMap((p) => globSync(p, { cwd: root, exclude: (f) => f.includes('node_modules') || f.includes('templates') })).sort();
+const files = [...new Set(patterns.flatMap((p) => globSync(p, { cwd: root, exclude: (f) => f.includes('node_modules') || f.includes('templates') })))]
+  .filter((f) => only !== '--integration' || !f.startsWith('test/layers/'))
+  .sort();
 
 function runTests(env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {

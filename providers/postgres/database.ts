@@ -13,13 +13,14 @@ import {
   RetryableError,
   TerminalError,
   type Connector,
+  type DatabaseAtProvider,
+  type DatabaseSpec,
   type DeleteResult,
   type ExternalClient,
   type ManagedResource,
   type Observation,
   type ProviderConnection,
 } from '../../sdk/index.ts';
-import type { DatabaseAtProvider, DatabaseSpec } from '../../src/api/database.ts';
 import { AdminPools, adminConnection, pinSession, type AdminConnection } from './admin.ts';
 import { classifyPgError, PgReason } from './classify.ts';
 import { extension, ident, limit, literal } from './sql.ts';

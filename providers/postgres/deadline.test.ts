@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { RetryableError, type ManagedResource, type ProviderConnection } from '../../sdk/index.ts';
-import { DatabaseSpec } from '../../src/api/database.ts';
+import { RetryableError, parseSpec, type DatabaseSpec, type ManagedResource, type ProviderConnection } from '../../sdk/index.ts';
 import { PostgresDatabaseConnector } from './database.ts';
 
 const sockets = new Set<Socket>();
@@ -36,7 +35,7 @@ const logInThenHang = (socket: Socket) => {
 
 const resource: ManagedResource<DatabaseSpec> = {
   kind: 'Database', namespace: 'team-a', name: 'orders', uid: 'u1', generation: 1,
-  spec: DatabaseSpec.parse({ providerConfigRef: { name: 'pg' } }), externalName: 'orders', ownershipMark: 'mooring/team-a/orders',
+  spec: parseSpec('Database', { providerConfigRef: { name: 'pg' } }), externalName: 'orders', ownershipMark: 'mooring/team-a/orders',
 };
 
 const connection = (port: number, settings: Record<string, string>): ProviderConnection => ({

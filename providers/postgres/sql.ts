@@ -4,8 +4,7 @@
 // same pattern the schema enforces, then quoted anyway: a name that slipped past the schema (a
 // default derived from metadata.name) is refused here, before any SQL exists.
 import { escapeIdentifier, escapeLiteral } from 'pg';
-import { TerminalError } from '../../sdk/index.ts';
-import { ALLOWED_EXTENSIONS, PG_IDENTIFIER } from '../../src/api/database.ts';
+import { ALLOWED_EXTENSIONS, PG_IDENTIFIER, TerminalError } from '../../sdk/index.ts';
 import { PgReason } from './classify.ts';
 
 /** A double-quoted identifier, after checking it is one the schema would accept. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DatabaseSpec } from '../../src/api/database.ts';
+import { parseSpec } from '../../sdk/index.ts';
 import { desiredDatabase, diffDatabase, ownershipOf, privilegesOf, type ObservedRole, type ObservedState } from './state.ts';
 
 const OURS = 'mooring/ns/app';
-const desired = desiredDatabase('app', DatabaseSpec.parse({ providerConfigRef: { name: 'pg' }, postgres: { connectionLimit: 10, extensions: ['citext'], readOnlyRole: 'app_ro' } }));
+const desired = desiredDatabase('app', parseSpec('Database', { providerConfigRef: { name: 'pg' }, postgres: { connectionLimit: 10, extensions: ['citext'], readOnlyRole: 'app_ro' } }));
 const plain = { superuser: false, createRole: false, createDb: false, replication: false, bypassRls: false, memberOf: [] };
 const converged = (): ObservedState => ({
   database: { owner: 'app', connectionLimit: 10, mark: OURS, extensions: ['plpgsql', 'citext'], readOnlyGrants: { connect: true, usage: true, defaults: true, tables: true } },
@@ -14,7 +14,7 @@ const converged = (): ObservedState => ({
 
 describe('postgres state', () => {
   it('the role defaults to the database name', () => {
-    assert.equal(desiredDatabase('orders', DatabaseSpec.parse({ providerConfigRef: { name: 'pg' } })).role, 'orders');
+    assert.equal(desiredDatabase('orders', parseSpec('Database', { providerConfigRef: { name: 'pg' } })).role, 'orders');
   });
 
   const drift: { reason: string; change: (s: ObservedState) => void; path: string }[] = [

@@ -1,8 +1,6 @@
 // What a Database is on a PostgreSQL server, as observe reads it, and how it compares with the
 // spec. Pure: the adapter reads, this decides.
-import type { FieldDiff } from '../../sdk/index.ts';
-import type { DatabaseSpec, PostgresOptions } from '../../src/api/database.ts';
-import { PostgresOptions as PostgresOptionsSchema } from '../../src/api/database.ts';
+import { PostgresOptions, type DatabaseSpec, type FieldDiff } from '../../sdk/index.ts';
 
 /** The spec as this provider acts on it, names resolved. */
 export interface DesiredDatabase {
@@ -15,7 +13,7 @@ export function desiredDatabase(externalName: string, spec: DatabaseSpec): Desir
   return {
     database: externalName,
     role: spec.username ?? externalName,
-    options: spec.postgres ?? PostgresOptionsSchema.parse({}),
+    options: spec.postgres ?? PostgresOptions.parse({}),
   };
 }
 

@@ -1,24 +1,11 @@
 // The cases: each drives the adapter as the reconciler would and asks the oracle what really
 // happened in the backend. A broken rule throws RuleBroken naming it.
 import { isDeepStrictEqual } from 'node:util';
-import { isQueued, type ManagedResource, type Observation, type ProviderConnection } from '../contract.ts';
+import { isQueued, type Observation, type ProviderConnection } from '../contract.ts';
 import { isAdapterError } from '../errors.ts';
-import { RuleBroken, deleteUntilGone, describeError, messagesOf, observeUntil, settle, thrown, type Client } from './drive.ts';
+import { RuleBroken, deleteUntilGone, describeError, messagesOf, observeUntil, settle, thrown, type CaseContext, type Client } from './drive.ts';
 import type { CaseName, ConformanceTarget, Found } from './target.ts';
 import { everyFieldReachesTheCloud } from './walk.ts';
-
-/** What a case gets: the target, its resource, and clients that record every error they throw. */
-export interface CaseContext<Spec> {
-  target: ConformanceTarget<Spec>;
-  resource: ManagedResource<Spec>;
-  /** A client on the target's connection, or on `connection` when given. */
-  connect(connection?: ProviderConnection): Promise<Client<Spec>>;
-  timeoutMs: number;
-  /** The known secret handed to unreachable() and badCredentials(). */
-  secret: string;
-  /** Every error an adapter call threw in this run, with the secret values in scope when it did. */
-  errors: { error: unknown; secrets: string[] }[];
-}
 
 /** A case; a passed one may return a line saying what it covered. */
 type Case = <Spec>(ctx: CaseContext<Spec>) => Promise<void | string>;

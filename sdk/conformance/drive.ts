@@ -1,8 +1,8 @@
 // Driving an adapter the way the reconciler does (observe until nothing is pending, delete until
 // done), and the failure every case throws when a rule is broken.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DeleteResult, ExternalClient, ManagedResource, Observation } from '../contract.ts';
-import type { CaseName } from './target.ts';
+import type { DeleteResult, ExternalClient, ManagedResource, Observation, ProviderConnection } from '../contract.ts';
+import type { CaseName, ConformanceTarget } from './target.ts';
 
 /** A broken rule: the message starts with the rule, then what the kit saw. */
 export class RuleBroken extends Error {
@@ -15,6 +15,19 @@ export class RuleBroken extends Error {
 }
 
 export type Client<Spec> = ExternalClient<Spec, Record<string, unknown>>;
+
+/** What a case gets: the target, its resource, and clients that record every error they throw. */
+export interface CaseContext<Spec> {
+  target: ConformanceTarget<Spec>;
+  resource: ManagedResource<Spec>;
+  /** A client on the target's connection, or on `connection` when given. */
+  connect(connection?: ProviderConnection): Promise<Client<Spec>>;
+  timeoutMs: number;
+  /** The known secret handed to unreachable() and badCredentials(). */
+  secret: string;
+  /** Every error an adapter call threw in this run, with the secret values in scope when it did. */
+  errors: { error: unknown; secrets: string[] }[];
+}
 
 /** Observes until the adapter reports nothing pending, as the reconciler's polls would. */
 export async function settle<Spec>(client: Client<Spec>, resource: ManagedResource<Spec>, timeoutMs: number): Promise<Observation> {

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { ManagedResource, ProviderConnection } from '../contract.ts';
-import { CASE_RUNNERS, NEEDS, type CaseContext } from './cases.ts';
-import type { Client } from './drive.ts';
+import { CASE_RUNNERS, NEEDS } from './cases.ts';
+import type { CaseContext, Client } from './drive.ts';
 import { CASES, type CaseName, type ConformanceTarget } from './target.ts';
 
 export interface CaseResult {

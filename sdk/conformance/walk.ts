@@ -11,9 +11,8 @@ import { formatIssues } from '../../src/api/issues.ts';
 import type { ManagedResource } from '../contract.ts';
 import { isAdapterError } from '../errors.ts';
 import { SCHEMAS } from '../specs.ts';
-import { RuleBroken, describeError, observeUntil, settle, thrown, type Client } from './drive.ts';
+import { RuleBroken, describeError, observeUntil, settle, thrown, type CaseContext, type Client } from './drive.ts';
 import { candidates, changed, diffPath, getAt, leavesOf, pathName, presentIn, type Leaf } from './fields.ts';
-import type { CaseContext } from './cases.ts';
 import type { FieldWalk } from './target.ts';
 
 const RULE = 'every mutable field reaches the cloud';

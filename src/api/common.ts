@@ -1,5 +1,5 @@
 // Fields every managed kind shares. The zod schemas here are the single source: TypeScript types
-// come from z.input / z.output, and the CRD YAML in crds/ is generated from them (src/api/generate.ts).
+// come from z.input / z.output, and the CRD YAML in crds/ is generated from them (src/generate/crds.ts).
 import { z } from 'zod';
 
 export const GROUP = 'mooring.dev';

@@ -1,5 +1,5 @@
 // Every kind mooring serves, one entry each: names, scope, schemas and `kubectl get` columns.
-// The CRDs in crds/ are generated from this list (src/api/generate.ts).
+// The CRDs in crds/ are generated from this list (src/generate/crds.ts).
 import { BUCKET_NAME_FROM_METADATA, BucketSpec, BucketStatus } from './bucket.ts';
 import { DNSRecordSpec, DNSRecordStatus, recordIdentity } from './dnsrecord.ts';
 import { AGE_COLUMN, conditionColumn, type KindDescription, type PrinterColumn } from './crd.ts';

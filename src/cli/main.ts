@@ -30,7 +30,10 @@ export const commands: Record<string, { help: () => Promise<string>; run: () => 
   },
   generate: {
     help: async () => (await import('../generate/index.ts')).GENERATE_HELP,
-    run: async () => (await import('../generate/index.ts')).generate,
+    run: async () => {
+      const [{ generate }, { helmForGenerate }] = await Promise.all([import('../generate/index.ts'), import('./helm.ts')]);
+      return (argv) => generate(argv, helmForGenerate);
+    },
   },
   sandbox: {
     help: async () => (await import('./sandbox.ts')).SANDBOX_HELP,

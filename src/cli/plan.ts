@@ -22,7 +22,7 @@ import { builtinProviders } from '../operator/builtin.ts';
 import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
 import { MANAGED_KINDS } from '../operator/manager.ts';
 import { providerConfigView, Resolver, type ProviderRegistration } from '../operator/providers.ts';
-import { kubeMessage, kubeStatus } from '../reconcile/errors.ts';
+import { kubeMessage, kubeStatus } from '../runtime/apiserver-errors.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
 import type { ManagedKind, ManagedObject, ManagedStatus, ObjectWriter } from '../reconcile/types.ts';
 import { loadKubeConfig } from './kube.ts';

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { MERGE_PATCH, type KubeClient } from '../kube/client.ts';
 import { resourcePath } from '../kube/paths.ts';
-import { kubeStatus } from '../reconcile/errors.ts';
+import { kubeStatus } from '../runtime/apiserver-errors.ts';
 import { realClock, sleep, type Clock } from '../runtime/clock.ts';
 
 /** The Lease fields the election reads and writes. */

@@ -13,7 +13,7 @@
 // - a member that stops cleanly stops reconciling first, then deletes its Lease.
 import { createHash } from 'node:crypto';
 import { MERGE_PATCH, type KubeClient } from '../kube/client.ts';
-import { kubeStatus } from '../reconcile/errors.ts';
+import { kubeStatus } from '../runtime/apiserver-errors.ts';
 import { realClock, sleep, type Clock } from '../runtime/clock.ts';
 import { leasePath, microTime, type LeaseHolderOptions, type LeaseObject } from './leader.ts';
 

@@ -4,7 +4,7 @@
 // rule goes is its scope: cluster-wide, in each watched namespace (or cluster-wide when all are
 // watched), in each credentials namespace, or in the operator's own namespace.
 import { join } from 'node:path';
-import { HEADER as CRD_HEADER, renderCrds } from '../api/generate.ts';
+import { HEADER as CRD_HEADER, renderCrds } from './crds.ts';
 import { RULES, type PolicyRule, type RuleScope } from '../operator/permissions.ts';
 import { REPO_ROOT, type Output } from './files.ts';
 

@@ -3,9 +3,7 @@
 // list; the plain manifests by rendering the chart with helm.
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { crdOutput } from '../api/generate.ts';
-import { EnvironmentError } from '../stack/preflight.ts';
-import { setup } from '../stack/setup.ts';
+import { crdOutput } from './crds.ts';
 import { chartAdmission } from './admission.ts';
 import { chartCrds, chartRbac } from './chart.ts';
 import { drift, REPO_ROOT, write, type Output } from './files.ts';
@@ -31,18 +29,20 @@ export const SOURCE_OUTPUTS: Output[] = [crdOutput(), chartCrds, chartRbac, char
 
 const where = (output: Output, file: string) => relative(REPO_ROOT, `${output.dir}/${file}`);
 
-export async function generate(argv: string[]): Promise<number> {
+/**
+ * The helm binary, built on first use; or why there is none (no Go, say). The command line wires
+ * the stack's setup in (src/cli), so generation itself knows nothing of how tools are built.
+ */
+export type HelmSource = () => Promise<{ helm: string } | { missing: string }>;
+
+export async function generate(argv: string[], helmSource: HelmSource): Promise<number> {
   const { check } = parseArgs({ args: argv, options: { check: { type: 'boolean', default: false } } }).values;
   const outputs = [...SOURCE_OUTPUTS];
   // Without Go there is no helm: everything else is still generated, and the run says so.
   let helmMissing: string | undefined;
-  try {
-    await setup(['helm']);
-    outputs.push(manifestsOutput());
-  } catch (err) {
-    if (!(err instanceof EnvironmentError)) throw err;
-    helmMissing = `deploy/manifests/ not rendered: ${err.message}`;
-  }
+  const source = await helmSource();
+  if ('helm' in source) outputs.push(manifestsOutput(source.helm));
+  else helmMissing = `deploy/manifests/ not rendered: ${source.missing}`;
   if (check) {
     const stale = outputs.flatMap((o) => {
       const { stale: s, orphaned } = drift(o);

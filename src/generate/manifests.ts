@@ -1,9 +1,8 @@
 // deploy/manifests/mooring.yaml: the chart rendered with its defaults (plus the namespace), for
 // those who install with `kubectl apply` rather than helm. Rendered by helm itself, built and
-// cached by the setup step (src/stack/setup.ts).
+// cached by the setup step (src/stack/setup.ts), whose binary the caller passes in.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { binaries } from '../stack/versions.ts';
 import { CHART_DIR } from './chart.ts';
 import { REPO_ROOT, type Output } from './files.ts';
 
@@ -18,7 +17,7 @@ export function helmTemplate(helm: string, release: { name: string; namespace: s
   return execFileSync(helm, args, { encoding: 'utf8' });
 }
 
-export function manifestsOutput(helm = binaries().helm): Output {
+export function manifestsOutput(helm: string): Output {
   return {
     dir: join(REPO_ROOT, 'deploy', 'manifests'),
     header: MANIFESTS_HEADER,

@@ -3,7 +3,7 @@
 // deletes the objects of that kind, and a quorum GET made after we saw an object's deletion is
 // guaranteed to see that mark.
 import { GROUP } from '../api/common.ts';
-import { kubeStatus } from '../reconcile/errors.ts';
+import { kubeStatus } from '../runtime/apiserver-errors.ts';
 import type { ListResult, ListWatch, WatchHandle } from '../runtime/informer.ts';
 import type { KubeClient } from './client.ts';
 import { resourcePath } from './paths.ts';

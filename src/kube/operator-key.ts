@@ -4,7 +4,7 @@
 // read that Secret (the chart's Role names it).
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { kubeStatus } from '../reconcile/errors.ts';
+import { kubeStatus } from '../runtime/apiserver-errors.ts';
 import type { KubeClient } from './client.ts';
 import { resourcePath } from './paths.ts';
 

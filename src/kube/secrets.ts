@@ -1,7 +1,7 @@
 // Connection Secrets on the apiserver: read one, and write it whole (create, or replace on the
 // resourceVersion read, so a concurrent change is a 409 and the pass starts again). Values never
 // leave this file except as the decoded strings the reconciler asked for.
-import { kubeStatus } from '../reconcile/errors.ts';
+import { kubeStatus } from '../runtime/apiserver-errors.ts';
 import type { SecretBody, SecretStore, StoredSecret } from '../reconcile/types.ts';
 import type { KubeClient } from './client.ts';
 import { resourcePath } from './paths.ts';

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import type { Connector, ExternalClient, ProviderConnection } from '../../sdk/index.ts';
+import { AwsReason } from '../../providers/aws/index.ts';
+import { PgReason } from '../../providers/postgres/index.ts';
+import { ALL_REASON_CODES } from '../reconcile/reasons.ts';
 import { builtinProviders, lazyConnector } from './builtin.ts';
 
 const connection: ProviderConnection = { name: 'pc', type: 'x', region: 'us-east-1', settings: {} };
@@ -49,4 +52,10 @@ describe('builtinProviders', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     assert.deepEqual(JSON.parse(out), []);
   });
+});
+
+// The reconciler knows no provider; the composition root, which wires them in, checks their codes.
+it('every reason code a built-in provider reports is one of ours (and so documented)', () => {
+  const unknown = [...Object.values(AwsReason), ...Object.values(PgReason)].filter((c) => !ALL_REASON_CODES.includes(c));
+  assert.deepEqual(unknown, [], `add these to src/reconcile/reasons.ts and docs/reasons.md: ${unknown.join(', ')}`);
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { settle } from '../runtime/clock.ts';
 import type { KubeObject, ListResult, ListWatch, WatchEvent } from '../runtime/informer.ts';
-import type { ResourceRef } from '../runtime/kube-listwatch.ts';
+import type { ResourceRef } from '../kube/listwatch.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { ConfigCache } from './config-cache.ts';
 

@@ -6,7 +6,7 @@ import { GROUP, VERSION } from '../api/common.ts';
 import { parseProviderConfigSpec } from '../api/providerconfig.ts';
 import { Informer, type KubeObject, type ListWatch } from '../runtime/informer.ts';
 import { InformerGroup } from '../runtime/informer-group.ts';
-import type { ResourceRef } from '../runtime/kube-listwatch.ts';
+import type { ResourceRef } from '../kube/listwatch.ts';
 import type { NamespaceSource } from './grants.ts';
 import { providerConfigView, type ProviderConfigSource, type ProviderConfigView, type SecretSource } from './providers.ts';
 

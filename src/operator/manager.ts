@@ -18,7 +18,7 @@ import { ManagedReconciler } from '../reconcile/managed.ts';
 import type { EventSink, ManagedKind, ManagedObject, ManagedSpecBase } from '../reconcile/types.ts';
 import { DEFAULTS, type Config } from '../runtime/config.ts';
 import type { KubeObject, ListWatch } from '../runtime/informer.ts';
-import { KubeListWatch, type ResourceRef } from '../runtime/kube-listwatch.ts';
+import { KubeListWatch, type ResourceRef } from '../kube/listwatch.ts';
 import { ClaimRegistry } from './claims.ts';
 import { ConfigCache } from './config-cache.ts';
 import { configProbe, ConfigStatusChecker, CREDENTIAL_FAILURES, UsageIndex } from './config-status.ts';

@@ -5,13 +5,14 @@
 // call in flight (OperatorStopping), so shutdown ends within its grace period.
 import { RetryableError, withCallSignal } from '../../sdk/index.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
+import { DEFAULTS } from '../runtime/config.ts';
 import { Reason } from './reasons.ts';
 
 export const DEADLINE_DEFAULTS = {
   /** observe, create, update, setCredentials. */
-  callTimeoutMs: 60_000,
+  callTimeoutMs: DEFAULTS.callTimeoutMs,
   /** delete: one call may empty a page of a bucket's objects (the adapter stops part-way and is called again). */
-  deleteTimeoutMs: 300_000,
+  deleteTimeoutMs: DEFAULTS.deleteTimeoutMs,
 } as const;
 
 export interface CallDeadlineOptions {

@@ -1,31 +1,12 @@
 // Turning whatever a reconcile threw into the condition the user sees and what the queue does next.
 import { TerminalError, isAdapterError } from '../../sdk/index.ts';
+import { kubeMessage, kubeStatus } from '../runtime/apiserver-errors.ts';
 import { Reason } from './reasons.ts';
 import { formatIssues, type IssueLike } from '../api/issues.ts';
 
 /** A bad spec, with the field and the rule in the message. */
 export function invalidSpec(issues: readonly IssueLike[]): TerminalError {
   return new TerminalError(Reason.InvalidSpec, `the spec is invalid: ${formatIssues(issues, 'spec')}`);
-}
-
-/** The apiserver's HTTP status of a KubeApiError (src/kube/client.ts) or a client-node error, if it is one. */
-export function kubeStatus(err: unknown): number | undefined {
-  const code = (err as { code?: unknown; statusCode?: unknown } | null)?.code ?? (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** The apiserver's own message from such an error's Status body, if it carries one. */
-export function kubeMessage(err: unknown): string | undefined {
-  let body = (err as { body?: unknown } | null)?.body;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      return undefined; // not a Status object
-    }
-  }
-  const message = (body as { message?: unknown } | null | undefined)?.message;
-  return typeof message === 'string' ? message : undefined;
 }
 
 export interface Classified {

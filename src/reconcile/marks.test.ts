@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TerminalError } from '../../sdk/index.ts';
-import { clusterOwnershipId } from '../kube/cluster-id.ts';
 import { legacyMark, MarkSigner, MAX_MARK, ownershipMark, type MarkSubject } from './marks.ts';
 import { Reason } from './reasons.ts';
 
@@ -55,17 +54,5 @@ describe('ownershipMark', () => {
   it('legacyMark: id/namespace/name for Readable configs only', () => {
     assert.equal(legacyMark(subject()), 'prod/team-a/orders');
     assert.equal(legacyMark(subject({ form: 'Hashed' })), undefined);
-  });
-});
-
-describe('clusterOwnershipId', () => {
-  it('is mooring- and the first 12 hex digits of the uid: a DNS label within 32 characters', () => {
-    const id = clusterOwnershipId('7C0A5E3B-12D4-4F6A-9B8C-0D1E2F3A4B5C');
-    assert.equal(id, 'mooring-7c0a5e3b12d4');
-    assert.match(id, /^[a-z0-9-]{1,32}$/);
-  });
-
-  it('refuses a uid without 12 hex digits', () => {
-    assert.throws(() => clusterOwnershipId(''), /12 hex digits/);
   });
 });

@@ -5,7 +5,6 @@
 // as unset. A bad value fails with the flag and the variable named.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DEADLINE_DEFAULTS } from '../reconcile/deadline.ts';
 import { BACKOFF_DEFAULTS } from './backoff.ts';
 import { QUEUE_DEFAULTS } from './queue.ts';
 
@@ -23,8 +22,10 @@ export const DEFAULTS = {
   resyncJitter: 0.1,
   backoffBaseMs: BACKOFF_DEFAULTS.baseMs,
   backoffMaxMs: BACKOFF_DEFAULTS.maxMs,
-  callTimeoutMs: DEADLINE_DEFAULTS.callTimeoutMs,
-  deleteTimeoutMs: DEADLINE_DEFAULTS.deleteTimeoutMs,
+  // Adapter call deadlines (src/reconcile/deadline.ts reads its defaults from here).
+  callTimeoutMs: 60_000,
+  // One delete may empty a page of a bucket's objects (the adapter stops part-way and is called again).
+  deleteTimeoutMs: 300_000,
   shutdownGraceMs: 30_000,
   providerConfigCheckMs: 600_000,
   logLevel: 'info',

@@ -5,7 +5,7 @@
 // about what changed meanwhile, deletions included.
 //
 // It talks to the apiserver through ListWatch, a two-method interface, so its behaviour is tested
-// against a fake; KubeListWatch is the real one (kube-listwatch.ts).
+// against a fake; KubeListWatch is the real one (src/kube/listwatch.ts).
 import { realClock, sleep, type Clock, type Timer } from './clock.ts';
 
 export interface KubeObject {

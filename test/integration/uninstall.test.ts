@@ -12,7 +12,7 @@ import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, ListResourceReco
 import { ApiextensionsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type pg from 'pg';
 import { GROUP } from '../../src/api/common.ts';
-import { kubeStatus } from '../../src/reconcile/errors.ts';
+import { kubeStatus } from '../../src/runtime/apiserver-errors.ts';
 import { condition, emulatorClientConfig, emulatorS3, eventually, installCrds, markOf, objects, postgresAdmin, postgresProviderConfig, prepare, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';

@@ -7,9 +7,7 @@
 // Kubernetes service-account token, nor any other file), and the token goes to the config's
 // endpoint only when that endpoint is on loopback (an emulator); otherwise to AWS's own STS.
 import { fromTokenFile } from '@aws-sdk/credential-providers';
-import { TOKEN_FILE_PATTERN, WEB_IDENTITY_TOKEN_DIR } from '../../../src/api/providerconfig.ts';
-import { Reason } from '../../../src/reconcile/reasons.ts';
-import { TerminalError, type ProviderConnection } from '../../../sdk/index.ts';
+import { ProviderReason, TerminalError, TOKEN_FILE_PATTERN, WEB_IDENTITY_TOKEN_DIR, type ProviderConnection } from '../../../sdk/index.ts';
 
 type AwsCredentialIdentity = Awaited<ReturnType<ReturnType<typeof fromTokenFile>>>;
 export type CredentialProvider = () => Promise<AwsCredentialIdentity>;
@@ -28,7 +26,7 @@ export function webIdentityCredentials(connection: ProviderConnection, make = fr
   if (!identity) return undefined;
   if (identity.tokenFile !== undefined && !TOKEN_FILE_PATTERN.test(identity.tokenFile)) {
     throw new TerminalError(
-      Reason.TokenFileRefused,
+      ProviderReason.TokenFileRefused,
       `ProviderConfig ${connection.name}: webIdentity.tokenFile ${JSON.stringify(identity.tokenFile.slice(0, 256))} is not a file in ${WEB_IDENTITY_TOKEN_DIR} (without . or .. segments); ` +
         'the file is sent to STS, so no other is read. Leave tokenFile unset to use the pod\'s AWS_WEB_IDENTITY_TOKEN_FILE',
     );

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
-import { DatabaseSpec, type DatabaseSpecInput } from '../../../src/api/database.ts';
-import { AdapterError, type ManagedResource, type ProviderConnection } from '../../../sdk/index.ts';
+import { AdapterError, parseSpec, type DatabaseSpec, type DatabaseSpecInput, type ManagedResource, type ProviderConnection } from '../../../sdk/index.ts';
 import { TEST_CREDENTIALS, useMoto, type Moto } from '../testing/moto.ts';
 import { finalSnapshotName, RDS_DELETE_POLL_MS, RdsInstanceConnector } from './instance.ts';
 
@@ -20,7 +19,7 @@ function resource(input: Partial<DatabaseSpecInput> = {}, password = 'pw-' + ran
   const name = `db_${RUN}_${++serial}`;
   return {
     kind: 'Database', namespace: 'default', name, uid: `uid-${RUN}-${serial}`, generation: 1,
-    spec: DatabaseSpec.parse({ providerConfigRef: { name: 'aws' }, ...input }),
+    spec: parseSpec('Database', { providerConfigRef: { name: 'aws' }, ...input }),
     externalName: name, ownershipMark: `test/default/${name}`, connectionSecret: { password },
   };
 }
@@ -87,7 +86,7 @@ describe('RDS Database adapter', () => {
     try {
       await client.create(r);
       assert.equal((await describeRaw(idOf(r)))?.StorageType, 'gp2');
-      const faster = { ...r, generation: 2, spec: DatabaseSpec.parse({ providerConfigRef: { name: 'aws' }, rds: { storageType: 'io1', iops: 3000 } }) };
+      const faster = { ...r, generation: 2, spec: parseSpec('Database', { providerConfigRef: { name: 'aws' }, rds: { storageType: 'io1', iops: 3000 } }) };
       const o = await client.observe(faster);
       assert.deepEqual(o.diff?.map((d) => d.path), ['rds.storageType', 'rds.iops']);
       await client.update(faster, o);
@@ -163,7 +162,7 @@ describe('RDS Database adapter', () => {
       await assert.rejects(client.delete(r, await client.observe(r)), (err: unknown) => err instanceof AdapterError && err.reason === 'DeletionProtected');
       assert.ok(await describeRaw(idOf(r)));
       // Turned off in the spec: the adapter lifts the protection, then deletes.
-      const off = { ...r, spec: DatabaseSpec.parse({ providerConfigRef: { name: 'aws' }, rds: { deletionProtection: false } }) };
+      const off = { ...r, spec: parseSpec('Database', { providerConfigRef: { name: 'aws' }, rds: { deletionProtection: false } }) };
       const first = await client.delete(off, await client.observe(off));
       assert.equal(first.done, false);
       await client.delete(off, await client.observe(off));

@@ -17,17 +17,18 @@ import {
 import {
   AdapterError,
   ConflictError,
+  OWNERSHIP_TAG,
   RetryableError,
   TerminalError,
   type Connector,
+  type DatabaseAtProvider,
+  type DatabaseSpec,
   type DeleteResult,
   type ExternalClient,
   type ManagedResource,
   type Observation,
   type ProviderConnection,
 } from '../../../sdk/index.ts';
-import { OWNERSHIP_TAG } from '../../../src/api/bucket.ts';
-import type { DatabaseAtProvider, DatabaseSpec } from '../../../src/api/database.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsClientConfig, awsSettings, type Expected } from '../common/client.ts';
 import { ClientPool } from '../common/pool.ts';

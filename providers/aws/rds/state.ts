@@ -1,8 +1,6 @@
 // An RDS DB instance as the Database spec manages it, and how the two compare. Pure.
 import type { DBInstance, Tag } from '@aws-sdk/client-rds';
-import type { FieldDiff } from '../../../sdk/index.ts';
-import { OWNERSHIP_TAG } from '../../../src/api/bucket.ts';
-import { RdsOptions as RdsOptionsSchema, type DatabaseSpec, type RdsOptions } from '../../../src/api/database.ts';
+import { OWNERSHIP_TAG, RdsOptions, type DatabaseSpec, type FieldDiff } from '../../../sdk/index.ts';
 
 /** The master username when the spec names none. */
 export const DEFAULT_MASTER_USERNAME = 'mooring';
@@ -22,7 +20,7 @@ export function instanceId(externalName: string): string | undefined {
 }
 
 export function desiredInstance(id: string, spec: DatabaseSpec): DesiredInstance {
-  return { id, username: spec.username ?? DEFAULT_MASTER_USERNAME, options: spec.rds ?? RdsOptionsSchema.parse({}) };
+  return { id, username: spec.username ?? DEFAULT_MASTER_USERNAME, options: spec.rds ?? RdsOptions.parse({}) };
 }
 
 export const tagsFromRds = (tags: Tag[] | undefined): Record<string, string> =>

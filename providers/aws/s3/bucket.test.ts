@@ -24,8 +24,18 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { BucketSpec, OWNERSHIP_TAG, type BucketAtProvider, type BucketSpecInput } from '../../../src/api/bucket.ts';
-import { AdapterError, type ExternalClient, type ManagedResource, type ProviderConnection, type RequestLimiter } from '../../../sdk/index.ts';
+import {
+  AdapterError,
+  OWNERSHIP_TAG,
+  parseSpec,
+  type BucketAtProvider,
+  type BucketSpec,
+  type BucketSpecInput,
+  type ExternalClient,
+  type ManagedResource,
+  type ProviderConnection,
+  type RequestLimiter,
+} from '../../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
 import { TEST_CREDENTIALS, useMoto, type Moto } from '../testing/moto.ts';
 import { BucketConnector, BUCKET_DELETE_DEFAULTS } from './bucket.ts';
@@ -47,7 +57,7 @@ function resource(name: string, input: Partial<BucketSpecInput> = {}, mark = `te
     name,
     uid: `uid-${name}`,
     generation: 1,
-    spec: BucketSpec.parse({ providerConfigRef: { name: 'aws' }, ...input }),
+    spec: parseSpec('Bucket', { providerConfigRef: { name: 'aws' }, ...input }),
     externalName: name,
     ownershipMark: mark,
   };

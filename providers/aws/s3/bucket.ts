@@ -28,7 +28,10 @@ import {
 } from '@aws-sdk/client-s3';
 import {
   ConflictError,
+  OWNERSHIP_TAG,
   TerminalError,
+  type BucketAtProvider,
+  type BucketSpec,
   type Connector,
   type DeleteResult,
   type ExternalClient,
@@ -36,7 +39,6 @@ import {
   type Observation,
   type ProviderConnection,
 } from '../../../sdk/index.ts';
-import { OWNERSHIP_TAG, type BucketAtProvider, type BucketSpec } from '../../../src/api/bucket.ts';
 import { bucketArn } from '../common/arn.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsSettings, s3ClientConfig } from '../common/client.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BucketSpec, OWNERSHIP_TAG, type BucketSpecInput } from '../../../src/api/bucket.ts';
+import { OWNERSHIP_TAG, parseSpec, type BucketSpec, type BucketSpecInput } from '../../../sdk/index.ts';
 import {
   desiredVersioning,
   diffBucket,
@@ -12,7 +12,7 @@ import {
   type ObservedBucket,
 } from './state.ts';
 
-const spec = (input: Partial<BucketSpecInput> = {}) => BucketSpec.parse({ providerConfigRef: { name: 'aws' }, ...input });
+const spec = (input: Partial<BucketSpecInput> = {}) => parseSpec('Bucket', { providerConfigRef: { name: 'aws' }, ...input });
 
 /** A bucket exactly as `spec()` wants it. */
 const matching = (): ObservedBucket => ({

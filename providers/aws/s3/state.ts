@@ -11,8 +11,7 @@ import type {
   ServerSideEncryptionConfiguration,
   Tag,
 } from '@aws-sdk/client-s3';
-import type { FieldDiff } from '../../../sdk/index.ts';
-import { OWNERSHIP_TAG, type BucketSpec } from '../../../src/api/bucket.ts';
+import { OWNERSHIP_TAG, type BucketSpec, type FieldDiff } from '../../../sdk/index.ts';
 
 export type VersioningStatus = 'Enabled' | 'Suspended';
 export type LifecycleRuleSpec = NonNullable<BucketSpec['lifecycleRules']>[number];

@@ -1,10 +1,10 @@
 // The CRDs in crds/, from src/api/kinds.ts: one CustomResourceDefinition per kind. Written by
-// `mooring generate` (src/generate/index.ts) with the other generated files.
+// `mooring generate` (index.ts) with the other generated files.
 import { join } from 'node:path';
 import { dumpYaml, loadYaml } from '@kubernetes/client-node';
-import { crdFor, type CustomResourceDefinition } from './crd.ts';
-import { KINDS } from './kinds.ts';
-import { drift, write, type Drift, type Output } from '../generate/files.ts';
+import { crdFor, type CustomResourceDefinition } from '../api/crd.ts';
+import { KINDS } from '../api/kinds.ts';
+import { drift, write, type Drift, type Output } from './files.ts';
 
 export const CRD_DIR = join(import.meta.dirname, '..', '..', 'crds');
 

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { KubeClient } from '../kube/client.ts';
-import type { WatchEvent } from './informer.ts';
-import { KubeListWatch, type ResourceRef } from './kube-listwatch.ts';
+import type { WatchEvent } from '../runtime/informer.ts';
+import { KubeClient } from './client.ts';
+import { KubeListWatch, type ResourceRef } from './listwatch.ts';
 
 type Route = (req: IncomingMessage, url: URL, res: ServerResponse) => void;
 

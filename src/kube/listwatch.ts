@@ -1,10 +1,10 @@
 // The real ListWatch: lists in pages (limit and continue) and watches from the list's
-// resourceVersion, asking for BOOKMARKs, through the operator's own client (src/kube/client.ts).
+// resourceVersion, asking for BOOKMARKs, through the operator's own client (client.ts).
 // What the informer needs from a watch's end is translated here: a stream the server closed, or
 // one quiet for the client's idle time, is a normal end; a refusal (410 Gone) is an error.
-import type { KubeClient } from '../kube/client.ts';
-import { resourcePath } from '../kube/paths.ts';
-import type { KubeObject, ListResult, ListWatch, WatchEvent, WatchHandle } from './informer.ts';
+import type { KubeObject, ListResult, ListWatch, WatchEvent, WatchHandle } from '../runtime/informer.ts';
+import type { KubeClient } from './client.ts';
+import { resourcePath } from './paths.ts';
 
 export interface ResourceRef {
   /** API group; '' for the core group (Secrets, ConfigMaps). */

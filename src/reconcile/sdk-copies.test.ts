@@ -3,14 +3,14 @@
 // stands in for that copy here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify } from '../src/reconcile/errors.ts';
-import type * as DefineModule from './define.ts';
-import type * as ErrorsModule from './errors.ts';
-import { AdapterError, SDK_VERSION, isAdapterError, isProviderRegistration } from './index.ts';
+import type * as DefineModule from '../../sdk/define.ts';
+import type * as ErrorsModule from '../../sdk/errors.ts';
+import { AdapterError, SDK_VERSION, isAdapterError, isProviderRegistration } from '../../sdk/index.ts';
+import { classify } from './errors.ts';
 
 describe('a second copy of the SDK', () => {
   it("makes errors the operator's copy recognises and classifies by kind and reason", async () => {
-    const copy = (await import(`./errors.ts?copy=${Date.now()}`)) as typeof ErrorsModule;
+    const copy = (await import(`../../sdk/errors.ts?copy=${Date.now()}`)) as typeof ErrorsModule;
     const err = new copy.TerminalError('AccessDenied', 'access denied for the plugin');
     assert.ok(!(err instanceof AdapterError), 'a different class, as in a bundled copy');
     assert.ok(isAdapterError(err));
@@ -19,7 +19,7 @@ describe('a second copy of the SDK', () => {
   });
 
   it("makes registrations the operator's copy recognises", async () => {
-    const copy = (await import(`./define.ts?copy=${Date.now()}`)) as typeof DefineModule;
+    const copy = (await import(`../../sdk/define.ts?copy=${Date.now()}`)) as typeof DefineModule;
     const registration = copy.defineProvider({ type: 'copied', sdkVersion: SDK_VERSION, kinds: { Bucket: { connect: () => Promise.reject(new Error('unused')) } } });
     assert.ok(isProviderRegistration(registration));
   });

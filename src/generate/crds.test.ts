@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { dumpYaml, loadAllYaml } from '@kubernetes/client-node';
-import { crdFor } from './crd.ts';
-import { CRD_DIR, crdDrift, HEADER, renderCrds, writeCrds } from './generate.ts';
-import { KINDS } from './kinds.ts';
+import { crdFor } from '../api/crd.ts';
+import { KINDS } from '../api/kinds.ts';
+import { CRD_DIR, crdDrift, HEADER, renderCrds, writeCrds } from './crds.ts';
 
 describe('crds/', () => {
   it('is what `npm run generate` gives', () => {
