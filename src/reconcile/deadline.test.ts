@@ -8,6 +8,7 @@ import { FakeClock, settle } from '../runtime/clock.ts';
 import { parseQueueKey, WorkQueue } from '../runtime/queue.ts';
 import { CallDeadlines } from './deadline.ts';
 import { ManagedReconciler } from './managed.ts';
+import { nextLook } from './retry.ts';
 import { Reason } from './reasons.ts';
 import { FINALIZER, type ManagedObject } from './types.ts';
 
@@ -143,7 +144,7 @@ describe('an adapter call that never answers', () => {
     const started = Date.now();
     const queue = new WorkQueue({
       concurrency: 1,
-      handler: (key) => reconciler.reconcile(object(parseQueueKey(key)!.name)),
+      handler: async (key) => nextLook(await reconciler.reconcile(object(parseQueueKey(key)!.name))),
       observer: { finished: (key, o) => finished.push({ key, at: Date.now() - started, ...o }) },
     });
     return { queue, stored, signals, finished, condition: (name: string, type: string) => stored.get(name)?.status?.conditions?.find((c) => c.type === type) };
@@ -160,7 +161,7 @@ describe('an adapter call that never answers', () => {
     if (h.finished.length === 2) await h.queue.shutdown();
     assert.deepEqual(h.finished.map((f) => f.key), ['Thing:ns/stuck', 'Thing:ns/fine'], 'the one worker was freed for the next object');
     const [stuck, fine] = h.finished;
-    assert.ok(stuck!.error, 'the stuck reconcile failed');
+    assert.deepEqual(stuck!.error, { kind: 'failure', reason: Reason.CallTimeout, retryAfterMs: undefined }, 'the stuck reconcile failed, counted toward its backoff');
     assert.ok(stuck!.retryInMs !== undefined && stuck!.retryInMs >= 2500, `backs off: at least half the 5 s base, jittered (retry in ${stuck!.retryInMs} ms)`);
     assert.ok(stuck!.at >= 100 && stuck!.at < 2000, `after the 100 ms deadline, not long after (${stuck!.at} ms)`);
     assert.equal(fine!.error, undefined);
