@@ -316,6 +316,16 @@ describe('KindController: timing', () => {
     await h.controller.stop();
   });
 
+  it('backs off a reconciler that throws (a bug) like a retryable result', async () => {
+    const h = await harness();
+    h.reconciler.answer('a', () => Promise.reject(new Error('a bug')), DONE);
+    const start = h.clock.now();
+    h.lw.emit('ADDED', bucket('a'));
+    await h.clock.advance(10_000);
+    assert.deepEqual(h.reconciler.calls.map((c) => c.at - start), [0, 5_000]);
+    await h.controller.stop();
+  });
+
   it('retries a conflict through the backoff, from a tenth of --backoff-base, doubling while it repeats', async () => {
     const h = await harness({ backoffBaseMs: 10_000 });
     const conflict: ReconcileResult = { outcome: 'conflict', reason: 'Conflict', message: 'the object changed' };
