@@ -100,8 +100,8 @@ describe('an adapter call that never answers', () => {
   const Spec = z.object({ ...managedSpecFields });
   type Spec = z.output<typeof Spec>;
 
-  /** One worker, two objects: `stuck` (its observe never settles) queued before `fine`. */
-  function harness() {
+  /** One worker, two objects: `stuck` (its observe never settles) queued before `fine`; with `hungConnect`, every connect never settles. */
+  function harness(options: { hungConnect?: boolean } = {}) {
     const stored = new Map<string, ManagedObject>();
     const signals: AbortSignal[] = [];
     const client: ExternalClient<Spec> = {
@@ -126,7 +126,17 @@ describe('an adapter call that never answers', () => {
       providers: {
         admit: () => ({ adoption: false }),
         markForm: () => 'Readable',
-        resolve: async () => ({ connection: { name: 'pc', type: 'fake', region: 'r', settings: {} }, connector: { connect: async () => client } }),
+        resolve: async () => ({
+          connection: { name: 'pc', type: 'fake', region: 'r', settings: {} },
+          connector: {
+            connect: () => {
+              if (!options.hungConnect) return Promise.resolve(client);
+              const signal = callSignal();
+              if (signal) signals.push(signal);
+              return new Promise<never>(() => {});
+            },
+          },
+        }),
         ownershipId: () => 'mooring',
       },
       claims: { earlierClaimant: () => undefined },
@@ -147,7 +157,7 @@ describe('an adapter call that never answers', () => {
       handler: async (key) => nextLook(await reconciler.reconcile(object(parseQueueKey(key)!.name))),
       observer: { finished: (key, o) => finished.push({ key, at: Date.now() - started, ...o }) },
     });
-    return { queue, stored, signals, finished, condition: (name: string, type: string) => stored.get(name)?.status?.conditions?.find((c) => c.type === type) };
+    return { queue, reconciler, object, stored, signals, finished, condition: (name: string, type: string) => stored.get(name)?.status?.conditions?.find((c) => c.type === type) };
   }
 
   it('fails the reconcile as retryable CallTimeout after the deadline, aborts the adapter\'s signal, and the worker takes the next object', async () => {
@@ -170,5 +180,17 @@ describe('an adapter call that never answers', () => {
     assert.equal(h.condition('fine', 'Ready')?.status, 'True');
     assert.equal(h.signals.length, 1);
     assert.equal(h.signals[0]!.aborted, true, 'the adapter was told to give up');
+  });
+
+  it('holds a connect that never answers to the same deadline: retryable CallTimeout, its signal aborted', async () => {
+    const h = harness({ hungConnect: true });
+    const started = Date.now();
+    const result = await h.reconciler.reconcile(h.object('fine'));
+    assert.equal(result.outcome, 'retryable');
+    assert.ok(Date.now() - started < 2000, 'not held past the deadline');
+    assert.equal(h.condition('fine', 'Degraded')?.reason, Reason.CallTimeout);
+    assert.match(h.condition('fine', 'Degraded')?.message ?? '', /the fake adapter's connect of thing fine did not finish within 0\.1 s/);
+    assert.equal(h.signals.length, 1, 'connect saw the call signal');
+    assert.equal(h.signals[0]!.aborted, true);
   });
 });
