@@ -16,7 +16,8 @@
 // zone (its last read, kept true by its own accepted writes) with no read per flush. Such a plan
 // may be stale, so its changes must carry the backend's own guards (Route 53's CREATE fails on a
 // record set that exists, DELETE on values that differ); a batch they refuse is planned again on a
-// fresh read.
+// fresh read. That re-plan is part of one flush, not a retry: a change that still fails is rejected
+// with its typed error, and the operator's retry policy (src/reconcile/retry.ts) decides the rest.
 import { TerminalError, isAdapterError } from './errors.ts';
 import { ProviderReason } from './reasons.ts';
 

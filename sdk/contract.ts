@@ -232,6 +232,7 @@ export interface ProbeReport {
 
 /** Makes clients for one kind. */
 export interface Connector<Spec, AtProvider = Record<string, unknown>> {
+  /** Runs under the same deadline as a call (`--call-timeout`): `callSignal()` is its signal. */
   connect(connection: ProviderConnection): Promise<ExternalClient<Spec, AtProvider>>;
   /**
    * Releases what the connector keeps between reconciles (a connection pool per ProviderConfig);

@@ -137,7 +137,7 @@ describe('KubeClient.request', () => {
     assert.ok(err instanceof KubeUnreachableError, String(err));
     assert.match(err.message, /^GET \/api\/v1\/namespaces: .*ECONNREFUSED/);
     const classified = classify(err);
-    assert.deepEqual([classified.reason, classified.retry], [Reason.KubeUnavailable, 'backoff']);
+    assert.deepEqual([classified.reason, classified.outcome], [Reason.KubeUnavailable, 'retryable']);
     assert.match(classified.message, /could not serve the operator's call: .*ECONNREFUSED/);
     gone.close();
   });

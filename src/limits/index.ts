@@ -2,6 +2,8 @@
 // object, so a slow object cannot hog the cloud or race itself), and a per-account limiter per
 // API (Route 53 allows 5 requests a second per account) that slows down when the cloud throttles
 // us and speeds up again, gently, when it stops (additive increase, multiplicative decrease).
+// Pacing, not retrying: a throttled call still fails, and src/reconcile/retry.ts decides when the
+// object is looked at again.
 import Bottleneck from 'bottleneck';
 
 export interface AccountLimit {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CREATE_PENDING, FINALIZER, PAUSED, type Logger, type ManagedObject, type ReconcileResult } from '../reconcile/types.ts';
+
+const DONE: ReconcileResult = { outcome: 'done' };
 import { FakeClock, settle } from '../runtime/clock.ts';
 import type { ListResult, ListWatch, WatchEvent } from '../runtime/informer.ts';
 import { createLogger } from '../runtime/logger.ts';
@@ -70,7 +72,7 @@ interface Call {
   log: Logger | undefined;
 }
 
-/** A reconciler that records its calls and answers what the test queued (default `{}`). */
+/** A reconciler that records its calls and answers what the test queued (default DONE). */
 class FakeReconciler implements Reconciles {
   readonly calls: Call[] = [];
   private readonly clock: FakeClock;
@@ -84,7 +86,7 @@ class FakeReconciler implements Reconciles {
 
   async reconcile(object: ManagedObject, log?: Logger): Promise<ReconcileResult> {
     this.calls.push({ name: object.metadata.name, at: this.clock.now(), object, log });
-    const answer = this.answers.get(object.metadata.name)?.shift() ?? {};
+    const answer = this.answers.get(object.metadata.name)?.shift() ?? DONE;
     if (typeof answer !== 'function') return answer;
     this.inFlight++;
     try {
@@ -114,7 +116,7 @@ function deferred<T = void>() {
   return { promise, resolve };
 }
 
-const failing = (message: string) => () => Promise.reject(new Error(message));
+const failing = (message: string) => async (): Promise<ReconcileResult> => ({ outcome: 'retryable', reason: 'ReconcileError', message });
 
 async function harness(options: { items?: ManagedObject[]; concurrency?: number; backoffBaseMs?: number } = {}) {
   const clock = new FakeClock(1_000_000);
@@ -200,7 +202,7 @@ describe('KindController: reconciling', () => {
     const h = await harness({ items: [bucket('a')] });
     h.reconciler.calls.length = 0;
     const v2 = rewritten(h.controller.informer.get('ns/a')!, (o) => (o.metadata.generation = 2));
-    h.reconciler.answer('a', () => new Promise((resolve) => (release = () => resolve({}))));
+    h.reconciler.answer('a', () => new Promise((resolve) => (release = () => resolve(DONE))));
     h.lw.emit('MODIFIED', v2);
     await settle();
     const v3 = rewritten(v2, (o) => (o.metadata.generation = 3));
@@ -287,7 +289,7 @@ describe('KindController: paused objects', () => {
 describe('KindController: timing', () => {
   it('brings a key back after the requeueAfterMs the reconciler asked for', async () => {
     const h = await harness();
-    h.reconciler.answer('a', { requeueAfterMs: 30_000 }, {});
+    h.reconciler.answer('a', { outcome: 'pending', pollAfterMs: 30_000 }, DONE);
     const start = h.clock.now();
     h.lw.emit('ADDED', bucket('a'));
     await h.clock.advance(29_999);
@@ -301,7 +303,7 @@ describe('KindController: timing', () => {
 
   it('backs off a failing key 5 s, 10 s, 20 s, and resets after a success', async () => {
     const h = await harness();
-    h.reconciler.answer('a', failing('one'), failing('two'), failing('three'), {}, failing('four'));
+    h.reconciler.answer('a', failing('one'), failing('two'), failing('three'), DONE, failing('four'));
     const start = h.clock.now();
     h.lw.emit('ADDED', bucket('a'));
     await h.clock.advance(35_000);
@@ -314,10 +316,20 @@ describe('KindController: timing', () => {
     await h.controller.stop();
   });
 
+  it('backs off a reconciler that throws (a bug) like a retryable result', async () => {
+    const h = await harness();
+    h.reconciler.answer('a', () => Promise.reject(new Error('a bug')), DONE);
+    const start = h.clock.now();
+    h.lw.emit('ADDED', bucket('a'));
+    await h.clock.advance(10_000);
+    assert.deepEqual(h.reconciler.calls.map((c) => c.at - start), [0, 5_000]);
+    await h.controller.stop();
+  });
+
   it('retries a conflict through the backoff, from a tenth of --backoff-base, doubling while it repeats', async () => {
     const h = await harness({ backoffBaseMs: 10_000 });
-    const conflict = () => () => Promise.reject(Object.assign(new Error('the object changed'), { conflict: true }));
-    h.reconciler.answer('a', conflict(), conflict(), conflict(), {});
+    const conflict: ReconcileResult = { outcome: 'conflict', reason: 'Conflict', message: 'the object changed' };
+    h.reconciler.answer('a', conflict, conflict, conflict, DONE);
     const start = h.clock.now();
     h.lw.emit('ADDED', bucket('a'));
     await h.clock.advance(10_000);
@@ -353,7 +365,7 @@ describe('KindController: timing', () => {
     const h = await harness({ concurrency: 1 });
     h.reconciler.answer('a', async () => {
       await gate.promise;
-      return {};
+      return DONE;
     });
     h.lw.emit('ADDED', bucket('a'));
     const b = bucket('b');
@@ -410,7 +422,7 @@ describe('KindController: requeueWhere', () => {
 
   it('runs a picked object at once, even while it waits out a backoff', async () => {
     const h = await harness();
-    h.reconciler.answer('a', failing('no credentials yet'), {});
+    h.reconciler.answer('a', failing('no credentials yet'), DONE);
     h.lw.emit('ADDED', bucket('a'));
     await settle();
     const start = h.clock.now();
@@ -428,7 +440,7 @@ describe('KindController: stop', () => {
     const h = await harness({ concurrency: 2 });
     h.reconciler.answer('a', async () => {
       await gate.promise;
-      return { requeueAfterMs: 1_000 };
+      return { outcome: 'pending', pollAfterMs: 1_000 };
     });
     h.lw.emit('ADDED', bucket('a'));
     await settle();

@@ -8,13 +8,13 @@ import type { ListWatch } from '../runtime/informer.ts';
 import { InformerGroup } from '../runtime/informer-group.ts';
 import { childFor, newReconcileId } from '../runtime/logger.ts';
 import { parseQueueKey, queueKey, WorkQueue, type QueueObserver, type QueueResult } from '../runtime/queue.ts';
-import { PAUSED, type Logger, type ManagedObject, type ReconcileResult } from '../reconcile/types.ts';
+import { nextLook, type Reconciler } from '../reconcile/retry.ts';
+import { PAUSED, type ManagedObject } from '../reconcile/types.ts';
 import type { ClaimRegistry } from './claims.ts';
 import { worthReconciling } from './predicates.ts';
 
-export interface Reconciles {
-  reconcile(object: ManagedObject, log?: Logger): Promise<ReconcileResult>;
-}
+/** The reconciler a controller drives; its contract is written on Reconciler (src/reconcile/retry.ts). */
+export type Reconciles = Reconciler;
 
 export interface KindControllerOptions {
   kind: string;
@@ -120,6 +120,7 @@ export class KindController {
       return {};
     }
     const log = childFor(this.log, { kind: this.kind, namespace: parts.namespace, name: parts.name, reconcileId: newReconcileId() });
-    return this.reconciler.reconcile(object, log);
+    // The result, not a throw, says when to look again; nextLook is the one table of what it means.
+    return nextLook(await this.reconciler.reconcile(object, log));
   }
 }

@@ -141,10 +141,11 @@ export class ConnectionSecret {
 
   /** The adapter set the pending values: clear the mark. */
   async applied(): Promise<void> {
-    if (!this.pending) return;
+    const { stored } = this;
+    if (!stored || !this.pending) return;
     const annotations = this.ownAnnotations();
     delete annotations[CREDENTIALS_PENDING];
-    await this.write(this.stored!.data, annotations);
+    await this.write(stored.data, annotations);
   }
 
   /**

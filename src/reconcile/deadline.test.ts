@@ -8,6 +8,7 @@ import { FakeClock, settle } from '../runtime/clock.ts';
 import { parseQueueKey, WorkQueue } from '../runtime/queue.ts';
 import { CallDeadlines } from './deadline.ts';
 import { ManagedReconciler } from './managed.ts';
+import { nextLook } from './retry.ts';
 import { Reason } from './reasons.ts';
 import { FINALIZER, type ManagedObject } from './types.ts';
 
@@ -99,8 +100,8 @@ describe('an adapter call that never answers', () => {
   const Spec = z.object({ ...managedSpecFields });
   type Spec = z.output<typeof Spec>;
 
-  /** One worker, two objects: `stuck` (its observe never settles) queued before `fine`. */
-  function harness() {
+  /** One worker, two objects: `stuck` (its observe never settles) queued before `fine`; with `hungConnect`, every connect never settles. */
+  function harness(options: { hungConnect?: boolean } = {}) {
     const stored = new Map<string, ManagedObject>();
     const signals: AbortSignal[] = [];
     const client: ExternalClient<Spec> = {
@@ -125,7 +126,17 @@ describe('an adapter call that never answers', () => {
       providers: {
         admit: () => ({ adoption: false }),
         markForm: () => 'Readable',
-        resolve: async () => ({ connection: { name: 'pc', type: 'fake', region: 'r', settings: {} }, connector: { connect: async () => client } }),
+        resolve: async () => ({
+          connection: { name: 'pc', type: 'fake', region: 'r', settings: {} },
+          connector: {
+            connect: () => {
+              if (!options.hungConnect) return Promise.resolve(client);
+              const signal = callSignal();
+              if (signal) signals.push(signal);
+              return new Promise<never>(() => {});
+            },
+          },
+        }),
         ownershipId: () => 'mooring',
       },
       claims: { earlierClaimant: () => undefined },
@@ -143,10 +154,10 @@ describe('an adapter call that never answers', () => {
     const started = Date.now();
     const queue = new WorkQueue({
       concurrency: 1,
-      handler: (key) => reconciler.reconcile(object(parseQueueKey(key)!.name)),
+      handler: async (key) => nextLook(await reconciler.reconcile(object(parseQueueKey(key)!.name))),
       observer: { finished: (key, o) => finished.push({ key, at: Date.now() - started, ...o }) },
     });
-    return { queue, stored, signals, finished, condition: (name: string, type: string) => stored.get(name)?.status?.conditions?.find((c) => c.type === type) };
+    return { queue, reconciler, object, stored, signals, finished, condition: (name: string, type: string) => stored.get(name)?.status?.conditions?.find((c) => c.type === type) };
   }
 
   it('fails the reconcile as retryable CallTimeout after the deadline, aborts the adapter\'s signal, and the worker takes the next object', async () => {
@@ -160,7 +171,7 @@ describe('an adapter call that never answers', () => {
     if (h.finished.length === 2) await h.queue.shutdown();
     assert.deepEqual(h.finished.map((f) => f.key), ['Thing:ns/stuck', 'Thing:ns/fine'], 'the one worker was freed for the next object');
     const [stuck, fine] = h.finished;
-    assert.ok(stuck!.error, 'the stuck reconcile failed');
+    assert.deepEqual(stuck!.error, { kind: 'failure', reason: Reason.CallTimeout, retryAfterMs: undefined }, 'the stuck reconcile failed, counted toward its backoff');
     assert.ok(stuck!.retryInMs !== undefined && stuck!.retryInMs >= 2500, `backs off: at least half the 5 s base, jittered (retry in ${stuck!.retryInMs} ms)`);
     assert.ok(stuck!.at >= 100 && stuck!.at < 2000, `after the 100 ms deadline, not long after (${stuck!.at} ms)`);
     assert.equal(fine!.error, undefined);
@@ -169,5 +180,17 @@ describe('an adapter call that never answers', () => {
     assert.equal(h.condition('fine', 'Ready')?.status, 'True');
     assert.equal(h.signals.length, 1);
     assert.equal(h.signals[0]!.aborted, true, 'the adapter was told to give up');
+  });
+
+  it('holds a connect that never answers to the same deadline: retryable CallTimeout, its signal aborted', async () => {
+    const h = harness({ hungConnect: true });
+    const started = Date.now();
+    const result = await h.reconciler.reconcile(h.object('fine'));
+    assert.equal(result.outcome, 'retryable');
+    assert.ok(Date.now() - started < 2000, 'not held past the deadline');
+    assert.equal(h.condition('fine', 'Degraded')?.reason, Reason.CallTimeout);
+    assert.match(h.condition('fine', 'Degraded')?.message ?? '', /the fake adapter's connect of thing fine did not finish within 0\.1 s/);
+    assert.equal(h.signals.length, 1, 'connect saw the call signal');
+    assert.equal(h.signals[0]!.aborted, true);
   });
 });

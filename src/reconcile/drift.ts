@@ -33,7 +33,8 @@ export function specKeepingIgnored<Spec>(spec: Spec, diff: readonly FieldDiff[] 
 
 function setLive(root: Record<string, unknown>, d: FieldDiff): void {
   const steps = d.path.split('.');
-  const last = steps.pop()!;
+  const last = steps.pop();
+  if (last === undefined) return; // split gives at least one step: never
   let node: unknown = root;
   for (const step of steps) {
     node = (node as Record<string, unknown> | undefined)?.[step];
@@ -47,6 +48,8 @@ function setLive(root: Record<string, unknown>, d: FieldDiff): void {
 const jsonType = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
 
 /** A value as plans and messages show it: JSON, cut to `max` characters. */
+export function show(value: NonNullable<unknown> | null, max?: number): string;
+export function show(value: unknown, max?: number): string | undefined;
 export function show(value: unknown, max = 120): string | undefined {
   if (value === undefined) return undefined;
   const text = JSON.stringify(value) ?? typeof value; // a function or symbol: never in a spec

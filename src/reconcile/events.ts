@@ -49,13 +49,14 @@ export class EventRecorder implements EventSink {
     const entry = this.seen.get(key);
     if (entry && now - Date.parse(entry.firstTimestamp) < this.opts.windowMs) {
       entry.count++;
-      if (entry.name && !entry.writing && now - entry.lastWrite >= this.opts.minWriteIntervalMs) void this.bump(object, entry, now);
+      if (entry.name && !entry.writing && now - entry.lastWrite >= this.opts.minWriteIntervalMs) void this.bump(object, entry, entry.name, now);
       return;
     }
     const fresh: Seen = { count: 1, firstTimestamp: new Date(now).toISOString(), lastWrite: now, writing: true };
     this.seen.delete(key);
     this.seen.set(key, fresh);
-    if (this.seen.size > this.opts.maxEntries) this.seen.delete(this.seen.keys().next().value!);
+    const oldest = this.seen.keys().next();
+    if (this.seen.size > this.opts.maxEntries && !oldest.done) this.seen.delete(oldest.value);
     void this.create(object, fresh, type, reason, message);
   }
 
@@ -84,11 +85,11 @@ export class EventRecorder implements EventSink {
     }
   }
 
-  private async bump(object: ManagedObject, entry: Seen, now: number): Promise<void> {
+  private async bump(object: ManagedObject, entry: Seen, name: string, now: number): Promise<void> {
     entry.writing = true;
     entry.lastWrite = now;
     try {
-      await this.api.patchCount(object.metadata.namespace, entry.name!, entry.count, new Date(now).toISOString());
+      await this.api.patchCount(object.metadata.namespace, name, entry.count, new Date(now).toISOString());
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'could not update event count');
     } finally {

@@ -10,6 +10,7 @@ import type { Connector, ExternalClient, ManagedResource, Observation, Pending }
 import { ConflictError, RetryableError, TerminalError } from '../../sdk/index.ts';
 import { CREDENTIALS_PENDING, CREDENTIALS_ROTATION, ROTATE_CREDENTIALS, SECRET_OWNER } from './connection.ts';
 import { ManagedReconciler } from './managed.ts';
+import { nextLook } from './retry.ts';
 import { REDACTED, SecretScrubber } from '../runtime/scrub.ts';
 import { Reason } from './reasons.ts';
 import { PendingMarkSigner } from './pending.ts';
@@ -255,7 +256,7 @@ describe('ManagedReconciler', () => {
     assert.equal(h.object.status?.observedGeneration, 1);
     assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared once Ready');
     assert.deepEqual(h.cloud.things.get('a'), { size: 2, mark: MARK });
-    assert.equal(result.requeueAfterMs, 300_000, 'next look at the resync');
+    assert.deepEqual(result, { outcome: 'done', resyncAfterMs: 300_000 }, 'next look at the resync');
   });
 
   it('takes what create says it made, when up to date and ours, without reading it back', async () => {
@@ -294,7 +295,7 @@ describe('ManagedReconciler', () => {
     assert.equal(h.condition('Progressing')?.reason, 'Creating');
     assert.notEqual(h.condition('Ready')?.status, 'True');
     assert.ok(h.object.metadata.annotations?.[CREATE_PENDING], 'still pending');
-    assert.ok(first.requeueAfterMs! <= 1000, 'looks again soon after a create');
+    assert.ok(first.outcome === 'pending' && first.pollAfterMs <= 1000, 'looks again soon after a create');
     await h.pass();
     assert.deepEqual(h.cloud.calls, ['observe', 'create', 'observe', 'observe'], 'no second create');
     assert.equal(h.condition('Ready')?.status, 'True');
@@ -308,7 +309,7 @@ describe('ManagedReconciler', () => {
     const before = h.writes.length;
     const result = await h.pass();
     assert.equal(h.writes.length, before, 'a steady pass writes nothing');
-    assert.equal(result.requeueAfterMs, 300_000);
+    assert.equal(nextLook(result).requeueAfterMs, 300_000);
   });
 
   const refusals = [
@@ -328,7 +329,8 @@ describe('ManagedReconciler', () => {
       assert.equal(h.condition('Ready')?.status, 'False');
       assert.ok(!h.cloud.calls.some((op) => op !== 'observe'), `no write to the cloud (${h.cloud.calls.join(',')})`);
       if (c.existing) assert.deepEqual(h.cloud.things.get('a'), c.existing, 'the thing is unchanged');
-      assert.equal(result.requeueAfterMs, 300_000, 'no hot retry');
+      assert.equal(result.outcome, 'terminal');
+      assert.equal(nextLook(result).requeueAfterMs, 300_000, 'no hot retry');
     });
   }
 
@@ -343,7 +345,8 @@ describe('ManagedReconciler', () => {
       assert.match(h.condition('Degraded')!.message, /the bucket name "a" \(metadata\.name, while spec\.externalName is unset\) must be 3-63 characters long \(S3 bucket naming rules\); the bucket name "a" .* start and end with a letter or digit/);
       assert.deepEqual(h.cloud.calls, [], 'no cloud call');
       assert.ok(!h.writes.some((w) => w.startsWith('finalizers')), 'no finalizer');
-      assert.equal(result.requeueAfterMs, 300_000, 'no hot retry');
+      assert.equal(result.outcome, 'terminal');
+      assert.equal(nextLook(result).requeueAfterMs, 300_000, 'no hot retry');
     });
 
     it('is not checked while the field is set', async () => {
@@ -481,7 +484,7 @@ describe('ManagedReconciler', () => {
     h.cloud.deleteSteps = 2;
     deleting(h);
     const r = await h.pass();
-    assert.equal(r.requeueAfterMs, 0);
+    assert.deepEqual(r, { outcome: 'pending', pollAfterMs: 0 });
     assert.equal(h.condition('Progressing')?.reason, 'Deleting');
     assert.equal(h.object.status?.atProvider?.deletion, '1 steps left');
     assert.ok(h.object.metadata.finalizers?.includes(FINALIZER));
@@ -527,25 +530,27 @@ describe('ManagedReconciler', () => {
     h.cloud.failNext = new TerminalError('AccessDenied', 'access denied to a');
     const r = await h.pass();
     assert.equal(h.condition('Degraded')?.reason, 'AccessDenied');
-    assert.equal(r.requeueAfterMs, 300_000);
+    assert.deepEqual(nextLook(r), { requeueAfterMs: 300_000 }, 'at the resync, not counted toward the backoff');
     assert.ok(h.events.includes('Warning/AccessDenied'));
   });
 
-  it('a throttled call is Degraded (Throttled) and thrown for backoff with the hint', async () => {
+  it('a throttled call is Degraded (Throttled) and returned for backoff with the hint', async () => {
     const h = harness({});
     h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true, retryAfterMs: 7000 });
-    await assert.rejects(h.pass(), (err: Error & { retryAfterMs?: number }) => err.retryAfterMs === 7000);
+    assert.deepEqual(nextLook(await h.pass()), { failed: { kind: 'failure', reason: 'Throttled', retryAfterMs: 7000 } }, 'counted, never sooner than the hint');
     assert.equal(h.condition('Degraded')?.reason, 'Throttled');
   });
 
-  it('a conflict (the cloud, or the object) is thrown marked as one, for the queue to back off from its smaller first step', async () => {
+  it('a conflict (the cloud, or the object) is returned as one, for the queue to back off from its smaller first step', async () => {
     const h = harness({ size: 2 });
     h.cloud.failNext = new ConflictError('Conflict', 'someone else changed it');
-    await assert.rejects(h.pass(), (err: Error & { conflict?: boolean; retryAfterMs?: number }) => err.conflict === true && err.retryAfterMs === undefined);
+    const degradedBefore = h.condition('Degraded')?.status;
+    assert.deepEqual(await h.pass(), { outcome: 'conflict', reason: 'Conflict', message: 'someone else changed it' });
+    assert.equal(h.condition('Degraded')?.status, degradedBefore, 'no status write: the next pass reads the object anew');
     assert.ok(h.events.includes('Warning/Conflict'));
     // The apiserver's 409 (a write on a stale object) is a conflict too.
     h.cloud.failNext = Object.assign(new Error('the object has been modified'), { code: 409 });
-    await assert.rejects(h.pass(), (err: Error & { conflict?: boolean }) => err.conflict === true);
+    assert.deepEqual(nextLook(await h.pass()), { failed: { kind: 'conflict', reason: 'Conflict' } });
     await h.pass();
     assert.equal(h.condition('Ready')?.status, 'True', 'the next pass goes through');
   });
@@ -558,7 +563,7 @@ describe('ManagedReconciler', () => {
     const delays: number[] = [];
     for (const step of [0, 4_000, 20_000, 120_000]) {
       now += step;
-      delays.push((await h.pass()).requeueAfterMs!);
+      delays.push(nextLook(await h.pass()).requeueAfterMs ?? NaN);
       assert.equal(h.condition('Progressing')?.reason, 'Waiting');
       assert.match(h.condition('Progressing')!.message, /change C1 to be INSYNC/);
       assert.equal(h.condition('Ready')?.status, 'False');
@@ -648,7 +653,7 @@ describe('ManagedReconciler', () => {
     h.cloud.deleteSteps = 2;
     h.cloud.deleteRequeueMs = 1500;
     deleting(h);
-    assert.equal((await h.pass()).requeueAfterMs, 1500);
+    assert.equal(nextLook(await h.pass()).requeueAfterMs, 1500);
   });
 });
 
@@ -660,7 +665,7 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     const h = creds();
     h.cloud.failOn = 'create';
     h.cloud.failNext = new RetryableError('ProviderUnavailable', 'create failed');
-    await assert.rejects(h.pass());
+    assert.equal((await h.pass()).outcome, 'retryable');
     const written = h.secret();
     assert.equal(written?.data.password, 'generated-1', 'in the Secret although the create failed');
     assert.equal(written?.annotations[CREDENTIALS_PENDING], 'create');
@@ -782,7 +787,7 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     const r = await h.pass();
     assert.equal(h.condition('Progressing')?.reason, 'Provisioning');
     assert.match(h.condition('Progressing')!.message, /cloud says: creating/);
-    assert.equal(r.requeueAfterMs, 1000, 'the same growing poll as any pending thing');
+    assert.equal(nextLook(r).requeueAfterMs, 1000, 'the same growing poll as any pending thing');
     assert.ok(!h.cloud.calls.includes('update') && !h.cloud.calls.includes('setCredentials'));
     assert.deepEqual(h.secret()?.data.host, 'fake.example', 'what the cloud tells of a pending thing of ours is published');
     h.cloud.pending = undefined;
@@ -879,7 +884,7 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
     h.object = { ...h.object, metadata: { ...h.object.metadata, generation: 2 }, spec: { ...h.object.spec, size: 4 } };
     h.cloud.failOn = 'update';
     h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true });
-    await assert.rejects(h.pass());
+    assert.equal((await h.pass()).outcome, 'throttled');
     assert.equal(h.condition('Degraded')?.reason, 'Throttled');
     assert.equal(h.object.status?.observedGeneration, 2, 'the status describes generation 2');
     assert.equal(h.object.status?.convergedGeneration, 1, 'but generation 2 was never applied');
@@ -897,7 +902,7 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
     const h = harness({ size: 2 });
     await h.pass();
     h.cloud.failNext = new RetryableError('ProviderUnavailable', 'down');
-    await assert.rejects(h.pass());
+    assert.equal((await h.pass()).outcome, 'retryable');
     h.cloud.things.get('a')!.size = 7;
     await h.pass();
     assert.ok(h.events.includes('Normal/DriftDetected'));
@@ -960,7 +965,7 @@ describe('ManagedReconciler: uninstall', () => {
     const h = harness({ size: 1 }, { uninstalling: async () => { throw new Error('forbidden'); } });
     await h.pass();
     h.object = { ...h.object, metadata: { ...h.object.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
-    await assert.rejects(h.pass());
+    assert.equal((await h.pass()).outcome, 'retryable');
     assert.ok(!h.cloud.calls.includes('delete'));
     assert.deepEqual(h.object.metadata.finalizers, [FINALIZER]);
   });

@@ -23,7 +23,7 @@ export function planCalls(input: PlanInput): PlannedCall[] {
   if (!observation.exists) return [{ operation: 'create', fields: capped(leaves(spec)) }];
   const fields = (observation.upToDate ? [] : (observation.diff ?? [])).map(field);
   // The mark is what makes it an adoption: kept in view, whatever is left out before it.
-  if (input.adopting) return [{ operation: 'adopt', fields: [...capped(fields, MAX_PLANNED_FIELDS - 1), { path: 'ownershipMark', new: show(input.ownershipMark, 1024)! }] }];
+  if (input.adopting) return [{ operation: 'adopt', fields: [...capped(fields, MAX_PLANNED_FIELDS - 1), { path: 'ownershipMark', new: show(input.ownershipMark, 1024) }] }];
   if (!observation.upToDate) return [{ operation: 'update', fields: fields.length ? capped(fields) : [{ path: '(settings the adapter did not itemise)' }] }];
   return [];
 }
@@ -68,7 +68,7 @@ function leaves(spec: Record<string, unknown>, prefix = ''): PlannedField[] {
     if (value === undefined) continue;
     const path = `${prefix}${key}`;
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length) out.push(...leaves(value as Record<string, unknown>, `${path}.`));
-    else out.push({ path, new: show(value, 1024)! });
+    else out.push({ path, new: show(value, 1024) });
   }
   return out;
 }

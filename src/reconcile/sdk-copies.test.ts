@@ -14,7 +14,7 @@ describe('a second copy of the SDK', () => {
     const err = new copy.TerminalError('AccessDenied', 'access denied for the plugin');
     assert.ok(!(err instanceof AdapterError), 'a different class, as in a bundled copy');
     assert.ok(isAdapterError(err));
-    assert.deepEqual(classify(err), { reason: 'AccessDenied', message: 'access denied for the plugin', retry: 'resync', throttled: false });
+    assert.deepEqual(classify(err), { outcome: 'terminal', reason: 'AccessDenied', message: 'access denied for the plugin' });
     assert.ok(!isAdapterError(Object.assign(new Error('look-alike'), { kind: 'Terminal', reason: 'AccessDenied' })), 'a look-alike is not one');
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Backoff, failureKindOf, retryAfterOf } from './backoff.ts';
+import { Backoff } from './backoff.ts';
 
 const s = (n: number) => n * 1000;
 /** The jitter pinned to the ceiling: the sequences below are the ceilings. */
@@ -107,27 +107,5 @@ describe('Backoff', () => {
     it(`rejects options: ${c.reason}`, () => {
       assert.throws(() => new Backoff(c.options), RangeError);
     });
-  }
-});
-
-describe('failureKindOf', () => {
-  it('reads the conflict mark, and nothing else', () => {
-    assert.equal(failureKindOf(Object.assign(new Error('x'), { conflict: true })), 'conflict');
-    assert.equal(failureKindOf(Object.assign(new Error('x'), { conflict: 'yes' })), 'failure');
-    assert.equal(failureKindOf(new Error('x')), 'failure');
-    assert.equal(failureKindOf(undefined), 'failure');
-  });
-});
-
-describe('retryAfterOf', () => {
-  const cases: { reason: string; err: unknown; want: number | undefined }[] = [
-    { reason: 'an error carrying a hint', err: Object.assign(new Error('x'), { retryAfterMs: 7000 }), want: 7000 },
-    { reason: 'a plain error', err: new Error('x'), want: undefined },
-    { reason: 'a string hint is not a number', err: { retryAfterMs: '7000' }, want: undefined },
-    { reason: 'a negative hint is not a delay', err: { retryAfterMs: -1 }, want: undefined },
-    { reason: 'something thrown that is not an object', err: null, want: undefined },
-  ];
-  for (const c of cases) {
-    it(c.reason, () => assert.equal(retryAfterOf(c.err), c.want));
   }
 });

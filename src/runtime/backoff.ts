@@ -81,14 +81,3 @@ export class Backoff {
 }
 
 const clamp01 = (x: number) => (x >= 0 ? Math.min(x, 1) : 0);
-
-/** The `retryAfterMs` a thrown value carries, if it carries a usable one. */
-export function retryAfterOf(err: unknown): number | undefined {
-  const hint = (err as { retryAfterMs?: unknown } | null | undefined)?.retryAfterMs;
-  return typeof hint === 'number' && Number.isFinite(hint) && hint >= 0 ? hint : undefined;
-}
-
-/** A thrown value marked `conflict: true`: retried from the smaller first step. */
-export function failureKindOf(err: unknown): FailureKind {
-  return (err as { conflict?: unknown } | null | undefined)?.conflict === true ? 'conflict' : 'failure';
-}

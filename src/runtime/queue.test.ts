@@ -137,7 +137,7 @@ describe('WorkQueue', () => {
 
   it('backs a key that keeps conflicting off from 0.5 s, doubling, and from 0.5 s again after a success', async () => {
     let conflicts = 4;
-    const h = harness({ auto: () => (conflicts-- > 0 ? Object.assign(new Error('the object changed'), { conflict: true }) : {}) });
+    const h = harness({ auto: () => (conflicts-- > 0 ? { failed: { kind: 'conflict', reason: 'Conflict' } } : {}) });
     h.queue.start();
     h.queue.add('k');
     await h.clock.advance(s(60));
@@ -146,8 +146,8 @@ describe('WorkQueue', () => {
     assert.equal(h.queue.backoff.failures('k'), 0, 'the success forgot them');
   });
 
-  it('waits at least the retryAfterMs an error carries', async () => {
-    const h = harness({ auto: (_k, n) => (n === 0 ? Object.assign(new Error('throttled'), { retryAfterMs: s(42) }) : {}) });
+  it('waits at least the retryAfterMs a failure carries', async () => {
+    const h = harness({ auto: (_k, n) => (n === 0 ? { failed: { kind: 'failure', reason: 'Throttled', retryAfterMs: s(42) } } : {}) });
     h.queue.start();
     h.queue.add('k');
     await h.clock.advance(s(41.999));

@@ -3,29 +3,41 @@
 // handled, it runs once more after), and at most `concurrency` keys are handled at a time.
 //
 // Each key has at most one pending time: `add` means now, `addAfter` a later time, and the earliest
-// wins. A handler's result decides what happens next: `requeueAfterMs` looks again later, a throw
-// backs off per key (exponentially with jitter, raised by the error's `retryAfterMs`, from a
-// smaller first step when it is marked `conflict`), and any success resets the key's backoff.
+// wins. A handler's result decides what happens next: `requeueAfterMs` looks again later and resets
+// the key's backoff; `failed` backs off per key (exponentially with jitter, raised by its
+// `retryAfterMs`, from a smaller first step for a conflict), and so does a throw. What a reconcile's
+// outcome asks of the queue is decided in src/reconcile/retry.ts.
 //
 // Ready keys are served fairly across namespaces (src/runtime/lanes.ts): round-robin over one lane
 // per namespace, so a namespace holding thousands of ready keys cannot starve another's one.
-import { Backoff, failureKindOf, retryAfterOf, type BackoffOptions } from './backoff.ts';
+import { Backoff, type BackoffOptions, type FailureKind } from './backoff.ts';
 import { realClock, type Clock, type Timer } from './clock.ts';
 import { Lanes } from './lanes.ts';
 
 export interface QueueResult {
   /** Look at the key again this long from now (0: at once). Unset: until something adds it. */
   requeueAfterMs?: number | undefined;
+  /** The key failed: it comes back after its failure backoff, which this grows; requeueAfterMs is ignored. */
+  failed?: QueueFailure | undefined;
 }
 
-/** Handles one key. Throwing means "retry with backoff"; the error may carry `retryAfterMs` and `conflict: true`. */
+/** A failure as the queue counts it. */
+export interface QueueFailure {
+  kind: FailureKind;
+  /** The failure's reason code, for the observer. */
+  reason: string;
+  /** Never come back sooner than this (a Retry-After), within the backoff's max. */
+  retryAfterMs?: number | undefined;
+}
+
+/** Handles one key. Throwing (a bug) backs the key off like a returned `failed`. */
 export type QueueHandler = (key: string) => Promise<QueueResult | void>;
 
 /** Hooks for metrics and logs; each is called synchronously and must not throw. */
 export interface QueueObserver {
   /** A worker took `key` after it had been ready for `waitMs`. */
   started?(key: string, waitMs: number): void;
-  /** The handler finished; `error` is set when it threw, `retryInMs` when the key comes back. */
+  /** The handler finished; `error` is set when it threw or returned `failed`, `retryInMs` when the key comes back. */
   finished?(key: string, outcome: { durationMs: number; error?: unknown; retryInMs?: number | undefined }): void;
 }
 
@@ -212,8 +224,13 @@ export class WorkQueue {
     const durationMs = this.clock.now() - start;
     this.active.delete(key);
     let retryInMs: number | undefined;
+    if (!failed && result?.failed) {
+      failed = true;
+      error = result.failed;
+    }
     if (failed) {
-      retryInMs = this.backoff.failure(key, retryAfterOf(error), failureKindOf(error));
+      const hint = result?.failed;
+      retryInMs = this.backoff.failure(key, hint?.retryAfterMs, hint?.kind);
     } else {
       this.backoff.forget(key);
       const after = result?.requeueAfterMs;

@@ -8,7 +8,7 @@ import { AwsReason, awsErrorCode, awsStatus, classifyAwsError } from './classify
 
 /** Defaults of every AWS client mooring makes; the docs point here. */
 export const AWS_CLIENT_DEFAULTS = {
-  /** One attempt: the reconciler owns retries (backoff per object, throttling per account). */
+  /** One attempt: the reconciler owns retries (src/reconcile/retry.ts; the account limiter paces). */
   maxAttempts: 1,
   /** Giving up on a TCP/TLS connect. */
   connectionTimeoutMs: 3_000,
