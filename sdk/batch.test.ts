@@ -47,7 +47,7 @@ describe('ZoneBatcher', () => {
     const results = await Promise.all(names(50).map((n) => batcher.submit('Z1', n)));
     assert.equal(zone.calls.length, 1);
     assert.equal(zone.plans, 1, 'one fresh read per flush');
-    assert.ok(results.every((r) => r.receipt === 'C1'));
+    assert.ok(results.every((r) => r.sent && r.receipt === 'C1'));
   });
 
   it('keeps zones apart', async () => {
@@ -81,7 +81,7 @@ describe('ZoneBatcher', () => {
     const zone = new FakeZone();
     const batcher = batcherOf(zone);
     const [same, taken, other] = await Promise.allSettled([batcher.submit('Z1', 'same'), batcher.submit('Z1', 'taken'), batcher.submit('Z1', 'a.')]);
-    assert.deepEqual(same, { status: 'fulfilled', value: {} });
+    assert.deepEqual(same, { status: 'fulfilled', value: { sent: false } });
     assert.ok(taken.status === 'rejected' && taken.reason instanceof ConflictError);
     assert.equal(other.status, 'fulfilled');
     assert.deepEqual(zone.calls, [['a.']]);

@@ -89,8 +89,11 @@ export interface BatchOptions<Change, Limit extends string = string> {
 /** Defaults of the timing options; a provider documents its own where they differ. */
 export const BATCH_TIMING_DEFAULTS = { windowMs: 250, maxWaitMs: 2_000 } as const;
 
-/** How a submitted intent ended: the receipt of the call that carried it, or none when nothing was needed. */
-export type BatchResult<Receipt> = { receipt?: Receipt | undefined };
+/**
+ * How a submitted intent ended: `sent` when its changes went in a call the backend accepted (with
+ * that call's receipt), not sent when its plan needed no change.
+ */
+export type BatchResult<Receipt> = { sent: boolean; receipt?: Receipt | undefined };
 
 interface Entry<Intent, Change, Receipt> {
   intent: Intent;
@@ -200,7 +203,7 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
     if (!first) return async () => undefined;
     try {
       const receipt = await this.port.send(zoneId, first.flatMap((e) => e.changes), inSlot);
-      for (const e of first) e.resolve({ receipt });
+      for (const e of first) e.resolve({ sent: true, receipt });
       return () => this.sendAll(zoneId, rest);
     } catch (err) {
       // A refused batch may rest on a stale state: plan it, and what was planned with it, afresh.
@@ -226,7 +229,7 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
     return entries.filter((e, i) => {
       const plan = plans[i] ?? { error: new Error('the planner returned no plan for this change') };
       if ('error' in plan) e.reject(plan.error);
-      else if (plan.changes.length === 0) e.resolve({});
+      else if (plan.changes.length === 0) e.resolve({ sent: false });
       else e.changes = plan.changes;
       return 'changes' in plan && plan.changes.length > 0;
     });
@@ -280,7 +283,7 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
     const refused = this.options.refused ?? isInvalidChange;
     try {
       const receipt = await this.port.send(zoneId, batch.flatMap((e) => e.changes));
-      for (const e of batch) e.resolve({ receipt });
+      for (const e of batch) e.resolve({ sent: true, receipt });
       return undefined;
     } catch (err) {
       if (!refused(err) || batch.length === 1) {

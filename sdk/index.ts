@@ -26,6 +26,8 @@ export { formatIssues } from '../src/api/issues.ts';
 export { BATCH_TIMING_DEFAULTS, ZoneBatcher } from './batch.ts';
 export { OWNERSHIP_PREFIX, WILDCARD_LABEL, reservedNameReason } from './ownership-names.ts';
 export type { BatchCost, BatchOptions, BatchPlan, BatchPort, BatchResult } from './batch.ts';
+// The DNS kit: a DNSRecord provider on any backend behind its port (sdk/dns/port.ts).
+export * from './dns/index.ts';
 export type { SpecOf } from './specs.ts';
 export { KIND_NAMES, ProviderDefinitionError, defineProvider, definitionProblems, isProviderRegistration } from './define.ts';
 export type { ProviderDefinition, ProviderKinds, ProviderRegistration } from './define.ts';

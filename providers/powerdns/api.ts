@@ -83,9 +83,9 @@ export class PdnsApi {
     return this.request<ApiZone[]>(`list zones named ${name}`, 'GET', `/zones?zone=${encodeURIComponent(name)}`);
   }
 
-  /** One zone with every record set. A 404 is ZoneNotFound. */
-  zone(id: string): Promise<ApiZone> {
-    return this.request<ApiZone>(`read zone ${id}`, 'GET', `/zones/${encodeURIComponent(id)}`);
+  /** One zone with every record set. A 404 is ZoneNotFound. `sent` is called as the request leaves the limiter. */
+  zone(id: string, sent?: () => void): Promise<ApiZone> {
+    return this.request<ApiZone>(`read zone ${id}`, 'GET', `/zones/${encodeURIComponent(id)}`, undefined, sent);
   }
 
   /** Applies the changes atomically: all or, on a 422, none. */
@@ -93,8 +93,11 @@ export class PdnsApi {
     await this.request<undefined>(`PATCH zone ${zoneId} (${rrsets.length} record sets)`, 'PATCH', `/zones/${encodeURIComponent(zoneId)}`, { rrsets });
   }
 
-  private async request<T>(what: string, method: string, path: string, body?: unknown): Promise<T> {
-    const call = () => this.send<T>(what, method, path, body);
+  private async request<T>(what: string, method: string, path: string, body?: unknown, sent?: () => void): Promise<T> {
+    const call = () => {
+      sent?.();
+      return this.send<T>(what, method, path, body);
+    };
     const result = this.limiter ? this.limiter.schedule(call) : call();
     return result.then(
       (value) => {

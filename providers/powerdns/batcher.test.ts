@@ -1,19 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError } from '../../sdk/index.ts';
-import type { RRsetChange } from './api.ts';
-import { namedInError, pdnsBatcher, type Plan } from './batcher.ts';
+import { TerminalError, ZoneBatcher, keyOf, type BatchPlan, type BatchPort, type DnsChange } from '../../sdk/index.ts';
+import { namedInError, pdnsBatchOptions, type BatchOptions } from './batcher.ts';
 import { PdnsReason } from './reasons.ts';
 
-const change = (name: string, type = 'A'): RRsetChange => ({ name, type, changetype: 'REPLACE', ttl: 60, records: [{ content: '192.0.2.1', disabled: false }] });
+type RRsetChange = DnsChange;
+type Plan = BatchPlan<DnsChange>;
+const change = (name: string, type = 'A'): RRsetChange => ({ action: 'UPSERT', recordSet: { name, type, ttl: 60, values: ['192.0.2.1'] } });
+/** The batcher as the DNS kit makes it: PowerDNS's options, changes keyed by record set. */
+const pdnsBatcher = <Intent>(port: BatchPort<Intent, DnsChange>, options: BatchOptions) => new ZoneBatcher(port, { ...pdnsBatchOptions(options), key: (c) => keyOf(c.recordSet) });
 
 /** A fake PowerDNS: records each PATCH; refuses (422, naming it) any PATCH holding a bad name. */
 function fakeServer(options: { bad?: string[] } = {}) {
   const patches: string[][] = [];
   const send = async (_zone: string, changes: RRsetChange[]) => {
-    patches.push(changes.map((c) => c.name));
-    const bad = changes.find((c) => options.bad?.includes(c.name));
-    if (bad) throw new TerminalError(PdnsReason.InvalidChange, `PowerDNS PATCH: HTTP 422: Record ${bad.name}/A 'x': Not in expected format`);
+    patches.push(changes.map((c) => c.recordSet.name));
+    const bad = changes.find((c) => options.bad?.includes(c.recordSet.name));
+    if (bad) throw new TerminalError(PdnsReason.InvalidChange, `PowerDNS PATCH: HTTP 422: Record ${bad.recordSet.name}/A 'x': Not in expected format`);
   };
   return { patches, send };
 }
@@ -24,7 +27,7 @@ const fast = { windowMs: 5, maxWaitMs: 50 };
 
 // PowerDNS's side of the batcher: PATCH rules and how a 422 names a record set. Timing, planning,
 // halving and stopping at an outage are the SDK's, tested in sdk/batch.test.ts.
-describe('pdnsBatcher', () => {
+describe('pdnsBatchOptions', () => {
   it('sends changes to one zone made together in one PATCH, each record with its ownership record', async () => {
     const server = fakeServer();
     const batcher = pdnsBatcher<RRsetChange[]>({ plan: planAll, send: server.send }, fast);

@@ -274,18 +274,26 @@ describe('batching on PowerDNS', () => {
   it('a change PowerDNS refuses fails alone; the others of its PATCH are applied', async () => {
     const zone = `${uniq('refuse')}.test.`;
     await createZone(zone);
-    // An A record made by hand where one DNSRecord wants a CNAME: PowerDNS refuses that CNAME (422).
-    await putRRset(zone, `clash.${zone}`, 'A', ['198.51.100.9']);
+    // An MX preference over 65535: the schema's pattern lets it by, PowerDNS refuses it (422, naming the record set).
     await Promise.all([
       ...Array.from({ length: 5 }, (_, i) => records().create(ns, `ok-${i}`, spec(zone, `ok${i}`, 'A', { values: [`192.0.2.${i + 1}`] }))),
-      records().create(ns, 'clash', spec(zone, 'clash', 'CNAME', { values: ['elsewhere.example.net'], adopt: true })),
+      records().create(ns, 'overflow', spec(zone, 'overflow', 'MX', { values: ['99999 mail.example.net'] })),
     ]);
     await Promise.all(Array.from({ length: 5 }, (_, i) => ready(`ok-${i}`)));
-    const clash = await degraded('clash', 'InvalidChange');
-    assert.match(condition(clash, 'Degraded')?.message ?? '', /clash\..*CNAME/);
-    const sets = await rrsets(zone);
-    assert.deepEqual(contents(find(sets, `clash.${zone}`, 'A')), ['198.51.100.9'], 'the hand-made record is untouched');
-    assert.equal(find(sets, `clash.${zone}`, 'CNAME'), undefined);
-    assert.ok(patchesCarrying(zone, /^clash\./).some((p) => p.names.length === 2), 'the refused change was at last sent alone (with its ownership record)');
+    const refused = await degraded('overflow', 'InvalidChange');
+    assert.match(condition(refused, 'Degraded')?.message ?? '', /overflow\./);
+    assert.equal(find(await rrsets(zone), `overflow.${zone}`, 'MX'), undefined);
+    assert.ok(patchesCarrying(zone, /^overflow\./).some((p) => p.names.length === 2), 'the refused change was at last sent alone (with its ownership record)');
+  });
+
+  it('a CNAME beside a record set made by hand is refused before any PATCH carries it (CnameConflict), the record set left as it is', async () => {
+    const zone = `${uniq('clash')}.test.`;
+    await createZone(zone);
+    await putRRset(zone, `clash.${zone}`, 'A', ['198.51.100.9']);
+    await records().create(ns, 'clash', spec(zone, 'clash', 'CNAME', { values: ['elsewhere.example.net'], adopt: true }));
+    const clash = await degraded('clash', 'CnameConflict');
+    assert.match(condition(clash, 'Degraded')?.message ?? '', /a CNAME at clash\..* cannot sit beside the A record set/);
+    assert.deepEqual(contents(find(await rrsets(zone), `clash.${zone}`, 'A')), ['198.51.100.9'], 'the hand-made record is untouched');
+    assert.deepEqual(patchesCarrying(zone, /^clash\./), [], 'no PATCH carried it');
   });
 });

@@ -2,23 +2,22 @@
 // halving and stopping at throttling are the SDK's, tested in sdk/batch.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TerminalError, type BatchPort } from '../../../sdk/index.ts';
+import { TerminalError, ZoneBatcher, type BatchPort, type DnsChange, type DnsRecordSet } from '../../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
-import { route53Batcher, type ChangeInfo, type PlannedChange } from './batcher.ts';
-import type { RecordSet } from './state.ts';
+import { route53BatchOptions, type BatchOptions, type ChangeInfo } from './batcher.ts';
 
 /** A zone that refuses any batch holding a bad name, naming it the way Route 53 does. */
-class FakeZone implements BatchPort<string, PlannedChange, ChangeInfo> {
+class FakeZone implements BatchPort<string, DnsChange, ChangeInfo> {
   calls: string[][] = [];
   bad = new Set<string>();
   valueLength = 10;
-  action: PlannedChange['action'] = 'UPSERT';
+  action: DnsChange['action'] = 'UPSERT';
 
   async plan(_zone: string, intents: string[]) {
     return intents.map((name) => ({ changes: [{ action: this.action, recordSet: this.rs(name) }] }));
   }
 
-  async send(_zone: string, changes: PlannedChange[]) {
+  async send(_zone: string, changes: DnsChange[]) {
     const names = changes.map((c) => c.recordSet.name);
     this.calls.push(names);
     const bad = names.filter((n) => this.bad.has(n));
@@ -26,14 +25,17 @@ class FakeZone implements BatchPort<string, PlannedChange, ChangeInfo> {
     return { id: `C${this.calls.length}`, status: 'PENDING' };
   }
 
-  rs(name: string): RecordSet {
+  rs(name: string): DnsRecordSet {
     return { name, type: 'TXT', ttl: 300, values: ['x'.repeat(this.valueLength)] };
   }
 }
 
+/** What the DNS kit makes of the options: a ZoneBatcher of Route 53 change batches. */
+const route53Batcher = (zone: FakeZone, options: BatchOptions) => new ZoneBatcher(zone, route53BatchOptions(options));
+
 const names = (n: number) => Array.from({ length: n }, (_, i) => `r${i}.`);
 
-describe('route53Batcher', () => {
+describe('route53BatchOptions', () => {
   it('resolves each change with the Route 53 change that carried it', async () => {
     const zone = new FakeZone();
     const batcher = route53Batcher(zone, { windowMs: 20 });

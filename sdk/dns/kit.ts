@@ -1,0 +1,210 @@
+// The DNSRecord adapter of the DNS kit, on any backend behind the port (port.ts). observe reads
+// the live record set and its ownership record from a shared zone listing; create/update/delete
+// hand an intent to the zone's batcher and return at once; observe then reports the change as
+// pending until the backend took it (and, on a backend that applies later, until it applied it),
+// `written` once it did, or throws its typed error.
+import type { Connector, DeleteResult, ExternalClient, ManagedResource, Observation, ProviderConnection, WriteQueued } from '../contract.ts';
+import type { DNSRecordAtProvider, DNSRecordSpec } from '../../src/api/dnsrecord.ts';
+import { TerminalError } from '../errors.ts';
+import { ProviderReason } from '../reasons.ts';
+import { DnsAccount } from './account.ts';
+import { absolute, inZone } from './names.ts';
+import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership, refuseReservedName } from './ownership.ts';
+import type { DnsIntent } from './plan.ts';
+import type { DnsBackendFactory } from './port.ts';
+import { connectionDetails, desiredRecord, diffRecord, keyOf, type DnsRecordSet, type ZoneListing } from './records.ts';
+import type { Submission } from './submissions.ts';
+import { ZONE_DEFAULTS, isZoneGone, type Zone } from './zones.ts';
+
+type Spec = DNSRecordSpec;
+type AtProvider = DNSRecordAtProvider;
+
+/**
+ * How soon delete is called again after it queued its change: about when the batch has gone (the
+ * reconciler's own pending poll also starts at 1 s).
+ */
+export const DELETE_REQUEUE_MS = 1_000;
+
+export interface DnsKitOptions {
+  /** The clock of the caches and submissions; tests inject one. */
+  now?: () => number;
+}
+
+/** A Connector for DNSRecords on the backend a factory opens, one account per ProviderConfig. */
+export class DnsRecordConnector<Receipt = void> implements Connector<Spec, AtProvider> {
+  private readonly factory: DnsBackendFactory<Receipt>;
+  private readonly now: () => number;
+  private readonly accounts = new Map<string, DnsAccount<Receipt>>();
+
+  constructor(factory: DnsBackendFactory<Receipt>, options: DnsKitOptions = {}) {
+    this.factory = factory;
+    this.now = options.now ?? Date.now;
+  }
+
+  async connect(connection: ProviderConnection): Promise<ExternalClient<Spec, AtProvider>> {
+    const fingerprint = this.factory.fingerprint(connection); // a bad ProviderConfig fails here, before any request
+    let account = this.accounts.get(connection.name);
+    // A ProviderConfig that changed endpoint or credentials gets a fresh account.
+    if (account?.fingerprint !== fingerprint) {
+      account = new DnsAccount(this.factory.open(connection), fingerprint, this.now);
+      this.accounts.set(connection.name, account);
+    }
+    return new DnsRecordClient(account);
+  }
+}
+
+interface Located {
+  zone: Zone;
+  desired: DnsRecordSet;
+  ownership: DnsRecordSet;
+}
+
+class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
+  private readonly account: DnsAccount<Receipt>;
+
+  constructor(account: DnsAccount<Receipt>) {
+    this.account = account;
+  }
+
+  async observe(resource: ManagedResource<Spec>): Promise<Observation<AtProvider>> {
+    const located = await this.locate(resource).catch(zoneGone);
+    // No zone, no record set: create then reports ZoneNotFound, and a delete has nothing to do.
+    if (!located) return { exists: false, upToDate: false };
+    const { zone, desired } = located;
+    const { backend, submissions } = this.account;
+    const atProvider: AtProvider = { hostedZoneId: zone.id, fqdn: desired.name };
+    const key = `${zone.id}|${keyOf(desired)}`;
+    const submission = submissions.get(key);
+    if (submission?.state === 'queued') {
+      return { exists: false, upToDate: false, atProvider, pending: { reason: 'Waiting', message: `waiting for its change to be sent to ${backend.label} (changes to zone ${zone.name} go together in ${backend.batchName})` } };
+    }
+    if (submission?.state === 'failed') {
+      submissions.forget(key);
+      throw submission.error;
+    }
+    // The backend accepted the batch that carried our create or update (one planned with no change was never sent).
+    const written = submission?.action === 'upsert' && submission.wrote ? { written: true } : {};
+    const followed = await backend.follow?.(zone, submission, resource.recorded);
+    Object.assign(atProvider, followed?.atProvider);
+    if (followed?.waiting) return { exists: false, upToDate: false, atProvider, ...written, pending: { reason: 'Waiting', message: followed.waiting } };
+    const listing = await this.listing(zone.id, located, submission, followed === undefined).catch(zoneGone);
+    this.settled(key, submission);
+    if (!listing) return { exists: false, upToDate: false };
+    return { ...this.seen(located, listing, submission, key), atProvider, ...written };
+  }
+
+  /** What the listing shows of the record set and its ownership record. */
+  private seen({ desired, ownership }: Located, listing: ZoneListing, submission: Submission<Receipt> | undefined, key: string): Observation<AtProvider> {
+    const { escapes } = this.account.backend;
+    const live = listing.get(keyOf(desired));
+    const mark = parseOwnership(listing.get(keyOf(ownership))?.values, escapes);
+    if (!live && submission?.action === 'delete') this.account.submissions.forget(key);
+    // Our ownership record alone still counts: deleting must remove it, updating rewrites the record.
+    if (!live && mark === undefined) return { exists: false, upToDate: false };
+    const diff = diffRecord(desired, live, escapes);
+    // What the zone serves now (none while only our ownership record is there).
+    const details = live ? { connectionDetails: connectionDetails(live, escapes) } : {};
+    return { exists: true, upToDate: diff.length === 0, ownershipMark: mark, ...details, ...(diff.length ? { diff } : {}) };
+  }
+
+  /**
+   * Settled, and past the seconds the known listing answers for it: status keeps what matters
+   * from here on, so the account need not hold one submission per record for ever. A delete of
+   * ours is kept longer: the known listing answers for it till then.
+   */
+  private settled(key: string, submission: Submission<Receipt> | undefined): void {
+    const keptFor = submission?.action === 'delete' ? ZONE_DEFAULTS.ownDeleteMaxAgeMs : ZONE_DEFAULTS.listingMaxAgeMs;
+    if (submission?.state === 'sent' && (submission.sentAt ?? 0) < this.account.now() - keptFor) this.account.submissions.forget(key);
+  }
+
+  /**
+   * A listing a few seconds old, or (backends that allow it, `observeFromKnown`) the known listing,
+   * without a call, where it is as good: see knownAnswers.
+   */
+  private listing(zoneId: string, { desired, ownership }: Located, submission: Submission<Receipt> | undefined, neverChanged: boolean): Promise<ZoneListing> {
+    const { records, backend } = this.account;
+    const now = this.account.now();
+    const known = backend.observeFromKnown ? records.known(zoneId) : undefined;
+    if (known) {
+      const present = known.has(keyOf(desired)) || known.has(keyOf(ownership));
+      const deletedByUs = submission?.action === 'delete' && submission.state === 'sent';
+      if (knownAnswers({ now, sentAt: submission?.sentAt, knownSince: records.knownSince(zoneId), neverChanged, present, deletedByUs })) return Promise.resolve(known);
+    }
+    return records.records(zoneId, now - ZONE_DEFAULTS.listingMaxAgeMs);
+  }
+
+  async create(resource: ManagedResource<Spec>): Promise<WriteQueued> {
+    await this.submit(resource, 'upsert', false);
+    return { queued: true };
+  }
+
+  // The reconciler also lets a resource take an unmarked thing after a create of its own that
+  // crashed half-way (create-pending). Our record set and its ownership record are written in one
+  // atomic batch, so an unmarked record set is never our half-done create: only adopt allows it.
+
+  async update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<WriteQueued> {
+    if (observation.ownershipMark === undefined && !resource.spec.adopt) throw notOwned(resource);
+    await this.submit(resource, 'upsert', resource.spec.adopt);
+    return { queued: true };
+  }
+
+  async delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult> {
+    if (!observation.exists) return { done: true };
+    // Not ours, not adopted: nothing of ours to delete, so the resource may go and leave it.
+    if (observation.ownershipMark === undefined && !resource.spec.adopt) return { done: true };
+    await this.submit(resource, 'delete', resource.spec.adopt);
+    return { done: false, progress: 'deleting the record set and its ownership record', requeueAfterMs: DELETE_REQUEUE_MS };
+  }
+
+  async disconnect(): Promise<void> {
+    // The account's client and caches outlive one reconcile.
+  }
+
+  private async submit(resource: ManagedResource<Spec>, action: DnsIntent['action'], mayTakeUnowned: boolean): Promise<void> {
+    const { zone, desired, ownership } = await this.locate(resource);
+    this.account.submit(zone.id, { action, desired, ownership, mark: resource.ownershipMark, mayTakeUnowned });
+  }
+
+  /** The zone, and the record set and ownership record the spec asks for in it. */
+  private async locate(resource: ManagedResource<Spec>): Promise<Located> {
+    const { spec } = resource;
+    const { backend, zones } = this.account;
+    backend.refuse?.(spec);
+    refuseReservedName(spec.name, backend.escapes); // before the zone look-up: no call at all for a forged name
+    const zone = await zones.resolve(spec.zone);
+    const name = absolute(spec.name, zone.name);
+    const where = zone.id === zone.name ? zone.name : `${zone.name} (${zone.id})`;
+    if (!inZone(name, zone.name)) throw new TerminalError(ProviderReason.InvalidSpec, `spec.name ${spec.name} is not in the zone ${where}`);
+    if (spec.type === 'CNAME' && name === zone.name) throw new TerminalError(ProviderReason.InvalidSpec, `spec.name ${spec.name} is the apex of zone ${where}, where a CNAME cannot sit`);
+    const desired = desiredRecord(spec, name);
+    const ownership: DnsRecordSet = { name: ownershipName(name, spec.type, spec.weighted?.setIdentifier), type: 'TXT', ttl: OWNERSHIP_TTL, values: [ownershipValue(resource.ownershipMark)] };
+    return { zone, desired, ownership };
+  }
+}
+
+/**
+ * Whether the known listing may answer an observe: for a record set whose change the backend
+ * accepted within the last seconds (the listing holds that change); up to `knownMaxAgeMs` old, for
+ * one it shows present, or absent and never changed by us (what follows is guarded).
+ */
+export function knownAnswers(c: { now: number; sentAt: number | undefined; knownSince: number | undefined; neverChanged: boolean; present: boolean; deletedByUs?: boolean }): boolean {
+  if ((c.sentAt ?? -Infinity) >= c.now - ZONE_DEFAULTS.listingMaxAgeMs) return true;
+  // This process's own DELETE, accepted (atomic, exact values) and applied: the record set is
+  // gone, whatever the age of the listing our write went through. (A listing's age matters for
+  // what others wrote; a record set this process deleted cannot come back as ours unless this
+  // process writes it.)
+  if (c.deletedByUs) return true;
+  return (c.present || c.neverChanged) && (c.knownSince ?? -Infinity) >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
+}
+
+function notOwned(resource: ManagedResource<Spec>): TerminalError {
+  return new TerminalError(
+    ProviderReason.NotOwned,
+    `a ${resource.spec.type} record set ${resource.spec.name} exists without a mooring ownership record; it is left untouched. Set spec.adopt: true to take it over.`,
+  );
+}
+
+function zoneGone(err: unknown): undefined {
+  if (isZoneGone(err)) return undefined;
+  throw err;
+}
