@@ -11,7 +11,7 @@ import type { Limits } from '../limits/index.ts';
 import { REFRESH_REQUESTED_AT } from '../api/common.ts';
 import { isSecretKey, scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
 import { conditionsFor, degraded, jsonEqual, progressing, ready, type Drift, type Outcome } from './conditions.ts';
-import { describeDiff, specKeepingIgnored, withoutIgnored } from './drift.ts';
+import { describeDiff, driftSettled, notCorrected, specKeepingIgnored, withoutIgnored } from './drift.ts';
 import { planCalls, summarize } from './plan.ts';
 import { adoptionRefusal } from './adoption.ts';
 import { ConnectionSecret, type PendingCause } from './connection.ts';
@@ -207,19 +207,17 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     const status: ManagedStatus = this.scrubber.scrubDeep({ ...object.status, conditions: [...(object.status?.conditions ?? []).filter((c) => c.type !== 'Drifted'), drifted] });
     await this.deps.writer.writeStatus(object, status);
     pass.object = { ...object, status };
-    pass.drift = { drifted: false, reason: Reason.DriftCorrected, message: `corrected: ${found}` };
   }
 
-  /** In sync now: a Drifted condition still True (fixed outside mooring) is cleared. */
-  private inSync(pass: Pass<Spec>): void {
-    const before = pass.object.status?.conditions?.find((c) => c.type === 'Drifted');
-    if (!pass.drift && before?.status === 'True') pass.drift = { drifted: false, reason: Reason.InSync, message: '' };
+  /** In sync now: a Drifted condition still True is cleared (driftSettled: corrected, under Full). */
+  private inSync(pass: Pass<Spec>, correcting = false): void {
+    pass.drift ??= driftSettled(pass.object.status?.conditions?.find((c) => c.type === 'Drifted'), correcting);
   }
 
   /** ObserveOnly and Plan: differences are reported, never corrected. */
   private reportOnly(pass: Pass<Spec>, observation: Observation, policy: string): void {
     if (!observation.exists || observation.upToDate) return this.inSync(pass);
-    pass.drift = { drifted: true, reason: Reason.Drifted, message: `${describeDiff(observation.diff ?? [])} (${policy}: not corrected)` };
+    pass.drift = { drifted: true, reason: Reason.Drifted, message: notCorrected(observation.diff ?? [], policy) };
   }
 
   /** managementPolicy Plan: what Full would call, into status.plan; nothing is called. */
@@ -235,7 +233,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
     // An adoption (or a crashed create taken back) may leave the Secret's values unset in the
     // cloud: never Ready on a Secret that cannot log in.
     if (pass.secret?.pending) return this.setCredentials(pass, observation);
-    this.inSync(pass);
+    this.inSync(pass, true);
     pass.converged = true;
     await pass.secret?.publish(observation.connectionDetails);
     // The pending mark and the status are independent writes (metadata, the status subresource):
@@ -447,14 +445,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> {
    * (SDK 1.4), until an observe reports it taken or shows the thing as wanted (HeldClaims).
    */
   private claim(pass: Pass<Spec>, result: void | Observation | WriteQueued, reason: string, message: string): void {
-    if (isQueued(result)) this.held.hold(pass.object.metadata.uid, { reason, message });
+    if (isQueued(result)) this.held.hold(pass.object.metadata.uid, { reason, message, object: pass.object });
     else this.deps.events.event(pass.object, 'Normal', reason, message);
   }
 
   /** The held claim an observation bears out, as its Event. */
   private release(pass: Pass<Spec>, observation: Observation): void {
     const claim = this.held.settle(pass.object.metadata.uid, observation, this.isMarkedOurs(pass, observation));
-    if (claim) this.deps.events.event(pass.object, 'Normal', claim.reason, claim.message);
+    if (claim) this.deps.events.event(claim.object ?? pass.object, 'Normal', claim.reason, claim.message);
   }
 
   private isMarkedOurs(pass: Pass<Spec>, observation: Observation): boolean {
