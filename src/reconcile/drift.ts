@@ -3,6 +3,9 @@
 // on it, and the spec handed to the adapter carries their live values, so an adapter that writes a
 // whole field (every tag at once) keeps what the other system set.
 import type { FieldDiff, Observation } from '../../sdk/index.ts';
+import type { Condition } from '../api/common.ts';
+import type { Drift } from './conditions.ts';
+import { Reason } from './reasons.ts';
 
 /** The path itself or anything below it: `tags` covers `tags.team`. */
 export function isIgnored(path: string, ignore: readonly string[]): boolean {
@@ -59,4 +62,25 @@ export function show(value: unknown, max = 120): string | undefined {
 /** `tags.team: "intruder" → "a"; versioning: "Suspended" → "Enabled"`, for conditions and Events. */
 export function describeDiff(diff: readonly FieldDiff[]): string {
   return diff.map((d) => `${d.path}: ${show(d.observed) ?? '(none)'} → ${show(d.desired) ?? '(none)'}`).join('; ');
+}
+
+/** The Drifted message of drift a policy only reports (ObserveOnly, Plan). */
+export function notCorrected(diff: readonly FieldDiff[], policy: string): string {
+  return `${describeDiff(diff)} (${policy}: ${NOT_CORRECTED})`;
+}
+
+const NOT_CORRECTED = 'not corrected';
+
+/**
+ * The Drifted condition once the thing is seen as the spec wants, given the one the object holds.
+ * Drifted=True is written before a correction, and stays True while the correction has not shown
+ * in the cloud (a failed update, a write only queued), whichever replica or incarnation of the
+ * operator finds it next (a restart, a shard handed over): then, under Full (`correcting`), the
+ * thing seen as wanted is that correction landing: DriftCorrected, with what was corrected. Drift
+ * only reported (ObserveOnly, Plan) that went away is InSync. Undefined: nothing to change.
+ */
+export function driftSettled(before: Condition | undefined, correcting: boolean): Drift | undefined {
+  if (before?.status !== 'True') return undefined;
+  const corrected = correcting && before.reason === Reason.Drifted && !before.message.endsWith(`: ${NOT_CORRECTED})`);
+  return corrected ? { drifted: false, reason: Reason.DriftCorrected, message: `corrected: ${before.message}` } : { drifted: false, reason: Reason.InSync, message: '' };
 }

@@ -5,10 +5,13 @@
 // wait is over without either. An Event never claims what the cloud did not take. Held in memory
 // only: an operator restart loses a held claim (an Event missing, never a false one).
 import type { Observation } from '../../sdk/index.ts';
+import type { ManagedObject } from './types.ts';
 
 export interface Claim {
   reason: string;
   message: string;
+  /** The object as the pass that queued the write read it: the Event names that version (its generation's spec). */
+  object?: ManagedObject;
 }
 
 /** How long a claim is held at most: an object never observed again (deleted meanwhile) is forgotten. */

@@ -909,6 +909,44 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
     assert.equal(h.condition('Drifted')?.reason, 'DriftCorrected');
   });
 
+  it('a correction that fails leaves Drifted=True (no DriftCorrected while the cloud still shows the drift); the next pass corrects it', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.cloud.things.get('a')!.size = 7;
+    h.cloud.failOn = 'update';
+    h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true });
+    await assert.rejects(h.pass());
+    assert.equal(h.cloud.things.get('a')!.size, 7);
+    assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['True', 'Drifted']);
+    h.cloud.failOn = undefined;
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')!.size, 2);
+    assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['False', 'DriftCorrected']);
+    assert.match(h.condition('Drifted')!.message, /^corrected: size: 7 → 2$/);
+  });
+
+  it('a queued correction keeps Drifted=True until the cloud shows it', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    h.cloud.things.get('a')!.size = 5;
+    h.cloud.queueWrites = true;
+    await h.pass();
+    assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['True', 'Drifted'], 'queued, not yet in the cloud');
+    h.cloud.land();
+    await h.pass();
+    assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['False', 'DriftCorrected']);
+  });
+
+  it('Drifted=True left by another incarnation (a restart, a shard handed over) whose correction landed: DriftCorrected, not InSync', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    const others = h.object.status!.conditions!.filter((c) => c.type !== 'Drifted');
+    const left = { type: 'Drifted', status: 'True' as const, reason: 'Drifted', message: 'size: 7 → 2', observedGeneration: 1, lastTransitionTime: new Date(0).toISOString() };
+    h.object = { ...h.object, status: { ...h.object.status, conditions: [...others, left] } };
+    await h.pass();
+    assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason, h.condition('Drifted')?.message], ['False', 'DriftCorrected', 'corrected: size: 7 → 2']);
+  });
+
   it('an object written before convergedGeneration existed: Ready at its generation counts as converged', async () => {
     const h = harness({ size: 2 });
     await h.pass();

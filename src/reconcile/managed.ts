@@ -206,7 +206,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     // An adoption (or a crashed create taken back) may leave the Secret's values unset in the
     // cloud: never Ready on a Secret that cannot log in.
     if (pass.secret?.pending) return this.setCredentials(pass, pass.secret);
-    this.status.inSync(pass);
+    this.status.inSync(pass, true);
     pass.converged = true;
     await pass.secret?.publish(pass.observation.connectionDetails);
     // The pending mark and the status are independent writes (metadata, the status subresource):
@@ -383,14 +383,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
    * (SDK 1.4), until an observe reports it taken or shows the thing as wanted (HeldClaims).
    */
   private claim(pass: Pass, result: void | Observation | WriteQueued, reason: string, message: string): void {
-    if (isQueued(result)) this.held.hold(pass.object.metadata.uid, { reason, message });
+    if (isQueued(result)) this.held.hold(pass.object.metadata.uid, { reason, message, object: pass.object });
     else this.deps.events.event(pass.object, 'Normal', reason, message);
   }
 
   /** The held claim an observation bears out, as its Event. */
   private bearOut(pass: Resolved<Spec>, observation: Observation): void {
     const claim = this.held.settle(pass.object.metadata.uid, observation, this.ownership.isMarkedOurs(pass, observation));
-    if (claim) this.deps.events.event(pass.object, 'Normal', claim.reason, claim.message);
+    if (claim) this.deps.events.event(claim.object ?? pass.object, 'Normal', claim.reason, claim.message);
   }
 
   /** Our finalizer, with `annotations` in the same write when it is missing (else alone). */

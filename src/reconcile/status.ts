@@ -5,7 +5,7 @@ import type { Observation } from '../../sdk/index.ts';
 import { REFRESH_REQUESTED_AT } from '../api/common.ts';
 import type { SecretScrubber } from '../runtime/scrub.ts';
 import { conditionsFor, jsonEqual, type Outcome } from './conditions.ts';
-import { describeDiff } from './drift.ts';
+import { describeDiff, driftSettled, notCorrected } from './drift.ts';
 import type { Pass } from './pass.ts';
 import { EventReason, Reason } from './reasons.ts';
 import type { EventSink, ManagedObject, ManagedStatus, ObjectWriter } from './types.ts';
@@ -67,19 +67,17 @@ export class PassStatus {
     const status: ManagedStatus = this.deps.scrubber.scrubDeep({ ...object.status, conditions: [...(object.status?.conditions ?? []).filter((c) => c.type !== 'Drifted'), drifted] });
     await this.deps.writer.writeStatus(object, status);
     pass.object = { ...object, status };
-    pass.drift = { drifted: false, reason: Reason.DriftCorrected, message: `corrected: ${found}` };
   }
 
-  /** In sync now: a Drifted condition still True (fixed outside mooring) is cleared. */
-  inSync(pass: Pass): void {
-    const before = pass.object.status?.conditions?.find((c) => c.type === 'Drifted');
-    if (!pass.drift && before?.status === 'True') pass.drift = { drifted: false, reason: Reason.InSync, message: '' };
+  /** In sync now: a Drifted condition still True is cleared (driftSettled: corrected, under Full). */
+  inSync(pass: Pass, correcting = false): void {
+    pass.drift ??= driftSettled(pass.object.status?.conditions?.find((c) => c.type === 'Drifted'), correcting);
   }
 
   /** ObserveOnly and Plan: differences are reported, never corrected. */
   reportOnly(pass: Pass, observation: Observation, policy: string): void {
     if (!observation.exists || observation.upToDate) return this.inSync(pass);
-    pass.drift = { drifted: true, reason: Reason.Drifted, message: `${describeDiff(observation.diff ?? [])} (${policy}: not corrected)` };
+    pass.drift = { drifted: true, reason: Reason.Drifted, message: notCorrected(observation.diff ?? [], policy) };
   }
 }
 

@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
-import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import { ALL_REASON_CODES } from '../../src/reconcile/reasons.ts';
 import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
 import type { ProxyStats } from '../../src/stack/faultproxy.ts';
 import { changedDecoys, snapshotDecoys } from './decoys.ts';
+import { bucketDiffers, pgDiffers, recordDiffers } from './expected.ts';
 import { buckets, isOwnershipRecord, pgDatabases, pgRoles, rdsInstances, recordSets, txtMark } from './oracle.ts';
 import { dbName, fqdnOf, markOf, PLURAL, REFUSALS, type Population, type Slot } from './population.ts';
 import { finalizedWithoutGrant, notGrantedConfigs, snapshotOutsideGrant, type GrantWatch } from './tenant.ts';
@@ -203,31 +203,16 @@ export async function externalMatchesSpec(w: World, population: Population, chec
   for (const s of slots) {
     const mark = markOf(w, s);
     const spec = s.spec ?? {};
-    if (s.kind === 'Bucket') {
-      const b = bucketList.get(s.name);
-      const want = JSON.stringify(sortKeys({ ...(spec.tags as Record<string, string>), [OWNERSHIP_TAG]: mark }));
-      if (!b) out.push(`bucket ${s.name} missing`);
-      else if (JSON.stringify(sortKeys(b.tags)) !== want) out.push(`bucket ${s.name}: tags ${JSON.stringify(sortKeys(b.tags))}, spec wants ${want}`);
-    } else if (s.kind === 'DNSRecord') {
-      const fqdn = fqdnOf(w, s);
-      const record = sets.find((r) => r.Name === fqdn && r.Type === s.recordType);
-      const owner = sets.find((r) => r.Name === `_mooring-${s.recordType!.toLowerCase()}.${fqdn}` && r.Type === 'TXT');
-      const want = (spec.values as string[]).map((v) => (s.recordType === 'TXT' ? `"${v}"` : v)).sort();
-      const got = (record?.ResourceRecords ?? []).map((r) => r.Value ?? '').sort();
-      if (!record) out.push(`record ${fqdn} ${s.recordType} missing`);
-      else if (JSON.stringify(got) !== JSON.stringify(want) || record.TTL !== spec.ttl) out.push(`record ${fqdn}: ${JSON.stringify(got)} TTL ${record.TTL}, spec wants ${JSON.stringify(want)} TTL ${String(spec.ttl)}`);
-      if (!owner || txtMark(owner) !== mark) out.push(`record ${fqdn}: ownership record ${owner ? txtMark(owner) : 'missing'}, want ${mark}`);
-    } else if (s.rds) {
+    if (s.kind === 'Bucket') out.push(...bucketDiffers(s.name, bucketList.get(s.name)?.tags, spec, mark));
+    else if (s.kind === 'DNSRecord') out.push(...recordDiffers(sets, fqdnOf(w, s), s.recordType!, spec, mark));
+    else if (s.rds) {
       const i = instances.get(s.name);
       const wantClass = (spec.rds as { instanceClass: string }).instanceClass;
       if (!i || i.mark !== mark || i.instanceClass !== wantClass) out.push(`RDS instance ${s.name}: ${JSON.stringify(i ?? 'missing')}, want mark ${mark}, class ${wantClass}`);
     } else {
       const name = dbName(s);
       const d = databases.get(name);
-      const r = roles.get(name);
-      const limit = (spec.postgres as { connectionLimit: number }).connectionLimit;
-      if (!d || d.comment !== mark || d.connlimit !== limit || d.detail !== name) out.push(`database ${name}: ${JSON.stringify(d ? { ...d, detail: `owner ${d.detail}` } : 'missing')}, want mark ${mark}, limit ${limit}, owner ${name}`);
-      if (!r || r.comment !== mark) out.push(`role ${name}: ${r ? `comment ${r.comment}` : 'missing'}, want mark ${mark}`);
+      out.push(...pgDiffers(name, d, roles.get(name), spec, mark));
       if (checkLogin && d) {
         const login = await loginWithSecret(w, `${s.name}-connection`);
         if (login) out.push(`database ${name}: ${login}`);
@@ -236,8 +221,6 @@ export async function externalMatchesSpec(w: World, population: Population, chec
   }
   return out;
 }
-
-const sortKeys = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
 /** Logs in with the connection Secret's uri; the problem, or undefined when it works. */
 async function loginWithSecret(w: World, secretName: string): Promise<string | undefined> {

@@ -7,7 +7,8 @@ import { ChangeResourceRecordSetsCommand, type Change } from '@aws-sdk/client-ro
 import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import pg from 'pg';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
-import { FINALIZER } from '../../src/reconcile/types.ts';
+import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
+import type { SlotHistory, SpecSent } from './claims.ts';
 import { byWeight, type Rng } from './prng.ts';
 import { recordSets } from './oracle.ts';
 import { retrying, type World } from './world.ts';
@@ -48,6 +49,8 @@ export interface Slot {
   recordType?: 'A' | 'TXT';
   /** A Database on RDS (through the aws ProviderConfig) rather than on PostgreSQL. */
   rds?: boolean;
+  /** A DNSRecord through the config straight at the emulator, as the sandbox sets it up (World.directAwsPc). */
+  direct?: boolean;
   /**
    * Something of this name was made by hand once (adopt). A resource deleted under Retain before
    * the operator got to mark it leaves it unmarked, so every later create adopts too.
@@ -74,6 +77,8 @@ export interface PopulationSize {
   databases: number;
   /** Databases on RDS (the emulator's), beside those on PostgreSQL. */
   rds: number;
+  /** DNSRecords through the config straight at the emulator (default none). */
+  directRecords?: number;
 }
 
 export const ACTIONS = ['create', 'adopt', 'change', 'policy', 'delete', 'recreate', 'outOfBand'] as const;
@@ -87,6 +92,7 @@ export function makeSlots(w: World, size: PopulationSize): Slot[] {
   const slots: Slot[] = [];
   for (let i = 0; i < size.buckets; i++) slots.push(slot('Bucket', `${w.namespace}-b${i}`));
   for (let i = 0; i < size.records; i++) slots.push(slot('DNSRecord', `r${i}`, false, i % 2 ? 'TXT' : 'A'));
+  for (let i = 0; i < (size.directRecords ?? 0); i++) slots.push({ ...slot('DNSRecord', `rd${i}`, false, i % 2 ? 'TXT' : 'A'), direct: true });
   for (let i = 0; i < size.databases; i++) slots.push(slot('Database', `d${w.runId}-${i}`));
   for (let i = 0; i < size.rds; i++) slots.push(slot('Database', `rds${w.runId}-${i}`, false, undefined, true));
   // One resource per backend named like an unowned decoy (see decoys.ts).
@@ -156,7 +162,8 @@ function baseSpec(w: World, rng: Rng, slot: Slot): Record<string, unknown> {
   if (slot.kind === 'DNSRecord') {
     const n = rng.int(1, 2);
     const values = slot.recordType === 'A' ? Array.from({ length: n }, (_, i) => `192.0.2.${rng.int(1, 100) + i * 100}`) : [`chaos ${rng.int(1, 999)}`];
-    return { providerConfigRef: { name: w.awsPc }, deletionPolicy, zone: { name: w.zoneName.replace(/\.$/, '') }, name: slot.name, type: slot.recordType, ttl: rng.pick([60, 300]), values };
+    const config = slot.direct ? w.directAwsPc : w.awsPc;
+    return { providerConfigRef: { name: config }, deletionPolicy, zone: { name: w.zoneName.replace(/\.$/, '') }, name: slot.name, type: slot.recordType, ttl: rng.pick([60, 300]), values };
   }
   if (slot.rds) {
     const rds = { engine: 'postgres', instanceClass: rng.pick(RDS_CLASSES), backupRetentionDays: rng.int(1, 7), skipFinalSnapshot: rng.chance(0.5), tags: { team: rng.pick(['a', 'b']) } };
@@ -177,10 +184,12 @@ export function actionWeights(slot: Slot): Partial<Record<Action, number>> {
 
 export class Population {
   readonly slots: Slot[];
+  private readonly picks: Slot[];
   /** Marks of resources deleted under deletionPolicy Retain: their things may stay. */
   readonly retained = new Set<string>();
-  /** Slots deleted by the run (the object must be gone at the end, unless re-created). */
   readonly counts: Record<string, number> = {};
+  /** Per slot (`kind/name`): every spec sent and every meddling, for the claim invariant (claims.ts). */
+  readonly history = new Map<string, SlotHistory>();
   private readonly w: World;
   private readonly rng: Rng;
   private readonly log: (line: string) => void;
@@ -195,10 +204,30 @@ export class Population {
     this.log = log;
     this.trace = trace;
     this.slots = makeSlots(w, size);
+    // The direct records are few and what issue 16 found broken: drawn three times as often.
+    this.picks = this.slots.flatMap((s) => (s.direct ? [s, s, s] : [s]));
   }
 
   private api(slot: Slot) {
     return this.w.kinds[PLURAL[slot.kind]];
+  }
+
+  private historyOf(slot: Slot): SlotHistory {
+    const key = `${slot.kind}/${slot.name}`;
+    let h = this.history.get(key);
+    if (!h) this.history.set(key, (h = { specs: [], meddled: [] }));
+    return h;
+  }
+
+  /** Runs a change behind the operator's back, recording when it went on. */
+  private async meddle(slot: Slot, fn: () => Promise<void>): Promise<void> {
+    const m = { start: Date.now(), end: Number.POSITIVE_INFINITY };
+    this.historyOf(slot).meddled.push(m);
+    try {
+      await fn();
+    } finally {
+      m.end = Date.now();
+    }
   }
 
   /**
@@ -208,7 +237,7 @@ export class Population {
   next(): { slot: Slot; action: Action; run: () => Promise<void> } | undefined {
     // The same draws every time, whatever the slots' state: timing (a slot still busy) then
     // changes only this step's outcome, never which numbers later steps get.
-    const slot = this.rng.pick(this.slots);
+    const slot = this.rng.pick(this.picks);
     const roll = this.rng.next();
     const spec = randomSpec(this.w, this.rng, slot);
     const oob = this.rng.next();
@@ -235,7 +264,7 @@ export class Population {
       case 'create':
         return this.create(slot, spec);
       case 'adopt':
-        if (!slot.decoy) await this.makeOutOfBand(slot);
+        if (!slot.decoy) await this.meddle(slot, () => this.makeOutOfBand(slot));
         return this.create(slot, spec);
       case 'change':
         return this.patch(slot, this.changed(slot, spec));
@@ -247,7 +276,7 @@ export class Population {
         await this.delete(slot);
         return this.create(slot, spec);
       case 'outOfBand':
-        return this.outOfBand(slot, oob);
+        return this.meddle(slot, () => this.outOfBand(slot, oob));
     }
   }
 
@@ -278,10 +307,16 @@ export class Population {
     slot.uid = made.metadata.uid;
     slot.live = true;
     slot.spec = spec;
+    this.historyOf(slot).specs.push({ uid: made.metadata.uid, spec, resourceVersion: made.metadata.resourceVersion, generation: made.metadata.generation });
   }
 
   private async patch(slot: Slot, spec: Record<string, unknown>): Promise<void> {
-    await retrying(() => this.api(slot).patchSpec(this.w.namespace, slot.name, spec));
+    // Recorded before the call: one that fails may have landed all the same.
+    const sent: SpecSent = { uid: slot.uid, spec };
+    this.historyOf(slot).specs.push(sent);
+    const patched = (await retrying(() => this.api(slot).patchSpec(this.w.namespace, slot.name, spec))) as ManagedObject;
+    sent.resourceVersion = patched.metadata.resourceVersion;
+    sent.generation = patched.metadata.generation;
     slot.spec = spec;
   }
 
@@ -313,6 +348,7 @@ export class Population {
         const policy = slot.deletedWith;
         slot.deletedWith = undefined;
         if (policy && !slot.decoy) await this.onReleased(slot, policy);
+        if (slot.kind === 'Bucket' && policy === 'Delete') await this.meddle(slot, () => this.forgetTags(slot.name));
         if (policy === 'Retain' && !slot.decoy) slot.retired = true;
         return true;
       }
@@ -402,6 +438,22 @@ export class Population {
     const name = ident(dbName(slot));
     if (what === 'modify') await w.pg.query(`ALTER DATABASE ${name} CONNECTION LIMIT 1`).catch(() => undefined);
     else await w.pg.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+
+  /**
+   * moto keeps a deleted bucket's tags and gives them to the next bucket of its name (S3 does not):
+   * the operator's own create of a new object's bucket would find the deleted object's mark on it
+   * (AlreadyOwned). Made again untagged and deleted, the name starts clean, as on S3.
+   */
+  private async forgetTags(name: string): Promise<void> {
+    const s3 = this.w.s3;
+    const made = await s3.send(new CreateBucketCommand({ Bucket: name })).then(() => true, (err: Error) => {
+      if (!/BucketAlready/.test(err.name)) throw err;
+      return false; // not gone after all: left as it is, for the invariants to judge
+    });
+    if (!made) return;
+    await s3.send(new DeleteBucketTaggingCommand({ Bucket: name }));
+    await s3.send(new DeleteBucketCommand({ Bucket: name }));
   }
 
   private async changeRecords(changes: Change[]): Promise<void> {

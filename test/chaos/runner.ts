@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { FaultProxyClient, type ProxyStats } from '../../src/stack/faultproxy.ts';
 import type { Stack } from '../../src/stack/index.ts';
+import { ClaimWatch } from './claims.ts';
 import { createDecoys, snapshotDecoys } from './decoys.ts';
 import { FaultInjector } from './faults.ts';
 import * as inv from './invariants.ts';
@@ -44,6 +45,8 @@ export interface ChaosReport {
   attacksAtEnd: Record<string, number>;
   /** Continuous checks made while the faults went on, and the final check's sections. */
   checks: { continuous: number; final: string[] };
+  /** Claiming Events (Created, Updated, DriftCorrected, Adopted) judged against the cloud, by verdict. */
+  claims: ClaimWatch['counts'];
   /** From the faults stopping to every invariant holding; undefined if it never did. */
   convergenceMs: number | undefined;
   proxy: ProxyStats;
@@ -77,6 +80,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const traceFile = o.traceFile ?? stackFile(o.stack, `chaos-${runId}.trace`);
   const trace = (line: string) => appendFileSync(traceFile, `${new Date().toISOString()} ${line}\n`);
   const population = new Population(w, rng, o.size, log, trace);
+  const claims = new ClaimWatch(w, population.slots, population.history);
+  claims.start();
   const injector = new FaultInjector({ world: w, rng: faultRng, operator, proxy, kubeProxy, restartApiServer: o.stack.restartApiServer, log, trace });
   const violations = new Set<string>();
   const report = (found: string[]) => found.forEach((v) => (violations.add(v), trace(`VIOLATION ${v}`)));
@@ -99,14 +104,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const problems = await converge(w, population, faultsStopped + o.settleTimeoutMs);
     const convergenceMs = problems.length ? undefined : Date.now() - faultsStopped;
     report(problems);
+    await claims.stop();
     const final = await finalChecks(w, population, baseline, grantWatch, proxy, logFile);
+    final.push({ name: 'no Event claims a change the cloud does not show', violations: [...claims.violations] });
     for (const f of final) report(f.violations);
     return {
       seed: o.seed, runId, durationMs: o.durationMs, actions: population.counts, attacksAtEnd: attacksAtEnd(population), faults: injector.counts, operatorStarts: operator.starts,
-      checks: { continuous, final: final.map((f) => `${f.name}: ${f.violations.length ? `${f.violations.length} violation(s)` : 'holds'}`) },
+      checks: { continuous, final: final.map((f) => `${f.name}: ${f.violations.length ? `${f.violations.length} violation(s)` : 'holds'}`) }, claims: claims.counts,
       convergenceMs, proxy: await proxy.stats(), violations: [...violations], logFile,
     };
   } finally {
+    await claims.stop();
     await grantWatch.stop();
     await operator.stop();
     await kubeProxy.stop();
@@ -222,6 +230,8 @@ Injected faults answered: ${JSON.stringify(r.proxy.faults)}
 ## Invariants
 ${r.checks.continuous} continuous checks during the faults (decoys, what lies outside the grant, reasons, secrets in status and Events, duplicates, request peaks); then:
 ${r.checks.final.map((c) => `- ${c}`).join('\n')}
+
+Claiming Events judged against the cloud: ${r.claims.holds} held, ${r.claims.violation} did not, ${r.claims.unjudged} could not be told (the object went, or the run meddled meanwhile).
 
 Attack objects there at the end (each checked for its refusal): ${JSON.stringify(r.attacksAtEnd)}
 ${r.violations.length ? `\n## Violations\n${r.violations.map((v) => `- ${v}`).join('\n')}\n` : ''}

@@ -30,6 +30,11 @@ export interface World {
   /** Granted to the run's namespace too, with the default policy: adoption Forbidden. */
   strictAwsPc: string;
   strictPgPc: string;
+  /**
+   * Straight at the emulator's endpoint with the sandbox's own settings (src/cli/sandbox.ts: no
+   * route53ChangeGuards, so none relied on), adoption Allowed: the DNSRecords of the direct slots.
+   */
+  directAwsPc: string;
   /** Another tenant: its namespace and configs (same account, same ownership id), never granted to the run's. */
   other: OtherTenant;
   zoneName: string;
@@ -102,6 +107,10 @@ export async function createWorld(info: StackInfo, runId: string): Promise<World
   const noPolicy = { policy: undefined };
   await providerConfig(strictAwsPc, { ...awsSpec(aws.endpoint, `${awsPc}-creds`), ...noPolicy });
   await providerConfig(strictPgPc, { ...pgSpec(`${pgPc}-admin`), ...noPolicy });
+  // As the sandbox sets up its `aws` config: the emulator's endpoint, forcePathStyle and nothing
+  // else, so Route 53 batches go out as they do there (moto keeps none of Route 53's change guards).
+  const directAwsPc = `${namespace}-aws-direct`;
+  await providerConfig(directAwsPc, awsSpec(aws.endpoint, `${awsPc}-creds`));
   const other = await otherTenant(info, core, providerConfig, namespace, awsSpec, pgSpec);
 
   const direct = { endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } };
@@ -114,7 +123,7 @@ export async function createWorld(info: StackInfo, runId: string): Promise<World
   pool.on('error', () => undefined); // an idle oracle session cut by a fault: the pool replaces it
   const secrets = new Set([secretAccessKey, other.secretAccessKey, info.postgres!.password]);
   return {
-    info, runId, namespace, ownershipId, awsPc, pgPc, strictAwsPc, strictPgPc, other, zoneName,
+    info, runId, namespace, ownershipId, awsPc, pgPc, strictAwsPc, strictPgPc, directAwsPc, other, zoneName,
     zoneId: zone.HostedZone!.Id!.replace('/hostedzone/', ''),
     kc, core, s3, r53, rds, pg: pool, secrets,
     kinds: { buckets: objects(kc, 'buckets'), dnsrecords: objects(kc, 'dnsrecords'), databases: objects(kc, 'databases') },
