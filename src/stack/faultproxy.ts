@@ -4,12 +4,16 @@
 // 53's real error shape, 5xx, latency, dropped connections, a blackhole (requests held open and
 // never answered), PENDING changes, rejected batches.
 // It also counts what passes through, per action and over time, so tests can assert API cost.
+// A fixed latency per call (`latencyMs`, apart from the faults) plays the network between a cluster
+// and the real cloud: the bench's latency-bound mode makes the operator's concurrency, not the
+// CPU, its limit. Delayed calls wait on timers, so the proxy holds any number of them cheaply.
 // Route 53's change guards (CREATE of what exists, DELETE of other values) are always played
 // (route53-strict.ts): moto does not keep them, and the Route 53 adapter relies on them.
 //
 // Driven in process (`proxy.configure(...)`) or over HTTP on its own port, under CONTROL_PREFIX,
 // by test files running in other processes (FaultProxyClient).
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { forgivingBody, parseChanges, parseListingPage, refusal, type StrictRecordSet } from './route53-strict.ts';
@@ -48,6 +52,19 @@ export interface Faults {
   rejectNames?: string[] | undefined;
 }
 
+export interface ProxyOptions {
+  /** Loopback port to listen on; unset: a free one. */
+  port?: number | undefined;
+  /** Every cloud call waits this long before it is answered (a round trip to AWS); default 0. */
+  latencyMs?: number | undefined;
+}
+
+/** A latency the proxy can take: a whole, non-negative number of milliseconds up to a minute. */
+function checkedLatency(ms: unknown): number {
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 60_000) throw new Error(`latency must be whole milliseconds from 0 to 60000, got ${JSON.stringify(ms)}`);
+  return ms;
+}
+
 export interface ProxyStats {
   /** Requests per action, faulted ones included (they reached "the cloud"). */
   byAction: Record<string, number>;
@@ -63,6 +80,8 @@ export interface ProxyStats {
   peakPerSecond: Record<string, number>;
   /** Requests the `hang` fault holds now (the client has not closed them yet). */
   held: number;
+  /** The fixed latency every cloud call gets now (ProxyOptions.latencyMs). */
+  latencyMs: number;
 }
 
 const R53 = '/2013-04-01/';
@@ -138,6 +157,8 @@ export class FaultProxy {
   private readonly target: URL;
   private readonly sockets = new Set<Socket>();
   private faults: Faults = {};
+  /** The network's round trip, added to every cloud call whatever the faults (configure leaves it). */
+  private latencyMs = 0;
   /** Requests the hang fault holds, until their client closes the connection. */
   private held = 0;
   private throttleUntil = 0;
@@ -168,11 +189,12 @@ export class FaultProxy {
   }
 
   /** Listens on loopback (a free port unless given) and forwards to `target`. */
-  static async start(target: string, port = 0): Promise<FaultProxy> {
+  static async start(target: string, options: ProxyOptions = {}): Promise<FaultProxy> {
     const proxy = new FaultProxy(new URL(target));
+    proxy.setLatency(options.latencyMs ?? 0);
     await new Promise<void>((resolve, reject) => {
       proxy.server.once('error', reject);
-      proxy.server.listen(port, '127.0.0.1', () => resolve());
+      proxy.server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     proxy.endpoint = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
     return proxy;
@@ -182,6 +204,11 @@ export class FaultProxy {
   configure(faults: Faults): void {
     this.faults = structuredClone(faults);
     this.throttleUntil = faults.throttle?.forMs ? Date.now() + faults.throttle.forMs : 0;
+  }
+
+  /** Sets the fixed latency of every cloud call (0: none); the faults are left as they are. */
+  setLatency(ms: number): void {
+    this.latencyMs = checkedLatency(ms);
   }
 
   resetStats(): void {
@@ -208,6 +235,7 @@ export class FaultProxy {
       route53PerSecond: perSecond,
       route53SpanMs: times.length ? times[times.length - 1]! - this.statsSince : 0,
       held: this.held,
+      latencyMs: this.latencyMs,
       peakPerSecond: Object.fromEntries(Object.entries(this.apiTimes).filter(([, t]) => t.length > 0).map(([api, t]) => [api, peakInOneSecond(t)])),
     };
   }
@@ -236,6 +264,8 @@ export class FaultProxy {
       req.socket.once('close', () => this.held--);
       return;
     }
+    // The round trip to the cloud, decided at arrival like the faults; an error answer costs it too.
+    if (this.latencyMs > 0 && action !== 'moto-api') await delay(this.latencyMs);
     if (fault) return send(res, fault.status, fault.body);
     if (this.faults.latency && matches(this.faults.latency, action, req.method)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
     if (action === 'route53:ChangeResourceRecordSets') return this.strictChange(req, res, path, body);
@@ -404,6 +434,10 @@ export class FaultProxy {
         this.configure(JSON.parse(body.toString('utf8') || '{}') as Faults);
         return json(200, { ok: true });
       }
+      if (method === 'PUT' && path === '/latency') {
+        this.latencyMs = checkedLatency((JSON.parse(body.toString('utf8') || '{}') as { ms?: unknown }).ms);
+        return json(200, { ok: true });
+      }
       if (method === 'POST' && path === '/stats/reset') {
         this.resetStats();
         return json(200, { ok: true });
@@ -442,6 +476,11 @@ export class FaultProxyClient {
 
   async configure(faults: Faults): Promise<void> {
     await this.call('PUT', '/faults', faults);
+  }
+
+  /** The fixed latency of every cloud call from now on (0: none); faults are left as they are. */
+  async setLatency(ms: number): Promise<void> {
+    await this.call('PUT', '/latency', { ms });
   }
 
   async resetStats(): Promise<void> {
