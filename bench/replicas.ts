@@ -7,7 +7,7 @@ const reconciles = async (operator: BenchOperator) => sum(await operator.metrics
 /** Observes made: a replica also "reconciles" another's objects, by dropping them at once. */
 const observes = async (operator: BenchOperator) => sum(await operator.metrics(), 'mooring_adapter_calls_total', 'operation="observe"');
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs / 1000} s`);
