@@ -93,7 +93,7 @@ async function sharded(bench: Bench, mode: LatencyMode): Promise<void> {
     const replicas = await startShard(bench, k);
     const set = `lat${k}r`;
     const run = await converge(bench, set, mode.count, replicas);
-    runs.push({ ...run, owners: ownership(replicas, mode.count) });
+    runs.push({ ...run, owners: ownership(replicas.map((r) => r.logFile), mode.count) });
     await cleanUp(bench, set, mode.latencyMs);
     await Promise.all(replicas.map((r) => r.stop()));
   }
@@ -127,10 +127,19 @@ async function startShard(bench: Bench, k: number): Promise<BenchOperator[]> {
   return replicas;
 }
 
-const logLines = (r: BenchOperator) =>
-  existsSync(r.logFile) ? readFileSync(r.logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+/** A log's JSON lines; the last may be cut short while the replica writes it, and is skipped. */
+function logLines(file: string): Record<string, unknown>[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').flatMap((l) => {
+    try {
+      return l.startsWith('{') ? [JSON.parse(l) as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}
 
-const membersSeen = (r: BenchOperator) => ((logLines(r).filter((l) => l.msg === 'shard members changed').at(-1)?.members as unknown[] | undefined) ?? []).length;
+const membersSeen = (r: BenchOperator) => ((logLines(r.logFile).filter((l) => l.msg === 'shard members changed').at(-1)?.members as unknown[] | undefined) ?? []).length;
 
 interface Ownership {
   /** Buckets some replica made adapter calls for. */
@@ -141,16 +150,16 @@ interface Ownership {
   observesPerObject: number;
 }
 
-/** Who made adapter calls for which Bucket, from the replicas' debug logs (`adapter call`). */
-export function ownership(replicas: BenchOperator[], count: number): Ownership {
+/** Who made adapter calls for which of `count` Buckets, from the replicas' debug logs (`adapter call`). */
+export function ownership(logFiles: string[], count: number): Ownership {
   const owners = new Map<string, Set<string>>();
   let observes = 0;
-  for (const r of replicas) {
-    for (const l of logLines(r)) {
+  for (const file of logFiles) {
+    for (const l of logLines(file)) {
       if (l.msg !== 'adapter call' || l.kind !== 'Bucket') continue;
       const name = String(l.name);
       if (!owners.has(name)) owners.set(name, new Set());
-      owners.get(name)!.add(r.logFile);
+      owners.get(name)!.add(file);
       if (l.op === 'observe') observes++;
     }
   }
