@@ -26,7 +26,7 @@ interface Run {
   took: number;
   callsPerBucket: number;
   s3Peak: number;
-  /** What the machine was doing meanwhile: if the cores were full, the cloud was not the limit. */
+  /** What the emulator and the machine did meanwhile: if the emulator was slow or the cores full, the latency was not the limit. */
   machine: string;
 }
 
@@ -56,7 +56,9 @@ async function converge(bench: Bench, set: string, count: number, operators: Ben
   const stats = await bench.proxy.stats();
   const cpuAfter = cpuNow(procs);
   const cpu = Object.keys(cpuAfter).reduce((n, k) => n + cpuAfter[k]! - (cpuBefore[k] ?? 0), 0);
-  const machine = `the stack and operators used ${(cpu / (took / 1000)).toFixed(1)} of ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`;
+  const machine =
+    `the emulator took ${stats.upstreamMeanMs.s3 ?? 0} ms an S3 call beside the ${stats.latencyMs} ms, ` +
+    `the stack and operators used ${(cpu / (took / 1000)).toFixed(1)} of ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}`;
   return { rate: count / (took / 1000), took, callsPerBucket: (stats.byAction.s3 ?? 0) / count, s3Peak: stats.peakPerSecond.s3 ?? 0, machine };
 }
 

@@ -34,8 +34,11 @@ before(async () => {
     req.once('end', () => {
       if (req.method === 'POST') upstreamBodies.push(Buffer.concat(chunks).toString('utf8'));
       const body = req.url?.includes('/rrset') ? (req.method === 'POST' ? CHANGE : listing) : GET_CHANGE;
-      res.writeHead(200, { 'content-type': 'text/xml' });
-      res.end(body);
+      // `/slow…`: an emulator taking its time over a call.
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(body);
+      }, req.url?.startsWith('/slow') ? 40 : 0);
     });
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
@@ -176,6 +179,14 @@ describe('FaultProxy', () => {
       const bad = await fetch(`${proxy.endpoint}/_faultproxy/latency`, { method: 'PUT', body: JSON.stringify({ ms: -5 }) });
       assert.equal(bad.status, 400);
       assert.match(await bad.text(), /whole milliseconds/);
+    });
+
+    it("times the emulator's own answers apart from the latency", async () => {
+      proxy.setLatency(200);
+      await fetch(`${proxy.endpoint}/slow-bucket`, { method: 'PUT', headers: signed }).then((r) => r.text());
+      const { upstreamMeanMs } = proxy.stats();
+      assert.ok(upstreamMeanMs.s3! >= 40 && upstreamMeanMs.s3! < 200, `the emulator took ${upstreamMeanMs.s3} ms: its 40, not the proxy's 200`);
+      assert.deepEqual(Object.keys(upstreamMeanMs), ['s3']);
     });
 
     it('is an option of the proxy thread the stack starts', async () => {

@@ -82,6 +82,11 @@ export interface ProxyStats {
   held: number;
   /** The fixed latency every cloud call gets now (ProxyOptions.latencyMs). */
   latencyMs: number;
+  /**
+   * Per API, how long the emulator took on average to answer a forwarded call, in milliseconds,
+   * the latency not included: next to `latencyMs`, whether the emulator or the latency set the pace.
+   */
+  upstreamMeanMs: Record<string, number>;
 }
 
 const R53 = '/2013-04-01/';
@@ -171,6 +176,8 @@ export class FaultProxy {
   private route53Times: number[] = [];
   /** Arrival times per API, for the per-second peaks (route53 is route53Times). */
   private apiTimes: Record<string, number[]> = {};
+  /** Per API, the calls forwarded and the milliseconds the emulator took for them. */
+  private upstreamTimes: Record<string, { calls: number; ms: number }> = {};
   /** Per hosted zone, the last change batch checked and forwarded: one at a time, as Route 53 applies them. */
   private readonly zoneChanges = new Map<string, Promise<void>>();
 
@@ -217,6 +224,7 @@ export class FaultProxy {
     this.faultCounts = {};
     this.route53Times = [];
     this.apiTimes = { route53: this.route53Times };
+    this.upstreamTimes = {};
   }
 
   stats(): ProxyStats {
@@ -236,6 +244,7 @@ export class FaultProxy {
       route53SpanMs: times.length ? times[times.length - 1]! - this.statsSince : 0,
       held: this.held,
       latencyMs: this.latencyMs,
+      upstreamMeanMs: Object.fromEntries(Object.entries(this.upstreamTimes).map(([api, t]) => [api, Math.round(t.ms / t.calls)])),
       peakPerSecond: Object.fromEntries(Object.entries(this.apiTimes).filter(([, t]) => t.length > 0).map(([api, t]) => [api, peakInOneSecond(t)])),
     };
   }
@@ -269,7 +278,7 @@ export class FaultProxy {
     if (fault) return send(res, fault.status, fault.body);
     if (this.faults.latency && matches(this.faults.latency, action, req.method)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
     if (action === 'route53:ChangeResourceRecordSets') return this.strictChange(req, res, path, body);
-    const upstream = await this.forward(req, this.rewriteRequestPath(action, path), body);
+    const upstream = await this.forward(req, this.rewriteRequestPath(action, path), body, apiOf(action));
     if (upstream.status === 200 && action === 'route53:GetChange') return send(res, 200, this.changeStatus(path, upstream.body), upstream.headers);
     return send(res, upstream.status, upstream.body, upstream.headers);
   }
@@ -335,7 +344,7 @@ export class FaultProxy {
         this.faultCounts.strictRoute53 = (this.faultCounts.strictRoute53 ?? 0) + 1;
         return send(res, 400, route53Error('InvalidChangeBatch', refused));
       }
-      const upstream = await this.forward(req, path, Buffer.from(forgivingBody(text)));
+      const upstream = await this.forward(req, path, Buffer.from(forgivingBody(text)), 'route53');
       if (upstream.status === 200) return send(res, 200, this.mintChange(upstream.body), upstream.headers);
       return send(res, upstream.status, upstream.body, upstream.headers);
     };
@@ -406,7 +415,19 @@ export class FaultProxy {
     return text;
   }
 
-  private forward(req: IncomingMessage, path: string, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  /** Sends the request on to the emulator, timing its answer for `api` (`moto-api`: not timed). */
+  private async forward(req: IncomingMessage, path: string, body: Buffer, api: string): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+    const started = performance.now();
+    const answer = await this.relay(req, path, body);
+    if (api !== 'moto-api') {
+      const t = (this.upstreamTimes[api] ??= { calls: 0, ms: 0 });
+      t.calls++;
+      t.ms += performance.now() - started;
+    }
+    return answer;
+  }
+
+  private relay(req: IncomingMessage, path: string, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const headers = { ...req.headers };
       delete headers['content-length'];
