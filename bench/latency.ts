@@ -8,7 +8,7 @@ import { createNamespace } from '../test/support/kube.ts';
 import { applyBuckets, removeBuckets } from './buckets.ts';
 import { seconds, type Bench } from './context.ts';
 import { cpuNow, processes } from './cpu.ts';
-import { until } from './replicas.ts';
+import { startShardReplicas, until } from './replicas.ts';
 import { startBenchOperator, sum, type BenchOperator } from './support.ts';
 
 export interface LatencyMode {
@@ -117,13 +117,7 @@ async function sharded(bench: Bench, mode: LatencyMode): Promise<void> {
 
 /** k sharded replicas in a group of their own, once every one counts all k in its ring. */
 async function startShard(bench: Bench, k: number): Promise<BenchOperator[]> {
-  const replicas = await Promise.all(Array.from({ length: k }, (_, i) =>
-    startBenchOperator(bench.info, bench.ns, {
-      id: `lat${k}-${i}`,
-      args: [...bench.operatorArgs, '--sharded', '--identity', `lat${k}-${i}`, '--lease-namespace', bench.ns, '--lease-name', `bench-lat-${k}`, '--log-level', 'debug'],
-      nodeArgs: bench.nodeArgs,
-      waitForSync: false,
-    })));
+  const replicas = await startShardReplicas(bench, k, 'lat', ['--log-level', 'debug']);
   // A joining member counts itself only after a lease duration (15 s by default).
   await until(`${k} replicas see each other`, async () => replicas.every((r) => membersSeen(r) === k), 120_000);
   return replicas;
