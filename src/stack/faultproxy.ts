@@ -44,7 +44,7 @@ export interface Faults {
    * replaced) open without an answer, until the client gives up and closes the connection.
    */
   hang?: (Match & { count?: number }) | undefined;
-  /** Delay every matching request by this long before forwarding it. */
+  /** Delay every matching request by this long before forwarding it (beside the fixed `latencyMs` of every call). */
   latency?: (Match & { ms: number }) | undefined;
   /** GetChange answers PENDING this many times for each change before INSYNC. */
   pendingGetChanges?: number | undefined;
