@@ -9,22 +9,27 @@ import { allGone, allReady, kubectl, pool, sum, type BenchOperator } from './sup
 
 export const bucketName = (bench: Bench, set: string, i: number) => `b${set}-${i}-${bench.ns}`;
 
-/** Applies `count` Buckets and waits for all Ready; returns the wall time. */
-export async function convergeBuckets(bench: Bench, operator: BenchOperator, set: string, count: number): Promise<number> {
+/** Applies `count` Buckets (labelled `bench-set=<set>`) with kubectl and waits for all Ready: the wall time, and the apply's share of it. */
+export async function applyBuckets(bench: Bench, set: string, count: number): Promise<{ took: number; applied: number }> {
   const manifest = Array.from({ length: count }, (_, i) => `apiVersion: ${API_VERSION}
 kind: Bucket
 metadata: { name: ${bucketName(bench, set, i)}, namespace: ${bench.ns}, labels: { bench-set: "${set}" } }
 spec: { providerConfigRef: { name: ${bench.pc} }, versioning: true, tags: { bench: "yes" } }
 `).join('---\n');
-  await bench.proxy.resetStats();
-  const before = await operator.metrics();
-  const procs = processes(bench.info, { operator: operator.process.pid! });
-  const cpuBefore = cpuNow(procs);
   const started = Date.now();
   kubectl(bench.info, bench.dir, ['apply', '--server-side'], manifest);
   const applied = Date.now() - started;
   await allReady(bench.kc, bench.ns, 'buckets', count, { labelSelector: `bench-set=${set}` });
-  const took = Date.now() - started;
+  return { took: Date.now() - started, applied };
+}
+
+/** Applies `count` Buckets and waits for all Ready; returns the wall time. */
+export async function convergeBuckets(bench: Bench, operator: BenchOperator, set: string, count: number): Promise<number> {
+  await bench.proxy.resetStats();
+  const before = await operator.metrics();
+  const procs = processes(bench.info, { operator: operator.process.pid! });
+  const cpuBefore = cpuNow(procs);
+  const { took, applied } = await applyBuckets(bench, set, count);
   const cpu = cpuSpent(cpuBefore, cpuNow(procs));
   const stats = await bench.proxy.stats();
   const after = await operator.metrics();
@@ -63,11 +68,16 @@ export async function baselineBuckets(bench: Bench, count: number, concurrency: 
   bench.row(`${count} Buckets: overhead (operator time / baseline time)`, (operatorMs / took).toFixed(2), 'goal ≤ 1.3');
 }
 
-export async function deleteBuckets(bench: Bench, set: string, count: number): Promise<void> {
-  await bench.proxy.resetStats();
+/** Deletes the Buckets of `set` and waits until they are gone; returns the wall time. */
+export async function removeBuckets(bench: Bench, set: string): Promise<number> {
   const started = Date.now();
   kubectl(bench.info, bench.dir, ['delete', 'buckets', '-l', `bench-set=${set}`, '-n', bench.ns, '--wait=false']);
   await allGone(bench.kc, bench.ns, 'buckets', { labelSelector: `bench-set=${set}` });
-  const took = Date.now() - started;
+  return Date.now() - started;
+}
+
+export async function deleteBuckets(bench: Bench, set: string, count: number): Promise<void> {
+  await bench.proxy.resetStats();
+  const took = await removeBuckets(bench, set);
   bench.row(`${count} Buckets: delete → all gone`, seconds(took), `${(((await bench.proxy.stats()).byAction.s3 ?? 0) / count).toFixed(1)} S3 calls per Bucket`);
 }

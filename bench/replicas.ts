@@ -7,7 +7,7 @@ const reconciles = async (operator: BenchOperator) => sum(await operator.metrics
 /** Observes made: a replica also "reconciles" another's objects, by dropping them at once. */
 const observes = async (operator: BenchOperator) => sum(await operator.metrics(), 'mooring_adapter_calls_total', 'operation="observe"');
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs / 1000} s`);
@@ -30,6 +30,17 @@ export async function failover(bench: Bench): Promise<void> {
   await standby.stop();
 }
 
+/** k fresh `--sharded` replicas in a group of their own (`bench-<group>-<k>`), with the bench's flags and `extra`. */
+export function startShardReplicas(bench: Bench, k: number, group: string, extra: string[] = []): Promise<BenchOperator[]> {
+  return Promise.all(Array.from({ length: k }, (_, i) =>
+    startBenchOperator(bench.info, bench.ns, {
+      id: `${group}${k}-${i}`,
+      args: [...bench.operatorArgs, '--sharded', '--identity', `${group}${k}-${i}`, '--lease-namespace', bench.ns, '--lease-name', `bench-${group}-${k}`, ...extra],
+      nodeArgs: bench.nodeArgs,
+      waitForSync: false,
+    })));
+}
+
 /**
  * `count` Ready objects exist; k fresh sharded replicas start and each reconciles its share once
  * (observes, no writes): objects per second for k = 1, 2, 3, from the first observe on.
@@ -38,13 +49,7 @@ export async function shardThroughput(bench: Bench, count: number): Promise<void
   const figures: string[] = [];
   let single = 0;
   for (const k of [1, 2, 3]) {
-    const replicas = await Promise.all(Array.from({ length: k }, (_, i) =>
-      startBenchOperator(bench.info, bench.ns, {
-        id: `shard${k}-${i}`,
-        args: [...bench.operatorArgs, '--sharded', '--identity', `shard${k}-${i}`, '--lease-namespace', bench.ns, '--lease-name', `bench-shards-${k}`, '--resync-period', '1h'],
-        nodeArgs: bench.nodeArgs,
-        waitForSync: false,
-      })));
+    const replicas = await startShardReplicas(bench, k, 'shard', ['--resync-period', '1h']);
     // Timed from the first observe: a joining member waits a lease duration before it counts itself.
     const total = async () => (await Promise.all(replicas.map(observes))).reduce((a, b) => a + b, 0);
     await until(`${k} replicas start`, async () => (await total()) > 0);

@@ -5,18 +5,23 @@
 //
 //   npm run bench                     100 and 1,000 Buckets, 1,000 DNSRecords in 10 zones, 10,000 cached
 //   npm run bench -- --quick          100 Buckets, 200 DNSRecords in 2 zones, 1,000 cached
-//   npm run bench -- --only dns       one part: buckets or dns
+//   npm run bench -- --only dns       one part: buckets, dns or latency
+//   npm run bench -- --only latency --latency-buckets 200
+//                                     the cloud as the bottleneck: 50 ms a call (--latency), one
+//                                     replica against its floor, then 1, 2, 3 sharded replicas
 //   npm run bench -- --concurrency 8 --node-args=--max-semi-space-size=4
 //   npm run bench -- --from-source    the sources instead of the compiled code the image runs
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULTS } from '../src/runtime/config.ts';
 import { FaultProxyClient } from '../src/stack/faultproxy.ts';
 import { startStack, stackInfo } from '../src/stack/index.ts';
 import { setup } from '../src/stack/setup.ts';
 import { createNamespace, emulatorProviderConfig, installCrds, kubeConfig } from '../test/support/kube.ts';
 import { baselineBuckets, convergeBuckets, deleteBuckets } from './buckets.ts';
 import { sleep, type Bench } from './context.ts';
+import { latencyBound } from './latency.ts';
 import { cachedObjects, HEAP_SNAPSHOT_FLAG } from './memory.ts';
 import { peer } from './peer.ts';
 import { externalDnsSideBySide } from './peers/external-dns/index.ts';
@@ -28,9 +33,14 @@ import { compiled, imageNodeFlags, startBenchOperator } from './support.ts';
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    // Only one part: buckets (and memory, failover, sharding) or dns (mooring beside external-dns).
+    // Only one part: buckets (and memory, failover, sharding), dns (mooring beside external-dns) or
+    // latency (the cloud as the bottleneck).
     only: { type: 'string' },
-    concurrency: { type: 'string', default: '4' },
+    // Each operator's --concurrency; the operator's own default unless given.
+    concurrency: { type: 'string', default: String(DEFAULTS.concurrency) },
+    // The latency part: what the proxy adds to every call, and how many Buckets each run converges.
+    latency: { type: 'string', default: '50' },
+    'latency-buckets': { type: 'string' },
     resync: { type: 'string', default: '10' },
     // Default: the Node flags the image runs with (the Dockerfile's NODE_OPTIONS and ENTRYPOINT).
     'node-args': { type: 'string', default: imageNodeFlags(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8')).join(' ') },
@@ -45,6 +55,10 @@ const RECORDS = quick ? 200 : 1000;
 const ZONES = quick ? 2 : 10;
 const CACHED = quick ? 1000 : 10_000;
 const CONCURRENCY = Number(values.concurrency);
+const LATENCY_MS = Number(values.latency);
+const LATENCY_BUCKETS = Number(values['latency-buckets'] ?? (quick ? 200 : 1000));
+const PARTS = ['buckets', 'dns', 'latency'];
+if (values.only !== undefined && !PARTS.includes(values.only)) throw new Error(`--only takes one of ${PARTS.join(', ')}, got ${values.only}`);
 const RESYNC_S = Number(values.resync);
 const rows: [string, string, string][] = [];
 
@@ -91,9 +105,11 @@ console.log(table);
 writeFileSync(values.out, table);
 
 async function run(bench: Bench): Promise<void> {
-  if (values.only !== 'dns') await buckets(bench);
-  if (values.only !== 'buckets') await dns(bench);
-  peer(bench);
+  const part = (name: string) => values.only === undefined || values.only === name;
+  if (part('buckets')) await buckets(bench);
+  if (part('dns')) await dns(bench);
+  if (part('latency')) await latencyBound(bench, { count: LATENCY_BUCKETS, latencyMs: LATENCY_MS, concurrency: CONCURRENCY });
+  if (values.only !== 'latency') peer(bench);
 }
 
 async function buckets(bench: Bench): Promise<void> {

@@ -2,7 +2,7 @@
 // answers must not wait on whatever else the launching process does. A test or the chaos suite
 // parsing a large listing on the main thread would otherwise bunch arrivals into one "second".
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { FaultProxy } from './faultproxy.ts';
+import { FaultProxy, type ProxyOptions } from './faultproxy.ts';
 
 export interface ProxyThread {
   endpoint: string;
@@ -10,8 +10,8 @@ export interface ProxyThread {
 }
 
 /** Starts the proxy in a worker thread; drive it over its control API (FaultProxyClient). */
-export async function startFaultProxyThread(target: string): Promise<ProxyThread> {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { target } });
+export async function startFaultProxyThread(target: string, options: ProxyOptions = {}): Promise<ProxyThread> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { target, options } });
   const endpoint = await new Promise<string>((resolve, reject) => {
     worker.once('message', (m: string) => resolve(m));
     worker.once('error', reject);
@@ -26,6 +26,7 @@ export async function startFaultProxyThread(target: string): Promise<ProxyThread
 }
 
 if (!isMainThread && (workerData as { target?: string } | undefined)?.target) {
-  const proxy = await FaultProxy.start((workerData as { target: string }).target);
+  const data = workerData as { target: string; options?: ProxyOptions };
+  const proxy = await FaultProxy.start(data.target, data.options);
   parentPort!.postMessage(proxy.endpoint);
 }

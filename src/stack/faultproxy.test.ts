@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { classify, FaultProxy, FaultProxyClient } from './faultproxy.ts';
+import { startFaultProxyThread } from './faultproxy-worker.ts';
 
 // A stand-in for the emulator: answers ChangeResourceRecordSets and GetChange the way moto does
 // (INSYNC at once, the same change id every time) and anything else with an empty listing.
@@ -33,8 +34,11 @@ before(async () => {
     req.once('end', () => {
       if (req.method === 'POST') upstreamBodies.push(Buffer.concat(chunks).toString('utf8'));
       const body = req.url?.includes('/rrset') ? (req.method === 'POST' ? CHANGE : listing) : GET_CHANGE;
-      res.writeHead(200, { 'content-type': 'text/xml' });
-      res.end(body);
+      // `/slow…`: an emulator taking its time over a call.
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(body);
+      }, req.url?.startsWith('/slow') ? 40 : 0);
     });
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
@@ -47,6 +51,7 @@ after(async () => {
   await new Promise((r) => upstream.close(r));
 });
 beforeEach(() => {
+  proxy.setLatency(0);
   proxy.configure({});
   proxy.resetStats();
   upstreamPaths = [];
@@ -139,6 +144,60 @@ describe('FaultProxy', () => {
     const started = Date.now();
     await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' }));
     assert.ok(Date.now() - started >= 190);
+  });
+
+  describe('a fixed latency per call (the round trip to the cloud)', () => {
+    const signed = { authorization: 'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0' };
+    /** How long one call takes, from the client's side. */
+    const timed = async (call: () => Promise<unknown>) => {
+      const started = performance.now();
+      await call();
+      return performance.now() - started;
+    };
+
+    it('delays every call by it, and holds 20 at once on timers: together they take about one latency, not twenty', async () => {
+      proxy.setLatency(50);
+      const started = performance.now();
+      const each = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+        timed(() => (i % 2 ? r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' })) : fetch(`${proxy.endpoint}/bucket-${i}`, { method: 'PUT', headers: signed }).then((r) => r.text())))));
+      const took = performance.now() - started;
+      assert.ok(Math.min(...each) >= 50, `every call waited the latency (fastest ${Math.round(Math.min(...each))} ms)`);
+      assert.ok(took < 500, `20 calls at once took ${Math.round(took)} ms; one after another they would take 1000`);
+      assert.deepEqual(proxy.stats().byAction, { s3: 10, 'route53:ListResourceRecordSets': 10 });
+    });
+
+    it('delays injected answers too, is set over the control API, and outlives a change of faults', async () => {
+      const client = new FaultProxyClient(proxy.endpoint);
+      await client.setLatency(80);
+      await client.configure({ throttle: { count: 1 } });
+      assert.ok((await timed(() => assert.rejects(r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' })), { name: 'Throttling' }))) >= 80, 'a throttle costs the round trip');
+      await client.configure({});
+      assert.ok((await timed(() => r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z1' })))) >= 80, 'clearing the faults leaves the latency');
+      assert.equal((await client.stats()).latencyMs, 80);
+      await client.setLatency(0);
+      assert.equal((await client.stats()).latencyMs, 0);
+      const bad = await fetch(`${proxy.endpoint}/_faultproxy/latency`, { method: 'PUT', body: JSON.stringify({ ms: -5 }) });
+      assert.equal(bad.status, 400);
+      assert.match(await bad.text(), /whole milliseconds/);
+    });
+
+    it("times the emulator's own answers apart from the latency", async () => {
+      proxy.setLatency(200);
+      await fetch(`${proxy.endpoint}/slow-bucket`, { method: 'PUT', headers: signed }).then((r) => r.text());
+      const { upstreamMeanMs } = proxy.stats();
+      assert.ok(upstreamMeanMs.s3! >= 40 && upstreamMeanMs.s3! < 200, `the emulator took ${upstreamMeanMs.s3} ms: its 40, not the proxy's 200`);
+      assert.deepEqual(Object.keys(upstreamMeanMs), ['s3']);
+    });
+
+    it('is an option of the proxy thread the stack starts', async () => {
+      const thread = await startFaultProxyThread(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, { latencyMs: 60 });
+      try {
+        assert.ok((await timed(() => fetch(`${thread.endpoint}/bucket`, { method: 'PUT', headers: signed }).then((r) => r.text()))) >= 60);
+        assert.equal((await new FaultProxyClient(thread.endpoint).stats()).latencyMs, 60);
+      } finally {
+        await thread.stop();
+      }
+    });
   });
 
   it('answers PENDING k times per change before INSYNC', async () => {

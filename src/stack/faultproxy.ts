@@ -4,12 +4,16 @@
 // 53's real error shape, 5xx, latency, dropped connections, a blackhole (requests held open and
 // never answered), PENDING changes, rejected batches.
 // It also counts what passes through, per action and over time, so tests can assert API cost.
+// A fixed latency per call (`latencyMs`, apart from the faults) plays the network between a cluster
+// and the real cloud: the bench's latency-bound mode makes the operator's concurrency, not the
+// CPU, its limit. Delayed calls wait on timers, so the proxy holds any number of them cheaply.
 // Route 53's change guards (CREATE of what exists, DELETE of other values) are always played
 // (route53-strict.ts): moto does not keep them, and the Route 53 adapter relies on them.
 //
 // Driven in process (`proxy.configure(...)`) or over HTTP on its own port, under CONTROL_PREFIX,
 // by test files running in other processes (FaultProxyClient).
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { forgivingBody, parseChanges, parseListingPage, refusal, type StrictRecordSet } from './route53-strict.ts';
@@ -40,12 +44,25 @@ export interface Faults {
    * replaced) open without an answer, until the client gives up and closes the connection.
    */
   hang?: (Match & { count?: number }) | undefined;
-  /** Delay every matching request by this long before forwarding it. */
+  /** Delay every matching request by this long before forwarding it (beside the fixed `latencyMs` of every call). */
   latency?: (Match & { ms: number }) | undefined;
   /** GetChange answers PENDING this many times for each change before INSYNC. */
   pendingGetChanges?: number | undefined;
   /** Reject, whole, any ChangeResourceRecordSets batch naming one of these record names (InvalidChangeBatch). */
   rejectNames?: string[] | undefined;
+}
+
+export interface ProxyOptions {
+  /** Loopback port to listen on; unset: a free one. */
+  port?: number | undefined;
+  /** Every cloud call waits this long before it is answered (a round trip to AWS); default 0. */
+  latencyMs?: number | undefined;
+}
+
+/** A latency the proxy can take: a whole, non-negative number of milliseconds up to a minute. */
+function checkedLatency(ms: unknown): number {
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 60_000) throw new Error(`latency must be whole milliseconds from 0 to 60000, got ${JSON.stringify(ms)}`);
+  return ms;
 }
 
 export interface ProxyStats {
@@ -63,6 +80,13 @@ export interface ProxyStats {
   peakPerSecond: Record<string, number>;
   /** Requests the `hang` fault holds now (the client has not closed them yet). */
   held: number;
+  /** The fixed latency every cloud call gets now (ProxyOptions.latencyMs). */
+  latencyMs: number;
+  /**
+   * Per API, how long the emulator took on average to answer a forwarded call, in milliseconds,
+   * the latency not included: next to `latencyMs`, whether the emulator or the latency set the pace.
+   */
+  upstreamMeanMs: Record<string, number>;
 }
 
 const R53 = '/2013-04-01/';
@@ -138,6 +162,8 @@ export class FaultProxy {
   private readonly target: URL;
   private readonly sockets = new Set<Socket>();
   private faults: Faults = {};
+  /** The network's round trip, added to every cloud call whatever the faults (configure leaves it). */
+  private latencyMs = 0;
   /** Requests the hang fault holds, until their client closes the connection. */
   private held = 0;
   private throttleUntil = 0;
@@ -150,6 +176,8 @@ export class FaultProxy {
   private route53Times: number[] = [];
   /** Arrival times per API, for the per-second peaks (route53 is route53Times). */
   private apiTimes: Record<string, number[]> = {};
+  /** Per API, the calls forwarded and the milliseconds the emulator took for them. */
+  private upstreamTimes: Record<string, { calls: number; ms: number }> = {};
   /** Per hosted zone, the last change batch checked and forwarded: one at a time, as Route 53 applies them. */
   private readonly zoneChanges = new Map<string, Promise<void>>();
 
@@ -168,11 +196,12 @@ export class FaultProxy {
   }
 
   /** Listens on loopback (a free port unless given) and forwards to `target`. */
-  static async start(target: string, port = 0): Promise<FaultProxy> {
+  static async start(target: string, options: ProxyOptions = {}): Promise<FaultProxy> {
     const proxy = new FaultProxy(new URL(target));
+    proxy.setLatency(options.latencyMs ?? 0);
     await new Promise<void>((resolve, reject) => {
       proxy.server.once('error', reject);
-      proxy.server.listen(port, '127.0.0.1', () => resolve());
+      proxy.server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     proxy.endpoint = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
     return proxy;
@@ -184,12 +213,18 @@ export class FaultProxy {
     this.throttleUntil = faults.throttle?.forMs ? Date.now() + faults.throttle.forMs : 0;
   }
 
+  /** Sets the fixed latency of every cloud call (0: none); the faults are left as they are. */
+  setLatency(ms: number): void {
+    this.latencyMs = checkedLatency(ms);
+  }
+
   resetStats(): void {
     this.statsSince = Date.now();
     this.byAction = {};
     this.faultCounts = {};
     this.route53Times = [];
     this.apiTimes = { route53: this.route53Times };
+    this.upstreamTimes = {};
   }
 
   stats(): ProxyStats {
@@ -208,6 +243,8 @@ export class FaultProxy {
       route53PerSecond: perSecond,
       route53SpanMs: times.length ? times[times.length - 1]! - this.statsSince : 0,
       held: this.held,
+      latencyMs: this.latencyMs,
+      upstreamMeanMs: Object.fromEntries(Object.entries(this.upstreamTimes).map(([api, t]) => [api, Math.round(t.ms / t.calls)])),
       peakPerSecond: Object.fromEntries(Object.entries(this.apiTimes).filter(([, t]) => t.length > 0).map(([api, t]) => [api, peakInOneSecond(t)])),
     };
   }
@@ -236,10 +273,12 @@ export class FaultProxy {
       req.socket.once('close', () => this.held--);
       return;
     }
+    // The round trip to the cloud, decided at arrival like the faults; an error answer costs it too.
+    if (this.latencyMs > 0 && action !== 'moto-api') await delay(this.latencyMs);
     if (fault) return send(res, fault.status, fault.body);
     if (this.faults.latency && matches(this.faults.latency, action, req.method)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
     if (action === 'route53:ChangeResourceRecordSets') return this.strictChange(req, res, path, body);
-    const upstream = await this.forward(req, this.rewriteRequestPath(action, path), body);
+    const upstream = await this.forward(req, this.rewriteRequestPath(action, path), body, apiOf(action));
     if (upstream.status === 200 && action === 'route53:GetChange') return send(res, 200, this.changeStatus(path, upstream.body), upstream.headers);
     return send(res, upstream.status, upstream.body, upstream.headers);
   }
@@ -305,7 +344,7 @@ export class FaultProxy {
         this.faultCounts.strictRoute53 = (this.faultCounts.strictRoute53 ?? 0) + 1;
         return send(res, 400, route53Error('InvalidChangeBatch', refused));
       }
-      const upstream = await this.forward(req, path, Buffer.from(forgivingBody(text)));
+      const upstream = await this.forward(req, path, Buffer.from(forgivingBody(text)), 'route53');
       if (upstream.status === 200) return send(res, 200, this.mintChange(upstream.body), upstream.headers);
       return send(res, upstream.status, upstream.body, upstream.headers);
     };
@@ -376,7 +415,19 @@ export class FaultProxy {
     return text;
   }
 
-  private forward(req: IncomingMessage, path: string, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  /** Sends the request on to the emulator, timing its answer for `api` (`moto-api`: not timed). */
+  private async forward(req: IncomingMessage, path: string, body: Buffer, api: string): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+    const started = performance.now();
+    const answer = await this.relay(req, path, body);
+    if (api !== 'moto-api') {
+      const t = (this.upstreamTimes[api] ??= { calls: 0, ms: 0 });
+      t.calls++;
+      t.ms += performance.now() - started;
+    }
+    return answer;
+  }
+
+  private relay(req: IncomingMessage, path: string, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const headers = { ...req.headers };
       delete headers['content-length'];
@@ -402,6 +453,10 @@ export class FaultProxy {
     try {
       if (method === 'PUT' && path === '/faults') {
         this.configure(JSON.parse(body.toString('utf8') || '{}') as Faults);
+        return json(200, { ok: true });
+      }
+      if (method === 'PUT' && path === '/latency') {
+        this.latencyMs = checkedLatency((JSON.parse(body.toString('utf8') || '{}') as { ms?: unknown }).ms);
         return json(200, { ok: true });
       }
       if (method === 'POST' && path === '/stats/reset') {
@@ -442,6 +497,11 @@ export class FaultProxyClient {
 
   async configure(faults: Faults): Promise<void> {
     await this.call('PUT', '/faults', faults);
+  }
+
+  /** The fixed latency of every cloud call from now on (0: none); faults are left as they are. */
+  async setLatency(ms: number): Promise<void> {
+    await this.call('PUT', '/latency', { ms });
   }
 
   async resetStats(): Promise<void> {
