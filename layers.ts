@@ -42,8 +42,8 @@ export const FLOORS: readonly Floor[] = [
   // The operator's apiserver client and its writes: it implements the reconciler's ports
   // (src/reconcile/types.ts), so it stands above it.
   { name: 'kube', rooms: { 'src/kube': {} } },
-  // Cluster membership (leader election, sharding, claims) and the HTTP surface (probes,
-  // metrics), being split out of src/operator; listed before they exist so the split lands on them.
+  // Cluster membership (which replica does what: leader election, sharding) and the HTTP surface
+  // (probes, metrics). Neither knows the operator that wires them.
   { name: 'cluster and http', rooms: { 'src/cluster': {}, 'src/http': {} } },
   // The composition root: wires the built-in providers, plugins, controllers, caches.
   { name: 'operator', rooms: { 'src/operator': {} } },

@@ -915,7 +915,7 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
     h.cloud.things.get('a')!.size = 7;
     h.cloud.failOn = 'update';
     h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true });
-    await assert.rejects(h.pass());
+    assert.equal((await h.pass()).outcome, 'throttled');
     assert.equal(h.cloud.things.get('a')!.size, 7);
     assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['True', 'Drifted']);
     h.cloud.failOn = undefined;
