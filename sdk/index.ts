@@ -44,4 +44,4 @@ export { ALLOWED_EXTENSIONS, PG_IDENTIFIER, PostgresOptions, RdsOptions } from '
 export { OWNERSHIP_TAG } from '../src/api/bucket.ts';
 // A ProviderConfig's web identity: the projected-token directory its token file must lie in.
 export { TOKEN_FILE_PATTERN, WEB_IDENTITY_TOKEN_DIR } from '../src/api/providerconfig.ts';
-export { assertNoSecretEscapes, SecretEscapes, type SecretEscape } from './testing.ts';
+export { assertNoSecretEscapes, must, SecretEscapes, type SecretEscape } from './testing.ts';

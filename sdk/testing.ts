@@ -109,3 +109,12 @@ function strings(value: unknown, path = ''): [string, string][] {
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([k, v]) => [...strings(k, path ? `${path} (key)` : '(key)'), ...strings(v, path ? `${path}.${k}` : k)]);
 }
+
+/**
+ * For tests: the value, present. Fails the test (naming `what`) when it is undefined or null,
+ * where a non-null assertion would only move the failure to a TypeError further on.
+ */
+export function must<T>(value: T, what = 'a value'): NonNullable<T> {
+  if (value === undefined || value === null) throw new AssertionError({ message: `expected ${what}, found ${String(value)}` });
+  return value;
+}

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { must } from '../../sdk/testing.ts';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { callSignal, isAdapterError, type ExternalClient, type ManagedResource, type Observation } from '../../sdk/index.ts';
@@ -107,7 +108,7 @@ describe('an adapter call that never answers', () => {
     const client: ExternalClient<Spec> = {
       observe: (r: ManagedResource<Spec>) => {
         if (r.name !== 'stuck') return Promise.resolve({ exists: true, upToDate: true, ownershipMark: r.ownershipMark });
-        signals.push(r.signal!);
+        signals.push(must(r.signal));
         return new Promise<Observation>(() => {});
       },
       create: () => Promise.reject(new Error('unused')),
@@ -154,7 +155,7 @@ describe('an adapter call that never answers', () => {
     const started = Date.now();
     const queue = new WorkQueue({
       concurrency: 1,
-      handler: async (key) => nextLook(await reconciler.reconcile(object(parseQueueKey(key)!.name))),
+      handler: async (key) => nextLook(await reconciler.reconcile(object(must(parseQueueKey(key)).name))),
       observer: { finished: (key, o) => finished.push({ key, at: Date.now() - started, ...o }) },
     });
     return { queue, reconciler, object, stored, signals, finished, condition: (name: string, type: string) => stored.get(name)?.status?.conditions?.find((c) => c.type === type) };
@@ -171,15 +172,15 @@ describe('an adapter call that never answers', () => {
     if (h.finished.length === 2) await h.queue.shutdown();
     assert.deepEqual(h.finished.map((f) => f.key), ['Thing:ns/stuck', 'Thing:ns/fine'], 'the one worker was freed for the next object');
     const [stuck, fine] = h.finished;
-    assert.deepEqual(stuck!.error, { kind: 'failure', reason: Reason.CallTimeout, retryAfterMs: undefined }, 'the stuck reconcile failed, counted toward its backoff');
-    assert.ok(stuck!.retryInMs !== undefined && stuck!.retryInMs >= 2500, `backs off: at least half the 5 s base, jittered (retry in ${stuck!.retryInMs} ms)`);
-    assert.ok(stuck!.at >= 100 && stuck!.at < 2000, `after the 100 ms deadline, not long after (${stuck!.at} ms)`);
-    assert.equal(fine!.error, undefined);
+    assert.deepEqual(must(stuck).error, { kind: 'failure', reason: Reason.CallTimeout, retryAfterMs: undefined }, 'the stuck reconcile failed, counted toward its backoff');
+    assert.ok(must(must(stuck).retryInMs) >= 2500, `backs off: at least half the 5 s base, jittered (retry in ${must(stuck).retryInMs} ms)`);
+    assert.ok(must(stuck).at >= 100 && must(stuck).at < 2000, `after the 100 ms deadline, not long after (${must(stuck).at} ms)`);
+    assert.equal(must(fine).error, undefined);
     assert.equal(h.condition('stuck', 'Degraded')?.reason, Reason.CallTimeout);
     assert.match(h.condition('stuck', 'Degraded')?.message ?? '', /the fake adapter's observe of thing stuck did not finish within 0\.1 s/);
     assert.equal(h.condition('fine', 'Ready')?.status, 'True');
     assert.equal(h.signals.length, 1);
-    assert.equal(h.signals[0]!.aborted, true, 'the adapter was told to give up');
+    assert.equal(must(h.signals[0]).aborted, true, 'the adapter was told to give up');
   });
 
   it('holds a connect that never answers to the same deadline: retryable CallTimeout, its signal aborted', async () => {
@@ -191,6 +192,6 @@ describe('an adapter call that never answers', () => {
     assert.equal(h.condition('fine', 'Degraded')?.reason, Reason.CallTimeout);
     assert.match(h.condition('fine', 'Degraded')?.message ?? '', /the fake adapter's connect of thing fine did not finish within 0\.1 s/);
     assert.equal(h.signals.length, 1, 'connect saw the call signal');
-    assert.equal(h.signals[0]!.aborted, true);
+    assert.equal(must(h.signals[0]).aborted, true);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { must } from '../../sdk/testing.ts';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
@@ -47,7 +48,7 @@ class FakeCloud {
   refusal?: Error | undefined;
   /** Takes the queued write, as the backend accepting its batch. */
   land() {
-    this.things.set(this.queued!.name, this.queued!.thing);
+    this.things.set(must(this.queued).name, must(this.queued).thing);
     this.queued = undefined;
     this.written = true;
   }
@@ -119,7 +120,7 @@ function connectorFor(cloud: FakeCloud): Connector<Spec> {
       },
       async setCredentials(r) {
         cloud.fail('setCredentials');
-        cloud.things.get(r.externalName)!.password = r.connectionSecret?.password;
+        must(cloud.things.get(r.externalName)).password = r.connectionSecret?.password;
       },
       async update(r) {
         cloud.fail('update');
@@ -325,7 +326,7 @@ describe('ManagedReconciler', () => {
       const result = await h.pass();
       assert.equal(h.condition('Degraded')?.status, 'True');
       assert.equal(h.condition('Degraded')?.reason, c.expect);
-      assert.match(h.condition('Degraded')!.message, c.message);
+      assert.match(must(h.condition('Degraded')).message, c.message);
       assert.equal(h.condition('Ready')?.status, 'False');
       assert.ok(!h.cloud.calls.some((op) => op !== 'observe'), `no write to the cloud (${h.cloud.calls.join(',')})`);
       if (c.existing) assert.deepEqual(h.cloud.things.get('a'), c.existing, 'the thing is unchanged');
@@ -342,7 +343,7 @@ describe('ManagedReconciler', () => {
       const h = harness({}, { kind: bucketNames });
       const result = await h.pass();
       assert.equal(h.condition('Degraded')?.reason, Reason.InvalidSpec);
-      assert.match(h.condition('Degraded')!.message, /the bucket name "a" \(metadata\.name, while spec\.externalName is unset\) must be 3-63 characters long \(S3 bucket naming rules\); the bucket name "a" .* start and end with a letter or digit/);
+      assert.match(must(h.condition('Degraded')).message, /the bucket name "a" \(metadata\.name, while spec\.externalName is unset\) must be 3-63 characters long \(S3 bucket naming rules\); the bucket name "a" .* start and end with a letter or digit/);
       assert.deepEqual(h.cloud.calls, [], 'no cloud call');
       assert.ok(!h.writes.some((w) => w.startsWith('finalizers')), 'no finalizer');
       assert.equal(result.outcome, 'terminal');
@@ -413,7 +414,7 @@ describe('ManagedReconciler', () => {
     assert.deepEqual(h.cloud.things.get('a'), { size: 1 }, 'untouched: not even our mark');
     assert.deepEqual(h.cloud.calls, ['observe']);
     assert.equal(h.condition('Degraded')?.reason, Reason.AdoptionWouldChange);
-    assert.match(h.condition('Degraded')!.message, /size: 1 → 3.*nothing was changed.*spec\.ignoreChanges.*mooring\.dev\/adopt-with-changes=true/);
+    assert.match(must(h.condition('Degraded')).message, /size: 1 → 3.*nothing was changed.*spec\.ignoreChanges.*mooring\.dev\/adopt-with-changes=true/);
     assert.deepEqual(h.object.status?.plan, [{ operation: 'adopt', fields: [{ path: 'size', old: '1', new: '3' }, { path: 'ownershipMark', new: JSON.stringify(MARK) }] }]);
     assert.ok(!h.writes.some((w) => w.startsWith('finalizers')), 'no finalizer for an adoption not made');
 
@@ -469,7 +470,7 @@ describe('ManagedReconciler', () => {
     h.cloud.things.set('a', { size: 7 });
     await h.pass();
     assert.equal(h.condition('Ready')?.reason, 'Observed');
-    assert.match(h.condition('Ready')!.message, /size/);
+    assert.match(must(h.condition('Ready')).message, /size/);
     assert.deepEqual(h.cloud.calls, ['observe', 'observe']);
     assert.ok(!h.writes.some((w) => w.startsWith('finalizers')));
   });
@@ -565,7 +566,7 @@ describe('ManagedReconciler', () => {
       now += step;
       delays.push(nextLook(await h.pass()).requeueAfterMs ?? NaN);
       assert.equal(h.condition('Progressing')?.reason, 'Waiting');
-      assert.match(h.condition('Progressing')!.message, /change C1 to be INSYNC/);
+      assert.match(must(h.condition('Progressing')).message, /change C1 to be INSYNC/);
       assert.equal(h.condition('Ready')?.status, 'False');
     }
     assert.deepEqual(delays, [1000, 2000, 12_000, 30_000], 'half the wait so far, from 1 s up to 30 s');
@@ -628,20 +629,20 @@ describe('ManagedReconciler', () => {
   it('a queued drift correction the backend refused is never claimed: DriftCorrected only when the write was taken', async () => {
     const h = harness({ size: 2 });
     await h.pass();
-    h.cloud.things.get('a')!.size = 5; // behind our back
+    must(h.cloud.things.get('a')).size = 5; // behind our back
     h.cloud.queueWrites = true;
     await h.pass();
     assert.ok(h.events.includes('Normal/DriftDetected'));
     assert.ok(!h.events.includes('Normal/DriftCorrected'), 'queued, not taken');
     h.cloud.refuse(new RetryableError(Reason.Conflict, 'the batch was refused'));
     await h.pass().catch(() => undefined);
-    assert.equal(h.cloud.things.get('a')!.size, 5);
+    assert.equal(must(h.cloud.things.get('a')).size, 5);
     assert.ok(!h.events.includes('Normal/DriftCorrected'), 'refused: the cloud still shows the drift');
     await h.pass(); // drift seen again: a second update queued
     assert.ok(!h.events.includes('Normal/DriftCorrected'));
     h.cloud.land();
     await h.pass();
-    assert.equal(h.cloud.things.get('a')!.size, 2);
+    assert.equal(must(h.cloud.things.get('a')).size, 2);
     assert.deepEqual(h.events.filter((e) => e === 'Normal/DriftCorrected'), ['Normal/DriftCorrected']);
   });
 
@@ -737,7 +738,7 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { [ROTATE_CREDENTIALS]: 'now please' } } };
     await h.pass();
     assert.equal(h.condition('Degraded')?.reason, 'InvalidSpec');
-    assert.match(h.condition('Degraded')!.message, /rotate-credentials/);
+    assert.match(must(h.condition('Degraded')).message, /rotate-credentials/);
   });
 
   it('takes over the Secret an earlier object of its namespace and name left for the garbage collector, and re-marks it', async () => {
@@ -782,11 +783,11 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     const h = creds({ size: 2 });
     await h.pass();
     h.cloud.pending = { reason: 'Provisioning', message: 'cloud says: creating' };
-    h.cloud.things.get('a')!.size = 5;
+    must(h.cloud.things.get('a')).size = 5;
     h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { ...h.object.metadata.annotations, [ROTATE_CREDENTIALS]: '2026-03-01T10:00:00Z' } } };
     const r = await h.pass();
     assert.equal(h.condition('Progressing')?.reason, 'Provisioning');
-    assert.match(h.condition('Progressing')!.message, /cloud says: creating/);
+    assert.match(must(h.condition('Progressing')).message, /cloud says: creating/);
     assert.equal(nextLook(r).requeueAfterMs, 1000, 'the same growing poll as any pending thing');
     assert.ok(!h.cloud.calls.includes('update') && !h.cloud.calls.includes('setCredentials'));
     assert.deepEqual(h.secret()?.data.host, 'fake.example', 'what the cloud tells of a pending thing of ours is published');
@@ -835,7 +836,7 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
     await h.pass();
     assert.deepEqual(h.object.status?.plan, [{ operation: 'update', fields: [{ path: 'size', old: '1', new: '3' }] }]);
     assert.equal(h.condition('Drifted')?.status, 'True');
-    assert.match(h.condition('Drifted')!.message, /size: 1 → 3 \(Plan: not corrected\)/);
+    assert.match(must(h.condition('Drifted')).message, /size: 1 → 3 \(Plan: not corrected\)/);
     assert.deepEqual(cloudWrites(h.cloud.calls), []);
     h.object = { ...h.object, spec: { ...h.object.spec, managementPolicy: 'Full' } };
     await h.pass();
@@ -853,14 +854,14 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
   it('drift: the Drifted condition and a DriftDetected Event naming the field come before the update, then DriftCorrected', async () => {
     const h = harness({ size: 2 });
     await h.pass();
-    h.cloud.things.get('a')!.size = 7;
+    must(h.cloud.things.get('a')).size = 7;
     h.writes.length = 0;
     h.cloud.calls.length = 0;
     await h.pass();
     assert.deepEqual(h.writes, ['status', 'status'], 'Drifted written before the correction, then the outcome');
     assert.ok(h.events.indexOf('Normal/DriftDetected') < h.events.indexOf('Normal/DriftCorrected'));
     assert.ok(h.eventMessages.some((m) => m.includes('size: 7 → 2')));
-    const drifted = h.condition('Drifted')!;
+    const drifted = must(h.condition('Drifted'));
     assert.deepEqual([drifted.status, drifted.reason], ['False', 'DriftCorrected']);
     assert.match(drifted.message, /size: 7 → 2/);
     h.writes.length = 0;
@@ -903,7 +904,7 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
     await h.pass();
     h.cloud.failNext = new RetryableError('ProviderUnavailable', 'down');
     assert.equal((await h.pass()).outcome, 'retryable');
-    h.cloud.things.get('a')!.size = 7;
+    must(h.cloud.things.get('a')).size = 7;
     await h.pass();
     assert.ok(h.events.includes('Normal/DriftDetected'));
     assert.equal(h.condition('Drifted')?.reason, 'DriftCorrected');
@@ -912,23 +913,23 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
   it('a correction that fails leaves Drifted=True (no DriftCorrected while the cloud still shows the drift); the next pass corrects it', async () => {
     const h = harness({ size: 2 });
     await h.pass();
-    h.cloud.things.get('a')!.size = 7;
+    must(h.cloud.things.get('a')).size = 7;
     h.cloud.failOn = 'update';
     h.cloud.failNext = new RetryableError('Throttling', 'slow down', { throttled: true });
     assert.equal((await h.pass()).outcome, 'throttled');
-    assert.equal(h.cloud.things.get('a')!.size, 7);
+    assert.equal(must(h.cloud.things.get('a')).size, 7);
     assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['True', 'Drifted']);
     h.cloud.failOn = undefined;
     await h.pass();
-    assert.equal(h.cloud.things.get('a')!.size, 2);
+    assert.equal(must(h.cloud.things.get('a')).size, 2);
     assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['False', 'DriftCorrected']);
-    assert.match(h.condition('Drifted')!.message, /^corrected: size: 7 → 2$/);
+    assert.match(must(h.condition('Drifted')).message, /^corrected: size: 7 → 2$/);
   });
 
   it('a queued correction keeps Drifted=True until the cloud shows it', async () => {
     const h = harness({ size: 2 });
     await h.pass();
-    h.cloud.things.get('a')!.size = 5;
+    must(h.cloud.things.get('a')).size = 5;
     h.cloud.queueWrites = true;
     await h.pass();
     assert.deepEqual([h.condition('Drifted')?.status, h.condition('Drifted')?.reason], ['True', 'Drifted'], 'queued, not yet in the cloud');
@@ -940,7 +941,7 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
   it('Drifted=True left by another incarnation (a restart, a shard handed over) whose correction landed: DriftCorrected, not InSync', async () => {
     const h = harness({ size: 2 });
     await h.pass();
-    const others = h.object.status!.conditions!.filter((c) => c.type !== 'Drifted');
+    const others = must(must(h.object.status).conditions).filter((c) => c.type !== 'Drifted');
     const left = { type: 'Drifted', status: 'True' as const, reason: 'Drifted', message: 'size: 7 → 2', observedGeneration: 1, lastTransitionTime: new Date(0).toISOString() };
     h.object = { ...h.object, status: { ...h.object.status, conditions: [...others, left] } };
     await h.pass();
@@ -950,9 +951,9 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
   it('an object written before convergedGeneration existed: Ready at its generation counts as converged', async () => {
     const h = harness({ size: 2 });
     await h.pass();
-    const { convergedGeneration: _, ...old } = h.object.status!;
+    const { convergedGeneration: _, ...old } = must(h.object.status);
     h.object = { ...h.object, status: old };
-    h.cloud.things.get('a')!.size = 7;
+    must(h.cloud.things.get('a')).size = 7;
     await h.pass();
     assert.ok(h.events.includes('Normal/DriftDetected'));
     assert.equal(h.object.status?.convergedGeneration, 1);
@@ -961,13 +962,13 @@ describe('ManagedReconciler: plan, drift, ignoreChanges, refresh', () => {
   it('ignoreChanges: an ignored difference is neither reported nor corrected, and the adapter sees the live value', async () => {
     const h = harness({ size: 2, ignoreChanges: ['size'] });
     await h.pass();
-    h.cloud.things.get('a')!.size = 9;
+    must(h.cloud.things.get('a')).size = 9;
     h.cloud.calls.length = 0;
     await h.pass();
     assert.deepEqual(h.cloud.calls, ['observe'], 'no update');
     assert.equal(h.condition('Ready')?.status, 'True');
     assert.equal(h.condition('Drifted')?.status, 'False');
-    assert.equal(h.cloud.things.get('a')!.size, 9);
+    assert.equal(must(h.cloud.things.get('a')).size, 9);
   });
 
   it('records the handled refresh request in status.lastRefresh, also on failure', async () => {
@@ -1069,7 +1070,7 @@ describe('ManagedReconciler: ownership marks (uid, legacy marks, Hashed)', () =>
     assert.equal(h.cloud.things.get('a')?.mark, 'mooring/ns/a/u1');
     const again = harness({ size: 2 });
     again.object = { ...again.object, metadata: { ...again.object.metadata, uid: 'u2' } };
-    again.cloud.things.set('a', h.cloud.things.get('a')!);
+    again.cloud.things.set('a', must(h.cloud.things.get('a')));
     await again.pass();
     assert.equal(again.condition('Degraded')?.reason, Reason.AlreadyOwned, 'the older object\'s asset is not the new one\'s');
     assert.deepEqual(cloudWrites(again.cloud.calls), []);
@@ -1164,7 +1165,7 @@ describe('ManagedReconciler: ownership marks (uid, legacy marks, Hashed)', () =>
     assert.equal(h.condition('Ready')?.status, 'True');
     // Another key, another mark: a tenant without the key cannot compute one.
     const other = harness({ size: 1 }, { markForm: 'Hashed', namespace: 'team-secret', markSigner: new MarkSigner(Buffer.alloc(32, 8)) });
-    other.cloud.things.set('a', h.cloud.things.get('a')!);
+    other.cloud.things.set('a', must(h.cloud.things.get('a')));
     await other.pass();
     assert.equal(other.condition('Degraded')?.reason, Reason.AlreadyOwned);
   });

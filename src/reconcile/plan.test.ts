@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { must } from '../../sdk/testing.ts';
 import { describe, it } from 'node:test';
 import { PlannedCall } from '../api/common.ts';
 import { planCalls, summarize } from './plan.ts';
@@ -19,7 +20,7 @@ describe('planCalls', () => {
   it('an update of 100 fields lists the first 63 and says how many more, within the schema', () => {
     const diff = Array.from({ length: 100 }, (_, i) => ({ path: `tags.k${String(i).padStart(3, '0')}`, observed: 'old', desired: 'new' }));
     const plan = planCalls({ ...base, spec: {}, observation: { exists: true, upToDate: false, diff } });
-    const fields = plan[0]!.fields;
+    const fields = must(plan[0]).fields;
     assert.equal(fields.length, 64);
     assert.deepEqual(fields.slice(0, 63).map((f) => f.path), diff.slice(0, 63).map((d) => d.path));
     assert.deepEqual(fields[63], { path: '(37 more fields not listed; 100 in all)' });
@@ -29,12 +30,12 @@ describe('planCalls', () => {
   it('exactly 64 fields are all listed', () => {
     const diff = Array.from({ length: 64 }, (_, i) => ({ path: `tags.k${i}`, observed: 'a', desired: 'b' }));
     const plan = planCalls({ ...base, spec: {}, observation: { exists: true, upToDate: false, diff } });
-    assert.deepEqual(plan[0]!.fields.map((f) => f.path), diff.map((d) => d.path));
+    assert.deepEqual(must(plan[0]).fields.map((f) => f.path), diff.map((d) => d.path));
   });
   it('an adoption of many fields keeps the ownership mark in view', () => {
     const diff = Array.from({ length: 80 }, (_, i) => ({ path: `tags.k${i}`, observed: 'a', desired: 'b' }));
     const plan = planCalls({ ...base, adopting: true, spec: {}, observation: { exists: true, upToDate: false, diff } });
-    const fields = plan[0]!.fields;
+    const fields = must(plan[0]).fields;
     assert.equal(fields.length, 64);
     assert.deepEqual(fields.slice(-2), [{ path: '(18 more fields not listed; 80 in all)' }, { path: 'ownershipMark', new: '"mooring/ns/a"' }]);
     assert.ok(PlannedCall.safeParse(plan[0]).success);
@@ -42,8 +43,8 @@ describe('planCalls', () => {
   it('a create of 70 leaves is summarised with its full count', () => {
     const spec = { tags: Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${String(i).padStart(2, '0')}`, 'v'])) };
     const plan = planCalls({ ...base, spec, observation: { exists: false, upToDate: false } });
-    assert.equal(plan[0]!.fields.length, 64);
-    assert.equal(plan[0]!.fields[63]!.path, '(7 more fields not listed; 70 in all)');
+    assert.equal(must(plan[0]).fields.length, 64);
+    assert.equal(must(must(plan[0]).fields[63]).path, '(7 more fields not listed; 70 in all)');
     assert.equal(summarize(plan), 'create (70 fields)');
   });
   it('up to date plans nothing', () => {

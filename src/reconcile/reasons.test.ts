@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { must } from '../../sdk/testing.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -7,7 +8,7 @@ import { ALL_REASON_CODES } from './reasons.ts';
 
 it('docs/reasons.md documents every reason code, and no code that does not exist', () => {
   const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'reasons.md'), 'utf8');
-  const documented = [...doc.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map((m) => m[1]!);
+  const documented = [...doc.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map((m) => must(m[1]));
   const missing = ALL_REASON_CODES.filter((c) => !documented.includes(c));
   const stale = documented.filter((c) => !ALL_REASON_CODES.includes(c));
   assert.deepEqual(missing, [], `codes missing from docs/reasons.md: ${missing.join(', ')}`);
