@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { RetryableError, TerminalError, callSignal, type ProviderConnection, type RequestLimiter } from '../../sdk/index.ts';
 import { classifyFailure, classifyStatus } from './classify.ts';
 import { PdnsReason } from './reasons.ts';
-import type { ApiRRset } from './rrset.ts';
 
 export const API_DEFAULTS = {
   /** A request without an answer after this long counts as a failure to retry. */
@@ -56,6 +55,14 @@ export interface ApiZone {
 }
 
 /** One entry of a PATCH: REPLACE sets the whole record set, DELETE removes it. */
+/** An RRset as the API returns it inside a zone. */
+export interface ApiRRset {
+  name: string;
+  type: string;
+  ttl: number;
+  records: { content: string; disabled?: boolean }[];
+}
+
 export interface RRsetChange {
   name: string;
   type: string;

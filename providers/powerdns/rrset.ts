@@ -2,15 +2,7 @@
 // keys a record set by name and type (no set identifiers) and keeps records it does not serve
 // (`disabled`), which a REPLACE drops.
 import { canonical, type DnsChange, type DnsRecordSet } from '../../sdk/index.ts';
-import type { RRsetChange } from './api.ts';
-
-/** An RRset as the API returns it inside a zone. */
-export interface ApiRRset {
-  name: string;
-  type: string;
-  ttl: number;
-  records: { content: string; disabled?: boolean }[];
-}
+import type { ApiRRset, RRsetChange } from './api.ts';
 
 export function fromApi(rrset: ApiRRset): DnsRecordSet {
   const disabled = rrset.records.filter((r) => r.disabled).length;

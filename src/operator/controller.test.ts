@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CREATE_PENDING, FINALIZER, PAUSED, type Logger, type ManagedObject, type ReconcileResult } from '../reconcile/types.ts';
+import type { ReconcileResult } from '../reconcile/retry.ts';
+import { CREATE_PENDING, FINALIZER, PAUSED, type Logger, type ManagedObject } from '../reconcile/types.ts';
 
 const DONE: ReconcileResult = { outcome: 'done' };
 import { FakeClock, settle } from '../runtime/clock.ts';

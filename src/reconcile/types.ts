@@ -156,5 +156,3 @@ export interface CallObserver {
   adapterCall(call: { kind: string; provider: string; operation: string; outcome: 'success' | 'error'; seconds: number }): void;
 }
 
-/** How a pass ended, and what that means for the next look: src/reconcile/retry.ts. */
-export type { ReconcileResult } from './retry.ts';

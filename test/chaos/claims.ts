@@ -8,31 +8,13 @@
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { recordSets, bucketTags, pgDatabases, pgRoles } from './oracle.ts';
 import { bucketDiffers, pgDiffers, recordDiffers } from './expected.ts';
-import { dbName, fqdnOf, PLURAL, type Slot } from './population.ts';
+import { dbName, fqdnOf, PLURAL, type Slot, type SlotHistory, type SpecSent } from './population.ts';
+
+export type { SlotHistory, SpecSent } from './population.ts';
 import { retrying, type World } from './world.ts';
 
 /** The Events that claim a write in the cloud (src/reconcile/reasons.ts, docs/reasons.md). */
 export const CLAIMS: ReadonlySet<string> = new Set(['Created', 'Updated', 'DriftCorrected', 'Adopted']);
-
-/** A spec the run sent for an object: its result (resourceVersion, generation) when the call answered. */
-export interface SpecSent {
-  uid: string | undefined;
-  spec: Record<string, unknown>;
-  /** Unknown when the call failed (it may have landed all the same): then always a candidate. */
-  resourceVersion?: string | undefined;
-  generation?: number | undefined;
-}
-
-/** A change the run made to the thing behind the operator's back (or a hand-made thing), in ms. */
-export interface Meddling {
-  start: number;
-  end: number;
-}
-
-export interface SlotHistory {
-  specs: SpecSent[];
-  meddled: Meddling[];
-}
 
 export interface Claim {
   reason: string;

@@ -8,11 +8,30 @@ import { CreateDBInstanceCommand, DeleteDBInstanceCommand, ModifyDBInstanceComma
 import pg from 'pg';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
-import type { SlotHistory, SpecSent } from './claims.ts';
 import { byWeight, type Rng } from './prng.ts';
 import { recordSets } from './oracle.ts';
 import { retrying, type World } from './world.ts';
 import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
+
+/** A spec the run sent for an object: its result (resourceVersion, generation) when the call answered. */
+export interface SpecSent {
+  uid: string | undefined;
+  spec: Record<string, unknown>;
+  /** Unknown when the call failed (it may have landed all the same): then always a candidate. */
+  resourceVersion?: string | undefined;
+  generation?: number | undefined;
+}
+
+/** A change the run made to the thing behind the operator's back (or a hand-made thing), in ms. */
+export interface Meddling {
+  start: number;
+  end: number;
+}
+
+export interface SlotHistory {
+  specs: SpecSent[];
+  meddled: Meddling[];
+}
 
 export type KindName = 'Bucket' | 'DNSRecord' | 'Database';
 export const PLURAL = { Bucket: 'buckets', DNSRecord: 'dnsrecords', Database: 'databases' } as const;
