@@ -48,6 +48,12 @@ export function windowOf(requestsPerSecond: number, share: Share): { cap: number
   return { cap, windowMs: (1000 * budget) / requestsPerSecond };
 }
 
+/** Of two shares, the one giving an account of this rate the smaller cap. */
+function smaller(requestsPerSecond: number | undefined, a: Share, b: Share): Share {
+  if (!requestsPerSecond) return a;
+  return windowOf(requestsPerSecond, b).cap < windowOf(requestsPerSecond, a).cap ? b : a;
+}
+
 export class AccountLimiter {
   readonly key: string;
   private readonly limiter: Bottleneck;
@@ -68,10 +74,9 @@ export class AccountLimiter {
   constructor(key: string, limit: AccountLimit, share: Share = SOLE) {
     this.key = key;
     this.share = share;
-    this.limiter = new Bottleneck({ maxConcurrent: limit.maxConcurrent ?? null });
     this.setRate(limit.requestsPerSecond);
     this.intervalMs = this.baseIntervalMs;
-    this.limiter.updateSettings({ minTime: this.intervalMs });
+    this.limiter = new Bottleneck({ minTime: this.intervalMs, maxConcurrent: limit.maxConcurrent ?? null });
   }
 
   /** The base spacing and window from the rate and this replica's share; keeps a throttled spacing. */
@@ -88,6 +93,11 @@ export class AccountLimiter {
     this.setRate(this.requestsPerSecond);
     this.intervalMs = slowedDown ? Math.max(this.intervalMs, this.baseIntervalMs) : this.baseIntervalMs;
     this.limiter.updateSettings({ minTime: this.intervalMs });
+  }
+
+  /** The configured rate, before any share or slow-down. */
+  get requestsPerSecondNow(): number | undefined {
+    return this.requestsPerSecond;
   }
 
   /** The cap this limiter would have under another share. */
@@ -174,8 +184,10 @@ export class Limits {
   // Idle per-resource limiters expire, so 10,000 objects do not keep 10,000 limiters alive.
   private readonly resources = new Bottleneck.Group({ maxConcurrent: 1, timeout: 5 * 60_000 });
   private readonly accounts = new Map<string, { limiter: AccountLimiter; limit: string }>();
-  /** The share every limiter runs under now; a larger one waits in `growing`. */
+  /** The share applied to every limiter. */
   private share: Share = SOLE;
+  /** A share that would grow some limiter, waiting in `growing`; meanwhile each takes the smaller. */
+  private pending: Share | undefined;
   private growing: NodeJS.Timeout | undefined;
   private readonly throttleListeners: ((key: string) => void)[] = [];
 
@@ -189,7 +201,7 @@ export class Limits {
     const wanted = JSON.stringify([limit.requestsPerSecond, limit.maxConcurrent]);
     const entry = this.accounts.get(key);
     if (!entry) {
-      const limiter = new AccountLimiter(key, limit, this.share);
+      const limiter = new AccountLimiter(key, limit, this.pending ? smaller(limit.requestsPerSecond, this.share, this.pending) : this.share);
       limiter.onThrottled = () => this.throttleListeners.forEach((l) => l(key));
       this.accounts.set(key, { limiter, limit: wanted });
       return limiter;
@@ -211,16 +223,15 @@ export class Limits {
     this.growing = undefined;
     const grows = [...this.accounts.values()].some(({ limiter }) => limiter.capUnder(next) > limiter.windowCap);
     if (!grows || growAfterMs <= 0) return this.apply(next);
-    // Until then each limiter takes whichever of the two shares gives it less.
-    const now = this.share;
-    for (const { limiter } of this.accounts.values()) limiter.reshare(limiter.capUnder(next) < limiter.capUnder(now) ? next : now);
-    this.share = next.of > now.of ? next : now;
+    this.pending = next;
+    for (const { limiter } of this.accounts.values()) limiter.reshare(smaller(limiter.requestsPerSecondNow, this.share, next));
     this.growing = setTimeout(() => this.apply(next), growAfterMs);
     this.growing.unref();
   }
 
   private apply(share: Share): void {
     this.share = share;
+    this.pending = undefined;
     for (const { limiter } of this.accounts.values()) limiter.reshare(share);
   }
 
