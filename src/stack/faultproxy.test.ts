@@ -286,6 +286,23 @@ describe('FaultProxy', () => {
     assert.equal((await fetch(`${proxy.endpoint}/bucket?tagging`, { method: 'PUT' })).status, 200, 'count spent');
   });
 
+  it('journals each cloud request with its time, path (no query) and the fault it got, over the control API too', async () => {
+    proxy.configure({ serverError: { count: 1, apis: ['s3'], methods: ['PUT'], status: 409, code: 'OperationAborted' } });
+    const refused = await fetch(`${proxy.endpoint}/bucket-a`, { method: 'PUT' });
+    assert.equal(refused.status, 409);
+    assert.match(await refused.text(), /<Code>OperationAborted<\/Code>/, 'the code asked for');
+    await fetch(`${proxy.endpoint}/bucket-a?tagging`, { method: 'PUT' });
+    await fetch(`${proxy.endpoint}/_faultproxy/stats`);
+    const journal = await new FaultProxyClient(proxy.endpoint).requests();
+    assert.deepEqual(journal.map(({ at: _, ...e }) => e), [
+      { action: 's3', method: 'PUT', path: '/bucket-a', fault: '409' },
+      { action: 's3', method: 'PUT', path: '/bucket-a' },
+    ], 'the control call is not a cloud request');
+    assert.ok(journal[0]!.at >= 0 && journal[1]!.at >= journal[0]!.at);
+    proxy.resetStats();
+    assert.deepEqual(proxy.requests(), []);
+  });
+
   it('measures the busiest second over a sliding window', () => {
     const p = proxy as unknown as { route53Times: number[]; statsSince: number };
     p.statsSince = 0;

@@ -35,8 +35,11 @@ export interface Match {
 export interface Faults {
   /** Answer Route 53's throttling error (HTTP 400) to the next `count` requests, or for `forMs`. */
   throttle?: (Match & { count?: number; forMs?: number; code?: 'Throttling' | 'PriorRequestNotComplete' }) | undefined;
-  /** Answer HTTP `status` (default 503) to the next `count` requests. */
-  serverError?: (Match & { count: number; status?: number }) | undefined;
+  /**
+   * Answer HTTP `status` (default 503) with error `code` (default ServiceUnavailable) to the next
+   * `count` requests: e.g. 409 OperationAborted, S3's "a conflicting operation is in progress".
+   */
+  serverError?: (Match & { count: number; status?: number; code?: string }) | undefined;
   /** Close the connection without an answer for the next `count` requests. */
   drop?: (Match & { count: number }) | undefined;
   /**
@@ -51,6 +54,21 @@ export interface Faults {
   /** Reject, whole, any ChangeResourceRecordSets batch naming one of these record names (InvalidChangeBatch). */
   rejectNames?: string[] | undefined;
 }
+
+/** One cloud request as it arrived: the proxy's journal, for tests that look at when each object was tried. */
+export interface JournalEntry {
+  /** Milliseconds since the stats were reset. */
+  at: number;
+  action: string;
+  method: string;
+  /** The request path, its query left off (path-style S3: `/<bucket>/<key>`). */
+  path: string;
+  /** The fault injected instead of an answer, if any. */
+  fault?: string | undefined;
+}
+
+/** The journal keeps the newest entries, this many: enough for a test, bounded for a bench. */
+const JOURNAL_MAX = 100_000;
 
 export interface ProxyOptions {
   /** Loopback port to listen on; unset: a free one. */
@@ -178,6 +196,7 @@ export class FaultProxy {
   private apiTimes: Record<string, number[]> = {};
   /** Per API, the calls forwarded and the milliseconds the emulator took for them. */
   private upstreamTimes: Record<string, { calls: number; ms: number }> = {};
+  private journal: JournalEntry[] = [];
   /** Per hosted zone, the last change batch checked and forwarded: one at a time, as Route 53 applies them. */
   private readonly zoneChanges = new Map<string, Promise<void>>();
 
@@ -225,6 +244,12 @@ export class FaultProxy {
     this.route53Times = [];
     this.apiTimes = { route53: this.route53Times };
     this.upstreamTimes = {};
+    this.journal = [];
+  }
+
+  /** The cloud requests since the stats were reset, oldest first (the newest JOURNAL_MAX of them). */
+  requests(): JournalEntry[] {
+    return this.journal.slice();
   }
 
   stats(): ProxyStats {
@@ -264,6 +289,7 @@ export class FaultProxy {
     const action = classify(req.method ?? 'GET', path, signedService(authorization), body.length < 65_536 ? body.toString('utf8') : undefined);
     this.count(action, arrived);
     const fault = this.fault(action, body, req.method ?? 'GET');
+    this.record(arrived, action, req.method ?? 'GET', path, fault);
     if (fault === 'drop') {
       req.socket.destroy();
       return;
@@ -288,6 +314,13 @@ export class FaultProxy {
     const api = apiOf(action);
     if (api === 'moto-api') return;
     (this.apiTimes[api] ??= api === 'route53' ? this.route53Times : []).push(at);
+  }
+
+  private record(at: number, action: string, method: string, path: string, fault: ReturnType<FaultProxy['fault']>): void {
+    if (action === 'moto-api') return;
+    if (this.journal.length >= JOURNAL_MAX) this.journal.shift();
+    const injected = fault === undefined ? undefined : typeof fault === 'string' ? fault : String(fault.status);
+    this.journal.push({ at: at - this.statsSince, action, method, path: path.split('?')[0] ?? path, ...(injected ? { fault: injected } : {}) });
   }
 
   /** The injected answer for this request, if any; consumes one unit of a counted fault. */
@@ -318,7 +351,8 @@ export class FaultProxy {
     if (f.serverError && f.serverError.count > 0 && matches(f.serverError, action, method)) {
       f.serverError.count--;
       hit('serverError');
-      return { status: f.serverError.status ?? 503, body: route53Error('ServiceUnavailable', 'Service is unavailable, try again later.', 'Receiver') };
+      const code = f.serverError.code ?? 'ServiceUnavailable';
+      return { status: f.serverError.status ?? 503, body: route53Error(code, code === 'ServiceUnavailable' ? 'Service is unavailable, try again later.' : 'injected by the fault proxy', 'Receiver') };
     }
     if (f.rejectNames?.length && action === 'route53:ChangeResourceRecordSets') {
       const text = body.toString('utf8');
@@ -464,6 +498,7 @@ export class FaultProxy {
         return json(200, { ok: true });
       }
       if (method === 'GET' && path === '/stats') return json(200, this.stats());
+      if (method === 'GET' && path === '/journal') return json(200, this.requests());
       return json(404, { error: `no control endpoint ${method} ${path}` });
     } catch (err) {
       return json(400, { error: (err as Error).message });
@@ -510,6 +545,11 @@ export class FaultProxyClient {
 
   async stats(): Promise<ProxyStats> {
     return (await this.call('GET', '/stats')) as ProxyStats;
+  }
+
+  /** The cloud requests since the stats were reset, oldest first. */
+  async requests(): Promise<JournalEntry[]> {
+    return (await this.call('GET', '/journal')) as JournalEntry[];
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
