@@ -9,3 +9,4 @@ export { BATCH_DEFAULTS } from './route53/batcher.ts';
 export { AwsReason, classifyAwsError } from './common/classify.ts';
 export { AWS_CLIENT_DEFAULTS, AwsSettings } from './common/client.ts';
 export { probeAws } from './common/probe.ts';
+export { listBuckets } from './s3/inventory.ts';

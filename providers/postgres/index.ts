@@ -4,3 +4,4 @@ export { PostgresDatabaseConnector } from './database.ts';
 export { PgReason, classifyPgError } from './classify.ts';
 export { PG_CLIENT_DEFAULTS } from './admin.ts';
 export { probePostgres } from './probe.ts';
+export { listDatabases, type FoundDatabase } from './inventory.ts';

@@ -8,13 +8,13 @@ import type { DNSRecordAtProvider, DNSRecordSpec } from '../../src/api/dnsrecord
 import { TerminalError } from '../errors.ts';
 import { ProviderReason } from '../reasons.ts';
 import { DnsAccount } from './account.ts';
-import { absolute, inZone } from './names.ts';
+import { absolute, inZone, type EscapeSyntax } from './names.ts';
 import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership, refuseReservedName } from './ownership.ts';
 import type { DnsIntent } from './plan.ts';
 import type { DnsBackendFactory } from './port.ts';
 import { connectionDetails, desiredRecord, diffRecord, keyOf, type DnsRecordSet, type ZoneListing } from './records.ts';
 import type { Submission } from './submissions.ts';
-import { ZONE_DEFAULTS, isZoneGone, type Zone } from './zones.ts';
+import { ZONE_DEFAULTS, isZoneGone, type Zone, type ZoneRef } from './zones.ts';
 
 type Spec = DNSRecordSpec;
 type AtProvider = DNSRecordAtProvider;
@@ -42,6 +42,10 @@ export class DnsRecordConnector<Receipt = void> implements Connector<Spec, AtPro
   }
 
   async connect(connection: ProviderConnection): Promise<ExternalClient<Spec, AtProvider>> {
+    return new DnsRecordClient(this.account(connection));
+  }
+
+  private account(connection: ProviderConnection): DnsAccount<Receipt> {
     const fingerprint = this.factory.fingerprint(connection); // a bad ProviderConfig fails here, before any request
     let account = this.accounts.get(connection.name);
     // A ProviderConfig that changed endpoint or credentials gets a fresh account.
@@ -49,7 +53,18 @@ export class DnsRecordConnector<Receipt = void> implements Connector<Spec, AtPro
       account = new DnsAccount(this.factory.open(connection), fingerprint, this.now);
       this.accounts.set(connection.name, account);
     }
-    return new DnsRecordClient(account);
+    return account;
+  }
+
+  /**
+   * Every record set of one zone as the backend lists it, read only, through the same account (and
+   * listing cache) observe uses; for `mooring import`. ZoneNotFound when there is no such zone.
+   */
+  async listZone(connection: ProviderConnection, ref: ZoneRef): Promise<{ zone: Zone; escapes: EscapeSyntax; records: DnsRecordSet[] }> {
+    const account = this.account(connection);
+    const zone = await account.zones.resolve(ref);
+    const listing = await account.records.records(zone.id, account.now());
+    return { zone, escapes: account.backend.escapes, records: [...listing.values()] };
   }
 }
 

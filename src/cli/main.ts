@@ -13,6 +13,7 @@ commands:
   sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
   plan       what applying a manifest would make the cloud do, before it is applied (-f FILE)
   refresh    observe and reconcile one resource now (KIND/NAME)
+  import     manifests that adopt what already exists (buckets, zones' records, databases), as it is
   doctor     check a cluster and its ProviderConfigs (CRDs, RBAC, credentials, reachability)
   new-provider NAME  a provider plugin package to start from, passing the conformance suite
   help       this text; \`mooring help <command>\` for a command's
@@ -46,6 +47,10 @@ export const commands: Record<string, { help: () => Promise<string>; run: () => 
   refresh: {
     help: async () => (await import('./refresh.ts')).REFRESH_HELP,
     run: async () => (await import('./refresh.ts')).refresh,
+  },
+  import: {
+    help: async () => (await import('./import.ts')).IMPORT_HELP,
+    run: async () => (await import('./import.ts')).importCommand,
   },
   doctor: {
     help: async () => (await import('./doctor.ts')).DOCTOR_HELP,

@@ -165,7 +165,7 @@ export async function planOne(kc: KubeConfig, kind: ManagedKind, object: Kuberne
 }
 
 /** A namespace's labels; undefined when it cannot be read (then only grants by name match). */
-async function namespaceLabels(kc: KubeConfig, namespace: string): Promise<Record<string, string> | undefined> {
+export async function namespaceLabels(kc: KubeConfig, namespace: string): Promise<Record<string, string> | undefined> {
   try {
     return (await kc.makeApiClient(CoreV1Api).readNamespace({ name: namespace })).metadata?.labels ?? {};
   } catch (err) {
@@ -175,7 +175,7 @@ async function namespaceLabels(kc: KubeConfig, namespace: string): Promise<Recor
 }
 
 /** The ProviderConfig and its credentials Secret, read once: the resolver's two sources. */
-async function readProviderConfig(kc: KubeConfig, name: string) {
+export async function readProviderConfig(kc: KubeConfig, name: string) {
   let view: ReturnType<typeof providerConfigView> | undefined;
   let secret: { namespace: string; name: string; data: Record<string, string> } | undefined;
   try {
