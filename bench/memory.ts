@@ -3,7 +3,7 @@
 // watched and cached like any other, never reconciled. Each figure is printed beside its goal;
 // when one is missed, the rows after it say where the memory is: the process's mappings, the heap
 // by constructor (a heap snapshot) and the modules loaded by package.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAUSED } from '../src/reconcile/types.ts';
 import { objects } from '../test/support/kube.ts';
@@ -17,6 +17,8 @@ export const HEAP_SNAPSHOT_FLAG = '--heapsnapshot-signal=SIGUSR2';
 
 /** An operator whose memory is measured: it answers SIGUSR2 with a heap snapshot and logs its modules. */
 export interface MemoryOperator extends BenchOperator {
+  /** After its last figure: if a goal was missed, the heap by constructor (writing a snapshot grows the process, which would spoil any figure after it). */
+  heapBreakdown(): Promise<void>;
   /** Stops it; if a goal was missed while it ran, adds the modules it loaded to the table. */
   finish(): Promise<void>;
   missed: boolean;
@@ -29,9 +31,10 @@ export async function startMemoryOperator(bench: Bench, id: string): Promise<Mem
   const memory: MemoryOperator = {
     ...operator,
     missed: false,
+    heapBreakdown: async () => {
+      if (memory.missed) bench.row('↳ top of the heap (self size by constructor)', await topOfHeap(operator), `operator "${id}" after its last figure: a heap snapshot`);
+    },
     finish: async () => {
-      // The snapshot last: writing one grows the process, which would spoil any figure after it.
-      if (memory.missed) bench.row('↳ top of the heap (self size by constructor)', await topOfHeap(operator), `operator "${id}" at its last figure: a heap snapshot`);
       await operator.stop();
       if (memory.missed) bench.row('↳ modules loaded, by package', modulesByPackage(readFileSync(log, 'utf8').split('\n')), `operator "${id}": source size of each package's files`);
     },
@@ -39,7 +42,7 @@ export async function startMemoryOperator(bench: Bench, id: string): Promise<Mem
   return memory;
 }
 
-/** Prints the resident set beside its goal; when missed, where it is (the heap and modules follow at finish()). */
+/** Prints the resident set beside its goal; when missed, where it is (the heap and the modules follow, by heapBreakdown() and finish()). */
 export async function memoryRow(bench: Bench, operator: MemoryOperator, what: string, goal: Goal, note: string): Promise<void> {
   const rss = operator.rssMiB();
   const verdict = against(goal, rss);
@@ -64,6 +67,7 @@ export async function cachedObjects(bench: Bench, operator: MemoryOperator, coun
   await sleep(10_000); // the watch delivers them; let the heap settle
   const perObject = ((await heapUsed()) - before) / count / 1024;
   await memoryRow(bench, operator, `memory with ${count.toLocaleString('en')} Buckets cached (RSS)`, goal, `paused: cached, not reconciled; about ${perObject.toFixed(1)} KiB of heap each`);
+  await operator.heapBreakdown();
   kubectl(bench.info, bench.dir, ['delete', 'buckets', '-l', 'bench-set=cached', '-n', bench.ns, '--wait=false']);
   await allGone(bench.kc, bench.ns, 'buckets', { labelSelector: 'bench-set=cached' });
 }
@@ -78,11 +82,19 @@ async function topOfHeap(operator: BenchOperator): Promise<string> {
     file = snapshots(operator.cwd).find((f) => !before.has(f));
   }
   if (!file) return 'no snapshot written';
-  await sleep(3000); // written in one go, but give it time to finish
   const path = join(operator.cwd, file);
-  const text = readFileSync(path, 'utf8');
-  rmSync(path);
-  return bySize(summariseSnapshot(text), 8);
+  // Written as it is walked: done once its size holds for two seconds.
+  for (let size = -1; size !== statSync(path).size; ) {
+    size = statSync(path).size;
+    await sleep(2000);
+  }
+  try {
+    return bySize(summariseSnapshot(readFileSync(path, 'utf8')), 8);
+  } catch (err) {
+    return `the snapshot could not be read: ${(err as Error).message}`;
+  } finally {
+    rmSync(path);
+  }
 }
 
 /** Self size by constructor for objects, by node type for the rest (strings, code, arrays). */
