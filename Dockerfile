@@ -40,8 +40,10 @@ COPY --from=build /app/dist ./dist
 USER 10001:10001
 EXPOSE 8080
 # SIGTERM reaches node directly (exec form, PID 1): it stops watching, lets in-flight reconciles
-# finish, releases its Lease and exits 0. --optimize-for-size (a V8 flag NODE_OPTIONS does not
-# take) favours memory over speed: in the bench, 300 converged Buckets held 110 MiB instead of
-# 175 MiB for about a sixth more operator CPU, and idle fell from 85 to 79 MiB (docs/operations.md).
-ENTRYPOINT ["node", "--optimize-for-size", "dist/src/cli/main.js"]
+# finish, releases its Lease and exits 0. Two V8 flags NODE_OPTIONS does not take (the list is
+# src/runtime/node-flags.ts, which the sandbox runs with too; bench/support.test.ts holds this file
+# to it): --optimize-for-size favours memory over speed; --max-opt=2 stops at Maglev, so TurboFan's
+# own code (about 6 MiB of resident pages) is never paged in, at no operator CPU the bench could
+# see (docs/performance.md).
+ENTRYPOINT ["node", "--optimize-for-size", "--max-opt=2", "dist/src/cli/main.js"]
 CMD ["run"]

@@ -3,8 +3,9 @@
 import { CreateBucketCommand, PutBucketTaggingCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
 import { availableParallelism } from 'node:os';
 import { API_VERSION } from '../src/api/common.ts';
-import { cpuNow, cpuSpent, processes } from './cpu.ts';
+import { cpuNow, cpuSpent, cpuSpentBy, processes } from './cpu.ts';
 import { seconds, type Bench } from './context.ts';
+import { against, GOALS } from './goals.ts';
 import { allGone, allReady, kubectl, pool, sum, type BenchOperator } from './support.ts';
 
 export const bucketName = (bench: Bench, set: string, i: number) => `b${set}-${i}-${bench.ns}`;
@@ -30,16 +31,23 @@ export async function convergeBuckets(bench: Bench, operator: BenchOperator, set
   const procs = processes(bench.info, { operator: operator.process.pid! });
   const cpuBefore = cpuNow(procs);
   const { took, applied } = await applyBuckets(bench, set, count);
-  const cpu = cpuSpent(cpuBefore, cpuNow(procs));
+  const cpuAfter = cpuNow(procs);
+  const cpu = cpuSpent(cpuBefore, cpuAfter);
   const stats = await bench.proxy.stats();
   const after = await operator.metrics();
   const delta = (name: string, ...labels: string[]) => sum(after, name, ...labels) - sum(before, name, ...labels);
   const s3 = stats.byAction.s3 ?? 0;
-  bench.row(`${count} Buckets: apply → all Ready`, seconds(took), `${(count / (took / 1000)).toFixed(1)} Buckets/s; kubectl's apply alone took ${seconds(applied)} of it`);
-  bench.row(`${count} Buckets: S3 calls per Bucket`, (s3 / count).toFixed(1), `${s3} in all`);
-  bench.row(`${count} Buckets: kube API writes per Bucket`, (delta('mooring_kube_writes_total') / count).toFixed(1), 'finalizer with the pending-create mark, its removal, status');
+  // The issue's table is for 1,000 Buckets: time and CPU have goals at that count; the per-Bucket figures at any.
+  const at1000 = count === 1000;
+  const ownCpu = cpuSpentBy(cpuBefore, cpuAfter, 'operator');
+  bench.row(`${count} Buckets: apply → all Ready`, seconds(took), `${(count / (took / 1000)).toFixed(1)} Buckets/s; kubectl's apply alone took ${seconds(applied)} of it`, at1000 ? against(GOALS.applyToReadyS, took / 1000) : undefined);
+  // Held to the goal as printed (6.03 is 6.0).
+  const perBucket = (n: number) => Number((n / count).toFixed(1));
+  bench.row(`${count} Buckets: S3 calls per Bucket`, perBucket(s3).toFixed(1), `${s3} in all`, against(GOALS.s3CallsPerBucket, perBucket(s3)));
+  const writes = perBucket(delta('mooring_kube_writes_total'));
+  bench.row(`${count} Buckets: kube API writes per Bucket`, writes.toFixed(1), 'finalizer with the pending-create mark, its removal, status', against(GOALS.kubeWritesPerBucket, writes));
   bench.row(`${count} Buckets: reconciles per Bucket`, (delta('mooring_reconcile_total') / count).toFixed(1), 'one is ideal');
-  bench.row(`${count} Buckets: CPU time, apply → all Ready`, cpu, `the machine has ${availableParallelism()} cores for all of them`);
+  bench.row(`${count} Buckets: operator CPU time, apply → all Ready`, `${ownCpu.toFixed(1)} s`, `all of them: ${cpu}; the machine has ${availableParallelism()} cores`, at1000 ? against(GOALS.operatorCpuS, ownCpu) : undefined);
   return took;
 }
 

@@ -4,6 +4,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { FaultProxyClient } from '../src/stack/faultproxy.ts';
 import type { StackInfo } from '../src/stack/index.ts';
 
+export interface Verdict {
+  text: string;
+  met: boolean;
+}
+
 export interface Bench {
   info: StackInfo;
   kc: KubeConfig;
@@ -17,7 +22,8 @@ export interface Bench {
   operatorArgs: string[];
   /** Node flags the operator runs with (the heap settings the image uses). */
   nodeArgs: string[];
-  row(what: string, value: string, note?: string): void;
+  /** A row of the table; `goal` (goals.ts' against()) prints the figure's goal beside it. */
+  row(what: string, value: string, note?: string, goal?: Verdict): void;
 }
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

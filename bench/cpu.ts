@@ -42,3 +42,6 @@ export function cpuSpent(before: Record<string, number>, after: Record<string, n
     .map(([name, s]) => `${name} ${s.toFixed(1)} s`)
     .join(', ');
 }
+
+/** CPU seconds one process (by its name in `processes`) spent since `before`. */
+export const cpuSpentBy = (before: Record<string, number>, after: Record<string, number>, name: string) => (after[name] ?? 0) - (before[name] ?? 0);

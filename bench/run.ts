@@ -5,7 +5,12 @@
 //
 //   npm run bench                     100 and 1,000 Buckets, 1,000 DNSRecords in 10 zones, 10,000 cached
 //   npm run bench -- --quick          100 Buckets, 200 DNSRecords in 2 zones, 1,000 cached
-//   npm run bench -- --only dns       one part: buckets, dns or latency
+//   npm run bench -- --only dns       one part: buckets, memory, dns or latency
+//   npm run bench -- --only memory    idle, 1,000 Buckets converged, 10,000 cached (with --quick:
+//                                     100 and 1,000), each beside its goal, and where the memory is
+//                                     when a goal is missed
+//   A full run writes bench/results.md; a --quick or --only run writes bench/results.quick.md
+//   (git-ignored), so it never overwrites the committed full run.
 //   npm run bench -- --only latency --latency-buckets 200
 //                                     the cloud as the bottleneck: 50 ms a call (--latency), one
 //                                     replica against its floor, then 1, 2, 3 sharded replicas
@@ -22,7 +27,8 @@ import { createNamespace, emulatorProviderConfig, installCrds, kubeConfig } from
 import { baselineBuckets, convergeBuckets, deleteBuckets } from './buckets.ts';
 import { sleep, type Bench } from './context.ts';
 import { latencyBound } from './latency.ts';
-import { cachedObjects, HEAP_SNAPSHOT_FLAG } from './memory.ts';
+import { GOALS } from './goals.ts';
+import { cachedObjects, memoryRow, startMemoryOperator } from './memory.ts';
 import { peer } from './peer.ts';
 import { externalDnsSideBySide } from './peers/external-dns/index.ts';
 import { dnsRecords } from './records.ts';
@@ -46,21 +52,22 @@ const { values } = parseArgs({
     'node-args': { type: 'string', default: imageNodeFlags(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8')).join(' ') },
     // Run the TypeScript sources (type stripping) instead of the compiled code the image runs.
     'from-source': { type: 'boolean', default: false },
-    out: { type: 'string', default: join(import.meta.dirname, 'results.md') },
+    out: { type: 'string' },
   },
 });
 const quick = values.quick;
-const LARGE = quick ? 0 : 1000;
+const LARGE = quick ? 100 : 1000;
 const RECORDS = quick ? 200 : 1000;
 const ZONES = quick ? 2 : 10;
 const CACHED = quick ? 1000 : 10_000;
 const CONCURRENCY = Number(values.concurrency);
 const LATENCY_MS = Number(values.latency);
 const LATENCY_BUCKETS = Number(values['latency-buckets'] ?? (quick ? 200 : 1000));
-const PARTS = ['buckets', 'dns', 'latency'];
+const PARTS = ['buckets', 'memory', 'dns', 'latency'];
 if (values.only !== undefined && !PARTS.includes(values.only)) throw new Error(`--only takes one of ${PARTS.join(', ')}, got ${values.only}`);
 const RESYNC_S = Number(values.resync);
-const rows: [string, string, string][] = [];
+const OUT = values.out ?? join(import.meta.dirname, quick || values.only !== undefined ? 'results.quick.md' : 'results.md');
+const rows: [string, string, string, string][] = [];
 
 await setup(['etcd', 'kube', 'moto'], (m) => console.error(`[bench] ${m}`));
 const entry = values['from-source'] ? 'the sources (type stripping)' : `compiled as the image runs it (${relative(join(import.meta.dirname, '..'), compiled())})`;
@@ -81,9 +88,9 @@ try {
     dir: stack.dir,
     operatorArgs: ['--concurrency', String(CONCURRENCY)],
     nodeArgs: values['node-args'].split(/\s+/).filter(Boolean),
-    row: (what, value, note = '') => {
-      rows.push([what, value, note]);
-      console.error(`[bench] ${what}: ${value} ${note}`);
+    row: (what, value, note = '', goal) => {
+      rows.push([what, value, note, goal?.text ?? '']);
+      console.error(`[bench] ${what}: ${value} ${goal ? `(goal ${goal.text}) ` : ''}${note}`);
     },
   };
   await run(bench);
@@ -96,50 +103,59 @@ const table = [
   '',
   `${new Date().toISOString()} · \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` · concurrency ${CONCURRENCY} · node ${process.version} ${values['node-args'] || '(default heap)'}, ${entry} · moto on loopback, every request counted by the proxy · ${Math.round((Date.now() - started) / 60_000)} min`,
   '',
-  '| what | figure | note |',
-  '| --- | --- | --- |',
-  ...rows.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`),
+  '| what | figure | goal | note |',
+  '| --- | --- | --- | --- |',
+  ...rows.map(([a, b, c, d]) => `| ${a} | ${b} | ${d} | ${c} |`),
   '',
 ].join('\n');
 console.log(table);
-writeFileSync(values.out, table);
+writeFileSync(OUT, table);
 
 async function run(bench: Bench): Promise<void> {
   const part = (name: string) => values.only === undefined || values.only === name;
-  if (part('buckets')) await buckets(bench);
+  if (part('buckets') || part('memory')) await buckets(bench, !part('buckets'));
   if (part('dns')) await dns(bench);
   if (part('latency')) await latencyBound(bench, { count: LATENCY_BUCKETS, latencyMs: LATENCY_MS, concurrency: CONCURRENCY });
-  if (values.only !== 'latency') peer(bench);
+  if (values.only === undefined || values.only === 'buckets') peer(bench);
 }
 
-async function buckets(bench: Bench): Promise<void> {
-  // 100 Buckets on a short resync, so steady state shows within a minute.
-  const small = await startBenchOperator(bench.info, bench.ns, { id: 'small', args: [...bench.operatorArgs, '--resync-period', `${RESYNC_S}s`], nodeArgs: bench.nodeArgs });
+/** The Buckets part; `memoryOnly`: its memory figures alone (idle, converged, cached). */
+async function buckets(bench: Bench, memoryOnly: boolean): Promise<void> {
+  // Memory first, in an empty namespace: idle, then the large set converged on the default resync, as users run it.
+  const main = await startMemoryOperator(bench, 'main');
   await sleep(5_000);
-  bench.row('memory, idle (RSS)', `${small.rssMiB()} MiB`, `caches synced, nothing to manage; goal 80 MiB; ${await small.heap()}`);
+  await memoryRow(bench, main, 'memory, idle (RSS)', GOALS.idleMiB, 'caches synced, nothing to manage');
+  const largeMs = await convergeBuckets(bench, main, 'l', LARGE);
+  if (!memoryOnly) await baselineBuckets(bench, LARGE, CONCURRENCY, largeMs);
+  await sleep(5_000);
+  await memoryRow(bench, main, `memory with ${LARGE.toLocaleString('en')} Buckets cached and converged (RSS)`, GOALS.convergedMiB, 'the operator that converged them');
+  await main.heapBreakdown();
+  if (memoryOnly) await deleteBuckets(bench, 'l', LARGE);
+  await main.finish();
+  if (!memoryOnly) {
+    await smallBuckets(bench);
+    // An operator of their own deletes them (their finalizers need one), so the cached figure below has no other Buckets.
+    const deleter = await startBenchOperator(bench.info, bench.ns, { id: 'delete', args: bench.operatorArgs, nodeArgs: bench.nodeArgs });
+    await deleteBuckets(bench, 's', 100);
+    await deleteBuckets(bench, 'l', LARGE);
+    await deleter.stop();
+  }
+
+  const last = await startMemoryOperator(bench, 'cached');
+  await cachedObjects(bench, last, CACHED, GOALS.cachedMiB);
+  await last.finish();
+}
+
+/** 100 Buckets on a short resync (steady state shows within a minute), failover, sharding. */
+async function smallBuckets(bench: Bench): Promise<void> {
+  const small = await startBenchOperator(bench.info, bench.ns, { id: 'small', args: [...bench.operatorArgs, '--resync-period', `${RESYNC_S}s`], nodeArgs: bench.nodeArgs });
   const smallMs = await convergeBuckets(bench, small, 's', 100);
   await baselineBuckets(bench, 100, CONCURRENCY, smallMs);
   await steadyState(bench, small, 100, RESYNC_S);
-  bench.row('memory with 100 Buckets cached (RSS)', `${small.rssMiB()} MiB`, await small.heap());
+  bench.row(`memory with 100 Buckets on a ${RESYNC_S} s resync (RSS)`, `${small.rssMiB()} MiB`, await small.heap());
   await small.stop();
-
   await failover(bench);
-
-  // The large set on the default resync, as users run it.
-  const main = await startBenchOperator(bench.info, bench.ns, { id: 'main', args: bench.operatorArgs, nodeArgs: [...bench.nodeArgs, HEAP_SNAPSHOT_FLAG] });
-  if (LARGE) {
-    const largeMs = await convergeBuckets(bench, main, 'l', LARGE);
-    await baselineBuckets(bench, LARGE, CONCURRENCY, largeMs);
-    bench.row(`memory with ${LARGE} Buckets cached (RSS)`, `${main.rssMiB()} MiB`, await main.heap());
-  }
-  await main.stop();
   await shardThroughput(bench, 100 + LARGE);
-
-  const last = await startBenchOperator(bench.info, bench.ns, { id: 'last', args: bench.operatorArgs, nodeArgs: [...bench.nodeArgs, HEAP_SNAPSHOT_FLAG] });
-  await cachedObjects(bench, last, CACHED, 250);
-  await deleteBuckets(bench, 's', 100);
-  if (LARGE) await deleteBuckets(bench, 'l', LARGE);
-  await last.stop();
 }
 
 async function dns(bench: Bench): Promise<void> {

@@ -2,7 +2,7 @@
 // The mooring command: one entry point, one module per subcommand, loaded only when used.
 // Exit codes (docs/cli.md): 0 success, 1 failure (the message says what to do), 2 bad usage, 3 a
 // provider plugin refused.
-import { EnvironmentError } from '../stack/preflight.ts';
+import { EnvironmentError } from '../stack/environment-error.ts';
 import { isParseArgsError, UsageError } from './usage.ts';
 
 export const HELP = `usage: mooring <command> [options]

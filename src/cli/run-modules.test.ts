@@ -90,6 +90,9 @@ describe('mooring run', () => {
     // Node's bundled undici (node:http's lazy WebSocket export loads it; src/runtime/node-http.ts).
     assert.ok(modules.some((m) => m.startsWith('node:internal/deps/')), 'the module log records Node\'s internal dependencies');
     assert.deepEqual(modules.filter((m) => m.includes('internal/deps/undici')), []);
+    // Nor child_process (3 MiB resident), which only the stack's machine checks use (issue 20).
+    assert.ok(modules.includes('node:fs'), 'the module log records the builtins imported');
+    assert.deepEqual(modules.filter((m) => m === 'node:child_process'), []);
     assert.ok(authorizations.has('Bearer plain'));
   });
 

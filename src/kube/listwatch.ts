@@ -98,18 +98,44 @@ export class KubeListWatch<T extends KubeObject> implements ListWatch<T> {
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
+interface Slimmable {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { managedFields?: unknown; annotations?: Record<string, string>; namespace?: string };
+}
+
 /**
  * Drops what the operator never reads and what makes up most of a cached object's size: the
  * managedFields bookkeeping of server-side apply, and kubectl's copy of the whole last-applied
  * manifest. (controller-runtime users strip managedFields the same way, by a cache transform.)
+ * The metadata is rebuilt rather than `delete`d from: V8 turns an object a property is deleted
+ * from into a hash table, half as big again (docs/performance.md: 1,038 against 686 bytes a cached
+ * Bucket). Every other field stays: the reconciler reads spec, status, generation, finalizers,
+ * deletionTimestamp, labels, the other annotations, ownerReferences and resourceVersion.
  */
 export function slim<T>(object: T): T {
-  const metadata = (object as { metadata?: { managedFields?: unknown; annotations?: Record<string, string> } } | null)?.metadata;
-  if (!metadata) return object;
-  delete metadata.managedFields;
-  if (metadata.annotations?.[LAST_APPLIED] !== undefined) {
-    delete metadata.annotations[LAST_APPLIED];
-    if (Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
-  }
+  const o = object as Slimmable | null;
+  if (!o?.metadata) return object;
+  const { managedFields: _managed, annotations, ...metadata } = o.metadata;
+  const kept = annotations && LAST_APPLIED in annotations ? without(annotations, LAST_APPLIED) : annotations;
+  o.metadata = kept && Object.keys(kept).length > 0 ? { ...metadata, annotations: kept } : metadata;
+  // The same few strings in every object of a collection, held once.
+  if (o.metadata.namespace !== undefined) o.metadata.namespace = intern(o.metadata.namespace);
+  if (o.apiVersion !== undefined) o.apiVersion = intern(o.apiVersion);
+  if (o.kind !== undefined) o.kind = intern(o.kind);
   return object;
+}
+
+function without(record: Record<string, string>, key: string): Record<string, string> {
+  const { [key]: _dropped, ...rest } = record;
+  return rest;
+}
+
+// Namespaces, kinds and API versions: as many as the cluster has, so the pool stays small.
+const interned = new Map<string, string>();
+function intern(value: string): string {
+  const held = interned.get(value);
+  if (held !== undefined) return held;
+  interned.set(value, value);
+  return value;
 }

@@ -52,6 +52,20 @@ describe('builtinProviders', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     assert.deepEqual(JSON.parse(out), []);
   });
+
+  it('loads, on a Bucket\'s first connect, the S3 client and not Route 53\'s, RDS\'s or STS\'s', () => {
+    const script = `
+      import { registerHooks } from 'node:module';
+      const seen = new Set();
+      registerHooks({ resolve: (specifier, context, next) => { const r = next(specifier, context); seen.add(r.url); return r; } });
+      const { builtinProviders } = await import(${JSON.stringify(new URL('./builtin.ts', import.meta.url).href)});
+      const aws = builtinProviders().find((p) => p.type === 'aws');
+      await aws.kinds.Bucket.connect({ name: 'pc', type: 'aws', region: 'us-east-1', settings: {}, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+      const clients = [...seen].map((u) => /@aws-sdk.(client-[a-z0-9-]+)./.exec(u)?.[1]).filter(Boolean);
+      console.log(JSON.stringify([...new Set(clients)].sort()));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), ['client-s3']);
+  });
 });
 
 // The reconciler knows no provider; the composition root, which wires them in, checks their codes.

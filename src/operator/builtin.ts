@@ -1,6 +1,7 @@
 // The providers compiled into the operator, registered the way a plugin registers its own. Each
-// connector's module, and the cloud SDK it brings (tens of MiB each), loads on its first connect:
-// an operator serving only PostgreSQL never loads the AWS SDK.
+// connector's module, and the cloud SDK client it brings (tens of MiB each), loads on its first
+// connect, kind by kind: an operator serving only PostgreSQL never loads the AWS SDK, and one
+// serving only Buckets loads S3's client, not Route 53's or RDS's.
 import { SDK_VERSION, defineProvider, type Connector, type ProviderRegistration } from '../../sdk/index.ts';
 
 /** A connector that imports its implementation on the first connect. */
@@ -22,18 +23,17 @@ export function lazyConnector<Spec>(load: () => Promise<Connector<Spec>>): Conne
 }
 
 export function builtinProviders(): ProviderRegistration[] {
-  const aws = () => import('../../providers/aws/index.ts');
   const postgres = () => import('../../providers/postgres/index.ts');
   return [
     defineProvider({
       type: 'aws',
       sdkVersion: SDK_VERSION,
       kinds: {
-        Bucket: lazyConnector(async () => new (await aws()).BucketConnector()),
-        DNSRecord: lazyConnector(async () => new (await aws()).RecordConnector()),
-        Database: lazyConnector(async () => new (await aws()).RdsInstanceConnector()),
+        Bucket: lazyConnector(async () => new (await import('../../providers/aws/s3/bucket.ts')).BucketConnector()),
+        DNSRecord: lazyConnector(async () => new (await import('../../providers/aws/route53/record.ts')).RecordConnector()),
+        Database: lazyConnector(async () => new (await import('../../providers/aws/rds/instance.ts')).RdsInstanceConnector()),
       },
-      probe: async (connection) => (await aws()).probeAws(connection),
+      probe: async (connection) => (await import('../../providers/aws/common/probe.ts')).probeAws(connection),
     }),
     defineProvider({
       type: 'postgres',

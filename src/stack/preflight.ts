@@ -3,17 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { EnvironmentError } from './environment-error.ts';
 
-export class EnvironmentError extends Error {
-  override readonly name = 'EnvironmentError';
-  readonly what: string;
-  readonly fix: string;
-  constructor(what: string, fix: string) {
-    super(`${what}\n  how to fix: ${fix}`);
-    this.what = what;
-    this.fix = fix;
-  }
-}
+// Its own module, so `mooring run` (whose main.ts catches it) need not load child_process.
+export { EnvironmentError };
 
 /** Compares dotted versions numerically: negative when a < b. */
 export function compareVersions(a: string, b: string): number {

@@ -100,7 +100,7 @@ describe('the container image', () => {
   it('is a non-root, production image that runs `mooring run`', () => {
     assert.match(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'), /npm ci --omit=dev/);
     assert.match(stage.user ?? '', /^[1-9]\d*(:[1-9]\d*)?$/, 'a numeric non-root USER');
-    assert.deepEqual(stage.command, ['node', '--optimize-for-size', 'dist/src/cli/main.js', 'run']);
+    assert.deepEqual(stage.command, ['node', '--optimize-for-size', '--max-opt=2', 'dist/src/cli/main.js', 'run']);
     assert.deepEqual(stage.builds, ['./dist'], 'the compiled code, from the build stage');
     assert.match(readFileSync(join(ROOT, 'package.json'), 'utf8'), /"build": "tsc -p tsconfig\.build\.json"/, 'the build stage runs what this test runs');
   });
