@@ -35,11 +35,12 @@ export type { ProviderDefinition, ProviderKinds, ProviderRegistration } from './
 // re-exported so that providers import nothing but this SDK. The per-kind specs and atProvider
 // shapes an adapter receives and reports, and a spec as written (tests build theirs with parseSpec):
 export type { BucketAtProvider, BucketSpec, BucketSpecInput } from '../src/api/bucket.ts';
-export type { DNSRecordAtProvider, DNSRecordSpec, RecordType } from '../src/api/dnsrecord.ts';
+export type { DNSRecordAtProvider, DNSRecordSpec, RecordType, RoutingPolicy } from '../src/api/dnsrecord.ts';
+export { ROUTING_POLICIES } from '../src/api/dnsrecord.ts';
 export type { DatabaseAtProvider, DatabaseSpec, DatabaseSpecInput } from '../src/api/database.ts';
 // A Database's per-backend options, schema and type in one (`RdsOptions.parse({})`: the defaults
 // when the spec leaves them out), and the rules its schema holds that an adapter checks again.
-export { ALLOWED_EXTENSIONS, PG_IDENTIFIER, PostgresOptions, RdsOptions } from '../src/api/database.ts';
+export { ALLOWED_EXTENSIONS, PG_IDENTIFIER, PostgresOptions, RdsOptions, RESERVED_SCHEMAS, schemaNameRules } from '../src/api/database.ts';
 // Ownership: the tag that carries the ownership mark on tagged assets (S3, RDS); users may not set it.
 export { OWNERSHIP_TAG } from '../src/api/bucket.ts';
 // A ProviderConfig's web identity: the projected-token directory its token file must lie in.

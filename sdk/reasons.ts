@@ -44,6 +44,8 @@ export const ProviderReason = {
   DeletionProtected: 'DeletionProtected',
   /** The spec names a thing in the namespace the adapter keeps for its own ownership marks (a DNS record named `_mooring-…`). */
   ReservedName: 'ReservedName',
+  /** The spec asks for a DNS routing policy (weighted, failover, latency, geolocation, multivalue) the DNS backend has none of (PowerDNS). */
+  RoutingUnsupported: 'RoutingUnsupported',
   /** A DNS record would share its name with a CNAME (a CNAME beside another record set, or any record set beside a CNAME). */
   CnameConflict: 'CnameConflict',
 } as const;

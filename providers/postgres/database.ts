@@ -23,7 +23,7 @@ import {
 } from '../../sdk/index.ts';
 import { AdminPools, adminConnection, pinSession, type AdminConnection } from './admin.ts';
 import { classifyPgError, PgReason } from './classify.ts';
-import { extension, ident, limit, literal } from './sql.ts';
+import { extension, ident, limit, literal, schemaIdent } from './sql.ts';
 import { scramVerifier } from './scram.ts';
 import { desiredDatabase, diffDatabase, ownershipOf, privilegesOf, type DesiredDatabase, type ObservedDatabase, type ObservedRole, type ObservedState } from './state.ts';
 
@@ -149,19 +149,20 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     await this.inDatabase(desired.database, undefined, async (db) => {
       const extensions = await db.query<{ extname: string }>(`read extensions of ${desired.database}`, 'SELECT extname FROM pg_catalog.pg_extension');
       database.extensions = extensions.map((e) => e.extname);
-      const ro = desired.options.readOnlyRole;
-      if (!ro || !readOnlyExists) return;
-      const [grants] = await db.query<{ connect: boolean; usage: boolean; defaults: boolean; tables: boolean }>(
-        `read the grants of ${ro}`,
-        `SELECT pg_catalog.has_database_privilege($1::pg_catalog.name, pg_catalog.current_database(), 'CONNECT') AS connect,
-                pg_catalog.has_schema_privilege($1::pg_catalog.name, 'public', 'USAGE') AS usage,
-                EXISTS (SELECT 1 FROM pg_catalog.pg_default_acl a, pg_catalog.aclexplode(a.defaclacl) x
-                         WHERE a.defaclrole = pg_catalog.to_regrole($2) AND a.defaclnamespace = 'public'::pg_catalog.regnamespace
-                           AND a.defaclobjtype = 'r' AND x.grantee = pg_catalog.to_regrole($1::pg_catalog.text) AND x.privilege_type = 'SELECT') AS defaults,
-                NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = 'public'::pg_catalog.regnamespace AND c.relkind IN ('r', 'p')
-                             AND NOT pg_catalog.has_table_privilege($1::pg_catalog.name, c.oid, 'SELECT')) AS tables`,
-        [ro, desired.role],
+      const { schemas, readOnlyRole: ro } = desired.options;
+      const found = await db.query<{ name: string; owner: string }>(
+        `read the schemas of ${desired.database}`,
+        SCHEMAS,
+        [schemas],
       );
+      database.schemas = Object.fromEntries(found.map((f) => [f.name, f.owner]));
+      if (!ro || !readOnlyExists) return;
+      // Only schemas that exist: has_schema_privilege fails on a missing one (its absence is a diff of its own).
+      const grants = { connect: true, usage: true, defaults: true, tables: true };
+      for (const schema of ['public', ...found.map((f) => f.name)]) {
+        const [g] = await db.query<typeof grants>(`read the grants of ${ro} in ${schema}`, READ_ONLY_GRANTS, [ro, desired.role, schema]);
+        for (const k of Object.keys(grants) as (keyof typeof grants)[]) grants[k] &&= g?.[k] ?? false;
+      }
       database.readOnlyGrants = grants;
     });
   }
@@ -265,12 +266,12 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     }
   }
 
-  /** Extensions and the read-only role, inside the database. */
+  /** Extensions, schemas and the read-only role, inside the database. */
   private async configure(resource: ManagedResource<DatabaseSpec>, desired: DesiredDatabase): Promise<void> {
     const { database, role, options } = desired;
     const ro = options.readOnlyRole;
     if (ro) await this.ensureReadOnlyRole(resource, ro);
-    if (!options.extensions.length && !ro) return;
+    if (!options.extensions.length && !options.schemas.length && !ro) return;
     // As the owner, not the superuser: the work needs nothing more (the allowed extensions are all
     // trusted), and the statements can do nothing the tenant's own login could not.
     await this.inDatabase(database, role, async (db) => {
@@ -278,13 +279,38 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
         // SCHEMA public, named: with the search_path pinned, the first schema on it is pg_catalog.
         await db.query(`CREATE EXTENSION ${name} in ${database}`, `CREATE EXTENSION IF NOT EXISTS ${extension(name)} SCHEMA public`);
       }
+      await this.ensureSchemas(db, desired);
       if (!ro) return;
       const r = ident(ro);
       await db.query(`GRANT CONNECT to ${ro}`, `GRANT CONNECT ON DATABASE ${ident(database)} TO ${r}`);
-      await db.query(`GRANT USAGE to ${ro}`, `GRANT USAGE ON SCHEMA public TO ${r}`);
-      await db.query(`GRANT SELECT to ${ro}`, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${r}`);
-      await db.query(`default privileges for ${ro}`, `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(role)} IN SCHEMA public GRANT SELECT ON TABLES TO ${r}`);
+      for (const schema of ['public', ...options.schemas]) {
+        const s = schema === 'public' ? 'public' : schemaIdent(schema);
+        await db.query(`GRANT USAGE on ${schema} to ${ro}`, `GRANT USAGE ON SCHEMA ${s} TO ${r}`);
+        await db.query(`GRANT SELECT in ${schema} to ${ro}`, `GRANT SELECT ON ALL TABLES IN SCHEMA ${s} TO ${r}`);
+        await db.query(`default privileges in ${schema} for ${ro}`, `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(role)} IN SCHEMA ${s} GRANT SELECT ON TABLES TO ${r}`);
+      }
     });
+  }
+
+  /**
+   * The spec's schemas, created by (so owned by) the login role. One that exists owned by another
+   * role is refused, never taken over: its owner may be another login, and its objects theirs.
+   */
+  private async ensureSchemas(db: Session, { database, role, options }: DesiredDatabase): Promise<void> {
+    if (!options.schemas.length) return;
+    const found = await db.query<{ name: string; owner: string }>(
+      `read the schemas of ${database}`,
+      SCHEMAS,
+      [options.schemas],
+    );
+    const foreign = found.filter((f) => f.owner !== role);
+    if (foreign.length) {
+      const which = foreign.map((f) => `${f.name} (owned by ${f.owner})`).join(', ');
+      throw new TerminalError(PgReason.NotOwned, `spec.postgres.schemas: the schema ${which} in ${database} is not the login ${role}'s; it is left untouched. Drop it or choose another name.`);
+    }
+    for (const schema of options.schemas) {
+      if (!found.some((f) => f.name === schema)) await db.query(`CREATE SCHEMA ${schema} in ${database}`, `CREATE SCHEMA ${schemaIdent(schema)}`);
+    }
   }
 
   private async ensureReadOnlyRole(resource: ManagedResource<DatabaseSpec>, name: string): Promise<void> {
@@ -350,6 +376,8 @@ class PostgresDatabaseClient implements ExternalClient<DatabaseSpec, DatabaseAtP
     const desired = desiredDatabase(resource.externalName, resource.spec);
     ident(desired.database, 'database name');
     ident(desired.role, 'role name');
+    // Before any statement: a reserved or forged schema name is refused with nothing done.
+    for (const schema of desired.options.schemas) schemaIdent(schema);
     return desired;
   }
 
@@ -435,6 +463,18 @@ const roleOf = (r: RoleRow): ObservedRole => ({
   bypassRls: r.bypassrls,
   memberOf: r.member_of,
 });
+
+/** The schemas of $1 that exist in the database, each with its owner. */
+const SCHEMAS = 'SELECT nspname::pg_catalog.text AS name, pg_catalog.pg_get_userbyid(nspowner)::pg_catalog.text AS owner FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::pg_catalog.text[])';
+
+/** Whether role $1 reads schema $3 as the read-only role should: CONNECT, USAGE, SELECT on every table, and $2's default privileges. */
+const READ_ONLY_GRANTS = `SELECT pg_catalog.has_database_privilege($1::pg_catalog.name, pg_catalog.current_database(), 'CONNECT') AS connect,
+        pg_catalog.has_schema_privilege($1::pg_catalog.name, $3::pg_catalog.text, 'USAGE') AS usage,
+        EXISTS (SELECT 1 FROM pg_catalog.pg_default_acl a, pg_catalog.aclexplode(a.defaclacl) x
+                 WHERE a.defaclrole = pg_catalog.to_regrole($2) AND a.defaclnamespace = pg_catalog.to_regnamespace($3)
+                   AND a.defaclobjtype = 'r' AND x.grantee = pg_catalog.to_regrole($1::pg_catalog.text) AND x.privilege_type = 'SELECT') AS defaults,
+        NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relnamespace = pg_catalog.to_regnamespace($3) AND c.relkind IN ('r', 'p')
+                     AND NOT pg_catalog.has_table_privilege($1::pg_catalog.name, c.oid, 'SELECT')) AS tables`;
 
 const roleNames = (desired: DesiredDatabase): string[] => [desired.role, ...(desired.options.readOnlyRole ? [desired.options.readOnlyRole] : [])];
 

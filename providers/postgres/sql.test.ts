@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TerminalError } from '../../sdk/index.ts';
-import { extension, ident, limit, literal } from './sql.ts';
+import { extension, ident, limit, literal, schemaIdent } from './sql.ts';
 
 describe('SQL quoting', () => {
   it('quotes identifiers the schema accepts', () => {
@@ -16,6 +16,13 @@ describe('SQL quoting', () => {
       assert.throws(() => ident(name), (err: unknown) => err instanceof TerminalError && err.reason === 'InvalidSpec');
     });
   }
+
+  it('quotes schema names, and refuses the reserved ones and forged ones', () => {
+    assert.equal(schemaIdent('app'), '"app"');
+    for (const name of ['public', 'information_schema', 'pg_catalog', 'pg_temp_1', 'x"; DROP SCHEMA public; --']) {
+      assert.throws(() => schemaIdent(name), (err: unknown) => err instanceof TerminalError && err.reason === 'InvalidSpec', name);
+    }
+  });
 
   it('quotes literals, doubling quotes and backslashes', () => {
     assert.equal(literal("it's"), "'it''s'");

@@ -4,7 +4,7 @@
 // same pattern the schema enforces, then quoted anyway: a name that slipped past the schema (a
 // default derived from metadata.name) is refused here, before any SQL exists.
 import { escapeIdentifier, escapeLiteral } from 'pg';
-import { ALLOWED_EXTENSIONS, PG_IDENTIFIER, TerminalError } from '../../sdk/index.ts';
+import { ALLOWED_EXTENSIONS, PG_IDENTIFIER, TerminalError, schemaNameRules } from '../../sdk/index.ts';
 import { PgReason } from './classify.ts';
 
 /** A double-quoted identifier, after checking it is one the schema would accept. */
@@ -13,6 +13,16 @@ export function ident(name: string, what = 'identifier'): string {
     throw new TerminalError(PgReason.InvalidSpec, `the ${what} ${JSON.stringify(name.slice(0, 80))} is not a valid identifier: 1-63 lowercase letters, digits and underscores, not starting with a digit`);
   }
   return escapeIdentifier(name);
+}
+
+/**
+ * A schema name, quoted, after the schema's rules: never public, information_schema or pg_* (a
+ * name that slipped past the schema is refused here, before any SQL exists).
+ */
+export function schemaIdent(name: string): string {
+  const broken = schemaNameRules.find((r) => !r.holds(name));
+  if (broken) throw new TerminalError(PgReason.InvalidSpec, `the schema ${JSON.stringify(name.slice(0, 80))} ${broken.message}`);
+  return ident(name, 'schema name');
 }
 
 /** An extension name from the allow-list (uuid-ossp has a hyphen, so it has its own check), quoted. */

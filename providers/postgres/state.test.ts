@@ -4,10 +4,10 @@ import { parseSpec } from '../../sdk/index.ts';
 import { desiredDatabase, diffDatabase, ownershipOf, privilegesOf, type ObservedRole, type ObservedState } from './state.ts';
 
 const OURS = 'mooring/ns/app';
-const desired = desiredDatabase('app', parseSpec('Database', { providerConfigRef: { name: 'pg' }, postgres: { connectionLimit: 10, extensions: ['citext'], readOnlyRole: 'app_ro' } }));
+const desired = desiredDatabase('app', parseSpec('Database', { providerConfigRef: { name: 'pg' }, postgres: { connectionLimit: 10, extensions: ['citext'], schemas: ['reports'], readOnlyRole: 'app_ro' } }));
 const plain = { superuser: false, createRole: false, createDb: false, replication: false, bypassRls: false, memberOf: [] };
 const converged = (): ObservedState => ({
-  database: { owner: 'app', connectionLimit: 10, mark: OURS, extensions: ['plpgsql', 'citext'], readOnlyGrants: { connect: true, usage: true, defaults: true, tables: true } },
+  database: { owner: 'app', connectionLimit: 10, mark: OURS, extensions: ['plpgsql', 'citext'], schemas: { reports: 'app' }, readOnlyGrants: { connect: true, usage: true, defaults: true, tables: true } },
   role: { name: 'app', canLogin: true, connectionLimit: 10, mark: OURS, ...plain },
   readOnlyRole: { name: 'app_ro', canLogin: false, connectionLimit: -1, mark: OURS, ...plain },
 });
@@ -26,6 +26,8 @@ describe('postgres state', () => {
     { reason: 'a dropped read-only role', change: (s) => (s.readOnlyRole = undefined), path: 'postgres.readOnlyRole' },
     { reason: 'a login role made superuser', change: (s) => (s.role!.superuser = true), path: 'username.privileges' },
     { reason: 'a read-only role granted pg_write_server_files', change: (s) => (s.readOnlyRole!.memberOf = ['pg_write_server_files']), path: 'postgres.readOnlyRole.privileges' },
+    { reason: 'a dropped schema', change: (s) => (s.database!.schemas = {}), path: 'postgres.schemas' },
+    { reason: 'a schema handed to another role', change: (s) => (s.database!.schemas = { reports: 'someone' }), path: 'postgres.schemas' },
     { reason: 'a revoked grant', change: (s) => (s.database!.readOnlyGrants!.tables = false), path: 'postgres.readOnlyRole.grants' },
   ];
   it('finds nothing on a converged database', () => assert.deepEqual(diffDatabase(desired, converged()), []));

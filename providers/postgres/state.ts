@@ -57,7 +57,9 @@ export interface ObservedDatabase {
   mark?: string | undefined;
   /** Read inside the database; undefined when it was not read (not ours). */
   extensions?: string[] | undefined;
-  /** Whether the read-only role has what it needs, when the spec asks for one. */
+  /** The spec's schemas that exist, each with its owner; read inside the database with the extensions. */
+  schemas?: Record<string, string> | undefined;
+  /** Whether the read-only role has what it needs in public and every schema of the spec that exists, when the spec asks for one. */
   readOnlyGrants?: { connect: boolean; usage: boolean; defaults: boolean; tables: boolean } | undefined;
 }
 
@@ -104,6 +106,10 @@ export function diffDatabase(desired: DesiredDatabase, state: ObservedState): Fi
   if (db.extensions) {
     const missing = options.extensions.filter((e) => !db.extensions!.includes(e));
     if (missing.length) diff.push({ path: 'postgres.extensions', observed: db.extensions.filter((e) => e !== 'plpgsql'), desired: options.extensions });
+  }
+  if (db.schemas) {
+    const wrong = options.schemas.filter((name) => db.schemas![name] !== role);
+    if (wrong.length) diff.push({ path: 'postgres.schemas', observed: db.schemas, desired: options.schemas });
   }
   if (options.readOnlyRole) {
     const grants = db.readOnlyGrants;

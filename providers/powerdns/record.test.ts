@@ -1,4 +1,4 @@
-// The PowerDNS backend behind the DNS kit: what PowerDNS has not (aliases, weighted routing) is
+// The PowerDNS backend behind the DNS kit: what PowerDNS has not (aliases, routing policies) is
 // refused, and a name PowerDNS's decimal escapes would hide from the ownership namespace is too,
 // before any request; a write is reported queued, then written once the PATCH went through.
 import assert from 'node:assert/strict';
@@ -22,10 +22,14 @@ describe('the PowerDNS DNSRecord backend', () => {
   });
   const refused = (reason: string, text: RegExp) => (err: unknown) => err instanceof TerminalError && err.reason === reason && text.test(err.message);
 
-  it('refuses \\095mooring (decimal for _mooring), aliases and weighted routing before any request', async () => {
+  it('refuses \\095mooring (decimal for _mooring), aliases and every routing policy before any request', async () => {
     const client = await connect();
     await assert.rejects(client.create(resource('\\095mooring-a.www')), refused(PdnsReason.ReservedName, /spec\.name/));
-    await assert.rejects(client.observe(resource('www', { weighted: { setIdentifier: 'a', weight: 1 } })), refused(PdnsReason.InvalidSpec, /spec\.weighted: PowerDNS has no weighted routing/));
+    await assert.rejects(client.observe(resource('www', { weighted: { setIdentifier: 'a', weight: 1 } })), refused(PdnsReason.RoutingUnsupported, /spec\.weighted: PowerDNS has no weighted routing/));
+    await assert.rejects(client.observe(resource('www', { failover: { setIdentifier: 'a', role: 'PRIMARY' } })), refused(PdnsReason.RoutingUnsupported, /spec\.failover: PowerDNS has no failover routing/));
+    await assert.rejects(client.observe(resource('www', { geolocation: { setIdentifier: 'a', country: 'DE' } })), refused(PdnsReason.RoutingUnsupported, /spec\.geolocation/));
+    await assert.rejects(client.observe(resource('www', { latency: { setIdentifier: 'a', region: 'eu-west-1' } })), refused(PdnsReason.RoutingUnsupported, /spec\.latency/));
+    await assert.rejects(client.observe(resource('www', { multivalue: { setIdentifier: 'a' } })), refused(PdnsReason.RoutingUnsupported, /spec\.multivalue/));
     await assert.rejects(client.observe(resource('www', { alias: { dnsName: 'a.', hostedZoneId: 'Z1', evaluateTargetHealth: false } })), refused(PdnsReason.InvalidSpec, /spec\.alias/));
     assert.deepEqual(requests, []);
   });

@@ -2,7 +2,7 @@
 // and reads zones (one GET returns every record set) and sends each batch as one atomic PATCH; the
 // kit does the rest (ownership records, the plan, batching, reporting a change queued, then
 // written once PowerDNS took it). One backend per ProviderConfig, kept by the kit's connector.
-import { DnsRecordConnector, TerminalError, type DnsBackend, type DnsChange, type DNSRecordSpec, type ProviderConnection, type Zone } from '../../sdk/index.ts';
+import { DnsRecordConnector, ROUTING_POLICIES, TerminalError, type DnsBackend, type DnsChange, type DNSRecordSpec, type ProviderConnection, type Zone } from '../../sdk/index.ts';
 import { PdnsApi, pdnsSettings } from './api.ts';
 import { pdnsBatchOptions, type BatchOptions } from './batcher.ts';
 import { PdnsReason } from './reasons.ts';
@@ -49,13 +49,15 @@ class PdnsBackend implements DnsBackend {
   }
 
   refuse(spec: DNSRecordSpec): void {
-    if (spec.alias !== undefined) throw unsupported('spec.alias', 'Route 53 aliases');
-    if (spec.weighted !== undefined) throw unsupported('spec.weighted', 'weighted routing');
+    if (spec.alias !== undefined) throw unsupported(PdnsReason.InvalidSpec, 'spec.alias', 'Route 53 aliases');
+    for (const policy of ROUTING_POLICIES) {
+      if (spec[policy] !== undefined) throw unsupported(PdnsReason.RoutingUnsupported, `spec.${policy}`, `${policy} routing (it answers every query with the one record set of a name and type)`);
+    }
   }
 }
 
-function unsupported(field: string, what: string): TerminalError {
-  return new TerminalError(PdnsReason.InvalidSpec, `${field}: PowerDNS has no ${what}; remove ${field}, or use a ProviderConfig of type aws`);
+function unsupported(reason: PdnsReason, field: string, what: string): TerminalError {
+  return new TerminalError(reason, `${field}: PowerDNS has no ${what}; remove ${field}, or use a ProviderConfig of type aws`);
 }
 
 export class RecordConnector extends DnsRecordConnector {

@@ -6,3 +6,4 @@ export type { CaseName, ConformanceTarget, FieldWalk, Found, Oracle } from './ta
 export { checkConformance, describeConformance, summary } from './run.ts';
 export type { CaseResult } from './run.ts';
 export { RuleBroken } from './drive.ts';
+export { DNS_RECORD_VALUES, dnsRecordVariants } from './dns.ts';

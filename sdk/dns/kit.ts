@@ -4,7 +4,7 @@
 // pending until the backend took it (and, on a backend that applies later, until it applied it),
 // `written` once it did, or throws its typed error.
 import type { Connector, DeleteResult, ExternalClient, ManagedResource, Observation, ProviderConnection, WriteQueued } from '../contract.ts';
-import type { DNSRecordAtProvider, DNSRecordSpec } from '../../src/api/dnsrecord.ts';
+import { setIdentifierOf, type DNSRecordAtProvider, type DNSRecordSpec } from '../../src/api/dnsrecord.ts';
 import { TerminalError } from '../errors.ts';
 import { ProviderReason } from '../reasons.ts';
 import { DnsAccount } from './account.ts';
@@ -192,7 +192,7 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     if (!inZone(name, zone.name)) throw new TerminalError(ProviderReason.InvalidSpec, `spec.name ${spec.name} is not in the zone ${where}`);
     if (spec.type === 'CNAME' && name === zone.name) throw new TerminalError(ProviderReason.InvalidSpec, `spec.name ${spec.name} is the apex of zone ${where}, where a CNAME cannot sit`);
     const desired = desiredRecord(spec, name);
-    const ownership: DnsRecordSet = { name: ownershipName(name, spec.type, spec.weighted?.setIdentifier), type: 'TXT', ttl: OWNERSHIP_TTL, values: [ownershipValue(resource.ownershipMark)] };
+    const ownership: DnsRecordSet = { name: ownershipName(name, spec.type, setIdentifierOf(spec)), type: 'TXT', ttl: OWNERSHIP_TTL, values: [ownershipValue(resource.ownershipMark)] };
     return { zone, desired, ownership };
   }
 }

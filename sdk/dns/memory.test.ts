@@ -1,8 +1,9 @@
 // The conformance kit's DNSRecord cases against a backend written only against the DNS kit's port
 // (memory.ts): a third DNS provider needs nothing else. The oracle reads the in-memory server.
-import { describeConformance, type Found } from '../conformance/index.ts';
+import { DNS_RECORD_VALUES, describeConformance, dnsRecordVariants, type Found } from '../conformance/index.ts';
 import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../index.ts';
 import { parseSpec } from '../specs.ts';
+import { setIdentifierOf } from '../../src/api/dnsrecord.ts';
 import { MemoryDns, memoryConnector } from './memory.ts';
 import { keyOf } from './records.ts';
 
@@ -15,7 +16,7 @@ for (const guarded of [false, true]) {
     const zone = server.addZone(ZONE);
     const connection: ProviderConnection = { name: 'memory', type: 'memory', region: 'local', settings: {}, secretData: { token: server.token } };
     const fqdn = (r: ManagedResource<DNSRecordSpec>) => `${r.spec.name}.${ZONE}`;
-    const key = (r: ManagedResource<DNSRecordSpec>) => keyOf({ name: fqdn(r), type: 'A', setIdentifier: r.spec.weighted?.setIdentifier });
+    const key = (r: ManagedResource<DNSRecordSpec>) => keyOf({ name: fqdn(r), type: 'A', setIdentifier: setIdentifierOf(r.spec) });
     const ownerKey = (r: ManagedResource<DNSRecordSpec>) => [...zone.keys()].find((k) => k.startsWith('_mooring-a') && k.includes(`.${fqdn(r)}|TXT`));
     const remove = async (r: ManagedResource<DNSRecordSpec>) => {
       zone.delete(key(r));
@@ -53,10 +54,8 @@ for (const guarded of [false, true]) {
       badCredentials: (secret) => ({ ...connection, name: 'memory-bad', secretData: { token: secret } }),
       invalidSpec: (r) => ({ ...r, spec: { ...r.spec, zone: { name: `no-such-${ZONE}` } } }),
       fields: {
-        variants: {
-          alias: (spec) => ({ ...spec, values: undefined, ttl: undefined, alias: { dnsName: `target.${ZONE}`, hostedZoneId: 'Z0123456789ABC', evaluateTargetHealth: false } }),
-          weighted: (spec) => ({ ...spec, weighted: { setIdentifier: 'walk', weight: 10 } }),
-        },
+        variants: dnsRecordVariants(ZONE, 'Z0123456789ABC'),
+        values: DNS_RECORD_VALUES,
       },
     };
   });

@@ -16,6 +16,14 @@ describe('values as written', () => {
     ['A', '192.0.2.1', '192.0.2.1'],
     ['TXT', 'hello world', '"hello world"'],
     ['CAA', '0 issue "letsencrypt.org"', '0 issue "letsencrypt.org"'],
+    ['PTR', 'Host.Example.net', 'host.example.net.'],
+    ['NAPTR', '100 10 "S" "SIP+D2U" "" _sip._udp.example.net', '100 10 "S" "SIP+D2U" "" _sip._udp.example.net.'],
+    ['NAPTR', '100 20 "U" "E2U+sip" "!^.* $!sip:a@example.net!" .', '100 20 "U" "E2U+sip" "!^.* $!sip:a@example.net!" .'],
+    ['HTTPS', '1 . port=443 alpn="h2,h3"', '1 . alpn=h2,h3 port=443'],
+    ['SVCB', '1 svc.example.net alpn="a b"', '1 svc.example.net. alpn="a b"'],
+    ['DS', '12345 13 2 49FD46E6', '12345 13 2 49fd46e6'],
+    ['TLSA', '3  1 1 ABCDEF', '3 1 1 abcdef'],
+    ['SPF', 'v=spf1 -all', '"v=spf1 -all"'],
   ];
   for (const [type, value, written] of cases) it(`${type} ${value} → ${written}`, () => assert.equal(writeValue(type, value), written));
 
@@ -37,6 +45,17 @@ describe('record sets', () => {
     assert.deepEqual(alias, { name: 'a.example.com.', type: 'A', alias: { dnsName: 'lb.example.net.', hostedZoneId: 'Z1', evaluateTargetHealth: true } });
   });
 
+  it('carry every routing policy, each with its set identifier', () => {
+    const at = (extra: object) => desiredRecord({ ...spec, ...extra }, 'www.example.com.');
+    assert.deepEqual(at({ failover: { setIdentifier: 'p', role: 'PRIMARY' } }), { ...desired, setIdentifier: 'p', failover: 'PRIMARY' });
+    assert.deepEqual(at({ latency: { setIdentifier: 'eu', region: 'eu-west-1' } }), { ...desired, setIdentifier: 'eu', region: 'eu-west-1' });
+    assert.deepEqual(at({ geolocation: { setIdentifier: 'ca', country: 'US', subdivision: 'CA' } }), { ...desired, setIdentifier: 'ca', geolocation: { country: 'US', subdivision: 'CA' } });
+    assert.deepEqual(at({ multivalue: { setIdentifier: 'm' } }), { ...desired, setIdentifier: 'm', multiValueAnswer: true });
+    const geo = at({ geolocation: { setIdentifier: 'eu', continent: 'EU' } });
+    assert.deepEqual(diffRecord(geo, { ...geo, geolocation: { continent: 'EU' } }, 'octal'), [], 'the same location is no drift');
+    assert.deepEqual(diffRecord(geo, { ...geo, geolocation: { continent: 'AS' } }, 'octal').map((d) => d.path), ['geolocation']);
+  });
+
   const live = (extra: Partial<DnsRecordSet>): DnsRecordSet => ({ name: 'www.example.com.', type: 'A', ttl: 300, values: ['192.0.2.2', '192.0.2.1'], ...extra });
   const table = [
     { reason: 'value order does not matter', live: live({}), paths: [] },
@@ -45,6 +64,10 @@ describe('record sets', () => {
     { reason: 'a disabled record among them (PowerDNS)', live: live({ disabled: 1 }), paths: ['values'] },
     { reason: 'an alias where values are wanted', live: live({ values: undefined, ttl: undefined, alias: { dnsName: 'x.', hostedZoneId: 'Z', evaluateTargetHealth: false } }), paths: ['values'] },
     { reason: 'another weight', live: live({ weight: 3 }), paths: ['weighted.weight'] },
+    { reason: 'a failover role where none is wanted', live: live({ failover: 'PRIMARY' }), paths: ['failover.role'] },
+    { reason: 'a latency region', live: live({ region: 'eu-west-1' }), paths: ['latency.region'] },
+    { reason: 'a geolocation', live: live({ geolocation: { continent: 'EU' } }), paths: ['geolocation'] },
+    { reason: 'a multivalue answer', live: live({ multiValueAnswer: true }), paths: ['multivalue'] },
     { reason: 'a missing record set', live: undefined, paths: ['values'] },
   ];
   for (const c of table) it(`diff: ${c.reason}`, () => assert.deepEqual(diffRecord(desired, c.live, 'decimal').map((d) => d.path), c.paths));

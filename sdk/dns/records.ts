@@ -5,7 +5,7 @@
 // dot; IPv6 is compressed (RFC 5952); TXT text is quoted and split into 255-character strings on
 // the way out and joined again on the way in, so `"ab"` and `"a" "b"` compare equal.
 import type { FieldDiff } from '../contract.ts';
-import type { DNSRecordSpec } from '../../src/api/dnsrecord.ts';
+import type { DNSRecordSpec, RoutingPolicy } from '../../src/api/dnsrecord.ts';
 import { canonical, type EscapeSyntax } from './names.ts';
 import { formatTxt, parseTxt } from './txt.ts';
 
@@ -18,6 +18,13 @@ export interface Alias {
   evaluateTargetHealth: boolean;
 }
 
+/** Where a geolocation record set answers. */
+export interface Geolocation {
+  continent?: string | undefined;
+  country?: string | undefined;
+  subdivision?: string | undefined;
+}
+
 /** One record set, normalised: what a port lists and what the kit asks it to write. */
 export interface DnsRecordSet {
   name: string;
@@ -25,6 +32,14 @@ export interface DnsRecordSet {
   /** Weighted routing (Route 53): names this set among those sharing name and type. */
   setIdentifier?: string | undefined;
   weight?: number | undefined;
+  /** Failover routing (Route 53): PRIMARY or SECONDARY. */
+  failover?: 'PRIMARY' | 'SECONDARY' | undefined;
+  /** Latency routing (Route 53): the AWS region. */
+  region?: string | undefined;
+  /** Geolocation routing (Route 53): a continent, or a country and perhaps a subdivision. */
+  geolocation?: Geolocation | undefined;
+  /** Multivalue answer routing (Route 53). */
+  multiValueAnswer?: boolean | undefined;
   /** Unset for an alias. */
   ttl?: number | undefined;
   /** The values in the backend's zone-file form (TXT quoted). */
@@ -60,21 +75,56 @@ function ipv6(value: string): string {
   }
 }
 
+/** The value with its field at `index` (negative: from the end) made an absolute host name. */
+function hostField(value: string, index: number): string {
+  // Quoted fields (NAPTR's regexp, SVCB's parameters) may hold spaces: split outside quotes only.
+  const parts = value.trim().match(/(?:[^\s"]|"[^"]*")+/g) ?? [];
+  const at = index < 0 ? parts.length + index : index;
+  if (parts[at] !== undefined) parts[at] = host(parts[at]);
+  return parts.join(' ');
+}
+
+/** SvcParamKeys by number (RFC 9460 §14.3.2): servers write parameters in this order. */
+const SVC_KEYS = ['mandatory', 'alpn', 'no-default-alpn', 'port', 'ipv4hint', 'ech', 'ipv6hint'];
+const svcKeyNumber = (key: string) => (SVC_KEYS.includes(key) ? SVC_KEYS.indexOf(key) : Number(/^key(\d+)$/.exec(key)?.[1] ?? 65536));
+
+/**
+ * An SVCB/HTTPS value in presentation form as servers write it back: parameters in key order, a
+ * value quoted only when it holds a space (PowerDNS refuses any other spelling, so it is also the
+ * one written).
+ */
+function svcbValue(value: string): string {
+  const [priority, target, ...params] = value.match(/(?:[^\s"]|"[^"]*")+/g) ?? [];
+  const plain = params.map((p) => {
+    const [key, ...rest] = p.split('=');
+    const raw = rest.join('=').replace(/^"(.*)"$/, '$1');
+    return { key: key!, text: rest.length === 0 ? key! : `${key}=${/\s/.test(raw) ? `"${raw}"` : raw}` };
+  });
+  plain.sort((a, b) => svcKeyNumber(a.key) - svcKeyNumber(b.key));
+  return [priority, target, ...plain.map((p) => p.text)].filter((x) => x !== undefined).join(' ');
+}
+
 /** A spec value → the value written: host names absolute, IPv6 compressed, TXT quoted. */
 export function writeValue(type: string, value: string): string {
   switch (type) {
     case 'TXT':
+    case 'SPF':
       return formatTxt(value);
     case 'CNAME':
     case 'NS':
+    case 'PTR':
       return host(value.trim());
     case 'MX':
-    case 'SRV': {
-      // The last field is a host name.
-      const parts = value.trim().split(/\s+/);
-      parts[parts.length - 1] = host(parts[parts.length - 1]!);
-      return parts.join(' ');
-    }
+    case 'SRV':
+    case 'NAPTR':
+      return hostField(value, -1); // the last field is a host name
+    case 'HTTPS':
+    case 'SVCB':
+      return svcbValue(hostField(value, 1)); // the target, after the priority
+    case 'DS':
+    case 'SSHFP':
+    case 'TLSA':
+      return value.trim().split(/\s+/).join(' ').toLowerCase(); // hex digests compare in any case; servers answer lowercase
     case 'AAAA':
       return ipv6(value.trim());
     default:
@@ -84,17 +134,13 @@ export function writeValue(type: string, value: string): string {
 
 /** A value in the form two equal values share, for comparison only. */
 export function comparable(type: string, value: string, escapes: EscapeSyntax): string {
-  if (type === 'TXT') return parseTxt(value, escapes);
+  if (type === 'TXT' || type === 'SPF') return parseTxt(value, escapes);
   return writeValue(type, value).toLowerCase();
 }
 
 /** The record set a spec asks for, at its absolute name. */
-export function desiredRecord(spec: Pick<DNSRecordSpec, 'type' | 'ttl' | 'values' | 'alias' | 'weighted'>, fqdn: string): DnsRecordSet {
-  const rs: DnsRecordSet = { name: fqdn, type: spec.type };
-  if (spec.weighted) {
-    rs.setIdentifier = spec.weighted.setIdentifier;
-    rs.weight = spec.weighted.weight;
-  }
+export function desiredRecord(spec: Pick<DNSRecordSpec, 'type' | 'ttl' | 'values' | 'alias' | RoutingPolicy>, fqdn: string): DnsRecordSet {
+  const rs: DnsRecordSet = { name: fqdn, type: spec.type, ...routingOf(spec) };
   if (spec.alias) {
     rs.alias = {
       dnsName: canonical(spec.alias.dnsName),
@@ -108,6 +154,32 @@ export function desiredRecord(spec: Pick<DNSRecordSpec, 'type' | 'ttl' | 'values
   return rs;
 }
 
+/** The routing fields of the record set a spec asks for (none without a routing policy). */
+function routingOf(spec: Pick<DNSRecordSpec, RoutingPolicy>): Partial<DnsRecordSet> {
+  if (spec.weighted) return { setIdentifier: spec.weighted.setIdentifier, weight: spec.weighted.weight };
+  if (spec.failover) return { setIdentifier: spec.failover.setIdentifier, failover: spec.failover.role };
+  if (spec.latency) return { setIdentifier: spec.latency.setIdentifier, region: spec.latency.region };
+  if (spec.multivalue) return { setIdentifier: spec.multivalue.setIdentifier, multiValueAnswer: true };
+  if (spec.geolocation) {
+    const { continent, country, subdivision } = spec.geolocation;
+    const geolocation = Object.fromEntries(Object.entries({ continent, country, subdivision }).filter(([, v]) => v !== undefined));
+    return { setIdentifier: spec.geolocation.setIdentifier, geolocation };
+  }
+  return {};
+}
+
+/** The routing fields that differ, each named by its spec path. */
+function routingDiff(desired: DnsRecordSet, live: DnsRecordSet): FieldDiff[] {
+  const diff: FieldDiff[] = [];
+  const geo = (g: Geolocation | undefined) => JSON.stringify([g?.continent, g?.country, g?.subdivision]);
+  if (desired.weight !== live.weight) diff.push({ path: 'weighted.weight', observed: live.weight, desired: desired.weight });
+  if (desired.failover !== live.failover) diff.push({ path: 'failover.role', observed: live.failover, desired: desired.failover });
+  if (desired.region !== live.region) diff.push({ path: 'latency.region', observed: live.region, desired: desired.region });
+  if (geo(desired.geolocation) !== geo(live.geolocation)) diff.push({ path: 'geolocation', observed: live.geolocation, desired: desired.geolocation });
+  if ((desired.multiValueAnswer ?? false) !== (live.multiValueAnswer ?? false)) diff.push({ path: 'multivalue', observed: live.multiValueAnswer, desired: desired.multiValueAnswer });
+  return diff;
+}
+
 const sameAlias = (a: Alias | undefined, b: Alias) => a !== undefined && a.dnsName === b.dnsName && a.hostedZoneId === b.hostedZoneId && a.evaluateTargetHealth === b.evaluateTargetHealth;
 
 const valueSet = (rs: DnsRecordSet, type: string, escapes: EscapeSyntax) => JSON.stringify([...new Set((rs.values ?? []).map((v) => comparable(type, v, escapes)))].sort());
@@ -115,9 +187,8 @@ const valueSet = (rs: DnsRecordSet, type: string, escapes: EscapeSyntax) => JSON
 /** Every field where the live record set differs from the desired one; empty when equal. */
 export function diffRecord(desired: DnsRecordSet, live: DnsRecordSet | undefined, escapes: EscapeSyntax): FieldDiff[] {
   if (!live) return [{ path: desired.alias ? 'alias' : 'values', observed: undefined, desired: desired.alias ?? desired.values }];
-  const diff: FieldDiff[] = [];
+  const diff = routingDiff(desired, live);
   const add = (path: string, observed: unknown, want: unknown) => diff.push({ path, observed, desired: want });
-  if (desired.weight !== live.weight) add('weighted.weight', live.weight, desired.weight);
   if (desired.alias) {
     if (!sameAlias(live.alias, desired.alias)) add('alias', live.alias ?? live.values, desired.alias);
     return diff;
@@ -139,6 +210,6 @@ export function diffRecord(desired: DnsRecordSet, live: DnsRecordSet | undefined
 export function connectionDetails(live: DnsRecordSet, escapes: EscapeSyntax): Record<string, string> {
   const details: Record<string, string> = { fqdn: live.name.replace(/\.$/, ''), type: live.type };
   if (live.alias) details.alias = live.alias.dnsName.replace(/\.$/, '');
-  else details.values = (live.values ?? []).map((v) => (live.type === 'TXT' ? parseTxt(v, escapes) : v)).sort().join('\n');
+  else details.values = (live.values ?? []).map((v) => (live.type === 'TXT' || live.type === 'SPF' ? parseTxt(v, escapes) : v)).sort().join('\n');
   return details;
 }

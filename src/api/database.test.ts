@@ -10,6 +10,8 @@ describe('DatabaseSpec', () => {
     { reason: 'only the ProviderConfig is required', input: base },
     { reason: 'a postgres database with everything', input: spec({ externalName: 'orders', username: 'orders_app', postgres: { connectionLimit: 20, extensions: ['pgcrypto', 'citext'], readOnlyRole: 'orders_ro', terminateConnectionsOnDelete: true } }) },
     { reason: 'an RDS instance', input: spec({ rds: { engine: 'postgres', engineVersion: '16.4', instanceClass: 'db.t3.micro', securityGroupIds: ['sg-0123456789abcdef0'], tags: { team: 'a' } } }) },
+    { reason: 'postgres schemas with a read-only role', input: spec({ postgres: { schemas: ['app', 'reports_2024'], readOnlyRole: 'app_ro' } }) },
+    { reason: 'RDS Multi-AZ, parameter group, backup and maintenance windows', input: spec({ rds: { multiAZ: true, parameterGroupName: 'pg16-tuned', backupRetentionDays: 14, backupWindow: '03:00-03:30', maintenanceWindow: 'sun:05:00-sun:05:30' } }) },
     { reason: 'a 63-byte identifier', input: spec({ externalName: 'a'.repeat(63) }) },
   ];
   for (const { reason, input } of good) {
@@ -35,6 +37,15 @@ describe('DatabaseSpec', () => {
     { reason: 'a read-only role with a quote', input: spec({ postgres: { readOnlyRole: 'ro"' } }), path: 'postgres.readOnlyRole' },
     { reason: 'an extension off the allow-list', input: spec({ postgres: { extensions: ['plpython3u' as 'citext'] } }), path: 'postgres.extensions.0' },
     { reason: 'an extension twice', input: spec({ postgres: { extensions: ['citext', 'citext'] } }), path: 'postgres.extensions' },
+    { reason: 'the public schema (every role uses it: no login may own it)', input: spec({ postgres: { schemas: ['public'] } }), path: 'postgres.schemas.0' },
+    { reason: 'pg_catalog', input: spec({ postgres: { schemas: ['pg_catalog'] } }), path: 'postgres.schemas.0' },
+    { reason: 'any pg_ schema', input: spec({ postgres: { schemas: ['pg_toast_x'] } }), path: 'postgres.schemas.0' },
+    { reason: 'information_schema', input: spec({ postgres: { schemas: ['information_schema'] } }), path: 'postgres.schemas.0' },
+    { reason: 'a schema name with a quote', input: spec({ postgres: { schemas: ['a"; DROP SCHEMA public; --'] } }), path: 'postgres.schemas.0' },
+    { reason: 'a schema twice', input: spec({ postgres: { schemas: ['app', 'app'] } }), path: 'postgres.schemas' },
+    { reason: 'a backup window that is no window', input: spec({ rds: { backupWindow: '3am-4am' } }), path: 'rds.backupWindow' },
+    { reason: 'a maintenance window without days', input: spec({ rds: { maintenanceWindow: '05:00-05:30' } }), path: 'rds.maintenanceWindow' },
+    { reason: 'a parameter group name with a slash', input: spec({ rds: { parameterGroupName: 'a/b' } }), path: 'rds.parameterGroupName' },
     { reason: 'both provider blocks', input: spec({ postgres: {}, rds: {} }), path: '' },
     { reason: 'a security group that is not an id', input: spec({ rds: { securityGroupIds: ['default'] } }), path: 'rds.securityGroupIds.0' },
     { reason: 'the ownership tag', input: spec({ rds: { tags: { 'mooring.dev/owner': 'me' } } }), path: 'rds.tags' },
@@ -49,11 +60,12 @@ describe('DatabaseSpec', () => {
 
   it('fills the defaults of a provider block', () => {
     const parsed = DatabaseSpec.parse(spec({ postgres: {}, writeConnectionSecretToRef: { name: 'db' } }));
-    assert.deepEqual(parsed.postgres, { connectionLimit: -1, extensions: [], terminateConnectionsOnDelete: false });
+    assert.deepEqual(parsed.postgres, { connectionLimit: -1, extensions: [], schemas: [], terminateConnectionsOnDelete: false });
     const rds = DatabaseSpec.parse(spec({ rds: {} })).rds!;
     assert.equal(rds.engine, 'postgres');
     assert.equal(rds.skipFinalSnapshot, false);
     assert.equal(rds.manageMasterUserPassword, false);
+    assert.equal(rds.multiAZ, false);
   });
 });
 

@@ -41,6 +41,20 @@ export const DatabaseName = withRules(identifier('the database name'), databaseN
 
 export const RoleName = withRules(identifier('the role name'), roleNameRules).describe('A role name: lowercase letters, digits and underscores, at most 63; not pg_*.');
 
+/**
+ * Schemas a Database may not name: PostgreSQL's own (pg_catalog, pg_toast and every pg_* name, which
+ * CREATE SCHEMA refuses anyway; information_schema), and public, which every database has and every
+ * role may use: naming it would hand its ownership (and so its other users' objects) to the login.
+ */
+export const RESERVED_SCHEMAS = ['public', 'information_schema'] as const;
+export const schemaNameRules: NameRule[] = [
+  notIn(RESERVED_SCHEMAS, "every database has them: public is every role's, information_schema PostgreSQL's"),
+  { rule: "!self.startsWith('pg_')", message: 'must not start with pg_ (PostgreSQL reserves it for its own schemas, pg_catalog among them)', holds: (s) => !s.startsWith('pg_') },
+];
+export const SchemaName = withRules(identifier('the schema name'), schemaNameRules).describe(
+  'A schema name: lowercase letters, digits and underscores, at most 63; not public, information_schema or pg_*.',
+);
+
 /** Extensions a Database may enable: trusted, widely useful, shipped with PostgreSQL's contrib. */
 export const ALLOWED_EXTENSIONS = ['pgcrypto', 'citext', 'uuid-ossp', 'hstore', 'pg_trgm', 'btree_gin', 'btree_gist'] as const;
 
@@ -62,8 +76,18 @@ export const PostgresOptions = z
       .meta({ 'x-kubernetes-list-type': 'set' })
       .default([])
       .describe(`Extensions to enable in the database, from: ${ALLOWED_EXTENSIONS.join(', ')}. Removing one from the list leaves it installed.`),
+    schemas: z
+      .array(SchemaName)
+      .max(20)
+      .refine(unique, { message: 'each schema at most once' })
+      .meta({ 'x-kubernetes-list-type': 'set' })
+      .default([])
+      .describe(
+        'Schemas to create in the database, owned by the login role. Removing one from the list leaves it (and its tables) in place. ' +
+          'A schema of that name owned by another role is refused, never taken over.',
+      ),
     readOnlyRole: RoleName.optional().describe(
-      'Also create this role (NOLOGIN) with read-only access to the public schema, present and future tables; grant it to logins that should only read.',
+      "Also create this role (NOLOGIN) with read-only access to the public schema and every schema in schemas: USAGE, SELECT on their tables, and the login's default privileges, so tables it creates later are readable too; grant it to logins that should only read.",
     ),
     terminateConnectionsOnDelete: z
       .boolean()
@@ -85,6 +109,10 @@ const RdsTags = withRules(
     { rule: `!('${OWNERSHIP_TAG}' in self)`, message: `the tag ${OWNERSHIP_TAG} is reserved for the ownership mark`, holds: (t) => !Object.hasOwn(t, OWNERSHIP_TAG) },
   ],
 ).describe('Tags on the DB instance.');
+
+/** RDS windows, UTC: hh:mm and a lowercase day of the week. */
+const HH_MM = '([01][0-9]|2[0-3]):[0-5][0-9]';
+const DAY = '(mon|tue|wed|thu|fri|sat|sun)';
 
 /** RDS storage types whose IOPS rate is provisioned (and so must be given). */
 const PROVISIONED_IOPS = ['io1', 'io2'];
@@ -146,6 +174,26 @@ export const RdsOptions = withRules(
       .optional()
       .describe('VPC security groups by id.'),
     backupRetentionDays: z.number().int().min(0).max(35).default(7).describe('Days automated backups are kept; 0 turns them off.'),
+    backupWindow: z
+      .string()
+      .max(11)
+      .regex(new RegExp(`^${HH_MM}-${HH_MM}$`), { message: 'must be hh:mm-hh:mm in UTC, such as 03:00-03:30' })
+      .optional()
+      .describe("The daily UTC window automated backups start in (hh:mm-hh:mm, at least 30 minutes, not overlapping maintenanceWindow); RDS's choice when unset."),
+    maintenanceWindow: z
+      .string()
+      .max(19)
+      .regex(new RegExp(`^${DAY}:${HH_MM}-${DAY}:${HH_MM}$`), { message: 'must be ddd:hh:mm-ddd:hh:mm in UTC, such as sun:05:00-sun:05:30' })
+      .optional()
+      .describe("The weekly UTC window RDS may apply maintenance in (ddd:hh:mm-ddd:hh:mm, at least 30 minutes); RDS's choice when unset."),
+    multiAZ: z.boolean().default(false).describe('Keep a synchronous standby in another availability zone, failed over to automatically.'),
+    parameterGroupName: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[a-zA-Z][a-zA-Z0-9.-]*$/, { message: 'must be a DB parameter group name' })
+      .optional()
+      .describe("The DB parameter group (it must exist, of the engine's family); the engine's default group when unset. RDS applies a new group's static parameters at the next reboot."),
     deletionProtection: z.boolean().default(false).describe('RDS refuses to delete the instance while this is on.'),
     manageMasterUserPassword: withRules(z.boolean(), [immutable('manageMasterUserPassword')])
       .default(false)

@@ -22,6 +22,20 @@ describe('DNSRecordSpec', () => {
     { reason: 'NS delegation', input: spec({ name: 'sub', type: 'NS', values: ['ns1.example.net', 'ns2.example.net'] }) },
     { reason: 'an alias', input: spec({ values: undefined, alias: { dnsName: 'lb.example.com', hostedZoneId: 'Z35SXDOTRQ7X7K' } }) },
     { reason: 'weighted', input: spec({ weighted: { setIdentifier: 'blue', weight: 10 } }) },
+    { reason: 'PTR', input: spec({ name: '10.2.0.192.in-addr.arpa.', zone: { name: 'in-addr.arpa' }, type: 'PTR', values: ['host.example.com'] }) },
+    { reason: 'DS', input: spec({ name: 'sub', type: 'DS', values: ['12345 13 2 49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE8A1B9D32B6FFC0E8A9F4A0B1'] }) },
+    { reason: 'NAPTR', input: spec({ type: 'NAPTR', values: ['100 10 "S" "SIP+D2U" "" _sip._udp.example.com', '100 20 "U" "E2U+sip" "!^.*$!sip:info@example.com!" .'] }) },
+    { reason: 'HTTPS with parameters', input: spec({ name: '@', type: 'HTTPS', values: ['1 . alpn="h2,h3" port=443', '0 svc.example.com'] }) },
+    { reason: 'SVCB', input: spec({ name: '_dns', type: 'SVCB', values: ['1 dns.example.com alpn=dot'] }) },
+    { reason: 'SSHFP', input: spec({ type: 'SSHFP', values: ['4 2 123456789abcdef67890123456789abcdef67890123456789abcdef123456789'] }) },
+    { reason: 'TLSA', input: spec({ name: '_443._tcp.www', type: 'TLSA', values: ['3 1 1 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef'] }) },
+    { reason: 'SPF', input: spec({ name: '@', type: 'SPF', values: ['v=spf1 -all'] }) },
+    { reason: 'failover', input: spec({ failover: { setIdentifier: 'primary', role: 'PRIMARY' } }) },
+    { reason: 'latency', input: spec({ latency: { setIdentifier: 'eu', region: 'eu-west-1' } }) },
+    { reason: 'geolocation by continent', input: spec({ geolocation: { setIdentifier: 'eu', continent: 'EU' } }) },
+    { reason: 'geolocation by country and subdivision', input: spec({ geolocation: { setIdentifier: 'ca', country: 'US', subdivision: 'CA' } }) },
+    { reason: 'geolocation default', input: spec({ geolocation: { setIdentifier: 'rest', country: '*' } }) },
+    { reason: 'multivalue', input: spec({ multivalue: { setIdentifier: 'one' } }) },
     { reason: 'underscore labels outside the ownership namespace', input: spec({ name: '_dmarc.mail', type: 'TXT', values: ['v=DMARC1; p=none'] }) },
     { reason: 'mooring in a label not starting with _mooring', input: spec({ name: 'mooring.x_mooring.a-_mooring' }) },
     { reason: '_wildcard below the first label, or as a prefix of a longer label', input: spec({ name: '_wildcardx.a._wildcard' }) },
@@ -51,7 +65,20 @@ describe('DNSRecordSpec', () => {
     { reason: 'exactly one of zone id and name', input: spec({ zone: { id: 'Z1', name: 'example.com' } }), path: ['zone'] },
     { reason: 'a fully qualified name lies in the zone', input: spec({ name: 'www.example.org.' }), path: ['name'] },
     { reason: 'record names are DNS names', input: spec({ name: 'bad name' }), path: ['name'] },
-    { reason: 'only the supported types', input: spec({ type: 'PTR' as 'A' }), path: ['type'] },
+    { reason: 'only the supported types', input: spec({ type: 'SOA' as 'A' }), path: ['type'] },
+    { reason: 'a PTR value is a domain name', input: spec({ type: 'PTR', values: ['not a name'] }), path: ['values'] },
+    { reason: 'a DS digest is hex', input: spec({ type: 'DS', values: ['12345 13 2 XYZ'] }), path: ['values'] },
+    { reason: 'a NAPTR value has its quoted fields', input: spec({ type: 'NAPTR', values: ['100 10 S SIP+D2U _sip._udp.example.com'] }), path: ['values'] },
+    { reason: 'an HTTPS value starts with a priority', input: spec({ type: 'HTTPS', values: ['svc.example.com alpn=h2'] }), path: ['values'] },
+    { reason: 'an SSHFP fingerprint is hex in whole octets', input: spec({ type: 'SSHFP', values: ['4 2 abc'] }), path: ['values'] },
+    { reason: 'a TLSA value has four fields', input: spec({ type: 'TLSA', values: ['3 1 0123abcd'] }), path: ['values'] },
+    { reason: 'one routing policy at most', input: spec({ weighted: { setIdentifier: 'a', weight: 1 }, failover: { setIdentifier: 'a', role: 'PRIMARY' } }), path: ['weighted'] },
+    { reason: 'failover roles are PRIMARY or SECONDARY', input: spec({ failover: { setIdentifier: 'a', role: 'TERTIARY' as 'PRIMARY' } }), path: ['failover', 'role'] },
+    { reason: 'a latency region is an AWS region', input: spec({ latency: { setIdentifier: 'a', region: 'Europe' } }), path: ['latency', 'region'] },
+    { reason: 'geolocation needs a continent or a country', input: spec({ geolocation: { setIdentifier: 'a' } }), path: ['geolocation'] },
+    { reason: 'geolocation takes not both', input: spec({ geolocation: { setIdentifier: 'a', continent: 'EU', country: 'DE' } }), path: ['geolocation'] },
+    { reason: 'a subdivision needs a country', input: spec({ geolocation: { setIdentifier: 'a', continent: 'NA', subdivision: 'CA' } }), path: ['geolocation', 'subdivision'] },
+    { reason: 'a multivalue record set is no alias', input: spec({ values: undefined, alias: { dnsName: 'lb.example.com', hostedZoneId: 'Z1' }, multivalue: { setIdentifier: 'a' } }), path: ['multivalue'] },
     { reason: 'weights are 0-255', input: spec({ weighted: { setIdentifier: 'a', weight: 256 } }), path: ['weighted', 'weight'] },
     // The ownership namespace (issue 15): a record there could forge another record set's ownership.
     { reason: 'an ownership record name, relative', input: spec({ name: '_mooring-a.www', type: 'TXT', values: ['mooring/x/y'] }), path: ['name'] },
@@ -105,6 +132,8 @@ describe('recordIdentity', () => {
     const a = recordIdentity({ zone: { name: 'example.com' }, name: 'www', type: 'A', weighted: { setIdentifier: 'blue', weight: 1 } });
     const b = recordIdentity({ zone: { name: 'example.com' }, name: 'www', type: 'A', weighted: { setIdentifier: 'green', weight: 1 } });
     const c = recordIdentity({ zone: { name: 'example.com' }, name: 'www', type: 'AAAA', weighted: undefined });
+    const d = recordIdentity({ zone: { name: 'example.com' }, name: 'www', type: 'A', failover: { setIdentifier: 'blue', role: 'PRIMARY' } });
+    assert.equal(d, a, 'a set identifier names the set whatever the routing policy');
     assert.equal(new Set([a, b, c]).size, 3);
   });
   it('keys a zone given by id by its id', () => {

@@ -4,7 +4,7 @@ import { isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { immutable, managedSpecFields, managedStatusFields, withRules, type Rule } from './common.ts';
 
-export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'NS'] as const;
+export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'NS', 'PTR', 'DS', 'NAPTR', 'HTTPS', 'SVCB', 'SSHFP', 'TLSA', 'SPF'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** Route 53 allows 4,000 characters per value; TXT text is quoted and split, so it gets less. */
@@ -25,6 +25,14 @@ export const PATTERNS = {
   srv: `^${U16} ${U16} ${U16} (${DOMAIN}|[.])$`,
   caa: `^[0-9]{1,3} [A-Za-z0-9]+ "[^"]*"$`,
   txt: '^[ -~]*$',
+  ds: `^${U16} [0-9]{1,3} [0-9]{1,3} ([0-9A-Fa-f]{2})+$`,
+  naptr: `^${U16} ${U16} "[A-Za-z0-9]*" "[^"]*" "[^"]*" (${DOMAIN}|[.])$`,
+  svcb: `^${U16} (${DOMAIN}|[.])( [a-z0-9-]+(=("[^"]*"|[^ "]+))?)*$`,
+  sshfp: '^[0-9]{1,3} [0-9]{1,3} ([0-9A-Fa-f]{2})+$',
+  tlsa: '^[0-9]{1,3} [0-9]{1,3} [0-9]{1,3} ([0-9A-Fa-f]{2})+$',
+  awsRegion: '^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$',
+  country: '^([A-Z]{2}|[*])$',
+  subdivision: '^[A-Z0-9]{1,3}$',
   zoneId: '^(/hostedzone/)?[A-Z0-9]{1,32}$',
 };
 const re = (pattern: string) => new RegExp(pattern);
@@ -70,6 +78,22 @@ const VALUE_CHECKS: Record<RecordType, { what: string; cel: string; holds: (v: s
   MX: { what: '"<priority> <mail server>", such as 10 mail.example.com', cel: `v.matches('${PATTERNS.mx}')`, holds: (v) => re(PATTERNS.mx).test(v) },
   SRV: { what: '"<priority> <weight> <port> <target>", such as 10 5 5060 sip.example.com', cel: `v.matches('${PATTERNS.srv}')`, holds: (v) => re(PATTERNS.srv).test(v) },
   CAA: { what: '<flags> <tag> "<value>", such as 0 issue "letsencrypt.org"', cel: `v.matches('${PATTERNS.caa}')`, holds: (v) => re(PATTERNS.caa).test(v) },
+  PTR: { what: 'a domain name', cel: `v.matches('${PATTERNS.domain}')`, holds: (v) => re(PATTERNS.domain).test(v) },
+  DS: { what: '"<key tag> <algorithm> <digest type> <hex digest>", such as 12345 13 2 49FD46E6...', cel: `v.matches('${PATTERNS.ds}')`, holds: (v) => re(PATTERNS.ds).test(v) },
+  NAPTR: {
+    what: '"<order> <preference> "<flags>" "<services>" "<regexp>" <replacement>", such as 100 10 "S" "SIP+D2U" "" _sip._udp.example.com',
+    cel: `v.matches('${PATTERNS.naptr}')`,
+    holds: (v) => re(PATTERNS.naptr).test(v),
+  },
+  HTTPS: { what: '"<priority> <target> [key=value ...]", such as 1 . alpn="h2,h3"', cel: `v.matches('${PATTERNS.svcb}')`, holds: (v) => re(PATTERNS.svcb).test(v) },
+  SVCB: { what: '"<priority> <target> [key=value ...]", such as 1 svc.example.com port=8443', cel: `v.matches('${PATTERNS.svcb}')`, holds: (v) => re(PATTERNS.svcb).test(v) },
+  SSHFP: { what: '"<algorithm> <fingerprint type> <hex fingerprint>", such as 4 2 123456789abcdef6...', cel: `v.matches('${PATTERNS.sshfp}')`, holds: (v) => re(PATTERNS.sshfp).test(v) },
+  TLSA: { what: '"<usage> <selector> <matching type> <hex data>", such as 3 1 1 0123456789abcdef...', cel: `v.matches('${PATTERNS.tlsa}')`, holds: (v) => re(PATTERNS.tlsa).test(v) },
+  SPF: {
+    what: `printable ASCII text of at most ${MAX_TXT_TEXT} characters, unquoted, such as v=spf1 -all (mooring quotes it like TXT)`,
+    cel: `v.size() <= ${MAX_TXT_TEXT} && v.matches('${PATTERNS.txt}')`,
+    holds: (v) => v.length <= MAX_TXT_TEXT && re(PATTERNS.txt).test(v),
+  },
   TXT: {
     what: `printable ASCII text of at most ${MAX_TXT_TEXT} characters, unquoted (mooring quotes it and splits it into 255-character strings)`,
     cel: `v.size() <= ${MAX_TXT_TEXT} && v.matches('${PATTERNS.txt}')`,
@@ -110,12 +134,52 @@ export const AliasTarget = z
   })
   .describe('An alias to an AWS resource or another record; exclusive with values and ttl.');
 
+const setIdentifier = (block: string) =>
+  withRules(z.string().min(1).max(128), [immutable(`${block}.setIdentifier`)]).describe('Names this record set among those sharing its name and type; immutable.');
+
 export const Weighted = z
   .object({
-    setIdentifier: withRules(z.string().min(1).max(128), [immutable('weighted.setIdentifier')]).describe('Names this record set among those sharing its name and type; immutable.'),
+    setIdentifier: setIdentifier('weighted'),
     weight: z.number().int().min(0).max(255).describe('Its share of answers: weight / sum of weights (0 = none while others have weight).'),
   })
   .describe('Weighted routing: several record sets share a name and type, each answering by weight.');
+
+export const Failover = z
+  .object({
+    setIdentifier: setIdentifier('failover'),
+    role: z.enum(['PRIMARY', 'SECONDARY']).describe('PRIMARY answers while healthy; SECONDARY answers when the primary is not.'),
+  })
+  .describe('Failover routing (Route 53): a PRIMARY and a SECONDARY record set share a name and type; give the primary a healthCheck.');
+
+export const Latency = z
+  .object({
+    setIdentifier: setIdentifier('latency'),
+    region: z.string().max(32).regex(re(PATTERNS.awsRegion), { message: 'must be an AWS region such as eu-west-1' }).describe('The AWS region this record set answers for: resolvers nearest to it (by latency) get it.'),
+  })
+  .describe('Latency routing (Route 53): each record set of a name and type names a region; the lowest-latency one answers.');
+
+export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;
+
+export const Geolocation = withRules(
+  z.object({
+    setIdentifier: setIdentifier('geolocation'),
+    continent: z.enum(CONTINENTS).optional().describe('A continent code (AF, AN, AS, EU, NA, OC, SA); exclusive with country.'),
+    country: z.string().max(2).regex(re(PATTERNS.country), { message: 'must be an ISO 3166 two-letter country code such as DE, or * for the default' }).optional().describe('An ISO 3166 country code such as DE, or * for every location no other record set covers; exclusive with continent.'),
+    subdivision: z.string().max(3).regex(re(PATTERNS.subdivision), { message: 'must be a subdivision code such as CA' }).optional().describe('A subdivision of the country (US states such as CA; Route 53 knows them for a few countries); needs country.'),
+  }),
+  [
+    { rule: 'has(self.continent) != has(self.country)', message: 'give exactly one of geolocation.continent or geolocation.country', holds: (g) => (g.continent === undefined) !== (g.country === undefined) },
+    { rule: "!has(self.subdivision) || (has(self.country) && self.country != '*')", message: 'geolocation.subdivision needs a geolocation.country (not *)', fieldPath: '.subdivision', holds: (g) => g.subdivision === undefined || (g.country !== undefined && g.country !== '*') },
+  ],
+).describe("Geolocation routing (Route 53): answers by the resolver's location, a continent or a country (and subdivision).");
+
+export const MultiValue = z
+  .object({ setIdentifier: setIdentifier('multivalue') })
+  .describe('Multivalue answer routing (Route 53): up to eight healthy record sets of a name and type answer together; give each a healthCheck.');
+
+/** The routing blocks, at most one per record; each fixes the set identifier, part of the record set's identity. */
+export const ROUTING_POLICIES = ['weighted', 'failover', 'latency', 'geolocation', 'multivalue'] as const;
+export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
 
 const DNSRecordSpecObject = z.object({
   ...managedSpecFields,
@@ -139,6 +203,10 @@ const DNSRecordSpecObject = z.object({
     .describe('The values, each as the type writes it (an address, a host name, "10 mail.example.com", plain TXT text).'),
   alias: AliasTarget.optional(),
   weighted: Weighted.optional(),
+  failover: Failover.optional(),
+  latency: Latency.optional(),
+  geolocation: Geolocation.optional(),
+  multivalue: MultiValue.optional(),
 });
 type DNSRecordSpecShape = z.output<typeof DNSRecordSpecObject>;
 
@@ -186,13 +254,27 @@ export const DNSRecordSpec = withRules(DNSRecordSpecObject, [
     holds: (s) => !s.zone.name || !s.name.endsWith('.') || inZone(fqdn(s.name, s.zone.name), canonical(s.zone.name)),
   },
   ...valueRules,
-  // `self == oldSelf` on a field runs only when both versions have it; these catch adding and removing.
   {
-    rule: 'has(self.weighted) == has(oldSelf.weighted)',
-    message: 'weighted routing cannot be added or removed (the set identifier is part of the record set’s identity); create another DNSRecord',
+    rule: `${ROUTING_POLICIES.map((p) => `(has(self.${p}) ? 1 : 0)`).join(' + ')} <= 1`,
+    message: `give at most one routing policy (${ROUTING_POLICIES.join(', ')})`,
     fieldPath: '.weighted',
-    reason: 'FieldValueForbidden',
+    reason: 'FieldValueForbidden' as const,
+    holds: (s) => ROUTING_POLICIES.filter((p) => s[p] !== undefined).length <= 1,
   },
+  {
+    rule: '!has(self.alias) || !has(self.multivalue)',
+    message: 'a multivalue answer record set holds values, not an alias',
+    fieldPath: '.multivalue',
+    reason: 'FieldValueForbidden' as const,
+    holds: (s) => !s.alias || !s.multivalue,
+  },
+  // `self == oldSelf` on a field runs only when both versions have it; these catch adding and removing.
+  ...ROUTING_POLICIES.map((p) => ({
+    rule: `has(self.${p}) == has(oldSelf.${p})`,
+    message: `${p} routing cannot be added or removed (the set identifier is part of the record set’s identity); create another DNSRecord`,
+    fieldPath: `.${p}`,
+    reason: 'FieldValueForbidden' as const,
+  })),
   {
     rule: 'has(self.zone.id) == has(oldSelf.zone.id)',
     message: 'zone is immutable',
@@ -250,9 +332,16 @@ function isApexSpec(s: DNSRecordSpecShape): boolean {
  * identifier. The name is made absolute when the zone is given by name; with a zone id it stays
  * as written (two spellings of one name are then caught by the ownership record instead).
  */
-export function recordIdentity(spec: Pick<DNSRecordSpec, 'zone' | 'name' | 'type' | 'weighted'>): string {
+export function recordIdentity(spec: Pick<DNSRecordSpec, 'zone' | 'name' | 'type' | RoutingPolicy>): string {
   const zone = spec.zone.name !== undefined ? canonical(spec.zone.name) : `id:${spec.zone.id!.replace(/^\/hostedzone\//, '')}`;
   const name = spec.zone.name !== undefined ? fqdn(spec.name, spec.zone.name) : spec.name.toLowerCase();
-  const set = spec.weighted ? ` set ${spec.weighted.setIdentifier}` : '';
+  const id = setIdentifierOf(spec);
+  const set = id !== undefined ? ` set ${id}` : '';
   return `${spec.type} ${name}${set} in zone ${zone}`;
+}
+
+/** The set identifier of the record's routing policy, if it has one. */
+export function setIdentifierOf(spec: Pick<DNSRecordSpec, RoutingPolicy>): string | undefined {
+  for (const p of ROUTING_POLICIES) if (spec[p]) return spec[p].setIdentifier;
+  return undefined;
 }

@@ -88,7 +88,7 @@ export const DNSRecordKind: KindDescription = {
   singular: 'dnsrecord',
   shortNames: ['dns'],
   scope: 'Namespaced',
-  description: 'A record set in a hosted zone (Route 53): name, type, TTL, values or an alias, optional weighted routing; marked as ours by an ownership TXT record beside it.',
+  description: 'A record set in a hosted zone (Route 53): name, type, TTL, values or an alias, an optional routing policy (weighted, failover, latency, geolocation, multivalue); marked as ours by an ownership TXT record beside it.',
   spec: DNSRecordSpec,
   status: DNSRecordStatus,
   printerColumns: [

@@ -47,6 +47,7 @@ export const Reason = {
   SecretConflict: 'SecretConflict',
   ReservedName: 'ReservedName',
   CnameConflict: 'CnameConflict',
+  RoutingUnsupported: 'RoutingUnsupported',
   OwnershipIdUnknown: 'OwnershipIdUnknown',
   MarkKeyUnavailable: 'MarkKeyUnavailable',
   // Degraded=True: the cloud answered

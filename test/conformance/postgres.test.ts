@@ -32,17 +32,20 @@ describeConformance<DatabaseSpec>('postgres Database', async () => {
     await db.query(`DROP ROLE IF EXISTS ${q(r.externalName)}`);
     for (const role of readOnly) await db.query(`DROP ROLE IF EXISTS ${q(role)}`);
   };
-  /** Extensions installed in the database (beside plpgsql), read by connecting to it. */
-  const extensions = async (name: string): Promise<string[]> => {
+  /** Extensions installed in the database (beside plpgsql) and its own schemas with their owners, read by connecting to it. */
+  const inside = async (name: string): Promise<{ extensions: string[]; schemas: string[] }> => {
     const url = new URL(server.url);
     url.pathname = `/${name}`;
-    const inside = new pg.Client({ connectionString: url.toString() });
-    await inside.connect();
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
     try {
-      const { rows } = await inside.query<{ extname: string }>("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname");
-      return rows.map((row) => row.extname);
+      const { rows } = await client.query<{ extname: string }>("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname");
+      const schemas = await client.query<{ schema: string }>(
+        "SELECT nspname || ' owned by ' || pg_get_userbyid(nspowner) AS schema FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('public', 'information_schema') ORDER BY 1",
+      );
+      return { extensions: rows.map((row) => row.extname), schemas: schemas.rows.map((row) => row.schema) };
     } finally {
-      await inside.end();
+      await client.end();
     }
   };
   return {
@@ -67,7 +70,7 @@ describeConformance<DatabaseSpec>('postgres Database', async () => {
         );
         // Only the walk's read-only roles: the login role is the adapter's business in the other cases.
         const roles = marked.rows.map((row) => row.rolname);
-        return Promise.all(rows.map(async (row) => ({ mark: row.mark ?? undefined, state: { owner: row.owner, connlimit: row.connlimit, roles, extensions: await extensions(r.externalName) } })));
+        return Promise.all(rows.map(async (row) => ({ mark: row.mark ?? undefined, state: { owner: row.owner, connlimit: row.connlimit, roles, ...(await inside(r.externalName)) } })));
       },
       async drift(r) {
         await db.query(`ALTER DATABASE ${q(r.externalName)} CONNECTION LIMIT 7`);

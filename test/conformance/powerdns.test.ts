@@ -3,8 +3,8 @@
 // PowerDNS API; it reads the ownership record (`_mooring-a.<name>`, holding the mark) on its own.
 import { randomBytes } from 'node:crypto';
 import { RecordConnector } from '../../providers/powerdns/index.ts';
-import { describeConformance, type Found } from '../../sdk/conformance/index.ts';
-import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../sdk/index.ts';
+import { describeConformance, dnsRecordVariants, type Found } from '../../sdk/conformance/index.ts';
+import { ROUTING_POLICIES, type DNSRecordSpec, type ManagedResource, type ProviderConnection } from '../../sdk/index.ts';
 import { ensurePdnsZone } from '../../src/stack/pdns.ts';
 import { useStack } from '../support/stack.ts';
 import { recordResource } from './dns.ts';
@@ -68,13 +68,13 @@ describeConformance<DNSRecordSpec>('powerdns DNSRecord', async () => {
     fields: {
       refused: {
         alias: 'Route 53 aliases: PowerDNS has none, so the plugin refuses the field (InvalidSpec) rather than ignore it',
-        weighted: 'Route 53 weighted routing: PowerDNS has none, so the plugin refuses the field (InvalidSpec) rather than ignore it',
+        ...Object.fromEntries(
+          // multivalue holds its set identifier alone, immutable: nothing to walk (record.test.ts checks its refusal).
+          ROUTING_POLICIES.filter((p) => p !== 'multivalue').map((p) => [p, `Route 53 ${p} routing: PowerDNS has none, so the plugin refuses the field (RoutingUnsupported) rather than ignore it`]),
+        ),
       },
-      // The specs that set them: an alias replaces values and ttl; weighted is fixed at create.
-      variants: {
-        alias: (spec) => ({ ...spec, values: undefined, ttl: undefined, alias: { dnsName: `target.${ZONE}`, hostedZoneId: 'Z0123456789ABC', evaluateTargetHealth: false } }),
-        weighted: (spec) => ({ ...spec, weighted: { setIdentifier: 'walk', weight: 10 } }),
-      },
+      // The specs that set them: an alias replaces values and ttl; each routing policy is fixed at create.
+      variants: dnsRecordVariants(ZONE, 'Z0123456789ABC'),
     },
   };
 });

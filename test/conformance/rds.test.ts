@@ -1,6 +1,6 @@
 // The conformance kit against the RDS Database adapter on the emulator. The oracle describes,
 // modifies, creates and deletes DB instances with a raw RDS client.
-import { AddTagsToResourceCommand, CreateDBInstanceCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, CreateDBInstanceCommand, CreateDBParameterGroupCommand, DeleteDBInstanceCommand, DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
 import { RdsInstanceConnector } from '../../providers/aws/index.ts';
 import { describeConformance, type Found } from '../../sdk/conformance/index.ts';
 import type { DatabaseSpec, ManagedResource } from '../../sdk/index.ts';
@@ -10,11 +10,17 @@ import { useStack } from '../support/stack.ts';
 import { MOTO_ACCEPTS_ANY_CREDENTIALS, deadConnection, emulatorConnection } from './aws.ts';
 
 const stack = useStack(['aws']);
+const PARAMETER_GROUPS = ['conformance-walk-a', 'conformance-walk-b'];
 
 describeConformance<DatabaseSpec>('aws RDS Database', async () => {
   const aws = (await stack.ready()).aws!;
   const connection = emulatorConnection(aws, 'conformance-rds');
   const rds = new RDSClient({ endpoint: aws.endpoint, region: aws.region, credentials: connection.credentials! });
+  for (const name of PARAMETER_GROUPS) {
+    await rds.send(new CreateDBParameterGroupCommand({ DBParameterGroupName: name, DBParameterGroupFamily: 'postgres16', Description: 'conformance walk' })).catch((err: Error) => {
+      if (err.name !== 'DBParameterGroupAlreadyExists' && err.name !== 'DBParameterGroupAlreadyExistsFault') throw err;
+    });
+  }
   const idOf = (r: ManagedResource<DatabaseSpec>) => r.externalName.replace(/_/g, '-');
   const describe = (r: ManagedResource<DatabaseSpec>): Promise<DBInstance | undefined> =>
     rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: idOf(r) })).then((o) => o.DBInstances?.[0], () => undefined);
@@ -45,6 +51,8 @@ describeConformance<DatabaseSpec>('aws RDS Database', async () => {
           state: {
             instanceClass: i.DBInstanceClass, storage: i.AllocatedStorage, storageType: i.StorageType, iops: i.Iops, encrypted: i.StorageEncrypted, kmsKeyId: i.KmsKeyId,
             backups: i.BackupRetentionPeriod, engine: i.Engine, engineVersion: i.EngineVersion, deletionProtection: i.DeletionProtection, public: i.PubliclyAccessible,
+            multiAZ: i.MultiAZ, backupWindow: i.PreferredBackupWindow, maintenanceWindow: i.PreferredMaintenanceWindow,
+            parameterGroups: (i.DBParameterGroups ?? []).map((g) => g.DBParameterGroupName),
             securityGroups: (i.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId).sort(),
             tags: (i.TagList ?? []).filter((t) => t.Key !== OWNERSHIP_TAG).map((t) => `${t.Key}=${t.Value}`).sort(),
           },
@@ -70,6 +78,10 @@ describeConformance<DatabaseSpec>('aws RDS Database', async () => {
       values: {
         'rds.engineVersion': ['16.3', '16.4'],
         'rds.securityGroupIds': [['sg-0123456789abcdef0'], ['sg-0123456789abcdef1']],
+        'rds.backupWindow': ['03:00-03:30', '04:00-04:30'],
+        'rds.maintenanceWindow': ['sun:05:00-sun:05:30', 'mon:05:00-mon:05:30'],
+        // Groups the target makes before the walk: RDS refuses a group that does not exist.
+        'rds.parameterGroupName': PARAMETER_GROUPS,
       },
       notSettings: {
         postgres: "the postgres provider's block: with an aws ProviderConfig it is refused before any request (the case 'an invalid spec is Terminal')",

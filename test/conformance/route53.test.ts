@@ -10,7 +10,7 @@ import {
   ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type Change, type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { RecordConnector } from '../../providers/aws/index.ts';
-import { describeConformance, type ConformanceTarget, type Found } from '../../sdk/conformance/index.ts';
+import { DNS_RECORD_VALUES, describeConformance, dnsRecordVariants, type ConformanceTarget, type Found } from '../../sdk/conformance/index.ts';
 import type { DNSRecordSpec, ManagedResource, ProviderConnection } from '../../sdk/index.ts';
 import { FaultProxy } from '../../src/stack/faultproxy.ts';
 import { useStack } from '../support/stack.ts';
@@ -60,7 +60,7 @@ async function target(connection: ProviderConnection): Promise<ConformanceTarget
         const mark = owner?.replace(/^"|"$/g, '');
         return (await sets(fqdn(r))).filter((s) => s.Type === 'A').map((s) => ({
           mark,
-          state: { ttl: s.TTL, values: (s.ResourceRecords ?? []).map((v) => v.Value).sort(), alias: s.AliasTarget, set: s.SetIdentifier, weight: s.Weight },
+          state: { ttl: s.TTL, values: (s.ResourceRecords ?? []).map((v) => v.Value).sort(), alias: s.AliasTarget, set: s.SetIdentifier, weight: s.Weight, failover: s.Failover, region: s.Region, geo: s.GeoLocation },
         }));
       },
       async drift(r) {
@@ -79,11 +79,9 @@ async function target(connection: ProviderConnection): Promise<ConformanceTarget
     unreachable: (secret) => deadConnection(connection, secret),
     invalidSpec: (r) => ({ ...r, spec: { ...r.spec, zone: { name: `no-such-${ZONE}` } } }),
     fields: {
-      variants: {
-        // An alias replaces values and ttl; weighted routing is fixed at create (the set identifier is part of the set's identity).
-        alias: (spec) => ({ ...spec, values: undefined, ttl: undefined, alias: { dnsName: `target.${ZONE}`, hostedZoneId: zoneId, evaluateTargetHealth: false } }),
-        weighted: (spec) => ({ ...spec, weighted: { setIdentifier: 'walk', weight: 10 } }),
-      },
+      // An alias replaces values and ttl; each routing policy is fixed at create (the set identifier is part of the set's identity).
+      variants: dnsRecordVariants(ZONE, zoneId),
+      values: DNS_RECORD_VALUES,
     },
     skip: {
       'bad credentials are Terminal': MOTO_ACCEPTS_ANY_CREDENTIALS,

@@ -116,6 +116,10 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       DBSubnetGroupName: o.subnetGroupName,
       VpcSecurityGroupIds: o.securityGroupIds,
       BackupRetentionPeriod: o.backupRetentionDays,
+      PreferredBackupWindow: o.backupWindow,
+      PreferredMaintenanceWindow: o.maintenanceWindow,
+      MultiAZ: o.multiAZ,
+      DBParameterGroupName: o.parameterGroupName,
       DeletionProtection: o.deletionProtection,
       PubliclyAccessible: o.publiclyAccessible,
       Tags: tagsToRds(o.tags, resource.ownershipMark),
@@ -142,6 +146,10 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       if (o.iops !== undefined) modify.Iops = o.iops;
     }
     if (changed.has('rds.backupRetentionDays')) modify.BackupRetentionPeriod = o.backupRetentionDays;
+    if (changed.has('rds.backupWindow')) modify.PreferredBackupWindow = o.backupWindow;
+    if (changed.has('rds.maintenanceWindow')) modify.PreferredMaintenanceWindow = o.maintenanceWindow;
+    if (changed.has('rds.multiAZ')) modify.MultiAZ = o.multiAZ;
+    if (changed.has('rds.parameterGroupName')) modify.DBParameterGroupName = o.parameterGroupName;
     if (changed.has('rds.deletionProtection')) modify.DeletionProtection = o.deletionProtection;
     if (changed.has('rds.publiclyAccessible')) modify.PubliclyAccessible = o.publiclyAccessible;
     if (changed.has('rds.securityGroupIds')) modify.VpcSecurityGroupIds = o.securityGroupIds;

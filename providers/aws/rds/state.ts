@@ -46,6 +46,12 @@ export function diffInstance(desired: DesiredInstance, instance: DBInstance): Fi
   if (Boolean(instance.PubliclyAccessible) !== o.publiclyAccessible) push('rds.publiclyAccessible', instance.PubliclyAccessible, o.publiclyAccessible);
   // Unset: RDS's default, whatever the instance has. Encryption and its key are fixed at create
   // (immutable in the schema): nothing a ModifyDBInstance could change, so never a difference.
+  if (Boolean(instance.MultiAZ) !== o.multiAZ) push('rds.multiAZ', instance.MultiAZ, o.multiAZ);
+  // Unset windows and parameter group: RDS's choice, whatever the instance has.
+  if (o.backupWindow && instance.PreferredBackupWindow !== o.backupWindow) push('rds.backupWindow', instance.PreferredBackupWindow, o.backupWindow);
+  if (o.maintenanceWindow && instance.PreferredMaintenanceWindow?.toLowerCase() !== o.maintenanceWindow) push('rds.maintenanceWindow', instance.PreferredMaintenanceWindow, o.maintenanceWindow);
+  const group = instance.DBParameterGroups?.[0]?.DBParameterGroupName;
+  if (o.parameterGroupName && group !== o.parameterGroupName) push('rds.parameterGroupName', group, o.parameterGroupName);
   if (o.storageType && instance.StorageType !== o.storageType) push('rds.storageType', instance.StorageType, o.storageType);
   if (o.iops !== undefined && instance.Iops !== o.iops) push('rds.iops', instance.Iops, o.iops);
   if (o.engineVersion && instance.EngineVersion !== o.engineVersion) push('rds.engineVersion', instance.EngineVersion, o.engineVersion);

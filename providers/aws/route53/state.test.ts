@@ -19,6 +19,21 @@ describe('Route 53 record sets', () => {
     assert.deepEqual(toRoute53(alias), { Name: 'example.com.', Type: 'A', AliasTarget: { DNSName: 'lb.example.net.', HostedZoneId: 'Z9', EvaluateTargetHealth: false } });
     assert.deepEqual(fromRoute53(toRoute53(alias)), alias);
   });
+  it('round-trip every routing policy through Route 53 shapes', () => {
+    const policies = [
+      { failover: { setIdentifier: 'p', role: 'SECONDARY' as const } },
+      { latency: { setIdentifier: 'eu', region: 'eu-west-1' } },
+      { geolocation: { setIdentifier: 'ca', country: 'US', subdivision: 'CA' } },
+      { geolocation: { setIdentifier: 'eu', continent: 'EU' as const } },
+      { multivalue: { setIdentifier: 'm' } },
+    ];
+    for (const policy of policies) {
+      const rs = desiredRecord({ ...spec, ...policy }, 'www.example.com.');
+      assert.deepEqual(fromRoute53(toRoute53(rs)), rs, JSON.stringify(policy));
+    }
+    assert.deepEqual(toRoute53(desiredRecord({ ...spec, geolocation: { setIdentifier: 'x', country: '*' } }, 'a.example.com.')).GeoLocation, { CountryCode: '*' });
+    assert.equal(toRoute53(desiredRecord({ ...spec, failover: { setIdentifier: 'p', role: 'PRIMARY' } }, 'a.example.com.')).Failover, 'PRIMARY');
+  });
 
   it('an UPSERT counts twice against the batch limits', () => {
     const recordSet = desiredRecord(spec, 'www.example.com.');
