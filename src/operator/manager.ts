@@ -48,7 +48,7 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
 }
 
 export type ManagerConfig = Pick<Config, 'namespaces' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'> &
-  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs' | 'providerConfigCheckMs'>>;
+  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs' | 'providerConfigCheckMs' | 'userWaitPollMs'>>;
 
 export interface ManagerOptions {
   kube: KubeClient;
@@ -193,7 +193,7 @@ export class Manager {
     const writer = new KubeWriter(kube, kind.plural);
     this.writers.push({ kind: kind.kind, writer });
     const reconciler = new ManagedReconciler({
-      kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner,
+      kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner, ...(config.userWaitPollMs === undefined ? {} : { userWaitPollMs: config.userWaitPollMs }),
       uninstalling: crdDeletion(kube, kind.plural),
     });
     // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.

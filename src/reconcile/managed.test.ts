@@ -494,6 +494,25 @@ describe('ManagedReconciler', () => {
     assert.deepEqual(h.object.metadata.finalizers, []);
   });
 
+  it('a delete that waits on the user (BucketNotEmpty) is polled steadily, not backed off, and goes once the user acts', async () => {
+    const h = harness({});
+    await h.pass();
+    deleting(h);
+    for (let i = 0; i < 3; i++) {
+      h.cloud.failOn = 'delete';
+      h.cloud.failNext = new TerminalError(Reason.BucketNotEmpty, 'the bucket a still holds 2 objects');
+      const r = await h.pass();
+      assert.equal(r.outcome, 'waiting');
+      assert.deepEqual(nextLook(r), { requeueAfterMs: 30_000 }, 'the same steady poll each time, never a backoff step');
+      assert.equal(h.condition('Degraded')?.reason, Reason.BucketNotEmpty);
+      assert.ok(h.object.metadata.finalizers?.includes(FINALIZER));
+    }
+    h.cloud.failOn = undefined;
+    await h.pass();
+    assert.equal(h.cloud.things.size, 0);
+    assert.deepEqual(h.object.metadata.finalizers, []);
+  });
+
   it('Retain removes the finalizer and leaves the thing', async () => {
     const h = harness({ deletionPolicy: 'Retain' });
     await h.pass();

@@ -24,7 +24,7 @@ import { advance, type Connected, type Loaded, type Observed, type Parsed, type 
 import { PendingMarkSigner } from './pending.ts';
 import { planCalls, summarize } from './plan.ts';
 import { EventReason, Reason } from './reasons.ts';
-import { pendingPollMs, POLL_DEFAULTS, type ReconcileResult, type Reconciler } from './retry.ts';
+import { pendingPollMs, POLL_DEFAULTS, USER_WAIT_POLL_MS, WAITS_ON_USER, type ReconcileResult, type Reconciler } from './retry.ts';
 import { convergedGeneration, PassStatus } from './status.ts';
 import {
   CREATE_PENDING,
@@ -63,6 +63,8 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   generateSecret?: () => string;
   /** The longest wait between looks while the adapter reports the thing pending (default 30 s). */
   maxPollMs?: number;
+  /** The steady poll of a state that waits on the user, such as BucketNotEmpty (default 30 s, retry.ts). */
+  userWaitPollMs?: number;
   /**
    * Whether the kind's CRD is being deleted (an uninstall), asked live before every cloud delete:
    * then objects are let go and nothing is deleted in the cloud (docs/uninstall.md). Unset: never.
@@ -535,6 +537,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     // A conflict: no status write; the next pass reads the object anew.
     if (failure.outcome === 'conflict') return failure;
     await this.status.settleQuietly(pass, degraded(failure.reason, failure.message));
+    // Waiting on the user's act in the cloud (emptying a bucket): noticed within a steady poll.
+    if (WAITS_ON_USER.has(failure.reason)) return { outcome: 'waiting', reason: failure.reason, message: failure.message, pollAfterMs: this.deps.userWaitPollMs ?? USER_WAIT_POLL_MS };
     if (failure.outcome === 'terminal') return { ...failure, resyncAfterMs: this.deps.resyncMs() };
     return failure;
   }

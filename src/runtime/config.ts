@@ -22,6 +22,8 @@ export const DEFAULTS = {
   resyncJitter: 0.1,
   backoffBaseMs: BACKOFF_DEFAULTS.baseMs,
   backoffMaxMs: BACKOFF_DEFAULTS.maxMs,
+  // A state that waits on the user (BucketNotEmpty): polled steadily, not backed off (src/reconcile/retry.ts).
+  userWaitPollMs: 30_000,
   // Adapter call deadlines (src/reconcile/deadline.ts reads its defaults from here).
   callTimeoutMs: 60_000,
   // One delete may empty a page of a bucket's objects (the adapter stops part-way and is called again).
@@ -133,6 +135,7 @@ const schema = z
     resyncJitter: fraction.default(DEFAULTS.resyncJitter), // default 0.1
     backoffBaseMs: duration(1, 3_600_000).default(DEFAULTS.backoffBaseMs), // default 5 s
     backoffMaxMs: duration(1, 86_400_000).default(DEFAULTS.backoffMaxMs), // default 300 s
+    userWaitPollMs: duration(100, 3_600_000).default(DEFAULTS.userWaitPollMs), // default 30 s
     callTimeoutMs: duration(100, 3_600_000).default(DEFAULTS.callTimeoutMs), // default 60 s
     deleteTimeoutMs: duration(100, 3_600_000).default(DEFAULTS.deleteTimeoutMs), // default 300 s
     shutdownGraceMs: duration(0, 3_600_000).default(DEFAULTS.shutdownGraceMs), // default 30 s
@@ -180,6 +183,7 @@ const SETTINGS: Record<keyof Config, Setting> = {
   resyncJitter: { flag: 'resync-jitter', help: 'fraction the resync period varies by, either way, so resyncs spread out' },
   backoffBaseMs: { flag: 'backoff-base', help: 'first retry delay after a failed reconcile (jittered: half to all of it; a tenth of it after a conflict); doubles on each further failure' },
   backoffMaxMs: { flag: 'backoff-max', help: 'longest retry delay after failed reconciles' },
+  userWaitPollMs: { flag: 'user-wait-poll', help: 'how often a state that waits on the user (a delete held by BucketNotEmpty, DatabaseInUse) is looked at again: a steady poll, not a backoff' },
   callTimeoutMs: { flag: 'call-timeout', help: 'deadline of one adapter call (observe, create, update): then it is aborted and retried with backoff (CallTimeout)' },
   deleteTimeoutMs: { flag: 'delete-timeout', help: 'deadline of one adapter delete call (which may empty a page of a bucket\'s objects)' },
   shutdownGraceMs: { flag: 'shutdown-grace', help: 'on SIGTERM, how long reconciles in flight may finish before their adapter calls are aborted' },
