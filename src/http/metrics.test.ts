@@ -26,7 +26,7 @@ function sources(overrides: Partial<{ throttled: number; watches: number }> = {}
       },
     }],
     limiters: () => [{ key: 'aws:route53', queued: () => 4, currentIntervalMs: 400, get throttledCount() { return state.throttled; } } as never],
-    kubeWrites: () => [{ kind: 'Bucket', all: 10, status: 6 }],
+    kubeWrites: () => [{ kind: 'Bucket', all: 10, status: 6, events: 3 }],
   };
   return { s, state };
 }
@@ -73,6 +73,7 @@ describe('OperatorMetrics', () => {
       'mooring_limiter_interval_seconds{limiter="aws:route53"} 0.4',
       'mooring_kube_writes_total{kind="Bucket",what="status"} 6',
       'mooring_kube_writes_total{kind="Bucket",what="metadata"} 4',
+      'mooring_kube_writes_total{kind="Bucket",what="event"} 3',
     ]) assert.ok(text.includes(expected), `${expected}\n---\n${text}`);
   });
 

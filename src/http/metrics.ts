@@ -14,8 +14,8 @@ export interface MetricSources {
     informer: { list(): ManagedObject[]; counts: { lists: number; watches: number } };
   }[];
   limiters(): AccountLimiter[];
-  /** Writes to the apiserver per kind so far: all of them, and the status writes among them. */
-  kubeWrites?(): { kind: string; all: number; status: number }[];
+  /** Writes to the apiserver per kind so far: all of them, and the status writes among them; Events apart. */
+  kubeWrites?(): { kind: string; all: number; status: number; events?: number }[];
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -111,8 +111,10 @@ export class OperatorMetrics implements CallObserver {
       (sources()?.limiters() ?? []).map((l) => [{ limiter: l.key }, l.throttledCount]));
     counterFrom(registers, 'mooring_watch_starts_total', 'Watches started per kind (the first, and every restart).', ['kind'], () =>
       (sources()?.controllers ?? []).map((c) => [{ kind: c.kind }, c.informer.counts.watches]));
-    counterFrom(registers, 'mooring_kube_writes_total', 'Writes to the apiserver for managed objects (finalizers, annotations, status), per kind and what was written.', ['kind', 'what'], () =>
-      (sources()?.kubeWrites?.() ?? []).flatMap((w): [Labels<'kind' | 'what'>, number][] => [[{ kind: w.kind, what: 'status' }, w.status], [{ kind: w.kind, what: 'metadata' }, w.all - w.status]]));
+    counterFrom(registers, 'mooring_kube_writes_total', 'Writes to the apiserver for managed objects (finalizers, annotations, status, Events made or counted up), per kind and what was written.', ['kind', 'what'], () =>
+      (sources()?.kubeWrites?.() ?? []).flatMap((w): [Labels<'kind' | 'what'>, number][] => [
+        [{ kind: w.kind, what: 'status' }, w.status], [{ kind: w.kind, what: 'metadata' }, w.all - w.status], [{ kind: w.kind, what: 'event' }, w.events ?? 0],
+      ]));
     counterFrom(registers, 'mooring_lists_total', 'Full lists per kind (the first, and every re-list after 410 Gone).', ['kind'], () =>
       (sources()?.controllers ?? []).map((c) => [{ kind: c.kind }, c.informer.counts.lists]));
   }

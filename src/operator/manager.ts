@@ -156,8 +156,9 @@ export class Manager {
     const served = new Set(options.providers.flatMap((p) => Object.keys(p.kinds)));
     const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
     const random = options.random ?? Math.random;
+    const recorder = new EventRecorder(coreEventApi(kube), log, { component: 'mooring' });
     const shared: SharedParts = {
-      events: this.credentialFailuresChecked(new EventRecorder(coreEventApi(kube), log, { component: 'mooring' })),
+      events: this.credentialFailuresChecked(recorder),
       claims: new ClaimRegistry(kinds),
       resyncMs: () => config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1)),
       listWatch,
@@ -167,7 +168,7 @@ export class Manager {
     options.metrics?.attach({
       controllers: this.controllers,
       limiters: () => this.limits.accountLimiters(),
-      kubeWrites: () => this.writers.map(({ kind, writer }) => ({ kind, all: writer.requests, status: writer.statusWrites })),
+      kubeWrites: () => this.writers.map(({ kind, writer }) => ({ kind, all: writer.requests, status: writer.statusWrites, events: recorder.writes.get(kind) ?? 0 })),
     });
   }
 

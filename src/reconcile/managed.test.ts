@@ -168,6 +168,14 @@ const SIGNER = new PendingMarkSigner(Buffer.alloc(32, 7));
 const MARK_SIGNER = new MarkSigner(Buffer.alloc(32, 7));
 const PENDING = SIGNER.sign('u1');
 
+/** The object's pending-create mark, if any, is void: status.lastChecked records the asset seen ours at or after its signing. */
+function pendingBorneOut(o: ManagedObject): boolean {
+  const mark = o.metadata.annotations?.[CREATE_PENDING];
+  if (mark === undefined) return true;
+  const at = SIGNER.verify(o.metadata.uid, mark)?.signedAtMs;
+  return at !== undefined && Date.parse(o.status?.lastChecked ?? '') >= at;
+}
+
 interface HarnessOptions {
   claimant?: string;
   kind?: Partial<ManagedKind<Spec>>;
@@ -255,7 +263,8 @@ describe('ManagedReconciler', () => {
     assert.deepEqual(h.cloud.calls, ['observe', 'create', 'observe']);
     assert.equal(h.condition('Ready')?.status, 'True');
     assert.equal(h.object.status?.observedGeneration, 1);
-    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared once Ready');
+    assert.ok(pendingBorneOut(h.object), 'pending mark void once Ready');
+    assert.deepEqual(h.writes, [`finalizers=${FINALIZER}+annotations=${CREATE_PENDING}`, 'status'], 'two kube writes (the Event is the third)');
     assert.deepEqual(h.cloud.things.get('a'), { size: 2, mark: MARK });
     assert.deepEqual(result, { outcome: 'done', resyncAfterMs: 300_000 }, 'next look at the resync');
   });
@@ -267,8 +276,45 @@ describe('ManagedReconciler', () => {
     assert.deepEqual(h.cloud.calls, ['observe', 'create'], 'no observe after the create');
     assert.equal(h.condition('Ready')?.status, 'True');
     assert.deepEqual(h.object.status?.atProvider, { id: 'made-a' }, 'atProvider from what create returned');
-    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared');
-    assert.deepEqual(h.writes, [`finalizers=${FINALIZER}+annotations=${CREATE_PENDING}`, 'status', `annotations=${CREATE_PENDING}`]);
+    assert.ok(pendingBorneOut(h.object), 'pending mark void');
+    assert.deepEqual(h.writes, [`finalizers=${FINALIZER}+annotations=${CREATE_PENDING}`, 'status']);
+  });
+
+  it('a borne-out pending mark is void: the thing deleted behind our back and an unmarked one made in its place is NotOwned, not taken', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    assert.ok(h.object.metadata.annotations?.[CREATE_PENDING], 'the mark stays on the object (no write to remove it)');
+    h.cloud.things.set('a', { size: 2 }); // someone else's, unmarked, under the same name
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, Reason.NotOwned);
+    assert.deepEqual(h.cloud.things.get('a'), { size: 2 });
+  });
+
+  it('a create after the thing went missing signs a newer mark, honoured until that create is borne out', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    const first = h.object.metadata.annotations?.[CREATE_PENDING];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    h.cloud.things.delete('a');
+    h.cloud.staleReads = 1; // the re-create is not seen at once: the pass ends with the mark pending
+    await h.pass();
+    assert.notEqual(h.object.metadata.annotations?.[CREATE_PENDING], first, 'a new mark');
+    assert.ok(!pendingBorneOut(h.object), 'honoured while the create is not borne out');
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.ok(pendingBorneOut(h.object));
+  });
+
+  it('a v1 pending mark (no signing time) is still honoured, and removed once the create is borne out', async () => {
+    const h = harness({ size: 2 });
+    const v1 = `v1.${createHmac('sha256', Buffer.alloc(32, 7)).update('create-pending:u1').digest('base64url')}`;
+    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER], annotations: { [CREATE_PENDING]: v1 } } };
+    h.cloud.things.set('a', { size: 2 }); // created, but the mark never got written
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.mark, MARK, 'taken as ours');
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'removed');
   });
 
   it('reads back a create whose own answer is not up to date', async () => {
@@ -295,12 +341,12 @@ describe('ManagedReconciler', () => {
     const first = await h.pass();
     assert.equal(h.condition('Progressing')?.reason, 'Creating');
     assert.notEqual(h.condition('Ready')?.status, 'True');
-    assert.ok(h.object.metadata.annotations?.[CREATE_PENDING], 'still pending');
+    assert.ok(h.object.metadata.annotations?.[CREATE_PENDING] && !pendingBorneOut(h.object), 'still pending');
     assert.ok(first.outcome === 'pending' && first.pollAfterMs <= 1000, 'looks again soon after a create');
     await h.pass();
     assert.deepEqual(h.cloud.calls, ['observe', 'create', 'observe', 'observe'], 'no second create');
     assert.equal(h.condition('Ready')?.status, 'True');
-    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined);
+    assert.ok(pendingBorneOut(h.object));
   });
 
   it('writes the status only when it changed', async () => {
@@ -311,6 +357,21 @@ describe('ManagedReconciler', () => {
     const result = await h.pass();
     assert.equal(h.writes.length, before, 'a steady pass writes nothing');
     assert.equal(nextLook(result).requeueAfterMs, 300_000);
+  });
+
+  it('moves status.lastChecked on a steady pass only once it is an hour old: not a kube write per object per resync', async () => {
+    let now = Date.parse('2026-06-01T00:00:00Z');
+    const h = harness({}, { now: () => new Date(now) });
+    await h.pass();
+    assert.equal(h.object.status?.lastChecked, '2026-06-01T00:00:00.000Z', 'set with the Ready write, free');
+    const before = h.writes.length;
+    now += 59 * 60_000;
+    await h.pass();
+    assert.equal(h.writes.length, before, 'not moved within the hour');
+    now += 60_000;
+    await h.pass();
+    assert.deepEqual(h.writes.slice(before), ['status']);
+    assert.equal(h.object.status?.lastChecked, '2026-06-01T01:00:00.000Z');
   });
 
   const refusals = [
@@ -825,7 +886,7 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     await h.pass();
     assert.equal(h.condition('Ready')?.status, 'True');
     assert.equal(h.secret()?.annotations[CREDENTIALS_PENDING], undefined);
-    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined);
+    assert.ok(pendingBorneOut(h.object));
   });
 
   it('ObserveOnly publishes details and never generates a password', async () => {

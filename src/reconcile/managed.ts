@@ -210,10 +210,12 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (pass.secret?.pending) return this.setCredentials(pass, pass.secret);
     this.status.inSync(pass, true);
     pass.converged = true;
+    pass.checked = true;
     await pass.secret?.publish(pass.observation.connectionDetails);
-    // The pending mark and the status are independent writes (metadata, the status subresource):
-    // sent together. Either may fail alone; the next pass finds the thing ours and writes again.
-    const [result] = await Promise.all([this.done(pass, ready()), pass.object.metadata.annotations?.[CREATE_PENDING] ? this.clearPending(pass) : undefined]);
+    // A v2 pending mark needs no write: the status's lastChecked, written with Ready, voids it
+    // (pending.ts). A v1 mark is removed, beside the status (independent writes: either may fail
+    // alone; the next pass finds the thing ours and writes again).
+    const [result] = await Promise.all([this.done(pass, ready()), this.ownership.hasLegacyPendingMark(pass.object) ? this.clearPending(pass) : undefined]);
     return result;
   }
 
@@ -435,6 +437,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     }
     await pass.secret?.publish(observation.connectionDetails);
     this.status.reportOnly(pass, observation, 'ObserveOnly');
+    pass.checked = true;
     const drift = observation.upToDate ? '' : `differs from the spec in ${(observation.diff ?? []).map((d) => d.path).join(', ')} (ObserveOnly: not corrected)`;
     return this.done(pass, ready(Reason.Observed, drift));
   }

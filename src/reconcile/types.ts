@@ -6,7 +6,7 @@ import type { Connector, ProviderConnection } from '../../sdk/index.ts';
 import type { MarkForm } from './marks.ts';
 
 export const FINALIZER = 'mooring.dev/finalizer';
-/** Set before a create call reaches the cloud, cleared once the create is recorded. */
+/** Set before a create call reaches the cloud; void once status.lastChecked bears the create out (pending.ts). */
 export const CREATE_PENDING = 'mooring.dev/create-pending';
 /**
  * `"true"`: the operator leaves the object alone (no cloud call, no write, not even on delete)
@@ -22,6 +22,8 @@ export interface ManagedStatus {
   atProvider?: Record<string, unknown>;
   /** The refresh request (annotation value) last handled. */
   lastRefresh?: string;
+  /** When the cloud was last observed and found as the spec wants (refreshed lazily: status.ts). */
+  lastChecked?: string;
   /** managementPolicy Plan: what Full would do. */
   plan?: PlannedCall[];
 }
