@@ -27,7 +27,7 @@ import { peer } from './peer.ts';
 import { externalDnsSideBySide } from './peers/external-dns/index.ts';
 import { dnsRecords } from './records.ts';
 import { failover, shardThroughput } from './replicas.ts';
-import { steadyState } from './steady.ts';
+import { budgetedSteadyState, steadyState } from './steady.ts';
 import { compiled, imageNodeFlags, startBenchOperator } from './support.ts';
 
 const { values } = parseArgs({
@@ -114,12 +114,14 @@ async function run(bench: Bench): Promise<void> {
 
 async function buckets(bench: Bench): Promise<void> {
   // 100 Buckets on a short resync, so steady state shows within a minute.
-  const small = await startBenchOperator(bench.info, bench.ns, { id: 'small', args: [...bench.operatorArgs, '--resync-period', `${RESYNC_S}s`], nodeArgs: bench.nodeArgs });
+  // No read budget at first (one observe per resource per resync); then the budget, set on the ProviderConfig.
+  const small = await startBenchOperator(bench.info, bench.ns, { id: 'small', args: [...bench.operatorArgs, '--resync-period', `${RESYNC_S}s`, '--resync-reads-per-second', '0'], nodeArgs: bench.nodeArgs });
   await sleep(5_000);
   bench.row('memory, idle (RSS)', `${small.rssMiB()} MiB`, `caches synced, nothing to manage; goal 80 MiB; ${await small.heap()}`);
   const smallMs = await convergeBuckets(bench, small, 's', 100);
   await baselineBuckets(bench, 100, CONCURRENCY, smallMs);
   await steadyState(bench, small, 100, RESYNC_S);
+  await budgetedSteadyState(bench, small, 100, RESYNC_S);
   bench.row('memory with 100 Buckets cached (RSS)', `${small.rssMiB()} MiB`, await small.heap());
   await small.stop();
 

@@ -109,6 +109,8 @@ export const DNSRecordKind: KindDescription = {
   ],
   categories: [CATEGORY],
   externalName: (spec: DNSRecordSpec) => recordIdentity(spec),
+  // One zone listing answers the drift checks of all the zone's records: they are checked together.
+  resyncGroup: (spec: DNSRecordSpec) => `zone:${(spec.zone.id ?? spec.zone.name ?? '').toLowerCase()}`,
 };
 
 /** In the order they are installed: ProviderConfig first, since the others refer to it. */

@@ -16,7 +16,7 @@ import { REDACTED, SecretScrubber } from '../runtime/scrub.ts';
 import { Reason } from './reasons.ts';
 import { PendingMarkSigner } from './pending.ts';
 import { MarkSigner, type MarkForm } from './marks.ts';
-import { type Admission, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
+import { type Admission, type ResyncCheck, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
 import { ADOPT_WITH_CHANGES } from './adoption.ts';
 
 const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
@@ -189,6 +189,9 @@ interface HarnessOptions {
   markForm?: MarkForm;
   /** The operator's mark key (default: one, as the operator has once its key Secret is read). */
   markSigner?: MarkSigner;
+  /** The resolver's resyncAccount (default: none), and what resyncMs is asked, in order. */
+  resyncAccount?: (pc: string) => string | undefined;
+  resyncChecks?: (ResyncCheck | undefined)[];
 }
 
 function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
@@ -230,13 +233,17 @@ function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
         return options.admission ?? { adoption: true };
       },
       resolve: async () => ({ connection: { name: 'pc', type: 'fake', region: 'r', settings: {} }, connector: cloud.connector() }),
+      ...(options.resyncAccount ? { resyncAccount: options.resyncAccount } : {}),
       ownershipId: () => 'mooring',
       markForm: () => options.markForm ?? 'Readable',
     },
     claims: { earlierClaimant: () => options.claimant },
     limits: new Limits(),
     log: { info() {}, warn() {}, error() {}, debug() {} },
-    resyncMs: () => 300_000,
+    resyncMs: (check) => {
+      options.resyncChecks?.push(check);
+      return 300_000;
+    },
     pendingMark: SIGNER,
     markSigner: options.markSigner ?? MARK_SIGNER,
     ...(options.now ? { now: options.now } : {}),
@@ -372,6 +379,21 @@ describe('ManagedReconciler', () => {
     await h.pass();
     assert.deepEqual(h.writes.slice(before), ['status']);
     assert.equal(h.object.status?.lastChecked, '2026-06-01T01:00:00.000Z');
+  });
+
+  it('asks for the next drift check under the account of the object\'s config, at its own phase or its group\'s', async () => {
+    const checks: (ResyncCheck | undefined)[] = [];
+    const h = harness({}, { resyncAccount: (pc) => `account-of-${pc}`, resyncChecks: checks });
+    await h.pass();
+    await h.pass();
+    assert.deepEqual(checks, [{ account: 'account-of-pc', phaseKey: 'u1' }, { account: 'account-of-pc', phaseKey: 'u1' }]);
+    const grouped: (ResyncCheck | undefined)[] = [];
+    const g = harness({}, { resyncAccount: () => 'acct', resyncChecks: grouped, kind: { resyncGroup: () => 'zone:z1' } });
+    await g.pass();
+    assert.deepEqual(grouped, [{ account: 'acct', phaseKey: 'Thing/pc/zone:z1' }], 'a group shares one phase: one listing answers them all');
+    const unknown: (ResyncCheck | undefined)[] = [];
+    await harness({}, { resyncChecks: unknown }).pass();
+    assert.deepEqual(unknown, [undefined], 'no account known: the jittered period');
   });
 
   const refusals = [

@@ -38,6 +38,7 @@ import {
   type ManagedSpecBase,
   type ObjectWriter,
   type ProviderResolver,
+  type ResyncCheck,
   type SecretStore,
 } from './types.ts';
 
@@ -51,8 +52,11 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   claims: ClaimIndex;
   limits: Limits;
   log: Logger;
-  /** The next resync delay (jittered). */
-  resyncMs: () => number;
+  /**
+   * The next resync delay: with the check's account, at the object's phase under the account's
+   * read budget (src/limits/resync.ts); without (the account unknown), the jittered period.
+   */
+  resyncMs: (check?: ResyncCheck) => number;
   /** How soon to look again while something is in progress (default 1 s). */
   pollMs?: number;
   /** Told of every adapter call (metrics); optional. */
@@ -512,10 +516,19 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     return pendingPollMs(waited, this.pollMs, this.deps.maxPollMs ?? POLL_DEFAULTS.maxPollMs);
   }
 
+  /** The next drift check: at the object's phase, under its account's read budget once the account is known. */
+  private resyncAfter(pass: Pass): number {
+    const spec = (pass as Partial<Parsed<Spec>>).spec;
+    const account = spec && this.deps.providers.resyncAccount?.(spec.providerConfigRef.name);
+    if (!spec || account === undefined) return this.deps.resyncMs();
+    const group = this.deps.kind.resyncGroup?.(spec);
+    return this.deps.resyncMs({ account, phaseKey: group === undefined ? pass.object.metadata.uid : `${this.deps.kind.kind}/${spec.providerConfigRef.name}/${group}` });
+  }
+
   /** Settled: the status written, the next look at the resync. */
   private async done(pass: Pass, outcome: Outcome): Promise<ReconcileResult> {
     await this.status.settle(pass, outcome);
-    return { outcome: 'done', resyncAfterMs: this.deps.resyncMs() };
+    return { outcome: 'done', resyncAfterMs: this.resyncAfter(pass) };
   }
 
   /** Under way: the status written, the next look after `pollAfterMs`. */
@@ -528,7 +541,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   private async refuse(pass: Pass, refusal: Refusal): Promise<ReconcileResult> {
     if (refusal.plan) pass.plan = refusal.plan;
     await this.status.settleQuietly(pass, refusal.outcome);
-    return { outcome: 'terminal', reason: refusal.outcome.degradedReason, message: refusal.outcome.message, resyncAfterMs: this.deps.resyncMs() };
+    return { outcome: 'terminal', reason: refusal.outcome.degradedReason, message: refusal.outcome.message, resyncAfterMs: this.resyncAfter(pass) };
   }
 
   /** Any failure, classified once (errors.ts) into the outcome the queue acts on (retry.ts). */
@@ -542,7 +555,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     await this.status.settleQuietly(pass, degraded(failure.reason, failure.message));
     // Waiting on the user's act in the cloud (emptying a bucket): noticed within a steady poll.
     if (WAITS_ON_USER.has(failure.reason)) return { outcome: 'waiting', reason: failure.reason, message: failure.message, pollAfterMs: this.deps.userWaitPollMs ?? USER_WAIT_POLL_MS };
-    if (failure.outcome === 'terminal') return { ...failure, resyncAfterMs: this.deps.resyncMs() };
+    if (failure.outcome === 'terminal') return { ...failure, resyncAfterMs: this.resyncAfter(pass) };
     return failure;
   }
 }
