@@ -26,6 +26,7 @@ import { cachedObjects, HEAP_SNAPSHOT_FLAG } from './memory.ts';
 import { peer } from './peer.ts';
 import { externalDnsSideBySide } from './peers/external-dns/index.ts';
 import { dnsRecords } from './records.ts';
+import { dnsRecordsOverAMinute } from './records-trickle.ts';
 import { failover, shardThroughput } from './replicas.ts';
 import { budgetedSteadyState, steadyState } from './steady.ts';
 import { compiled, imageNodeFlags, startBenchOperator } from './support.ts';
@@ -148,6 +149,7 @@ async function dns(bench: Bench): Promise<void> {
   // DNS on a fresh operator, so its memory compares with external-dns's, which follows in zones of its own.
   const operator = await startBenchOperator(bench.info, bench.ns, { id: 'dns', args: bench.operatorArgs, nodeArgs: bench.nodeArgs });
   const ours = await dnsRecords(bench, operator, RECORDS, ZONES);
+  await dnsRecordsOverAMinute(bench, RECORDS, ZONES);
   await operator.stop();
   await externalDnsSideBySide(bench, ours, RECORDS, ZONES);
 }
