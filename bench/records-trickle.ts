@@ -2,8 +2,8 @@
 // figures are what issue 20 asks of them: Route 53 calls for the lot (goal 30 for 1,000 records in
 // 10 zones: 3 a zone) and how soon after the last arrives all are in Route 53 (goal 20.6 s, the
 // figure of records applied at once).
-import { API_VERSION } from '../src/api/common.ts';
 import { seconds, sleep, type Bench } from './context.ts';
+import { recordsManifest } from './records.ts';
 import { Zones, route53Calls } from './route53.ts';
 import { allGone, allReady, kubectl } from './support.ts';
 
@@ -12,11 +12,6 @@ const CHUNKS = 12;
 export async function dnsRecordsOverAMinute(bench: Bench, count: number, zoneCount: number, overMs = 60_000): Promise<void> {
   const zones = new Zones(bench.info, 'trickle', bench.ns, zoneCount);
   await zones.create();
-  const manifest = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k).map((i) => `apiVersion: ${API_VERSION}
-kind: DNSRecord
-metadata: { name: t${i}, namespace: ${bench.ns} }
-spec: { providerConfigRef: { name: ${bench.pc} }, zone: { name: ${zones.names[i % zoneCount]} }, name: trickle${i}, type: A, ttl: 60, values: ["198.51.100.${i % 250}"] }
-`).join('---\n');
   await bench.proxy.resetStats();
   const started = Date.now();
   let lastArrived = started;
@@ -24,7 +19,7 @@ spec: { providerConfigRef: { name: ${bench.pc} }, zone: { name: ${zones.names[i 
     const from = Math.floor((c * count) / CHUNKS);
     const to = Math.floor(((c + 1) * count) / CHUNKS);
     await sleep(Math.max(0, started + (c * overMs) / (CHUNKS - 1) - Date.now()));
-    kubectl(bench.info, bench.dir, ['apply', '--server-side'], manifest(from, to));
+    kubectl(bench.info, bench.dir, ['apply', '--server-side'], recordsManifest(bench, zones, 't', from, to, '198.51.100'));
     lastArrived = Date.now();
   }
   await zones.until('A', count);
