@@ -45,7 +45,7 @@ export async function convergeBuckets(bench: Bench, operator: BenchOperator, set
   const perBucket = (n: number) => Number((n / count).toFixed(1));
   bench.row(`${count} Buckets: S3 calls per Bucket`, perBucket(s3).toFixed(1), `${s3} in all`, against(GOALS.s3CallsPerBucket, perBucket(s3)));
   const writes = perBucket(delta('mooring_kube_writes_total'));
-  bench.row(`${count} Buckets: kube API writes per Bucket`, writes.toFixed(1), 'finalizer with the pending-create mark, its removal, status', against(GOALS.kubeWritesPerBucket, writes));
+  bench.row(`${count} Buckets: kube API writes per Bucket`, writes.toFixed(1), 'Event included: finalizer with the pending-create mark, status (voids the mark), Created Event', against(GOALS.kubeWritesPerBucket, writes));
   bench.row(`${count} Buckets: reconciles per Bucket`, (delta('mooring_reconcile_total') / count).toFixed(1), 'one is ideal');
   bench.row(`${count} Buckets: operator CPU time, apply → all Ready`, `${ownCpu.toFixed(1)} s`, `all of them: ${cpu}; the machine has ${availableParallelism()} cores`, at1000 ? against(GOALS.operatorCpuS, ownCpu) : undefined);
   return took;

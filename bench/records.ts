@@ -18,15 +18,20 @@ export interface DnsFigures {
   deleteCalls: number;
 }
 
+/** DNSRecords `from` to `to` (exclusive), named `<prefix><i>` and spread over the zones in turn, as one manifest. */
+export function recordsManifest(bench: Bench, zones: Zones, prefix: string, from: number, to: number, net: string): string {
+  return Array.from({ length: to - from }, (_, k) => from + k).map((i) => `apiVersion: ${API_VERSION}
+kind: DNSRecord
+metadata: { name: ${prefix}${i}, namespace: ${bench.ns} }
+spec: { providerConfigRef: { name: ${bench.pc} }, zone: { name: ${zones.names[i % zones.names.length]} }, name: ${prefix}host${i}, type: A, ttl: 60, values: ["${net}.${i % 250}"] }
+`).join('---\n');
+}
+
 /** Converges `count` DNSRecords over `zoneCount` zones on `operator` (a fresh one: its memory is compared), then deletes them. */
 export async function dnsRecords(bench: Bench, operator: BenchOperator, count: number, zoneCount: number): Promise<DnsFigures> {
   const zones = new Zones(bench.info, 'bench', bench.ns, zoneCount);
   await zones.create();
-  const manifest = Array.from({ length: count }, (_, i) => `apiVersion: ${API_VERSION}
-kind: DNSRecord
-metadata: { name: r${i}, namespace: ${bench.ns} }
-spec: { providerConfigRef: { name: ${bench.pc} }, zone: { name: ${zones.names[i % zoneCount]} }, name: host${i}, type: A, ttl: 60, values: ["192.0.2.${i % 250}"] }
-`).join('---\n');
+  const manifest = recordsManifest(bench, zones, 'r', 0, count, '192.0.2');
   await bench.proxy.resetStats();
   const started = Date.now();
   kubectl(bench.info, bench.dir, ['apply', '--server-side'], manifest);

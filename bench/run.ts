@@ -32,8 +32,9 @@ import { cachedObjects, memoryRow, startMemoryOperator } from './memory.ts';
 import { peer } from './peer.ts';
 import { externalDnsSideBySide } from './peers/external-dns/index.ts';
 import { dnsRecords } from './records.ts';
+import { dnsRecordsOverAMinute } from './records-trickle.ts';
 import { failover, shardThroughput } from './replicas.ts';
-import { steadyState } from './steady.ts';
+import { budgetedSteadyState, steadyState } from './steady.ts';
 import { compiled, imageNodeFlags, startBenchOperator } from './support.ts';
 
 const { values } = parseArgs({
@@ -146,12 +147,16 @@ async function buckets(bench: Bench, memoryOnly: boolean): Promise<void> {
   await last.finish();
 }
 
-/** 100 Buckets on a short resync (steady state shows within a minute), failover, sharding. */
+/**
+ * 100 Buckets on a short resync (steady state shows within a minute), failover, sharding. No read
+ * budget at first (one observe per resource per resync); then the budget, set on the ProviderConfig.
+ */
 async function smallBuckets(bench: Bench): Promise<void> {
-  const small = await startBenchOperator(bench.info, bench.ns, { id: 'small', args: [...bench.operatorArgs, '--resync-period', `${RESYNC_S}s`], nodeArgs: bench.nodeArgs });
+  const small = await startBenchOperator(bench.info, bench.ns, { id: 'small', args: [...bench.operatorArgs, '--resync-period', `${RESYNC_S}s`, '--resync-reads-per-second', '0'], nodeArgs: bench.nodeArgs });
   const smallMs = await convergeBuckets(bench, small, 's', 100);
   await baselineBuckets(bench, 100, CONCURRENCY, smallMs);
   await steadyState(bench, small, 100, RESYNC_S);
+  await budgetedSteadyState(bench, small, 100, RESYNC_S);
   bench.row(`memory with 100 Buckets on a ${RESYNC_S} s resync (RSS)`, `${small.rssMiB()} MiB`, await small.heap());
   await small.stop();
   await failover(bench);
@@ -162,6 +167,7 @@ async function dns(bench: Bench): Promise<void> {
   // DNS on a fresh operator, so its memory compares with external-dns's, which follows in zones of its own.
   const operator = await startBenchOperator(bench.info, bench.ns, { id: 'dns', args: bench.operatorArgs, nodeArgs: bench.nodeArgs });
   const ours = await dnsRecords(bench, operator, RECORDS, ZONES);
+  await dnsRecordsOverAMinute(bench, RECORDS, ZONES);
   await operator.stop();
   await externalDnsSideBySide(bench, ours, RECORDS, ZONES);
 }

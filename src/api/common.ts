@@ -222,6 +222,10 @@ export const managedStatusFields = {
     .min(0)
     .optional()
     .describe('The metadata.generation last applied and seen up to date in the cloud (managementPolicy Full). A difference found at this generation is drift; one found at a later generation is the spec change still being applied, failed attempts included.'),
+  lastChecked: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('When the cloud was last observed (a drift check) and found as the spec wants. Moved whenever status is written, else when over an hour old, so it is at most an hour older than the last check (a status write per check would cost a kube write per object per resync).'),
   lastRefresh: z.string().max(64).optional().describe(`The last ${REFRESH_REQUESTED_AT} annotation value handled (observed and reconciled).`),
   plan: z.array(PlannedCall).max(16).optional().describe('managementPolicy Plan: the cloud calls Full would make now, none of them made.'),
 };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GROUP, VERSION } from './common.ts';
 import { columnProblems, crdFor, type KindDescription } from './crd.ts';
-import { BucketKind, KINDS, ProviderConfigKind } from './kinds.ts';
+import { BucketKind, DatabaseKind, DNSRecordKind, KINDS, ProviderConfigKind } from './kinds.ts';
 import type { StructuralSchema } from './structural.ts';
 
 const schemaOf = (kind: KindDescription) => crdFor(kind).spec.versions[0]!.schema.openAPIV3Schema;
@@ -92,14 +92,19 @@ describe('CRDs', () => {
 describe('printer columns', () => {
   const columns = (kind: KindDescription) => kind.printerColumns.map((c) => [c.name.toUpperCase(), c.jsonPath, c.priority ?? 0]);
 
-  it('Bucket: READY, REASON, EXTERNAL-NAME, DELETION, AGE', () => {
+  it('Bucket: READY, REASON, EXTERNAL-NAME, DELETION, LAST-CHECKED (wide), AGE', () => {
     assert.deepEqual(columns(BucketKind), [
       ['READY', '.status.conditions[?(@.type=="Ready")].status', 0],
       ['REASON', '.status.conditions[?(@.type=="Ready")].reason', 0],
       ['EXTERNAL-NAME', '.status.atProvider.name', 0],
       ['DELETION', '.status.atProvider.deletion', 0],
+      ['LAST-CHECKED', '.status.lastChecked', 1],
       ['AGE', '.metadata.creationTimestamp', 0],
     ]);
+  });
+
+  it('every managed kind says when it was last checked for drift (kubectl get -o wide)', () => {
+    for (const kind of [BucketKind, DNSRecordKind, DatabaseKind]) assert.ok(columns(kind).some(([name, path]) => name === 'LAST-CHECKED' && path === '.status.lastChecked'), kind.kind);
   });
 
   it('ProviderConfig: TYPE, READY, REASON, ACCOUNT, USED-BY, REGION, ENDPOINT and LAST-CHECKED (wide), AGE', () => {

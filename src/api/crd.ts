@@ -47,6 +47,8 @@ export interface KindDescription {
    * parsed spec and metadata.name. Default: `spec.externalName`, else `metadata.name`.
    */
   externalName?: ((spec: never, name: string) => string) | undefined;
+  /** Managed kinds: objects whose drift checks one read answers (a DNS zone's listing), checked together. */
+  resyncGroup?: ((spec: never) => string | undefined) | undefined;
 }
 
 export interface CustomResourceDefinition {

@@ -15,6 +15,11 @@ export const managedColumns: PrinterColumn[] = [
   conditionColumn('Reason', 'Ready', 'reason', 'Why it is (not) ready; see docs/reasons.md.'),
 ];
 
+/** When the object's cloud asset was last checked for drift (at most an hour older than the last check: status.ts). */
+const LAST_CHECKED_COLUMN: PrinterColumn = {
+  name: 'Last-Checked', type: 'date', jsonPath: '.status.lastChecked', description: 'When the cloud was last observed and found as the spec wants (a drift check; moved at least hourly).', priority: 1,
+};
+
 export const ProviderConfigKind: KindDescription = {
   kind: 'ProviderConfig',
   plural: 'providerconfigs',
@@ -52,6 +57,7 @@ export const BucketKind: KindDescription = {
     { name: 'External-Name', type: 'string', jsonPath: '.status.atProvider.name', description: 'The bucket name in the cloud, once observed.' },
     // Shown by default: a delete that takes minutes should say so where people look first.
     { name: 'Deletion', type: 'string', jsonPath: '.status.atProvider.deletion', description: 'Progress of a delete that empties the bucket.' },
+    LAST_CHECKED_COLUMN,
     AGE_COLUMN,
   ],
   categories: [CATEGORY],
@@ -74,6 +80,7 @@ export const DatabaseKind: KindDescription = {
     { name: 'Database', type: 'string', jsonPath: '.status.atProvider.database', description: 'The database name.', priority: 1 },
     { name: 'Status', type: 'string', jsonPath: '.status.atProvider.status', description: "aws: the instance's RDS status.", priority: 1 },
     { name: 'Deletion', type: 'string', jsonPath: '.status.atProvider.deletion', description: 'Progress of a delete (aws: the final snapshot id).' },
+    LAST_CHECKED_COLUMN,
     AGE_COLUMN,
   ],
   categories: [CATEGORY],
@@ -97,10 +104,13 @@ export const DNSRecordKind: KindDescription = {
     { name: 'FQDN', type: 'string', jsonPath: '.status.atProvider.fqdn', description: 'The fully qualified record name.' },
     { name: 'Zone', type: 'string', jsonPath: '.status.atProvider.hostedZoneId', description: 'The hosted zone id.', priority: 1 },
     { name: 'Change', type: 'string', jsonPath: '.status.atProvider.changeStatus', description: 'PENDING or INSYNC: whether Route 53 has applied the last change everywhere.', priority: 1 },
+    LAST_CHECKED_COLUMN,
     AGE_COLUMN,
   ],
   categories: [CATEGORY],
   externalName: (spec: DNSRecordSpec) => recordIdentity(spec),
+  // One zone listing answers the drift checks of all the zone's records: they are checked together.
+  resyncGroup: (spec: DNSRecordSpec) => `zone:${(spec.zone.id ?? spec.zone.name ?? '').toLowerCase()}`,
 };
 
 /** In the order they are installed: ProviderConfig first, since the others refer to it. */

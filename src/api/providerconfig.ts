@@ -104,6 +104,14 @@ export const RateLimits = z
       .optional()
       .describe('Most requests per second to this account, across all resources. Unset: only the limits the cloud itself sets.'),
     maxConcurrent: z.number().int().positive().max(1_000).optional().describe('Most requests in flight at once to this account. Unset: no limit.'),
+    resyncReadsPerSecond: z
+      .number()
+      .min(0)
+      .max(10_000)
+      .optional()
+      .describe(
+        'Most reads per second the drift checks (resyncs) of this account may cost, spread evenly over the resync period; 0: no budget. Unset: --resync-reads-per-second (5). When it cannot cover every object once a period, the period stretches (metric mooring_resync_period_seconds).',
+      ),
   })
   .describe('Per-account request limits, applied to every resource using this config.');
 

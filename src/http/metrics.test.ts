@@ -26,7 +26,8 @@ function sources(overrides: Partial<{ throttled: number; watches: number }> = {}
       },
     }],
     limiters: () => [{ key: 'aws:route53', queued: () => 4, currentIntervalMs: 400, get throttledCount() { return state.throttled; } } as never],
-    kubeWrites: () => [{ kind: 'Bucket', all: 10, status: 6 }],
+    kubeWrites: () => [{ kind: 'Bucket', all: 10, status: 6, events: 3 }],
+    resync: () => [{ account: 'aws', budgetReadsPerSecond: 5, readsPerCheck: 4, scheduledReadsPerSecond: 4.5, periodMs: 8_000_000 }],
   };
   return { s, state };
 }
@@ -73,6 +74,11 @@ describe('OperatorMetrics', () => {
       'mooring_limiter_interval_seconds{limiter="aws:route53"} 0.4',
       'mooring_kube_writes_total{kind="Bucket",what="status"} 6',
       'mooring_kube_writes_total{kind="Bucket",what="metadata"} 4',
+      'mooring_kube_writes_total{kind="Bucket",what="event"} 3',
+      'mooring_resync_budget_reads_per_second{account="aws"} 5',
+      'mooring_resync_reads_per_check{account="aws"} 4',
+      'mooring_resync_scheduled_reads_per_second{account="aws"} 4.5',
+      'mooring_resync_period_seconds{account="aws"} 8000',
     ]) assert.ok(text.includes(expected), `${expected}\n---\n${text}`);
   });
 

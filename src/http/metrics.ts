@@ -3,6 +3,7 @@
 // from their owners at scrape time, so nothing is kept twice. docs/operations.md lists them.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { AccountLimiter } from '../limits/index.ts';
+import type { AccountResync } from '../limits/resync.ts';
 import type { CallObserver, ManagedObject } from '../reconcile/types.ts';
 import type { QueueObserver } from '../runtime/queue.ts';
 
@@ -14,8 +15,10 @@ export interface MetricSources {
     informer: { list(): ManagedObject[]; counts: { lists: number; watches: number } };
   }[];
   limiters(): AccountLimiter[];
-  /** Writes to the apiserver per kind so far: all of them, and the status writes among them. */
-  kubeWrites?(): { kind: string; all: number; status: number }[];
+  /** Writes to the apiserver per kind so far: all of them, and the status writes among them; Events apart. */
+  kubeWrites?(): { kind: string; all: number; status: number; events?: number }[];
+  /** Each account's drift-check budget (src/limits/resync.ts). */
+  resync?(): AccountResync[];
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -106,15 +109,35 @@ export class OperatorMetrics implements CallObserver {
         for (const l of sources()?.limiters() ?? []) this.set({ limiter: l.key }, l.currentIntervalMs / 1000);
       },
     });
+    this.resyncGauges(registers);
     // Counts kept by their owners, exposed as counters: each scrape adds what grew since the last.
     counterFrom(registers, 'mooring_throttled_total', 'Throttling answers from the cloud, per account limiter.', ['limiter'], () =>
       (sources()?.limiters() ?? []).map((l) => [{ limiter: l.key }, l.throttledCount]));
     counterFrom(registers, 'mooring_watch_starts_total', 'Watches started per kind (the first, and every restart).', ['kind'], () =>
       (sources()?.controllers ?? []).map((c) => [{ kind: c.kind }, c.informer.counts.watches]));
-    counterFrom(registers, 'mooring_kube_writes_total', 'Writes to the apiserver for managed objects (finalizers, annotations, status), per kind and what was written.', ['kind', 'what'], () =>
-      (sources()?.kubeWrites?.() ?? []).flatMap((w): [Labels<'kind' | 'what'>, number][] => [[{ kind: w.kind, what: 'status' }, w.status], [{ kind: w.kind, what: 'metadata' }, w.all - w.status]]));
+    counterFrom(registers, 'mooring_kube_writes_total', 'Writes to the apiserver for managed objects (finalizers, annotations, status, Events made or counted up), per kind and what was written.', ['kind', 'what'], () =>
+      (sources()?.kubeWrites?.() ?? []).flatMap((w): [Labels<'kind' | 'what'>, number][] => [
+        [{ kind: w.kind, what: 'status' }, w.status], [{ kind: w.kind, what: 'metadata' }, w.all - w.status], [{ kind: w.kind, what: 'event' }, w.events ?? 0],
+      ]));
     counterFrom(registers, 'mooring_lists_total', 'Full lists per kind (the first, and every re-list after 410 Gone).', ['kind'], () =>
       (sources()?.controllers ?? []).map((c) => [{ kind: c.kind }, c.informer.counts.lists]));
+  }
+
+  /** Each account's drift-check budget (src/limits/resync.ts), read at scrape time. */
+  private resyncGauges(registers: Registry[]): void {
+    const sources = () => this.sources;
+    const resync = (name: string, help: string, read: (a: AccountResync) => number) =>
+      new Gauge({
+        name, help, labelNames: ['account'], registers,
+        collect() {
+          this.reset();
+          for (const a of sources()?.resync?.() ?? []) this.set({ account: a.account }, read(a));
+        },
+      });
+    resync('mooring_resync_budget_reads_per_second', "Each account's read budget for drift checks (0: none).", (a) => a.budgetReadsPerSecond);
+    resync('mooring_resync_reads_per_check', 'What one drift check of the account costs, measured (requests per check, a decaying average).', (a) => a.readsPerCheck);
+    resync('mooring_resync_scheduled_reads_per_second', "Reads booked for the account's drift checks over the coming period, per second.", (a) => a.scheduledReadsPerSecond);
+    resync('mooring_resync_period_seconds', "How long a round of the account's drift checks takes: the resync period, or longer when the budget stretched it.", (a) => a.periodMs / 1000);
   }
 }
 

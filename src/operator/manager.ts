@@ -15,7 +15,7 @@ import { Limits } from '../limits/index.ts';
 import { CallDeadlines } from '../reconcile/deadline.ts';
 import { EventRecorder } from '../reconcile/events.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
-import type { EventSink, ManagedKind, ManagedObject, ManagedSpecBase } from '../reconcile/types.ts';
+import type { EventSink, ManagedKind, ManagedObject, ManagedSpecBase, ResyncCheck } from '../reconcile/types.ts';
 import { DEFAULTS, type Config } from '../runtime/config.ts';
 import type { KubeObject, ListWatch } from '../runtime/informer.ts';
 import { KubeListWatch, type ResourceRef } from '../kube/listwatch.ts';
@@ -28,6 +28,7 @@ import { Resolver, type ProviderRegistration } from './providers.ts';
 import { loadOperatorKey } from '../kube/operator-key.ts';
 import { PendingMarkSigner } from '../reconcile/pending.ts';
 import { MarkSigner } from '../reconcile/marks.ts';
+import { ResyncBudget } from '../limits/resync.ts';
 import { readClusterOwnershipId } from '../kube/cluster-id.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -39,6 +40,8 @@ export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Nam
   if (derived?.length) kind.nameProblems = (name, spec) => derivedNameProblems(derived, name, spec as unknown as Record<string, unknown>);
   const identity = k.externalName;
   if (identity) kind.externalName = (object, spec) => identity(spec as never, object.metadata.name);
+  const group = k.resyncGroup;
+  if (group) kind.resyncGroup = (spec) => group(spec as never);
   else if (k.defaultExternalName) kind.externalName = externalNameOf(k.defaultExternalName);
   return kind;
 });
@@ -48,7 +51,7 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
 }
 
 export type ManagerConfig = Pick<Config, 'namespaces' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'> &
-  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs' | 'providerConfigCheckMs'>>;
+  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs' | 'providerConfigCheckMs' | 'userWaitPollMs' | 'resyncReadsPerSecond'>>;
 
 export interface ManagerOptions {
   kube: KubeClient;
@@ -92,7 +95,7 @@ type MakeListWatch = <T extends KubeObject>(ref: ResourceRef) => ListWatch<T>;
 interface SharedParts {
   events: EventSink;
   claims: ClaimRegistry;
-  resyncMs: () => number;
+  resyncMs: (check?: ResyncCheck) => number;
   listWatch: MakeListWatch;
   /** Which ProviderConfig each object uses, for the configs' status. */
   usage: UsageIndex;
@@ -156,10 +159,14 @@ export class Manager {
     const served = new Set(options.providers.flatMap((p) => Object.keys(p.kinds)));
     const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
     const random = options.random ?? Math.random;
+    const recorder = new EventRecorder(coreEventApi(kube), log, { component: 'mooring' });
+    // Drift checks spread over the period and held under each account's read budget.
+    const budget = new ResyncBudget({ periodMs: config.resyncPeriodMs, readsPerSecond: config.resyncReadsPerSecond ?? DEFAULTS.resyncReadsPerSecond });
+    this.resolver.useResyncBudget(budget);
     const shared: SharedParts = {
-      events: this.credentialFailuresChecked(new EventRecorder(coreEventApi(kube), log, { component: 'mooring' })),
+      events: this.credentialFailuresChecked(recorder),
       claims: new ClaimRegistry(kinds),
-      resyncMs: () => config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1)),
+      resyncMs: (check) => (check ? budget.next(check.account, check.phaseKey) : config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1))),
       listWatch,
       usage,
     };
@@ -167,7 +174,8 @@ export class Manager {
     options.metrics?.attach({
       controllers: this.controllers,
       limiters: () => this.limits.accountLimiters(),
-      kubeWrites: () => this.writers.map(({ kind, writer }) => ({ kind, all: writer.requests, status: writer.statusWrites })),
+      resync: () => budget.stats(),
+      kubeWrites: () => this.writers.map(({ kind, writer }) => ({ kind, all: writer.requests, status: writer.statusWrites, events: recorder.writes.get(kind) ?? 0 })),
     });
   }
 
@@ -193,7 +201,7 @@ export class Manager {
     const writer = new KubeWriter(kube, kind.plural);
     this.writers.push({ kind: kind.kind, writer });
     const reconciler = new ManagedReconciler({
-      kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner,
+      kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner, ...(config.userWaitPollMs === undefined ? {} : { userWaitPollMs: config.userWaitPollMs }),
       uninstalling: crdDeletion(kube, kind.plural),
     });
     // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Connector } from '../../sdk/index.ts';
 import { TerminalError } from '../../sdk/index.ts';
+import { must } from '../../sdk/testing.ts';
 import { AccountLimiter, Limits } from '../limits/index.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { REDACTED, scrubber } from '../runtime/scrub.ts';
+import { ResyncBudget } from '../limits/resync.ts';
 import { Resolver, type ProviderConfigView, type ProviderRegistration } from './providers.ts';
 
 /** A connector that is only ever compared by identity. */
@@ -395,5 +397,22 @@ describe('Resolver: credentials Secrets', () => {
     const { resolver } = harness([secretPc('odd', { type: 'minio' })], { 'creds/odd-keys': { endpointLogin: 'admin-login-7731', pdnsKey: 'k3y-under-an-odd-name' } });
     await resolver.resolve('odd', 'Bucket');
     assert.equal(scrubber.scrub('k3y-under-an-odd-name admin-login-7731'), `${REDACTED} ${REDACTED}`);
+  });
+});
+
+describe('Resolver: the drift checks\' read budget', () => {
+  it('counts every request of a config to the account its limiters are keyed by, and takes the config\'s own budget', async () => {
+    const h = harness([pc('aws', { rateLimits: { resyncReadsPerSecond: 2 } }), pc('other')]);
+    const budget = new ResyncBudget({ periodMs: 300_000, readsPerSecond: 5, now: () => 0 });
+    h.resolver.useResyncBudget(budget);
+    const { connection } = await h.resolver.resolve('aws', 'Bucket');
+    const s3 = must(connection.limiter)('s3');
+    for (let i = 0; i < 4; i++) await s3.schedule(async () => undefined);
+    assert.equal(h.resolver.resyncAccount('aws'), 'aws', 'the account part of the limiter key aws:s3');
+    assert.equal(h.resolver.resyncAccount('missing'), undefined);
+    budget.next('aws', 'uid-1');
+    const stats = budget.stats().find((a) => a.account === 'aws');
+    assert.equal(stats?.readsPerCheck, 4);
+    assert.equal(stats?.budgetReadsPerSecond, 2);
   });
 });

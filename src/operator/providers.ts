@@ -5,6 +5,7 @@ import type { Connector, ProbeReport, ProviderConnection, RequestLimiter } from 
 import { TerminalError } from '../../sdk/index.ts';
 import type { Grants, Policy, ProviderConfigSpec } from '../api/providerconfig.ts';
 import type { Limits } from '../limits/index.ts';
+import type { ResyncBudget } from '../limits/resync.ts';
 import { scrubber } from '../runtime/scrub.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import type { MarkForm } from '../reconcile/marks.ts';
@@ -48,7 +49,7 @@ export interface ProviderConfigView {
         webIdentity?: { roleArn: string; tokenFile?: string | undefined } | undefined;
       }
     | undefined;
-  rateLimits?: { requestsPerSecond?: number | undefined; maxConcurrent?: number | undefined } | undefined;
+  rateLimits?: { requestsPerSecond?: number | undefined; maxConcurrent?: number | undefined; resyncReadsPerSecond?: number | undefined } | undefined;
   /** Unset: the cluster's own id (see Resolver.useClusterId). */
   ownershipId?: string | undefined;
   /** Unset: Readable. */
@@ -112,6 +113,15 @@ const DEFAULT_POLICY: Policy = {
 /** Namespaces' labels unknown: only grants by name can match. */
 const NO_NAMESPACES: NamespaceSource = { labels: () => undefined };
 
+/**
+ * Whose requests a config's are, as the limits count them: the account limiters are keyed
+ * `<account>:<api>`, and the drift checks' read budget (src/limits/resync.ts) by `<account>`, so
+ * both follow one keying. Today the ProviderConfig's name; keyed by the cloud account, both move.
+ */
+export function accountOf(pc: Pick<ProviderConfigView, 'name'>): string {
+  return pc.name;
+}
+
 const pick = (data: Record<string, string>, keys: string[]) => keys.map((k) => data[k]).find((v) => v !== undefined && v !== '');
 
 export class Resolver implements ProviderResolver {
@@ -122,6 +132,8 @@ export class Resolver implements ProviderResolver {
   private readonly namespaces: NamespaceSource;
   /** The ownership id of configs that name none: unique to this cluster (src/kube/cluster-id.ts). */
   private clusterId: string | undefined;
+  /** Drift checks' read budget: every request of a config counted to its account (resync.ts). */
+  private resyncBudget: ResyncBudget | undefined;
 
   constructor(configs: ProviderConfigSource, secrets: SecretSource, limits: Limits, providers: ProviderRegistration[], namespaces: NamespaceSource = NO_NAMESPACES) {
     this.configs = configs;
@@ -129,6 +141,17 @@ export class Resolver implements ProviderResolver {
     this.limits = limits;
     this.namespaces = namespaces;
     for (const p of providers) this.registry.set(p.type, p);
+  }
+
+  /** Counts every request to the account budget, and takes configs' own budgets (spec.rateLimits.resyncReadsPerSecond). */
+  useResyncBudget(budget: ResyncBudget): void {
+    this.resyncBudget = budget;
+  }
+
+  /** The account a config's drift checks are budgeted under; undefined for an unknown config. */
+  resyncAccount(providerConfigName: string): string | undefined {
+    const pc = this.configs.get(providerConfigName);
+    return pc && accountOf(pc);
   }
 
   /** This cluster's own ownership id, once read (`mooring-` and 12 hex digits of kube-system's uid). */
@@ -193,10 +216,13 @@ export class Resolver implements ProviderResolver {
       limiter: (api: string): RequestLimiter => {
         const defaults = DEFAULT_API_LIMITS[api] ?? {};
         const rps = Math.min(pc.rateLimits?.requestsPerSecond ?? Infinity, defaults.requestsPerSecond ?? Infinity);
-        return this.limits.account(`${pc.name}:${api}`, {
+        const limiter = this.limits.account(`${accountOf(pc)}:${api}`, {
           requestsPerSecond: Number.isFinite(rps) ? rps : undefined,
           maxConcurrent: pc.rateLimits?.maxConcurrent,
         });
+        if (!this.resyncBudget) return limiter;
+        this.resyncBudget.setBudget(accountOf(pc), pc.rateLimits?.resyncReadsPerSecond);
+        return this.resyncBudget.counting(accountOf(pc), limiter);
       },
     };
     if (pc.credentials?.source === 'WebIdentity') connection.webIdentity = pc.credentials.webIdentity;

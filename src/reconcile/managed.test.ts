@@ -16,7 +16,7 @@ import { REDACTED, SecretScrubber } from '../runtime/scrub.ts';
 import { Reason } from './reasons.ts';
 import { PendingMarkSigner } from './pending.ts';
 import { MarkSigner, type MarkForm } from './marks.ts';
-import { type Admission, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
+import { type Admission, type ResyncCheck, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
 import { ADOPT_WITH_CHANGES } from './adoption.ts';
 
 const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
@@ -168,6 +168,14 @@ const SIGNER = new PendingMarkSigner(Buffer.alloc(32, 7));
 const MARK_SIGNER = new MarkSigner(Buffer.alloc(32, 7));
 const PENDING = SIGNER.sign('u1');
 
+/** The object's pending-create mark, if any, is void: status.lastChecked records the asset seen ours at or after its signing. */
+function pendingBorneOut(o: ManagedObject): boolean {
+  const mark = o.metadata.annotations?.[CREATE_PENDING];
+  if (mark === undefined) return true;
+  const at = SIGNER.verify(o.metadata.uid, mark)?.signedAtMs;
+  return at !== undefined && Date.parse(o.status?.lastChecked ?? '') >= at;
+}
+
 interface HarnessOptions {
   claimant?: string;
   kind?: Partial<ManagedKind<Spec>>;
@@ -181,6 +189,9 @@ interface HarnessOptions {
   markForm?: MarkForm;
   /** The operator's mark key (default: one, as the operator has once its key Secret is read). */
   markSigner?: MarkSigner;
+  /** The resolver's resyncAccount (default: none), and what resyncMs is asked, in order. */
+  resyncAccount?: (pc: string) => string | undefined;
+  resyncChecks?: (ResyncCheck | undefined)[];
 }
 
 function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
@@ -222,13 +233,17 @@ function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
         return options.admission ?? { adoption: true };
       },
       resolve: async () => ({ connection: { name: 'pc', type: 'fake', region: 'r', settings: {} }, connector: cloud.connector() }),
+      ...(options.resyncAccount ? { resyncAccount: options.resyncAccount } : {}),
       ownershipId: () => 'mooring',
       markForm: () => options.markForm ?? 'Readable',
     },
     claims: { earlierClaimant: () => options.claimant },
     limits: new Limits(),
     log: { info() {}, warn() {}, error() {}, debug() {} },
-    resyncMs: () => 300_000,
+    resyncMs: (check) => {
+      options.resyncChecks?.push(check);
+      return 300_000;
+    },
     pendingMark: SIGNER,
     markSigner: options.markSigner ?? MARK_SIGNER,
     ...(options.now ? { now: options.now } : {}),
@@ -255,7 +270,8 @@ describe('ManagedReconciler', () => {
     assert.deepEqual(h.cloud.calls, ['observe', 'create', 'observe']);
     assert.equal(h.condition('Ready')?.status, 'True');
     assert.equal(h.object.status?.observedGeneration, 1);
-    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared once Ready');
+    assert.ok(pendingBorneOut(h.object), 'pending mark void once Ready');
+    assert.deepEqual(h.writes, [`finalizers=${FINALIZER}+annotations=${CREATE_PENDING}`, 'status'], 'two kube writes (the Event is the third)');
     assert.deepEqual(h.cloud.things.get('a'), { size: 2, mark: MARK });
     assert.deepEqual(result, { outcome: 'done', resyncAfterMs: 300_000 }, 'next look at the resync');
   });
@@ -267,8 +283,45 @@ describe('ManagedReconciler', () => {
     assert.deepEqual(h.cloud.calls, ['observe', 'create'], 'no observe after the create');
     assert.equal(h.condition('Ready')?.status, 'True');
     assert.deepEqual(h.object.status?.atProvider, { id: 'made-a' }, 'atProvider from what create returned');
-    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'pending mark cleared');
-    assert.deepEqual(h.writes, [`finalizers=${FINALIZER}+annotations=${CREATE_PENDING}`, 'status', `annotations=${CREATE_PENDING}`]);
+    assert.ok(pendingBorneOut(h.object), 'pending mark void');
+    assert.deepEqual(h.writes, [`finalizers=${FINALIZER}+annotations=${CREATE_PENDING}`, 'status']);
+  });
+
+  it('a borne-out pending mark is void: the thing deleted behind our back and an unmarked one made in its place is NotOwned, not taken', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    assert.ok(h.object.metadata.annotations?.[CREATE_PENDING], 'the mark stays on the object (no write to remove it)');
+    h.cloud.things.set('a', { size: 2 }); // someone else's, unmarked, under the same name
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, Reason.NotOwned);
+    assert.deepEqual(h.cloud.things.get('a'), { size: 2 });
+  });
+
+  it('a create after the thing went missing signs a newer mark, honoured until that create is borne out', async () => {
+    const h = harness({ size: 2 });
+    await h.pass();
+    const first = h.object.metadata.annotations?.[CREATE_PENDING];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    h.cloud.things.delete('a');
+    h.cloud.staleReads = 1; // the re-create is not seen at once: the pass ends with the mark pending
+    await h.pass();
+    assert.notEqual(h.object.metadata.annotations?.[CREATE_PENDING], first, 'a new mark');
+    assert.ok(!pendingBorneOut(h.object), 'honoured while the create is not borne out');
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.ok(pendingBorneOut(h.object));
+  });
+
+  it('a v1 pending mark (no signing time) is still honoured, and removed once the create is borne out', async () => {
+    const h = harness({ size: 2 });
+    const v1 = `v1.${createHmac('sha256', Buffer.alloc(32, 7)).update('create-pending:u1').digest('base64url')}`;
+    h.object = { ...h.object, metadata: { ...h.object.metadata, finalizers: [FINALIZER], annotations: { [CREATE_PENDING]: v1 } } };
+    h.cloud.things.set('a', { size: 2 }); // created, but the mark never got written
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.mark, MARK, 'taken as ours');
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined, 'removed');
   });
 
   it('reads back a create whose own answer is not up to date', async () => {
@@ -295,12 +348,12 @@ describe('ManagedReconciler', () => {
     const first = await h.pass();
     assert.equal(h.condition('Progressing')?.reason, 'Creating');
     assert.notEqual(h.condition('Ready')?.status, 'True');
-    assert.ok(h.object.metadata.annotations?.[CREATE_PENDING], 'still pending');
+    assert.ok(h.object.metadata.annotations?.[CREATE_PENDING] && !pendingBorneOut(h.object), 'still pending');
     assert.ok(first.outcome === 'pending' && first.pollAfterMs <= 1000, 'looks again soon after a create');
     await h.pass();
     assert.deepEqual(h.cloud.calls, ['observe', 'create', 'observe', 'observe'], 'no second create');
     assert.equal(h.condition('Ready')?.status, 'True');
-    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined);
+    assert.ok(pendingBorneOut(h.object));
   });
 
   it('writes the status only when it changed', async () => {
@@ -311,6 +364,36 @@ describe('ManagedReconciler', () => {
     const result = await h.pass();
     assert.equal(h.writes.length, before, 'a steady pass writes nothing');
     assert.equal(nextLook(result).requeueAfterMs, 300_000);
+  });
+
+  it('moves status.lastChecked on a steady pass only once it is an hour old: not a kube write per object per resync', async () => {
+    let now = Date.parse('2026-06-01T00:00:00Z');
+    const h = harness({}, { now: () => new Date(now) });
+    await h.pass();
+    assert.equal(h.object.status?.lastChecked, '2026-06-01T00:00:00.000Z', 'set with the Ready write, free');
+    const before = h.writes.length;
+    now += 59 * 60_000;
+    await h.pass();
+    assert.equal(h.writes.length, before, 'not moved within the hour');
+    now += 60_000;
+    await h.pass();
+    assert.deepEqual(h.writes.slice(before), ['status']);
+    assert.equal(h.object.status?.lastChecked, '2026-06-01T01:00:00.000Z');
+  });
+
+  it('asks for the next drift check under the account of the object\'s config, at its own phase or its group\'s', async () => {
+    const checks: (ResyncCheck | undefined)[] = [];
+    const h = harness({}, { resyncAccount: (pc) => `account-of-${pc}`, resyncChecks: checks });
+    await h.pass();
+    await h.pass();
+    assert.deepEqual(checks, [{ account: 'account-of-pc', phaseKey: 'u1' }, { account: 'account-of-pc', phaseKey: 'u1' }]);
+    const grouped: (ResyncCheck | undefined)[] = [];
+    const g = harness({}, { resyncAccount: () => 'acct', resyncChecks: grouped, kind: { resyncGroup: () => 'zone:z1' } });
+    await g.pass();
+    assert.deepEqual(grouped, [{ account: 'acct', phaseKey: 'Thing/pc/zone:z1' }], 'a group shares one phase: one listing answers them all');
+    const unknown: (ResyncCheck | undefined)[] = [];
+    await harness({}, { resyncChecks: unknown }).pass();
+    assert.deepEqual(unknown, [undefined], 'no account known: the jittered period');
   });
 
   const refusals = [
@@ -489,6 +572,25 @@ describe('ManagedReconciler', () => {
     assert.equal(h.condition('Progressing')?.reason, 'Deleting');
     assert.equal(h.object.status?.atProvider?.deletion, '1 steps left');
     assert.ok(h.object.metadata.finalizers?.includes(FINALIZER));
+    await h.pass();
+    assert.equal(h.cloud.things.size, 0);
+    assert.deepEqual(h.object.metadata.finalizers, []);
+  });
+
+  it('a delete that waits on the user (BucketNotEmpty) is polled steadily, not backed off, and goes once the user acts', async () => {
+    const h = harness({});
+    await h.pass();
+    deleting(h);
+    for (let i = 0; i < 3; i++) {
+      h.cloud.failOn = 'delete';
+      h.cloud.failNext = new TerminalError(Reason.BucketNotEmpty, 'the bucket a still holds 2 objects');
+      const r = await h.pass();
+      assert.equal(r.outcome, 'waiting');
+      assert.deepEqual(nextLook(r), { requeueAfterMs: 30_000 }, 'the same steady poll each time, never a backoff step');
+      assert.equal(h.condition('Degraded')?.reason, Reason.BucketNotEmpty);
+      assert.ok(h.object.metadata.finalizers?.includes(FINALIZER));
+    }
+    h.cloud.failOn = undefined;
     await h.pass();
     assert.equal(h.cloud.things.size, 0);
     assert.deepEqual(h.object.metadata.finalizers, []);
@@ -806,7 +908,7 @@ describe('ManagedReconciler: connection Secret and generated credentials', () =>
     await h.pass();
     assert.equal(h.condition('Ready')?.status, 'True');
     assert.equal(h.secret()?.annotations[CREDENTIALS_PENDING], undefined);
-    assert.equal(h.object.metadata.annotations?.[CREATE_PENDING], undefined);
+    assert.ok(pendingBorneOut(h.object));
   });
 
   it('ObserveOnly publishes details and never generates a password', async () => {

@@ -24,7 +24,7 @@ import { advance, type Connected, type Loaded, type Observed, type Parsed, type 
 import { PendingMarkSigner } from './pending.ts';
 import { planCalls, summarize } from './plan.ts';
 import { EventReason, Reason } from './reasons.ts';
-import { pendingPollMs, POLL_DEFAULTS, type ReconcileResult, type Reconciler } from './retry.ts';
+import { pendingPollMs, POLL_DEFAULTS, USER_WAIT_POLL_MS, WAITS_ON_USER, type ReconcileResult, type Reconciler } from './retry.ts';
 import { convergedGeneration, PassStatus } from './status.ts';
 import {
   CREATE_PENDING,
@@ -38,6 +38,7 @@ import {
   type ManagedSpecBase,
   type ObjectWriter,
   type ProviderResolver,
+  type ResyncCheck,
   type SecretStore,
 } from './types.ts';
 
@@ -51,8 +52,11 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   claims: ClaimIndex;
   limits: Limits;
   log: Logger;
-  /** The next resync delay (jittered). */
-  resyncMs: () => number;
+  /**
+   * The next resync delay: with the check's account, at the object's phase under the account's
+   * read budget (src/limits/resync.ts); without (the account unknown), the jittered period.
+   */
+  resyncMs: (check?: ResyncCheck) => number;
   /** How soon to look again while something is in progress (default 1 s). */
   pollMs?: number;
   /** Told of every adapter call (metrics); optional. */
@@ -63,6 +67,8 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   generateSecret?: () => string;
   /** The longest wait between looks while the adapter reports the thing pending (default 30 s). */
   maxPollMs?: number;
+  /** The steady poll of a state that waits on the user, such as BucketNotEmpty (default 30 s, retry.ts). */
+  userWaitPollMs?: number;
   /**
    * Whether the kind's CRD is being deleted (an uninstall), asked live before every cloud delete:
    * then objects are let go and nothing is deleted in the cloud (docs/uninstall.md). Unset: never.
@@ -208,10 +214,12 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (pass.secret?.pending) return this.setCredentials(pass, pass.secret);
     this.status.inSync(pass, true);
     pass.converged = true;
+    pass.checked = true;
     await pass.secret?.publish(pass.observation.connectionDetails);
-    // The pending mark and the status are independent writes (metadata, the status subresource):
-    // sent together. Either may fail alone; the next pass finds the thing ours and writes again.
-    const [result] = await Promise.all([this.done(pass, ready()), pass.object.metadata.annotations?.[CREATE_PENDING] ? this.clearPending(pass) : undefined]);
+    // A v2 pending mark needs no write: the status's lastChecked, written with Ready, voids it
+    // (pending.ts). A v1 mark is removed, beside the status (independent writes: either may fail
+    // alone; the next pass finds the thing ours and writes again).
+    const [result] = await Promise.all([this.done(pass, ready()), this.ownership.hasLegacyPendingMark(pass.object) ? this.clearPending(pass) : undefined]);
     return result;
   }
 
@@ -433,6 +441,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     }
     await pass.secret?.publish(observation.connectionDetails);
     this.status.reportOnly(pass, observation, 'ObserveOnly');
+    pass.checked = true;
     const drift = observation.upToDate ? '' : `differs from the spec in ${(observation.diff ?? []).map((d) => d.path).join(', ')} (ObserveOnly: not corrected)`;
     return this.done(pass, ready(Reason.Observed, drift));
   }
@@ -507,10 +516,19 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     return pendingPollMs(waited, this.pollMs, this.deps.maxPollMs ?? POLL_DEFAULTS.maxPollMs);
   }
 
+  /** The next drift check: at the object's phase, under its account's read budget once the account is known. */
+  private resyncAfter(pass: Pass): number {
+    const spec = (pass as Partial<Parsed<Spec>>).spec;
+    const account = spec && this.deps.providers.resyncAccount?.(spec.providerConfigRef.name);
+    if (!spec || account === undefined) return this.deps.resyncMs();
+    const group = this.deps.kind.resyncGroup?.(spec);
+    return this.deps.resyncMs({ account, phaseKey: group === undefined ? pass.object.metadata.uid : `${this.deps.kind.kind}/${spec.providerConfigRef.name}/${group}` });
+  }
+
   /** Settled: the status written, the next look at the resync. */
   private async done(pass: Pass, outcome: Outcome): Promise<ReconcileResult> {
     await this.status.settle(pass, outcome);
-    return { outcome: 'done', resyncAfterMs: this.deps.resyncMs() };
+    return { outcome: 'done', resyncAfterMs: this.resyncAfter(pass) };
   }
 
   /** Under way: the status written, the next look after `pollAfterMs`. */
@@ -523,7 +541,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   private async refuse(pass: Pass, refusal: Refusal): Promise<ReconcileResult> {
     if (refusal.plan) pass.plan = refusal.plan;
     await this.status.settleQuietly(pass, refusal.outcome);
-    return { outcome: 'terminal', reason: refusal.outcome.degradedReason, message: refusal.outcome.message, resyncAfterMs: this.deps.resyncMs() };
+    return { outcome: 'terminal', reason: refusal.outcome.degradedReason, message: refusal.outcome.message, resyncAfterMs: this.resyncAfter(pass) };
   }
 
   /** Any failure, classified once (errors.ts) into the outcome the queue acts on (retry.ts). */
@@ -535,7 +553,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     // A conflict: no status write; the next pass reads the object anew.
     if (failure.outcome === 'conflict') return failure;
     await this.status.settleQuietly(pass, degraded(failure.reason, failure.message));
-    if (failure.outcome === 'terminal') return { ...failure, resyncAfterMs: this.deps.resyncMs() };
+    // Waiting on the user's act in the cloud (emptying a bucket): noticed within a steady poll.
+    if (WAITS_ON_USER.has(failure.reason)) return { outcome: 'waiting', reason: failure.reason, message: failure.message, pollAfterMs: this.deps.userWaitPollMs ?? USER_WAIT_POLL_MS };
+    if (failure.outcome === 'terminal') return { ...failure, resyncAfterMs: this.resyncAfter(pass) };
     return failure;
   }
 }

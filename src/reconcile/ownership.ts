@@ -72,9 +72,22 @@ export class Ownership<Spec extends ManagedSpecBase> {
     return this.ownPendingCreate(pass.object) || (pass.spec.adopt && pass.admission.adoption);
   }
 
+  /**
+   * The object carries its own pending-create mark, not yet borne out: a v2 mark is void once
+   * status.lastChecked records the asset seen ours at or after the mark was signed.
+   */
   ownPendingCreate(object: ManagedObject): boolean {
     const mark = object.metadata.annotations?.[CREATE_PENDING];
-    return mark !== undefined && this.deps.pendingMark.verify(object.metadata.uid, mark);
+    const verified = mark === undefined ? undefined : this.deps.pendingMark.verify(object.metadata.uid, mark);
+    if (!verified) return false;
+    const checked = Date.parse(object.status?.lastChecked ?? '');
+    return verified.signedAtMs === undefined || !(checked >= verified.signedAtMs);
+  }
+
+  /** A v1 pending mark (no signing time) on the object: removed by a write once the create is borne out. */
+  hasLegacyPendingMark(object: ManagedObject): boolean {
+    const mark = object.metadata.annotations?.[CREATE_PENDING];
+    return mark !== undefined && this.deps.pendingMark.verify(object.metadata.uid, mark)?.signedAtMs === undefined;
   }
 
   /** Another owner's mark, or an unmarked thing this object may not adopt: left untouched. */

@@ -25,6 +25,8 @@ export interface Pass {
   plan?: ManagedStatus['plan'];
   /** This pass saw the spec applied and up to date: status.convergedGeneration moves to it. */
   converged?: boolean;
+  /** This pass observed the cloud and found it as the spec wants: status.lastChecked may move to now. */
+  checked?: boolean;
 }
 
 /** The spec parsed and valid. */

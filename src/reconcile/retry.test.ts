@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock, settle } from '../runtime/clock.ts';
 import { WorkQueue, type QueueObserver } from '../runtime/queue.ts';
-import { nextLook, pendingPollMs, type ReconcileResult } from './retry.ts';
+import { DEFAULTS } from '../runtime/config.ts';
+import { nextLook, pendingPollMs, USER_WAIT_POLL_MS, type ReconcileResult } from './retry.ts';
 
 const s = (n: number) => n * 1000;
 
@@ -43,6 +44,7 @@ describe('nextLook: what each outcome means for the next look', () => {
     { outcome: { outcome: 'done' }, next: { requeueAfterMs: undefined } },
     { outcome: { outcome: 'pending', pollAfterMs: 1500 }, next: { requeueAfterMs: 1500 } },
     { outcome: { outcome: 'terminal', reason: 'AccessDenied', message: 'no', resyncAfterMs: s(290) }, next: { requeueAfterMs: s(290) } },
+    { outcome: { outcome: 'waiting', reason: 'BucketNotEmpty', message: 'empty it', pollAfterMs: s(30) }, next: { requeueAfterMs: s(30) } },
     { outcome: conflict, next: { failed: { kind: 'conflict', reason: 'Conflict' } } },
     { outcome: { outcome: 'throttled', reason: 'Throttled', message: 'slow down', retryAfterMs: 7000 }, next: { failed: { kind: 'failure', reason: 'Throttled', retryAfterMs: 7000 } } },
     { outcome: retryable, next: { failed: { kind: 'failure', reason: 'ProviderUnavailable', retryAfterMs: undefined } } },
@@ -103,5 +105,19 @@ describe('pendingPollMs', () => {
     assert.equal(pendingPollMs(s(4)), s(2));
     assert.equal(pendingPollMs(s(600)), s(30));
     assert.equal(pendingPollMs(s(10), 500, s(3)), s(3));
+  });
+});
+
+describe('a state that waits on the user', () => {
+  it('is polled at most a minute apart by default, so a bucket the user empties is deleted within 60 s', () => {
+    assert.ok(USER_WAIT_POLL_MS <= s(60), `USER_WAIT_POLL_MS is ${USER_WAIT_POLL_MS} ms`);
+    assert.ok(DEFAULTS.userWaitPollMs <= s(60), `--user-wait-poll defaults to ${DEFAULTS.userWaitPollMs} ms`);
+  });
+
+  it('keeps its poll through the queue, however often it repeats, and counts no failure', async () => {
+    const waiting: ReconcileResult = { outcome: 'waiting', reason: 'BucketNotEmpty', message: 'empty it', pollAfterMs: s(30) };
+    const r = await looks([retryable, waiting, waiting, waiting, waiting, waiting, done], { forMs: s(600) });
+    assert.deepEqual(r.gaps, [s(5), s(30), s(30), s(30), s(30), s(30)]);
+    assert.equal(r.failures, 0);
   });
 });

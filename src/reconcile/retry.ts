@@ -1,5 +1,5 @@
 // The retry policy, in one place: what the end of a pass means for the next look at the object.
-// A pass ends in one of six outcomes, returned as a value (a failure is never thrown past the
+// A pass ends in one of seven outcomes, returned as a value (a failure is never thrown past the
 // reconciler); the controller hands `nextLook(result)` to the work queue, which keeps each object's
 // failure count (src/runtime/backoff.ts: base 5 s, max 300 s, each delay jittered between half and
 // all of its ceiling, doubling per consecutive failure; `--backoff-base`, `--backoff-max`).
@@ -8,6 +8,7 @@
 // | --------- | ---------------------------------------------------- | ------------------------------------------------ | ------------------------- |
 // | done      | settled (Ready, Planned, Observed) or let go         | at the resync (jittered); never once let go      | no: resets it             |
 // | pending   | work under way, ours or the cloud's                  | after the poll the pass chose (pollAfterMs)      | no: resets it             |
+// | waiting   | only the user can move it on (BucketNotEmpty …)      | at a steady poll (--user-wait-poll, 30 s)        | no: resets it             |
 // | conflict  | the object or the cloud changed under the pass       | backoff from a tenth of the base (0.5, 1, 2 s …) | yes                       |
 // | throttled | the cloud or the apiserver said slow down            | backoff, never sooner than its retry-after       | yes                       |
 // | retryable | an outage, a timeout, a refused connection …         | backoff (never sooner than a retry-after given)  | yes                       |
@@ -19,6 +20,7 @@
 // whose failures come back here typed; adapters' SDK clients make one attempt (maxAttempts 1).
 import type { FailureKind } from '../runtime/backoff.ts';
 import type { QueueResult } from '../runtime/queue.ts';
+import { Reason } from './reasons.ts';
 import type { Logger, ManagedObject } from './types.ts';
 
 /** Settled: look again at the resync, or (unset) only when something changes. */
@@ -51,6 +53,22 @@ export interface Retry extends Why {
   retryAfterMs?: number | undefined;
 }
 
+/**
+ * The pass waits on something only the user does in the cloud (empties a bucket, closes the
+ * sessions): not a failure to back off from, so it is looked at again at a steady poll, and the
+ * user's act is noticed within that poll (USER_WAIT_POLL_MS by default).
+ */
+export interface Waiting extends Why {
+  outcome: 'waiting';
+  pollAfterMs: number;
+}
+
+/** The steady poll of a state that waits on the user: a delete after the user empties a bucket is noticed within it. */
+export const USER_WAIT_POLL_MS = 30_000;
+
+/** Refusals that wait on the user's act in the cloud, not on a change of spec: polled steadily (Waiting). */
+export const WAITS_ON_USER: ReadonlySet<string> = new Set([Reason.BucketNotEmpty, Reason.DatabaseInUse]);
+
 /** Only a change of spec, configuration or credentials helps (or a refusal: NotOwned, AlreadyOwned …). */
 export interface TerminalFailure extends Why {
   outcome: 'terminal';
@@ -65,7 +83,7 @@ export interface Terminal extends TerminalFailure {
 export type Failure = Conflict | Retry | TerminalFailure;
 
 /** How a pass ended. */
-export type ReconcileResult = Done | Pending | Conflict | Retry | Terminal;
+export type ReconcileResult = Done | Pending | Waiting | Conflict | Retry | Terminal;
 
 /**
  * Reconciles one object to its spec, level-based: the object as the cache last saw it is the whole
@@ -73,7 +91,7 @@ export type ReconcileResult = Done | Pending | Conflict | Retry | Terminal;
  *
  * The returned result is the whole answer, and failures are values in it, never thrown (a throw is
  * a bug, and the queue backs the object off as for `retryable`): `done` and `terminal` look again
- * at the resync (`done` without one: only when something changes), `pending` after its poll, and
+ * at the resync (`done` without one: only when something changes), `pending` and `waiting` after their poll, and
  * `conflict`, `throttled` and `retryable` after the object's failure backoff, which they grow and
  * every other outcome resets (the table in src/reconcile/retry.ts). Status, conditions and Events
  * are written by the pass itself before it returns.
@@ -90,6 +108,7 @@ export function nextLook(result: ReconcileResult): QueueResult {
     case 'terminal':
       return { requeueAfterMs: result.resyncAfterMs };
     case 'pending':
+    case 'waiting':
       return { requeueAfterMs: result.pollAfterMs };
     case 'conflict':
       return { failed: { kind: 'conflict' satisfies FailureKind, reason: result.reason } };

@@ -10,6 +10,15 @@ import type { Pass } from './pass.ts';
 import { EventReason, Reason } from './reasons.ts';
 import type { EventSink, ManagedObject, ManagedStatus, ObjectWriter } from './types.ts';
 
+/**
+ * status.lastChecked is moved on a pass that changes nothing else only when the stored value is
+ * older than this: a status write per object per resync would be a kube write each (10,000 objects
+ * on a 5 minute resync: 33 writes a second, for ever). Whenever status is written anyway it moves
+ * for free. So LAST CHECKED is at most this much older than the last check; the resync budget's
+ * metrics tell the true period (docs/operations.md).
+ */
+export const LAST_CHECKED_REFRESH_MS = 3_600_000;
+
 export interface StatusDeps {
   writer: ObjectWriter;
   events: EventSink;
@@ -42,7 +51,15 @@ export class PassStatus {
     if (refresh) status.lastRefresh = refresh;
     // Whatever an adapter put in a message or in atProvider: no known secret value reaches status.
     status = this.deps.scrubber.scrubDeep(status);
-    if (!jsonEqual(status, object.status ?? {})) await this.deps.writer.writeStatus(object, status);
+    const stored = object.status?.lastChecked;
+    if (stored) status.lastChecked = stored;
+    const changed = !jsonEqual(status, object.status ?? {});
+    if (pass.checked) {
+      const now = this.deps.now?.() ?? new Date();
+      // Moved when written anyway, or when the stored time is too old to tell the truth (see above).
+      if (changed || !stored || now.getTime() - Date.parse(stored) >= LAST_CHECKED_REFRESH_MS) status.lastChecked = now.toISOString();
+    }
+    if (changed || status.lastChecked !== stored) await this.deps.writer.writeStatus(object, status);
   }
 
   /** On the failure and refusal paths: a status write that fails must not hide why the pass ended. */

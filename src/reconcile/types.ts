@@ -6,7 +6,7 @@ import type { Connector, ProviderConnection } from '../../sdk/index.ts';
 import type { MarkForm } from './marks.ts';
 
 export const FINALIZER = 'mooring.dev/finalizer';
-/** Set before a create call reaches the cloud, cleared once the create is recorded. */
+/** Set before a create call reaches the cloud; void once status.lastChecked bears the create out (pending.ts). */
 export const CREATE_PENDING = 'mooring.dev/create-pending';
 /**
  * `"true"`: the operator leaves the object alone (no cloud call, no write, not even on delete)
@@ -22,6 +22,8 @@ export interface ManagedStatus {
   atProvider?: Record<string, unknown>;
   /** The refresh request (annotation value) last handled. */
   lastRefresh?: string;
+  /** When the cloud was last observed and found as the spec wants (refreshed lazily: status.ts). */
+  lastChecked?: string;
   /** managementPolicy Plan: what Full would do. */
   plan?: PlannedCall[];
 }
@@ -51,6 +53,11 @@ export interface ManagedKind<Spec extends ManagedSpecBase = ManagedSpecBase> {
   kind: string;
   plural: string;
   spec: z.ZodType<Spec>;
+  /**
+   * Objects checked together, at one phase of the resync period, because one read answers them all
+   * (DNS records of one zone: one zone listing). Unset: each object at its own phase.
+   */
+  resyncGroup?: (spec: Spec) => string | undefined;
   /** The name in the cloud: `spec.externalName`, else `metadata.name` (both immutable). */
   externalName?: (object: ManagedObject, spec: Spec) => string;
   /** What breaks the rules among the names derived from metadata.name (src/api/derived.ts); one line each. */
@@ -136,6 +143,14 @@ export interface ProviderResolver {
   ownershipId(providerConfigName: string): string;
   /** The form of the config's marks (spec.ownershipMarks; Readable when unset). */
   markForm(providerConfigName: string): MarkForm;
+  /** The account the config's drift checks are budgeted under (src/limits/resync.ts); unset: none. */
+  resyncAccount?(providerConfigName: string): string | undefined;
+}
+
+/** A drift check's place in its account's budget: the account, and the key its phase is hashed from. */
+export interface ResyncCheck {
+  account: string;
+  phaseKey: string;
 }
 
 /** Which resource, if any other, claims the same external name first. */

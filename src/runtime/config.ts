@@ -20,8 +20,12 @@ export const DEFAULTS = {
   concurrency: QUEUE_DEFAULTS.concurrency,
   resyncPeriodMs: 300_000,
   resyncJitter: 0.1,
+  // Drift checks' reads per second per account (src/limits/resync.ts); 0: no budget.
+  resyncReadsPerSecond: 5,
   backoffBaseMs: BACKOFF_DEFAULTS.baseMs,
   backoffMaxMs: BACKOFF_DEFAULTS.maxMs,
+  // A state that waits on the user (BucketNotEmpty): polled steadily, not backed off (src/reconcile/retry.ts).
+  userWaitPollMs: 30_000,
   // Adapter call deadlines (src/reconcile/deadline.ts reads its defaults from here).
   callTimeoutMs: 60_000,
   // One delete may empty a page of a bucket's objects (the adapter stops part-way and is called again).
@@ -64,6 +68,11 @@ const wholeNumber = (min: number, max: number) =>
 const fraction = field('a fraction from 0 to 1, such as 0.1', (t) => {
   const n = t === '' ? NaN : Number(t);
   return n >= 0 && n <= 1 ? n : undefined;
+});
+
+const rate = field('a number of requests a second from 0 to 10000, such as 5 or 0.5', (t) => {
+  const n = t === '' ? NaN : Number(t);
+  return n >= 0 && n <= 10_000 ? n : undefined;
 });
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -131,8 +140,10 @@ const schema = z
     concurrency: wholeNumber(1, 1000).default(DEFAULTS.concurrency), // default 4
     resyncPeriodMs: duration(1_000, 86_400_000).default(DEFAULTS.resyncPeriodMs), // default 300 s
     resyncJitter: fraction.default(DEFAULTS.resyncJitter), // default 0.1
+    resyncReadsPerSecond: rate.default(DEFAULTS.resyncReadsPerSecond), // default 5
     backoffBaseMs: duration(1, 3_600_000).default(DEFAULTS.backoffBaseMs), // default 5 s
     backoffMaxMs: duration(1, 86_400_000).default(DEFAULTS.backoffMaxMs), // default 300 s
+    userWaitPollMs: duration(100, 3_600_000).default(DEFAULTS.userWaitPollMs), // default 30 s
     callTimeoutMs: duration(100, 3_600_000).default(DEFAULTS.callTimeoutMs), // default 60 s
     deleteTimeoutMs: duration(100, 3_600_000).default(DEFAULTS.deleteTimeoutMs), // default 300 s
     shutdownGraceMs: duration(0, 3_600_000).default(DEFAULTS.shutdownGraceMs), // default 30 s
@@ -177,9 +188,14 @@ const SETTINGS: Record<keyof Config, Setting> = {
   namespaces: { flag: 'namespace', help: 'the namespaces to watch, comma-separated or repeated (one list/watch each); unset: all namespaces', list: true },
   concurrency: { flag: 'concurrency', help: 'reconciles run at once' },
   resyncPeriodMs: { flag: 'resync-period', help: 'how often every object is reconciled even without a change (drift detection)' },
-  resyncJitter: { flag: 'resync-jitter', help: 'fraction the resync period varies by, either way, so resyncs spread out' },
+  resyncJitter: { flag: 'resync-jitter', help: 'fraction the resync period varies by, either way, for objects whose account is not known' },
+  resyncReadsPerSecond: {
+    flag: 'resync-reads-per-second',
+    help: "most reads a second each account's drift checks may cost, spread over the resync period (0: no budget); a ProviderConfig's spec.rateLimits.resyncReadsPerSecond overrides it for its account",
+  },
   backoffBaseMs: { flag: 'backoff-base', help: 'first retry delay after a failed reconcile (jittered: half to all of it; a tenth of it after a conflict); doubles on each further failure' },
   backoffMaxMs: { flag: 'backoff-max', help: 'longest retry delay after failed reconciles' },
+  userWaitPollMs: { flag: 'user-wait-poll', help: 'how often a state that waits on the user (a delete held by BucketNotEmpty, DatabaseInUse) is looked at again: a steady poll, not a backoff' },
   callTimeoutMs: { flag: 'call-timeout', help: 'deadline of one adapter call (observe, create, update): then it is aborted and retried with backoff (CallTimeout)' },
   deleteTimeoutMs: { flag: 'delete-timeout', help: 'deadline of one adapter delete call (which may empty a page of a bucket\'s objects)' },
   shutdownGraceMs: { flag: 'shutdown-grace', help: 'on SIGTERM, how long reconciles in flight may finish before their adapter calls are aborted' },

@@ -109,6 +109,13 @@ describe('Bucket', () => {
     const [header, row] = out.trim().split('\n').map((line) => line.trim().split(/\s+/));
     assert.deepEqual(header, ['NAME', 'READY', 'REASON', 'EXTERNAL-NAME', 'DELETION', 'AGE']);
     assert.deepEqual(row?.slice(0, 4), [name, 'True', 'Available', external]);
+    // When it was last checked for drift: status.lastChecked, in the wide view.
+    const wide = execFileSync(binaries().kubectl, ['--kubeconfig', stack().kube!.kubeconfig, 'get', 'buckets', '-n', ns, name, '-o', 'wide'], { encoding: 'utf8' });
+    const [wideHeader, wideRow] = wide.trim().split('\n').map((line) => line.trim().split(/\s+/));
+    assert.deepEqual(wideHeader, ['NAME', 'READY', 'REASON', 'EXTERNAL-NAME', 'DELETION', 'LAST-CHECKED', 'AGE']);
+    assert.match(wideRow?.[5] ?? '', /^\d+s$/, wide);
+    const b = await buckets().get(ns, name);
+    assert.ok(Date.now() - Date.parse(b.status?.lastChecked ?? '') < 60_000, `status.lastChecked ${b.status?.lastChecked}`);
   });
 
   it('reports itself ready and its work in /metrics', async () => {
@@ -121,6 +128,9 @@ describe('Bucket', () => {
     assert.ok(value('mooring_adapter_calls_total{kind="Bucket",provider="aws",operation="create",outcome="success"}') >= 1, text);
     assert.ok(value('mooring_reconcile_total{kind="Bucket",result="success"}') >= 1);
     assert.ok(value('mooring_resources{kind="Bucket",ready="True",reason="Available"}') >= 1);
+    // The drift checks' budget of the config's account, and what a check costs there (S3 reads).
+    assert.equal(value(`mooring_resync_budget_reads_per_second{account="${pc}"}`), 5, text);
+    assert.ok(value(`mooring_resync_reads_per_check{account="${pc}"}`) > 0, text);
   });
 
   it('restores drift made behind its back at the next resync', async () => {

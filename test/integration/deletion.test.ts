@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { BucketConnector } from '../../providers/aws/index.ts';
 import { GROUP, VERSION } from '../../src/api/common.ts';
@@ -90,5 +90,26 @@ describe('deletion you can see', () => {
     } finally {
       watch.abort();
     }
+  });
+
+  it('a delete held by BucketNotEmpty goes within 60 s of the user emptying the bucket (a steady poll, not the failure backoff)', async () => {
+    for (const o of running.splice(0)) await o.stop();
+    // The operator's defaults: a 300 s resync and backoff maximum, the 30 s poll of a state that waits on the user.
+    const operator = await startOperator(stack(), { namespace: ns });
+    running.push(operator);
+    const name = uniq('held');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc } });
+    await eventually(async () => condition(await buckets().get(ns, name), 'Ready')?.status === 'True', `Bucket ${name} Ready`);
+    await s3.send(new PutObjectCommand({ Bucket: name, Key: 'precious', Body: 'x' }));
+    await buckets().remove(ns, name);
+    await eventually(async () => condition(await buckets().get(ns, name), 'Degraded')?.reason === 'BucketNotEmpty', `Bucket ${name} Degraded/BucketNotEmpty`, 30_000);
+    // Held long enough for a backoff to have grown past the poll, were it backed off.
+    await new Promise((resolve) => setTimeout(resolve, 35_000));
+    assert.equal(condition(await buckets().get(ns, name), 'Degraded')?.reason, 'BucketNotEmpty', 'still held while the object is there');
+    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: 'precious' }));
+    const emptied = Date.now();
+    await eventually(async () => (await buckets().tryGet(ns, name)) === undefined, 'Bucket gone within 60 s of being emptied', 60_000);
+    assert.ok(Date.now() - emptied <= 60_000);
+    assert.equal(await s3.send(new HeadBucketCommand({ Bucket: name })).then(() => true, () => false), false, 'the S3 bucket is gone');
   });
 });
