@@ -171,6 +171,72 @@ const Tags = withRules(
   ],
 ).describe('Tags on the bucket.');
 
+// The bucket policy: a JSON document, kept as text so any valid policy fits. Compared by meaning
+// (providers/aws/s3/policy.ts): key order and whitespace are never drift.
+const POLICY_MAX = 20_480; // S3's limit on a bucket policy, in bytes
+
+/** Why a policy text is not a policy document, or undefined. */
+export function policyShapeProblem(text: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return 'must be a JSON document';
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return 'must be a JSON object';
+  const statements = (doc as { Statement?: unknown }).Statement;
+  if (statements === undefined || (typeof statements !== 'object' || statements === null)) return 'must have a Statement (an object or a list of them)';
+  return undefined;
+}
+
+export const BucketPolicyDocument = z
+  .string()
+  .min(2)
+  .max(POLICY_MAX)
+  .superRefine((text, ctx) => {
+    const problem = policyShapeProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: `policy ${problem}`, input: text });
+  })
+  .describe(
+    'The bucket policy, a JSON document (compared by meaning: key order and whitespace are not drift). Its statements may name only this ' +
+      'bucket (arn:aws:s3:::<name>) and its objects (arn:aws:s3:::<name>/...); an Allow to every principal ("*") of anything beyond ' +
+      's3:Get*/s3:List* is refused unless the ProviderConfig allows public access (spec.policy.buckets.publicAccess). Unset: the bucket\'s ' +
+      'policy is left as found; a document with an empty Statement list removes it.',
+  );
+
+const HTTP_METHOD = z.enum(['GET', 'PUT', 'POST', 'DELETE', 'HEAD']);
+const CorsRule = z.object({
+  allowedMethods: z.array(HTTP_METHOD).min(1).max(5).describe('HTTP methods the origins may use.'),
+  allowedOrigins: z.array(z.string().min(1).max(1024)).min(1).max(100).describe('Origins allowed, e.g. https://app.example.com or *.'),
+  allowedHeaders: z.array(z.string().min(1).max(1024)).max(100).optional().describe('Headers a preflight may ask for.'),
+  exposeHeaders: z.array(z.string().min(1).max(1024)).max(100).optional().describe('Response headers the browser may read.'),
+  maxAgeSeconds: z.number().int().min(0).max(86_400).optional().describe('How long a browser may cache the preflight answer.'),
+});
+
+export const Website = z
+  .object({
+    indexDocument: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[^/]+$/, { message: 'must be a key suffix without a slash, such as index.html' })
+      .default('index.html')
+      .describe('The suffix served for a request to a directory (index.html).'),
+    errorDocument: z.string().min(1).max(1024).optional().describe('The object key served on a 4xx error.'),
+    enabled: z.boolean().default(true).describe('false removes the website configuration.'),
+  })
+  .describe('Static website hosting. Unset: the bucket\'s website configuration is left as found.');
+
+export const BucketLogging = z
+  .object({
+    targetBucket: BucketName.describe(
+      'The bucket the access logs go to: this bucket, or one managed by a Bucket in this namespace through the same ProviderConfig (else refused: ReferenceNotOwned).',
+    ),
+    targetPrefix: z.string().max(1024).default('').describe('Key prefix of the log objects.'),
+    enabled: z.boolean().default(true).describe('false turns server access logging off.'),
+  })
+  .describe('Server access logging. Unset: the bucket\'s logging configuration is left as found.');
+
 export const BucketSpec = withRules(
   z.object({
     ...managedSpecFields,
@@ -191,6 +257,14 @@ export const BucketSpec = withRules(
     publicAccessBlock: PublicAccessBlock.prefault({}),
     tags: Tags.optional(),
     lifecycleRules: LifecycleRules.optional().describe('Lifecycle rules, at most 100, each with a unique id.'),
+    policy: BucketPolicyDocument.optional(),
+    corsRules: z.array(CorsRule).max(100).optional().describe('CORS rules, at most 100; [] removes them. Unset: left as found.'),
+    website: Website.optional(),
+    objectOwnership: z
+      .enum(['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'])
+      .optional()
+      .describe('Object ownership controls (BucketOwnerEnforced turns ACLs off). Unset: left as found.'),
+    logging: BucketLogging.optional(),
     emptyOnDelete: z
       .boolean()
       .default(false)

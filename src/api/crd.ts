@@ -47,6 +47,17 @@ export interface KindDescription {
    * parsed spec and metadata.name. Default: `spec.externalName`, else `metadata.name`.
    */
   externalName?: ((spec: never, name: string) => string) | undefined;
+  /**
+   * Other assets of this kind the spec points at (a bucket's log target): each must be claimed by
+   * an object of the same namespace through the same ProviderConfig, else the pass is refused.
+   */
+  references?: ((spec: never) => SpecReference[]) | undefined;
+}
+
+/** A spec field naming another asset of the same kind, by its external name. */
+export interface SpecReference {
+  field: string;
+  externalName: string;
 }
 
 export interface CustomResourceDefinition {

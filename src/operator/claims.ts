@@ -65,6 +65,12 @@ export class ClaimRegistry implements ClaimIndex {
     if (claimants?.size === 0) this.byClaim.delete(key);
   }
 
+  claimant(kind: string, providerConfig: string, externalName: string): { namespace: string; name: string } | undefined {
+    let best: ManagedObject | undefined;
+    for (const other of this.byClaim.get(key(kind, providerConfig, externalName))?.values() ?? []) if (!best || older(other, best)) best = other;
+    return best && { namespace: best.metadata.namespace, name: best.metadata.name };
+  }
+
   earlierClaimant(object: ManagedObject, providerConfig: string, externalName: string): string | undefined {
     let best: ManagedObject | undefined;
     for (const other of this.byClaim.get(key(object.kind, providerConfig, externalName))?.values() ?? []) {

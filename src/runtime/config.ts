@@ -20,6 +20,8 @@ export const DEFAULTS = {
   concurrency: QUEUE_DEFAULTS.concurrency,
   resyncPeriodMs: 300_000,
   resyncJitter: 0.1,
+  minReconcileIntervalMs: 60_000,
+  maxReconcileIntervalMs: 86_400_000,
   backoffBaseMs: BACKOFF_DEFAULTS.baseMs,
   backoffMaxMs: BACKOFF_DEFAULTS.maxMs,
   // Adapter call deadlines (src/reconcile/deadline.ts reads its defaults from here).
@@ -131,6 +133,8 @@ const schema = z
     concurrency: wholeNumber(1, 1000).default(DEFAULTS.concurrency), // default 4
     resyncPeriodMs: duration(1_000, 86_400_000).default(DEFAULTS.resyncPeriodMs), // default 300 s
     resyncJitter: fraction.default(DEFAULTS.resyncJitter), // default 0.1
+    minReconcileIntervalMs: duration(1_000, 86_400_000).default(DEFAULTS.minReconcileIntervalMs), // default 60 s
+    maxReconcileIntervalMs: duration(1_000, 604_800_000).default(DEFAULTS.maxReconcileIntervalMs), // default 86400 s
     backoffBaseMs: duration(1, 3_600_000).default(DEFAULTS.backoffBaseMs), // default 5 s
     backoffMaxMs: duration(1, 86_400_000).default(DEFAULTS.backoffMaxMs), // default 300 s
     callTimeoutMs: duration(100, 3_600_000).default(DEFAULTS.callTimeoutMs), // default 60 s
@@ -153,6 +157,7 @@ const schema = z
   })
   .superRefine((c, ctx) => {
     const rule = (ok: boolean, path: keyof Config, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
+    rule(c.minReconcileIntervalMs <= c.maxReconcileIntervalMs, 'minReconcileIntervalMs', `must not exceed ${described('maxReconcileIntervalMs')} (${c.maxReconcileIntervalMs / 1000} s)`);
     rule(c.backoffBaseMs <= c.backoffMaxMs, 'backoffBaseMs', `must not exceed ${described('backoffMaxMs')} (${c.backoffMaxMs / 1000} s)`);
     rule(!(c.leaderElect && c.sharded), 'sharded', `cannot be combined with ${described('leaderElect')}: choose one replica acting (leader election) or all sharing the work`);
     rule(c.leaseRenewDeadlineMs < c.leaseDurationMs, 'leaseRenewDeadlineMs', `must be shorter than ${described('leaseDurationMs')} (${c.leaseDurationMs / 1000} s)`);
@@ -178,6 +183,8 @@ const SETTINGS: Record<keyof Config, Setting> = {
   concurrency: { flag: 'concurrency', help: 'reconciles run at once' },
   resyncPeriodMs: { flag: 'resync-period', help: 'how often every object is reconciled even without a change (drift detection)' },
   resyncJitter: { flag: 'resync-jitter', help: 'fraction the resync period varies by, either way, so resyncs spread out' },
+  minReconcileIntervalMs: { flag: 'min-reconcile-interval', help: 'the shortest resync an object may ask for with the annotation mooring.dev/reconcile-interval (shorter asks are raised to it)' },
+  maxReconcileIntervalMs: { flag: 'max-reconcile-interval', help: 'the longest resync an object may ask for with the annotation mooring.dev/reconcile-interval (longer asks are cut to it)' },
   backoffBaseMs: { flag: 'backoff-base', help: 'first retry delay after a failed reconcile (jittered: half to all of it; a tenth of it after a conflict); doubles on each further failure' },
   backoffMaxMs: { flag: 'backoff-max', help: 'longest retry delay after failed reconciles' },
   callTimeoutMs: { flag: 'call-timeout', help: 'deadline of one adapter call (observe, create, update): then it is aborted and retried with backoff (CallTimeout)' },
