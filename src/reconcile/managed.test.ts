@@ -1236,6 +1236,18 @@ describe('managementPolicies: Full narrowed to some cloud calls', () => {
     assert.ok(!h.object.metadata.finalizers?.includes(FINALIZER), 'let go');
   });
 
+  it('without Update, a rotation request sets no new credentials, in the cloud or the Secret', async () => {
+    const h = harness({ managementPolicies: ['Observe', 'Create', 'Delete'] }, { kind: withCredentials });
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.password, 'generated-1', 'Create set the first one');
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { ...h.object.metadata.annotations, [ROTATE_CREDENTIALS]: '2026-03-01T10:00:00Z' } } };
+    h.cloud.calls = [];
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe']);
+    assert.equal(h.cloud.things.get('a')?.password, 'generated-1');
+    assert.equal(h.secret()?.data.password, 'generated-1');
+  });
+
   it('all four behave as Full', async () => {
     const h = harness({ managementPolicies: ['Observe', 'Create', 'Update', 'Delete'], size: 2 });
     await h.pass();

@@ -144,7 +144,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (!may.has('Update') && !(this.ownership.isMarkedOurs(pass, observation) && observation.upToDate)) return this.observeOnly(pass);
     if (!this.ownership.isMarkedOurs(pass, observation)) return this.adopt(pass);
     await this.ensureFinalizer(pass);
-    const credentials = await this.prepareCredentials(pass, true);
+    // Setting credentials on the existing thing (a rotation, lost values) is an update.
+    const credentials = may.has('Update') ? await this.prepareCredentials(pass, true) : undefined;
     if (credentials) return this.setCredentials(pass, credentials);
     if (!observation.upToDate) return this.update(pass);
     return this.available(pass);
