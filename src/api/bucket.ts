@@ -136,17 +136,20 @@ export const LifecycleRule = withRules(
 );
 
 // Keyed by id: the apiserver refuses two rules with one id (a list of type map), zod does here.
-const LifecycleRules = z
-  .array(LifecycleRule)
-  .max(100)
-  .superRefine((rules, ctx) => {
-    const seen = new Set<string>();
-    rules.forEach((r, i) => {
-      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', message: `duplicate lifecycle rule id ${r.id}`, path: [i, 'id'], input: r.id });
-      seen.add(r.id);
-    });
-  })
-  .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'] });
+const keyedById = <T extends z.ZodType<{ id: string }>>(rule: T, what: string) =>
+  z
+    .array(rule)
+    .max(100)
+    .superRefine((rules, ctx) => {
+      const seen = new Set<string>();
+      rules.forEach((r, i) => {
+        if (seen.has(r.id)) ctx.addIssue({ code: 'custom', message: `duplicate ${what} rule id ${r.id}`, path: [i, 'id'], input: r.id });
+        seen.add(r.id);
+      });
+    })
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'] });
+
+const LifecycleRules = keyedById(LifecycleRule, 'lifecycle');
 
 // S3 allows 50 tags; one carries the ownership mark. A bound on the map also keeps the CEL rules
 // below cheap enough for the apiserver's cost estimator.
@@ -237,6 +240,30 @@ export const BucketLogging = z
   })
   .describe('Server access logging. Unset: the bucket\'s logging configuration is left as found.');
 
+const ReplicationRule = z.object({
+  id: z.string().min(1).max(255).describe('Unique rule id.'),
+  priority: z.number().int().min(0).max(1000).default(1).describe('Which rule wins when two match one object (higher wins).'),
+  destinationBucket: BucketName.describe(
+    'The bucket new objects are copied to: one managed by a Bucket in this namespace through the same ProviderConfig (else refused: ReferenceNotOwned), versioned, as S3 requires.',
+  ),
+  storageClass: z
+    .enum(['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'GLACIER_IR', 'DEEP_ARCHIVE'])
+    .optional()
+    .describe('The storage class of the copies; unset: the source object\'s.'),
+  enabled: z.boolean().default(true).describe('A disabled rule stays configured but copies nothing.'),
+});
+
+export const Replication = z
+  .object({
+    role: z
+      .string()
+      .max(2048)
+      .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { message: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/replication' })
+      .describe('The IAM role S3 assumes to copy objects (the operator\'s credentials need iam:PassRole on it).'),
+    rules: keyedById(ReplicationRule, 'replication').describe('Replication rules, each copying every new object; [] removes the replication configuration.'),
+  })
+  .describe('Replication of new objects into other buckets of this namespace (needs versioning: true). Unset: left as found.');
+
 export const BucketSpec = withRules(
   z.object({
     ...managedSpecFields,
@@ -265,6 +292,7 @@ export const BucketSpec = withRules(
       .optional()
       .describe('Object ownership controls (BucketOwnerEnforced turns ACLs off). Unset: left as found.'),
     logging: BucketLogging.optional(),
+    replication: Replication.optional(),
     emptyOnDelete: z
       .boolean()
       .default(false)
@@ -273,6 +301,12 @@ export const BucketSpec = withRules(
   [
     presenceFixed('externalName', 'it is the bucket\'s name in the cloud; unset means metadata.name'),
     presenceFixed('region', 'a bucket cannot move; unset means the ProviderConfig\'s region'),
+    {
+      rule: '!has(self.replication) || size(self.replication.rules) == 0 || self.versioning',
+      message: 'replication needs versioning: true (S3 replicates only versioned buckets)',
+      fieldPath: '.versioning',
+      holds: (s) => !s.replication || s.replication.rules.length === 0 || s.versioning,
+    },
   ],
 ).describe('The desired bucket.');
 export type BucketSpec = z.output<typeof BucketSpec>;

@@ -2,7 +2,7 @@
 // client on the same endpoint: it never goes through the adapter.
 import {
   CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, GetBucketCorsCommand, GetBucketEncryptionCommand, GetBucketLifecycleConfigurationCommand,
-  GetBucketLoggingCommand, GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetBucketTaggingCommand, GetBucketVersioningCommand, GetBucketWebsiteCommand,
+  GetBucketLoggingCommand, GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetBucketReplicationCommand, GetBucketTaggingCommand, GetBucketVersioningCommand, GetBucketWebsiteCommand,
   GetPublicAccessBlockCommand, HeadBucketCommand, ListObjectVersionsCommand, PutBucketPolicyCommand, PutBucketTaggingCommand, PutBucketVersioningCommand,
   PutObjectCommand, S3Client,
 } from '@aws-sdk/client-s3';
@@ -60,7 +60,7 @@ describeConformance<BucketSpec>('aws S3 Bucket', async () => {
         const mark = tags.find((t) => t.Key === OWNERSHIP_TAG)?.Value;
         const quiet = <T>(p: Promise<T>) => p.catch(() => undefined);
         const Bucket = r.externalName;
-        const [encryption, pab, lifecycle, policy, cors, website, ownership, logging] = await Promise.all([
+        const [encryption, pab, lifecycle, policy, cors, website, ownership, logging, replication] = await Promise.all([
           quiet(s3.send(new GetBucketEncryptionCommand({ Bucket }))),
           quiet(s3.send(new GetPublicAccessBlockCommand({ Bucket }))),
           quiet(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))),
@@ -69,6 +69,7 @@ describeConformance<BucketSpec>('aws S3 Bucket', async () => {
           quiet(s3.send(new GetBucketWebsiteCommand({ Bucket }))),
           quiet(s3.send(new GetBucketOwnershipControlsCommand({ Bucket }))),
           quiet(s3.send(new GetBucketLoggingCommand({ Bucket }))),
+          quiet(s3.send(new GetBucketReplicationCommand({ Bucket }))),
         ]);
         return [{
           mark,
@@ -83,6 +84,7 @@ describeConformance<BucketSpec>('aws S3 Bucket', async () => {
             website: website ? { index: website.IndexDocument ?? null, error: website.ErrorDocument ?? null } : null,
             ownership: ownership?.OwnershipControls?.Rules ?? null,
             logging: logging?.LoggingEnabled ?? null,
+            replication: replication?.ReplicationConfiguration ?? null,
           },
         }];
       },
@@ -116,9 +118,15 @@ describeConformance<BucketSpec>('aws S3 Bucket', async () => {
         corsRules: [[{ allowedMethods: ['GET'], allowedOrigins: ['https://app.example'] }]],
         logging: [{ targetBucket: LOG_TARGETS[0] }],
         'logging.targetBucket': LOG_TARGETS,
+        replication: [{ role: 'arn:aws:iam::123456789012:role/replication1', rules: [{ id: 'walk', destinationBucket: LOG_TARGETS[0] }] }],
+        'replication.rules[].destinationBucket': LOG_TARGETS,
       },
       // The policy must name the bucket itself, which only the spec knows.
-      variants: { 'with a policy': (s) => ({ ...s, policy: policyFor(s.externalName!) }) },
+      variants: {
+        'with a policy': (s) => ({ ...s, policy: policyFor(s.externalName!) }),
+        // Replication needs a versioned bucket, which the walk may have switched off by then.
+        'versioned, replicating': (s) => ({ ...s, versioning: true, replication: { role: 'arn:aws:iam::123456789012:role/replication1', rules: [{ id: 'walk', priority: 1, destinationBucket: LOG_TARGETS[0]!, enabled: true }] } }),
+      },
       notSettings: { emptyOnDelete: "what delete does (the case 'partial delete resumes' empties a bucket of objects)" },
     },
     skip: {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
-  CreateBucketCommand, GetBucketCorsCommand, GetBucketLoggingCommand, GetBucketOwnershipControlsCommand, GetBucketPolicyCommand,
+  CreateBucketCommand, GetBucketCorsCommand, GetBucketLoggingCommand, GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetBucketReplicationCommand,
   GetBucketVersioningCommand, GetBucketWebsiteCommand, HeadBucketCommand, PutBucketCorsCommand, PutBucketPolicyCommand, PutBucketVersioningCommand
 } from '@aws-sdk/client-s3';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -127,6 +127,26 @@ describe('Bucket access settings', () => {
     await buckets().patchSpec(ns, name, { providerConfigRef: { name: pc }, logging: { targetBucket: mine } });
     await ready(name);
     assert.equal((await s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled?.TargetBucket, mine);
+  });
+
+  it('replicates into a versioned bucket of this namespace, never into an unmanaged one', async () => {
+    const backup = uniq('backup');
+    await buckets().create(ns, backup, { providerConfigRef: { name: pc }, versioning: true });
+    await ready(backup);
+    const theirs = uniq('theirs');
+    await s3.send(new CreateBucketCommand({ Bucket: theirs }));
+    const role = 'arn:aws:iam::123456789012:role/replication';
+    const name = uniq('repl');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, versioning: true, replication: { role, rules: [{ id: 'all', destinationBucket: theirs }] } });
+    const b = await degraded(name, 'ReferenceNotOwned');
+    assert.match(condition(b, 'Degraded')!.message, /spec\.replication\.rules\[0\]\.destinationBucket/);
+    assert.equal(await s3.send(new HeadBucketCommand({ Bucket: name })).then(() => true, () => false), false, 'refused before any call');
+
+    await buckets().patchSpec(ns, name, { providerConfigRef: { name: pc }, versioning: true, replication: { role, rules: [{ id: 'all', destinationBucket: backup, storageClass: 'STANDARD_IA' }] } });
+    await ready(name);
+    const config = (await s3.send(new GetBucketReplicationCommand({ Bucket: name }))).ReplicationConfiguration;
+    assert.equal(config?.Role, role);
+    assert.deepEqual(config?.Rules?.map((r) => [r.ID, r.Status, r.Destination?.Bucket, r.Destination?.StorageClass]), [['all', 'Enabled', `arn:aws:s3:::${backup}`, 'STANDARD_IA']]);
   });
 
   it('adopting with a thin spec leaves the policy and CORS as found', async () => {

@@ -77,3 +77,22 @@ describe('CORS, website, ownership, logging', () => {
     assert.deepEqual(diffAccess(spec({}), { objectOwnership: 'ObjectWriter' }), []);
   });
 });
+
+describe('replication', () => {
+  const role = 'arn:aws:iam::123456789012:role/replication';
+  const rule = { id: 'r1', destinationBucket: 'backup' };
+
+  it('needs versioning, by the schema', () => {
+    assert.throws(() => spec({ replication: { role, rules: [rule] } }), /replication needs versioning: true/);
+    assert.doesNotThrow(() => spec({ versioning: true, replication: { role, rules: [rule] } }));
+  });
+
+  it('compares rules by id in any order, and [] asks for none', () => {
+    const two = [rule, { id: 'r0', destinationBucket: 'other', priority: 2 }];
+    const found = { role, rules: [{ id: 'r0', destinationBucket: 'other', priority: 2, enabled: true }, { id: 'r1', destinationBucket: 'backup', priority: 1, enabled: true }] };
+    assert.deepEqual(diffAccess(spec({ versioning: true, replication: { role, rules: two } }), { replication: found }), []);
+    assert.deepEqual(diffAccess(spec({ versioning: true, replication: { role, rules: [rule] } }), { replication: found }).map((d) => d.path), ['replication']);
+    assert.deepEqual(diffAccess(spec({ replication: { role, rules: [] } }), { replication: null }), []);
+    assert.deepEqual(diffAccess(spec({ replication: { role, rules: [] } }), { replication: found }).map((d) => d.path), ['replication']);
+  });
+});

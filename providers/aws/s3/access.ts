@@ -1,13 +1,14 @@
 // The bucket's access settings (policy, CORS, website, object ownership, access logging): S3's
 // shapes to the spec's and back, and their diff. Pure functions, unit-tested. Each is managed only
 // when the spec sets it, so a bucket adopted with a thin spec keeps what it had.
-import type { BucketLoggingStatus, CORSRule, GetBucketWebsiteCommandOutput, WebsiteConfiguration } from '@aws-sdk/client-s3';
+import type { BucketLoggingStatus, CORSRule, GetBucketWebsiteCommandOutput, ReplicationConfiguration, WebsiteConfiguration } from '@aws-sdk/client-s3';
 import { TerminalError, type BucketSpec, type FieldDiff } from '../../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
 
 export type CorsRuleSpec = NonNullable<BucketSpec['corsRules']>[number];
 export type WebsiteSpec = NonNullable<BucketSpec['website']>;
 export type LoggingSpec = NonNullable<BucketSpec['logging']>;
+export type ReplicationSpec = NonNullable<BucketSpec['replication']>;
 
 /** What observe read of the access settings; undefined: not read (the spec leaves it unset). */
 export interface ObservedAccess {
@@ -20,6 +21,8 @@ export interface ObservedAccess {
   objectOwnership?: string | null | undefined;
   /** null: logging off. */
   logging?: Omit<LoggingSpec, 'enabled'> | null | undefined;
+  /** null: no replication configuration. */
+  replication?: ReplicationSpec | null | undefined;
 }
 
 // --- policy ------------------------------------------------------------------------------------
@@ -120,6 +123,36 @@ export function loggingFromS3(status: BucketLoggingStatus | undefined): Observed
   return on?.TargetBucket ? { targetBucket: on.TargetBucket, targetPrefix: on.TargetPrefix ?? '' } : null;
 }
 
+/** S3's shape; every rule copies the whole bucket (an empty prefix) and no delete markers. */
+export function replicationToS3(r: ReplicationSpec, arnOf: (bucket: string) => string): ReplicationConfiguration {
+  return {
+    Role: r.role,
+    Rules: r.rules.map((rule) => ({
+      ID: rule.id,
+      Priority: rule.priority,
+      Status: rule.enabled ? 'Enabled' : 'Disabled',
+      Filter: { Prefix: '' },
+      DeleteMarkerReplication: { Status: 'Disabled' },
+      Destination: { Bucket: arnOf(rule.destinationBucket), ...(rule.storageClass ? { StorageClass: rule.storageClass } : {}) },
+    })),
+  };
+}
+
+export function replicationFromS3(c: ReplicationConfiguration | undefined): ReplicationSpec | null {
+  if (!c?.Rules?.length) return null;
+  return {
+    role: c.Role ?? '',
+    rules: c.Rules.map((r) => ({
+      id: r.ID ?? '',
+      priority: r.Priority ?? 1,
+      // The ARN's bucket part: arn:<partition>:s3:::<name>.
+      destinationBucket: (r.Destination?.Bucket ?? '').replace(/^arn:[^:]*:s3:::/, ''),
+      ...(r.Destination?.StorageClass ? { storageClass: r.Destination.StorageClass as NonNullable<ReplicationSpec['rules'][number]['storageClass']> } : {}),
+      enabled: r.Status === 'Enabled',
+    })),
+  };
+}
+
 // --- the diff ------------------------------------------------------------------------------------
 
 /** Every access setting the spec manages that differs from what observe read. */
@@ -149,6 +182,19 @@ export function diffAccess(spec: BucketSpec, observed: ObservedAccess): FieldDif
   if (spec.logging && observed.logging !== undefined) {
     const { enabled, ...want } = spec.logging;
     if (!enabled ? observed.logging !== null : !same(want, observed.logging)) add('logging', observed.logging, enabled ? want : null);
+  }
+  if (spec.replication && observed.replication !== undefined) {
+    const canonical = (r: ReplicationSpec | null) =>
+      r && r.rules.length
+        ? {
+            role: r.role,
+            rules: r.rules
+              .map((x) => ({ id: x.id, priority: x.priority, destinationBucket: x.destinationBucket, storageClass: x.storageClass, enabled: x.enabled }))
+              .sort((a, b) => a.id.localeCompare(b.id)),
+          }
+        : null;
+    const want = canonical(spec.replication);
+    if (!same(want, canonical(observed.replication))) add('replication', observed.replication, want);
   }
   return diff;
 }

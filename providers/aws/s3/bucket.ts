@@ -8,6 +8,7 @@ import {
   DeleteBucketCorsCommand,
   DeleteBucketLifecycleCommand,
   DeleteBucketPolicyCommand,
+  DeleteBucketReplicationCommand,
   DeleteBucketWebsiteCommand,
   DeleteObjectsCommand,
   GetBucketCorsCommand,
@@ -17,6 +18,7 @@ import {
   GetBucketLoggingCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
+  GetBucketReplicationCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
   GetBucketWebsiteCommand,
@@ -30,6 +32,7 @@ import {
   PutBucketLoggingCommand,
   PutBucketOwnershipControlsCommand,
   PutBucketPolicyCommand,
+  PutBucketReplicationCommand,
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutBucketWebsiteCommand,
@@ -56,7 +59,10 @@ import { bucketArn } from '../common/arn.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsSettings, s3ClientConfig } from '../common/client.ts';
 import { ClientPool } from '../common/pool.ts';
-import { checkPolicyResources, corsRuleFromS3, corsRuleToS3, diffAccess, loggingFromS3, loggingToS3, policyToWrite, websiteFromS3, websiteToS3, type ObservedAccess } from './access.ts';
+import {
+  checkPolicyResources, corsRuleFromS3, corsRuleToS3, diffAccess, loggingFromS3, loggingToS3, policyToWrite, replicationFromS3, replicationToS3, websiteFromS3, websiteToS3,
+  type ObservedAccess,
+} from './access.ts';
 import { bucketConnectionDetails } from './connection.ts';
 import {
   diffBucket,
@@ -239,20 +245,22 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
     const { spec } = resource;
     const Bucket = resource.externalName;
     const read = <T>(op: string, fn: () => Promise<T>, absent: string) => this.aws.call(`S3 ${op} on ${Bucket}`, fn, { NoSuchBucket: gone, [absent]: () => null });
-    const [policy, cors, website, ownership, logging] = await Promise.all([
+    const [policy, cors, website, ownership, logging, replication] = await Promise.all([
       spec.policy !== undefined ? read('GetBucketPolicy', () => s3.send(new GetBucketPolicyCommand({ Bucket })), 'NoSuchBucketPolicy') : undefined,
       spec.corsRules ? read('GetBucketCors', () => s3.send(new GetBucketCorsCommand({ Bucket })), 'NoSuchCORSConfiguration') : undefined,
       spec.website ? read('GetBucketWebsite', () => s3.send(new GetBucketWebsiteCommand({ Bucket })), 'NoSuchWebsiteConfiguration') : undefined,
       spec.objectOwnership ? read('GetBucketOwnershipControls', () => s3.send(new GetBucketOwnershipControlsCommand({ Bucket })), 'OwnershipControlsNotFoundError') : undefined,
       spec.logging ? read('GetBucketLogging', () => s3.send(new GetBucketLoggingCommand({ Bucket })), 'NoSuchBucketLoggingConfiguration') : undefined,
+      spec.replication ? read('GetBucketReplication', () => s3.send(new GetBucketReplicationCommand({ Bucket })), 'ReplicationConfigurationNotFoundError') : undefined,
     ]);
-    if (policy === GONE || cors === GONE || website === GONE || ownership === GONE || logging === GONE) return GONE;
+    if (policy === GONE || cors === GONE || website === GONE || ownership === GONE || logging === GONE || replication === GONE) return GONE;
     const out: ObservedAccess = {};
     if (policy !== undefined) out.policy = policy?.Policy ? (JSON.parse(policy.Policy) as unknown) : null;
     if (cors !== undefined) out.corsRules = (cors?.CORSRules ?? []).map(corsRuleFromS3);
     if (website !== undefined) out.website = websiteFromS3(website);
     if (ownership !== undefined) out.objectOwnership = ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership ?? null;
     if (logging !== undefined) out.logging = loggingFromS3(logging ?? undefined);
+    if (replication !== undefined) out.replication = replicationFromS3(replication?.ReplicationConfiguration);
     return out;
   }
 
@@ -282,8 +290,10 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
       encryption && this.putEncryption(resource, encryption),
       versioning && this.putVersioning(resource, 'Enabled'),
       lifecycleRules?.length && this.putLifecycle(resource, lifecycleRules),
-      this.putAccess(resource, () => true),
+      this.putAccess(resource, (f) => f !== 'replication'),
     ]);
+    // S3 takes a replication configuration only on a bucket already versioned.
+    if (resource.spec.replication) await this.putAccess(resource, (f) => f === 'replication');
     // A bucket that was there before (no tags at all is what a fresh one has) may hold settings
     // this create did not write: only a read tells.
     const fresh = created !== false && Object.keys(existingTags).length === 0;
@@ -334,7 +344,8 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
    * together; the policy checked first, so a hostile one is refused before any of them is written.
    */
   private async putAccess(resource: ManagedResource<BucketSpec>, wanted: (field: string) => boolean): Promise<void> {
-    const { policy, corsRules, website, objectOwnership, logging } = resource.spec;
+    const { policy, corsRules, website, objectOwnership, logging, replication } = resource.spec;
+    const arnOf = (b: string) => bucketArn(b, this.regionOf(resource));
     if (policy !== undefined && wanted('policy')) checkPolicyResources(JSON.parse(policy), resource.externalName);
     const put = (op: string, send: (s3: S3Client, Bucket: string) => Promise<unknown>) => this.configure(resource, op, send);
     const policyText = policy === undefined ? undefined : policyToWrite(policy);
@@ -354,6 +365,10 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
       objectOwnership && wanted('objectOwnership') &&
         put('PutBucketOwnershipControls', (s3, Bucket) => s3.send(new PutBucketOwnershipControlsCommand({ Bucket, OwnershipControls: { Rules: [{ ObjectOwnership: objectOwnership }] } }))),
       logging && wanted('logging') && put('PutBucketLogging', (s3, Bucket) => s3.send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: loggingToS3(logging) }))),
+      replication && wanted('replication') &&
+        (replication.rules.length
+          ? put('PutBucketReplication', (s3, Bucket) => s3.send(new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration: replicationToS3(replication, arnOf) })))
+          : put('DeleteBucketReplication', (s3, Bucket) => s3.send(new DeleteBucketReplicationCommand({ Bucket })))),
     ]);
   }
 
@@ -627,7 +642,7 @@ function made(resource: ManagedResource<BucketSpec>, region: string, tags: Recor
   const { spec } = resource;
   if (spec.encryption?.algorithm === 'aws:kms') return undefined;
   // The access settings are vouched for by a read, not by the create's echo.
-  if (spec.policy !== undefined || spec.corsRules || spec.website || spec.objectOwnership || spec.logging) return undefined;
+  if (spec.policy !== undefined || spec.corsRules || spec.website || spec.objectOwnership || spec.logging || spec.replication) return undefined;
   const observed: ObservedBucket = {
     region,
     tags,

@@ -55,6 +55,7 @@ describeConformance<BucketSpec>(`${TYPE} Bucket`, {
       policy: ['{"Statement":[]}'],
       corsRules: [[{ allowedMethods: ['GET'], allowedOrigins: ['*'] }]],
       logging: [{ targetBucket: 'logs' }],
+      replication: [{ role: 'arn:aws:iam::123456789012:role/r', rules: [] }],
     },
     refused: {
       versioning: 'a folder keeps no object versions',
@@ -65,6 +66,7 @@ describeConformance<BucketSpec>(`${TYPE} Bucket`, {
       website: 'a folder serves no HTTP',
       objectOwnership: 'a folder has no object ACLs',
       logging: 'a folder serves no requests to log',
+      replication: 'a folder copies nothing elsewhere',
     },
     notSettings: {
       publicAccessBlock: 'a local folder is never public: there is nothing to block',
