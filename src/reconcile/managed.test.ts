@@ -183,7 +183,7 @@ interface HarnessOptions {
   /** The operator's mark key (default: one, as the operator has once its key Secret is read). */
   markSigner?: MarkSigner;
   /** Who manages each external name (ClaimIndex.claimant), by name. */
-  claimants?: Record<string, { namespace: string; name: string }>;
+  claimants?: Record<string, { namespace: string; name: string; ready: boolean }>;
   interval?: IntervalBounds;
 }
 
@@ -1287,12 +1287,23 @@ describe('references to other assets of the kind', () => {
   const kind = { references: (spec: Spec) => (spec.externalName ? [] : [{ field: 'spec.target', externalName: 'logs' }]) };
 
   it('a target this namespace manages passes', async () => {
-    const h = harness({ size: 2 }, { kind, claimants: { logs: { namespace: 'ns', name: 'logs' } } });
+    const h = harness({ size: 2 }, { kind, claimants: { logs: { namespace: 'ns', name: 'logs', ready: true } } });
     await h.pass();
     assert.equal(h.condition('Ready')?.status, 'True');
   });
 
-  for (const [what, claimants] of [['another namespace manages', { logs: { namespace: 'other-team', name: 'logs' } }], ['nobody manages', {}]] as const) {
+  it('the object itself may be its own target before it is Ready', async () => {
+    const h = harness({ size: 2 }, { kind, claimants: { logs: { namespace: 'ns', name: 'a', ready: false } } });
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+  });
+
+  const cases = [
+    ['another namespace manages', { logs: { namespace: 'other-team', name: 'logs', ready: true } }],
+    ['nobody manages', {}],
+    ['this namespace claims but has not found marked as its own (a name claimed first)', { logs: { namespace: 'ns', name: 'logs', ready: false } }],
+  ] as const;
+  for (const [what, claimants] of cases) {
     it(`a target ${what} is refused before any cloud call, naming no other namespace`, async () => {
       const h = harness({ size: 2 }, { kind, claimants });
       await h.pass();

@@ -286,8 +286,15 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   private checkReferences(object: ManagedObject, spec: Spec, pc: string): void {
     for (const ref of this.deps.kind.references?.(spec) ?? []) {
       const owner = this.deps.claims.claimant?.(this.deps.kind.kind, pc, ref.externalName);
-      if (owner?.namespace === object.metadata.namespace) continue;
-      const who = owner ? 'is managed from another namespace' : `is managed by no ${this.deps.kind.kind} through ProviderConfig ${pc}`;
+      const here = owner?.namespace === object.metadata.namespace;
+      // Claimed is not enough (a name anyone may claim first): the claimant must have found the
+      // asset marked as its own. The object itself needs no proof: its own pass refuses a bucket not ours.
+      if (here && (owner.ready || owner.name === object.metadata.name)) continue;
+      const who = here
+        ? `is claimed by ${this.deps.kind.kind} ${owner.name} of this namespace, not (yet) Ready with the asset marked as its own`
+        : owner
+          ? 'is managed from another namespace'
+          : `is managed by no ${this.deps.kind.kind} through ProviderConfig ${pc}`;
       throw new TerminalError(
         Reason.ReferenceNotOwned,
         `${ref.field}: ${ref.externalName} ${who}; it must be one this namespace manages (a ${this.deps.kind.kind} in ${object.metadata.namespace} with ProviderConfig ${pc})`,

@@ -149,9 +149,10 @@ export interface ClaimIndex {
   earlierClaimant(object: ManagedObject, providerConfig: string, externalName: string): string | undefined;
   /**
    * The oldest object of `kind` claiming the name through the config (the one that manages it),
-   * the asking object included. Unset: no reference can be checked, and every one is refused.
+   * the asking object included; `ready`: its Ready condition is True with reason Available, which
+   * only a pass that found the asset marked as ours writes. Unset: every reference is refused.
    */
-  claimant?(kind: string, providerConfig: string, externalName: string): { namespace: string; name: string } | undefined;
+  claimant?(kind: string, providerConfig: string, externalName: string): { namespace: string; name: string; ready: boolean } | undefined;
 }
 
 export interface Logger {
