@@ -136,17 +136,20 @@ export const LifecycleRule = withRules(
 );
 
 // Keyed by id: the apiserver refuses two rules with one id (a list of type map), zod does here.
-const LifecycleRules = z
-  .array(LifecycleRule)
-  .max(100)
-  .superRefine((rules, ctx) => {
-    const seen = new Set<string>();
-    rules.forEach((r, i) => {
-      if (seen.has(r.id)) ctx.addIssue({ code: 'custom', message: `duplicate lifecycle rule id ${r.id}`, path: [i, 'id'], input: r.id });
-      seen.add(r.id);
-    });
-  })
-  .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'] });
+const keyedById = <T extends z.ZodType<{ id: string }>>(rule: T, what: string) =>
+  z
+    .array(rule)
+    .max(100)
+    .superRefine((rules, ctx) => {
+      const seen = new Set<string>();
+      rules.forEach((r, i) => {
+        if (seen.has(r.id)) ctx.addIssue({ code: 'custom', message: `duplicate ${what} rule id ${r.id}`, path: [i, 'id'], input: r.id });
+        seen.add(r.id);
+      });
+    })
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'] });
+
+const LifecycleRules = keyedById(LifecycleRule, 'lifecycle');
 
 // S3 allows 50 tags; one carries the ownership mark. A bound on the map also keeps the CEL rules
 // below cheap enough for the apiserver's cost estimator.
@@ -171,6 +174,96 @@ const Tags = withRules(
   ],
 ).describe('Tags on the bucket.');
 
+// The bucket policy: a JSON document, kept as text so any valid policy fits. Compared by meaning
+// (providers/aws/s3/policy.ts): key order and whitespace are never drift.
+const POLICY_MAX = 20_480; // S3's limit on a bucket policy, in bytes
+
+/** Why a policy text is not a policy document, or undefined. */
+export function policyShapeProblem(text: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return 'must be a JSON document';
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return 'must be a JSON object';
+  const statements = (doc as { Statement?: unknown }).Statement;
+  if (statements === undefined || (typeof statements !== 'object' || statements === null)) return 'must have a Statement (an object or a list of them)';
+  return undefined;
+}
+
+export const BucketPolicyDocument = z
+  .string()
+  .min(2)
+  .max(POLICY_MAX)
+  .superRefine((text, ctx) => {
+    const problem = policyShapeProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: `policy ${problem}`, input: text });
+  })
+  .describe(
+    'The bucket policy, a JSON document (compared by meaning: key order and whitespace are not drift). Its statements may name only this ' +
+      'bucket (arn:aws:s3:::<name>) and its objects (arn:aws:s3:::<name>/...); an Allow to every principal ("*") of anything beyond ' +
+      's3:Get*/s3:List* is refused unless the ProviderConfig allows public access (spec.policy.buckets.publicAccess). Unset: the bucket\'s ' +
+      'policy is left as found; a document with an empty Statement list removes it.',
+  );
+
+const HTTP_METHOD = z.enum(['GET', 'PUT', 'POST', 'DELETE', 'HEAD']);
+const CorsRule = z.object({
+  allowedMethods: z.array(HTTP_METHOD).min(1).max(5).describe('HTTP methods the origins may use.'),
+  allowedOrigins: z.array(z.string().min(1).max(1024)).min(1).max(100).describe('Origins allowed, e.g. https://app.example.com or *.'),
+  allowedHeaders: z.array(z.string().min(1).max(1024)).max(100).optional().describe('Headers a preflight may ask for.'),
+  exposeHeaders: z.array(z.string().min(1).max(1024)).max(100).optional().describe('Response headers the browser may read.'),
+  maxAgeSeconds: z.number().int().min(0).max(86_400).optional().describe('How long a browser may cache the preflight answer.'),
+});
+
+export const Website = z
+  .object({
+    indexDocument: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[^/]+$/, { message: 'must be a key suffix without a slash, such as index.html' })
+      .default('index.html')
+      .describe('The suffix served for a request to a directory (index.html).'),
+    errorDocument: z.string().min(1).max(1024).optional().describe('The object key served on a 4xx error.'),
+    enabled: z.boolean().default(true).describe('false removes the website configuration.'),
+  })
+  .describe('Static website hosting. Unset: the bucket\'s website configuration is left as found.');
+
+export const BucketLogging = z
+  .object({
+    targetBucket: BucketName.describe(
+      'The bucket the access logs go to: this bucket, or one managed by a Bucket in this namespace through the same ProviderConfig (else refused: ReferenceNotOwned).',
+    ),
+    targetPrefix: z.string().max(1024).default('').describe('Key prefix of the log objects.'),
+    enabled: z.boolean().default(true).describe('false turns server access logging off.'),
+  })
+  .describe('Server access logging. Unset: the bucket\'s logging configuration is left as found.');
+
+const ReplicationRule = z.object({
+  id: z.string().min(1).max(255).describe('Unique rule id.'),
+  priority: z.number().int().min(0).max(1000).default(1).describe('Which rule wins when two match one object (higher wins).'),
+  destinationBucket: BucketName.describe(
+    'The bucket new objects are copied to: one managed by a Bucket in this namespace through the same ProviderConfig (else refused: ReferenceNotOwned), versioned, as S3 requires.',
+  ),
+  storageClass: z
+    .enum(['STANDARD', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'GLACIER_IR', 'DEEP_ARCHIVE'])
+    .optional()
+    .describe('The storage class of the copies; unset: the source object\'s.'),
+  enabled: z.boolean().default(true).describe('A disabled rule stays configured but copies nothing.'),
+});
+
+export const Replication = z
+  .object({
+    role: z
+      .string()
+      .max(2048)
+      .regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { message: 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/replication' })
+      .describe('The IAM role S3 assumes to copy objects (the operator\'s credentials need iam:PassRole on it).'),
+    rules: keyedById(ReplicationRule, 'replication').describe('Replication rules, each copying every new object; [] removes the replication configuration.'),
+  })
+  .describe('Replication of new objects into other buckets of this namespace (needs versioning: true). Unset: left as found.');
+
 export const BucketSpec = withRules(
   z.object({
     ...managedSpecFields,
@@ -191,6 +284,15 @@ export const BucketSpec = withRules(
     publicAccessBlock: PublicAccessBlock.prefault({}),
     tags: Tags.optional(),
     lifecycleRules: LifecycleRules.optional().describe('Lifecycle rules, at most 100, each with a unique id.'),
+    policy: BucketPolicyDocument.optional(),
+    corsRules: z.array(CorsRule).max(100).optional().describe('CORS rules, at most 100; [] removes them. Unset: left as found.'),
+    website: Website.optional(),
+    objectOwnership: z
+      .enum(['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'])
+      .optional()
+      .describe('Object ownership controls (BucketOwnerEnforced turns ACLs off). Unset: left as found.'),
+    logging: BucketLogging.optional(),
+    replication: Replication.optional(),
     emptyOnDelete: z
       .boolean()
       .default(false)
@@ -199,6 +301,12 @@ export const BucketSpec = withRules(
   [
     presenceFixed('externalName', 'it is the bucket\'s name in the cloud; unset means metadata.name'),
     presenceFixed('region', 'a bucket cannot move; unset means the ProviderConfig\'s region'),
+    {
+      rule: '!has(self.replication) || size(self.replication.rules) == 0 || self.versioning',
+      message: 'replication needs versioning: true (S3 replicates only versioned buckets)',
+      fieldPath: '.versioning',
+      holds: (s) => !s.replication || s.replication.rules.length === 0 || s.versioning,
+    },
   ],
 ).describe('The desired bucket.');
 export type BucketSpec = z.output<typeof BucketSpec>;

@@ -110,8 +110,32 @@ export const ManagementPolicy = z
       'status.plan the calls Full would make, and makes none.',
   );
 
+export const MANAGEMENT_ACTIONS = ['Observe', 'Create', 'Update', 'Delete'] as const;
+export type ManagementAction = (typeof MANAGEMENT_ACTIONS)[number];
+
+export const ManagementPolicies = withRules(
+  z
+    .array(z.enum(MANAGEMENT_ACTIONS))
+    .min(1)
+    .max(MANAGEMENT_ACTIONS.length)
+    .refine((l) => new Set(l).size === l.length, { message: 'each action at most once' })
+    .meta({ 'x-kubernetes-list-type': 'set' }),
+  [{ rule: "'Observe' in self", message: 'managementPolicies must include Observe (every pass starts by reading the cloud)', holds: (l) => l.includes('Observe') }],
+).describe(
+  'Finer than managementPolicy Full: the cloud calls mooring may make, of Observe, Create, Update and Delete (Full is all four). Without Create a ' +
+    'missing asset is reported, not made; without Update differences are reported, not corrected, and nothing unmarked is adopted; without ' +
+    'Delete the asset stays when the object goes (as deletionPolicy Retain). Only with managementPolicy Full; the ProviderConfig\'s grants and ' +
+    'policy apply as ever.',
+);
+
 /** Annotation: an RFC 3339 timestamp; a new value asks for an observe and reconcile now (status.lastRefresh records it). */
 export const REFRESH_REQUESTED_AT = 'mooring.dev/refresh-requested-at';
+
+/**
+ * Annotation: this object's resync interval (`10m`, `1h30m`, or seconds), within the operator's
+ * --min-reconcile-interval and --max-reconcile-interval; unset: --resync-period.
+ */
+export const RECONCILE_INTERVAL = 'mooring.dev/reconcile-interval';
 
 export const IgnoreChanges = z
   .array(z.string().min(1).max(256).regex(/^[A-Za-z0-9_./-]+$/, { message: 'must be a dotted field path of the spec, e.g. tags.team' }))
@@ -159,6 +183,7 @@ export const managedSpecFields = {
   providerConfigRef: ProviderConfigRef,
   deletionPolicy: DeletionPolicy,
   managementPolicy: ManagementPolicy,
+  managementPolicies: ManagementPolicies.optional(),
   adopt: z
     .boolean()
     .default(false)

@@ -49,6 +49,17 @@ export interface KindDescription {
   externalName?: ((spec: never, name: string) => string) | undefined;
   /** Managed kinds: objects whose drift checks one read answers (a DNS zone's listing), checked together. */
   resyncGroup?: ((spec: never) => string | undefined) | undefined;
+  /**
+   * Other assets of this kind the spec points at (a bucket's log target): each must be claimed by
+   * an object of the same namespace through the same ProviderConfig, else the pass is refused.
+   */
+  references?: ((spec: never) => SpecReference[]) | undefined;
+}
+
+/** A spec field naming another asset of the same kind, by its external name. */
+export interface SpecReference {
+  field: string;
+  externalName: string;
 }
 
 export interface CustomResourceDefinition {

@@ -49,7 +49,7 @@ export const BucketKind: KindDescription = {
   singular: 'bucket',
   shortNames: ['bkt'],
   scope: 'Namespaced',
-  description: 'An object-storage bucket (S3) with versioning, default encryption, the public access block, tags and lifecycle rules.',
+  description: 'An object-storage bucket (S3) with versioning, default encryption, the public access block, tags, lifecycle rules, a bucket policy, CORS rules, static website hosting, object ownership, server access logging and replication.',
   spec: BucketSpec,
   status: BucketStatus,
   printerColumns: [
@@ -62,6 +62,10 @@ export const BucketKind: KindDescription = {
   ],
   categories: [CATEGORY],
   derivedNames: [BUCKET_NAME_FROM_METADATA],
+  references: (spec: BucketSpec) => [
+    ...(spec.logging?.enabled ? [{ field: 'spec.logging.targetBucket', externalName: spec.logging.targetBucket }] : []),
+    ...(spec.replication?.rules ?? []).map((r, i) => ({ field: `spec.replication.rules[${i}].destinationBucket`, externalName: r.destinationBucket })),
+  ],
 };
 
 export const DatabaseKind: KindDescription = {

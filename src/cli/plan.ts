@@ -139,7 +139,9 @@ export async function planOne(kc: KubeConfig, kind: ManagedKind, object: Kuberne
   } catch (err) {
     return { ...report, plan: [], refused: `the apiserver refuses it: ${apiMessage(err)}` };
   }
-  const planned: ManagedObject = { ...defaulted, spec: { ...defaulted.spec, managementPolicy: 'Plan' } };
+  // A managementPolicies list narrows Full only, and Plan shows what Full would do: it goes.
+  const { managementPolicies: _narrowing, ...spec } = defaulted.spec;
+  const planned: ManagedObject = { ...defaulted, spec: { ...spec, managementPolicy: 'Plan' } };
   const pcName = (planned.spec.providerConfigRef as { name?: string } | undefined)?.name ?? '';
   const sources = await readProviderConfig(kc, pcName);
   let status: ManagedStatus | undefined;

@@ -18,6 +18,17 @@ describe('ClaimRegistry', () => {
     { reason: 'different names do not clash', a: obj('a', '1', '2026-01-01T00:00:00Z', { externalName: 'x' }), b: obj('b', '2', '2026-01-02T00:00:00Z', { externalName: 'y' }), bLoses: false },
     { reason: 'different ProviderConfigs do not clash', a: obj('a', '1', '2026-01-01T00:00:00Z', { externalName: 'x', providerConfigRef: { name: 'other' } }), b: obj('b', '2', '2026-01-02T00:00:00Z', { externalName: 'x' }), bLoses: false },
   ];
+  it('names the oldest claimant of a name, and whether it found the asset marked as its own (Ready, Available)', () => {
+    const claims = new ClaimRegistry();
+    const ready = (reason: string) => ({ conditions: [{ type: 'Ready', status: 'True' as const, reason, message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }] });
+    claims.upsert({ ...obj('young', '2', '2026-01-02T00:00:00Z', { externalName: 'logs' }), status: ready('Available') });
+    claims.upsert({ ...obj('old', '1', '2026-01-01T00:00:00Z', { externalName: 'logs' }), status: ready('Observed') });
+    assert.deepEqual(claims.claimant('Bucket', 'aws', 'logs'), { namespace: 'ns', name: 'old', ready: false }, 'ObserveOnly is no proof of ownership');
+    assert.equal(claims.claimant('Bucket', 'other', 'logs'), undefined);
+    claims.upsert({ ...obj('old', '1', '2026-01-01T00:00:00Z', { externalName: 'logs' }), status: ready('Available') });
+    assert.equal(claims.claimant('Bucket', 'aws', 'logs')?.ready, true);
+  });
+
   for (const c of cases) {
     it(c.reason, () => {
       const claims = new ClaimRegistry();

@@ -7,6 +7,7 @@
 // does not parse claims nothing), so no claim could ever meet one. The adapters refuse those names
 // too, for objects and callers that skip the schema, and the ownership record's own mark guards
 // what this index cannot see (another ProviderConfig on the same zone, a zone given by id).
+import { Reason } from '../reconcile/reasons.ts';
 import type { ClaimIndex, ManagedKind, ManagedObject } from '../reconcile/types.ts';
 
 const key = (kind: string, providerConfig: string, externalName: string) => `${kind}\u0000${providerConfig}\u0000${externalName}`;
@@ -63,6 +64,13 @@ export class ClaimRegistry implements ClaimIndex {
     const claimants = this.byClaim.get(key);
     claimants?.delete(object.metadata.uid);
     if (claimants?.size === 0) this.byClaim.delete(key);
+  }
+
+  claimant(kind: string, providerConfig: string, externalName: string): { namespace: string; name: string; ready: boolean } | undefined {
+    let best: ManagedObject | undefined;
+    for (const other of this.byClaim.get(key(kind, providerConfig, externalName))?.values() ?? []) if (!best || older(other, best)) best = other;
+    const ready = best?.status?.conditions?.find((c) => c.type === 'Ready');
+    return best && { namespace: best.metadata.namespace, name: best.metadata.name, ready: ready?.status === 'True' && ready.reason === Reason.Available };
   }
 
   earlierClaimant(object: ManagedObject, providerConfig: string, externalName: string): string | undefined {

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { GROUP, VERSION } from '../api/common.ts';
 import { KINDS } from '../api/kinds.ts';
 import { derivedNameProblems } from '../api/derived.ts';
+import type { SpecReference } from '../api/crd.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { absentKindAsEmpty, crdDeletion } from '../kube/crds.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
@@ -15,6 +16,7 @@ import { Limits } from '../limits/index.ts';
 import { CallDeadlines } from '../reconcile/deadline.ts';
 import { EventRecorder } from '../reconcile/events.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
+import type { IntervalBounds } from '../reconcile/interval.ts';
 import type { EventSink, ManagedKind, ManagedObject, ManagedSpecBase, ResyncCheck } from '../reconcile/types.ts';
 import { DEFAULTS, type Config } from '../runtime/config.ts';
 import type { KubeObject, ListWatch } from '../runtime/informer.ts';
@@ -43,6 +45,7 @@ export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Nam
   const group = k.resyncGroup;
   if (group) kind.resyncGroup = (spec) => group(spec as never);
   else if (k.defaultExternalName) kind.externalName = externalNameOf(k.defaultExternalName);
+  if (k.references) kind.references = k.references as (spec: ManagedSpecBase) => SpecReference[];
   return kind;
 });
 
@@ -51,7 +54,7 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
 }
 
 export type ManagerConfig = Pick<Config, 'namespaces' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'> &
-  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs' | 'providerConfigCheckMs' | 'userWaitPollMs' | 'resyncReadsPerSecond'>>;
+  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs' | 'providerConfigCheckMs' | 'userWaitPollMs' | 'resyncReadsPerSecond' | 'minReconcileIntervalMs' | 'maxReconcileIntervalMs'>>;
 
 export interface ManagerOptions {
   kube: KubeClient;
@@ -96,6 +99,7 @@ interface SharedParts {
   events: EventSink;
   claims: ClaimRegistry;
   resyncMs: (check?: ResyncCheck) => number;
+  interval: IntervalBounds;
   listWatch: MakeListWatch;
   /** Which ProviderConfig each object uses, for the configs' status. */
   usage: UsageIndex;
@@ -167,6 +171,11 @@ export class Manager {
       events: this.credentialFailuresChecked(recorder),
       claims: new ClaimRegistry(kinds),
       resyncMs: (check) => (check ? budget.next(check.account, check.phaseKey) : config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1))),
+      interval: {
+        minMs: config.minReconcileIntervalMs ?? DEFAULTS.minReconcileIntervalMs,
+        maxMs: config.maxReconcileIntervalMs ?? DEFAULTS.maxReconcileIntervalMs,
+        jitter: (ms) => ms * (1 + config.resyncJitter * (2 * random() - 1)),
+      },
       listWatch,
       usage,
     };
@@ -201,7 +210,7 @@ export class Manager {
     const writer = new KubeWriter(kube, kind.plural);
     this.writers.push({ kind: kind.kind, writer });
     const reconciler = new ManagedReconciler({
-      kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner, ...(config.userWaitPollMs === undefined ? {} : { userWaitPollMs: config.userWaitPollMs }),
+      kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, interval: shared.interval, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner, ...(config.userWaitPollMs === undefined ? {} : { userWaitPollMs: config.userWaitPollMs }),
       uninstalling: crdDeletion(kube, kind.plural),
     });
     // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.

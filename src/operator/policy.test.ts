@@ -10,6 +10,7 @@ import { checkPolicy } from './policy.ts';
 const ref = { providerConfigRef: { name: 'pc' } };
 const aws = { name: 'pc', type: 'aws' };
 const policy = (p: unknown) => Policy.parse(p);
+const withPolicy = (...Statement: unknown[]) => BucketSpec.parse({ ...ref, policy: JSON.stringify({ Version: '2012-10-17', Statement }) });
 const record = (s: Record<string, unknown>) => DNSRecordSpec.parse({ ...ref, zone: { name: 'example.com' }, name: 'www', type: 'A', values: ['192.0.2.1'], ...s });
 
 describe('checkPolicy', () => {
@@ -17,6 +18,15 @@ describe('checkPolicy', () => {
     { reason: 'a default bucket passes the default policy', kind: 'Bucket', spec: BucketSpec.parse(ref), policy: {}, want: undefined },
     { reason: 'relaxing the public access block needs the grant', kind: 'Bucket', spec: BucketSpec.parse({ ...ref, publicAccessBlock: { blockPublicPolicy: false } }), policy: {}, want: Reason.PublicAccessNotGranted },
     { reason: 'relaxing it is fine where granted', kind: 'Bucket', spec: BucketSpec.parse({ ...ref, publicAccessBlock: { blockPublicPolicy: false } }), policy: { buckets: { publicAccess: true } }, want: undefined },
+    { reason: 'a public write in the bucket policy needs the grant', kind: 'Bucket', spec: withPolicy({ Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/*' }), policy: {}, want: Reason.PublicAccessNotGranted },
+    { reason: 'an AWS "*" principal in a list is every principal', kind: 'Bucket', spec: withPolicy({ Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::1:root', '*'] }, Action: ['s3:GetObject', 's3:DeleteObject'], Resource: 'arn:aws:s3:::b/*' }), policy: {}, want: Reason.PublicAccessNotGranted },
+    { reason: 'a wildcard action to everyone counts as a write', kind: 'Bucket', spec: withPolicy({ Effect: 'Allow', Principal: '*', Action: 's3:Get*', Resource: 'arn:aws:s3:::b/*' }), policy: {}, want: Reason.PublicAccessNotGranted },
+    { reason: 'NotPrincipal in an Allow is everyone else', kind: 'Bucket', spec: withPolicy({ Effect: 'Allow', NotPrincipal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/*' }), policy: {}, want: Reason.PublicAccessNotGranted },
+    { reason: 'NotAction to everyone counts as a write', kind: 'Bucket', spec: withPolicy({ Effect: 'Allow', Principal: '*', NotAction: 's3:DeleteObject', Resource: 'arn:aws:s3:::b/*' }), policy: {}, want: Reason.PublicAccessNotGranted },
+    { reason: 'a public read passes (the public access block still guards it)', kind: 'Bucket', spec: withPolicy({ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject', 's3:ListBucket'], Resource: 'arn:aws:s3:::b/*' }), policy: {}, want: undefined },
+    { reason: 'a Deny to everyone is no grant', kind: 'Bucket', spec: withPolicy({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::b/*' }), policy: {}, want: undefined },
+    { reason: 'a write for one account passes', kind: 'Bucket', spec: withPolicy({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::1:root' }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/*' }), policy: {}, want: undefined },
+    { reason: 'a public write where granted', kind: 'Bucket', spec: withPolicy({ Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/*' }), policy: { buckets: { publicAccess: true } }, want: undefined },
     { reason: 'a record in a zone not listed', kind: 'DNSRecord', spec: record({ zone: { name: 'prod.example' } }), policy: { dns: { zones: ['example.com'] } }, want: Reason.ZoneNotGranted },
     { reason: 'zones match without case or trailing dot', kind: 'DNSRecord', spec: record({ zone: { name: 'Example.COM.' } }), policy: { dns: { zones: ['example.com'] } }, want: undefined },
     { reason: 'a zone by id needs its id listed', kind: 'DNSRecord', spec: record({ zone: { id: 'Z123' } }), policy: { dns: { zones: ['example.com'] } }, want: Reason.ZoneNotGranted },

@@ -31,9 +31,43 @@ export function checkPolicy(kind: string, spec: unknown, policy: Policy, config:
 
 function bucket(spec: BucketSpec, policy: Policy, config: string): Refusal | undefined {
   if (policy.buckets.publicAccess) return undefined;
+  const open = spec.policy === undefined ? undefined : publicWrite(spec.policy);
+  if (open !== undefined) {
+    return refuse(Reason.PublicAccessNotGranted, `spec.policy: statement ${open} allows every principal to write (anything beyond s3:Get*/s3:List*), and ProviderConfig ${config} does not allow public access (spec.policy.buckets.publicAccess)`);
+  }
   const off = Object.entries(spec.publicAccessBlock).filter(([, on]) => on === false).map(([k]) => `spec.publicAccessBlock.${k}`);
   if (off.length === 0) return undefined;
   return refuse(Reason.PublicAccessNotGranted, `${off.join(', ')}: false would relax the bucket's public access block, and ProviderConfig ${config} does not allow it (spec.policy.buckets.publicAccess); set them to true or ask the platform team`);
+}
+
+const many = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+
+/** Every principal: "*", or an AWS principal "*" (alone or in a list); NotPrincipal in an Allow is everyone else. */
+function everyone(st: Record<string, unknown>): boolean {
+  if (st.NotPrincipal !== undefined) return true;
+  const p = st.Principal;
+  if (p === '*') return true;
+  return p !== null && typeof p === 'object' && many((p as Record<string, unknown>).AWS).includes('*');
+}
+
+/** Reads only: s3:Get… and s3:List… (no wildcard that could reach a write); NotAction can reach anything. */
+const readOnly = (st: Record<string, unknown>) =>
+  st.NotAction === undefined && many(st.Action).every((a) => typeof a === 'string' && /^s3:(Get|List)[A-Za-z]*$/i.test(a) && !a.includes('*'));
+
+/**
+ * The index of the first statement allowing every principal to write, or undefined. Written for
+ * hostile input: anything unreadable counts as open (the schema already refused a non-document).
+ */
+export function publicWrite(text: string): number | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return 0;
+  }
+  const statements = many((doc as { Statement?: unknown } | null)?.Statement);
+  const i = statements.findIndex((st) => st === null || typeof st !== 'object' || ((st as Record<string, unknown>).Effect !== 'Deny' && everyone(st as Record<string, unknown>) && !readOnly(st as Record<string, unknown>)));
+  return i < 0 ? undefined : i;
 }
 
 /** '@', the zone's name (with or without the dot), or any FQDN when the zone is given by id. */

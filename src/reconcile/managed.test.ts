@@ -18,6 +18,7 @@ import { PendingMarkSigner } from './pending.ts';
 import { MarkSigner, type MarkForm } from './marks.ts';
 import { type Admission, type ResyncCheck, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
 import { ADOPT_WITH_CHANGES } from './adoption.ts';
+import type { IntervalBounds } from './interval.ts';
 
 const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
 type Spec = z.output<typeof Spec>;
@@ -192,6 +193,9 @@ interface HarnessOptions {
   /** The resolver's resyncAccount (default: none), and what resyncMs is asked, in order. */
   resyncAccount?: (pc: string) => string | undefined;
   resyncChecks?: (ResyncCheck | undefined)[];
+  /** Who manages each external name (ClaimIndex.claimant), by name. */
+  claimants?: Record<string, { namespace: string; name: string; ready: boolean }>;
+  interval?: IntervalBounds;
 }
 
 function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
@@ -237,7 +241,7 @@ function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
       ownershipId: () => 'mooring',
       markForm: () => options.markForm ?? 'Readable',
     },
-    claims: { earlierClaimant: () => options.claimant },
+    claims: { earlierClaimant: () => options.claimant, claimant: (_kind, _pc, name) => options.claimants?.[name] },
     limits: new Limits(),
     log: { info() {}, warn() {}, error() {}, debug() {} },
     resyncMs: (check) => {
@@ -248,6 +252,7 @@ function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
     markSigner: options.markSigner ?? MARK_SIGNER,
     ...(options.now ? { now: options.now } : {}),
     ...(options.uninstalling ? { uninstalling: options.uninstalling } : {}),
+    ...(options.interval ? { interval: options.interval } : {}),
     ...(options.scrubber ? { scrubber: options.scrubber } : {}),
   });
   return {
@@ -1286,5 +1291,163 @@ describe('ManagedReconciler: ownership marks (uid, legacy marks, Hashed)', () =>
     h.cloud.things.set('a', { size: 1, mark: LEGACY });
     await h.pass();
     assert.equal(h.condition('Degraded')?.reason, Reason.AlreadyOwned);
+  });
+});
+
+describe('managementPolicies: Full narrowed to some cloud calls', () => {
+  it('without Create, a missing thing is reported and never made', async () => {
+    const h = harness({ managementPolicies: ['Observe', 'Update', 'Delete'], size: 2 });
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe']);
+    assert.equal(h.condition('Degraded')?.reason, Reason.ExternalResourceNotFound);
+    assert.match(must(h.condition('Degraded')).message, /managementPolicies \[Observe, Update, Delete\] never creates it/);
+  });
+
+  it('without Update, a difference on a thing of ours is reported, not corrected', async () => {
+    const h = harness({ managementPolicies: ['Observe', 'Create'], size: 2 });
+    await h.pass();
+    assert.deepEqual(h.cloud.things.get('a'), { size: 2, mark: MARK }, 'Create made it');
+    h.cloud.things.set('a', { size: 5, mark: MARK });
+    h.cloud.calls = [];
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe'], 'no update');
+    assert.equal(h.cloud.things.get('a')?.size, 5);
+    assert.equal(h.condition('Drifted')?.status, 'True');
+    assert.match(must(h.condition('Ready')).message, /size .*not corrected/);
+  });
+
+  it('without Update, an unmarked thing is never adopted (adopting writes the mark)', async () => {
+    const h = harness({ managementPolicies: ['Observe', 'Create', 'Delete'], adopt: true, size: 1 });
+    h.cloud.things.set('a', { size: 1 });
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe']);
+    assert.equal(h.cloud.things.get('a')?.mark, undefined);
+    assert.match(must(h.condition('Ready')).message, /never adopts it/);
+  });
+
+  it('without Delete, the thing stays when the object goes', async () => {
+    const h = harness({ managementPolicies: ['Observe', 'Create', 'Update'], size: 2 });
+    await h.pass();
+    assert.ok(h.object.metadata.finalizers?.includes(FINALIZER));
+    h.object = { ...h.object, metadata: { ...h.object.metadata, deletionTimestamp: new Date().toISOString() } };
+    h.cloud.calls = [];
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, [], 'no delete, not even an observe');
+    assert.ok(h.cloud.things.has('a'));
+    assert.ok(h.events.includes('Normal/Retained'));
+    assert.ok(!h.object.metadata.finalizers?.includes(FINALIZER), 'let go');
+  });
+
+  it('without Update, a rotation request sets no new credentials, in the cloud or the Secret', async () => {
+    const h = harness({ managementPolicies: ['Observe', 'Create', 'Delete'] }, { kind: withCredentials });
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.password, 'generated-1', 'Create set the first one');
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { ...h.object.metadata.annotations, [ROTATE_CREDENTIALS]: '2026-03-01T10:00:00Z' } } };
+    h.cloud.calls = [];
+    await h.pass();
+    assert.deepEqual(h.cloud.calls, ['observe']);
+    assert.equal(h.cloud.things.get('a')?.password, 'generated-1');
+    assert.equal(h.secret()?.data.password, 'generated-1');
+  });
+
+  it('all four behave as Full', async () => {
+    const h = harness({ managementPolicies: ['Observe', 'Create', 'Update', 'Delete'], size: 2 });
+    await h.pass();
+    h.cloud.things.set('a', { size: 5, mark: MARK });
+    await h.pass();
+    assert.equal(h.cloud.things.get('a')?.size, 2, 'corrected');
+  });
+
+  it('with ObserveOnly or Plan the list is refused, not silently dropped', async () => {
+    for (const managementPolicy of ['ObserveOnly', 'Plan']) {
+      const h = harness({ managementPolicy, managementPolicies: ['Observe', 'Create'] });
+      await h.pass();
+      assert.equal(h.condition('Degraded')?.reason, Reason.InvalidSpec, managementPolicy);
+      assert.deepEqual(h.cloud.calls, [], managementPolicy);
+    }
+  });
+
+  it('the schema asks for Observe, once each', () => {
+    assert.ok(!Spec.safeParse({ providerConfigRef: { name: 'pc' }, managementPolicies: ['Create'] }).success);
+    assert.ok(!Spec.safeParse({ providerConfigRef: { name: 'pc' }, managementPolicies: ['Observe', 'Observe'] }).success);
+  });
+
+  it("the config's grant still caps what the list allows", async () => {
+    const h = harness({ managementPolicies: ['Observe', 'Create'] }, { admission: new TerminalError(Reason.NotGranted, 'not granted to ns') });
+    await h.pass();
+    assert.equal(h.condition('Degraded')?.reason, Reason.NotGranted);
+    assert.deepEqual(h.cloud.calls, []);
+    const adoption = harness({ managementPolicies: ['Observe', 'Create', 'Update'], adopt: true, size: 1 }, { admission: { adoption: false } });
+    adoption.cloud.things.set('a', { size: 1 });
+    await adoption.pass();
+    assert.equal(adoption.condition('Degraded')?.reason, Reason.AdoptionNotGranted);
+    assert.equal(adoption.cloud.things.get('a')?.mark, undefined);
+  });
+});
+
+describe('references to other assets of the kind', () => {
+  const kind = { references: (spec: Spec) => (spec.externalName ? [] : [{ field: 'spec.target', externalName: 'logs' }]) };
+
+  it('a target this namespace manages passes', async () => {
+    const h = harness({ size: 2 }, { kind, claimants: { logs: { namespace: 'ns', name: 'logs', ready: true } } });
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+  });
+
+  it('the object itself may be its own target before it is Ready', async () => {
+    const h = harness({ size: 2 }, { kind, claimants: { logs: { namespace: 'ns', name: 'a', ready: false } } });
+    await h.pass();
+    assert.equal(h.condition('Ready')?.status, 'True');
+  });
+
+  const cases = [
+    ['another namespace manages', { logs: { namespace: 'other-team', name: 'logs', ready: true } }],
+    ['nobody manages', {}],
+    ['this namespace claims but has not found marked as its own (a name claimed first)', { logs: { namespace: 'ns', name: 'logs', ready: false } }],
+  ] as const;
+  for (const [what, claimants] of cases) {
+    it(`a target ${what} is refused before any cloud call, naming no other namespace`, async () => {
+      const h = harness({ size: 2 }, { kind, claimants });
+      await h.pass();
+      assert.equal(h.condition('Degraded')?.reason, Reason.ReferenceNotOwned);
+      assert.doesNotMatch(must(h.condition('Degraded')).message, /other-team/);
+      assert.deepEqual(h.cloud.calls, []);
+    });
+  }
+});
+
+describe('the per-object reconcile interval', () => {
+  const interval: IntervalBounds = { minMs: 60_000, maxMs: 3_600_000, jitter: (ms) => ms };
+  const annotated = (value: string) => {
+    const h = harness({ size: 2 }, { interval });
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { 'mooring.dev/reconcile-interval': value } } };
+    return h;
+  };
+
+  it('takes the interval asked for within the bounds', async () => {
+    assert.deepEqual(await annotated('10m').pass(), { outcome: 'done', resyncAfterMs: 600_000 });
+    assert.deepEqual(await annotated('120').pass(), { outcome: 'done', resyncAfterMs: 120_000 }, 'seconds, as Config Connector writes them');
+  });
+
+  it('raises one under the minimum and says so in a Warning', async () => {
+    const h = annotated('1s');
+    assert.deepEqual(await h.pass(), { outcome: 'done', resyncAfterMs: 60_000 });
+    assert.ok(h.events.includes('Warning/ReconcileIntervalClamped'));
+    assert.ok(h.eventMessages.some((m) => /under the operator's minimum/.test(m)));
+  });
+
+  it('cuts one over the maximum, and ignores one that is no duration', async () => {
+    assert.deepEqual(await annotated('48h').pass(), { outcome: 'done', resyncAfterMs: 3_600_000 });
+    const h = annotated('often');
+    assert.deepEqual(await h.pass(), { outcome: 'done', resyncAfterMs: 300_000 }, 'the resync period');
+    assert.ok(h.events.includes('Warning/ReconcileIntervalInvalid'));
+  });
+
+  it('bounds a refusal\'s resync too', async () => {
+    const h = harness({ size: 0 }, { interval });
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { 'mooring.dev/reconcile-interval': '0.5' } } };
+    const result = await h.pass();
+    assert.equal(result.outcome, 'terminal');
+    assert.equal((result as { resyncAfterMs: number }).resyncAfterMs, 60_000);
   });
 });

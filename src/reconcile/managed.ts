@@ -22,6 +22,8 @@ import { MarkSigner } from './marks.ts';
 import { Ownership, type Refusal } from './ownership.ts';
 import { advance, type Connected, type Loaded, type Observed, type Parsed, type Pass, type Resolved } from './pass.ts';
 import { PendingMarkSigner } from './pending.ts';
+import { chooseInterval, jittered, type IntervalBounds } from './interval.ts';
+import { allowedActions, checkPolicies, narrowed, policyLabel } from './policies.ts';
 import { planCalls, summarize } from './plan.ts';
 import { EventReason, Reason } from './reasons.ts';
 import { pendingPollMs, POLL_DEFAULTS, USER_WAIT_POLL_MS, WAITS_ON_USER, type ReconcileResult, type Reconciler } from './retry.ts';
@@ -57,6 +59,8 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
    * read budget (src/limits/resync.ts); without (the account unknown), the jittered period.
    */
   resyncMs: (check?: ResyncCheck) => number;
+  /** Bounds on the per-object interval (annotation mooring.dev/reconcile-interval); unset: the annotation is ignored. */
+  interval?: IntervalBounds;
   /** How soon to look again while something is in progress (default 1 s). */
   pollMs?: number;
   /** Told of every adapter call (metrics); optional. */
@@ -132,6 +136,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   private async converge(connected: Connected<Spec>): Promise<ReconcileResult> {
     // The finalizer goes on before the first cloud write (with a create's pending mark, in one
     // request), not before the first read: an object whose observe fails has nothing to clean up.
+    checkPolicies(connected.spec);
     const pass = this.ignoring(await this.observe(connected));
     const { observation, spec } = pass;
     if (spec.managementPolicy === 'ObserveOnly') return this.observeOnly(pass);
@@ -139,10 +144,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (refusal) return this.refuse(pass, { outcome: refusal });
     if (spec.managementPolicy === 'Plan') return this.plan(pass);
     if (observation.pending) return this.wait(pass, observation.pending);
-    if (!observation.exists) return this.create(pass);
+    // Under a narrowed managementPolicies, a step it leaves out is reported as ObserveOnly would.
+    const may = allowedActions(spec);
+    if (!observation.exists) return may.has('Create') ? this.create(pass) : this.observeOnly(pass);
+    if (!may.has('Update') && !(this.ownership.isMarkedOurs(pass, observation) && observation.upToDate)) return this.observeOnly(pass);
     if (!this.ownership.isMarkedOurs(pass, observation)) return this.adopt(pass);
     await this.ensureFinalizer(pass);
-    const credentials = await this.prepareCredentials(pass, true);
+    // Setting credentials on the existing thing (a rotation, lost values) is an update.
+    const credentials = may.has('Update') ? await this.prepareCredentials(pass, true) : undefined;
     if (credentials) return this.setCredentials(pass, credentials);
     if (!observation.upToDate) return this.update(pass);
     return this.available(pass);
@@ -261,6 +270,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     // Before any Secret read or cloud call: the namespace's grant, and (unless deleting) the policy.
     const deleting = Boolean(object.metadata.deletionTimestamp);
     const admission = this.deps.providers.admit(pc, { namespace: object.metadata.namespace, kind: this.deps.kind.kind, spec: deleting ? undefined : spec });
+    if (!deleting) this.checkReferences(object, spec, pc);
     const { connection, connector } = await this.deps.providers.resolve(pc, this.deps.kind.kind);
     const marks = this.ownership.marksOf(object, pc);
     const resource = {
@@ -275,6 +285,29 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
       recorded: object.status?.atProvider,
     };
     return advance(pass, { admission, provider: connection.type, connection, connector, marks, resource });
+  }
+
+  /**
+   * Another asset the spec points at (a bucket's log target) must be managed from this namespace:
+   * its oldest claimant through the same config lives here. Before any cloud call, like admit.
+   */
+  private checkReferences(object: ManagedObject, spec: Spec, pc: string): void {
+    for (const ref of this.deps.kind.references?.(spec) ?? []) {
+      const owner = this.deps.claims.claimant?.(this.deps.kind.kind, pc, ref.externalName);
+      const here = owner?.namespace === object.metadata.namespace;
+      // Claimed is not enough (a name anyone may claim first): the claimant must have found the
+      // asset marked as its own. The object itself needs no proof: its own pass refuses a bucket not ours.
+      if (here && (owner.ready || owner.name === object.metadata.name)) continue;
+      const who = here
+        ? `is claimed by ${this.deps.kind.kind} ${owner.name} of this namespace, not (yet) Ready with the asset marked as its own`
+        : owner
+          ? 'is managed from another namespace'
+          : `is managed by no ${this.deps.kind.kind} through ProviderConfig ${pc}`;
+      throw new TerminalError(
+        Reason.ReferenceNotOwned,
+        `${ref.field}: ${ref.externalName} ${who}; it must be one this namespace manages (a ${this.deps.kind.kind} in ${object.metadata.namespace} with ProviderConfig ${pc})`,
+      );
+    }
   }
 
   /** Reads the connection Secret, when the spec names one or the kind has a default name. */
@@ -434,24 +467,28 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     pass.object = await this.deps.writer.setAnnotations(pass.object, { [CREATE_PENDING]: null });
   }
 
+  /** ObserveOnly, or a step a narrowed managementPolicies leaves out: reported, never done. */
   private async observeOnly(pass: Observed<Spec>): Promise<ReconcileResult> {
     const { observation } = pass;
+    const label = narrowed(pass.spec) ? policyLabel(pass.spec) : 'ObserveOnly';
     if (!observation.exists) {
-      return this.done(pass, degraded(Reason.ExternalResourceNotFound, `${pass.resource.externalName} does not exist; ObserveOnly never creates it.`));
+      return this.done(pass, degraded(Reason.ExternalResourceNotFound, `${pass.resource.externalName} does not exist; ${label} never creates it.`));
     }
-    await pass.secret?.publish(observation.connectionDetails);
-    this.status.reportOnly(pass, observation, 'ObserveOnly');
+    // Someone else's or unmarked: its details are published only under ObserveOnly, as before.
+    if (!narrowed(pass.spec) || this.ownership.isMarkedOurs(pass, observation)) await pass.secret?.publish(observation.connectionDetails);
+    this.status.reportOnly(pass, observation, label);
     pass.checked = true;
-    const drift = observation.upToDate ? '' : `differs from the spec in ${(observation.diff ?? []).map((d) => d.path).join(', ')} (ObserveOnly: not corrected)`;
-    return this.done(pass, ready(Reason.Observed, drift));
+    const unmarked = narrowed(pass.spec) && !this.ownership.isMarkedOurs(pass, observation) ? ` not marked as ours, and ${label} never adopts it (adopting writes the mark: Update);` : '';
+    const drift = observation.upToDate ? '' : ` differs from the spec in ${(observation.diff ?? []).map((d) => d.path).join(', ')} (${label}: not corrected)`;
+    return this.done(pass, ready(Reason.Observed, `${unmarked}${drift}`.trim()));
   }
 
   /** The delete path: let go in place (Retain, not Full, an uninstall), or deleted in the cloud first. */
   private async finalize(pass: Parsed<Spec>): Promise<ReconcileResult> {
     const { object, spec } = pass;
     if (!(object.metadata.finalizers ?? []).includes(FINALIZER)) return { outcome: 'done' };
-    if (spec.deletionPolicy === 'Retain' || spec.managementPolicy !== 'Full') {
-      return this.letGo(pass, EventReason.Retained, `left ${this.externalName(object, spec)} in place (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
+    if (spec.deletionPolicy === 'Retain' || !allowedActions(spec).has('Delete')) {
+      return this.letGo(pass, EventReason.Retained, `left ${this.externalName(object, spec)} in place (deletionPolicy ${spec.deletionPolicy}, ${policyLabel(spec)})`);
     }
     // Asked on every delete pass, so an uninstall also stops a delete already under way.
     if (await this.deps.uninstalling?.()) {
@@ -518,11 +555,22 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
 
   /** The next drift check: at the object's phase, under its account's read budget once the account is known. */
   private resyncAfter(pass: Pass): number {
+    const own = this.ownInterval(pass);
+    if (own !== undefined) return own;
     const spec = (pass as Partial<Parsed<Spec>>).spec;
     const account = spec && this.deps.providers.resyncAccount?.(spec.providerConfigRef.name);
     if (!spec || account === undefined) return this.deps.resyncMs();
     const group = this.deps.kind.resyncGroup?.(spec);
     return this.deps.resyncMs({ account, phaseKey: group === undefined ? pass.object.metadata.uid : `${this.deps.kind.kind}/${spec.providerConfigRef.name}/${group}` });
+  }
+
+  /** The object's own interval when it asks for one, held within the bounds (a Warning when not). */
+  private ownInterval(pass: Pass): number | undefined {
+    const bounds = this.deps.interval;
+    if (!bounds) return undefined;
+    const choice = chooseInterval(pass.object.metadata.annotations, bounds);
+    if (choice.warning) this.deps.events.event(pass.object, 'Warning', choice.warning.reason, choice.warning.message);
+    return choice.ms === undefined ? undefined : jittered(choice.ms, bounds);
   }
 
   /** Settled: the status written, the next look at the resync. */

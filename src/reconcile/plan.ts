@@ -6,7 +6,7 @@ import type { FieldDiff, Observation } from '../../sdk/index.ts';
 import { show } from './drift.ts';
 
 /** Spec fields about mooring itself, not the external thing: never part of a planned call. */
-const MANAGEMENT_FIELDS = new Set(['providerConfigRef', 'deletionPolicy', 'managementPolicy', 'adopt', 'ignoreChanges', 'writeConnectionSecretToRef']);
+const MANAGEMENT_FIELDS = new Set(['providerConfigRef', 'deletionPolicy', 'managementPolicy', 'managementPolicies', 'adopt', 'ignoreChanges', 'writeConnectionSecretToRef']);
 
 export interface PlanInput {
   observation: Observation;

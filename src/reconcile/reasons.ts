@@ -36,6 +36,7 @@ export const Reason = {
   InstanceClassNotGranted: 'InstanceClassNotGranted',
   StorageNotGranted: 'StorageNotGranted',
   PublicAccessNotGranted: 'PublicAccessNotGranted',
+  ReferenceNotOwned: 'ReferenceNotOwned',
   // Degraded=True: the ProviderConfig's credentials are refused before any read or call
   CredentialsNamespaceRefused: 'CredentialsNamespaceRefused',
   TokenFileRefused: 'TokenFileRefused',
@@ -91,6 +92,8 @@ export const EventReason = {
   LeftUnowned: 'LeftUnowned',
   Uninstalling: 'Uninstalling',
   CredentialsRotated: 'CredentialsRotated',
+  ReconcileIntervalClamped: 'ReconcileIntervalClamped',
+  ReconcileIntervalInvalid: 'ReconcileIntervalInvalid',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 

@@ -1,7 +1,8 @@
 // What the generic reconciler works on and with. Everything it touches outside itself is an
 // interface here, so it runs against the real apiserver in production and fakes in unit tests.
 import type { z } from 'zod';
-import type { Condition, ConnectionSecretPolicy, ObjectMeta, PlannedCall } from '../api/common.ts';
+import type { Condition, ConnectionSecretPolicy, ManagementAction, ObjectMeta, PlannedCall } from '../api/common.ts';
+import type { SpecReference } from '../api/crd.ts';
 import type { Connector, ProviderConnection } from '../../sdk/index.ts';
 import type { MarkForm } from './marks.ts';
 
@@ -41,6 +42,8 @@ export interface ManagedSpecBase {
   providerConfigRef: { name: string };
   deletionPolicy: 'Delete' | 'Retain';
   managementPolicy: 'Full' | 'ObserveOnly' | 'Plan';
+  /** Narrows Full to these cloud calls (src/reconcile/policies.ts). */
+  managementPolicies?: ManagementAction[] | undefined;
   adopt: boolean;
   /** Spec paths another system owns: never reported as drift, never converged. */
   ignoreChanges?: string[] | undefined;
@@ -64,6 +67,8 @@ export interface ManagedKind<Spec extends ManagedSpecBase = ManagedSpecBase> {
   nameProblems?: (objectName: string, spec: Spec) => string[];
   /** The connection Secret's default name and generated keys; see src/reconcile/connection.ts. */
   connectionSecret?: ConnectionSecretPolicy;
+  /** Other assets of this kind the spec points at; each must be its own namespace's (see ClaimIndex.claimant). */
+  references?: (spec: Spec) => SpecReference[];
 }
 
 /** Writes to the apiserver. Each returns the object as stored after the write. */
@@ -157,6 +162,12 @@ export interface ResyncCheck {
 export interface ClaimIndex {
   /** The key (`namespace/name`) of the oldest other resource of this kind claiming it, if any. */
   earlierClaimant(object: ManagedObject, providerConfig: string, externalName: string): string | undefined;
+  /**
+   * The oldest object of `kind` claiming the name through the config (the one that manages it),
+   * the asking object included; `ready`: its Ready condition is True with reason Available, which
+   * only a pass that found the asset marked as ours writes. Unset: every reference is refused.
+   */
+  claimant?(kind: string, providerConfig: string, externalName: string): { namespace: string; name: string; ready: boolean } | undefined;
 }
 
 export interface Logger {

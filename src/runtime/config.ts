@@ -22,6 +22,8 @@ export const DEFAULTS = {
   resyncJitter: 0.1,
   // Drift checks' reads per second per account (src/limits/resync.ts); 0: no budget.
   resyncReadsPerSecond: 5,
+  minReconcileIntervalMs: 60_000,
+  maxReconcileIntervalMs: 86_400_000,
   backoffBaseMs: BACKOFF_DEFAULTS.baseMs,
   backoffMaxMs: BACKOFF_DEFAULTS.maxMs,
   // A state that waits on the user (BucketNotEmpty): polled steadily, not backed off (src/reconcile/retry.ts).
@@ -141,6 +143,8 @@ const schema = z
     resyncPeriodMs: duration(1_000, 86_400_000).default(DEFAULTS.resyncPeriodMs), // default 300 s
     resyncJitter: fraction.default(DEFAULTS.resyncJitter), // default 0.1
     resyncReadsPerSecond: rate.default(DEFAULTS.resyncReadsPerSecond), // default 5
+    minReconcileIntervalMs: duration(1_000, 86_400_000).default(DEFAULTS.minReconcileIntervalMs), // default 60 s
+    maxReconcileIntervalMs: duration(1_000, 604_800_000).default(DEFAULTS.maxReconcileIntervalMs), // default 86400 s
     backoffBaseMs: duration(1, 3_600_000).default(DEFAULTS.backoffBaseMs), // default 5 s
     backoffMaxMs: duration(1, 86_400_000).default(DEFAULTS.backoffMaxMs), // default 300 s
     userWaitPollMs: duration(100, 3_600_000).default(DEFAULTS.userWaitPollMs), // default 30 s
@@ -164,6 +168,7 @@ const schema = z
   })
   .superRefine((c, ctx) => {
     const rule = (ok: boolean, path: keyof Config, message: string) => ok || ctx.addIssue({ code: 'custom', path: [path], message });
+    rule(c.minReconcileIntervalMs <= c.maxReconcileIntervalMs, 'minReconcileIntervalMs', `must not exceed ${described('maxReconcileIntervalMs')} (${c.maxReconcileIntervalMs / 1000} s)`);
     rule(c.backoffBaseMs <= c.backoffMaxMs, 'backoffBaseMs', `must not exceed ${described('backoffMaxMs')} (${c.backoffMaxMs / 1000} s)`);
     rule(!(c.leaderElect && c.sharded), 'sharded', `cannot be combined with ${described('leaderElect')}: choose one replica acting (leader election) or all sharing the work`);
     rule(c.leaseRenewDeadlineMs < c.leaseDurationMs, 'leaseRenewDeadlineMs', `must be shorter than ${described('leaseDurationMs')} (${c.leaseDurationMs / 1000} s)`);
@@ -193,6 +198,8 @@ const SETTINGS: Record<keyof Config, Setting> = {
     flag: 'resync-reads-per-second',
     help: "most reads a second each account's drift checks may cost, spread over the resync period (0: no budget); a ProviderConfig's spec.rateLimits.resyncReadsPerSecond overrides it for its account",
   },
+  minReconcileIntervalMs: { flag: 'min-reconcile-interval', help: 'the shortest resync an object may ask for with the annotation mooring.dev/reconcile-interval (shorter asks are raised to it)' },
+  maxReconcileIntervalMs: { flag: 'max-reconcile-interval', help: 'the longest resync an object may ask for with the annotation mooring.dev/reconcile-interval (longer asks are cut to it)' },
   backoffBaseMs: { flag: 'backoff-base', help: 'first retry delay after a failed reconcile (jittered: half to all of it; a tenth of it after a conflict); doubles on each further failure' },
   backoffMaxMs: { flag: 'backoff-max', help: 'longest retry delay after failed reconciles' },
   userWaitPollMs: { flag: 'user-wait-poll', help: 'how often a state that waits on the user (a delete held by BucketNotEmpty, DatabaseInUse) is looked at again: a steady poll, not a backoff' },

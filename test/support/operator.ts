@@ -46,6 +46,8 @@ export interface TestOperatorOptions {
   configStatusFor?: string[];
   /** --provider-config-check-interval (default the operator's: 10 minutes). */
   providerConfigCheckMs?: number;
+  /** --min-reconcile-interval (default the operator's: 60 s). */
+  minReconcileIntervalMs?: number;
   /** Default true: return once the caches synced. False: return at once (a test of the start itself). */
   awaitStart?: boolean;
 }
@@ -75,6 +77,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
       ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
       ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
       ...(options.providerConfigCheckMs === undefined ? {} : { providerConfigCheckMs: options.providerConfigCheckMs }),
+      ...(options.minReconcileIntervalMs === undefined ? {} : { minReconcileIntervalMs: options.minReconcileIntervalMs }),
     },
   });
   const http = await startHttp({ bindAddress: '127.0.0.1:0', registry: metrics.registry, notReady: () => manager.notReady(), log });

@@ -5,21 +5,37 @@ import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteBucketCorsCommand,
   DeleteBucketLifecycleCommand,
+  DeleteBucketPolicyCommand,
+  DeleteBucketReplicationCommand,
+  DeleteBucketWebsiteCommand,
   DeleteObjectsCommand,
+  GetBucketCorsCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketLocationCommand,
+  GetBucketLoggingCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetBucketReplicationCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
+  GetBucketWebsiteCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
+  PutBucketCorsCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
+  PutBucketLoggingCommand,
+  PutBucketOwnershipControlsCommand,
+  PutBucketPolicyCommand,
+  PutBucketReplicationCommand,
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
+  PutBucketWebsiteCommand,
   PutPublicAccessBlockCommand,
   S3Client,
   type BucketLocationConstraint,
@@ -43,6 +59,10 @@ import { bucketArn } from '../common/arn.ts';
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsSettings, s3ClientConfig } from '../common/client.ts';
 import { ClientPool } from '../common/pool.ts';
+import {
+  checkPolicyResources, corsRuleFromS3, corsRuleToS3, diffAccess, loggingFromS3, loggingToS3, policyToWrite, replicationFromS3, replicationToS3, websiteFromS3, websiteToS3,
+  type ObservedAccess,
+} from './access.ts';
 import { bucketConnectionDetails } from './connection.ts';
 import {
   diffBucket,
@@ -146,7 +166,7 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
       location = answer;
     }
     const observed = observedBucket(found.BucketRegion ?? locationRegion(location?.LocationConstraint), reads);
-    const diff = diffBucket(resource.spec, region, observed);
+    const diff = [...diffBucket(resource.spec, region, observed), ...diffAccess(resource.spec, reads.access)];
     const live = observed.region ?? region;
     return {
       exists: true,
@@ -215,14 +235,41 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
         : undefined,
       withLocation ? read('GetBucketLocation', () => s3.send(new GetBucketLocationCommand({ Bucket: bucket }))) : undefined,
     ]);
-    if (tagging === GONE || versioning === GONE || pab === GONE || encryption === GONE || lifecycle === GONE || location === GONE) return GONE;
-    return { tagging, versioning, pab, encryption, lifecycle, location };
+    const access = await this.readAccess(s3, resource);
+    if (tagging === GONE || versioning === GONE || pab === GONE || encryption === GONE || lifecycle === GONE || location === GONE || access === GONE) return GONE;
+    return { tagging, versioning, pab, encryption, lifecycle, location, access };
+  }
+
+  /** The access settings the spec sets, read concurrently (each left unread when unset). */
+  private async readAccess(s3: S3Client, resource: ManagedResource<BucketSpec>): Promise<ObservedAccess | typeof GONE> {
+    const { spec } = resource;
+    const Bucket = resource.externalName;
+    const read = <T>(op: string, fn: () => Promise<T>, absent: string) => this.aws.call(`S3 ${op} on ${Bucket}`, fn, { NoSuchBucket: gone, [absent]: () => null });
+    const [policy, cors, website, ownership, logging, replication] = await Promise.all([
+      spec.policy !== undefined ? read('GetBucketPolicy', () => s3.send(new GetBucketPolicyCommand({ Bucket })), 'NoSuchBucketPolicy') : undefined,
+      spec.corsRules ? read('GetBucketCors', () => s3.send(new GetBucketCorsCommand({ Bucket })), 'NoSuchCORSConfiguration') : undefined,
+      spec.website ? read('GetBucketWebsite', () => s3.send(new GetBucketWebsiteCommand({ Bucket })), 'NoSuchWebsiteConfiguration') : undefined,
+      spec.objectOwnership ? read('GetBucketOwnershipControls', () => s3.send(new GetBucketOwnershipControlsCommand({ Bucket })), 'OwnershipControlsNotFoundError') : undefined,
+      spec.logging ? read('GetBucketLogging', () => s3.send(new GetBucketLoggingCommand({ Bucket })), 'NoSuchBucketLoggingConfiguration') : undefined,
+      spec.replication ? read('GetBucketReplication', () => s3.send(new GetBucketReplicationCommand({ Bucket })), 'ReplicationConfigurationNotFoundError') : undefined,
+    ]);
+    if (policy === GONE || cors === GONE || website === GONE || ownership === GONE || logging === GONE || replication === GONE) return GONE;
+    const out: ObservedAccess = {};
+    if (policy !== undefined) out.policy = policy?.Policy ? (JSON.parse(policy.Policy) as unknown) : null;
+    if (cors !== undefined) out.corsRules = (cors?.CORSRules ?? []).map(corsRuleFromS3);
+    if (website !== undefined) out.website = websiteFromS3(website);
+    if (ownership !== undefined) out.objectOwnership = ownership?.OwnershipControls?.Rules?.[0]?.ObjectOwnership ?? null;
+    if (logging !== undefined) out.logging = loggingFromS3(logging ?? undefined);
+    if (replication !== undefined) out.replication = replicationFromS3(replication?.ReplicationConfiguration);
+    return out;
   }
 
   // --- create ----------------------------------------------------------------------------------
 
   async create(resource: ManagedResource<BucketSpec>): Promise<Observation<BucketAtProvider> | undefined> {
     const bucket = resource.externalName;
+    // A policy naming other buckets is refused before anything is made.
+    if (resource.spec.policy !== undefined) checkPolicyResources(JSON.parse(resource.spec.policy), bucket);
     const region = this.regionOf(resource);
     const s3 = this.s3(region);
     const input = region === US_EAST_1 ? { Bucket: bucket } : { Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } };
@@ -243,7 +290,10 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
       encryption && this.putEncryption(resource, encryption),
       versioning && this.putVersioning(resource, 'Enabled'),
       lifecycleRules?.length && this.putLifecycle(resource, lifecycleRules),
+      this.putAccess(resource, (f) => f !== 'replication'),
     ]);
+    // S3 takes a replication configuration only on a bucket already versioned.
+    if (resource.spec.replication) await this.putAccess(resource, (f) => f === 'replication');
     // A bucket that was there before (no tags at all is what a fresh one has) may hold settings
     // this create did not write: only a read tells.
     const fresh = created !== false && Object.keys(existingTags).length === 0;
@@ -286,6 +336,40 @@ class BucketClient implements ExternalClient<BucketSpec, BucketAtProvider> {
       if (spec.lifecycleRules.length) await this.putLifecycle(resource, spec.lifecycleRules);
       else await this.configure(resource, 'DeleteBucketLifecycle', (s3, b) => s3.send(new DeleteBucketLifecycleCommand({ Bucket: b })));
     }
+    await this.putAccess(resource, changed);
+  }
+
+  /**
+   * Writes the access settings the spec sets and `wanted` names. Independent settings, sent
+   * together; the policy checked first, so a hostile one is refused before any of them is written.
+   */
+  private async putAccess(resource: ManagedResource<BucketSpec>, wanted: (field: string) => boolean): Promise<void> {
+    const { policy, corsRules, website, objectOwnership, logging, replication } = resource.spec;
+    const arnOf = (b: string) => bucketArn(b, this.regionOf(resource));
+    if (policy !== undefined && wanted('policy')) checkPolicyResources(JSON.parse(policy), resource.externalName);
+    const put = (op: string, send: (s3: S3Client, Bucket: string) => Promise<unknown>) => this.configure(resource, op, send);
+    const policyText = policy === undefined ? undefined : policyToWrite(policy);
+    await Promise.all([
+      policy !== undefined && wanted('policy') &&
+        (policyText
+          ? put('PutBucketPolicy', (s3, Bucket) => s3.send(new PutBucketPolicyCommand({ Bucket, Policy: policyText })))
+          : put('DeleteBucketPolicy', (s3, Bucket) => s3.send(new DeleteBucketPolicyCommand({ Bucket })))),
+      corsRules && wanted('corsRules') &&
+        (corsRules.length
+          ? put('PutBucketCors', (s3, Bucket) => s3.send(new PutBucketCorsCommand({ Bucket, CORSConfiguration: { CORSRules: corsRules.map(corsRuleToS3) } })))
+          : put('DeleteBucketCors', (s3, Bucket) => s3.send(new DeleteBucketCorsCommand({ Bucket })))),
+      website && wanted('website') &&
+        (website.enabled
+          ? put('PutBucketWebsite', (s3, Bucket) => s3.send(new PutBucketWebsiteCommand({ Bucket, WebsiteConfiguration: websiteToS3(website) })))
+          : put('DeleteBucketWebsite', (s3, Bucket) => s3.send(new DeleteBucketWebsiteCommand({ Bucket })))),
+      objectOwnership && wanted('objectOwnership') &&
+        put('PutBucketOwnershipControls', (s3, Bucket) => s3.send(new PutBucketOwnershipControlsCommand({ Bucket, OwnershipControls: { Rules: [{ ObjectOwnership: objectOwnership }] } }))),
+      logging && wanted('logging') && put('PutBucketLogging', (s3, Bucket) => s3.send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: loggingToS3(logging) }))),
+      replication && wanted('replication') &&
+        (replication.rules.length
+          ? put('PutBucketReplication', (s3, Bucket) => s3.send(new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration: replicationToS3(replication, arnOf) })))
+          : put('DeleteBucketReplication', (s3, Bucket) => s3.send(new DeleteBucketReplicationCommand({ Bucket })))),
+    ]);
   }
 
   // --- delete ----------------------------------------------------------------------------------
@@ -557,6 +641,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
 function made(resource: ManagedResource<BucketSpec>, region: string, tags: Record<string, string>, connection: ProviderConnection): Observation<BucketAtProvider> | undefined {
   const { spec } = resource;
   if (spec.encryption?.algorithm === 'aws:kms') return undefined;
+  // The access settings are vouched for by a read, not by the create's echo.
+  if (spec.policy !== undefined || spec.corsRules || spec.website || spec.objectOwnership || spec.logging || spec.replication) return undefined;
   const observed: ObservedBucket = {
     region,
     tags,

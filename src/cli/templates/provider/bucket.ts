@@ -126,6 +126,8 @@ class DirectoryBucketClient implements Client {
     // Refused, never ignored: a field the spec sets and the backend cannot do must say so.
     if (resource.spec.encryption) throw new TerminalError(ProviderReason.InvalidSpec, 'spec.encryption: this provider encrypts nothing; remove it');
     if (resource.spec.lifecycleRules?.length) throw new TerminalError(ProviderReason.InvalidSpec, 'spec.lifecycleRules: this provider expires nothing; remove them');
+    const access = (['policy', 'corsRules', 'website', 'objectOwnership', 'logging', 'replication'] as const).find((f) => resource.spec[f] !== undefined);
+    if (access) throw new TerminalError(ProviderReason.InvalidSpec, `spec.${access}: a folder serves no HTTP and keeps no access settings; remove it`);
   }
 
   private async rootExists(): Promise<void> {

@@ -50,11 +50,23 @@ describeConformance<BucketSpec>(`${TYPE} Bucket`, {
   invalidSpec: (r) => ({ ...r, spec: { ...r.spec, versioning: true } }),
   // The field walk: tags are walked; what a folder cannot do is refused or declared, each with why.
   fields: {
-    values: { lifecycleRules: [[{ id: 'walk', expirationDays: 30 }]] },
+    values: {
+      lifecycleRules: [[{ id: 'walk', expirationDays: 30 }]],
+      policy: ['{"Statement":[]}'],
+      corsRules: [[{ allowedMethods: ['GET'], allowedOrigins: ['*'] }]],
+      logging: [{ targetBucket: 'logs' }],
+      replication: [{ role: 'arn:aws:iam::123456789012:role/r', rules: [] }],
+    },
     refused: {
       versioning: 'a folder keeps no object versions',
       encryption: 'a folder encrypts nothing',
       lifecycleRules: 'a folder expires nothing',
+      policy: 'a folder serves no requests to authorize',
+      corsRules: 'a folder serves no HTTP',
+      website: 'a folder serves no HTTP',
+      objectOwnership: 'a folder has no object ACLs',
+      logging: 'a folder serves no requests to log',
+      replication: 'a folder copies nothing elsewhere',
     },
     notSettings: {
       publicAccessBlock: 'a local folder is never public: there is nothing to block',
