@@ -47,6 +47,8 @@ export interface KindDescription {
    * parsed spec and metadata.name. Default: `spec.externalName`, else `metadata.name`.
    */
   externalName?: ((spec: never, name: string) => string) | undefined;
+  /** Dotted spec paths of `<field>From` references (src/api/references.ts), resolved by the reconciler. */
+  references?: readonly string[];
 }
 
 export interface CustomResourceDefinition {

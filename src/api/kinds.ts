@@ -80,6 +80,7 @@ export const DatabaseKind: KindDescription = {
   defaultExternalName: defaultDatabaseName,
   derivedNames: [DATABASE_NAME_FROM_METADATA, ROLE_NAME_FROM_DATABASE],
   connectionSecret: DATABASE_CONNECTION_SECRET,
+  references: ['rds.subnetGroupNameFrom', 'rds.securityGroupIdsFrom'],
 };
 
 export const DNSRecordKind: KindDescription = {
@@ -101,6 +102,7 @@ export const DNSRecordKind: KindDescription = {
   ],
   categories: [CATEGORY],
   externalName: (spec: DNSRecordSpec) => recordIdentity(spec),
+  references: ['valuesFrom', 'alias.dnsNameFrom'],
 };
 
 /** In the order they are installed: ProviderConfig first, since the others refer to it. */

@@ -20,6 +20,7 @@ import { DEFAULTS, type Config } from '../runtime/config.ts';
 import type { KubeObject, ListWatch } from '../runtime/informer.ts';
 import { KubeListWatch, type ResourceRef } from '../kube/listwatch.ts';
 import { ClaimRegistry } from './claims.ts';
+import { ReferenceIndex } from './references.ts';
 import { ConfigCache } from './config-cache.ts';
 import { configProbe, ConfigStatusChecker, CREDENTIAL_FAILURES, UsageIndex } from './config-status.ts';
 import { KindController } from './controller.ts';
@@ -35,6 +36,7 @@ import { randomBytes } from 'node:crypto';
 export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => {
   const kind: ManagedKind = { kind: k.kind, plural: k.plural, spec: k.spec as z.ZodType<ManagedSpecBase> };
   if (k.connectionSecret) kind.connectionSecret = k.connectionSecret;
+  if (k.references) kind.references = k.references;
   const derived = k.derivedNames;
   if (derived?.length) kind.nameProblems = (name, spec) => derivedNameProblems(derived, name, spec as unknown as Record<string, unknown>);
   const identity = k.externalName;
@@ -121,6 +123,8 @@ export class Manager {
   readonly deadlines: CallDeadlines;
   /** Writes each ProviderConfig's status (while this replica leads; with sharding, the one owning it). */
   readonly configStatus: ConfigStatusChecker;
+  /** Who references whom (src/operator/references.ts): dependants are requeued when what they read changes. */
+  readonly references: ReferenceIndex;
   private readonly shutdownGraceMs: number;
   private readonly log: Logger;
   private readonly kube: KubeClient;
@@ -156,6 +160,14 @@ export class Manager {
     const served = new Set(options.providers.flatMap((p) => Object.keys(p.kinds)));
     const kinds = options.kinds ?? MANAGED_KINDS.filter((k) => served.has(k.kind));
     const random = options.random ?? Math.random;
+    this.references = new ReferenceIndex({
+      kinds,
+      cached: (kind, namespace, name) => this.controllers.find((c) => c.kind === kind)?.informer.get(`${namespace}/${name}`),
+      enqueue: (kind, namespace, name) => this.controllers.find((c) => c.kind === kind)?.requeue(namespace, name),
+      listWatch,
+      readSecret: async (namespace, name) => (await this.secrets.read(namespace, name))?.data,
+      log,
+    });
     const shared: SharedParts = {
       events: this.credentialFailuresChecked(new EventRecorder(coreEventApi(kube), log, { component: 'mooring' })),
       claims: new ClaimRegistry(kinds),
@@ -194,7 +206,7 @@ export class Manager {
     this.writers.push({ kind: kind.kind, writer });
     const reconciler = new ManagedReconciler({
       kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner,
-      uninstalling: crdDeletion(kube, kind.plural),
+      uninstalling: crdDeletion(kube, kind.plural), references: this.references,
     });
     // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.
     const ref = { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind };
@@ -214,6 +226,7 @@ export class Manager {
       onUpdate: (_, o) => shared.usage.set(key(o), providerConfigName(o)),
       onDelete: (o) => shared.usage.set(key(o), undefined),
     });
+    controller.informer.addHandlers(this.references.handlersFor(kind.kind));
     return controller;
   }
 
@@ -320,6 +333,7 @@ export class Manager {
   async stop(graceMs = this.shutdownGraceMs): Promise<void> {
     this.configStatus.stop();
     this.cache.stop();
+    this.references.stop();
     const abort = setTimeout(() => {
       this.log.warn({ graceMs }, 'reconciles still in flight after the shutdown grace; aborting their adapter calls');
       this.deadlines.abortAll();

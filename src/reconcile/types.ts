@@ -57,6 +57,8 @@ export interface ManagedKind<Spec extends ManagedSpecBase = ManagedSpecBase> {
   nameProblems?: (objectName: string, spec: Spec) => string[];
   /** The connection Secret's default name and generated keys; see src/reconcile/connection.ts. */
   connectionSecret?: ConnectionSecretPolicy;
+  /** Dotted paths of the spec's `<field>From` references (src/api/references.ts), resolved before any cloud call. */
+  references?: readonly string[];
 }
 
 /** Writes to the apiserver. Each returns the object as stored after the write. */
