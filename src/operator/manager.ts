@@ -10,6 +10,7 @@ import { derivedNameProblems } from '../api/derived.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { absentKindAsEmpty, crdDeletion } from '../kube/crds.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
+import { KubeConfigMapStore } from '../kube/configmaps.ts';
 import { clusterStatusWriter, coreEventApi, KubeWriter } from '../kube/writer.ts';
 import { Limits } from '../limits/index.ts';
 import { CallDeadlines } from '../reconcile/deadline.ts';
@@ -206,7 +207,7 @@ export class Manager {
     this.writers.push({ kind: kind.kind, writer });
     const reconciler = new ManagedReconciler({
       kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner,
-      uninstalling: crdDeletion(kube, kind.plural), references: this.references,
+      uninstalling: crdDeletion(kube, kind.plural), references: this.references, configMaps: new KubeConfigMapStore(kube),
     });
     // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.
     const ref = { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind };

@@ -25,6 +25,7 @@ import { PendingMarkSigner } from './pending.ts';
 import { planCalls, summarize } from './plan.ts';
 import { DELETE_WHILE_REFERENCED, isSecretPath, resolveReferences, type ReferenceSource } from './references.ts';
 import { formatIssues } from '../api/issues.ts';
+import { publishExport, type ConfigMapStore } from './exports.ts';
 import { EventReason, Reason } from './reasons.ts';
 import { pendingPollMs, POLL_DEFAULTS, type ReconcileResult, type Reconciler } from './retry.ts';
 import { convergedGeneration, PassStatus } from './status.ts';
@@ -84,6 +85,8 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
   markSigner?: MarkSigner;
   /** The values of `<field>From` references (the operator's caches); unset: a spec with one is refused. */
   references?: ReferenceSource;
+  /** Exported ConfigMaps (spec.exportTo); unset: a spec naming one is refused. */
+  configMaps?: ConfigMapStore;
   now?: () => Date;
 }
 
@@ -216,6 +219,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     this.status.inSync(pass, true);
     pass.converged = true;
     await pass.secret?.publish(pass.observation.connectionDetails);
+    await this.publishExport(pass);
     // The pending mark and the status are independent writes (metadata, the status subresource):
     // sent together. Either may fail alone; the next pass finds the thing ours and writes again.
     const [result] = await Promise.all([this.done(pass, ready()), pass.object.metadata.annotations?.[CREATE_PENDING] ? this.clearPending(pass) : undefined]);
@@ -327,6 +331,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     });
     resource.connectionSecret = secret.data;
     return advance(pass, { secret });
+  }
+
+  /** spec.exportTo: the status fields others may reference, into the ConfigMap this object owns. */
+  private async publishExport(pass: Observed<Spec>): Promise<void> {
+    const name = pass.spec.exportTo?.name;
+    if (!name) return;
+    if (!this.deps.configMaps) throw new Error(`no ConfigMap store: cannot write the exported ConfigMap ${name}`);
+    await publishExport(this.deps.configMaps, pass.object, name, pass.atProvider ?? pass.object.status?.atProvider);
   }
 
   /** Connects, runs `fn` with the client, and disconnects however `fn` ends. */

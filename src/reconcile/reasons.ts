@@ -49,6 +49,7 @@ export const Reason = {
   AlreadyOwned: 'AlreadyOwned',
   NameTaken: 'NameTaken',
   SecretConflict: 'SecretConflict',
+  ExportConflict: 'ExportConflict',
   ReservedName: 'ReservedName',
   CnameConflict: 'CnameConflict',
   OwnershipIdUnknown: 'OwnershipIdUnknown',

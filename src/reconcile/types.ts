@@ -44,6 +44,8 @@ export interface ManagedSpecBase {
   ignoreChanges?: string[] | undefined;
   externalName?: string | undefined;
   writeConnectionSecretToRef?: { name: string } | undefined;
+  /** A ConfigMap for the non-secret status fields (src/reconcile/exports.ts). */
+  exportTo?: { name: string } | undefined;
 }
 
 /** One managed kind as the reconciler needs to know it. */
