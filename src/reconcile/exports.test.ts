@@ -34,11 +34,12 @@ describe('spec.exportTo', () => {
   });
 
   it('never takes over a ConfigMap it did not create (another app\'s, or another object\'s export)', async () => {
-    for (const foreign of [
+    const foreigns: StoredConfigMap[] = [
       { data: { DATABASE_URL: 'x' }, labels: {}, owners: [], resourceVersion: '7' },
       { data: {}, labels: { [EXPORTED_BY]: 'u-other' }, owners: ['u-other'], resourceVersion: '7' },
       { data: {}, labels: { [EXPORTED_BY]: 'u-1' }, owners: [], resourceVersion: '7' },
-    ]) {
+    ];
+    for (const foreign of foreigns) {
       const store = new FakeConfigMaps();
       store.maps.set('team-a/app-config', foreign);
       await assert.rejects(publishExport(store, bucket, 'app-config', { name: 'assets', region: 'r' }), (err: unknown) => err instanceof TerminalError && err.reason === Reason.ExportConflict);

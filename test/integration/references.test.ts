@@ -10,7 +10,7 @@
 // - spec.exportTo refuses a ConfigMap it did not create.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type RRType } from '@aws-sdk/client-route-53';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
@@ -52,7 +52,7 @@ after(async () => {
   r53?.destroy();
 });
 
-async function live(name: string, type: string): Promise<string[] | undefined> {
+async function live(name: string, type: RRType): Promise<string[] | undefined> {
   const out = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: type, MaxItems: 1 }));
   const rs = out.ResourceRecordSets?.find((r) => r.Name === name && r.Type === type);
   return rs?.ResourceRecords?.map((r) => r.Value ?? '');
