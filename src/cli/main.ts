@@ -13,6 +13,7 @@ commands:
   sandbox    a local control plane + AWS emulator + PostgreSQL, the operator and the examples
   plan       what applying a manifest would make the cloud do, before it is applied (-f FILE)
   refresh    observe and reconcile one resource now (KIND/NAME)
+  graph      a namespace's dependency graph (references, exports) with Ready states (-n NS)
   doctor     check a cluster and its ProviderConfigs (CRDs, RBAC, credentials, reachability)
   new-provider NAME  a provider plugin package to start from, passing the conformance suite
   help       this text; \`mooring help <command>\` for a command's
@@ -42,6 +43,10 @@ export const commands: Record<string, { help: () => Promise<string>; run: () => 
   plan: {
     help: async () => (await import('./plan.ts')).PLAN_HELP,
     run: async () => (await import('./plan.ts')).plan,
+  },
+  graph: {
+    help: async () => (await import('./graph.ts')).GRAPH_HELP,
+    run: async () => (await import('./graph.ts')).graph,
   },
   refresh: {
     help: async () => (await import('./refresh.ts')).REFRESH_HELP,

@@ -70,10 +70,29 @@ export function targetOf(source: ValueFrom): ReferenceTarget | undefined {
   return undefined;
 }
 
-/** Every object a spec's references name (unparsed specs too: read leniently, for the index). */
-export function targetsOf(spec: Record<string, unknown> | undefined, paths: readonly string[]): ReferenceTarget[] {
+/** One reference of a spec: where it sits, what it names, and which field or key it reads (never a value). */
+export interface ReferenceEdge {
+  path: string;
+  target: ReferenceTarget;
+  reads: string;
+}
+
+/** Every reference of a spec (unparsed specs too: read leniently, for the index and the graph). */
+export function referencesIn(spec: Record<string, unknown> | undefined, paths: readonly string[]): ReferenceEdge[] {
   if (!spec) return [];
-  return declared(spec, paths).flatMap((d) => d.sources.flatMap((s) => (s && typeof s === 'object' ? (targetOf(s) ?? []) : [])));
+  return declared(spec, paths).flatMap((d) =>
+    d.sources.flatMap((s, i) => {
+      const target = s && typeof s === 'object' ? targetOf(s) : undefined;
+      if (!target) return [];
+      const reads = s.resourceFieldRef?.field ?? s.configMapKeyRef?.key ?? s.secretKeyRef?.key ?? '';
+      return [{ path: d.many ? `${d.path}[${i}]` : d.path, target, reads }];
+    }),
+  );
+}
+
+/** Every object a spec's references name. */
+export function targetsOf(spec: Record<string, unknown> | undefined, paths: readonly string[]): ReferenceTarget[] {
+  return referencesIn(spec, paths).map((e) => e.target);
 }
 
 /** `Database/orders.address`, `ConfigMap/net[sg]`: a source as messages name it. */

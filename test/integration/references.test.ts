@@ -9,6 +9,10 @@
 //   exists only in another watched namespace is not found;
 // - spec.exportTo refuses a ConfigMap it did not create.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type RRType } from '@aws-sdk/client-route-53';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
@@ -104,6 +108,14 @@ describe('references', () => {
     assert.ok(route53Calls() <= 12, `Route 53 calls in all: ${JSON.stringify(calls)}`);
   });
 
+  it('mooring graph prints the namespace\'s references and exports with each object\'s Ready state', async () => {
+    const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, [main, 'graph', '-n', ns, '--kubeconfig', stack().kube!.kubeconfig], { encoding: 'utf8' });
+    assert.match(stdout, /^DNSRecord\/db {2}Ready=True Available\n {2}→ Database\/orders {2}\(valuesFrom\[0\] ← address\)$/m);
+    assert.match(stdout, /^Bucket\/assets {2}Ready=True Available\n {2}→ ConfigMap\/assets-info {2}\(exportTo\)$/m);
+    assert.match(stdout, /^Database\/orders {2}Ready=True Available$/m);
+  });
+
   it('a ConfigMap key edited: the record reading it follows at once, without a resync', async () => {
     await core().createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'targets' }, data: { web: 'blue.example.net', unrelated: 'x' } } });
     await records().create(ns, 'web', record('web', 'CNAME', { valuesFrom: [{ configMapKeyRef: { name: 'targets', key: 'web' } }] }));
@@ -121,6 +133,26 @@ describe('references', () => {
     assert.deepEqual(await live(`verify.${zone}`, 'TXT'), [`"${token}"`]);
     assert.ok(!JSON.stringify(o).includes(token), 'not in the object');
     assert.ok(!(await eventsOf(ns, 'verify')).includes(token), 'not in its Events');
+  });
+
+  it('mooring plan resolves references: the value from a ConfigMap shown, the one from a Secret redacted, a missing one named', async () => {
+    const doc = (name: string, valuesFrom: unknown) => ({ apiVersion: API_VERSION, kind: 'DNSRecord', metadata: { name, namespace: ns }, spec: record(name, 'TXT', { valuesFrom }) });
+    const file = join(stack().dir, `${uniq('refs-plan')}.json`);
+    // JSON is YAML: one document holding a List would be skipped, so one file per call.
+    const run = async (name: string, valuesFrom: unknown) => {
+      writeFileSync(file, JSON.stringify(doc(name, valuesFrom)));
+      const main = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+      const { stdout } = await promisify(execFile)(process.execPath, [main, 'plan', '-f', file, '--kubeconfig', stack().kube!.kubeconfig], { encoding: 'utf8' });
+      return stdout;
+    };
+    const fromConfigMap = await run('plan-cm', [{ configMapKeyRef: { name: 'targets', key: 'web' } }]);
+    assert.match(fromConfigMap, /\+ values = \["green\.example\.net"\]/);
+    const fromSecret = await run('plan-secret', [{ secretKeyRef: { name: 'verify', key: 'token' } }]);
+    assert.match(fromSecret, /\+ values = \["\[redacted\]"\]/);
+    assert.doesNotMatch(fromSecret, /verify-/, 'the Secret\'s value is not printed');
+    const missing = await run('plan-missing', [{ resourceFieldRef: { kind: 'Database', name: 'nowhere', field: 'address' } }]);
+    assert.match(missing, /not planned yet — waiting for valuesFrom\[0\] \(Database\/nowhere address\): Database\/nowhere does not exist in this namespace/);
+    assert.equal(await records().tryGet(ns, 'plan-cm'), undefined, 'nothing stored');
   });
 
   it('deleting the Database while the record references it is held with InUse; deleting the record first goes ahead, then the Database', async () => {
