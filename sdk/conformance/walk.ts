@@ -48,7 +48,9 @@ export async function everyFieldReachesTheCloud<Spec>(ctx: CaseContext<Spec>): P
   const leaves = leavesOf(schema);
   checkDeclarations(w, leaves);
   const notSettings = { ...RECONCILER_FIELDS, ...walk.notSettings };
-  const open = leaves.filter((l) => !l.immutable && !declaredFor(pathName(l.path), notSettings) && !declaredFor(pathName(l.path), walk.refused));
+  // References (`<field>From`) are resolved by the reconciler into their field before any adapter sees the spec.
+  const isReference = (l: Leaf) => pathName(l.path).split('.').some((part) => /From(\[\])?$/.test(part));
+  const open = leaves.filter((l) => !l.immutable && !isReference(l) && !declaredFor(pathName(l.path), notSettings) && !declaredFor(pathName(l.path), walk.refused));
   const refused = leaves.filter((l) => !l.immutable && declaredFor(pathName(l.path), walk.refused));
 
   const variants: [string, (spec: Spec) => Spec][] = [['the target\'s resource', (s) => s], ...Object.entries(walk.variants ?? {})];

@@ -143,7 +143,8 @@ export function desiredRecord(spec: Pick<DNSRecordSpec, 'type' | 'ttl' | 'values
   const rs: DnsRecordSet = { name: fqdn, type: spec.type, ...routingOf(spec) };
   if (spec.alias) {
     rs.alias = {
-      dnsName: canonical(spec.alias.dnsName),
+      // The reconciler resolves alias.dnsNameFrom into dnsName before an adapter sees the spec.
+      dnsName: canonical(spec.alias.dnsName ?? ''),
       hostedZoneId: spec.alias.hostedZoneId.replace(/^\/hostedzone\//, ''),
       evaluateTargetHealth: spec.alias.evaluateTargetHealth,
     };

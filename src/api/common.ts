@@ -194,6 +194,21 @@ export const managedSpecFields = {
     ),
   writeConnectionSecretToRef: ConnectionSecretRef.optional(),
   ignoreChanges: IgnoreChanges.optional(),
+  exportTo: z
+    .object({
+      name: z
+        .string()
+        .min(1)
+        .max(253)
+        .regex(DNS_SUBDOMAIN, { message: 'must be a ConfigMap name (lowercase letters, digits, dots, hyphens)' })
+        .describe('Name of the ConfigMap, in the namespace of this resource.'),
+    })
+    .optional()
+    .describe(
+      'Write the non-secret status fields others may reference (a Bucket\'s name, region, arn, regionalDomainName; a Database\'s address, port, ' +
+        'endpoint, arn, database; a DNSRecord\'s fqdn) into this ConfigMap, kept in step while Ready. mooring creates and owns it; a ConfigMap of ' +
+        'that name it did not create is never taken over (ExportConflict). Secret values go only to the connection Secret. See docs/references.md.',
+    ),
 };
 
 export const ConditionType = z.enum(['Ready', 'Progressing', 'Degraded', 'Drifted']);

@@ -53,7 +53,9 @@ export interface KindDescription {
    * Other assets of this kind the spec points at (a bucket's log target): each must be claimed by
    * an object of the same namespace through the same ProviderConfig, else the pass is refused.
    */
-  references?: ((spec: never) => SpecReference[]) | undefined;
+  assetReferences?: ((spec: never) => SpecReference[]) | undefined;
+  /** Dotted spec paths of `<field>From` references (src/api/references.ts), resolved by the reconciler. */
+  references?: readonly string[];
 }
 
 /** A spec field naming another asset of the same kind, by its external name. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { immutable, managedSpecFields, managedStatusFields, presenceFixed, withRules, type ConnectionSecretPolicy } from './common.ts';
 import type { DerivedName, NameRule } from './derived.ts';
 import { OWNERSHIP_TAG } from './bucket.ts';
+import { oneOfValueOrFrom, ValueFrom } from './references.ts';
 
 /**
  * Identifiers mooring accepts for databases and roles: lowercase letters, digits and underscores,
@@ -166,6 +167,9 @@ export const RdsOptions = withRules(
     )
       .optional()
       .describe("The DB subnet group (its name is its id), placing the instance in a VPC; immutable. RDS's default VPC when unset."),
+    subnetGroupNameFrom: ValueFrom.optional().describe(
+      'subnetGroupName from elsewhere in this namespace (a ConfigMap key the network team keeps); resolved before any cloud call. The group is still fixed at create. See docs/references.md.',
+    ),
     securityGroupIds: z
       .array(z.string().max(20).regex(/^sg-[0-9a-f]{8,17}$/, { message: 'must be a security group id such as sg-0123456789abcdef0' }))
       .max(5)
@@ -173,6 +177,12 @@ export const RdsOptions = withRules(
       .meta({ 'x-kubernetes-list-type': 'set' })
       .optional()
       .describe('VPC security groups by id.'),
+    securityGroupIdsFrom: z
+      .array(ValueFrom)
+      .min(1)
+      .max(5)
+      .optional()
+      .describe('securityGroupIds from elsewhere in this namespace, one id each (ConfigMap or Secret keys); a change there is applied to the instance. See docs/references.md.'),
     backupRetentionDays: z.number().int().min(0).max(35).default(7).describe('Days automated backups are kept; 0 turns them off.'),
     backupWindow: z
       .string()
@@ -225,6 +235,8 @@ export const RdsOptions = withRules(
       holds: (o) => o.kmsKeyId === undefined || o.storageEncrypted,
     },
     presenceFixed('kmsKeyId', "RDS cannot change an instance's key; unset means the account's default aws/rds key"),
+    oneOfValueOrFrom('subnetGroupName', false),
+    oneOfValueOrFrom('securityGroupIds', false),
   ],
 ).describe('Settings for an RDS DB instance (a ProviderConfig of type aws).');
 export type RdsOptions = z.output<typeof RdsOptions>;

@@ -140,3 +140,30 @@ describe('recordIdentity', () => {
     assert.equal(recordIdentity({ zone: { id: '/hostedzone/Z1' }, name: 'www', type: 'A', weighted: undefined }), 'A www in zone id:Z1');
   });
 });
+
+describe('DNSRecordSpec references', () => {
+  const fromDb = { resourceFieldRef: { kind: 'Database' as const, name: 'orders', field: 'address' as const } };
+  it('accepts valuesFrom and alias.dnsNameFrom in place of the literal', () => {
+    assert.ok(DNSRecordSpec.safeParse(spec({ type: 'CNAME', values: undefined, valuesFrom: [fromDb] })).success);
+    assert.ok(DNSRecordSpec.safeParse(spec({ values: undefined, alias: { dnsNameFrom: { resourceFieldRef: { kind: 'Bucket', name: 'site', field: 'regionalDomainName' } }, hostedZoneId: 'Z35SXDOTRQ7X7K' } })).success);
+    assert.ok(DNSRecordSpec.safeParse(spec({ values: undefined, valuesFrom: [{ configMapKeyRef: { name: 'ips', key: 'a' } }, { secretKeyRef: { name: 'ips', key: 'b' } }] })).success);
+  });
+  const bad: [string, DNSRecordSpecInput, RegExp][] = [
+    ['values and valuesFrom', spec({ valuesFrom: [fromDb] }), /exactly one of values, valuesFrom or alias/],
+    ['a CNAME with two sources', spec({ type: 'CNAME', values: undefined, valuesFrom: [fromDb, fromDb] }), /a CNAME has exactly one value/],
+    ['dnsName and dnsNameFrom', spec({ values: undefined, alias: { dnsName: 'a.example.com', dnsNameFrom: fromDb, hostedZoneId: 'Z35SXDOTRQ7X7K' } }), /exactly one of dnsName or dnsNameFrom/],
+    ['two sources in one reference', spec({ values: undefined, valuesFrom: [{ ...fromDb, configMapKeyRef: { name: 'x', key: 'y' } }] }), /exactly one of resourceFieldRef, configMapKeyRef or secretKeyRef/],
+    ['a field the kind does not offer', spec({ values: undefined, valuesFrom: [{ resourceFieldRef: { kind: 'Bucket', name: 'b', field: 'fqdn' } }] }), /a Bucket offers the fields name, region, arn, regionalDomainName/],
+  ];
+  for (const [reason, input, message] of bad) {
+    it(`refuses ${reason}`, () => {
+      const parsed = DNSRecordSpec.safeParse(input);
+      assert.ok(!parsed.success);
+      assert.match(parsed.error.issues.map((i) => i.message).join('; '), message);
+    });
+  }
+  it('has no namespace in a reference: one given is not part of the schema (the apiserver refuses it under strict field validation)', () => {
+    const parsed = DNSRecordSpec.parse(spec({ type: 'CNAME', values: undefined, valuesFrom: [{ resourceFieldRef: { ...fromDb.resourceFieldRef, namespace: 'team-b' } as never }] }));
+    assert.deepEqual(parsed.valuesFrom?.[0]?.resourceFieldRef, fromDb.resourceFieldRef);
+  });
+});

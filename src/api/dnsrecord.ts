@@ -3,6 +3,7 @@
 import { isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { immutable, managedSpecFields, managedStatusFields, withRules, type Rule } from './common.ts';
+import { oneOfValueOrFrom, ValueFrom } from './references.ts';
 
 export const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX', 'SRV', 'CAA', 'NS', 'PTR', 'DS', 'NAPTR', 'HTTPS', 'SVCB', 'SSHFP', 'TLSA', 'SPF'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
@@ -126,13 +127,21 @@ export const ZoneRef = withRules(
   ],
 ).describe('The hosted zone the record lives in; immutable.');
 
-export const AliasTarget = z
-  .object({
-    dnsName: z.string().min(1).max(253).regex(re(PATTERNS.domain), { message: 'must be a domain name' }).describe('The DNS name of the target (a load balancer, a CloudFront distribution, another record).'),
+export const AliasTarget = withRules(
+  z.object({
+    dnsName: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(re(PATTERNS.domain), { message: 'must be a domain name' })
+      .optional()
+      .describe('The DNS name of the target (a load balancer, a CloudFront distribution, another record). Exactly one of dnsName or dnsNameFrom.'),
+    dnsNameFrom: ValueFrom.optional().describe('The DNS name of the target from elsewhere in this namespace (another record\'s fqdn, a Bucket\'s regionalDomainName, a ConfigMap key); see docs/references.md.'),
     hostedZoneId: z.string().max(64).regex(re(PATTERNS.zoneId), { message: 'must be a hosted zone id' }).describe("The target's hosted zone id (for AWS services, the service's own zone id)."),
     evaluateTargetHealth: z.boolean().default(false).describe('Answer only while the target is healthy.'),
-  })
-  .describe('An alias to an AWS resource or another record; exclusive with values and ttl.');
+  }),
+  [oneOfValueOrFrom('dnsName', true)],
+).describe('An alias to an AWS resource or another record; exclusive with values and ttl.');
 
 const setIdentifier = (block: string) =>
   withRules(z.string().min(1).max(128), [immutable(`${block}.setIdentifier`)]).describe('Names this record set among those sharing its name and type; immutable.');
@@ -201,6 +210,15 @@ const DNSRecordSpecObject = z.object({
     .meta({ 'x-kubernetes-list-type': 'set' })
     .optional()
     .describe('The values, each as the type writes it (an address, a host name, "10 mail.example.com", plain TXT text).'),
+  valuesFrom: z
+    .array(ValueFrom)
+    .min(1)
+    .max(MAX_VALUES)
+    .optional()
+    .describe(
+      'The values from elsewhere in this namespace, one each: a status field of another mooring object (a Database\'s address, a Bucket\'s regionalDomainName, ' +
+        'a DNSRecord\'s fqdn), a ConfigMap key or a Secret key. Resolved before any cloud call, checked as values are; see docs/references.md.',
+    ),
   alias: AliasTarget.optional(),
   weighted: Weighted.optional(),
   failover: Failover.optional(),
@@ -216,17 +234,17 @@ const APEX_CEL =
 
 export const DNSRecordSpec = withRules(DNSRecordSpecObject, [
   {
-    rule: 'has(self.values) != has(self.alias)',
-    message: 'give exactly one of values or alias',
+    rule: '(has(self.values) ? 1 : 0) + (has(self.valuesFrom) ? 1 : 0) + (has(self.alias) ? 1 : 0) == 1',
+    message: 'give exactly one of values, valuesFrom or alias',
     fieldPath: '.values',
     reason: 'FieldValueRequired',
-    holds: (s) => (s.values === undefined) !== (s.alias === undefined),
+    holds: (s) => [s.values, s.valuesFrom, s.alias].filter((x) => x !== undefined).length === 1,
   },
   {
-    rule: "self.type != 'CNAME' || !has(self.values) || size(self.values) == 1",
+    rule: "self.type != 'CNAME' || ((!has(self.values) || size(self.values) == 1) && (!has(self.valuesFrom) || size(self.valuesFrom) == 1))",
     message: 'a CNAME has exactly one value',
     fieldPath: '.values',
-    holds: (s) => s.type !== 'CNAME' || !s.values || s.values.length === 1,
+    holds: (s) => s.type !== 'CNAME' || ((!s.values || s.values.length === 1) && (!s.valuesFrom || s.valuesFrom.length === 1)),
   },
   {
     rule: `self.type != 'CNAME' || !(${APEX_CEL})`,

@@ -62,7 +62,7 @@ export const BucketKind: KindDescription = {
   ],
   categories: [CATEGORY],
   derivedNames: [BUCKET_NAME_FROM_METADATA],
-  references: (spec: BucketSpec) => [
+  assetReferences: (spec: BucketSpec) => [
     ...(spec.logging?.enabled ? [{ field: 'spec.logging.targetBucket', externalName: spec.logging.targetBucket }] : []),
     ...(spec.replication?.rules ?? []).map((r, i) => ({ field: `spec.replication.rules[${i}].destinationBucket`, externalName: r.destinationBucket })),
   ],
@@ -91,6 +91,7 @@ export const DatabaseKind: KindDescription = {
   defaultExternalName: defaultDatabaseName,
   derivedNames: [DATABASE_NAME_FROM_METADATA, ROLE_NAME_FROM_DATABASE],
   connectionSecret: DATABASE_CONNECTION_SECRET,
+  references: ['rds.subnetGroupNameFrom', 'rds.securityGroupIdsFrom'],
 };
 
 export const DNSRecordKind: KindDescription = {
@@ -115,6 +116,7 @@ export const DNSRecordKind: KindDescription = {
   externalName: (spec: DNSRecordSpec) => recordIdentity(spec),
   // One zone listing answers the drift checks of all the zone's records: they are checked together.
   resyncGroup: (spec: DNSRecordSpec) => `zone:${(spec.zone.id ?? spec.zone.name ?? '').toLowerCase()}`,
+  references: ['valuesFrom', 'alias.dnsNameFrom'],
 };
 
 /** In the order they are installed: ProviderConfig first, since the others refer to it. */

@@ -14,6 +14,7 @@ commands:
   plan       what applying a manifest would make the cloud do, before it is applied (-f FILE)
   refresh    observe and reconcile one resource now (KIND/NAME)
   import     manifests that adopt what already exists (buckets, zones' records, databases), as it is
+  graph      a namespace's dependency graph (references, exports) with Ready states (-n NS)
   doctor     check a cluster and its ProviderConfigs (CRDs, RBAC, credentials, reachability)
   new-provider NAME  a provider plugin package to start from, passing the conformance suite
   help       this text; \`mooring help <command>\` for a command's
@@ -43,6 +44,10 @@ export const commands: Record<string, { help: () => Promise<string>; run: () => 
   plan: {
     help: async () => (await import('./plan.ts')).PLAN_HELP,
     run: async () => (await import('./plan.ts')).plan,
+  },
+  graph: {
+    help: async () => (await import('./graph.ts')).GRAPH_HELP,
+    run: async () => (await import('./graph.ts')).graph,
   },
   refresh: {
     help: async () => (await import('./refresh.ts')).REFRESH_HELP,

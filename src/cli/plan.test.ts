@@ -3,6 +3,11 @@ import { describe, it } from 'node:test';
 import { renderReport } from './plan.ts';
 
 describe('renderReport', () => {
+  it('says what a reference waits for instead of "no changes"', () => {
+    const out = renderReport({ kind: 'DNSRecord', namespace: 'ns', name: 'r', plan: [], waiting: 'waiting for valuesFrom[0] (Database/db address): Database/db has no address yet' });
+    assert.equal(out, 'DNSRecord ns/r: not planned yet — waiting for valuesFrom[0] (Database/db address): Database/db has no address yet');
+  });
+
   it('prints additions, changes and removals, and an entry with no value (the more-fields line) as a note', () => {
     const out = renderReport({
       kind: 'Bucket', namespace: 'ns', name: 'b',

@@ -24,6 +24,8 @@ import { MANAGED_KINDS } from '../operator/manager.ts';
 import { providerConfigView, Resolver, type ProviderRegistration } from '../operator/providers.ts';
 import { kubeMessage, kubeStatus } from '../runtime/apiserver-errors.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
+import { Reason } from '../reconcile/reasons.ts';
+import { targetsOf, type ReferenceSource } from '../reconcile/references.ts';
 import type { ManagedKind, ManagedObject, ManagedStatus, ObjectWriter } from '../reconcile/types.ts';
 import { loadKubeConfig } from './kube.ts';
 import { UsageError } from './usage.ts';
@@ -55,6 +57,8 @@ export interface PlanReport {
   plan: PlannedCall[];
   /** Why nothing can be planned (Degraded), when so. */
   refused?: string;
+  /** A reference whose value is not known yet (ReferenceNotReady): what it waits for. */
+  waiting?: string;
 }
 
 export async function plan(argv: string[]): Promise<number> {
@@ -160,10 +164,52 @@ export async function planOne(kc: KubeConfig, kind: ManagedKind, object: Kuberne
     limits: new Limits(),
     log: { info() {}, warn() {}, error() {}, debug() {} },
     resyncMs: () => 0,
+    references: await referencesFor(kc, kind, planned),
   });
   await reconciler.reconcile(planned).catch(() => undefined);
   const degraded = status?.conditions?.find((c) => c.type === 'Degraded' && c.status === 'True');
-  return { ...report, plan: status?.plan ?? [], ...(degraded ? { refused: `${degraded.reason}: ${degraded.message}` } : {}) };
+  const waiting = status?.conditions?.find((c) => c.type === 'Progressing' && c.status === 'True' && c.reason === Reason.ReferenceNotReady);
+  return {
+    ...report,
+    plan: status?.plan ?? [],
+    ...(degraded ? { refused: `${degraded.reason}: ${degraded.message}` } : {}),
+    ...(waiting ? { waiting: waiting.message } : {}),
+  };
+}
+
+/**
+ * What the object's references read, with the user's kubeconfig, in the object's namespace only:
+ * the mooring objects they name (read first, since the reconciler asks for them synchronously),
+ * and one key of a ConfigMap or Secret when asked. Nothing is written.
+ */
+async function referencesFor(kc: KubeConfig, kind: ManagedKind, object: ManagedObject): Promise<ReferenceSource> {
+  const namespace = object.metadata.namespace;
+  const managed = new Map<string, ManagedObject>();
+  for (const target of targetsOf(object.spec, kind.references ?? [])) {
+    const referable = MANAGED_KINDS.find((k) => k.kind === target.kind);
+    if (!referable) continue;
+    try {
+      managed.set(`${target.kind}/${target.name}`, (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: referable.plural, namespace, name: target.name })) as ManagedObject);
+    } catch (err) {
+      if (kubeStatus(err) !== 404) throw err;
+    }
+  }
+  const core = kc.makeApiClient(CoreV1Api);
+  return {
+    managed: (k, ns, name) => (ns === namespace ? managed.get(`${k}/${name}`) : undefined),
+    key: async (k, ns, name, key) => {
+      try {
+        const data = k === 'ConfigMap'
+          ? (await core.readNamespacedConfigMap({ namespace: ns, name })).data
+          : Object.fromEntries(Object.entries((await core.readNamespacedSecret({ namespace: ns, name })).data ?? {}).map(([dk, v]) => [dk, Buffer.from(v, 'base64').toString('utf8')]));
+        const value = data?.[key];
+        return value === undefined ? { missing: `${k}/${name} has no key ${key}` } : { value };
+      } catch (err) {
+        if (kubeStatus(err) === 404) return { missing: `${k}/${name} does not exist in this namespace` };
+        throw err;
+      }
+    },
+  };
 }
 
 /** A namespace's labels; undefined when it cannot be read (then only grants by name match). */
@@ -224,6 +270,7 @@ function apiMessage(err: unknown): string {
 export function renderReport(r: PlanReport): string {
   const head = `${r.kind} ${r.namespace}/${r.name}`;
   if (r.refused) return `${head}: refused — ${r.refused}`;
+  if (r.waiting) return `${head}: not planned yet — ${r.waiting}`;
   if (!r.plan.length) return `${head}: no changes`;
   const lines = r.plan.flatMap((call) => [
     `${head}: ${call.operation}`,

@@ -99,6 +99,12 @@ export class KindController {
     return count;
   }
 
+  /** Reconciles one object now (a reference of it changed), if it is cached. */
+  requeue(namespace: string, name: string): void {
+    const object = this.informer.get(`${namespace}/${name}`);
+    if (object) this.enqueue(object);
+  }
+
   private keyOf(object: ManagedObject): string {
     return queueKey({ kind: this.kind, namespace: object.metadata.namespace, name: object.metadata.name });
   }

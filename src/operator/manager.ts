@@ -11,6 +11,7 @@ import type { SpecReference } from '../api/crd.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { absentKindAsEmpty, crdDeletion } from '../kube/crds.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
+import { KubeConfigMapStore } from '../kube/configmaps.ts';
 import { clusterStatusWriter, coreEventApi, KubeWriter } from '../kube/writer.ts';
 import { Limits } from '../limits/index.ts';
 import { CallDeadlines } from '../reconcile/deadline.ts';
@@ -22,6 +23,7 @@ import { DEFAULTS, type Config } from '../runtime/config.ts';
 import type { KubeObject, ListWatch } from '../runtime/informer.ts';
 import { KubeListWatch, type ResourceRef } from '../kube/listwatch.ts';
 import { ClaimRegistry } from './claims.ts';
+import { ReferenceIndex } from './references.ts';
 import { ConfigCache } from './config-cache.ts';
 import { configProbe, ConfigStatusChecker, CREDENTIAL_FAILURES, UsageIndex } from './config-status.ts';
 import { KindController } from './controller.ts';
@@ -38,6 +40,7 @@ import { randomBytes } from 'node:crypto';
 export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => {
   const kind: ManagedKind = { kind: k.kind, plural: k.plural, spec: k.spec as z.ZodType<ManagedSpecBase> };
   if (k.connectionSecret) kind.connectionSecret = k.connectionSecret;
+  if (k.references) kind.references = k.references;
   const derived = k.derivedNames;
   if (derived?.length) kind.nameProblems = (name, spec) => derivedNameProblems(derived, name, spec as unknown as Record<string, unknown>);
   const identity = k.externalName;
@@ -45,7 +48,7 @@ export const MANAGED_KINDS: ManagedKind[] = KINDS.filter((k) => k.scope === 'Nam
   const group = k.resyncGroup;
   if (group) kind.resyncGroup = (spec) => group(spec as never);
   else if (k.defaultExternalName) kind.externalName = externalNameOf(k.defaultExternalName);
-  if (k.references) kind.references = k.references as (spec: ManagedSpecBase) => SpecReference[];
+  if (k.assetReferences) kind.assetReferences = k.assetReferences as (spec: ManagedSpecBase) => SpecReference[];
   return kind;
 });
 
@@ -128,6 +131,8 @@ export class Manager {
   readonly deadlines: CallDeadlines;
   /** Writes each ProviderConfig's status (while this replica leads; with sharding, the one owning it). */
   readonly configStatus: ConfigStatusChecker;
+  /** Who references whom (src/operator/references.ts): dependants are requeued when what they read changes. */
+  readonly references: ReferenceIndex;
   private readonly shutdownGraceMs: number;
   private readonly log: Logger;
   private readonly kube: KubeClient;
@@ -167,6 +172,14 @@ export class Manager {
     // Drift checks spread over the period and held under each account's read budget.
     const budget = new ResyncBudget({ periodMs: config.resyncPeriodMs, readsPerSecond: config.resyncReadsPerSecond ?? DEFAULTS.resyncReadsPerSecond });
     this.resolver.useResyncBudget(budget);
+    this.references = new ReferenceIndex({
+      kinds,
+      cached: (kind, namespace, name) => this.controllers.find((c) => c.kind === kind)?.informer.get(`${namespace}/${name}`),
+      enqueue: (kind, namespace, name) => this.controllers.find((c) => c.kind === kind)?.requeue(namespace, name),
+      listWatch,
+      readSecret: async (namespace, name) => (await this.secrets.read(namespace, name))?.data,
+      log,
+    });
     const shared: SharedParts = {
       events: this.credentialFailuresChecked(recorder),
       claims: new ClaimRegistry(kinds),
@@ -211,7 +224,7 @@ export class Manager {
     this.writers.push({ kind: kind.kind, writer });
     const reconciler = new ManagedReconciler({
       kind, writer, secrets: this.secrets, events: shared.events, providers: this.resolver, claims: shared.claims, limits: this.limits, log, resyncMs: shared.resyncMs, interval: shared.interval, calls: options.metrics, pendingMark: this.pendingMark, deadlines: this.deadlines, markSigner: this.markSigner, ...(config.userWaitPollMs === undefined ? {} : { userWaitPollMs: config.userWaitPollMs }),
-      uninstalling: crdDeletion(kube, kind.plural),
+      uninstalling: crdDeletion(kube, kind.plural), references: this.references, configMaps: new KubeConfigMapStore(kube),
     });
     // One list/watch per watched namespace (what a Role there allows), or one cluster-wide.
     const ref = { group: GROUP, version: VERSION, plural: kind.plural, kind: kind.kind };
@@ -231,6 +244,7 @@ export class Manager {
       onUpdate: (_, o) => shared.usage.set(key(o), providerConfigName(o)),
       onDelete: (o) => shared.usage.set(key(o), undefined),
     });
+    controller.informer.addHandlers(this.references.handlersFor(kind.kind));
     return controller;
   }
 
@@ -337,6 +351,7 @@ export class Manager {
   async stop(graceMs = this.shutdownGraceMs): Promise<void> {
     this.configStatus.stop();
     this.cache.stop();
+    this.references.stop();
     const abort = setTimeout(() => {
       this.log.warn({ graceMs }, 'reconciles still in flight after the shutdown grace; aborting their adapter calls');
       this.deadlines.abortAll();

@@ -86,6 +86,18 @@ export const RULES: PolicyRule[] = [
     why: 'read and write connection Secrets', without: 'a Database\'s connection Secret is refused (KubeForbidden) and the Database never becomes Ready',
   },
   {
+    // References (docs/references.md): each ConfigMap a reference names is watched by name (a field
+    // selector), in the referring object's namespace; only the named key is used.
+    id: 'referenced-configmaps', scope: 'watched', apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'],
+    why: 'watch the ConfigMaps references name', without: 'a reference to a ConfigMap key waits forever (ReferenceNotReady: not read yet)',
+  },
+  {
+    // spec.exportTo: the ConfigMap is read by name, created, and replaced whole (src/kube/configmaps.ts);
+    // never deleted (the garbage collector removes it with its owner).
+    id: 'exported-configmaps', scope: 'watched', apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'update'],
+    why: 'write the ConfigMaps of spec.exportTo', without: 'an object with spec.exportTo is refused (KubeForbidden) once Ready, and the ConfigMap never appears',
+  },
+  {
     id: 'events', scope: 'watched', apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'],
     why: 'record Events on the managed objects', without: 'no Events: `kubectl describe` shows no history (reconciling goes on)',
   },

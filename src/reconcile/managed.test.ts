@@ -19,8 +19,13 @@ import { MarkSigner, type MarkForm } from './marks.ts';
 import { type Admission, type ResyncCheck, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
 import { ADOPT_WITH_CHANGES } from './adoption.ts';
 import type { IntervalBounds } from './interval.ts';
+import { ValueFrom } from '../api/references.ts';
+import { DELETE_WHILE_REFERENCED, type ReferenceSource } from './references.ts';
 
-const Spec = z.object({ ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1) });
+const Spec = z.object({
+  ...managedSpecFields, externalName: z.string().optional(), size: z.number().int().min(1).default(1),
+  label: z.string().regex(/^[a-z.-]+$/).optional(), labelFrom: ValueFrom.optional(),
+});
 type Spec = z.output<typeof Spec>;
 
 /** An in-memory cloud: things by name, each with a size, an ownership mark and maybe a password. */
@@ -196,6 +201,7 @@ interface HarnessOptions {
   /** Who manages each external name (ClaimIndex.claimant), by name. */
   claimants?: Record<string, { namespace: string; name: string; ready: boolean }>;
   interval?: IntervalBounds;
+  references?: ReferenceSource;
 }
 
 function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
@@ -254,6 +260,7 @@ function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
     ...(options.uninstalling ? { uninstalling: options.uninstalling } : {}),
     ...(options.interval ? { interval: options.interval } : {}),
     ...(options.scrubber ? { scrubber: options.scrubber } : {}),
+    ...(options.references ? { references: options.references } : {}),
   });
   return {
     cloud, writes, events, eventMessages, secrets,
@@ -1386,7 +1393,7 @@ describe('managementPolicies: Full narrowed to some cloud calls', () => {
 });
 
 describe('references to other assets of the kind', () => {
-  const kind = { references: (spec: Spec) => (spec.externalName ? [] : [{ field: 'spec.target', externalName: 'logs' }]) };
+  const kind = { assetReferences: (spec: Spec) => (spec.externalName ? [] : [{ field: 'spec.target', externalName: 'logs' }]) };
 
   it('a target this namespace manages passes', async () => {
     const h = harness({ size: 2 }, { kind, claimants: { logs: { namespace: 'ns', name: 'logs', ready: true } } });
@@ -1449,5 +1456,86 @@ describe('the per-object reconcile interval', () => {
     const result = await h.pass();
     assert.equal(result.outcome, 'terminal');
     assert.equal((result as { resyncAfterMs: number }).resyncAfterMs, 60_000);
+  });
+});
+
+/** References read from maps: ConfigMap and Secret keys by `namespace/name`, dependants by `namespace/name`. */
+function fakeReferences(data: { configMaps?: Record<string, Record<string, string>>; secrets?: Record<string, Record<string, string>>; dependants?: string[]; cycle?: string[] }): ReferenceSource & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    managed: () => undefined,
+    key: async (kind, namespace, name, key) => {
+      asked.push(`${kind}/${namespace}/${name}`);
+      const value = (kind === 'ConfigMap' ? data.configMaps : data.secrets)?.[`${namespace}/${name}`]?.[key];
+      return value === undefined ? { missing: `${kind}/${name} does not exist in this namespace` } : { value };
+    },
+    cycle: () => data.cycle,
+    dependantsOf: () => data.dependants ?? [],
+  };
+}
+
+describe('ManagedReconciler: references', () => {
+  const kind = { references: ['labelFrom'] };
+
+  it('waits with ReferenceNotReady, naming what for, and makes no cloud call', async () => {
+    const refs = fakeReferences({});
+    const h = harness({ labelFrom: { configMapKeyRef: { name: 'net', key: 'label' } } }, { kind, references: refs });
+    const result = await h.pass();
+    assert.deepEqual(h.cloud.calls, [], 'no cloud call before the value is known');
+    assert.equal(result.outcome, 'pending');
+    assert.equal(h.condition('Progressing')?.reason, Reason.ReferenceNotReady);
+    assert.equal(h.condition('Ready')?.status, 'False');
+    assert.match(h.condition('Ready')?.message ?? '', /labelFrom \(ConfigMap\/net key label\): ConfigMap\/net does not exist/);
+    assert.deepEqual(refs.asked, ['ConfigMap/ns/net'], 'read in the object\'s own namespace only');
+  });
+
+  it('gives the adapter the resolved value, checked by the spec\'s rules', async () => {
+    const h = harness({ managementPolicy: 'Plan', labelFrom: { configMapKeyRef: { name: 'net', key: 'label' } } }, { kind, references: fakeReferences({ configMaps: { 'ns/net': { label: 'from.configmap' } } }) });
+    await h.pass();
+    const fields = h.object.status?.plan?.[0]?.fields ?? [];
+    assert.deepEqual(fields.find((f) => f.path === 'label'), { path: 'label', new: '"from.configmap"' });
+    assert.ok(!fields.some((f) => f.path.startsWith('labelFrom')), 'the reference is replaced by its value');
+    const bad = harness({ labelFrom: { configMapKeyRef: { name: 'net', key: 'label' } } }, { kind, references: fakeReferences({ configMaps: { 'ns/net': { label: 'NOT VALID' } } }) });
+    await bad.pass();
+    assert.equal(bad.condition('Degraded')?.reason, Reason.InvalidSpec);
+    assert.deepEqual(bad.cloud.calls, []);
+  });
+
+  it('never shows a value read from a Secret: plans, status and Events say [redacted]', async () => {
+    const secret = 'very.secret.value';
+    const h = harness({ managementPolicy: 'Plan', labelFrom: { secretKeyRef: { name: 'creds', key: 'label' } } }, { kind, references: fakeReferences({ secrets: { 'ns/creds': { label: secret } } }) });
+    await h.pass();
+    assert.deepEqual(h.object.status?.plan?.[0]?.fields.find((f) => f.path === 'label'), { path: 'label', new: JSON.stringify(REDACTED) });
+    assert.ok(!JSON.stringify(h.object.status).includes(secret), 'nowhere in status');
+    assert.ok(!h.eventMessages.join('\n').includes(secret), 'nowhere in Events');
+  });
+
+  it('refuses a cycle with ReferenceCycle instead of waiting on it', async () => {
+    const h = harness({ labelFrom: { resourceFieldRef: { kind: 'DNSRecord', name: 'b', field: 'fqdn' } } }, { kind, references: fakeReferences({ cycle: ['Thing/a', 'DNSRecord/b'] }) });
+    const result = await h.pass();
+    assert.equal(result.outcome, 'terminal');
+    assert.equal(h.condition('Degraded')?.reason, Reason.ReferenceCycle);
+    assert.match(h.condition('Degraded')?.message ?? '', /Thing\/a → DNSRecord\/b → Thing\/a/);
+    assert.deepEqual(h.cloud.calls, []);
+  });
+
+  it('holds the delete of a referenced object with InUse, naming the dependants, until they go or the annotation says so', async () => {
+    const refs = fakeReferences({ dependants: ['DNSRecord/www'] });
+    const h = harness({ size: 1 }, { references: refs });
+    await h.pass();
+    assert.ok(h.cloud.things.has('a'));
+    h.object = { ...h.object, metadata: { ...h.object.metadata, deletionTimestamp: new Date().toISOString() } };
+    h.cloud.calls.length = 0;
+    const held = await h.pass();
+    assert.equal(held.outcome, 'pending');
+    assert.equal(h.condition('Progressing')?.reason, Reason.InUse);
+    assert.match(h.condition('Ready')?.message ?? '', /referenced by DNSRecord\/www/);
+    assert.deepEqual(h.cloud.calls, [], 'nothing deleted in the cloud');
+    assert.ok(h.object.metadata.finalizers?.includes(FINALIZER), 'the finalizer waits');
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { ...h.object.metadata.annotations, [DELETE_WHILE_REFERENCED]: 'true' } } };
+    await h.pass();
+    assert.ok(!h.cloud.things.has('a'), 'deleted anyway once the user says so');
+    assert.ok(!h.object.metadata.finalizers?.includes(FINALIZER));
   });
 });

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Observation, Pending } from '../../sdk/index.ts';
 import { TerminalError, isQueued, type WriteQueued } from '../../sdk/index.ts';
 import type { Limits } from '../limits/index.ts';
-import { isSecretKey, scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
+import { isSecretKey, REDACTED, scrubber as processScrubber, type SecretScrubber } from '../runtime/scrub.ts';
 import { degraded, progressing, ready, type Outcome } from './conditions.ts';
 import { AdapterCalls } from './calls.ts';
 import { ConnectionSecret } from './connection.ts';
@@ -25,6 +25,9 @@ import { PendingMarkSigner } from './pending.ts';
 import { chooseInterval, jittered, type IntervalBounds } from './interval.ts';
 import { allowedActions, checkPolicies, narrowed, policyLabel } from './policies.ts';
 import { planCalls, summarize } from './plan.ts';
+import { DELETE_WHILE_REFERENCED, isSecretPath, resolveReferences, type ReferenceSource } from './references.ts';
+import { formatIssues } from '../api/issues.ts';
+import { publishExport, type ConfigMapStore } from './exports.ts';
 import { EventReason, Reason } from './reasons.ts';
 import { pendingPollMs, POLL_DEFAULTS, USER_WAIT_POLL_MS, WAITS_ON_USER, type ReconcileResult, type Reconciler } from './retry.ts';
 import { convergedGeneration, PassStatus } from './status.ts';
@@ -90,6 +93,10 @@ export interface ReconcilerDeps<Spec extends ManagedSpecBase> {
    * (default: none, so a config asking for Hashed marks is refused with MarkKeyUnavailable).
    */
   markSigner?: MarkSigner;
+  /** The values of `<field>From` references (the operator's caches); unset: a spec with one is refused. */
+  references?: ReferenceSource;
+  /** Exported ConfigMaps (spec.exportTo); unset: a spec naming one is refused. */
+  configMaps?: ConfigMapStore;
   now?: () => Date;
 }
 
@@ -122,8 +129,10 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   async reconcile(object: ManagedObject, log: Logger = this.deps.log): Promise<ReconcileResult> {
     const pass: Pass = { object, log };
     try {
-      const parsed = advance(pass, { spec: this.parse(object) });
-      if (object.metadata.deletionTimestamp) return await this.finalize(parsed);
+      const declared = advance(pass, { spec: this.parse(object) });
+      if (object.metadata.deletionTimestamp) return await this.finalize(declared);
+      const parsed = await this.dereference(declared);
+      if (parsed.waiting) return await this.poll(pass, progressing(Reason.ReferenceNotReady, `waiting for ${parsed.waiting.join('; ')}`), this.deps.maxPollMs ?? POLL_DEFAULTS.maxPollMs);
       const loaded = await this.loadSecret(await this.resolve(parsed));
       return await this.connected(loaded, (connected) => this.converge(connected));
     } catch (err) {
@@ -202,7 +211,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   private ignoring(pass: Observed<Spec>): Observed<Spec> {
     const ignore = pass.spec.ignoreChanges;
     pass.resource.spec = specKeepingIgnored(pass.resource.spec, pass.observation.diff, ignore);
-    pass.observation = withoutIgnored(pass.observation, ignore);
+    pass.observation = redactedDiff(withoutIgnored(pass.observation, ignore), pass.references?.secretPaths ?? []);
     return pass;
   }
 
@@ -210,7 +219,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   private async plan(pass: Observed<Spec>): Promise<ReconcileResult> {
     const { observation, resource } = pass;
     const adopting = observation.exists && !this.ownership.isMarkedOurs(pass, observation);
-    const plan = planCalls({ observation, spec: resource.spec as Record<string, unknown>, adopting, ownershipMark: resource.ownershipMark });
+    const spec = redactedSpec(resource.spec as Record<string, unknown>, pass.references?.secretPaths ?? []);
+    const plan = planCalls({ observation, spec, adopting, ownershipMark: resource.ownershipMark });
     pass.plan = plan;
     this.status.reportOnly(pass, observation, 'Plan');
     return this.done(pass, ready(Reason.Planned, summarize(plan)));
@@ -225,6 +235,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     pass.converged = true;
     pass.checked = true;
     await pass.secret?.publish(pass.observation.connectionDetails);
+    await this.publishExport(pass);
     // A v2 pending mark needs no write: the status's lastChecked, written with Ready, voids it
     // (pending.ts). A v1 mark is removed, beside the status (independent writes: either may fail
     // alone; the next pass finds the thing ours and writes again).
@@ -246,6 +257,36 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     const visible = observation.exists && this.ownership.isMarkedOurs(pass, observation);
     if (visible && observation.upToDate) return this.available(pass);
     return this.poll(pass, meanwhile, this.pollMs);
+  }
+
+  /**
+   * The spec's references (`<field>From`) resolved in the object's own namespace, before any Secret
+   * read or cloud call, and the result checked by the same rules as a literal spec. Waiting: what
+   * for (no value in the message). A cycle is refused, never waited on.
+   */
+  private async dereference(pass: Parsed<Spec>): Promise<Parsed<Spec> & { waiting?: string[] }> {
+    const paths = this.deps.kind.references ?? [];
+    const { object } = pass;
+    const { namespace, name } = object.metadata;
+    const cycle = paths.length ? this.deps.references?.cycle?.(this.deps.kind.kind, namespace, name) : undefined;
+    if (cycle) throw new TerminalError(Reason.ReferenceCycle, `the references form a cycle: ${[...cycle, cycle[0]].join(' → ')}; no value can be known first. Remove one of them`);
+    const resolution = await this.resolution(pass.spec as Record<string, unknown>, paths, namespace);
+    if (!resolution) return pass;
+    if (!resolution.ok) return Object.assign(pass, { waiting: resolution.waiting });
+    const checked = this.deps.kind.spec.safeParse(resolution.spec);
+    // The rules' messages name the field and the rule, never the value (a Secret's, perhaps).
+    if (!checked.success) throw new TerminalError(Reason.InvalidSpec, `a referenced value is invalid: ${formatIssues(checked.error.issues, 'spec')}`);
+    return advance(pass, { spec: checked.data, references: { values: resolution.values, secretPaths: resolution.secretPaths } });
+  }
+
+  private async resolution(spec: Record<string, unknown>, paths: readonly string[], namespace: string) {
+    const from = this.deps.references;
+    const resolution = paths.length && from ? await resolveReferences(spec, paths, namespace, from) : undefined;
+    if (resolution?.ok && resolution.values.length === 0) return undefined;
+    if (!resolution && paths.some((p) => p.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], spec) !== undefined)) {
+      throw new TerminalError(Reason.InvalidSpec, 'the spec has references (…From) and this reconciler reads none');
+    }
+    return resolution;
   }
 
   private parse(object: ManagedObject): Spec {
@@ -292,7 +333,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
    * its oldest claimant through the same config lives here. Before any cloud call, like admit.
    */
   private checkReferences(object: ManagedObject, spec: Spec, pc: string): void {
-    for (const ref of this.deps.kind.references?.(spec) ?? []) {
+    for (const ref of this.deps.kind.assetReferences?.(spec) ?? []) {
       const owner = this.deps.claims.claimant?.(this.deps.kind.kind, pc, ref.externalName);
       const here = owner?.namespace === object.metadata.namespace;
       // Claimed is not enough (a name anyone may claim first): the claimant must have found the
@@ -331,6 +372,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     });
     resource.connectionSecret = secret.data;
     return advance(pass, { secret });
+  }
+
+  /** spec.exportTo: the status fields others may reference, into the ConfigMap this object owns. */
+  private async publishExport(pass: Observed<Spec>): Promise<void> {
+    const name = pass.spec.exportTo?.name;
+    if (!name) return;
+    if (!this.deps.configMaps) throw new Error(`no ConfigMap store: cannot write the exported ConfigMap ${name}`);
+    await publishExport(this.deps.configMaps, pass.object, name, pass.atProvider ?? pass.object.status?.atProvider);
   }
 
   /** Connects, runs `fn` with the client, and disconnects however `fn` ends. */
@@ -496,8 +545,13 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
       const crd = `${this.deps.kind.plural}.mooring.dev`;
       return this.letGo(pass, EventReason.Uninstalling, `the CRD ${crd} is being deleted (an uninstall): left ${this.externalName(object, spec)} in place, with its ownership mark`);
     }
+    const inUse = this.usedBy(pass);
+    if (inUse.length) {
+      const message = `held: referenced by ${inUse.join(', ')}; delete those first, or annotate this object ${DELETE_WHILE_REFERENCED}=true to delete it anyway`;
+      return this.poll(pass, progressing(Reason.InUse, message), this.deps.maxPollMs ?? POLL_DEFAULTS.maxPollMs);
+    }
     // No connection Secret on the delete path: nothing is published or generated any more.
-    const loaded = advance(await this.resolve(pass), { secret: undefined });
+    const loaded = advance(await this.resolve(await this.dereferenceLeniently(pass)), { secret: undefined });
     return this.connected(loaded, async (connected) => {
       let observed: Observed<Spec>;
       try {
@@ -509,6 +563,28 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
       }
       return this.deleteInCloud(observed);
     });
+  }
+
+  /** Who still references this object (not being deleted themselves), unless the user said to delete anyway. */
+  private usedBy(pass: Parsed<Spec>): string[] {
+    if (pass.object.metadata.annotations?.[DELETE_WHILE_REFERENCED] === 'true') return [];
+    const { namespace, name } = pass.object.metadata;
+    return this.deps.references?.dependantsOf?.(this.deps.kind.kind, namespace, name) ?? [];
+  }
+
+  /**
+   * On the delete path, references are resolved when they can be; one that cannot (what it named
+   * is gone) never holds a delete: adapters delete what they observed, and the spec keeps its
+   * literal fields.
+   */
+  private async dereferenceLeniently(pass: Parsed<Spec>): Promise<Parsed<Spec>> {
+    const paths = this.deps.kind.references ?? [];
+    const from = this.deps.references;
+    if (!paths.length || !from) return pass;
+    const resolution = await resolveReferences(pass.spec as Record<string, unknown>, paths, pass.object.metadata.namespace, from);
+    if (!resolution.ok) return pass;
+    const checked = this.deps.kind.spec.safeParse(resolution.spec);
+    return checked.success ? advance(pass, { spec: checked.data, references: { values: resolution.values, secretPaths: resolution.secretPaths } }) : pass;
   }
 
   private async deleteInCloud(pass: Observed<Spec>): Promise<ReconcileResult> {
@@ -606,6 +682,29 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (failure.outcome === 'terminal') return { ...failure, resyncAfterMs: this.resyncAfter(pass) };
     return failure;
   }
+}
+
+/**
+ * Values taken from a Secret never reach status, Events or plans: a diff's values at those paths
+ * are shown redacted (adapters converge from the spec, and the diff keeps its paths).
+ */
+function redactedDiff<O extends Observation>(observation: O, secretPaths: readonly string[]): O {
+  if (!secretPaths.length || !observation.diff) return observation;
+  const diff = observation.diff.map((d) => (isSecretPath(d.path, secretPaths) ? { ...d, observed: d.observed === undefined ? undefined : REDACTED, desired: REDACTED } : d));
+  return { ...observation, diff };
+}
+
+/** The spec with each value taken from a Secret redacted, for a plan. */
+function redactedSpec(spec: Record<string, unknown>, secretPaths: readonly string[]): Record<string, unknown> {
+  if (!secretPaths.length) return spec;
+  const out = structuredClone(spec);
+  for (const path of secretPaths) {
+    const parts = path.split('.');
+    const holder = parts.slice(0, -1).reduce<Record<string, unknown> | undefined>((n, k) => n?.[k] as Record<string, unknown> | undefined, out);
+    const key = parts.at(-1) ?? '';
+    if (holder && holder[key] !== undefined) holder[key] = Array.isArray(holder[key]) ? holder[key].map(() => REDACTED) : REDACTED;
+  }
+  return out;
 }
 
 /**

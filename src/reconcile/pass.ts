@@ -1,7 +1,7 @@
 // One pass over one object, typed by phase: each phase is a type holding what the pass has by
 // then, so a step says by its parameter type what it needs and nothing is asserted present.
 //
-//   Pass → Parsed (the spec) → Resolved (admitted, provider found, resource built)
+//   Pass → Parsed (the spec, its references resolved: src/reconcile/references.ts) → Resolved (admitted, provider found, resource built)
 //        → Loaded (the connection Secret, when the kind or spec asks for one; never when deleting)
 //        → Connected (the adapter's client) → Observed (what the cloud holds, ignoreChanges applied)
 //
@@ -10,6 +10,7 @@
 import type { Connector, ExternalClient, ManagedResource, Observation, ProviderConnection } from '../../sdk/index.ts';
 import type { Drift } from './conditions.ts';
 import type { ConnectionSecret } from './connection.ts';
+import type { ResolvedValue } from './references.ts';
 import type { Admission, Logger, ManagedObject, ManagedStatus } from './types.ts';
 
 /** What every phase has: the object as last written, the pass's logger, and what status will get. */
@@ -27,6 +28,8 @@ export interface Pass {
   converged?: boolean;
   /** This pass observed the cloud and found it as the spec wants: status.lastChecked may move to now. */
   checked?: boolean;
+  /** The spec's references, resolved: the values (for plans) and the paths holding a Secret's (never shown). */
+  references?: { values: ResolvedValue[]; secretPaths: string[] };
 }
 
 /** The spec parsed and valid. */

@@ -14,6 +14,9 @@ export const Reason = {
   Provisioning: 'Provisioning',
   Waiting: 'Waiting',
   Idle: 'Idle',
+  // Progressing: references (src/reconcile/references.ts)
+  ReferenceNotReady: 'ReferenceNotReady',
+  InUse: 'InUse',
   // Degraded=False
   AsExpected: 'AsExpected',
   // Drifted
@@ -22,6 +25,7 @@ export const Reason = {
   DriftCorrected: 'DriftCorrected',
   // Degraded=True (and Ready=False): the resource's own configuration
   InvalidSpec: 'InvalidSpec',
+  ReferenceCycle: 'ReferenceCycle',
   ProviderConfigNotFound: 'ProviderConfigNotFound',
   ProviderConfigInvalid: 'ProviderConfigInvalid',
   CredentialsNotFound: 'CredentialsNotFound',
@@ -46,6 +50,7 @@ export const Reason = {
   AlreadyOwned: 'AlreadyOwned',
   NameTaken: 'NameTaken',
   SecretConflict: 'SecretConflict',
+  ExportConflict: 'ExportConflict',
   ReservedName: 'ReservedName',
   CnameConflict: 'CnameConflict',
   RoutingUnsupported: 'RoutingUnsupported',

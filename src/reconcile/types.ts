@@ -49,6 +49,8 @@ export interface ManagedSpecBase {
   ignoreChanges?: string[] | undefined;
   externalName?: string | undefined;
   writeConnectionSecretToRef?: { name: string } | undefined;
+  /** A ConfigMap for the non-secret status fields (src/reconcile/exports.ts). */
+  exportTo?: { name: string } | undefined;
 }
 
 /** One managed kind as the reconciler needs to know it. */
@@ -68,7 +70,9 @@ export interface ManagedKind<Spec extends ManagedSpecBase = ManagedSpecBase> {
   /** The connection Secret's default name and generated keys; see src/reconcile/connection.ts. */
   connectionSecret?: ConnectionSecretPolicy;
   /** Other assets of this kind the spec points at; each must be its own namespace's (see ClaimIndex.claimant). */
-  references?: (spec: Spec) => SpecReference[];
+  assetReferences?: (spec: Spec) => SpecReference[];
+  /** Dotted paths of the spec's `<field>From` references (src/api/references.ts), resolved before any cloud call. */
+  references?: readonly string[];
 }
 
 /** Writes to the apiserver. Each returns the object as stored after the write. */

@@ -217,7 +217,7 @@ describe('DNSRecord', () => {
       [spec(zone, 'bad', 'A', { values: ['300.1.1.1'] }), /spec\.values.*IPv4/],
       [spec(zone, '@', 'CNAME', { values: ['x.example.net'] }), /spec\.name.*apex/],
       [spec(zone, 'bad', 'CNAME', { values: ['x.example.net', 'y.example.net'] }), /spec\.values.*exactly one value/],
-      [spec(zone, 'bad', 'A', { values: ['192.0.2.1'], alias: { dnsName: 'x.example.net', hostedZoneId: 'Z1' } }), /spec\.values.*exactly one of values or alias/],
+      [spec(zone, 'bad', 'A', { values: ['192.0.2.1'], alias: { dnsName: 'x.example.net', hostedZoneId: 'Z1' } }), /spec\.values.*exactly one of values, valuesFrom or alias/],
     ];
     for (const [s, message] of bad) await assert.rejects(records().create(ns, uniq('bad'), s), message);
     const r = await records().get(ns, 't-a');

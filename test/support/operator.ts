@@ -25,6 +25,8 @@ export interface RunningOperator {
 
 export interface TestOperatorOptions {
   namespace: string;
+  /** Further namespaces watched beside `namespace`. */
+  alsoWatch?: string[];
   /** Where the operator's key Secret lives (read or made at start); unset: a key of this operator only. */
   keyNamespace?: string;
   /** Drift checks every this many seconds (default 300, the operator's own default). */
@@ -67,7 +69,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
     ...(options.configStatusFor ? { writesConfigStatus: (pc: string) => options.configStatusFor!.includes(pc) } : {}),
     providers: [...(options.providers ?? builtinProviders()), ...(options.plugins ?? [])],
     config: {
-      namespaces: [options.namespace],
+      namespaces: [options.namespace, ...(options.alsoWatch ?? [])],
       concurrency: options.concurrency ?? 8,
       resyncPeriodMs: (options.resyncSeconds ?? 300) * 1000,
       resyncJitter: 0.1,
