@@ -10,8 +10,8 @@ import { dumpYaml, type KubeConfig } from '@kubernetes/client-node';
 import type { Connector, ExternalClient, ManagedResource } from '../../sdk/index.ts';
 import { GROUP, VERSION } from '../api/common.ts';
 import { Limits } from '../limits/index.ts';
-import { builtinProviders } from '../operator/builtin.ts';
-import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
+import { EXIT_PLUGIN_REFUSED } from '../operator/plugins.ts';
+import { commandProviders } from './providers.ts';
 import { Resolver, type ProviderConfigView, type ProviderRegistration } from '../operator/providers.ts';
 import { derive } from './import/derive.ts';
 import { canListZones, dnsImporter, IMPORTERS, type Found, type KindImporter } from './import/kinds.ts';
@@ -147,14 +147,8 @@ async function importersFor(source: Source, providers: ProviderRegistration[], v
 
 export async function importCommand(argv: string[]): Promise<number> {
   const values = parseOptions(argv);
-  let providers: ProviderRegistration[];
-  try {
-    providers = await loadProviders(values.providers.split(',').map((p) => p.trim()).filter(Boolean), builtinProviders());
-  } catch (err) {
-    if (!(err instanceof PluginError)) throw err;
-    console.error(`mooring import: ${err.message}`);
-    return EXIT_PLUGIN_REFUSED;
-  }
+  const providers = await commandProviders('import', values.providers);
+  if (!providers) return EXIT_PLUGIN_REFUSED;
   const kc = values.type ? undefined : await loadKubeConfig(values.kubeconfig);
   const namespace = values.namespace ?? kc?.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
   const source = kc ? await fromCluster(kc, values['provider-config']!, namespace, providers) : fromFlags(values, providers);

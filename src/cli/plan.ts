@@ -18,8 +18,8 @@ import { MarkSigner } from '../reconcile/marks.ts';
 import { DEFAULTS } from '../runtime/config.ts';
 import { KubeSecretStore } from '../kube/secrets.ts';
 import { Limits } from '../limits/index.ts';
-import { builtinProviders } from '../operator/builtin.ts';
-import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
+import { EXIT_PLUGIN_REFUSED } from '../operator/plugins.ts';
+import { commandProviders } from './providers.ts';
 import { MANAGED_KINDS } from '../operator/manager.ts';
 import { providerConfigView, Resolver, type ProviderRegistration } from '../operator/providers.ts';
 import { kubeMessage, kubeStatus } from '../runtime/apiserver-errors.ts';
@@ -78,14 +78,8 @@ export async function plan(argv: string[]): Promise<number> {
   const kc = await loadKubeConfig(values.kubeconfig);
   const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
   const documents = (loadAllYaml(readManifest(values.filename)) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => Boolean(o?.kind));
-  let providers: ProviderRegistration[];
-  try {
-    providers = await loadProviders(values.providers.split(',').map((p) => p.trim()).filter(Boolean), builtinProviders());
-  } catch (err) {
-    if (!(err instanceof PluginError)) throw err;
-    console.error(`mooring plan: ${err.message}`);
-    return EXIT_PLUGIN_REFUSED;
-  }
+  const providers = await commandProviders('plan', values.providers);
+  if (!providers) return EXIT_PLUGIN_REFUSED;
   const reports: PlanReport[] = [];
   const marks = await markContext(kc, values['lease-namespace']);
   try {
