@@ -57,7 +57,7 @@ function externalNameOf(fallback: (objectName: string) => string): ManagedKind['
 }
 
 export type ManagerConfig = Pick<Config, 'namespaces' | 'concurrency' | 'resyncPeriodMs' | 'resyncJitter' | 'backoffBaseMs' | 'backoffMaxMs' | 'credentialsNamespaces'> &
-  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs' | 'providerConfigCheckMs' | 'userWaitPollMs' | 'resyncReadsPerSecond' | 'minReconcileIntervalMs' | 'maxReconcileIntervalMs'>>;
+  Partial<Pick<Config, 'callTimeoutMs' | 'deleteTimeoutMs' | 'shutdownGraceMs' | 'providerConfigCheckMs' | 'userWaitPollMs' | 'resyncReadsPerSecond' | 'maxReferencedConfigMapWatches' | 'minReconcileIntervalMs' | 'maxReconcileIntervalMs'>>;
 
 export interface ManagerOptions {
   kube: KubeClient;
@@ -178,6 +178,7 @@ export class Manager {
       enqueue: (kind, namespace, name) => this.controllers.find((c) => c.kind === kind)?.requeue(namespace, name),
       listWatch,
       readSecret: async (namespace, name) => (await this.secrets.read(namespace, name))?.data,
+      maxNamedConfigMapWatches: config.maxReferencedConfigMapWatches ?? DEFAULTS.maxReferencedConfigMapWatches,
       log,
     });
     const shared: SharedParts = {

@@ -32,7 +32,10 @@ const object = (kind: string, name: string, spec: Record<string, unknown> = {}, 
   ...(atProvider ? { status: { atProvider } } : {}),
 });
 
-function setup(configMaps: Record<string, Record<string, string>> = {}, secrets: Record<string, Record<string, string>> = {}) {
+const configMap = (namespace: string, name: string, data: Record<string, string>, resourceVersion = '1') =>
+  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, resourceVersion }, data }) as KubeObject;
+
+function setup(configMaps: Record<string, Record<string, string>> = {}, secrets: Record<string, Record<string, string>> = {}, maxNamedConfigMapWatches?: number) {
   const cache = new Map<string, ManagedObject>();
   const enqueued: string[] = [];
   const watches: FakeListWatch[] = [];
@@ -41,13 +44,18 @@ function setup(configMaps: Record<string, Record<string, string>> = {}, secrets:
     cached: (kind, namespace, name) => cache.get(`${kind}/${namespace}/${name}`),
     enqueue: (kind, namespace, name) => enqueued.push(`${kind}/${namespace}/${name}`),
     listWatch: (ref) => {
-      const name = ref.fieldSelector?.replace('metadata.name=', '') ?? '';
-      const data = configMaps[`${ref.namespace}/${name}`];
-      const w = new FakeListWatch(ref, data ? [{ apiVersion: 'v1', kind: ref.kind, metadata: { name, namespace: ref.namespace ?? '', resourceVersion: '1' }, data } as KubeObject] : []);
+      // By name (a field selector) or the namespace's every ConfigMap.
+      const name = ref.fieldSelector?.replace('metadata.name=', '');
+      const items = Object.entries(configMaps)
+        .map(([at, data]) => ({ ns: at.split('/')[0] ?? '', n: at.split('/')[1] ?? '', data }))
+        .filter((c) => c.ns === ref.namespace && (name === undefined || c.n === name))
+        .map((c) => configMap(c.ns, c.n, c.data));
+      const w = new FakeListWatch(ref, items);
       watches.push(w);
       return w;
     },
     readSecret: async (namespace, name) => secrets[`${namespace}/${name}`],
+    ...(maxNamedConfigMapWatches === undefined ? {} : { maxNamedConfigMapWatches }),
     log: createLogger({ level: 'silent' }),
   });
   const put = (kind: string, o: ManagedObject, before?: ManagedObject) => {
@@ -132,5 +140,65 @@ describe('ReferenceIndex', () => {
     assert.deepEqual(s.watches, [], 'no Secret watch');
     assert.deepEqual(await s.index.key('Secret', 'team-a', 'creds', 'token'), { value: 'abcdefghijkl' });
     assert.deepEqual(await s.index.key('Secret', 'team-b', 'creds', 'token'), { missing: 'Secret/creds does not exist in this namespace' });
+  });
+
+  const readsKey = (name: string, key = 'v') => ({ valuesFrom: [{ configMapKeyRef: { name, key } }] });
+  const open = (s: ReturnType<typeof setup>) => s.index.configMaps.open();
+
+  it('watches at most N ConfigMaps of a namespace by name; past that one namespace-wide watch, kept until it names at most N/2', async () => {
+    const maps = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [`team-a/cm-${n}`, { v: `value-${n}` }]));
+    const s = setup({ ...maps, 'team-b/cm-x': { v: 'x' } }, {}, 2);
+    s.put('DNSRecord', object('DNSRecord', 'x', readsKey('cm-x'), 'team-b'));
+    s.put('DNSRecord', object('DNSRecord', 'a', readsKey('cm-a')));
+    s.put('DNSRecord', object('DNSRecord', 'b', readsKey('cm-b')));
+    assert.deepEqual(open(s), ['team-a/cm-a', 'team-a/cm-b', 'team-b/cm-x']);
+    s.put('DNSRecord', object('DNSRecord', 'c', readsKey('cm-c')));
+    assert.deepEqual(open(s), ['team-a/*', 'team-b/cm-x'], 'the third name: one watch for team-a, the named ones closed; team-b untouched');
+    s.put('DNSRecord', object('DNSRecord', 'd', readsKey('cm-d')));
+    await settle();
+    for (const n of ['a', 'b', 'c', 'd']) assert.deepEqual(await s.index.key('ConfigMap', 'team-a', `cm-${n}`, 'v'), { value: `value-${n}` });
+    const wide = s.watches.findLast((w) => w.ref.namespace === 'team-a' && !w.ref.fieldSelector);
+    s.enqueued.length = 0;
+    wide?.emit?.({ type: 'MODIFIED', object: configMap('team-a', 'cm-b', { v: 'new' }, '2') });
+    wide?.emit?.({ type: 'ADDED', object: configMap('team-a', 'unrelated', { v: 'y' }, '3') });
+    assert.deepEqual(s.enqueued, ['DNSRecord/team-a/b'], 'a named ConfigMap changing wakes its dependant; an unnamed one wakes nobody');
+    for (const n of ['d', 'c']) s.index.handlersFor('DNSRecord').onDelete(object('DNSRecord', n, readsKey(`cm-${n}`)));
+    assert.deepEqual(open(s), ['team-a/*', 'team-b/cm-x'], 'two names left (not at most 1): still one watch, no flapping');
+    s.index.handlersFor('DNSRecord').onDelete(object('DNSRecord', 'b', readsKey('cm-b')));
+    assert.deepEqual(open(s), ['team-a/cm-a', 'team-b/cm-x'], 'one name left: back to watching it by name');
+    await settle();
+    assert.deepEqual(await s.index.key('ConfigMap', 'team-a', 'cm-a', 'v'), { value: 'value-a' });
+    s.index.stop();
+    assert.deepEqual(open(s), []);
+  });
+
+  it('keeps only the keys references read, values within the bound, and re-lists when another key is wanted', async () => {
+    const big = 'x'.repeat(5000);
+    const s = setup({ 'team-a/net': { sg: 'sg-1', other: big, huge: big }, 'team-a/junk': { blob: big } }, {}, 0);
+    s.put('DNSRecord', object('DNSRecord', 'r', readsKey('net', 'sg')));
+    s.put('DNSRecord', object('DNSRecord', 'h', readsKey('net', 'huge')));
+    assert.deepEqual(open(s), ['team-a/*'], '0: the namespace-wide watch at once');
+    await settle();
+    assert.deepEqual(s.index.configMaps.get('team-a', 'net'), { kind: 'ConfigMap', metadata: { name: 'net', namespace: 'team-a', resourceVersion: '1', uid: undefined }, data: { sg: 'sg-1' }, oversized: { huge: 5000 } });
+    assert.deepEqual(s.index.configMaps.get('team-a', 'junk'), { kind: 'ConfigMap', metadata: { name: 'junk', namespace: 'team-a', resourceVersion: '1', uid: undefined }, data: {}, oversized: {} }, 'a ConfigMap no reference names: nothing of its data kept');
+    assert.deepEqual(await s.index.key('ConfigMap', 'team-a', 'net', 'huge'), { missing: 'ConfigMap/net key huge holds 5000 bytes, more than a referenced value may (4096)' });
+    const before = s.watches.length;
+    s.put('DNSRecord', object('DNSRecord', 'r2', readsKey('net', 'sg')));
+    assert.equal(s.watches.length, before, 'a key already kept: no re-list');
+    s.put('DNSRecord', object('DNSRecord', 'j', readsKey('junk', 'blob')));
+    assert.equal(s.watches.length, before + 1, 'a key dropped on the way in: the watch re-lists');
+    assert.deepEqual(open(s), ['team-a/*']);
+    await settle();
+    assert.deepEqual(await s.index.key('ConfigMap', 'team-a', 'junk', 'blob'), { missing: 'ConfigMap/junk key blob holds 5000 bytes, more than a referenced value may (4096)' });
+    s.index.stop();
+  });
+
+  it('strips a ConfigMap watched by name too', async () => {
+    const s = setup({ 'team-a/net': { sg: 'sg-1', note: 'small', other: 'x'.repeat(100_000) } });
+    s.put('DNSRecord', object('DNSRecord', 'r', readsKey('net', 'sg')));
+    await settle();
+    const cached = s.index.configMaps.get('team-a', 'net');
+    assert.deepEqual(cached !== 'unsynced' && cached?.data, { sg: 'sg-1' });
+    s.index.stop();
   });
 });

@@ -1,24 +1,20 @@
 // The index from referenced to referencing objects, fed by the managed kinds' watch caches: a change
 // to a referenced object (its status.atProvider, its coming or going) or to a ConfigMap a reference
-// names enqueues its dependants at once, never at the resync. ConfigMaps are watched one by one, by
-// name, only while some reference names them, and only in the namespace of the objects naming them
-// (so only in watched namespaces). Secrets are never listed or watched in tenants' namespaces (the
+// names enqueues its dependants at once, never at the resync. ConfigMaps are watched only while some
+// reference names them, and only in the namespace of the objects naming them (so only in watched
+// namespaces): by name, or past a bound per namespace by one namespace-wide watch
+// (configmap-watches.ts). Secrets are never listed or watched in tenants' namespaces (the
 // operator's RBAC holds to that): a referenced Secret is read by name on every pass that needs it.
 // A reference never leaves its namespace: every key here carries the referring object's namespace.
 import type { Logger } from 'pino';
 import type { ReferableKind } from '../api/references.ts';
 import type { ResourceRef } from '../kube/listwatch.ts';
-import { targetsOf, type ReferenceSource } from '../reconcile/references.ts';
+import { referencesIn, tooLarge, type ReferenceSource } from '../reconcile/references.ts';
 import type { ManagedKind, ManagedObject } from '../reconcile/types.ts';
-import { Informer, type KubeObject, type ListWatch } from '../runtime/informer.ts';
-
-interface DataObject extends KubeObject {
-  metadata: { name: string; namespace: string; deletionTimestamp?: string };
-  data?: Record<string, string>;
-}
+import type { KubeObject, ListWatch } from '../runtime/informer.ts';
+import { ConfigMapWatches, DEFAULT_MAX_NAMED_CONFIGMAP_WATCHES } from './configmap-watches.ts';
 
 type DataKind = 'ConfigMap' | 'Secret';
-const CONFIGMAPS: Omit<ResourceRef, 'namespace' | 'fieldSelector'> = { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' };
 
 export interface ReferenceIndexOptions {
   kinds: readonly ManagedKind[];
@@ -29,6 +25,8 @@ export interface ReferenceIndexOptions {
   listWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
   /** A Secret's data by name (a GET), undefined when there is none. */
   readSecret: (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
+  /** ConfigMaps of a namespace watched by name before it is watched whole; default 20. */
+  maxNamedConfigMapWatches?: number;
   log: Logger;
 }
 
@@ -46,12 +44,19 @@ export class ReferenceIndex implements ReferenceSource {
   private readonly forward = new Map<string, Set<string>>();
   /** referenced key → the keys of its dependants. */
   private readonly backward = new Map<string, Set<string>>();
-  /** One watch per ConfigMap or Secret some reference names. */
-  private readonly watches = new Map<string, Informer<DataObject>>();
+  /** namespace → dependant key → the ConfigMap keys it reads, as `[name, key]`. */
+  private readonly reads = new Map<string, Map<string, [string, string][]>>();
+  readonly configMaps: ConfigMapWatches;
   private stopped = false;
 
   constructor(options: ReferenceIndexOptions) {
     this.options = options;
+    this.configMaps = new ConfigMapWatches({
+      listWatch: options.listWatch,
+      maxNamed: options.maxNamedConfigMapWatches ?? DEFAULT_MAX_NAMED_CONFIGMAP_WATCHES,
+      changed: (key) => this.wake(key),
+      log: options.log,
+    });
     for (const k of options.kinds) this.paths.set(k.kind, k.references ?? []);
   }
 
@@ -91,9 +96,11 @@ export class ReferenceIndex implements ReferenceSource {
     if (kind === 'Secret') {
       data = await this.options.readSecret(namespace, name);
     } else {
-      const informer = this.watches.get(keyOf(kind, namespace, name));
-      if (!informer?.hasSynced()) return { missing: `${kind}/${name} not read yet` };
-      data = informer.get(`${namespace}/${name}`)?.data;
+      const cached = this.configMaps.get(namespace, name);
+      if (cached === 'unsynced') return { missing: `${kind}/${name} not read yet` };
+      const oversized = cached?.oversized[key];
+      if (oversized !== undefined) return { missing: tooLarge(kind, name, key, oversized) };
+      data = cached?.data;
     }
     if (!data) return { missing: `${kind}/${name} does not exist in this namespace` };
     const value = data[key];
@@ -118,15 +125,15 @@ export class ReferenceIndex implements ReferenceSource {
 
   stop(): void {
     this.stopped = true;
-    for (const w of this.watches.values()) w.stop();
-    this.watches.clear();
+    this.configMaps.stop();
   }
 
   private upsert(kind: string, object: ManagedObject, changed: boolean): void {
     const { namespace, name } = object.metadata;
     const key = keyOf(kind, namespace, name);
-    const targets = new Set(targetsOf(object.spec, this.paths.get(kind) ?? []).map((t) => keyOf(t.kind, namespace, t.name)));
-    this.setEdges(key, targets);
+    const edges = referencesIn(object.spec, this.paths.get(kind) ?? []);
+    this.setReads(namespace, key, edges.flatMap((e) => (e.target.kind === 'ConfigMap' ? [[e.target.name, e.reads] as [string, string]] : [])));
+    this.setEdges(key, new Set(edges.map((e) => keyOf(e.target.kind, namespace, e.target.name))));
     if (changed) this.wake(key);
   }
 
@@ -134,6 +141,7 @@ export class ReferenceIndex implements ReferenceSource {
     const key = keyOf(kind, object.metadata.namespace, object.metadata.name);
     // What it referenced may be waiting for it to go (InUse): looked at again now.
     const targets = [...(this.forward.get(key) ?? [])];
+    this.setReads(object.metadata.namespace, key, []);
     this.setEdges(key, new Set());
     for (const t of targets) this.enqueueKey(t);
     this.wake(key);
@@ -149,7 +157,21 @@ export class ReferenceIndex implements ReferenceSource {
     for (const t of before) if (this.backward.get(t)?.size === 0) this.backward.delete(t);
     if (targets.size) this.forward.set(key, targets);
     else this.forward.delete(key);
-    this.syncWatches();
+  }
+
+  /** Records which ConfigMap keys a dependant reads, and watches what its namespace now names. */
+  private setReads(namespace: string, dependant: string, reads: [string, string][]): void {
+    const before = this.reads.get(namespace)?.get(dependant) ?? [];
+    if (JSON.stringify(before) === JSON.stringify(reads)) return;
+    const ofNamespace = this.reads.get(namespace) ?? new Map<string, [string, string][]>();
+    if (reads.length) ofNamespace.set(dependant, reads);
+    else ofNamespace.delete(dependant);
+    if (ofNamespace.size) this.reads.set(namespace, ofNamespace);
+    else this.reads.delete(namespace);
+    if (this.stopped) return;
+    const names = new Map<string, Set<string>>();
+    for (const [name, key] of [...ofNamespace.values()].flat()) names.set(name, (names.get(name) ?? new Set()).add(key));
+    this.configMaps.sync(namespace, names);
   }
 
   /** Enqueues the dependants of `key`. */
@@ -160,30 +182,5 @@ export class ReferenceIndex implements ReferenceSource {
   private enqueueKey(key: string): void {
     const { kind, namespace, name } = split(key);
     if (this.paths.has(kind)) this.options.enqueue(kind, namespace, name);
-  }
-
-  /** Watches exactly the ConfigMaps some reference names, each by name. */
-  private syncWatches(): void {
-    if (this.stopped) return;
-    const wanted = [...this.backward.keys()].filter((k) => split(k).kind === 'ConfigMap');
-    for (const [key, informer] of this.watches) {
-      if (this.backward.has(key)) continue;
-      informer.stop();
-      this.watches.delete(key);
-    }
-    for (const key of wanted) {
-      if (this.watches.has(key)) continue;
-      const { namespace, name } = split(key);
-      const informer = new Informer<DataObject>({
-        listWatch: this.options.listWatch({ ...CONFIGMAPS, namespace, fieldSelector: `metadata.name=${name}` }) as ListWatch<DataObject>,
-        // The error may quote the request; it never holds the object's data.
-        onError: (err, during) => this.options.log.warn({ referenced: key, during, err }, 'watch of a referenced object failed; retrying'),
-        handlers: { onAdd: () => this.wake(key), onUpdate: () => this.wake(key), onDelete: () => this.wake(key) },
-      });
-      this.watches.set(key, informer);
-      informer.start();
-      // Synced with nothing there is news too: the dependants say "does not exist" instead of "not read yet".
-      void informer.whenSynced().then((synced) => synced && this.wake(key));
-    }
   }
 }

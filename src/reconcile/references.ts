@@ -23,6 +23,16 @@ export interface ReferenceSource {
   dependantsOf?(kind: string, namespace: string, name: string): string[];
 }
 
+/**
+ * The most one value read from a ConfigMap or Secret key may hold: the kinds' own rules (checked after
+ * resolution) bound each field further; this keeps a tenant's megabyte out of plans and memory first.
+ */
+export const MAX_REFERENCED_VALUE_BYTES = 4096;
+
+/** Why a key's value is refused; names the size, never the value. */
+export const tooLarge = (kind: 'ConfigMap' | 'Secret', name: string, key: string, bytes: number) =>
+  `${kind}/${name} key ${key} holds ${bytes} bytes, more than a referenced value may (${MAX_REFERENCED_VALUE_BYTES})`;
+
 /** `"true"` on a referenced object: delete it even while others reference it (docs/references.md). */
 export const DELETE_WHILE_REFERENCED = 'mooring.dev/delete-while-referenced';
 
@@ -111,9 +121,12 @@ async function readOne(source: ValueFrom, namespace: string, from: ReferenceSour
     const fields: Record<string, { what: string }> = REFERABLE_FIELDS[ref.kind];
     return value === undefined ? { missing: `${ref.kind}/${ref.name} has no ${ref.field} yet (${fields[ref.field]?.what ?? ref.field})` } : { value };
   }
-  if (source.configMapKeyRef) return from.key('ConfigMap', namespace, source.configMapKeyRef.name, source.configMapKeyRef.key);
-  if (source.secretKeyRef) return from.key('Secret', namespace, source.secretKeyRef.name, source.secretKeyRef.key);
-  return { missing: 'an empty reference' };
+  const keyRef = source.configMapKeyRef ?? source.secretKeyRef;
+  if (!keyRef) return { missing: 'an empty reference' };
+  const kind = source.configMapKeyRef ? 'ConfigMap' : 'Secret';
+  const got = await from.key(kind, namespace, keyRef.name, keyRef.key);
+  const bytes = 'value' in got ? Buffer.byteLength(got.value) : 0;
+  return bytes > MAX_REFERENCED_VALUE_BYTES ? { missing: tooLarge(kind, keyRef.name, keyRef.key, bytes) } : got;
 }
 
 /**

@@ -22,6 +22,8 @@ export const DEFAULTS = {
   resyncJitter: 0.1,
   // Drift checks' reads per second per account (src/limits/resync.ts); 0: no budget.
   resyncReadsPerSecond: 5,
+  // ConfigMaps of one namespace watched by name before it gets one namespace-wide watch (src/operator/configmap-watches.ts).
+  maxReferencedConfigMapWatches: 20,
   minReconcileIntervalMs: 60_000,
   maxReconcileIntervalMs: 86_400_000,
   backoffBaseMs: BACKOFF_DEFAULTS.baseMs,
@@ -143,6 +145,7 @@ const schema = z
     resyncPeriodMs: duration(1_000, 86_400_000).default(DEFAULTS.resyncPeriodMs), // default 300 s
     resyncJitter: fraction.default(DEFAULTS.resyncJitter), // default 0.1
     resyncReadsPerSecond: rate.default(DEFAULTS.resyncReadsPerSecond), // default 5
+    maxReferencedConfigMapWatches: wholeNumber(0, 10_000).default(DEFAULTS.maxReferencedConfigMapWatches), // default 20
     minReconcileIntervalMs: duration(1_000, 86_400_000).default(DEFAULTS.minReconcileIntervalMs), // default 60 s
     maxReconcileIntervalMs: duration(1_000, 604_800_000).default(DEFAULTS.maxReconcileIntervalMs), // default 86400 s
     backoffBaseMs: duration(1, 3_600_000).default(DEFAULTS.backoffBaseMs), // default 5 s
@@ -197,6 +200,10 @@ const SETTINGS: Record<keyof Config, Setting> = {
   resyncReadsPerSecond: {
     flag: 'resync-reads-per-second',
     help: "most reads a second each account's drift checks may cost, spread over the resync period (0: no budget); a ProviderConfig's spec.rateLimits.resyncReadsPerSecond overrides it for its account",
+  },
+  maxReferencedConfigMapWatches: {
+    flag: 'max-referenced-configmap-watches',
+    help: 'ConfigMaps of one namespace that references name watched one by one, by name; past that the namespace gets one namespace-wide ConfigMap watch (0: always that)',
   },
   minReconcileIntervalMs: { flag: 'min-reconcile-interval', help: 'the shortest resync an object may ask for with the annotation mooring.dev/reconcile-interval (shorter asks are raised to it)' },
   maxReconcileIntervalMs: { flag: 'max-reconcile-interval', help: 'the longest resync an object may ask for with the annotation mooring.dev/reconcile-interval (longer asks are cut to it)' },

@@ -48,7 +48,8 @@ before(async () => {
   zone = `${uniq('refs')}.test.`;
   zoneId = (await r53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: uniq('ref') }))).HostedZone!.Id!.replace('/hostedzone/', '');
   // The resync is the operator's default (300 s): whatever follows here follows through the index.
-  operator = await startOperator(stack(), { namespace: ns, alsoWatch: [other], resyncSeconds: 300, backoffBaseMs: 500 });
+  // Two ConfigMaps named in a namespace make it watched whole (the bound's other side, below).
+  operator = await startOperator(stack(), { namespace: ns, alsoWatch: [other], resyncSeconds: 300, backoffBaseMs: 500, maxReferencedConfigMapWatches: 1 });
 });
 after(async () => {
   await operator?.stop();
@@ -192,6 +193,28 @@ describe('references', () => {
       return /ConfigMap\/targets does not exist in this namespace/.test(condition(r, 'Ready')?.message ?? '') ? r : undefined;
     }, 'the ConfigMap of the other namespace is not found');
     assert.equal(reasonOf(o2), 'ReferenceNotReady');
+  });
+
+  it('past --max-referenced-configmap-watches the namespace is watched whole: edits still followed at once; a value over 4096 bytes waits', async () => {
+    const big = 'x'.repeat(5000);
+    for (const n of ['net-a', 'net-b']) {
+      await core().createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: n }, data: { host: `${n}.example.net`, blob: big } } });
+      await records().create(ns, n, record(n, 'CNAME', { valuesFrom: [{ configMapKeyRef: { name: n, key: 'host' } }] }));
+    }
+    for (const n of ['net-a', 'net-b']) await waiters(kc, 'dnsrecords', ns).ready(n);
+    assert.ok(operator.manager.references.configMaps.open().includes(`${ns}/*`), 'one namespace-wide watch');
+    await core().replaceNamespacedConfigMap({ namespace: ns, name: 'net-b', body: { metadata: { name: 'net-b' }, data: { host: 'moved.example.net', blob: big } } });
+    await eventually(async () => JSON.stringify(await live(`net-b.${zone}`, 'CNAME')) === JSON.stringify(['moved.example.net.']) || undefined, 'the record follows the ConfigMap', 20_000);
+    await records().create(ns, 'blob', record('blob', 'TXT', { valuesFrom: [{ configMapKeyRef: { name: 'net-a', key: 'blob' } }] }));
+    // Its first pass may come before the re-listed watch keeps the key ("not read yet").
+    const waiting = await eventually(async () => {
+      const c = condition(await records().get(ns, 'blob'), 'Progressing');
+      return c?.reason === 'ReferenceNotReady' && c.message?.includes('bytes') ? c : undefined;
+    }, 'blob waits on the size', 20_000);
+    assert.match(waiting.message ?? '', /ConfigMap\/net-a key blob holds 5000 bytes, more than a referenced value may \(4096\)/);
+    assert.ok(!(waiting.message ?? '').includes(big), 'the value is never quoted');
+    const seen = await eventsOf(ns, 'blob');
+    assert.ok(!seen.includes(big), 'nor in its Events');
   });
 
   it('spec.exportTo never takes over a ConfigMap it did not create', async () => {

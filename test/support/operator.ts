@@ -50,6 +50,8 @@ export interface TestOperatorOptions {
   providerConfigCheckMs?: number;
   /** --min-reconcile-interval (default the operator's: 60 s). */
   minReconcileIntervalMs?: number;
+  /** --max-referenced-configmap-watches (default the operator's: 20). */
+  maxReferencedConfigMapWatches?: number;
   /** Default true: return once the caches synced. False: return at once (a test of the start itself). */
   awaitStart?: boolean;
 }
@@ -80,6 +82,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
       ...(options.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: options.shutdownGraceMs }),
       ...(options.providerConfigCheckMs === undefined ? {} : { providerConfigCheckMs: options.providerConfigCheckMs }),
       ...(options.minReconcileIntervalMs === undefined ? {} : { minReconcileIntervalMs: options.minReconcileIntervalMs }),
+      ...(options.maxReferencedConfigMapWatches === undefined ? {} : { maxReferencedConfigMapWatches: options.maxReferencedConfigMapWatches }),
     },
   });
   const http = await startHttp({ bindAddress: '127.0.0.1:0', registry: metrics.registry, notReady: () => manager.notReady(), log });
