@@ -128,7 +128,7 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
    * ours is kept longer: the known listing answers for it till then.
    */
   private settled(key: string, submission: Submission<Receipt> | undefined): void {
-    const keptFor = submission?.action === 'delete' ? ZONE_DEFAULTS.ownDeleteMaxAgeMs : ZONE_DEFAULTS.listingMaxAgeMs;
+    const keptFor = submission?.action === 'delete' ? ZONE_DEFAULTS.ownDeleteMaxAgeMs : ZONE_DEFAULTS.ownWriteMaxAgeMs;
     if (submission?.state === 'sent' && (submission.sentAt ?? 0) < this.account.now() - keptFor) this.account.submissions.forget(key);
   }
 
@@ -143,7 +143,8 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     if (known) {
       const present = known.has(keyOf(desired)) || known.has(keyOf(ownership));
       const deletedByUs = submission?.action === 'delete' && submission.state === 'sent';
-      if (knownAnswers({ now, sentAt: submission?.sentAt, knownSince: records.knownSince(zoneId), neverChanged, present, deletedByUs })) return Promise.resolve(known);
+      const wroteIt = submission?.action === 'upsert' && submission.state === 'sent';
+      if (knownAnswers({ now, sentAt: submission?.sentAt, knownSince: records.knownSince(zoneId), neverChanged, present, deletedByUs, wroteIt })) return Promise.resolve(known);
     }
     return records.records(zoneId, now - ZONE_DEFAULTS.listingMaxAgeMs);
   }
@@ -199,17 +200,23 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
 
 /**
  * Whether the known listing may answer an observe: for a record set whose change the backend
- * accepted within the last seconds (the listing holds that change); up to `knownMaxAgeMs` old, for
- * one it shows present, or absent and never changed by us (what follows is guarded).
+ * accepted within the last seconds (the listing holds that change), or that our write put there
+ * within `ownWriteMaxAgeMs` and the listing still shows; up to `knownMaxAgeMs` old, for one it
+ * shows present; up to `knownAbsentMaxAgeMs`, for one absent and never changed by us (what follows
+ * is a guarded CREATE).
  */
-export function knownAnswers(c: { now: number; sentAt: number | undefined; knownSince: number | undefined; neverChanged: boolean; present: boolean; deletedByUs?: boolean }): boolean {
-  if ((c.sentAt ?? -Infinity) >= c.now - ZONE_DEFAULTS.listingMaxAgeMs) return true;
+export function knownAnswers(c: { now: number; sentAt: number | undefined; knownSince: number | undefined; neverChanged: boolean; present: boolean; deletedByUs?: boolean; wroteIt?: boolean }): boolean {
+  const sentAt = c.sentAt ?? -Infinity;
+  if (sentAt >= c.now - ZONE_DEFAULTS.listingMaxAgeMs) return true;
+  if (c.wroteIt && c.present && sentAt >= c.now - ZONE_DEFAULTS.ownWriteMaxAgeMs) return true;
   // This process's own DELETE, accepted (atomic, exact values) and applied: the record set is
   // gone, whatever the age of the listing our write went through. (A listing's age matters for
   // what others wrote; a record set this process deleted cannot come back as ours unless this
   // process writes it.)
   if (c.deletedByUs) return true;
-  return (c.present || c.neverChanged) && (c.knownSince ?? -Infinity) >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
+  const knownSince = c.knownSince ?? -Infinity;
+  if (!c.present && c.neverChanged) return knownSince >= c.now - ZONE_DEFAULTS.knownAbsentMaxAgeMs;
+  return c.present && knownSince >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
 }
 
 function notOwned(resource: ManagedResource<Spec>): TerminalError {

@@ -19,6 +19,19 @@ export const ZONE_DEFAULTS = {
    */
   knownMaxAgeMs: 15_000,
   /**
+   * How old the known listing may be to say that a record set we never changed is absent (a
+   * guarded CREATE follows, refused whole if the record set appeared meanwhile, and then planned
+   * again on a fresh listing): records arriving over a minute cost a zone one listing, not one each
+   * 15 s.
+   */
+  knownAbsentMaxAgeMs: 120_000,
+  /**
+   * How long a write of ours the backend accepted answers for its record set (present as written)
+   * from the known listing: past the pending polls that follow a long-held batch, well within a
+   * resync period, so drift made out of band is still seen at the next resync.
+   */
+  ownWriteMaxAgeMs: 60_000,
+  /**
    * How old a listing must be at most to say that a record set we changed is gone (a delete then
    * ends; a stale "gone" could leave a record set behind), and, without `observeFromKnown`, how old
    * a listing any observe may reuse.
