@@ -158,6 +158,11 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
     return done;
   }
 
+  /** Whether changes to the zone are queued, waiting for its next batch. */
+  holds(zoneId: string): boolean {
+    return (this.zones.get(zoneId)?.queued.length ?? 0) > 0;
+  }
+
   /**
    * (Re)arms the zone's timer: a quiet window after the last change, longer the more are queued,
    * bounded by the first one's wait; none once the batch is full.

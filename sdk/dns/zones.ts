@@ -19,16 +19,16 @@ export const ZONE_DEFAULTS = {
    */
   knownMaxAgeMs: 15_000,
   /**
-   * How old the known listing may be to say that a record set we never changed is absent (a
-   * guarded CREATE follows, refused whole if the record set appeared meanwhile, and then planned
-   * again on a fresh listing): records arriving over a minute cost a zone one listing, not one each
-   * 15 s.
+   * While the zone's batch is held (records arriving): how old the known listing may be to say that
+   * a record set we never changed is absent. The create that follows joins that batch, whose
+   * guarded CREATE is refused if the record set appeared meanwhile (and then planned again on a
+   * fresh listing), so records arriving over two minutes cost a zone one listing, not one each 15 s.
    */
   knownAbsentMaxAgeMs: 120_000,
   /**
-   * How long a write of ours the backend accepted answers for its record set (present as written)
-   * from the known listing: past the pending polls that follow a long-held batch, well within a
-   * resync period, so drift made out of band is still seen at the next resync.
+   * How long after our write the backend accepted the first observe of its record set (the one that
+   * reports it written) may answer from the known listing: past the pending polls that follow a
+   * long-held batch. Later observes are drift checks and follow `knownMaxAgeMs`.
    */
   ownWriteMaxAgeMs: 60_000,
   /**
