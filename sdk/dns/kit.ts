@@ -11,7 +11,7 @@ import { DnsAccount } from './account.ts';
 import { absolute, inZone, type EscapeSyntax } from './names.ts';
 import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership, refuseReservedName } from './ownership.ts';
 import type { DnsIntent } from './plan.ts';
-import type { DnsBackendFactory } from './port.ts';
+import type { DnsBackendFactory, HealthCheckSeen } from './port.ts';
 import { connectionDetails, desiredRecord, diffRecord, keyOf, type DnsRecordSet, type ZoneListing } from './records.ts';
 import type { Submission } from './submissions.ts';
 import { ZONE_DEFAULTS, isZoneGone, type Zone, type ZoneRef } from './zones.ts';
@@ -87,6 +87,8 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     if (!located) return { exists: false, upToDate: false };
     const { zone, desired } = located;
     const { backend, submissions } = this.account;
+    const checks = await backend.healthChecks?.observe(resource, resource.spec.healthCheck);
+    if (checks?.id !== undefined) desired.healthCheckId = checks.id;
     const atProvider: AtProvider = { hostedZoneId: zone.id, fqdn: desired.name };
     const key = `${zone.id}|${keyOf(desired)}`;
     const submission = submissions.get(key);
@@ -105,7 +107,9 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     const listing = await this.listing(zone.id, located, submission, followed === undefined).catch(zoneGone);
     this.settled(key, submission);
     if (!listing) return { exists: false, upToDate: false };
-    return { ...this.seen(located, listing, submission, key), atProvider, ...written };
+    const seen = withHealthChecks(this.seen(located, listing, submission, key), checks);
+    const named = listing.get(keyOf(desired))?.healthCheckId;
+    return { ...seen, atProvider: { ...atProvider, ...(named !== undefined ? { healthCheckId: named } : {}) }, ...written };
   }
 
   /** What the listing shows of the record set and its ownership record. */
@@ -149,7 +153,7 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
   }
 
   async create(resource: ManagedResource<Spec>): Promise<WriteQueued> {
-    await this.submit(resource, 'upsert', false);
+    await this.submit(resource, 'upsert', false, await this.account.backend.healthChecks?.ensure(resource, resource.spec.healthCheck));
     return { queued: true };
   }
 
@@ -159,14 +163,23 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
 
   async update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<WriteQueued> {
     if (observation.ownershipMark === undefined && !resource.spec.adopt) throw notOwned(resource);
-    await this.submit(resource, 'upsert', resource.spec.adopt);
+    const checks = this.account.backend.healthChecks;
+    const id = await checks?.ensure(resource, resource.spec.healthCheck);
+    // A check the record set stops naming goes once the write is listed (a later update, or delete).
+    await checks?.prune(resource, [id, observation.atProvider?.healthCheckId]);
+    await this.submit(resource, 'upsert', resource.spec.adopt, id);
     return { queued: true };
   }
 
   async delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult> {
-    if (!observation.exists) return { done: true };
+    // Our health checks go once no record set of ours names them any more.
+    const pruned = async () => {
+      await this.account.backend.healthChecks?.prune(resource, []);
+      return { done: true };
+    };
+    if (!observation.exists) return pruned();
     // Not ours, not adopted: nothing of ours to delete, so the resource may go and leave it.
-    if (observation.ownershipMark === undefined && !resource.spec.adopt) return { done: true };
+    if (observation.ownershipMark === undefined && !resource.spec.adopt) return pruned();
     await this.submit(resource, 'delete', resource.spec.adopt);
     return { done: false, progress: 'deleting the record set and its ownership record', requeueAfterMs: DELETE_REQUEUE_MS };
   }
@@ -175,8 +188,9 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     // The account's client and caches outlive one reconcile.
   }
 
-  private async submit(resource: ManagedResource<Spec>, action: DnsIntent['action'], mayTakeUnowned: boolean): Promise<void> {
+  private async submit(resource: ManagedResource<Spec>, action: DnsIntent['action'], mayTakeUnowned: boolean, healthCheckId?: string): Promise<void> {
     const { zone, desired, ownership } = await this.locate(resource);
+    if (healthCheckId !== undefined) desired.healthCheckId = healthCheckId;
     this.account.submit(zone.id, { action, desired, ownership, mark: resource.ownershipMark, mayTakeUnowned });
   }
 
@@ -185,6 +199,7 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     const { spec } = resource;
     const { backend, zones } = this.account;
     backend.refuse?.(spec);
+    if (spec.healthCheck && !backend.healthChecks) throw new TerminalError(ProviderReason.HealthCheckUnsupported, `spec.healthCheck: ${backend.label} has no health checks; remove spec.healthCheck, or use a ProviderConfig of type aws (Route 53)`);
     refuseReservedName(spec.name, backend.escapes); // before the zone look-up: no call at all for a forged name
     const zone = await zones.resolve(spec.zone);
     const name = absolute(spec.name, zone.name);
@@ -210,6 +225,14 @@ export function knownAnswers(c: { now: number; sentAt: number | undefined; known
   // process writes it.)
   if (c.deletedByUs) return true;
   return (c.present || c.neverChanged) && (c.knownSince ?? -Infinity) >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
+}
+
+/** The observation with the health check's drift, and this DNSRecord's stale checks, in its diff. */
+function withHealthChecks(seen: Observation<AtProvider>, checks: HealthCheckSeen | undefined): Observation<AtProvider> {
+  if (!seen.exists || !checks) return seen;
+  const diff = [...(seen.diff ?? []), ...checks.diff];
+  if (checks.stale.length) diff.push({ path: 'healthCheck', observed: checks.stale, desired: checks.id });
+  return { ...seen, upToDate: diff.length === 0, ...(diff.length ? { diff } : {}) };
 }
 
 function notOwned(resource: ManagedResource<Spec>): TerminalError {
