@@ -107,6 +107,9 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     const listing = await this.listing(zone.id, located, submission, followed === undefined).catch(zoneGone);
     this.settled(key, submission);
     if (!listing) return { exists: false, upToDate: false };
+    if (checks?.stale.length && this.account.pruning.has(resource.uid)) {
+      return { exists: true, upToDate: false, atProvider, ...written, pending: { reason: 'Waiting', message: `waiting for the health checks it replaced (${checks.stale.join(', ')}) to be deleted` } };
+    }
     const seen = withHealthChecks(this.seen(located, listing, submission, key), checks);
     const named = listing.get(keyOf(desired))?.healthCheckId;
     return { ...seen, atProvider: { ...atProvider, ...(named !== undefined ? { healthCheckId: named } : {}) }, ...written };
@@ -165,10 +168,21 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     if (observation.ownershipMark === undefined && !resource.spec.adopt) throw notOwned(resource);
     const checks = this.account.backend.healthChecks;
     const id = await checks?.ensure(resource, resource.spec.healthCheck);
-    // A check the record set stops naming goes once the write is listed (a later update, or delete).
-    await checks?.prune(resource, [id, observation.atProvider?.healthCheckId]);
-    await this.submit(resource, 'upsert', resource.spec.adopt, id);
+    const named = observation.atProvider?.healthCheckId;
+    await checks?.prune(resource, [id, named]);
+    const { done } = await this.submit(resource, 'upsert', resource.spec.adopt, id);
+    // The check the record set names now goes once the batch that stops naming it was accepted.
+    if (checks && named !== undefined && named !== id) this.pruneAfter(resource, done.then(() => checks.prune(resource, [id])));
     return { queued: true };
+  }
+
+  /** Tracks a deletion of replaced checks (observe reports it pending); a failed one is retried by the next update. */
+  private pruneAfter(resource: ManagedResource<Spec>, pruned: Promise<void>): void {
+    const { pruning } = this.account;
+    const tracked = pruned.catch(() => undefined).finally(() => {
+      if (pruning.get(resource.uid) === tracked) pruning.delete(resource.uid);
+    });
+    pruning.set(resource.uid, tracked);
   }
 
   async delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult> {
@@ -188,10 +202,11 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     // The account's client and caches outlive one reconcile.
   }
 
-  private async submit(resource: ManagedResource<Spec>, action: DnsIntent['action'], mayTakeUnowned: boolean, healthCheckId?: string): Promise<void> {
+  private async submit(resource: ManagedResource<Spec>, action: DnsIntent['action'], mayTakeUnowned: boolean, healthCheckId?: string): Promise<{ done: Promise<unknown> }> {
     const { zone, desired, ownership } = await this.locate(resource);
     if (healthCheckId !== undefined) desired.healthCheckId = healthCheckId;
-    this.account.submit(zone.id, { action, desired, ownership, mark: resource.ownershipMark, mayTakeUnowned });
+    // Wrapped: the write is queued, not awaited (the submission reports how the batch ended).
+    return { done: this.account.submit(zone.id, { action, desired, ownership, mark: resource.ownershipMark, mayTakeUnowned }) };
   }
 
   /** The zone, and the record set and ownership record the spec asks for in it. */
