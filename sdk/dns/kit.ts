@@ -110,7 +110,7 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     if (checks?.stale.length && this.account.pruning.has(resource.uid)) {
       return { exists: true, upToDate: false, atProvider, ...written, pending: { reason: 'Waiting', message: `waiting for the health checks it replaced (${checks.stale.join(', ')}) to be deleted` } };
     }
-    const seen = withHealthChecks(this.seen(located, listing, submission, key), checks);
+    const seen = withHealthChecks(this.seen(located, listing, submission, key), checks, resource.ownershipMark);
     const named = listing.get(keyOf(desired))?.healthCheckId;
     return { ...seen, atProvider: { ...atProvider, ...(named !== undefined ? { healthCheckId: named } : {}) }, ...written };
   }
@@ -194,8 +194,16 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     if (!observation.exists) return pruned();
     // Not ours, not adopted: nothing of ours to delete, so the resource may go and leave it.
     if (observation.ownershipMark === undefined && !resource.spec.adopt) return pruned();
+    if (this.account.backend.healthChecks && !(await this.recordThere(resource))) return pruned();
     await this.submit(resource, 'delete', resource.spec.adopt);
     return { done: false, progress: 'deleting the record set and its ownership record', requeueAfterMs: DELETE_REQUEUE_MS };
+  }
+
+  /** The record set or its ownership record is listed (what delete removes before the health checks). */
+  private async recordThere(resource: ManagedResource<Spec>): Promise<boolean> {
+    const { zone, desired, ownership } = await this.locate(resource);
+    const listing = await this.account.records.records(zone.id, this.account.now() - ZONE_DEFAULTS.listingMaxAgeMs);
+    return listing.has(keyOf(desired)) || listing.has(keyOf(ownership));
   }
 
   async disconnect(): Promise<void> {
@@ -243,8 +251,13 @@ export function knownAnswers(c: { now: number; sentAt: number | undefined; known
 }
 
 /** The observation with the health check's drift, and this DNSRecord's stale checks, in its diff. */
-function withHealthChecks(seen: Observation<AtProvider>, checks: HealthCheckSeen | undefined): Observation<AtProvider> {
-  if (!seen.exists || !checks) return seen;
+function withHealthChecks(seen: Observation<AtProvider>, checks: HealthCheckSeen | undefined, mark: string): Observation<AtProvider> {
+  if (!checks) return seen;
+  if (!seen.exists) {
+    // Our checks alone still count (found by the uid, so ours): deleting must remove them, an update writes the record set.
+    if (checks.id === undefined && !checks.stale.length) return seen;
+    return { exists: true, upToDate: false, ownershipMark: mark, diff: [{ path: 'values', observed: undefined, desired: 'the record set' }] };
+  }
   const diff = [...(seen.diff ?? []), ...checks.diff];
   if (checks.stale.length) diff.push({ path: 'healthCheck', observed: checks.stale, desired: checks.id });
   return { ...seen, upToDate: diff.length === 0, ...(diff.length ? { diff } : {}) };
