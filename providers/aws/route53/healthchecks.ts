@@ -10,11 +10,9 @@ import {
   ChangeTagsForResourceCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, ListHealthChecksCommand, ListTagsForResourceCommand, UpdateHealthCheckCommand,
   type HealthCheck as R53HealthCheck, type HealthCheckConfig, type Route53Client,
 } from '@aws-sdk/client-route-53';
-import type { DNSRecordSpec, FieldDiff, HealthCheck, HealthCheckSeen, HealthChecks, ManagedResource } from '../../../sdk/index.ts';
+import { OWNERSHIP_TAG, type DNSRecordSpec, type FieldDiff, type HealthCheck, type HealthCheckSeen, type HealthChecks, type ManagedResource } from '../../../sdk/index.ts';
 import type { AwsCaller } from '../common/client.ts';
 
-/** The tag holding the ownership mark. */
-export const OWNER_TAG = 'mooring.dev/owner';
 /** How long one ListHealthChecks answers every DNSRecord of the account (our own writes clear it). */
 const LIST_MAX_AGE_MS = 2_000;
 
@@ -144,9 +142,9 @@ export class Route53HealthChecks implements HealthChecks {
   /** Tags the check with the ownership mark unless it is (a create that crashed before tagging is finished here). */
   private async mark(resource: Resource, id: string): Promise<void> {
     const answer = await this.aws.call(`Route 53 ListTagsForResource healthcheck ${id}`, () => this.r53.send(new ListTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id })));
-    if (answer.ResourceTagSet?.Tags?.some((t) => t.Key === OWNER_TAG && t.Value === resource.ownershipMark)) return;
+    if (answer.ResourceTagSet?.Tags?.some((t) => t.Key === OWNERSHIP_TAG && t.Value === resource.ownershipMark)) return;
     await this.aws.call(`Route 53 ChangeTagsForResource healthcheck ${id}`, () =>
-      this.r53.send(new ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id, AddTags: [{ Key: OWNER_TAG, Value: resource.ownershipMark }] })),
+      this.r53.send(new ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id, AddTags: [{ Key: OWNERSHIP_TAG, Value: resource.ownershipMark }] })),
     );
   }
 }
