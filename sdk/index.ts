@@ -35,7 +35,7 @@ export type { ProviderDefinition, ProviderKinds, ProviderRegistration } from './
 // re-exported so that providers import nothing but this SDK. The per-kind specs and atProvider
 // shapes an adapter receives and reports, and a spec as written (tests build theirs with parseSpec):
 export type { BucketAtProvider, BucketSpec, BucketSpecInput } from '../src/api/bucket.ts';
-export type { DNSRecordAtProvider, DNSRecordSpec, RecordType, RoutingPolicy } from '../src/api/dnsrecord.ts';
+export type { DNSRecordAtProvider, DNSRecordSpec, HealthCheck, RecordType, RoutingPolicy } from '../src/api/dnsrecord.ts';
 export { ROUTING_POLICIES } from '../src/api/dnsrecord.ts';
 export type { DatabaseAtProvider, DatabaseSpec, DatabaseSpecInput } from '../src/api/database.ts';
 // A Database's per-backend options, schema and type in one (`RdsOptions.parse({})`: the defaults

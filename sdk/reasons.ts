@@ -46,6 +46,8 @@ export const ProviderReason = {
   ReservedName: 'ReservedName',
   /** The spec asks for a DNS routing policy (weighted, failover, latency, geolocation, multivalue) the DNS backend has none of (PowerDNS). */
   RoutingUnsupported: 'RoutingUnsupported',
+  /** The spec asks for a health check (spec.healthCheck) on a DNS backend that has none (PowerDNS). */
+  HealthCheckUnsupported: 'HealthCheckUnsupported',
   /** A DNS record would share its name with a CNAME (a CNAME beside another record set, or any record set beside a CNAME). */
   CnameConflict: 'CnameConflict',
 } as const;

@@ -22,7 +22,7 @@ describe('the PowerDNS DNSRecord backend', () => {
   });
   const refused = (reason: string, text: RegExp) => (err: unknown) => err instanceof TerminalError && err.reason === reason && text.test(err.message);
 
-  it('refuses \\095mooring (decimal for _mooring), aliases and every routing policy before any request', async () => {
+  it('refuses \\095mooring (decimal for _mooring), aliases, every routing policy and health checks before any request', async () => {
     const client = await connect();
     await assert.rejects(client.create(resource('\\095mooring-a.www')), refused(PdnsReason.ReservedName, /spec\.name/));
     await assert.rejects(client.observe(resource('www', { weighted: { setIdentifier: 'a', weight: 1 } })), refused(PdnsReason.RoutingUnsupported, /spec\.weighted: PowerDNS has no weighted routing/));
@@ -31,6 +31,8 @@ describe('the PowerDNS DNSRecord backend', () => {
     await assert.rejects(client.observe(resource('www', { latency: { setIdentifier: 'a', region: 'eu-west-1' } })), refused(PdnsReason.RoutingUnsupported, /spec\.latency/));
     await assert.rejects(client.observe(resource('www', { multivalue: { setIdentifier: 'a' } })), refused(PdnsReason.RoutingUnsupported, /spec\.multivalue/));
     await assert.rejects(client.observe(resource('www', { alias: { dnsName: 'a.', hostedZoneId: 'Z1', evaluateTargetHealth: false } })), refused(PdnsReason.InvalidSpec, /spec\.alias/));
+    const healthCheck = { protocol: 'HTTP' as const, ipAddress: '192.0.2.1', requestInterval: 30 as const, failureThreshold: 3 };
+    await assert.rejects(client.create(resource('www', { failover: { setIdentifier: 'a', role: 'PRIMARY' }, healthCheck })), refused(PdnsReason.HealthCheckUnsupported, /spec\.healthCheck: PowerDNS has no health checks/));
     assert.deepEqual(requests, []);
   });
 

@@ -50,6 +50,8 @@ class PdnsBackend implements DnsBackend {
 
   refuse(spec: DNSRecordSpec): void {
     if (spec.alias !== undefined) throw unsupported(PdnsReason.InvalidSpec, 'spec.alias', 'Route 53 aliases');
+    // Before the routing policy it usually rides on: the field named is the one this check is about.
+    if (spec.healthCheck !== undefined) throw unsupported(PdnsReason.HealthCheckUnsupported, 'spec.healthCheck', 'health checks (Route 53 runs them; PowerDNS serves the record set whatever its target\'s health)');
     for (const policy of ROUTING_POLICIES) {
       if (spec[policy] !== undefined) throw unsupported(PdnsReason.RoutingUnsupported, `spec.${policy}`, `${policy} routing (it answers every query with the one record set of a name and type)`);
     }

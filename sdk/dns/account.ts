@@ -42,9 +42,17 @@ export class DnsAccount<Receipt> {
     this.batcher = new ZoneBatcher(port, { ...backend.batch, ...slot, key: (c) => keyOf(c.recordSet) });
   }
 
-  /** Queues the intent; its submission records how it ends, for observe to report. */
-  submit(zoneId: string, intent: DnsIntent): void {
-    this.submissions.track(`${zoneId}|${keyOf(intent.desired)}`, intent.action, this.batcher.submit(zoneId, intent));
+  /**
+   * Health checks being deleted by uid, once the batch that stopped naming them was accepted
+   * (HealthChecks.prune after a replacement); observe reports them pending meanwhile.
+   */
+  readonly pruning = new Map<string, Promise<void>>();
+
+  /** Queues the intent; its submission records how it ends, for observe to report. Settles with the batch. */
+  submit(zoneId: string, intent: DnsIntent): Promise<unknown> {
+    const done = this.batcher.submit(zoneId, intent);
+    this.submissions.track(`${zoneId}|${keyOf(intent.desired)}`, intent.action, done);
+    return done;
   }
 
   private plan(intents: DnsIntent[], listing: Parameters<typeof planChanges>[1]): BatchPlan<DnsChange>[] {

@@ -11,7 +11,7 @@ import { DnsAccount } from './account.ts';
 import { absolute, inZone, type EscapeSyntax } from './names.ts';
 import { OWNERSHIP_TTL, ownershipName, ownershipValue, parseOwnership, refuseReservedName } from './ownership.ts';
 import type { DnsIntent } from './plan.ts';
-import type { DnsBackendFactory } from './port.ts';
+import type { DnsBackendFactory, HealthCheckSeen } from './port.ts';
 import { connectionDetails, desiredRecord, diffRecord, keyOf, type DnsRecordSet, type ZoneListing } from './records.ts';
 import type { Submission } from './submissions.ts';
 import { ZONE_DEFAULTS, isZoneGone, type Zone, type ZoneRef } from './zones.ts';
@@ -87,6 +87,8 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     if (!located) return { exists: false, upToDate: false };
     const { zone, desired } = located;
     const { backend, submissions } = this.account;
+    const checks = await backend.healthChecks?.observe(resource, resource.spec.healthCheck);
+    if (checks?.id !== undefined) desired.healthCheckId = checks.id;
     const atProvider: AtProvider = { hostedZoneId: zone.id, fqdn: desired.name };
     const key = `${zone.id}|${keyOf(desired)}`;
     const submission = submissions.get(key);
@@ -105,7 +107,12 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     const listing = await this.listing(zone.id, located, submission, followed === undefined).catch(zoneGone);
     this.settled(key, submission);
     if (!listing) return { exists: false, upToDate: false };
-    return { ...this.seen(located, listing, submission, key), atProvider, ...written };
+    if (checks?.stale.length && this.account.pruning.has(resource.uid)) {
+      return { exists: true, upToDate: false, atProvider, ...written, pending: { reason: 'Waiting', message: `waiting for the health checks it replaced (${checks.stale.join(', ')}) to be deleted` } };
+    }
+    const seen = withHealthChecks(this.seen(located, listing, submission, key), checks, resource.ownershipMark);
+    const named = listing.get(keyOf(desired))?.healthCheckId;
+    return { ...seen, atProvider: { ...atProvider, ...(named !== undefined ? { healthCheckId: named } : {}) }, ...written };
   }
 
   /** What the listing shows of the record set and its ownership record. */
@@ -152,7 +159,7 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
   }
 
   async create(resource: ManagedResource<Spec>): Promise<WriteQueued> {
-    await this.submit(resource, 'upsert', false);
+    await this.submit(resource, 'upsert', false, await this.account.backend.healthChecks?.ensure(resource, resource.spec.healthCheck));
     return { queued: true };
   }
 
@@ -162,25 +169,55 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
 
   async update(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<WriteQueued> {
     if (observation.ownershipMark === undefined && !resource.spec.adopt) throw notOwned(resource);
-    await this.submit(resource, 'upsert', resource.spec.adopt);
+    const checks = this.account.backend.healthChecks;
+    const id = await checks?.ensure(resource, resource.spec.healthCheck);
+    const named = observation.atProvider?.healthCheckId;
+    await checks?.prune(resource, [id, named]);
+    const { done } = await this.submit(resource, 'upsert', resource.spec.adopt, id);
+    // The check the record set names now goes once the batch that stops naming it was accepted.
+    if (checks && named !== undefined && named !== id) this.pruneAfter(resource, done.then(() => checks.prune(resource, [id])));
     return { queued: true };
   }
 
+  /** Tracks a deletion of replaced checks (observe reports it pending); a failed one is retried by the next update. */
+  private pruneAfter(resource: ManagedResource<Spec>, pruned: Promise<void>): void {
+    const { pruning } = this.account;
+    const tracked = pruned.catch(() => undefined).finally(() => {
+      if (pruning.get(resource.uid) === tracked) pruning.delete(resource.uid);
+    });
+    pruning.set(resource.uid, tracked);
+  }
+
   async delete(resource: ManagedResource<Spec>, observation: Observation<AtProvider>): Promise<DeleteResult> {
-    if (!observation.exists) return { done: true };
+    // Our health checks go once no record set of ours names them any more.
+    const pruned = async () => {
+      await this.account.backend.healthChecks?.prune(resource, []);
+      return { done: true };
+    };
+    if (!observation.exists) return pruned();
     // Not ours, not adopted: nothing of ours to delete, so the resource may go and leave it.
-    if (observation.ownershipMark === undefined && !resource.spec.adopt) return { done: true };
+    if (observation.ownershipMark === undefined && !resource.spec.adopt) return pruned();
+    if (this.account.backend.healthChecks && !(await this.recordThere(resource))) return pruned();
     await this.submit(resource, 'delete', resource.spec.adopt);
     return { done: false, progress: 'deleting the record set and its ownership record', requeueAfterMs: DELETE_REQUEUE_MS };
+  }
+
+  /** The record set or its ownership record is listed (what delete removes before the health checks). */
+  private async recordThere(resource: ManagedResource<Spec>): Promise<boolean> {
+    const { zone, desired, ownership } = await this.locate(resource);
+    const listing = await this.account.records.records(zone.id, this.account.now() - ZONE_DEFAULTS.listingMaxAgeMs);
+    return listing.has(keyOf(desired)) || listing.has(keyOf(ownership));
   }
 
   async disconnect(): Promise<void> {
     // The account's client and caches outlive one reconcile.
   }
 
-  private async submit(resource: ManagedResource<Spec>, action: DnsIntent['action'], mayTakeUnowned: boolean): Promise<void> {
+  private async submit(resource: ManagedResource<Spec>, action: DnsIntent['action'], mayTakeUnowned: boolean, healthCheckId?: string): Promise<{ done: Promise<unknown> }> {
     const { zone, desired, ownership } = await this.locate(resource);
-    this.account.submit(zone.id, { action, desired, ownership, mark: resource.ownershipMark, mayTakeUnowned });
+    if (healthCheckId !== undefined) desired.healthCheckId = healthCheckId;
+    // Wrapped: the write is queued, not awaited (the submission reports how the batch ended).
+    return { done: this.account.submit(zone.id, { action, desired, ownership, mark: resource.ownershipMark, mayTakeUnowned }) };
   }
 
   /** The zone, and the record set and ownership record the spec asks for in it. */
@@ -188,6 +225,7 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     const { spec } = resource;
     const { backend, zones } = this.account;
     backend.refuse?.(spec);
+    if (spec.healthCheck && !backend.healthChecks) throw new TerminalError(ProviderReason.HealthCheckUnsupported, `spec.healthCheck: ${backend.label} has no health checks; remove spec.healthCheck, or use a ProviderConfig of type aws (Route 53)`);
     refuseReservedName(spec.name, backend.escapes); // before the zone look-up: no call at all for a forged name
     const zone = await zones.resolve(spec.zone);
     const name = absolute(spec.name, zone.name);
@@ -235,6 +273,19 @@ export function knownAnswers(c: KnownQuestion): boolean {
   const knownSince = c.knownSince ?? -Infinity;
   if (c.burst && !c.present && c.neverChanged && knownSince >= c.now - ZONE_DEFAULTS.knownAbsentMaxAgeMs) return true;
   return (c.present || c.neverChanged) && knownSince >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
+}
+
+/** The observation with the health check's drift, and this DNSRecord's stale checks, in its diff. */
+function withHealthChecks(seen: Observation<AtProvider>, checks: HealthCheckSeen | undefined, mark: string): Observation<AtProvider> {
+  if (!checks) return seen;
+  if (!seen.exists) {
+    // Our checks alone still count (found by the uid, so ours): deleting must remove them, an update writes the record set.
+    if (checks.id === undefined && !checks.stale.length) return seen;
+    return { exists: true, upToDate: false, ownershipMark: mark, diff: [{ path: 'values', observed: undefined, desired: 'the record set' }] };
+  }
+  const diff = [...(seen.diff ?? []), ...checks.diff];
+  if (checks.stale.length) diff.push({ path: 'healthCheck', observed: checks.stale, desired: checks.id });
+  return { ...seen, upToDate: diff.length === 0, ...(diff.length ? { diff } : {}) };
 }
 
 function notOwned(resource: ManagedResource<Spec>): TerminalError {

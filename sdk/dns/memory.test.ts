@@ -54,6 +54,8 @@ for (const guarded of [false, true]) {
       badCredentials: (secret) => ({ ...connection, name: 'memory-bad', secretData: { token: secret } }),
       invalidSpec: (r) => ({ ...r, spec: { ...r.spec, zone: { name: `no-such-${ZONE}` } } }),
       fields: {
+        // A port without HealthChecks: the kit itself refuses the field (HealthCheckUnsupported).
+        refused: { healthCheck: 'health checks: this backend has none, so the kit refuses the field (HealthCheckUnsupported) rather than ignore it' },
         variants: dnsRecordVariants(ZONE, 'Z0123456789ABC'),
         values: DNS_RECORD_VALUES,
       },

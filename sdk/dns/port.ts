@@ -3,8 +3,8 @@
 // it cannot do. Everything else (zone and listing caches, ownership records, the guarded plan,
 // batching, submission tracking, observe/create/update/delete) is the kit's.
 import type { BatchOptions } from '../batch.ts';
-import type { DNSRecordAtProvider, DNSRecordSpec } from '../../src/api/dnsrecord.ts';
-import type { ProviderConnection } from '../contract.ts';
+import type { DNSRecordAtProvider, DNSRecordSpec, HealthCheck } from '../../src/api/dnsrecord.ts';
+import type { FieldDiff, ManagedResource, ProviderConnection } from '../contract.ts';
 import type { EscapeSyntax } from './names.ts';
 import type { DnsChange } from './plan.ts';
 import type { DnsRecordSet } from './records.ts';
@@ -52,6 +52,8 @@ export interface DnsBackend<Receipt = void> {
    * (never retried here). `inSlot`: the call runs in the slot `slot` granted; do not queue again.
    */
   submit(zoneId: string, changes: DnsChange[], inSlot: boolean): Promise<Receipt>;
+  /** Its health checks; without them the kit refuses spec.healthCheck (HealthCheckUnsupported). */
+  readonly healthChecks?: HealthChecks | undefined;
   /** Refuses (TerminalError InvalidSpec, naming the field) what the spec asks that the backend cannot do. */
   refuse?(spec: DNSRecordSpec): void;
   /**
@@ -60,6 +62,30 @@ export interface DnsBackend<Receipt = void> {
    * when there is no such write to follow.
    */
   follow?(zone: Zone, submitted: { receipt?: Receipt | undefined } | undefined, recorded: Record<string, unknown> | undefined): Promise<Followed | undefined>;
+}
+
+/** What a backend's health checks show for one DNSRecord (HealthChecks.observe). */
+export interface HealthCheckSeen {
+  /** The check the spec asks for, when it exists: the id the record set must name. */
+  id?: string | undefined;
+  /** Where its settings differ from the spec (missing: one entry at `healthCheck`). */
+  diff: FieldDiff[];
+  /** Checks of this DNSRecord the spec no longer asks for (replaced, or the field removed): deleted once no record set names them. */
+  stale: string[];
+}
+
+/**
+ * Health checks a backend keeps beside its record sets (Route 53). Every check belongs to one
+ * DNSRecord, found by what the backend derives from the resource's uid, never by an id a tenant
+ * could write: a record set can name no check but its own DNSRecord's.
+ */
+export interface HealthChecks {
+  /** Reads only: the check the spec asks for, its drift, and this DNSRecord's stale checks. */
+  observe(resource: ManagedResource<DNSRecordSpec>, want: HealthCheck | undefined): Promise<HealthCheckSeen>;
+  /** Creates (marked as the resource's) or corrects the check the spec asks for; its id, undefined when none is asked. */
+  ensure(resource: ManagedResource<DNSRecordSpec>, want: HealthCheck | undefined): Promise<string | undefined>;
+  /** Deletes this DNSRecord's checks except `keep` (those the record set names or is about to). */
+  prune(resource: ManagedResource<DNSRecordSpec>, keep: (string | undefined)[]): Promise<void>;
 }
 
 /** How a provider makes its backend for a ProviderConfig. */

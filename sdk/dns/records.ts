@@ -40,6 +40,8 @@ export interface DnsRecordSet {
   geolocation?: Geolocation | undefined;
   /** Multivalue answer routing (Route 53). */
   multiValueAnswer?: boolean | undefined;
+  /** The health check the record set answers by (Route 53); the kit sets it from the backend's HealthChecks. */
+  healthCheckId?: string | undefined;
   /** Unset for an alias. */
   ttl?: number | undefined;
   /** The values in the backend's zone-file form (TXT quoted). */
@@ -178,6 +180,7 @@ function routingDiff(desired: DnsRecordSet, live: DnsRecordSet): FieldDiff[] {
   if (desired.region !== live.region) diff.push({ path: 'latency.region', observed: live.region, desired: desired.region });
   if (geo(desired.geolocation) !== geo(live.geolocation)) diff.push({ path: 'geolocation', observed: live.geolocation, desired: desired.geolocation });
   if ((desired.multiValueAnswer ?? false) !== (live.multiValueAnswer ?? false)) diff.push({ path: 'multivalue', observed: live.multiValueAnswer, desired: desired.multiValueAnswer });
+  if (desired.healthCheckId !== live.healthCheckId) diff.push({ path: 'healthCheck', observed: live.healthCheckId, desired: desired.healthCheckId });
   return diff;
 }
 

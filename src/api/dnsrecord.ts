@@ -186,6 +186,29 @@ export const MultiValue = z
   .object({ setIdentifier: setIdentifier('multivalue') })
   .describe('Multivalue answer routing (Route 53): up to eight healthy record sets of a name and type answer together; give each a healthCheck.');
 
+/** Route 53 checks every 10 or 30 seconds. */
+export const HEALTH_CHECK_INTERVALS = [10, 30] as const;
+
+export const HealthCheck = withRules(
+  z.object({
+    protocol: z.enum(['HTTP', 'HTTPS', 'TCP']).describe('How the endpoint is checked. Route 53 cannot change a check\'s type: mooring replaces the check (a new one, then the old one deleted).'),
+    ipAddress: z.string().max(15).regex(re(PATTERNS.ipv4), { message: 'must be an IPv4 address' }).optional().describe('The address checked; without it, fqdn is resolved and checked. Adding or removing it replaces the check.'),
+    fqdn: z.string().max(255).regex(re(PATTERNS.domain), { message: 'must be a domain name' }).optional().describe('The host name checked (and sent as Host and SNI).'),
+    port: z.number().int().min(1).max(65535).optional().describe('The port; default 80 for HTTP and TCP, 443 for HTTPS.'),
+    path: z.string().max(255).regex(/^\/[ -~]*$/, { message: 'must start with /' }).optional().describe('The HTTP(S) path requested; HTTP and HTTPS only.'),
+    requestInterval: z.union([z.literal(10), z.literal(30)]).default(30).describe('Seconds between checks, 10 or 30. Route 53 cannot change it: mooring replaces the check.'),
+    failureThreshold: z.number().int().min(1).max(10).default(3).describe('Consecutive failures (or successes) that change the health status.'),
+  }),
+  [
+    { rule: 'has(self.ipAddress) || has(self.fqdn)', message: 'give healthCheck.ipAddress or healthCheck.fqdn (or both)', holds: (h) => h.ipAddress !== undefined || h.fqdn !== undefined },
+    { rule: "!has(self.path) || self.protocol != 'TCP'", message: 'a TCP health check has no path', fieldPath: '.path', holds: (h) => h.path === undefined || h.protocol !== 'TCP' },
+  ],
+).describe(
+  'A Route 53 health check this record set answers by (meaningful with failover, multivalue, weighted, latency and geolocation routing). ' +
+    'mooring creates it, tags it with the ownership mark, keeps its settings true and deletes it with the record; a DNSRecord can name no other check. Give ipAddress or fqdn.',
+);
+export type HealthCheck = z.output<typeof HealthCheck>;
+
 /** The routing blocks, at most one per record; each fixes the set identifier, part of the record set's identity. */
 export const ROUTING_POLICIES = ['weighted', 'failover', 'latency', 'geolocation', 'multivalue'] as const;
 export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
@@ -225,6 +248,7 @@ const DNSRecordSpecObject = z.object({
   latency: Latency.optional(),
   geolocation: Geolocation.optional(),
   multivalue: MultiValue.optional(),
+  healthCheck: HealthCheck.optional(),
 });
 type DNSRecordSpecShape = z.output<typeof DNSRecordSpecObject>;
 
@@ -310,6 +334,7 @@ export const DNSRecordAtProvider = z
     changeId: z.string().optional().describe('The last Route 53 change that wrote this record.'),
     changeStatus: z.string().optional().describe('PENDING until Route 53 has applied the change on all its servers, then INSYNC.'),
     deletion: z.string().optional().describe('Progress of a delete.'),
+    healthCheckId: z.string().optional().describe('The Route 53 health check the record set names (spec.healthCheck), as listed.'),
   })
   .loose()
   .describe('What the cloud reports about the record set.');

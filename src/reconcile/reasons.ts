@@ -54,6 +54,8 @@ export const Reason = {
   ReservedName: 'ReservedName',
   CnameConflict: 'CnameConflict',
   RoutingUnsupported: 'RoutingUnsupported',
+  /** The DNSRecord asks for a health check (spec.healthCheck) on a DNS backend that runs none (PowerDNS). */
+  HealthCheckUnsupported: 'HealthCheckUnsupported',
   OwnershipIdUnknown: 'OwnershipIdUnknown',
   MarkKeyUnavailable: 'MarkKeyUnavailable',
   // Degraded=True: the cloud answered

@@ -68,6 +68,7 @@ describeConformance<DNSRecordSpec>('powerdns DNSRecord', async () => {
     fields: {
       refused: {
         alias: 'Route 53 aliases: PowerDNS has none, so the plugin refuses the field (InvalidSpec) rather than ignore it',
+        healthCheck: 'Route 53 health checks: PowerDNS runs none, so the plugin refuses the field (HealthCheckUnsupported) rather than ignore it',
         ...Object.fromEntries(
           // multivalue holds its set identifier alone, immutable: nothing to walk (record.test.ts checks its refusal).
           ROUTING_POLICIES.filter((p) => p !== 'multivalue').map((p) => [p, `Route 53 ${p} routing: PowerDNS has none, so the plugin refuses the field (RoutingUnsupported) rather than ignore it`]),

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
 import {
-  ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type Change, type ResourceRecordSet,
+  ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, GetHealthCheckCommand, ListResourceRecordSetsCommand, Route53Client, type Change, type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { RecordConnector } from '../../providers/aws/index.ts';
 import { DNS_RECORD_VALUES, describeConformance, dnsRecordVariants, type ConformanceTarget, type Found } from '../../sdk/conformance/index.ts';
@@ -58,10 +58,15 @@ async function target(connection: ProviderConnection): Promise<ConformanceTarget
       async read(r): Promise<Found[]> {
         const owner = (await sets(ownerName(r))).find((s) => s.Type === 'TXT')?.ResourceRecords?.[0]?.Value;
         const mark = owner?.replace(/^"|"$/g, '');
-        return (await sets(fqdn(r))).filter((s) => s.Type === 'A').map((s) => ({
+        const found = (await sets(fqdn(r))).filter((s) => s.Type === 'A');
+        return Promise.all(found.map(async (s) => ({
           mark,
-          state: { ttl: s.TTL, values: (s.ResourceRecords ?? []).map((v) => v.Value).sort(), alias: s.AliasTarget, set: s.SetIdentifier, weight: s.Weight, failover: s.Failover, region: s.Region, geo: s.GeoLocation },
-        }));
+          state: {
+            ttl: s.TTL, values: (s.ResourceRecords ?? []).map((v) => v.Value).sort(), alias: s.AliasTarget, set: s.SetIdentifier, weight: s.Weight, failover: s.Failover, region: s.Region, geo: s.GeoLocation,
+            // The health check the record set names, as Route 53 holds it.
+            healthCheck: s.HealthCheckId ? (await r53.send(new GetHealthCheckCommand({ HealthCheckId: s.HealthCheckId }))).HealthCheck?.HealthCheckConfig : undefined,
+          },
+        })));
       },
       async drift(r) {
         await change([{ Action: 'UPSERT', ResourceRecordSet: record(fqdn(r), 'A', ['192.0.2.1'], 60) }]);

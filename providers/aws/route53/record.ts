@@ -8,6 +8,7 @@ import { AwsCaller, awsClientConfig, awsSettings, sendWithCallSignal } from '../
 import { connectionFingerprint } from '../common/pool.ts';
 import { route53BatchOptions, type BatchOptions, type ChangeInfo } from './batcher.ts';
 import { ChangeTracker, bareChangeId } from './changes.ts';
+import { Route53HealthChecks } from './healthchecks.ts';
 import { toRoute53 } from './state.ts';
 import { findZone, listZone } from './zones.ts';
 
@@ -36,11 +37,13 @@ class Route53Backend implements DnsBackend<ChangeInfo> {
   // Every Route 53 request of the account, zone look-ups included, shares the one limiter.
   private readonly aws: AwsCaller;
   private readonly changes: ChangeTracker;
+  readonly healthChecks: Route53HealthChecks;
 
   constructor(connection: ProviderConnection, options: RecordConnectorOptions) {
     this.r53 = sendWithCallSignal(new Route53Client(awsClientConfig(connection)));
     this.aws = new AwsCaller(connection.limiter?.('route53'));
     this.changes = new ChangeTracker(this.r53, this.aws);
+    this.healthChecks = new Route53HealthChecks(this.r53, this.aws);
     this.guarded = awsSettings(connection).route53ChangeGuards ?? !connection.endpoint;
     this.batch = route53BatchOptions(options.batch);
   }

@@ -15,6 +15,7 @@ export function fromRoute53(rrset: ResourceRecordSet): DnsRecordSet {
   if (rrset.Region !== undefined) rs.region = rrset.Region;
   if (rrset.MultiValueAnswer !== undefined) rs.multiValueAnswer = rrset.MultiValueAnswer;
   if (rrset.GeoLocation) rs.geolocation = fromGeo(rrset.GeoLocation);
+  if (rrset.HealthCheckId !== undefined) rs.healthCheckId = rrset.HealthCheckId;
   if (rrset.TTL !== undefined) rs.ttl = rrset.TTL;
   if (rrset.ResourceRecords) rs.values = rrset.ResourceRecords.map((r) => r.Value ?? '');
   if (rrset.AliasTarget) {
@@ -52,6 +53,7 @@ export function toRoute53(rs: DnsRecordSet): ResourceRecordSet {
   if (rs.region !== undefined) out.Region = rs.region as ResourceRecordSetRegion;
   if (rs.multiValueAnswer !== undefined) out.MultiValueAnswer = rs.multiValueAnswer;
   if (rs.geolocation) out.GeoLocation = toGeo(rs.geolocation);
+  if (rs.healthCheckId !== undefined) out.HealthCheckId = rs.healthCheckId;
   if (rs.alias) {
     out.AliasTarget = { DNSName: rs.alias.dnsName, HostedZoneId: rs.alias.hostedZoneId, EvaluateTargetHealth: rs.alias.evaluateTargetHealth };
   } else {
