@@ -87,8 +87,6 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     if (!located) return { exists: false, upToDate: false };
     const { zone, desired } = located;
     const { backend, submissions } = this.account;
-    const checks = await backend.healthChecks?.observe(resource, resource.spec.healthCheck);
-    if (checks?.id !== undefined) desired.healthCheckId = checks.id;
     const atProvider: AtProvider = { hostedZoneId: zone.id, fqdn: desired.name };
     const key = `${zone.id}|${keyOf(desired)}`;
     const submission = submissions.get(key);
@@ -107,12 +105,21 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     const listing = await this.listing(zone.id, located, submission, followed === undefined).catch(zoneGone);
     this.settled(key, submission);
     if (!listing) return { exists: false, upToDate: false };
+    const checks = await this.healthChecks(resource, listing.get(keyOf(desired))?.healthCheckId);
+    if (checks?.id !== undefined) desired.healthCheckId = checks.id;
     if (checks?.stale.length && this.account.pruning.has(resource.uid)) {
       return { exists: true, upToDate: false, atProvider, ...written, pending: { reason: 'Waiting', message: `waiting for the health checks it replaced (${checks.stale.join(', ')}) to be deleted` } };
     }
     const seen = withHealthChecks(this.seen(located, listing, submission, key), checks, resource.ownershipMark);
     const named = listing.get(keyOf(desired))?.healthCheckId;
     return { ...seen, atProvider: { ...atProvider, ...(named !== undefined ? { healthCheckId: named } : {}) }, ...written };
+  }
+
+  /** The backend's view of the resource's health checks, told which ids the record set and the last status name. */
+  private healthChecks(resource: ManagedResource<Spec>, named: string | undefined): Promise<HealthCheckSeen> | undefined {
+    const recorded = resource.recorded?.healthCheckId;
+    const ids = [named, typeof recorded === 'string' ? recorded : undefined].filter((id): id is string => id !== undefined);
+    return this.account.backend.healthChecks?.observe(resource, resource.spec.healthCheck, ids);
   }
 
   /** What the listing shows of the record set and its ownership record. */

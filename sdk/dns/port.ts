@@ -80,8 +80,12 @@ export interface HealthCheckSeen {
  * could write: a record set can name no check but its own DNSRecord's.
  */
 export interface HealthChecks {
-  /** Reads only: the check the spec asks for, its drift, and this DNSRecord's stale checks. */
-  observe(resource: ManagedResource<DNSRecordSpec>, want: HealthCheck | undefined): Promise<HealthCheckSeen>;
+  /**
+   * Reads only: the check the spec asks for, its drift, and this DNSRecord's stale checks. `named`:
+   * the checks the live record set and the last status name (hints to look, never trusted as
+   * ours); a record with neither, and no check asked, should cost no call in the steady state.
+   */
+  observe(resource: ManagedResource<DNSRecordSpec>, want: HealthCheck | undefined, named: string[]): Promise<HealthCheckSeen>;
   /** Creates (marked as the resource's) or corrects the check the spec asks for; its id, undefined when none is asked. */
   ensure(resource: ManagedResource<DNSRecordSpec>, want: HealthCheck | undefined): Promise<string | undefined>;
   /** Deletes this DNSRecord's checks except `keep` (those the record set names or is about to). */

@@ -125,6 +125,8 @@ export function classify(method: string, path: string, service?: string, body?: 
     if (collection === 'change') return 'GetChange';
     if (collection === 'hostedzonesbyname') return 'ListHostedZonesByName';
     if (collection === 'hostedzonecount') return 'GetHostedZoneCount';
+    if (collection === 'healthcheck') return healthCheckAction(method, id);
+    if (collection === 'tags' && id === 'healthcheck') return method === 'POST' ? 'ChangeTagsForResource' : 'ListTagsForResource';
     if (collection === 'hostedzone') {
       if (sub === 'rrset') return method === 'POST' ? 'ChangeResourceRecordSets' : 'ListResourceRecordSets';
       if (id === undefined) return method === 'POST' ? 'CreateHostedZone' : 'ListHostedZones';
@@ -133,6 +135,12 @@ export function classify(method: string, path: string, service?: string, body?: 
     return 'Other';
   })();
   return `route53:${name}`;
+}
+
+/** Route 53's health check requests, `/healthcheck[/<id>]`, by method. */
+function healthCheckAction(method: string, id: string | undefined): string {
+  if (id === undefined) return method === 'POST' ? 'CreateHealthCheck' : 'ListHealthChecks';
+  return ({ GET: 'GetHealthCheck', POST: 'UpdateHealthCheck', DELETE: 'DeleteHealthCheck' } as Record<string, string>)[method] ?? 'Other';
 }
 
 const XMLNS = 'https://route53.amazonaws.com/doc/2013-04-01/';

@@ -3,7 +3,8 @@
 // exists with the spec's settings, tagged with the ownership mark, and the primary's record set
 // names it; a path change is applied to the same check; a path changed behind its back is put
 // back; deleting the DNSRecord deletes the check; and a spec that tries to name another record's
-// check (by a field the schema does not have) gets a check of its own, never that one.
+// check (by a field the schema does not have) gets a check of its own, never that one. Drift
+// checks of every record share one ListHealthChecks a pass (counted by the proxy).
 // Route 53 is read through its API on the emulator directly, never the adapter.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +15,9 @@ import {
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq } from '../support/kube.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FaultProxyClient } from '../../src/stack/faultproxy.ts';
+import { HEALTH_CHECK_DEFAULTS } from '../../providers/aws/route53/healthchecks.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -112,6 +116,24 @@ describe('DNSRecord health checks on Route 53', () => {
     const theirs = await getCheck(checkId);
     assert.equal(theirs.HealthCheckConfig?.ResourcePath, '/ready', 'the primary’s check untouched');
     assert.deepEqual(await tagsOf(checkId), [{ Key: 'mooring.dev/owner', Value: await markOf(kc, 'dnsrecords', ns, 'primary') }]);
+  });
+
+  it('shares one health check listing among the drift checks of every record (resync 3 s), and still sees drift', async () => {
+    const proxy = new FaultProxyClient(stack().aws!.proxyEndpoint!);
+    await proxy.resetStats();
+    const started = Date.now();
+    const hostileCheck = (await records().get(ns, 'hostile')).status?.atProvider?.healthCheckId as string;
+    await r53.send(new UpdateHealthCheckCommand({ HealthCheckId: hostileCheck, FailureThreshold: 7 }));
+    await eventually(async () => (await getCheck(hostileCheck)).HealthCheckConfig?.FailureThreshold === 2, 'the hostile’s threshold is 2 again', 45_000);
+    await sleep(Math.max(0, started + 21_000 - Date.now()));
+    const elapsed = Date.now() - started;
+    const journal = await proxy.requests();
+    const count = (action: string) => journal.filter((e) => e.action === `route53:${action}`).length;
+    // Three records observed each 3 s: a listing per observe (the old way) would be seven or more.
+    const most = Math.ceil(elapsed / HEALTH_CHECK_DEFAULTS.listMaxAgeMs) + 1;
+    assert.ok(count('ListHealthChecks') <= most, `${count('ListHealthChecks')} ListHealthChecks in ${elapsed} ms (at most ${most})`);
+    assert.equal(count('GetHealthCheck'), 0);
+    assert.equal(count('UpdateHealthCheck'), 1, 'the drift put back, once');
   });
 
   it('deletes the check with its DNSRecord, after the record set', async () => {

@@ -7,19 +7,27 @@
 // and the old one is deleted once the record set no longer names it.
 import { createHash } from 'node:crypto';
 import {
-  ChangeTagsForResourceCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, ListHealthChecksCommand, ListTagsForResourceCommand, UpdateHealthCheckCommand,
+  ChangeTagsForResourceCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, ListTagsForResourceCommand, UpdateHealthCheckCommand,
   type HealthCheck as R53HealthCheck, type HealthCheckConfig, type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { OWNERSHIP_TAG, type DNSRecordSpec, type FieldDiff, type HealthCheck, type HealthCheckSeen, type HealthChecks, type ManagedResource } from '../../../sdk/index.ts';
+import { OWNERSHIP_TAG, ZONE_DEFAULTS, type DNSRecordSpec, type FieldDiff, type HealthCheck, type HealthCheckSeen, type HealthChecks, type ManagedResource } from '../../../sdk/index.ts';
 import type { AwsCaller } from '../common/client.ts';
+import { HealthCheckListing } from './healthcheck-listing.ts';
 
-/** How long one ListHealthChecks answers every DNSRecord of the account (our own writes clear it). */
-const LIST_MAX_AGE_MS = 2_000;
+export const HEALTH_CHECK_DEFAULTS = {
+  /**
+   * How old the account's listing may be to answer for a record's check: as old as a zone listing
+   * may be for its record set (ZONE_DEFAULTS.knownMaxAgeMs), so one page serves every record of a
+   * zone pass; our own writes keep it true meanwhile.
+   */
+  listMaxAgeMs: ZONE_DEFAULTS.knownMaxAgeMs,
+} as const;
 
 type Resource = ManagedResource<DNSRecordSpec>;
 
 /** The prefix of every CallerReference of the resource's checks. */
 export const referencePrefix = (uid: string) => `mooring-${uid}-`;
+const ofResource = (uid: string) => (c: R53HealthCheck) => c.CallerReference?.startsWith(referencePrefix(uid)) === true;
 
 /** The CallerReference of the check the spec asks for: the uid and what Route 53 cannot change. */
 export function callerReference(uid: string, want: HealthCheck): string {
@@ -50,14 +58,18 @@ export function diffConfig(want: HealthCheck, live: Partial<HealthCheckConfig>):
 export class Route53HealthChecks implements HealthChecks {
   private readonly r53: Route53Client;
   private readonly aws: AwsCaller;
-  private listed: { at: number; checks: Promise<R53HealthCheck[]> } | undefined;
+  private readonly listing: HealthCheckListing;
 
-  constructor(r53: Route53Client, aws: AwsCaller) {
+  constructor(r53: Route53Client, aws: AwsCaller, now: () => number = Date.now) {
     this.r53 = r53;
     this.aws = aws;
+    this.listing = new HealthCheckListing(r53, aws, now);
   }
 
-  async observe(resource: Resource, want: HealthCheck | undefined): Promise<HealthCheckSeen> {
+  async observe(resource: Resource, want: HealthCheck | undefined, named: string[]): Promise<HealthCheckSeen> {
+    // A record that asks for no check, names none, and had none at the last listing costs no call.
+    const known = this.listing.peek();
+    if (!want && !named.length && known && !known.some(ofResource(resource.uid))) return { diff: [], stale: [] };
     const { current, stale } = await this.mine(resource, want);
     const ids = stale.map((c) => c.Id!);
     if (!want) return { diff: [], stale: ids };
@@ -68,8 +80,13 @@ export class Route53HealthChecks implements HealthChecks {
   async ensure(resource: Resource, want: HealthCheck | undefined): Promise<string | undefined> {
     if (!want) return undefined;
     const { current } = await this.mine(resource, want);
-    const id = current ? await this.correct(current, want) : await this.create(resource, want);
-    await this.mark(resource, id);
+    if (current) {
+      const id = await this.correct(current, want);
+      await this.mark(resource, id, true);
+      return id;
+    }
+    const id = await this.create(resource, want);
+    await this.mark(resource, id, false);
     return id;
   }
 
@@ -77,43 +94,32 @@ export class Route53HealthChecks implements HealthChecks {
     const { current, stale } = await this.mine(resource, undefined);
     for (const check of [...(current ? [current] : []), ...stale]) {
       if (keep.includes(check.Id)) continue;
-      this.listed = undefined;
-      await this.aws.call(`Route 53 DeleteHealthCheck ${check.Id}`, () => this.r53.send(new DeleteHealthCheckCommand({ HealthCheckId: check.Id })), { NoSuchHealthCheck: () => undefined });
+      await this.written(() => this.aws.call(`Route 53 DeleteHealthCheck ${check.Id}`, () => this.r53.send(new DeleteHealthCheckCommand({ HealthCheckId: check.Id })), { NoSuchHealthCheck: () => undefined }));
+      this.listing.remove(check.Id!);
     }
   }
 
-  /** This resource's checks: the one the spec asks for, and the others. */
+  /** This resource's checks, from the shared listing: the one the spec asks for, and the others. */
   private async mine(resource: Resource, want: HealthCheck | undefined): Promise<{ current?: R53HealthCheck | undefined; stale: R53HealthCheck[] }> {
     const ref = want ? callerReference(resource.uid, want) : undefined;
-    const all = (await this.list()).filter((c) => c.CallerReference?.startsWith(referencePrefix(resource.uid)));
+    const all = (await this.listing.get(HEALTH_CHECK_DEFAULTS.listMaxAgeMs)).filter(ofResource(resource.uid));
     return { current: all.find((c) => c.CallerReference === ref), stale: all.filter((c) => c.CallerReference !== ref) };
   }
 
-  private list(): Promise<R53HealthCheck[]> {
-    const now = Date.now();
-    if (!this.listed || this.listed.at < now - LIST_MAX_AGE_MS) {
-      const checks = this.listAll();
-      checks.catch(() => (this.listed = undefined));
-      this.listed = { at: now, checks };
+  /** A write; when it fails, what Route 53 did is unknown, so the shared listing is dropped. */
+  private async written<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      this.listing.drop();
+      throw err;
     }
-    return this.listed.checks;
-  }
-
-  private async listAll(): Promise<R53HealthCheck[]> {
-    const out: R53HealthCheck[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await this.aws.call('Route 53 ListHealthChecks', () => this.r53.send(new ListHealthChecksCommand({ MaxItems: 1000, ...(marker ? { Marker: marker } : {}) })));
-      out.push(...(page.HealthChecks ?? []));
-      marker = page.IsTruncated ? page.NextMarker : undefined;
-    } while (marker);
-    return out;
   }
 
   private async create(resource: Resource, want: HealthCheck): Promise<string> {
-    this.listed = undefined;
     const ref = callerReference(resource.uid, want);
-    const answer = await this.aws.call(`Route 53 CreateHealthCheck ${ref}`, () => this.r53.send(new CreateHealthCheckCommand({ CallerReference: ref, HealthCheckConfig: toConfig(want) })));
+    const answer = await this.written(() => this.aws.call(`Route 53 CreateHealthCheck ${ref}`, () => this.r53.send(new CreateHealthCheckCommand({ CallerReference: ref, HealthCheckConfig: toConfig(want) }))));
+    this.listing.put(answer.HealthCheck!);
     return answer.HealthCheck!.Id!;
   }
 
@@ -125,24 +131,33 @@ export class Route53HealthChecks implements HealthChecks {
     const desired = toConfig(want);
     // Route 53 resets what is no longer given only when told to.
     const reset = (['FullyQualifiedDomainName', 'ResourcePath'] as const).filter((k) => live[k] !== undefined && desired[k] === undefined);
-    this.listed = undefined;
-    await this.aws.call(`Route 53 UpdateHealthCheck ${check.Id}`, () =>
-      this.r53.send(
-        new UpdateHealthCheckCommand({
-          HealthCheckId: check.Id,
-          HealthCheckVersion: check.HealthCheckVersion,
-          IPAddress: desired.IPAddress, Port: desired.Port, ResourcePath: desired.ResourcePath, FullyQualifiedDomainName: desired.FullyQualifiedDomainName, FailureThreshold: desired.FailureThreshold,
-          ...(reset.length ? { ResetElements: reset } : {}),
-        }),
+    const answer = await this.written(() =>
+      this.aws.call(`Route 53 UpdateHealthCheck ${check.Id}`, () =>
+        this.r53.send(
+          new UpdateHealthCheckCommand({
+            HealthCheckId: check.Id,
+            HealthCheckVersion: check.HealthCheckVersion,
+            IPAddress: desired.IPAddress, Port: desired.Port, ResourcePath: desired.ResourcePath, FullyQualifiedDomainName: desired.FullyQualifiedDomainName, FailureThreshold: desired.FailureThreshold,
+            ...(reset.length ? { ResetElements: reset } : {}),
+          }),
+        ),
       ),
     );
+    const updated = answer.HealthCheck;
+    if (updated && updated.Id === check.Id) this.listing.put(updated);
+    else this.listing.drop();
     return check.Id!;
   }
 
-  /** Tags the check with the ownership mark unless it is (a create that crashed before tagging is finished here). */
-  private async mark(resource: Resource, id: string): Promise<void> {
-    const answer = await this.aws.call(`Route 53 ListTagsForResource healthcheck ${id}`, () => this.r53.send(new ListTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id })));
-    if (answer.ResourceTagSet?.Tags?.some((t) => t.Key === OWNERSHIP_TAG && t.Value === resource.ownershipMark)) return;
+  /**
+   * Tags the check with the ownership mark. One found again (a create that crashed before tagging)
+   * is read first and tagged only when it is not; a check just created has no tags yet.
+   */
+  private async mark(resource: Resource, id: string, found: boolean): Promise<void> {
+    if (found) {
+      const answer = await this.aws.call(`Route 53 ListTagsForResource healthcheck ${id}`, () => this.r53.send(new ListTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id })));
+      if (answer.ResourceTagSet?.Tags?.some((t) => t.Key === OWNERSHIP_TAG && t.Value === resource.ownershipMark)) return;
+    }
     await this.aws.call(`Route 53 ChangeTagsForResource healthcheck ${id}`, () =>
       this.r53.send(new ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id, AddTags: [{ Key: OWNERSHIP_TAG, Value: resource.ownershipMark }] })),
     );
