@@ -16,6 +16,7 @@ export interface InsightsState {
 /** What RDS reports for an instance turned on without a key. */
 export const DEFAULT_INSIGHTS_KEY = 'alias/aws/rds';
 const RETENTION_DEFAULT = 7;
+// Written out again, not imported from the schema: the cloud played here is the schema's witness.
 const validRetention = (d: number) => d === 7 || d === 731 || (d >= 31 && d <= 713 && d % 31 === 0);
 
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
