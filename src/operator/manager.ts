@@ -177,7 +177,7 @@ export class Manager {
       cached: (kind, namespace, name) => this.controllers.find((c) => c.kind === kind)?.informer.get(`${namespace}/${name}`),
       enqueue: (kind, namespace, name) => this.controllers.find((c) => c.kind === kind)?.requeue(namespace, name),
       listWatch,
-      readSecret: async (namespace, name) => (await this.secrets.read(namespace, name))?.data,
+      readSecret: (namespace, name) => this.secrets.readRaw(namespace, name),
       maxNamedConfigMapWatches: config.maxReferencedConfigMapWatches ?? DEFAULTS.maxReferencedConfigMapWatches,
       log,
     });

@@ -1460,13 +1460,14 @@ describe('the per-object reconcile interval', () => {
 });
 
 /** References read from maps: ConfigMap and Secret keys by `namespace/name`, dependants by `namespace/name`. */
-function fakeReferences(data: { configMaps?: Record<string, Record<string, string>>; secrets?: Record<string, Record<string, string>>; dependants?: string[]; cycle?: string[] }): ReferenceSource & { asked: string[] } {
+function fakeReferences(data: { configMaps?: Record<string, Record<string, string>>; secrets?: Record<string, Record<string, string>>; refusedSecrets?: string[]; dependants?: string[]; cycle?: string[] }): ReferenceSource & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
     managed: () => undefined,
     key: async (kind, namespace, name, key) => {
       asked.push(`${kind}/${namespace}/${name}`);
+      if (kind === 'Secret' && data.refusedSecrets?.includes(`${namespace}/${name}`)) return { refused: `Secret/${name} is not labelled` };
       const value = (kind === 'ConfigMap' ? data.configMaps : data.secrets)?.[`${namespace}/${name}`]?.[key];
       return value === undefined ? { missing: `${kind}/${name} does not exist in this namespace` } : { value };
     },
@@ -1509,6 +1510,16 @@ describe('ManagedReconciler: references', () => {
     assert.deepEqual(h.object.status?.plan?.[0]?.fields.find((f) => f.path === 'label'), { path: 'label', new: JSON.stringify(REDACTED) });
     assert.ok(!JSON.stringify(h.object.status).includes(secret), 'nowhere in status');
     assert.ok(!h.eventMessages.join('\n').includes(secret), 'nowhere in Events');
+  });
+
+  it('refuses a Secret that did not opt in with ReferenceNotPermitted: no cloud call, polled for the label', async () => {
+    const h = harness({ labelFrom: { secretKeyRef: { name: 'db-admin', key: 'password' } } }, { kind, references: fakeReferences({ refusedSecrets: ['ns/db-admin'] }) });
+    const result = await h.pass();
+    assert.deepEqual(h.cloud.calls, []);
+    assert.equal(result.outcome, 'waiting', 'looked at again at the steady poll: nothing watches the Secret\'s labels');
+    assert.equal(h.condition('Degraded')?.reason, Reason.ReferenceNotPermitted);
+    assert.equal(h.condition('Degraded')?.message, 'may not read labelFrom (Secret/db-admin key password): Secret/db-admin is not labelled');
+    assert.ok(h.events.includes('Warning/ReferenceNotPermitted'));
   });
 
   it('refuses a cycle with ReferenceCycle instead of waiting on it', async () => {

@@ -272,6 +272,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (cycle) throw new TerminalError(Reason.ReferenceCycle, `the references form a cycle: ${[...cycle, cycle[0]].join(' → ')}; no value can be known first. Remove one of them`);
     const resolution = await this.resolution(pass.spec as Record<string, unknown>, paths, namespace);
     if (!resolution) return pass;
+    // A refusal first: waiting on a value that may never be read would hide why.
+    if (!resolution.ok && resolution.refused.length) throw new TerminalError(Reason.ReferenceNotPermitted, `may not read ${resolution.refused.join('; ')}`);
     if (!resolution.ok) return Object.assign(pass, { waiting: resolution.waiting });
     const checked = this.deps.kind.spec.safeParse(resolution.spec);
     // The rules' messages name the field and the rule, never the value (a Secret's, perhaps).
