@@ -184,7 +184,7 @@ export class Manager {
     const shared: SharedParts = {
       events: this.credentialFailuresChecked(recorder),
       claims: new ClaimRegistry(kinds),
-      resyncMs: (check) => (check ? budget.next(check.account, check.phaseKey) : config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1))),
+      resyncMs: (check) => (check ? budget.next(check.account, check.phaseKey, check.everyMs) : config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1))),
       interval: {
         minMs: config.minReconcileIntervalMs ?? DEFAULTS.minReconcileIntervalMs,
         maxMs: config.maxReconcileIntervalMs ?? DEFAULTS.maxReconcileIntervalMs,

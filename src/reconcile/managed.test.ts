@@ -1450,6 +1450,14 @@ describe('the per-object reconcile interval', () => {
     assert.ok(h.events.includes('Warning/ReconcileIntervalInvalid'));
   });
 
+  it('asks the account\'s read budget for the next check at the interval, when the account is known', async () => {
+    const checks: (ResyncCheck | undefined)[] = [];
+    const h = harness({ size: 2 }, { interval, resyncAccount: () => 'acct', resyncChecks: checks });
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { 'mooring.dev/reconcile-interval': '1s' } } };
+    assert.deepEqual(await h.pass(), { outcome: 'done', resyncAfterMs: 300_000 }, 'what the budget says');
+    assert.deepEqual(checks, [{ account: 'acct', phaseKey: 'u1', everyMs: 60_000 }]);
+  });
+
   it('bounds a refusal\'s resync too', async () => {
     const h = harness({ size: 0 }, { interval });
     h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { 'mooring.dev/reconcile-interval': '0.5' } } };

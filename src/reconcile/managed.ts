@@ -634,12 +634,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   /** The next drift check: at the object's phase, under its account's read budget once the account is known. */
   private resyncAfter(pass: Pass): number {
     const own = this.ownInterval(pass);
-    if (own !== undefined) return own;
     const spec = (pass as Partial<Parsed<Spec>>).spec;
     const account = spec && this.deps.providers.resyncAccount?.(spec.providerConfigRef.name);
-    if (!spec || account === undefined) return this.deps.resyncMs();
+    if (!spec || account === undefined) return own ?? this.deps.resyncMs();
     const group = this.deps.kind.resyncGroup?.(spec);
-    return this.deps.resyncMs({ account, phaseKey: group === undefined ? pass.object.metadata.uid : `${this.deps.kind.kind}/${spec.providerConfigRef.name}/${group}` });
+    const phaseKey = group === undefined ? pass.object.metadata.uid : `${this.deps.kind.kind}/${spec.providerConfigRef.name}/${group}`;
+    // An interval of its own still takes the account's read budget: many objects asking for the
+    // minimum must not hammer an account other namespaces share.
+    return this.deps.resyncMs({ account, phaseKey, ...(own === undefined ? {} : { everyMs: own }) });
   }
 
   /** The object's own interval when it asks for one, held within the bounds (a Warning when not). */
