@@ -430,6 +430,27 @@ describe('ManagedReconciler', () => {
     });
   }
 
+  // Another object's asset (another namespace's, perhaps): refused, and nothing of it carried into
+  // this object's status, where references, exports and `kubectl get` would read it.
+  for (const policy of ['Full', 'ObserveOnly'] as const) {
+    it(`${policy}: a thing marked by another resource is AlreadyOwned, and none of its details reach status`, async () => {
+      const h = harness({ managementPolicy: policy });
+      h.cloud.things.set('a', { size: 5, mark: 'mooring/other-team/b/uid-b' });
+      await h.pass();
+      assert.equal(h.condition('Degraded')?.reason, Reason.AlreadyOwned);
+      assert.ok(!JSON.stringify(h.object.status).includes('id-a'), `nothing observed in status: ${JSON.stringify(h.object.status?.atProvider)}`);
+      assert.ok(!h.cloud.calls.some((op) => op !== 'observe'));
+    });
+  }
+
+  it('ObserveOnly still reports an unmarked thing (what it is for)', async () => {
+    const h = harness({ managementPolicy: 'ObserveOnly' });
+    h.cloud.things.set('a', { size: 5 });
+    await h.pass();
+    assert.equal(h.condition('Ready')?.reason, Reason.Observed);
+    assert.deepEqual(h.object.status?.atProvider, { id: 'id-a' });
+  });
+
   describe('a name derived from metadata.name', () => {
     // The object is named `a`: as a bucket name (S3 wants 3-63 characters) it breaks two rules.
     const bucketNames: Partial<ManagedKind<Spec>> = { nameProblems: (name, spec) => derivedNameProblems([BUCKET_NAME_FROM_METADATA], name, spec) };

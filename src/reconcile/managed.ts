@@ -525,7 +525,11 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (!observation.exists) {
       return this.done(pass, degraded(Reason.ExternalResourceNotFound, `${pass.resource.externalName} does not exist; ${label} never creates it.`));
     }
-    // Someone else's or unmarked: its details are published only under ObserveOnly, as before.
+    // Another object's (its mark): never reported, or ObserveOnly would carry another namespace's
+    // asset into this one (status, connection Secret, exports, references).
+    const another = this.ownership.ownershipRefusal(pass, observation);
+    if (another?.degradedReason === Reason.AlreadyOwned) return this.refuse(pass, { outcome: another });
+    // Unmarked: its details are published only under ObserveOnly, as before.
     if (!narrowed(pass.spec) || this.ownership.isMarkedOurs(pass, observation)) await pass.secret?.publish(observation.connectionDetails);
     this.status.reportOnly(pass, observation, label);
     pass.checked = true;
@@ -668,6 +672,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   /** Left alone (not ours, claimed, an adoption refused): shown in status, looked at again at the resync. */
   private async refuse(pass: Pass, refusal: Refusal): Promise<ReconcileResult> {
     if (refusal.plan) pass.plan = refusal.plan;
+    // Another object's asset (perhaps another namespace's): none of what the observe found is
+    // recorded, since references, exports and `kubectl get` read this object's status.
+    if (refusal.outcome.degradedReason === Reason.AlreadyOwned) pass.atProvider = {};
     await this.status.settleQuietly(pass, refusal.outcome);
     return { outcome: 'terminal', reason: refusal.outcome.degradedReason, message: refusal.outcome.message, resyncAfterMs: this.resyncAfter(pass) };
   }
