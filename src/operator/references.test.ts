@@ -35,7 +35,8 @@ const object = (kind: string, name: string, spec: Record<string, unknown> = {}, 
 const configMap = (namespace: string, name: string, data: Record<string, string>, resourceVersion = '1') =>
   ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, resourceVersion }, data }) as KubeObject;
 
-function setup(configMaps: Record<string, Record<string, string>> = {}, secrets: Record<string, Record<string, string>> = {}, maxNamedConfigMapWatches?: number) {
+/** `secrets`: data by `namespace/name`; labelled referenceable unless `labels` says otherwise. */
+function setup(configMaps: Record<string, Record<string, string>> = {}, secrets: Record<string, Record<string, string>> = {}, maxNamedConfigMapWatches?: number, labels: Record<string, Record<string, string>> = {}) {
   const cache = new Map<string, ManagedObject>();
   const enqueued: string[] = [];
   const watches: FakeListWatch[] = [];
@@ -54,7 +55,12 @@ function setup(configMaps: Record<string, Record<string, string>> = {}, secrets:
       watches.push(w);
       return w;
     },
-    readSecret: async (namespace, name) => secrets[`${namespace}/${name}`],
+    readSecret: async (namespace, name) => {
+      const data = secrets[`${namespace}/${name}`];
+      const b64 = (v: string) => Buffer.from(v).toString('base64');
+      const at = `${namespace}/${name}`;
+      return data && { metadata: { labels: labels[at] ?? { 'mooring.dev/referenceable': 'true' } }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])) };
+    },
     ...(maxNamedConfigMapWatches === undefined ? {} : { maxNamedConfigMapWatches }),
     log: createLogger({ level: 'silent' }),
   });
@@ -140,6 +146,13 @@ describe('ReferenceIndex', () => {
     assert.deepEqual(s.watches, [], 'no Secret watch');
     assert.deepEqual(await s.index.key('Secret', 'team-a', 'creds', 'token'), { value: 'abcdefghijkl' });
     assert.deepEqual(await s.index.key('Secret', 'team-b', 'creds', 'token'), { missing: 'Secret/creds does not exist in this namespace' });
+  });
+
+  it('refuses a Secret its owner did not label referenceable', async () => {
+    const s = setup({}, { 'team-a/db-admin': { password: 'hunter2hunter2' } }, undefined, { 'team-a/db-admin': {} });
+    assert.deepEqual(await s.index.key('Secret', 'team-a', 'db-admin', 'password'), {
+      refused: 'Secret/db-admin is not labelled mooring.dev/referenceable: "true"; its owner must label it before references may read it',
+    });
   });
 
   const readsKey = (name: string, key = 'v') => ({ valuesFrom: [{ configMapKeyRef: { name, key } }] });

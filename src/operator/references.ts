@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ReferableKind } from '../api/references.ts';
 import type { ResourceRef } from '../kube/listwatch.ts';
-import { referencesIn, tooLarge, type ReferenceSource } from '../reconcile/references.ts';
+import { referencedSecretKey, referencesIn, tooLarge, type KeyRead, type RawSecret, type ReferenceSource } from '../reconcile/references.ts';
 import type { ManagedKind, ManagedObject } from '../reconcile/types.ts';
 import type { KubeObject, ListWatch } from '../runtime/informer.ts';
 import { ConfigMapWatches, DEFAULT_MAX_NAMED_CONFIGMAP_WATCHES } from './configmap-watches.ts';
@@ -23,8 +23,8 @@ export interface ReferenceIndexOptions {
   /** Reconcile this object now. */
   enqueue: (kind: string, namespace: string, name: string) => void;
   listWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
-  /** A Secret's data by name (a GET), undefined when there is none. */
-  readSecret: (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
+  /** A Secret by name (a GET), as the apiserver returns it (data base64); undefined when there is none. */
+  readSecret: (namespace: string, name: string) => Promise<RawSecret | undefined>;
   /** ConfigMaps of a namespace watched by name before it is watched whole; default 20. */
   maxNamedConfigMapWatches?: number;
   log: Logger;
@@ -91,17 +91,14 @@ export class ReferenceIndex implements ReferenceSource {
     return this.options.cached(kind, namespace, name);
   }
 
-  async key(kind: DataKind, namespace: string, name: string, key: string): Promise<{ value: string } | { missing: string }> {
-    let data: Record<string, string> | undefined;
-    if (kind === 'Secret') {
-      data = await this.options.readSecret(namespace, name);
-    } else {
-      const cached = this.configMaps.get(namespace, name);
-      if (cached === 'unsynced') return { missing: `${kind}/${name} not read yet` };
-      const oversized = cached?.oversized[key];
-      if (oversized !== undefined) return { missing: tooLarge(kind, name, key, oversized) };
-      data = cached?.data;
-    }
+  async key(kind: DataKind, namespace: string, name: string, key: string): Promise<KeyRead> {
+    // A Secret only when it opts in (the operator's own reads must not serve who cannot read it).
+    if (kind === 'Secret') return referencedSecretKey(await this.options.readSecret(namespace, name), name, key);
+    const cached = this.configMaps.get(namespace, name);
+    if (cached === 'unsynced') return { missing: `${kind}/${name} not read yet` };
+    const oversized = cached?.oversized[key];
+    if (oversized !== undefined) return { missing: tooLarge(kind, name, key, oversized) };
+    const data = cached?.data;
     if (!data) return { missing: `${kind}/${name} does not exist in this namespace` };
     const value = data[key];
     return value === undefined ? { missing: `${kind}/${name} has no key ${key}` } : { value };
