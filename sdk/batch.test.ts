@@ -185,41 +185,6 @@ describe('ZoneBatcher', () => {
     await Promise.all(done);
     assert.deepEqual(zone.calls[1], ['e.'], 'a lone change goes after one quiet window');
   });
-
-  it('holds a growing batch across pauses (a window longer the more are queued), till maxWaitMs or fullAt', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
-    const zone = new FakeZone();
-    const batcher = batcherOf(zone, { windowMs: 100, windowPerChangeMs: 100, maxWindowMs: 400, maxWaitMs: 2_000, fullAt: 12 });
-    const advance = async (ms: number) => {
-      t.mock.timers.tick(ms);
-      await new Promise<void>((r) => setImmediate(r));
-    };
-    const done = [batcher.submit('Z1', 'a.'), batcher.submit('Z1', 'b.'), batcher.submit('Z1', 'c.')];
-    await advance(250);
-    assert.equal(zone.plans, 0, 'three queued: a 300 ms window, still open after a 250 ms pause');
-    done.push(batcher.submit('Z1', 'd.'), batcher.submit('Z1', 'e.'));
-    await advance(399);
-    assert.equal(zone.plans, 0, 'five queued: the window grew to its 400 ms cap');
-    await advance(1);
-    await Promise.all(done);
-    assert.deepEqual(zone.calls, [['a.', 'b.', 'c.', 'd.', 'e.']], 'one call once arrivals paused for the grown window');
-    const names = Array.from({ length: 12 }, (_, i) => `f${i}.`);
-    const full = names.map((n) => batcher.submit('Z1', n));
-    await advance(0);
-    await Promise.all(full);
-    assert.deepEqual(zone.calls[1], names, 'a full batch goes at once');
-    // Three at once, then one every 250 ms: the window (400 ms by then) never closes; maxWaitMs cuts.
-    const paced = ['p0.', 'p1.', 'p2.'].map((n) => batcher.submit('Z1', n));
-    for (let i = 3; i < 10; i++) {
-      await advance(250);
-      paced.push(batcher.submit('Z1', `p${i}.`));
-    }
-    await advance(249);
-    assert.deepEqual(zone.calls.slice(2), [], 'held while changes keep arriving');
-    await advance(1);
-    await Promise.all(paced);
-    assert.equal(zone.calls[2]!.length, 10, 'one batch, cut at maxWaitMs after its first');
-  });
 });
 
 /**

@@ -16,8 +16,7 @@
 // zone (its last read, kept true by its own accepted writes) with no read per flush. Such a plan
 // may be stale, so its changes must carry the backend's own guards (Route 53's CREATE fails on a
 // record set that exists, DELETE on values that differ); a batch they refuse is planned again on a
-// fresh read. A provider may let the quiet window grow with the batch (`windowPerChangeMs`), so
-// records that arrive over a minute go as one batch a zone rather than one per pause. That re-plan is part of one flush, not a retry: a change that still fails is rejected
+// fresh read. That re-plan is part of one flush, not a retry: a change that still fails is rejected
 // with its typed error, and the operator's retry policy (src/reconcile/retry.ts) decides the rest.
 import { TerminalError, isAdapterError } from './errors.ts';
 import { ProviderReason } from './reasons.ts';
@@ -59,17 +58,6 @@ export interface BatchOptions<Change, Limit extends string = string> {
   windowMs?: number | undefined;
   /** ...or once its first change has waited this long (ms), whichever comes first. Default 2000. */
   maxWaitMs?: number | undefined;
-  /**
-   * The quiet window grows by this (ms) for each intent queued after the first, up to
-   * `maxWindowMs`: a batch that keeps growing (records arriving over a minute, as `kubectl apply`
-   * delivers many) is held across short pauses instead of going once per pause. A lone change
-   * still goes after `windowMs`. Default 0: a fixed window.
-   */
-  windowPerChangeMs?: number | undefined;
-  /** The most the quiet window grows to (ms). Default `windowMs`. */
-  maxWindowMs?: number | undefined;
-  /** A batch goes at once (its slot allowing) when this many intents are queued: near the backend's limit. Default: none. */
-  fullAt?: number | undefined;
   /** The most one batch may hold, per limit; with `cost`. Default: no limit. */
   limits?: BatchCost<Limit> | undefined;
   /** What one change costs against `limits`. An intent's changes always go in one batch together. */
@@ -99,9 +87,7 @@ export interface BatchOptions<Change, Limit extends string = string> {
 }
 
 /** Defaults of the timing options; a provider documents its own where they differ. */
-export const BATCH_TIMING_DEFAULTS = { windowMs: 250, maxWaitMs: 2_000, windowPerChangeMs: 0 } as const;
-
-type Timing = { windowMs: number; maxWaitMs: number; windowPerChangeMs: number; maxWindowMs: number; fullAt: number };
+export const BATCH_TIMING_DEFAULTS = { windowMs: 250, maxWaitMs: 2_000 } as const;
 
 /**
  * How a submitted intent ended: `sent` when its changes went in a call the backend accepted (with
@@ -132,20 +118,13 @@ const defaultTooLarge = (cost: BatchCost<string>, limits: BatchCost<string>) =>
 export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = string> {
   private readonly port: BatchPort<Intent, Change, Receipt>;
   private readonly options: BatchOptions<Change, Limit>;
-  private readonly timing: Timing;
+  private readonly timing: { windowMs: number; maxWaitMs: number };
   private readonly zones = new Map<string, ZoneQueue<Entry<Intent, Change, Receipt>>>();
 
   constructor(port: BatchPort<Intent, Change, Receipt>, options: BatchOptions<Change, Limit> = {}) {
     this.port = port;
     this.options = options;
-    const windowMs = options.windowMs ?? BATCH_TIMING_DEFAULTS.windowMs;
-    this.timing = {
-      windowMs,
-      maxWaitMs: options.maxWaitMs ?? BATCH_TIMING_DEFAULTS.maxWaitMs,
-      windowPerChangeMs: options.windowPerChangeMs ?? BATCH_TIMING_DEFAULTS.windowPerChangeMs,
-      maxWindowMs: Math.max(windowMs, options.maxWindowMs ?? windowMs),
-      fullAt: options.fullAt ?? Infinity,
-    };
+    this.timing = { windowMs: options.windowMs ?? BATCH_TIMING_DEFAULTS.windowMs, maxWaitMs: options.maxWaitMs ?? BATCH_TIMING_DEFAULTS.maxWaitMs };
   }
 
   /** Queues an intent for its zone's next batch; settles once that batch was sent (or refused). */
@@ -158,21 +137,12 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
     return done;
   }
 
-  /** Whether changes to the zone are queued, waiting for its next batch. */
-  holds(zoneId: string): boolean {
-    return (this.zones.get(zoneId)?.queued.length ?? 0) > 0;
-  }
-
-  /**
-   * (Re)arms the zone's timer: a quiet window after the last change, longer the more are queued,
-   * bounded by the first one's wait; none once the batch is full.
-   */
+  /** (Re)arms the zone's timer: a quiet window after the last change, bounded by the first one's wait. */
   private schedule(zoneId: string, zone: ZoneQueue<Entry<Intent, Change, Receipt>>): void {
     if (zone.flushing || zone.queued.length === 0) return;
     clearTimeout(zone.timer);
-    const { windowMs, maxWaitMs, windowPerChangeMs, maxWindowMs, fullAt } = this.timing;
-    const window = zone.queued.length >= fullAt ? 0 : Math.min(maxWindowMs, windowMs + windowPerChangeMs * (zone.queued.length - 1));
-    const delay = Math.max(0, Math.min(window, zone.since + maxWaitMs - Date.now()));
+    const { windowMs, maxWaitMs } = this.timing;
+    const delay = Math.max(0, Math.min(windowMs, zone.since + maxWaitMs - Date.now()));
     zone.timer = setTimeout(() => void this.flush(zoneId, zone), delay);
   }
 

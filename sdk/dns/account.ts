@@ -60,11 +60,6 @@ export class DnsAccount<Receipt> {
     return intents.map((intent) => planChanges(intent, listing, rules));
   }
 
-  /** Whether the zone's batch is held with changes queued (records arriving). */
-  holds(zoneId: string): boolean {
-    return this.batcher.holds(zoneId);
-  }
-
   /** Each intent against the known listing, without a call; undefined when there is none. */
   private known(zoneId: string, intents: DnsIntent[]): BatchPlan<DnsChange>[] | undefined {
     const listing = this.records.known(zoneId);

@@ -8,24 +8,12 @@ import { TerminalError, isAdapterError, type DnsBatchOptions } from '../../../sd
 import { AwsReason } from '../common/classify.ts';
 import { changeCost } from './state.ts';
 
-/**
- * Defaults of the per-zone batcher; docs/dnsrecord.md points here. The trade-off: a lone change
- * goes after 0.5 s; a batch that keeps growing is held while changes keep arriving (8 s of quiet
- * once it holds 9 or more), so records that arrive over a minute cost a zone one call, not one per
- * pause; the last change waits at most 8 s after it arrives (then its slot), the first at most
- * 90 s while arrivals never pause that long. A batch of `fullAt` intents goes at once.
- */
+/** Defaults of the per-zone batcher; docs/dnsrecord.md points here. */
 export const BATCH_DEFAULTS = {
   /** A batch queues for its slot at the account limiter once no change has joined it for this long... */
   windowMs: 500,
-  /** ...plus this for each change queued after the first (by default 2× windowMs)... */
-  windowPerChangeMs: 1_000,
-  /** ...up to this (by default 16× windowMs)... */
-  maxWindowMs: 8_000,
   /** ...or once its first change has waited this long, whichever comes first. */
-  maxWaitMs: 90_000,
-  /** Intents that send a batch at once: 250 UPSERTs of one value and their ownership records fill Route 53's 1,000 values. */
-  fullAt: 250,
+  maxWaitMs: 3_000,
   /** Route 53: ResourceRecord elements in one request (an UPSERT counts twice). */
   maxValues: 1000,
   /** Route 53: characters of all values in one request (an UPSERT counts twice). */
@@ -41,16 +29,10 @@ export interface ChangeInfo {
 
 /** The batcher's options for Route 53 change batches. */
 export function route53BatchOptions(options: BatchOptions = {}): DnsBatchOptions {
-  const { windowMs, maxWaitMs, fullAt, maxValues, maxChars } = { ...BATCH_DEFAULTS, ...options };
-  // A shorter windowMs (tests) scales the grown window with it, unless that is set too.
-  const windowPerChangeMs = options.windowPerChangeMs ?? 2 * windowMs;
-  const maxWindowMs = options.maxWindowMs ?? 16 * windowMs;
+  const { windowMs, maxWaitMs, maxValues, maxChars } = { ...BATCH_DEFAULTS, ...options };
   return {
     windowMs,
-    windowPerChangeMs,
-    maxWindowMs,
     maxWaitMs,
-    fullAt,
     limits: { values: maxValues, chars: maxChars },
     cost: changeCost,
     tooLarge: (cost) =>
