@@ -9,6 +9,7 @@ import { scrubber } from '../runtime/scrub.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import type { MarkForm } from '../reconcile/marks.ts';
 import type { Admission, ProviderResolver, Requester } from '../reconcile/types.ts';
+import { AccountLimits } from './account-limits.ts';
 import { granted, type NamespaceSource } from './grants.ts';
 import { checkPolicy } from './policy.ts';
 
@@ -58,11 +59,14 @@ export interface ProviderConfigView {
   grants?: Grants | undefined;
   /** What their resources may ask for; unset: the schema's defaults (nothing relaxed). */
   policy?: Policy | undefined;
+  /** Whom the config's probe reached (its status, when written for the current generation): keys the account limiters. */
+  probed?: { account?: string | undefined; endpoint?: string | undefined } | undefined;
 }
 
-/** The fields of a parsed ProviderConfig the resolver reads. */
-export function providerConfigView(name: string, spec: ProviderConfigSpec): ProviderConfigView {
+/** The fields of a parsed ProviderConfig the resolver reads; `probed` from a status of the current generation. */
+export function providerConfigView(name: string, spec: ProviderConfigSpec, probed?: ProviderConfigView['probed']): ProviderConfigView {
   return {
+    ...(probed ? { probed } : {}),
     name,
     type: spec.type,
     region: spec.region,
@@ -118,7 +122,7 @@ export class Resolver implements ProviderResolver {
   private readonly registry = new Map<string, ProviderRegistration>();
   private readonly configs: ProviderConfigSource;
   private readonly secrets: SecretSource;
-  private readonly limits: Limits;
+  private readonly accountLimits: AccountLimits;
   private readonly namespaces: NamespaceSource;
   /** The ownership id of configs that name none: unique to this cluster (src/kube/cluster-id.ts). */
   private clusterId: string | undefined;
@@ -126,7 +130,7 @@ export class Resolver implements ProviderResolver {
   constructor(configs: ProviderConfigSource, secrets: SecretSource, limits: Limits, providers: ProviderRegistration[], namespaces: NamespaceSource = NO_NAMESPACES) {
     this.configs = configs;
     this.secrets = secrets;
-    this.limits = limits;
+    this.accountLimits = new AccountLimits(limits, DEFAULT_API_LIMITS, configs);
     this.namespaces = namespaces;
     for (const p of providers) this.registry.set(p.type, p);
   }
@@ -190,14 +194,7 @@ export class Resolver implements ProviderResolver {
       region: pc.region ?? 'us-east-1',
       endpoint: pc.endpoint,
       settings: pc.settings ?? {},
-      limiter: (api: string): RequestLimiter => {
-        const defaults = DEFAULT_API_LIMITS[api] ?? {};
-        const rps = Math.min(pc.rateLimits?.requestsPerSecond ?? Infinity, defaults.requestsPerSecond ?? Infinity);
-        return this.limits.account(`${pc.name}:${api}`, {
-          requestsPerSecond: Number.isFinite(rps) ? rps : undefined,
-          maxConcurrent: pc.rateLimits?.maxConcurrent,
-        });
-      },
+      limiter: (api: string): RequestLimiter => this.accountLimits.limiter(pc, api, connection.credentials),
     };
     if (pc.credentials?.source === 'WebIdentity') connection.webIdentity = pc.credentials.webIdentity;
     if (pc.credentials?.source === 'Secret') {
