@@ -329,6 +329,7 @@ export class Manager {
     } finally {
       clearTimeout(abort);
     }
+    this.limits.stop();
     const connectors = new Set(this.providers.flatMap((p) => Object.values(p.kinds)));
     const closing = [...connectors].map(async (c) => {
       try {
