@@ -125,7 +125,11 @@ function membership(kube: KubeClient, config: Config, log: Logger, manager: Mana
     log,
     onChange: (members) => {
       // Empty: stopping or cut off, reconciling nothing; the share stays as it was.
-      if (members.length) manager.limits.reshare(shareOf(members, config.identity), growAfterMs);
+      if (members.length) {
+        const share = shareOf(members, config.identity);
+        log.info({ share }, 'account budgets shared');
+        manager.limits.reshare(share, growAfterMs);
+      }
       manager.reshard((key) => shards.owns(key));
     },
     onLost: () => fence(config, manager),

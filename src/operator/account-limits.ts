@@ -4,6 +4,7 @@
 // config on it asks for, so a config asking for more cannot undo another's caution.
 import type { RequestLimiter } from '../../sdk/index.ts';
 import type { AccountLimit, Limits } from '../limits/index.ts';
+import type { AccountDirectory } from './account-directory.ts';
 import { accountKey, type AccountView, type ConnectsAs } from './account-key.ts';
 
 /** A config as the limits read it (a ProviderConfigView is one). */
@@ -23,6 +24,8 @@ export class AccountLimits {
   private readonly asked = new Map<string, Map<string, AccountLimit>>();
   /** Per `config\0api`: the key it went through last (a config whose account became known moves). */
   private readonly keyOf = new Map<string, string>();
+  /** Whose accounts this process's own probes found (the status, when written, comes first). */
+  directory: AccountDirectory | undefined;
 
   constructor(limits: Limits, defaults: Record<string, AccountLimit>, configs: { get(name: string): unknown }) {
     this.limits = limits;
@@ -31,7 +34,9 @@ export class AccountLimits {
   }
 
   limiter(pc: LimitedView, api: string, as?: ConnectsAs): RequestLimiter {
-    const key = accountKey(pc, api, as);
+    const probed = pc.probed ?? this.directory?.of(pc);
+    if (!probed) this.directory?.learn(pc.name);
+    const key = accountKey({ ...pc, probed }, api, as);
     const moved = this.keyOf.get(`${pc.name}\0${api}`);
     if (moved !== undefined && moved !== key) this.asked.get(moved)?.delete(pc.name);
     this.keyOf.set(`${pc.name}\0${api}`, key);

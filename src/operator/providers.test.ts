@@ -277,6 +277,12 @@ describe('Resolver connection: account limiters', () => {
     assert.equal(limiter.currentIntervalMs, Math.ceil(1000 / 4.5));
   });
 
+  it('limits rds to 10 requests a second by default (AWS allows 12 sustained per account and Region, from every client)', async () => {
+    const { limiter } = await limiterOf([pc('aws', ACCOUNT)], 'aws', 'rds');
+    assert.equal(limiter.key, 'aws:123456789012@us-east-1:rds');
+    assert.equal(limiter.currentIntervalMs, 100);
+  });
+
   it('leaves s3 unlimited unless the ProviderConfig sets a rate', async () => {
     const unlimited = await limiterOf([pc('aws', ACCOUNT)], 'aws', 's3');
     assert.equal(unlimited.limiter.key, 'aws:123456789012@us-east-1:s3', 'per account and region');

@@ -9,6 +9,7 @@ import { scrubber } from '../runtime/scrub.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import type { MarkForm } from '../reconcile/marks.ts';
 import type { Admission, ProviderResolver, Requester } from '../reconcile/types.ts';
+import type { AccountDirectory } from './account-directory.ts';
 import { AccountLimits } from './account-limits.ts';
 import { granted, type NamespaceSource } from './grants.ts';
 import { checkPolicy } from './policy.ts';
@@ -99,6 +100,10 @@ export interface SecretSource {
  */
 const DEFAULT_API_LIMITS: Record<string, { requestsPerSecond?: number }> = {
   route53: { requestsPerSecond: 4.5 },
+  // RDS: "up to 300 requests in a burst and a sustained 12 requests per second" per account and
+  // Region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html),
+  // counted from every client of the account (console, CLI, other tools): we keep to 10.
+  rds: { requestsPerSecond: 10 },
 };
 
 // Accepted key names in a credentials Secret: ours, and the AWS CLI's environment names.
@@ -133,6 +138,11 @@ export class Resolver implements ProviderResolver {
     this.accountLimits = new AccountLimits(limits, DEFAULT_API_LIMITS, configs);
     this.namespaces = namespaces;
     for (const p of providers) this.registry.set(p.type, p);
+  }
+
+  /** Where the account limiters learn whose account a config reaches (each replica probes its own). */
+  useAccounts(directory: AccountDirectory): void {
+    this.accountLimits.directory = directory;
   }
 
   /** This cluster's own ownership id, once read (`mooring-` and 12 hex digits of kube-system's uid). */
