@@ -126,7 +126,9 @@ describe('the Helm chart', () => {
     const core = operatorKc.makeApiClient(CoreV1Api);
     await assert.rejects(core.listPodForAllNamespaces(), (err: { code?: number }) => err.code === 403);
     await assert.rejects(core.deleteNamespacedSecret({ namespace: 'default', name: 'anything' }), (err: { code?: number }) => err.code === 403);
-    await assert.rejects(core.listNamespacedConfigMap({ namespace: 'kube-system' }), (err: { code?: number }) => err.code === 403);
+    // ConfigMaps are read where references may name them (every namespace, in this install) and
+    // written only as exports: never deleted.
+    await assert.rejects(core.deleteNamespacedConfigMap({ namespace: 'kube-system', name: 'anything' }), (err: { code?: number }) => err.code === 403);
     await assert.rejects(operatorKc.makeApiClient(CoordinationV1Api).listNamespacedLease({ namespace: 'kube-system' }), (err: { code?: number }) => err.code === 403);
     await assert.rejects(operatorKc.makeApiClient(RbacAuthorizationV1Api).listClusterRole(), (err: { code?: number }) => err.code === 403);
     // Secrets are listed only where credentials live; connection Secrets are read one by one.

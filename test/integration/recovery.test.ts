@@ -73,12 +73,17 @@ async function createCrashed(plural: string, name: string, spec: Record<string, 
   return mark;
 }
 
-/** Starts the operator (once) and waits for the object to recover: Ready, pending mark gone. */
+/**
+ * Starts the operator (once) and waits for the object to recover: Ready, and the pending mark gone
+ * or void (a v2 mark is borne out by status.lastChecked at or after its signing: src/reconcile/pending.ts).
+ */
 async function recovered(plural: string, name: string, timeoutMs = 60_000): Promise<ManagedObject> {
   operator ??= await startOperator(stack(), { namespace: ns, keyNamespace: ns, backoffBaseMs: 1000 });
   return eventually(async () => {
     const o = await objects(kc, plural).get(ns, name);
-    return condition(o, 'Ready')?.status === 'True' && !o.metadata.annotations?.[CREATE_PENDING] ? o : undefined;
+    const mark = o.metadata.annotations?.[CREATE_PENDING];
+    const void_ = !mark || (mark.startsWith('v2.') && Date.parse(o.status?.lastChecked ?? '') >= Number(mark.split('.')[1]));
+    return condition(o, 'Ready')?.status === 'True' && void_ ? o : undefined;
   }, `${plural}/${name} recovered`, timeoutMs, async () => JSON.stringify(await objects(kc, plural).get(ns, name)));
 }
 
