@@ -14,6 +14,7 @@ import { KubeSecretStore } from '../kube/secrets.ts';
 import { KubeConfigMapStore } from '../kube/configmaps.ts';
 import { clusterStatusWriter, coreEventApi, KubeWriter } from '../kube/writer.ts';
 import { Limits } from '../limits/index.ts';
+import { AccountDirectory } from './account-directory.ts';
 import { CallDeadlines } from '../reconcile/deadline.ts';
 import { EventRecorder } from '../reconcile/events.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
@@ -125,6 +126,7 @@ export class Manager {
   readonly controllers: KindController[] = [];
   readonly cache: ConfigCache;
   readonly limits = new Limits();
+  private readonly accounts: AccountDirectory;
   readonly writers: { kind: string; writer: KubeWriter }[] = [];
   readonly secrets: KubeSecretStore;
   /** The deadline of every adapter call; `stop` aborts the calls still in flight after the grace. */
@@ -160,6 +162,8 @@ export class Manager {
     const listWatch = listWatchOf(kube, log);
     this.cache = new ConfigCache({ log, namespaces: config.namespaces, changed: (pc) => this.configChanged(pc), listWatch, credentialsNamespaces: config.credentialsNamespaces });
     this.resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
+    this.accounts = new AccountDirectory({ configs: this.cache, probe: configProbe(this.cache, this.resolver, options.providers), log });
+    this.resolver.useAccounts(this.accounts);
     this.clusterId = options.clusterId;
     this.kube = kube;
     this.keyNamespace = options.keyNamespace;
@@ -362,6 +366,7 @@ export class Manager {
     } finally {
       clearTimeout(abort);
     }
+    this.limits.stop();
     const connectors = new Set(this.providers.flatMap((p) => Object.values(p.kinds)));
     const closing = [...connectors].map(async (c) => {
       try {
@@ -388,6 +393,7 @@ export class Manager {
   }
 
   private configChanged(providerConfig: string): void {
+    this.accounts.changed(providerConfig);
     this.configStatus.changed(providerConfig);
     this.requeueUsersOf(providerConfig);
   }

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RetryableError, type ProbeReport } from '../../sdk/index.ts';
+import { AccountLimiter, Limits } from '../limits/index.ts';
+import { FakeClock, settle } from '../runtime/clock.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { AccountDirectory } from './account-directory.ts';
+import type { AccountView } from './account-key.ts';
+import { AccountLimits } from './account-limits.ts';
+
+type View = AccountView & { name: string };
+
+function harness(answer: (name: string) => Promise<ProbeReport | undefined>) {
+  const configs = new Map<string, View>([
+    ['one', { name: 'one', type: 'aws', region: 'eu-west-1', credentials: { source: 'Secret', secretRef: { namespace: 'creds', name: 'one' } } }],
+    ['two', { name: 'two', type: 'aws', region: 'eu-west-1', credentials: { source: 'Secret', secretRef: { namespace: 'creds', name: 'two' } } }],
+  ]);
+  const probes: string[] = [];
+  const clock = new FakeClock(0);
+  const directory = new AccountDirectory({
+    configs, clock, retryMs: 60_000, log: createLogger({ level: 'silent' }),
+    probe: (name) => {
+      probes.push(name);
+      return answer(name);
+    },
+  });
+  const limits = new AccountLimits(new Limits(), { route53: { requestsPerSecond: 4.5 } }, configs);
+  limits.directory = directory;
+  const view = (name: string) => configs.get(name)!;
+  return { directory, limits, probes, clock, configs, view };
+}
+
+const account = async (): Promise<ProbeReport> => ({ summary: 'ok', account: '123456789012' });
+
+describe('AccountDirectory', () => {
+  it('learns each config\'s account by its probe, once, and the limiters of configs on it meet', async () => {
+    const h = harness(account);
+    const before = [h.limits.limiter(h.view('one'), 'route53'), h.limits.limiter(h.view('one'), 'route53'), h.limits.limiter(h.view('two'), 'route53')];
+    assert.notEqual(before[0], before[2], 'unknown yet: keyed by the credentials');
+    await settle();
+    assert.deepEqual(h.probes, ['one', 'two'], 'one probe per config, however many limiters asked meanwhile');
+    const [one, two] = [h.limits.limiter(h.view('one'), 'route53'), h.limits.limiter(h.view('two'), 'route53')];
+    assert.equal(one, two);
+    assert.ok(one instanceof AccountLimiter);
+    assert.equal(one.key, 'aws:123456789012:route53');
+    assert.deepEqual(h.probes, ['one', 'two'], 'known: no more probes');
+  });
+
+  it('forgets what it learned when the config reaches elsewhere (a changed endpoint, region or credentials)', async () => {
+    const h = harness(account);
+    h.directory.learn('one');
+    await settle();
+    assert.equal(h.directory.of(h.view('one'))?.account, '123456789012');
+    h.configs.set('one', { ...h.view('one'), credentials: { source: 'Secret', secretRef: { namespace: 'creds', name: 'other' } } });
+    assert.equal(h.directory.of(h.view('one')), undefined);
+  });
+
+  it('asks a failed probe again only after the retry delay, or at once when the config changes', async () => {
+    let fail = true;
+    const h = harness(async () => {
+      if (fail) throw new RetryableError('ProviderUnavailable', 'no answer');
+      return account();
+    });
+    h.directory.learn('one');
+    await settle();
+    h.directory.learn('one');
+    await settle();
+    assert.deepEqual(h.probes, ['one'], 'not again within the retry delay');
+    await h.clock.advance(60_000);
+    h.directory.learn('one');
+    await settle();
+    assert.deepEqual(h.probes, ['one', 'one']);
+    fail = false;
+    h.directory.changed('one');
+    await settle();
+    assert.deepEqual(h.probes, ['one', 'one', 'one'], 'a change asks at once');
+    assert.equal(h.directory.of(h.view('one'))?.account, '123456789012');
+  });
+
+  it('probes once more when the config changed while a probe was in flight', async () => {
+    let release!: () => void;
+    const h = harness(() => new Promise((resolve) => (release = () => resolve({ summary: 'ok', account: '1' }))));
+    h.directory.learn('one');
+    h.directory.changed('one');
+    assert.deepEqual(h.probes, ['one']);
+    release();
+    await settle();
+    assert.deepEqual(h.probes, ['one', 'one']);
+    release();
+    await settle();
+  });
+});
