@@ -55,38 +55,57 @@ describe('AccountDirectory', () => {
     assert.equal(h.directory.of(h.view('one')), undefined);
   });
 
-  it('asks a failed probe again only after the retry delay, or at once when the config changes', async () => {
+  it('asks a failed probe again only after the retry delay, or at the next use once the config changed', async () => {
     let fail = true;
     const h = harness(async () => {
       if (fail) throw new RetryableError('ProviderUnavailable', 'no answer');
       return account();
     });
-    h.directory.learn('one');
+    h.directory.use(h.view('one'));
     await settle();
-    h.directory.learn('one');
+    h.directory.use(h.view('one'));
     await settle();
     assert.deepEqual(h.probes, ['one'], 'not again within the retry delay');
     await h.clock.advance(60_000);
-    h.directory.learn('one');
+    h.directory.use(h.view('one'));
     await settle();
     assert.deepEqual(h.probes, ['one', 'one']);
     fail = false;
     h.directory.changed('one');
     await settle();
-    assert.deepEqual(h.probes, ['one', 'one', 'one'], 'a change asks at once');
+    assert.deepEqual(h.probes, ['one', 'one'], 'a change alone connects nowhere');
+    h.directory.use(h.view('one'));
+    await settle();
+    assert.deepEqual(h.probes, ['one', 'one', 'one'], 'the next use asks at once');
     assert.equal(h.directory.of(h.view('one'))?.account, '123456789012');
   });
 
-  it('probes once more when the config changed while a probe was in flight', async () => {
+  it('never probes a config it only saw change (another team\'s, perhaps): a probe is a connection through it', async () => {
+    const h = harness(account);
+    h.directory.changed('one');
+    h.directory.changed('two');
+    await settle();
+    assert.deepEqual(h.probes, []);
+    h.limits.limiter(h.view('two'), 'route53');
+    await settle();
+    assert.deepEqual(h.probes, ['two'], 'a limiter used: its config asked');
+  });
+
+  it('keeps what a probe found as a guess when the config changed meanwhile, and asks again at the next use', async () => {
     let release!: () => void;
     const h = harness(() => new Promise((resolve) => (release = () => resolve({ summary: 'ok', account: '1' }))));
-    h.directory.learn('one');
+    h.directory.use(h.view('one'));
     h.directory.changed('one');
-    assert.deepEqual(h.probes, ['one']);
+    h.directory.use(h.view('one'));
+    assert.deepEqual(h.probes, ['one'], 'one probe in flight at a time');
     release();
     await settle();
+    assert.deepEqual(h.probes, ['one']);
+    assert.equal(h.directory.use(h.view('one'))?.account, '1', 'the guess, while it is asked again');
     assert.deepEqual(h.probes, ['one', 'one']);
     release();
     await settle();
+    h.directory.use(h.view('one'));
+    assert.deepEqual(h.probes, ['one', 'one'], 'asked since the change: known');
   });
 });

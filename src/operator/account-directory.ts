@@ -1,8 +1,11 @@
 // Whose account each ProviderConfig reaches, as this process's own probe found it: the account
 // limiters are keyed by it (account-key.ts). Every replica learns it itself, whether or not it
-// writes the config's status (a namespaced operator writes none): asked when the config or its
-// Secret changes, and when a limiter finds it unknown; one probe in flight per config, and a
-// failed one asked again only after `retryMs`. Kept while the config's connection fields stay.
+// writes the config's status (a namespaced operator writes none). A probe is a connection through
+// the config, so it is made only when a limiter of the config is used, that is for an object its
+// grant admitted: never for a config merely seen (another team's, which this operator's namespace
+// may not use). One probe in flight per config, a failed one asked again only after `retryMs`.
+// What it found is kept while the config's connection fields stay; when the config or its Secret
+// changes, it is kept as a best guess and asked again at the next use.
 import type { Logger } from 'pino';
 import { isAdapterError, type ProbeReport } from '../../sdk/index.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
@@ -27,8 +30,8 @@ export class AccountDirectory {
   private readonly clock: Clock;
   private readonly known = new Map<string, { reach: string; probed: Probed }>();
   private readonly asking = new Set<string>();
-  /** Asked again (changed) while a probe was in flight: probe once more when it ends. */
-  private readonly again = new Set<string>();
+  /** Changed since the last probe began (its Secret perhaps): what is known is a guess until asked again. */
+  private readonly stale = new Set<string>();
   private readonly failedAt = new Map<string, number>();
 
   constructor(options: AccountDirectoryOptions) {
@@ -42,24 +45,31 @@ export class AccountDirectory {
     return k && k.reach === reach(pc) ? k.probed : undefined;
   }
 
-  /** The config or its Secret changed: probe it again (now, or as soon as the probe in flight ends). */
-  changed(name: string): void {
-    this.failedAt.delete(name);
-    if (this.asking.has(name)) this.again.add(name);
-    else this.learn(name);
+  /**
+   * A limiter of the config is used (its object admitted): what the last probe found, and a probe
+   * when the account is unknown or the config changed since, unless one is in flight or failed lately.
+   */
+  use(pc: AccountView & { name: string }): Probed | undefined {
+    const probed = this.of(pc);
+    if (!probed || this.stale.has(pc.name)) this.learn(pc.name);
+    return probed;
   }
 
-  /** A limiter found the account unknown: probe, unless one is in flight or failed lately. */
+  /** The config or its Secret changed: ask again at its next use (not now: see the header). */
+  changed(name: string): void {
+    this.failedAt.delete(name);
+    this.stale.add(name);
+  }
+
+  /** Probe the config, unless a probe is in flight or failed lately. */
   learn(name: string): void {
     const pc = this.o.configs.get(name);
     if (!pc || this.asking.has(name)) return;
     const failed = this.failedAt.get(name);
     if (failed !== undefined && this.clock.now() - failed < (this.o.retryMs ?? 60_000)) return;
     this.asking.add(name);
-    void this.ask(name, reach(pc)).finally(() => {
-      this.asking.delete(name);
-      if (this.again.delete(name)) this.learn(name);
-    });
+    this.stale.delete(name);
+    void this.ask(name, reach(pc)).finally(() => this.asking.delete(name));
   }
 
   private async ask(name: string, asked: string): Promise<void> {

@@ -46,8 +46,7 @@ export class AccountLimits {
   }
 
   limiter(pc: LimitedView, api: string, as?: ConnectsAs): RequestLimiter {
-    const probed = pc.probed ?? this.directory?.of(pc);
-    if (!probed) this.directory?.learn(pc.name);
+    const probed = pc.probed ?? this.directory?.use(pc);
     const key = accountKey({ ...pc, probed }, api, as);
     const moved = this.keyOf.get(`${pc.name}\0${api}`);
     if (moved !== undefined && moved !== key) this.asked.get(moved)?.delete(pc.name);
