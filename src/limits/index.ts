@@ -190,10 +190,40 @@ export class AccountLimiter {
   }
 }
 
+/**
+ * A ProviderConfig's own bound on its requests in flight (`rateLimits.maxConcurrent`), in front of
+ * its account's limiter. Concurrency is the client's, rate the account's: configs on one account
+ * share the rate, but a config whose endpoint hangs (a blackholed proxy) holds only its own slots,
+ * never another config's. A call takes its config's slot first, then waits for the account's start.
+ */
+export class BoundedLimiter {
+  readonly account: AccountLimiter;
+  private readonly slots: Bottleneck;
+
+  constructor(account: AccountLimiter, slots: Bottleneck) {
+    this.account = account;
+    this.slots = slots;
+  }
+
+  schedule<T>(fn: () => Promise<T>): Promise<T> {
+    return this.slots.schedule(() => this.account.schedule(fn));
+  }
+
+  throttled(): void {
+    this.account.throttled();
+  }
+
+  succeeded(): void {
+    this.account.succeeded();
+  }
+}
+
 export class Limits {
   // Idle per-resource limiters expire, so 10,000 objects do not keep 10,000 limiters alive.
   private readonly resources = new Bottleneck.Group({ maxConcurrent: 1, timeout: 5 * 60_000 });
   private readonly accounts = new Map<string, { limiter: AccountLimiter; limit: string }>();
+  /** Per config and API: its bound on requests in flight. */
+  private readonly bounds = new Map<string, { slots: Bottleneck; max: number }>();
   /** The share applied to every limiter. */
   private share: Share = SOLE;
   /** A share that would grow some limiter, waiting in `growing`; meanwhile each takes the smaller. */
@@ -221,6 +251,19 @@ export class Limits {
       entry.limit = wanted;
     }
     return entry.limiter;
+  }
+
+  /** The account's limiter behind a config's own bound on requests in flight (key: `<config>:<api>`). */
+  bounded(key: string, maxConcurrent: number, account: AccountLimiter): BoundedLimiter {
+    let bound = this.bounds.get(key);
+    if (!bound) {
+      bound = { slots: new Bottleneck({ maxConcurrent }), max: maxConcurrent };
+      this.bounds.set(key, bound);
+    } else if (bound.max !== maxConcurrent) {
+      bound.slots.updateSettings({ maxConcurrent });
+      bound.max = maxConcurrent;
+    }
+    return new BoundedLimiter(account, bound.slots);
   }
 
   /**

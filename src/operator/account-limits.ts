@@ -1,7 +1,10 @@
 // Which account limiter a config's API call goes through, and at what rate: the limiter is the
 // account's (account-key.ts), so several configs on one account meet in it. Each config may ask
 // for less than the cloud's default (spec.rateLimits); the account goes at the tightest any live
-// config on it asks for, so a config asking for more cannot undo another's caution.
+// config on it asks for, so a config asking for more cannot undo another's caution. The bound on
+// requests in flight (rateLimits.maxConcurrent) stays the config's own: the cloud counts rates by
+// account, but a call in flight holds its client's connection, and a config whose endpoint hangs
+// must not hold the slots of another config reaching the account elsewhere.
 import type { RequestLimiter } from '../../sdk/index.ts';
 import type { AccountLimit, Limits } from '../limits/index.ts';
 import type { AccountDirectory } from './account-directory.ts';
@@ -53,12 +56,14 @@ export class AccountLimits {
     this.keyOf.set(`${pc.name}\0${api}`, key);
     const asked = this.asked.get(key) ?? new Map<string, AccountLimit>();
     this.asked.set(key, asked);
-    asked.set(pc.name, { requestsPerSecond: pc.rateLimits?.requestsPerSecond, maxConcurrent: pc.rateLimits?.maxConcurrent });
+    asked.set(pc.name, { requestsPerSecond: pc.rateLimits?.requestsPerSecond });
     let limit: AccountLimit = { requestsPerSecond: this.defaults[api]?.requestsPerSecond };
     for (const [name, l] of asked) {
       if (name !== pc.name && !this.configs.get(name)) asked.delete(name);
-      else limit = { requestsPerSecond: least(limit.requestsPerSecond, l.requestsPerSecond), maxConcurrent: least(limit.maxConcurrent, l.maxConcurrent) };
+      else limit = { requestsPerSecond: least(limit.requestsPerSecond, l.requestsPerSecond) };
     }
-    return this.limits.account(key, limit);
+    const account = this.limits.account(key, limit);
+    const max = pc.rateLimits?.maxConcurrent;
+    return max === undefined ? account : this.limits.bounded(`${pc.name}:${api}`, max, account);
   }
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Connector } from '../../sdk/index.ts';
+import type { Connector, RequestLimiter } from '../../sdk/index.ts';
 import { TerminalError } from '../../sdk/index.ts';
 import { must } from '../../sdk/testing.ts';
-import { AccountLimiter, Limits } from '../limits/index.ts';
+import { AccountLimiter, BoundedLimiter, Limits } from '../limits/index.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { REDACTED, scrubber } from '../runtime/scrub.ts';
 import { ResyncBudget } from '../limits/resync.ts';
@@ -294,7 +294,7 @@ describe('Resolver connection: account limiters', () => {
   });
 
   /** Starts three requests that hold until released; says how many ran at once before the release. */
-  const concurrency = async (limiter: AccountLimiter, expected: number) => {
+  const concurrency = async (limiter: RequestLimiter, expected: number) => {
     let inFlight = 0;
     let most = 0;
     let release!: () => void;
@@ -314,10 +314,22 @@ describe('Resolver connection: account limiters', () => {
   };
 
   it('bounds requests in flight by the ProviderConfig\'s maxConcurrent, and only then', async () => {
-    const bounded = await limiterOf([pc('aws', { rateLimits: { maxConcurrent: 1 } })], 'aws', 's3');
-    assert.equal(await concurrency(bounded.limiter, 1), 1);
+    const h = harness([pc('aws', { rateLimits: { maxConcurrent: 1 } })]);
+    const bounded = (await h.resolver.resolve('aws', 'Bucket')).connection.limiter!('s3');
+    assert.equal(await concurrency(bounded, 1), 1);
     const unbounded = await limiterOf([pc('aws')], 'aws', 's3');
     assert.equal(await concurrency(unbounded.limiter, 3), 3);
+  });
+
+  it("keeps maxConcurrent the config's own: a config's hung calls hold none of another's slots on the account", async () => {
+    const h = harness([pc('proxied', { ...ACCOUNT, rateLimits: { maxConcurrent: 1, requestsPerSecond: 100 } }), pc('direct', ACCOUNT)]);
+    const proxied = (await h.resolver.resolve('proxied', 'Bucket')).connection.limiter!('s3');
+    const direct = (await h.resolver.resolve('direct', 'Bucket')).connection.limiter!('s3') as AccountLimiter;
+    assert.ok(proxied instanceof BoundedLimiter);
+    assert.equal(proxied.account, direct, 'one account: one limiter, one rate');
+    assert.equal(direct.currentIntervalMs, 10, "the proxied config's rate holds for the account");
+    void proxied.schedule(() => new Promise<void>(() => undefined));
+    assert.equal(await concurrency(direct, 3), 3, "the direct config's calls run beside the hung one");
   });
 
   it('gives configs on one account one limiter per API, so one budget and one throttling state', async () => {
