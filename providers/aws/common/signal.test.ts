@@ -38,15 +38,22 @@ async function untilClosed(count: number, withinMs: number): Promise<void> {
   while (closed < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
+async function untilHeld(count: number, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (held.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+}
+
 describe('sendWithCallSignal', () => {
   it('aborts a pooled client\'s request when the call\'s signal aborts, and closes its socket', async () => {
     const pool = new ClientPool((c, region) => new S3Client(s3ClientConfig(c, region)));
     const s3 = pool.get(connection());
     const call = new AbortController();
     const before = closed;
+    const heldBefore = held.size;
     const sent = withCallSignal(call.signal, () => s3.send(new HeadBucketCommand({ Bucket: 'b' })));
     const outcome = sent.then(() => 'answered', (err: Error) => err.name);
-    await new Promise((r) => setTimeout(r, 100));
+    // Abort only once the request is on the wire (a loaded machine may take longer than any fixed wait).
+    await untilHeld(heldBefore + 1, 10_000);
     const started = Date.now();
     call.abort(new Error('deadline'));
     assert.equal(await outcome, 'AbortError');
