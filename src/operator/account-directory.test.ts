@@ -10,7 +10,7 @@ import { AccountLimits } from './account-limits.ts';
 
 type View = AccountView & { name: string };
 
-function harness(answer: (name: string) => Promise<ProbeReport | undefined>) {
+function harness(answer: (name: string) => Promise<ProbeReport | undefined>, usable?: (name: string) => boolean) {
   const configs = new Map<string, View>([
     ['one', { name: 'one', type: 'aws', region: 'eu-west-1', credentials: { source: 'Secret', secretRef: { namespace: 'creds', name: 'one' } } }],
     ['two', { name: 'two', type: 'aws', region: 'eu-west-1', credentials: { source: 'Secret', secretRef: { namespace: 'creds', name: 'two' } } }],
@@ -18,7 +18,7 @@ function harness(answer: (name: string) => Promise<ProbeReport | undefined>) {
   const probes: string[] = [];
   const clock = new FakeClock(0);
   const directory = new AccountDirectory({
-    configs, clock, retryMs: 60_000, log: createLogger({ level: 'silent' }),
+    configs, clock, retryMs: 60_000, log: createLogger({ level: 'silent' }), ...(usable ? { usable } : {}),
     probe: (name) => {
       probes.push(name);
       return answer(name);
@@ -89,6 +89,15 @@ describe('AccountDirectory', () => {
     h.limits.limiter(h.view('two'), 'route53');
     await settle();
     assert.deepEqual(h.probes, ['two'], 'a limiter used: its config asked');
+  });
+
+  it('probes a config a watched namespace may use as soon as it is seen or changes, and no other', async () => {
+    const h = harness(account, (name) => name === 'one');
+    h.directory.changed('one');
+    h.directory.changed('two');
+    await settle();
+    assert.deepEqual(h.probes, ['one'], "its limiter is the account's from the first call; the other waits for a use");
+    assert.equal((h.limits.limiter(h.view('one'), 'route53') as AccountLimiter).key, 'aws:123456789012:route53');
   });
 
   it('keeps what a probe found as a guess when the config changed meanwhile, and asks again at the next use', async () => {

@@ -1,11 +1,12 @@
 // Whose account each ProviderConfig reaches, as this process's own probe found it: the account
 // limiters are keyed by it (account-key.ts). Every replica learns it itself, whether or not it
 // writes the config's status (a namespaced operator writes none). A probe is a connection through
-// the config, so it is made only when a limiter of the config is used, that is for an object its
-// grant admitted: never for a config merely seen (another team's, which this operator's namespace
-// may not use). One probe in flight per config, a failed one asked again only after `retryMs`.
-// What it found is kept while the config's connection fields stay; when the config or its Secret
-// changes, it is kept as a best guess and asked again at the next use.
+// the config, so it is made only for a config this operator may use: as soon as it is seen or
+// changes when its grant admits a watched namespace (`usable`), so its limiter is the account's
+// from the first call; else only when a limiter of it is used, for an object its grant admitted.
+// Never for another team's config. One probe in flight per config, a failed one asked again only
+// after `retryMs`. What it found is kept while the config's connection fields stay; when the
+// config or its Secret changes, it is kept as a best guess until asked again.
 import type { Logger } from 'pino';
 import { isAdapterError, type ProbeReport } from '../../sdk/index.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
@@ -21,6 +22,8 @@ export interface AccountDirectoryOptions {
   /** The provider's probe for the config (the status checker's): a report, undefined when it has none. */
   probe: (name: string) => Promise<ProbeReport | undefined>;
   log: Logger;
+  /** Whether an object this operator watches may use the config (its grant admits a watched namespace). */
+  usable?: (name: string) => boolean;
   retryMs?: number;
   clock?: Clock;
 }
@@ -55,10 +58,11 @@ export class AccountDirectory {
     return probed;
   }
 
-  /** The config or its Secret changed: ask again at its next use (not now: see the header). */
+  /** The config or its Secret changed (or was first seen): ask now if usable, else at its next use. */
   changed(name: string): void {
     this.failedAt.delete(name);
     this.stale.add(name);
+    if (this.o.usable?.(name)) this.learn(name);
   }
 
   /** Probe the config, unless a probe is in flight or failed lately. */
