@@ -9,7 +9,7 @@ import pg from 'pg';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
 import { byWeight, type Rng } from './prng.ts';
-import { recordSets } from './oracle.ts';
+import { bucketExists, pgDatabases, rdsInstances, recordSets } from './oracle.ts';
 import { retrying, type World } from './world.ts';
 import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import { DELETE_WHILE_REFERENCED } from '../../src/reconcile/references.ts';
@@ -96,8 +96,11 @@ export interface Slot {
   createdAt?: number;
   /** The latest object carries mooring.dev/delete-while-referenced. */
   annotated?: boolean;
-  /** The run's last delete of the slot: when, under which policy, whether the operator held it (finalizer) then. */
-  deletion?: { at: number; policy: 'Delete' | 'Retain'; finalized: boolean; annotated: boolean } | undefined;
+  /**
+   * The run's last delete of the slot: when, under which policy, whether the operator held it
+   * (finalizer) and whether its thing was in the cloud then (looked at only while a dependant read it).
+   */
+  deletion?: { at: number; policy: 'Delete' | 'Retain'; finalized: boolean; annotated: boolean; thing?: boolean | undefined } | undefined;
   /** A dependant (references.ts): a DNSRecord whose value comes from elsewhere, of this shape. */
   ref?: RefShape;
   /** What the dependant's spec reads, once the apiserver took it, and since when (ms). */
@@ -119,7 +122,7 @@ export interface PopulationSize {
   refRecords?: number;
 }
 
-export const ACTIONS = ['create', 'adopt', 'change', 'policy', 'delete', 'recreate', 'outOfBand'] as const;
+export const ACTIONS = ['create', 'adopt', 'change', 'policy', 'delete', 'recreate', 'outOfBand', 'deleteTarget'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const ident = (s: string) => pg.escapeIdentifier(s);
@@ -225,7 +228,8 @@ export function actionWeights(slot: Slot): Partial<Record<Action, number>> {
   if (!slot.live) return slot.decoy || slot.ref ? { create: 3 } : { create: 3, adopt: 1 };
   if (slot.decoy) return { delete: 1, change: 1 };
   // A dependant's record is the operator's to follow: no hand-made thing, no meddling.
-  if (slot.ref) return { change: 3, policy: 1, delete: 2, recreate: 1 };
+  // deleteTarget: the object it reads deleted under it (held, InUse, unless annotated or Retain).
+  if (slot.ref) return { change: 3, policy: 1, delete: 2, recreate: 1, deleteTarget: 2 };
   return { change: 3, policy: 1, delete: 2, recreate: 1, outOfBand: 3 };
 }
 
@@ -254,8 +258,9 @@ export class Population {
     this.trace = trace;
     this.slots = makeSlots(w, size);
     this.refs = new RefModel(w, () => this.slots);
-    // The direct records are few and what issue 16 found broken: drawn three times as often.
-    this.picks = this.slots.flatMap((s) => (s.direct ? [s, s, s] : [s]));
+    // The direct records are few and what issue 16 found broken, the dependants few and what issue
+    // 19 built: each drawn three times as often.
+    this.picks = this.slots.flatMap((s) => (s.direct || s.ref ? [s, s, s] : [s]));
   }
 
   private api(slot: Slot) {
@@ -334,6 +339,25 @@ export class Population {
         return this.create(slot, spec, oob < 0.4);
       case 'outOfBand':
         return this.meddle(slot, () => this.outOfBand(slot, oob));
+      case 'deleteTarget':
+        return this.deleteTarget(slot);
+    }
+  }
+
+  /** Deletes the object a dependant reads, if it is the run's, live and free. */
+  private async deleteTarget(dependant: Slot): Promise<void> {
+    const t = dependant.reads;
+    const target = this.slots.find((s) => t && s.kind === t.kind && s.name === t.name);
+    if (!target || !target.live || target.busy || target.retired) {
+      this.counts['deleteTarget:skipped'] = (this.counts['deleteTarget:skipped'] ?? 0) + 1;
+      return;
+    }
+    target.busy = true;
+    try {
+      this.trace(`delete ${target.kind}/${target.name} (read by ${dependant.kind}/${dependant.name})`);
+      await this.delete(target);
+    } finally {
+      target.busy = false;
     }
   }
 
@@ -397,10 +421,12 @@ export class Population {
     const stored = object?.spec?.deletionPolicy ?? slot.spec?.deletionPolicy;
     const policy = stored === 'Retain' ? 'Retain' : 'Delete';
     if (policy === 'Retain' && !slot.decoy) this.retained.add(markOf(this.w, slot));
+    // Read: a hold must keep the thing (refinvariants.ts), if there was one to keep.
+    const thing = this.refs.readers(slot).length ? await this.thingExists(slot).catch(() => undefined) : undefined;
     slot.live = false;
     const finalized = Boolean(object?.metadata.finalizers?.includes(FINALIZER));
     slot.deletedWith = finalized ? policy : undefined;
-    slot.deletion = { at: Date.now(), policy, finalized, annotated: object?.metadata.annotations?.[DELETE_WHILE_REFERENCED] === 'true' };
+    slot.deletion = { at: Date.now(), policy, finalized, annotated: object?.metadata.annotations?.[DELETE_WHILE_REFERENCED] === 'true', thing };
     await retrying(async () => {
       try {
         await this.api(slot).remove(this.w.namespace, slot.name);
@@ -408,6 +434,15 @@ export class Population {
         if ((err as { code?: number }).code !== 404) throw err;
       }
     });
+  }
+
+  /** Whether the slot's thing is in the cloud (by name, marked or not). */
+  async thingExists(slot: Slot): Promise<boolean> {
+    const w = this.w;
+    if (slot.kind === 'Bucket') return bucketExists(w, slot.name);
+    if (slot.kind === 'DNSRecord') return (await recordSets(w)).some((s) => s.Name === fqdnOf(w, slot) && s.Type === slot.recordType);
+    if (slot.rds) return (await rdsInstances(w)).some((i) => i.id === slot.name);
+    return (await pgDatabases(w)).some((d) => d.name === dbName(slot));
   }
 
   /** Waits (bounded) until no object of the slot's name exists; false if it never went. */

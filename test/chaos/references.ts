@@ -27,6 +27,8 @@ export interface RefTarget {
 export const REF_CONFIGMAPS = ['refs-cm0', 'refs-cm1'];
 export const CM_KEYS = ['host', 'alt'];
 export const REF_SECRET = { name: 'refs-secret', key: 'token' };
+/** The first of each kind (`-b0`, `r0`, `…-0`, `rf0`) and the first ConfigMap: what dependants read half the time. */
+const HUBS = /(^|-)(b|r|rf)?0$|^refs-cm0$/;
 
 /** The dependant slots: DNSRecords `rf<i>`, the shapes in turn. */
 export function refSlots(n: number): Slot[] {
@@ -112,13 +114,16 @@ export class RefModel {
   }
 
   /**
-   * A dependant's spec: a random source fit for its shape, or (now and then, when one exists) the
-   * FQDN of a dependant reading this one's: a cycle. Always the same six draws.
+   * A dependant's spec: a random source fit for its shape, half the time one of the hubs (so
+   * referenced objects are deleted while read), or (now and then, when one exists) the FQDN of a
+   * dependant reading this one's: a cycle. Always the same seven draws.
    */
   spec(rng: Rng, slot: Slot): Record<string, unknown> {
-    const [pick, cycleRoll, ttlRoll, exportRoll, policyRoll, closeRoll] = [rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next()];
+    const [pick, cycleRoll, ttlRoll, exportRoll, policyRoll, closeRoll, hubRoll] = [rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next()];
     const closing = this.slots().filter((s) => s.ref && s.live && names(s.reads, slot) && (slot.ref !== 'alias' || s.recordType === 'A'));
-    const choices = sourceChoices(slot, this.slots());
+    const all = sourceChoices(slot, this.slots());
+    const hubs = all.filter((t) => HUBS.test(t.name));
+    const choices = hubRoll < 0.5 && hubs.length ? hubs : all;
     const target = cycleRoll < 0.3 && closing.length ? { kind: 'DNSRecord' as const, name: closing[Math.floor(closeRoll * closing.length)]!.name, field: 'fqdn' } : choices[Math.floor(pick * choices.length)]!;
     const w = this.w;
     const base = {

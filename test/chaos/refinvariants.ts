@@ -149,15 +149,17 @@ export async function heldWhileReferenced(w: World, population: Population, sett
 }
 
 /**
- * The held objects' things are still in the cloud (never deleted while referenced), unless the run
- * meddled with them since the object was made. `owned`: ownership marks found per backend.
+ * The held objects' things, there when they were deleted, are still in the cloud (never deleted
+ * while referenced), unless the run meddled with them since. `exists`: the oracle's look.
  */
-export function heldThingsKept(w: World, population: Population, owned: Record<string, Map<string, string[]>>): string[] {
-  const marks = new Set(Object.values(owned).flatMap((m) => [...m.keys()]));
-  return holds(population).flatMap(({ target, reader }) => {
-    const meddled = population.history.get(keyOf(target.kind, target.name))?.meddled.some((m) => m.end >= (target.createdAt ?? 0));
-    return meddled || marks.has(markOf(w, target)) ? [] : [`${target.kind}/${target.name} is held for DNSRecord/${reader.name}, but its thing (mark ${markOf(w, target)}) is gone from the cloud`];
-  });
+export async function heldThingsKept(population: Population, exists: (slot: Slot) => Promise<boolean>): Promise<string[]> {
+  const out: string[] = [];
+  for (const { target, reader, deletedAt } of holds(population)) {
+    if (!target.deletion?.thing) continue;
+    if (population.history.get(keyOf(target.kind, target.name))?.meddled.some((m) => m.end >= deletedAt)) continue;
+    if (!(await exists(target))) out.push(`${target.kind}/${target.name} is held for DNSRecord/${reader.name}, but its thing, there at the delete, is gone from the cloud`);
+  }
+  return out;
 }
 
 /** The marks of slots held now (deleted, still there, a dependant reading them): no leak, no unreleased finalizer. */
