@@ -122,12 +122,14 @@ export class ReferenceIndex implements ReferenceSource {
     const edges = referencesIn(object.spec, this.paths.get(kind) ?? []);
     this.setReads(namespace, key, edges.flatMap((e) => (e.target.kind === 'ConfigMap' ? [[e.target.name, e.reads] as [string, string]] : [])));
     const targets = new Set(edges.map((e) => keyOf(e.target.kind, namespace, e.target.name)));
-    const moved = !sameSet(this.forward.get(key), targets);
+    const dropped = [...(this.forward.get(key) ?? [])].filter((t) => !targets.has(t));
+    const moved = dropped.length > 0 || !sameSet(this.forward.get(key), targets);
     // A cycle closed or broken by this spec: its other members are refused (ReferenceCycle, a
     // terminal error, looked at again only at the resync) or may now go on; told at once.
     const before = moved ? this.cycleKeys(key) : [];
     this.setEdges(key, targets);
-    if (moved) for (const k of new Set([...before, ...this.cycleKeys(key)])) if (k !== key) this.enqueueKey(k);
+    // What it no longer references may be held for it (InUse): looked at again now, as when it goes.
+    if (moved) for (const k of new Set([...before, ...this.cycleKeys(key), ...dropped])) if (k !== key) this.enqueueKey(k);
     if (changed) this.wake(key);
   }
 
