@@ -78,6 +78,8 @@ describe('chaos (short)', () => {
       assert.ok(report.checks.continuous > 0, 'the invariants were checked during the faults');
       assert.ok(report.claims.holds > 0, `claiming Events were judged against the cloud: ${JSON.stringify(report.claims)}`);
       assert.ok(Object.keys(report.faults).length > 0 && Object.keys(report.actions).length > 0);
+      const dependants = Object.values(report.references.dependants).reduce((a, b) => a + b, 0);
+      assert.ok(dependants > 0, `dependants were there at the end, each judged against what it references: ${JSON.stringify(report.references)}`);
     });
   }
 });
