@@ -13,7 +13,7 @@ import { bucketExists, pgDatabases, rdsInstances, recordSets } from './oracle.ts
 import { retrying, type World } from './world.ts';
 import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import { DELETE_WHILE_REFERENCED } from '../../src/reconcile/references.ts';
-import { exportName, RefModel, refSlots, type RefShape, type RefTarget } from './references.ts';
+import { exportName, RefModel, refSlots, type Deletion, type RefShape, type RefTarget } from './references.ts';
 
 /** A spec the run sent for an object: its result (resourceVersion, generation) when the call answered. */
 export interface SpecSent {
@@ -100,7 +100,7 @@ export interface Slot {
    * The run's last delete of the slot: when, under which policy, whether the operator held it
    * (finalizer) and whether its thing was in the cloud then (looked at only while a dependant read it).
    */
-  deletion?: { at: number; policy: 'Delete' | 'Retain'; finalized: boolean; annotated: boolean; thing?: boolean | undefined } | undefined;
+  deletion?: Deletion | undefined;
   /** A dependant (references.ts): a DNSRecord whose value comes from elsewhere, of this shape. */
   ref?: RefShape;
   /** What the dependant's spec reads, once the apiserver took it, and since when (ms). */

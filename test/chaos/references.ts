@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ReferableKind } from '../../src/api/references.ts';
 import type { Rng } from './prng.ts';
-import type { Slot } from './population.ts';
 import { retrying, type World } from './world.ts';
 
 /** A dependant's record: a CNAME or TXT from `valuesFrom`, or an A alias from `alias.dnsNameFrom`. */
@@ -23,6 +22,33 @@ export interface RefTarget {
   field: string;
 }
 
+/** The run's last delete of a slot: when, under which policy, whether the operator held it (finalizer) and whether its thing was in the cloud then. */
+export interface Deletion {
+  at: number;
+  policy: 'Delete' | 'Retain';
+  finalized: boolean;
+  annotated: boolean;
+  thing?: boolean | undefined;
+}
+
+/** What the model reads and keeps of a population slot (population.ts's Slot, which holds all of it). */
+export interface RefSlot {
+  kind: ReferableKind;
+  name: string;
+  decoy: boolean;
+  live: boolean;
+  busy: boolean;
+  recordType?: 'A' | 'TXT' | 'CNAME';
+  rds?: boolean;
+  uid?: string | undefined;
+  creates?: number;
+  deletion?: Deletion | undefined;
+  ref?: RefShape;
+  reads?: RefTarget | undefined;
+  readsSince?: number | undefined;
+  resolvable?: boolean;
+}
+
 /** The ConfigMaps dependants read (the first made before the chaos, the second not), and their keys. */
 export const REF_CONFIGMAPS = ['refs-cm0', 'refs-cm1'];
 export const CM_KEYS = ['host', 'alt'];
@@ -31,18 +57,18 @@ export const REF_SECRET = { name: 'refs-secret', key: 'token' };
 const HUBS = /(^|-)(b|r|rf)?0$|^refs-cm0$/;
 
 /** The dependant slots: DNSRecords `rf<i>`, the shapes in turn. */
-export function refSlots(n: number): Slot[] {
+export function refSlots(n: number) {
   return Array.from({ length: n }, (_, i) => {
     const ref = SHAPES[i % SHAPES.length]!;
-    return { kind: 'DNSRecord', name: `rf${i}`, decoy: false, live: false, busy: false, recordType: REF_TYPES[ref], ref } satisfies Slot;
+    return { kind: 'DNSRecord' as const, name: `rf${i}`, decoy: false, live: false, busy: false, recordType: REF_TYPES[ref], ref };
   });
 }
 
 /** The exported ConfigMap of the slot's n-th object: a name per object, as no garbage collector runs on the stack. */
-export const exportName = (slot: Slot, n = slot.creates ?? 0) => `${slot.name}-info${n}`;
+export const exportName = (slot: RefSlot, n = slot.creates ?? 0) => `${slot.name}-info${n}`;
 
 export const sameTarget = (a: RefTarget | undefined, b: RefTarget | undefined) => Boolean(a && b && a.kind === b.kind && a.name === b.name && a.field === b.field);
-const names = (t: RefTarget | undefined, slot: Slot) => Boolean(t && t.kind === slot.kind && t.name === slot.name);
+const names = (t: RefTarget | undefined, slot: RefSlot) => Boolean(t && t.kind === slot.kind && t.name === slot.name);
 
 /** The source a spec's reference names (`valuesFrom[0]` or `alias.dnsNameFrom`), in the model's terms. */
 export function targetOfSpec(spec: Record<string, unknown> | undefined): RefTarget | undefined {
@@ -66,9 +92,9 @@ function sourceOf(t: RefTarget): Record<string, unknown> {
  * name, an RDS address, a record's FQDN, a ConfigMap's host), an alias only an A record's FQDN or a
  * ConfigMap's host, a TXT anything, a Secret's key too. Decoys and attacks are never read.
  */
-export function sourceChoices(slot: Slot, slots: Slot[]): RefTarget[] {
+export function sourceChoices(slot: RefSlot, slots: RefSlot[]): RefTarget[] {
   const out: RefTarget[] = [];
-  const field = (s: Slot, fields: string[]) => fields.forEach((f) => out.push({ kind: s.kind, name: s.name, field: f }));
+  const field = (s: RefSlot, fields: string[]) => fields.forEach((f) => out.push({ kind: s.kind, name: s.name, field: f }));
   for (const s of slots) {
     if (s.decoy || s === slot) continue;
     if (s.kind === 'DNSRecord') {
@@ -98,9 +124,9 @@ export class RefModel {
   /** The Secret's value: in the cloud (a TXT record), never in a status, Event or log. */
   readonly secretValue = randomBytes(18).toString('base64url');
   private readonly w: World;
-  private readonly slots: () => Slot[];
+  private readonly slots: () => RefSlot[];
 
-  constructor(w: World, slots: () => Slot[]) {
+  constructor(w: World, slots: () => RefSlot[]) {
     this.w = w;
     this.slots = slots;
   }
@@ -118,7 +144,7 @@ export class RefModel {
    * referenced objects are deleted while read), or (now and then, when one exists) the FQDN of a
    * dependant reading this one's: a cycle. Always the same seven draws.
    */
-  spec(rng: Rng, slot: Slot): Record<string, unknown> {
+  spec(rng: Rng, slot: RefSlot): Record<string, unknown> {
     const [pick, cycleRoll, ttlRoll, exportRoll, policyRoll, closeRoll, hubRoll] = [rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next(), rng.next()];
     const closing = this.slots().filter((s) => s.ref && s.live && names(s.reads, slot) && (slot.ref !== 'alias' || s.recordType === 'A'));
     const all = sourceChoices(slot, this.slots());
@@ -135,21 +161,21 @@ export class RefModel {
   }
 
   /** A spec about to be sent for a dependant: it reads nothing the model vouches for until the apiserver took it. */
-  sending(slot: Slot, fresh: boolean): void {
+  sending(slot: RefSlot, fresh: boolean): void {
     slot.reads = undefined;
     slot.readsSince = undefined;
     if (fresh) slot.resolvable = false;
   }
 
   /** The apiserver took a dependant's spec. */
-  acked(slot: Slot, spec: Record<string, unknown>): void {
+  acked(slot: RefSlot, spec: Record<string, unknown>): void {
     slot.reads = targetOfSpec(spec);
     slot.readsSince = Date.now();
     if (slot.reads && this.couldResolve(slot.reads)) slot.resolvable = true;
   }
 
   /** An action starts on a slot (it may make its status known): each dependant reading it could resolve. */
-  touched(slot: Slot): void {
+  touched(slot: RefSlot): void {
     for (const d of this.slots()) if (d.ref && names(d.reads, slot)) d.resolvable = true;
   }
 
@@ -162,12 +188,12 @@ export class RefModel {
   }
 
   /** The live dependants reading the slot: those since `before` (ms) if given. */
-  readers(slot: Slot, before?: number): Slot[] {
+  readers(slot: RefSlot, before?: number): RefSlot[] {
     return this.slots().filter((d) => d.ref && d.live && names(d.reads, slot) && (before === undefined || (d.readsSince ?? Infinity) <= before));
   }
 
   /** A slot deleted without the annotation under Delete, with a live dependant: its object stays (InUse). */
-  held(slot: Slot): boolean {
+  held(slot: RefSlot): boolean {
     const d = slot.deletion;
     return Boolean(!slot.live && d && d.policy === 'Delete' && !d.annotated && this.readers(slot).length);
   }
