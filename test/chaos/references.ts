@@ -6,6 +6,7 @@
 // (refinvariants.ts) know which deletions must be held and which dependants could not have written.
 import { randomBytes } from 'node:crypto';
 import type { ReferableKind } from '../../src/api/references.ts';
+import { REFERENCEABLE } from '../../src/reconcile/references.ts';
 import type { Rng } from './prng.ts';
 import { retrying, type World } from './world.ts';
 
@@ -134,7 +135,9 @@ export class RefModel {
   /** The referenced Secret, and the first ConfigMap with both keys. */
   async setup(): Promise<void> {
     this.w.secrets.add(this.secretValue);
-    await retrying(() => this.w.core.createNamespacedSecret({ namespace: this.w.namespace, body: { metadata: { name: REF_SECRET.name }, stringData: { [REF_SECRET.key]: this.secretValue } } }));
+    // Labelled as its owner must, for references to read it (docs/references.md).
+    const metadata = { name: REF_SECRET.name, labels: { [REFERENCEABLE]: 'true' } };
+    await retrying(() => this.w.core.createNamespacedSecret({ namespace: this.w.namespace, body: { metadata, stringData: { [REF_SECRET.key]: this.secretValue } } }));
     for (const key of CM_KEYS) this.cmEver.add(`${REF_CONFIGMAPS[0]}/${key}`);
     await retrying(() => this.w.core.createNamespacedConfigMap({ namespace: this.w.namespace, body: { metadata: { name: REF_CONFIGMAPS[0]! }, data: { host: 'svc0.example.test', alt: 'alt0.example.test' } } }));
   }
