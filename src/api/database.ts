@@ -118,6 +118,48 @@ const DAY = '(mon|tue|wed|thu|fri|sat|sun)';
 /** RDS storage types whose IOPS rate is provisioned (and so must be given). */
 const PROVISIONED_IOPS = ['io1', 'io2'];
 
+/** Performance Insights retention RDS takes: 7 days (free), whole 31-day months from 1 to 23, or 731 (two years). */
+export const validInsightsRetention = (days: number): boolean => days === 7 || days === 731 || (days >= 31 && days <= 713 && days % 31 === 0);
+
+export const PerformanceInsights = withRules(
+  z.object({
+    enabled: z.boolean().describe('Turn Performance Insights on (true) or off (false); RDS applies the change at once.'),
+    retentionDays: withRules(z.number().int().min(7).max(731), [
+      {
+        rule: 'self == 7 || self == 731 || (self >= 31 && self <= 713 && self % 31 == 0)',
+        message: 'must be 7, a whole number of 31-day months from 31 to 713 (93 is 3 months), or 731: RDS refuses any other retention',
+        holds: validInsightsRetention,
+      },
+    ])
+      .optional()
+      .describe("Days RDS keeps Performance Insights data: 7 (free), 31 × months (1-23), or 731; RDS's choice (7 when turned on) when unset. Only with enabled."),
+    kmsKeyId: withRules(z.string().min(1).max(2048), [{ rule: 'self == oldSelf', message: "kmsKeyId cannot be changed: RDS keeps the key Performance Insights was turned on with" }])
+      .optional()
+      .describe(
+        "The KMS key (id, ARN or alias) that encrypts Performance Insights data; the account's default aws/rds key when unset. Only with enabled; " +
+          'it can be added or removed only while Performance Insights is turned on or off, and never changed.',
+      ),
+  }),
+  [
+    {
+      rule: 'self.enabled || (!has(self.retentionDays) && !has(self.kmsKeyId))',
+      message: 'retentionDays and kmsKeyId need enabled: true (RDS keeps neither for Performance Insights that are off)',
+      reason: 'FieldValueForbidden',
+      holds: (p) => p.enabled || (p.retentionDays === undefined && p.kmsKeyId === undefined),
+    },
+    {
+      rule: 'has(self.kmsKeyId) == has(oldSelf.kmsKeyId) || !self.enabled || !oldSelf.enabled',
+      message: 'kmsKeyId can be added or removed only while Performance Insights is turned on or off: RDS refuses another key for Performance Insights already on',
+      fieldPath: '.kmsKeyId',
+      reason: 'FieldValueForbidden',
+    },
+  ],
+).describe(
+  "Performance Insights on the instance. Unset: not managed (whatever the instance has is never a difference). When the cloud's answer carries no Performance Insights at all " +
+    '(the emulator), status.atProvider.performanceInsights.reported is false: the setting is sent at create only, since no difference can be seen after.',
+);
+export type PerformanceInsights = z.output<typeof PerformanceInsights>;
+
 export const RdsOptions = withRules(
   z.object({
     engine: withRules(z.enum(['postgres', 'mysql', 'mariadb']), [immutable('engine')]).default('postgres').describe('The database engine; immutable.'),
@@ -209,6 +251,7 @@ export const RdsOptions = withRules(
       .default(false)
       .describe('Let RDS generate the master password and keep it in Secrets Manager; the connection Secret then holds its ARN, not the password. Immutable.'),
     publiclyAccessible: z.boolean().default(false).describe('Give the instance a public address.'),
+    performanceInsights: PerformanceInsights.optional(),
     skipFinalSnapshot: z.boolean().default(false).describe('On delete, skip the final snapshot (taken by default, named <instance>-final-<uid>).'),
     tags: RdsTags.optional(),
   }),
@@ -333,6 +376,15 @@ export const DatabaseAtProvider = z
     engineVersion: z.string().optional().describe('aws: the running engine version.'),
     storageEncrypted: z.boolean().optional().describe('aws: whether the storage is encrypted (fixed at create: an instance adopted or made before spec.rds.storageEncrypted existed may differ from the spec).'),
     finalSnapshot: z.string().optional().describe('aws: the final snapshot taken on delete.'),
+    performanceInsights: z
+      .object({
+        reported: z.boolean().describe("false when the cloud's answer carries no Performance Insights at all (the emulator): mooring then cannot tell whether the setting applied, and compares nothing."),
+        enabled: z.boolean().optional().describe('Performance Insights is on.'),
+        retentionDays: z.number().int().optional().describe('Days its data is kept.'),
+        kmsKeyId: z.string().optional().describe('The KMS key encrypting its data.'),
+      })
+      .optional()
+      .describe('aws: Performance Insights as RDS reports it; shown when RDS reports it, and when spec.rds.performanceInsights is set.'),
     deletion: z.string().optional().describe('Progress of a delete.'),
   })
   .loose()

@@ -66,14 +66,14 @@ export const ResourceFieldRef = withRules(
 ).describe('A status field of another mooring object of this namespace, once it is known.');
 export type ResourceFieldRef = z.output<typeof ResourceFieldRef>;
 
-const keyRef = (what: string) =>
-  z.object({ name: ObjectName.describe(`The ${what}'s name, in this namespace.`), key: DataKey.describe('The key.') }).describe(`A key of a ${what} in this namespace.`);
+const keyRef = (what: string, more = '') =>
+  z.object({ name: ObjectName.describe(`The ${what}'s name, in this namespace.`), key: DataKey.describe('The key.') }).describe(`A key of a ${what} in this namespace.${more}`);
 
 export const ValueFrom = withRules(
   z.object({
     resourceFieldRef: ResourceFieldRef.optional(),
     configMapKeyRef: keyRef('ConfigMap').optional(),
-    secretKeyRef: keyRef('Secret').optional(),
+    secretKeyRef: keyRef('Secret', ' Read only when the Secret is labelled mooring.dev/referenceable: "true" by its owner (never a mooring connection Secret); otherwise refused with ReferenceNotPermitted.').optional(),
   }),
   [
     {

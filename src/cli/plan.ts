@@ -25,7 +25,7 @@ import { providerConfigView, Resolver, type ProviderRegistration } from '../oper
 import { kubeMessage, kubeStatus } from '../runtime/apiserver-errors.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
 import { Reason } from '../reconcile/reasons.ts';
-import { targetsOf, type ReferenceSource } from '../reconcile/references.ts';
+import { referencedSecretKey, targetsOf, type ReferenceSource } from '../reconcile/references.ts';
 import type { ManagedKind, ManagedObject, ManagedStatus, ObjectWriter } from '../reconcile/types.ts';
 import { loadKubeConfig } from './kube.ts';
 import { UsageError } from './usage.ts';
@@ -193,10 +193,9 @@ async function referencesFor(kc: KubeConfig, kind: ManagedKind, object: ManagedO
     managed: (k, ns, name) => (ns === namespace ? managed.get(`${k}/${name}`) : undefined),
     key: async (k, ns, name, key) => {
       try {
-        const data = k === 'ConfigMap'
-          ? (await core.readNamespacedConfigMap({ namespace: ns, name })).data
-          : Object.fromEntries(Object.entries((await core.readNamespacedSecret({ namespace: ns, name })).data ?? {}).map(([dk, v]) => [dk, Buffer.from(v, 'base64').toString('utf8')]));
-        const value = data?.[key];
+        // A Secret by the operator's own rule (its opt-in label), so the plan says what the operator will do.
+        if (k === 'Secret') return referencedSecretKey(await core.readNamespacedSecret({ namespace: ns, name }), name, key);
+        const value = (await core.readNamespacedConfigMap({ namespace: ns, name })).data?.[key];
         return value === undefined ? { missing: `${k}/${name} has no key ${key}` } : { value };
       } catch (err) {
         if (kubeStatus(err) === 404) return { missing: `${k}/${name} does not exist in this namespace` };

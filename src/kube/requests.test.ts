@@ -37,6 +37,12 @@ describe('KubeWriter and Events', () => {
     assert.deepEqual([w.requests, w.statusWrites], [2, 1]);
   });
 
+  it('replaces atProvider whole: a field it no longer has, at any depth, is cleared by name in the merge patch', async () => {
+    const before = { ...object, status: { atProvider: { arn: 'a', host: 'h', insights: { enabled: true, retentionDays: 7 } } } } as ManagedObject;
+    const got = await record({ [`PATCH ${BUCKET}/status`]: [200, object] }, () => writer().writeStatus(before, { conditions: [], atProvider: { arn: 'a', insights: { enabled: false } } }));
+    assert.deepEqual(got[0]?.body, { status: { atProvider: { arn: 'a', host: null, insights: { enabled: false, retentionDays: null } }, plan: null, conditions: [] } });
+  });
+
   it('creates Events and patches their count', async () => {
     const events = coreEventApi(kube);
     const got = await record({ 'POST /api/v1/namespaces/ns/events': [201, { metadata: { name: 'b.1' } }], 'PATCH /api/v1/namespaces/ns/events/b.1': [200, {}] }, async () => {

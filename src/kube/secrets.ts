@@ -53,9 +53,18 @@ export class KubeSecretStore implements SecretStore {
   }
 
   async read(namespace: string, name: string): Promise<StoredSecret | undefined> {
+    const secret = await this.readRaw(namespace, name);
+    return secret && stored(secret);
+  }
+
+  /**
+   * A Secret as the apiserver returns it (data still base64), undefined when there is none: for a
+   * reference, which decodes one key only once the Secret's labels allow it.
+   */
+  async readRaw(namespace: string, name: string): Promise<SecretObject | undefined> {
     this.requests++;
     try {
-      return stored(await this.get(namespace, name));
+      return await this.get(namespace, name);
     } catch (err) {
       if (kubeStatus(err) === 404) return undefined;
       throw err;

@@ -37,9 +37,24 @@ export class KubeWriter implements ObjectWriter {
   async writeStatus(object: ManagedObject, status: ManagedStatus): Promise<void> {
     this.requests++;
     this.statusWrites++;
-    // Conditions, atProvider and plan are replaced whole; null clears what the new status lacks.
-    await this.patch(object, { status: { atProvider: null, plan: null, ...status } }, 'status');
+    // Conditions, atProvider and plan are replaced whole; null clears what the new status lacks. A
+    // merge patch merges objects, so a key the new atProvider lacks (at any depth) is cleared by name.
+    const atProvider = status.atProvider && cleared(object.status?.atProvider, status.atProvider);
+    await this.patch(object, { status: { atProvider: null, plan: null, ...status, ...(atProvider ? { atProvider } : {}) } }, 'status');
   }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `next` as a merge patch over `previous`: what `previous` has and `next` lacks, set to null. */
+export function cleared(previous: unknown, next: Record<string, unknown>): Record<string, unknown> {
+  if (!isRecord(previous)) return next;
+  const out: Record<string, unknown> = { ...next };
+  for (const [k, v] of Object.entries(previous)) {
+    if (!(k in next)) out[k] = null;
+    else if (isRecord(v) && isRecord(next[k])) out[k] = cleared(v, next[k]);
+  }
+  return out;
 }
 
 export function coreEventApi(kube: KubeClient): EventApi {

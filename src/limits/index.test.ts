@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AccountLimiter, Limits, SHARED_SLACK_MS, SOLE, windowOf } from './index.ts';
+import { AccountLimiter, KeyedSerial, Limits, SHARED_SLACK_MS, SOLE, windowOf } from './index.ts';
 
 describe('AccountLimiter', () => {
   it('keeps to the configured rate: never more than 5 starts in any one second, less timer slack', async () => {
@@ -62,6 +62,25 @@ describe('Limits', () => {
     });
     await Promise.all([call(), call(), call()]);
     assert.equal(peak, 1);
+  });
+
+  it('keeps nothing for a resource once its calls are done, and a failed call does not stop the next', async () => {
+    const serial = new KeyedSerial();
+    const order: string[] = [];
+    const step = (name: string, ms: number, fail = false) => serial.run('Bucket/ns/a', async () => {
+      order.push(`${name} start`);
+      await new Promise((r) => setTimeout(r, ms));
+      order.push(`${name} end`);
+      if (fail) throw new Error(name);
+      return name;
+    });
+    const other = serial.run('Bucket/ns/b', async () => order.push('other'));
+    const results = await Promise.allSettled([step('first', 20, true), step('second', 1), other]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'fulfilled', 'fulfilled']);
+    // Another key does not wait for a's calls; a's run one after another, in arrival order.
+    assert.deepEqual(order, ['other', 'first start', 'first end', 'second start', 'second end']);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(serial.size, 0);
   });
 
   it('hands out one limiter per account key, reconfigured only when the limit changes', () => {

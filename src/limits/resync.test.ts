@@ -46,6 +46,25 @@ function simulate(options: { objects: number; reads: number; readsPerSecond: num
 const peakPerSecond = (times: number[]) => Math.max(0, ...Object.values(times.reduce<Record<number, number>>((n, t) => ({ ...n, [Math.floor(t / 1000)]: (n[Math.floor(t / 1000)] ?? 0) + 1 }), {})));
 
 describe('ResyncBudget', () => {
+  it('holds objects asking for their own short interval under the account\'s budget too', () => {
+    let now = 0;
+    const budget = new ResyncBudget({ periodMs: PERIOD, readsPerSecond: 5, now: () => now });
+    // 1,000 objects of 4 reads, each asking to be checked every minute: 66 reads a second asked.
+    const delays = Array.from({ length: 1000 }, (_, i) => {
+      const counted = budget.counting('acct', limiter);
+      for (let r = 0; r < 4; r++) void counted.schedule(async () => undefined);
+      return budget.next('acct', `uid-${i}`, 60_000);
+    });
+    assert.ok(delays.every((d) => d >= 60_000), 'never sooner than asked');
+    const perSecond = new Map<number, number>();
+    for (const d of delays) perSecond.set(Math.floor(d / 1000), (perSecond.get(Math.floor(d / 1000)) ?? 0) + 4);
+    assert.ok(Math.max(...perSecond.values()) <= 8, `at most a window's share and one check's spill a second: ${Math.max(...perSecond.values())}`);
+    assert.ok(Math.max(...delays) > 700_000, `1,000 × 4 reads at 5 a second take about 800 s: ${Math.max(...delays) / 1000} s`);
+    now = 0;
+    const alone = new ResyncBudget({ periodMs: PERIOD, readsPerSecond: 5, now: () => now });
+    assert.equal(alone.next('acct', 'uid-x', 90_000), 90_000, 'within the budget: exactly the interval asked');
+  });
+
   it('spreads objects made at one instant evenly over the period, each next at most 1.1 periods away', () => {
     const now = 1_000_000;
     const budget = new ResyncBudget({ periodMs: PERIOD, readsPerSecond: 0, now: () => now });

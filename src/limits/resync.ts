@@ -107,14 +107,18 @@ export class ResyncBudget {
     };
   }
 
-  /** A check of this account's just ended: the delay until the object's next, its reads reserved. */
-  next(account: string, phaseKey: string): number {
+  /**
+   * A check of this account's just ended: the delay until the object's next, its reads reserved.
+   * `everyMs`: the object asks to be checked that often (its own interval): then at that delay
+   * instead of its phase, still under the budget, so no number of such asks exceeds the account's.
+   */
+  next(account: string, phaseKey: string, everyMs?: number): number {
     const a = this.account(account);
     a.requestSum = a.requestSum * DECAY + a.requests;
     a.checkSum = a.checkSum * DECAY + 1;
     a.requests = 0;
     const now = this.now();
-    const at = this.phaseSlot(phaseKey, now);
+    const at = everyMs === undefined ? this.phaseSlot(phaseKey, now) : now + everyMs;
     const reads = a.requestSum / a.checkSum;
     const budget = this.budgetOf(account);
     if (!(budget > 0) || reads <= 0) return at - now;

@@ -185,14 +185,14 @@ export class Manager {
       cached: (kind, namespace, name) => this.controllers.find((c) => c.kind === kind)?.informer.get(`${namespace}/${name}`),
       enqueue: (kind, namespace, name) => this.controllers.find((c) => c.kind === kind)?.requeue(namespace, name),
       listWatch,
-      readSecret: async (namespace, name) => (await this.secrets.read(namespace, name))?.data,
+      readSecret: (namespace, name) => this.secrets.readRaw(namespace, name),
       maxNamedConfigMapWatches: config.maxReferencedConfigMapWatches ?? DEFAULTS.maxReferencedConfigMapWatches,
       log,
     });
     const shared: SharedParts = {
       events: this.credentialFailuresChecked(recorder),
       claims: new ClaimRegistry(kinds),
-      resyncMs: (check) => (check ? budget.next(check.account, check.phaseKey) : config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1))),
+      resyncMs: (check) => (check ? budget.next(check.account, check.phaseKey, check.everyMs) : config.resyncPeriodMs * (1 + config.resyncJitter * (2 * random() - 1))),
       interval: {
         minMs: config.minReconcileIntervalMs ?? DEFAULTS.minReconcileIntervalMs,
         maxMs: config.maxReconcileIntervalMs ?? DEFAULTS.maxReconcileIntervalMs,

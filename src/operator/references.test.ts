@@ -35,7 +35,8 @@ const object = (kind: string, name: string, spec: Record<string, unknown> = {}, 
 const configMap = (namespace: string, name: string, data: Record<string, string>, resourceVersion = '1') =>
   ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, resourceVersion }, data }) as KubeObject;
 
-function setup(configMaps: Record<string, Record<string, string>> = {}, secrets: Record<string, Record<string, string>> = {}, maxNamedConfigMapWatches?: number) {
+/** `secrets`: data by `namespace/name`; labelled referenceable unless `labels` says otherwise. */
+function setup(configMaps: Record<string, Record<string, string>> = {}, secrets: Record<string, Record<string, string>> = {}, maxNamedConfigMapWatches?: number, labels: Record<string, Record<string, string>> = {}) {
   const cache = new Map<string, ManagedObject>();
   const enqueued: string[] = [];
   const watches: FakeListWatch[] = [];
@@ -54,7 +55,12 @@ function setup(configMaps: Record<string, Record<string, string>> = {}, secrets:
       watches.push(w);
       return w;
     },
-    readSecret: async (namespace, name) => secrets[`${namespace}/${name}`],
+    readSecret: async (namespace, name) => {
+      const data = secrets[`${namespace}/${name}`];
+      const b64 = (v: string) => Buffer.from(v).toString('base64');
+      const at = `${namespace}/${name}`;
+      return data && { metadata: { labels: labels[at] ?? { 'mooring.dev/referenceable': 'true' } }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])) };
+    },
     ...(maxNamedConfigMapWatches === undefined ? {} : { maxNamedConfigMapWatches }),
     log: createLogger({ level: 'silent' }),
   });
@@ -107,6 +113,16 @@ describe('ReferenceIndex', () => {
     assert.deepEqual(s.enqueued, ['Database/team-a/orders'], 'the held Database is looked at again at once');
   });
 
+  it('wakes what a dependant stops referencing: a delete held for it goes on at once', () => {
+    const s = setup();
+    const record = object('DNSRecord', 'db', fromDb);
+    s.put('DNSRecord', record);
+    s.enqueued.length = 0;
+    s.put('DNSRecord', { ...object('DNSRecord', 'db', { values: ['192.0.2.1'] }), metadata: { ...record.metadata, generation: 2 } }, record);
+    assert.deepEqual(s.enqueued, ['Database/team-a/orders']);
+    assert.deepEqual(s.index.dependantsOf('Database', 'team-a', 'orders'), []);
+  });
+
   it('finds a cycle through the references', () => {
     const s = setup();
     const to = (name: string) => ({ valuesFrom: [{ resourceFieldRef: { kind: 'DNSRecord', name, field: 'fqdn' } }] });
@@ -117,6 +133,26 @@ describe('ReferenceIndex', () => {
     assert.deepEqual(s.index.cycle('DNSRecord', 'team-a', 'a'), ['DNSRecord/a', 'DNSRecord/b', 'DNSRecord/c']);
     s.put('DNSRecord', object('DNSRecord', 'self', to('self')));
     assert.deepEqual(s.index.cycle('DNSRecord', 'team-a', 'self'), ['DNSRecord/self']);
+  });
+
+  it('wakes the other members of a cycle that a spec closes or breaks: refused at once, or free to go on, not at the resync', () => {
+    const s = setup();
+    const to = (name: string) => ({ valuesFrom: [{ resourceFieldRef: { kind: 'DNSRecord', name, field: 'fqdn' } }] });
+    s.put('DNSRecord', object('DNSRecord', 'a', to('b')));
+    s.put('DNSRecord', object('DNSRecord', 'b', to('c')));
+    const c = object('DNSRecord', 'c', to('x'));
+    s.put('DNSRecord', c);
+    s.enqueued.length = 0;
+    const closing = { ...object('DNSRecord', 'c', to('a')), metadata: { ...c.metadata, generation: 2 } };
+    s.put('DNSRecord', closing, c);
+    assert.deepEqual(s.enqueued.sort(), ['DNSRecord/team-a/a', 'DNSRecord/team-a/b', 'DNSRecord/team-a/x'], 'closed: a and b are on it too (and x, no longer referenced)');
+    s.enqueued.length = 0;
+    const breaking = { ...object('DNSRecord', 'c', to('x')), metadata: { ...c.metadata, generation: 3 } };
+    s.put('DNSRecord', breaking, closing);
+    assert.deepEqual(s.enqueued.sort(), ['DNSRecord/team-a/a', 'DNSRecord/team-a/b'], 'broken: a and b may resolve now');
+    s.enqueued.length = 0;
+    s.put('DNSRecord', { ...breaking, metadata: { ...c.metadata, generation: 4 } }, breaking);
+    assert.deepEqual(s.enqueued, [], 'the same references: nobody woken');
   });
 
   it('watches a named ConfigMap by name in the referring namespace only, reads only the key, and wakes dependants on a change', async () => {
@@ -140,6 +176,13 @@ describe('ReferenceIndex', () => {
     assert.deepEqual(s.watches, [], 'no Secret watch');
     assert.deepEqual(await s.index.key('Secret', 'team-a', 'creds', 'token'), { value: 'abcdefghijkl' });
     assert.deepEqual(await s.index.key('Secret', 'team-b', 'creds', 'token'), { missing: 'Secret/creds does not exist in this namespace' });
+  });
+
+  it('refuses a Secret its owner did not label referenceable', async () => {
+    const s = setup({}, { 'team-a/db-admin': { password: 'hunter2hunter2' } }, undefined, { 'team-a/db-admin': {} });
+    assert.deepEqual(await s.index.key('Secret', 'team-a', 'db-admin', 'password'), {
+      refused: 'Secret/db-admin is not labelled mooring.dev/referenceable: "true"; its owner must label it before references may read it',
+    });
   });
 
   const readsKey = (name: string, key = 'v') => ({ valuesFrom: [{ configMapKeyRef: { name, key } }] });

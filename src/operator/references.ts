@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { ReferableKind } from '../api/references.ts';
 import type { ResourceRef } from '../kube/listwatch.ts';
-import { referencesIn, tooLarge, type ReferenceSource } from '../reconcile/references.ts';
+import { referencedSecretKey, referencesIn, tooLarge, type KeyRead, type RawSecret, type ReferenceSource } from '../reconcile/references.ts';
 import type { ManagedKind, ManagedObject } from '../reconcile/types.ts';
 import type { KubeObject, ListWatch } from '../runtime/informer.ts';
 import { ConfigMapWatches, DEFAULT_MAX_NAMED_CONFIGMAP_WATCHES } from './configmap-watches.ts';
@@ -23,12 +23,14 @@ export interface ReferenceIndexOptions {
   /** Reconcile this object now. */
   enqueue: (kind: string, namespace: string, name: string) => void;
   listWatch: (ref: ResourceRef) => ListWatch<KubeObject>;
-  /** A Secret's data by name (a GET), undefined when there is none. */
-  readSecret: (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
+  /** A Secret by name (a GET), as the apiserver returns it (data base64); undefined when there is none. */
+  readSecret: (namespace: string, name: string) => Promise<RawSecret | undefined>;
   /** ConfigMaps of a namespace watched by name before it is watched whole; default 20. */
   maxNamedConfigMapWatches?: number;
   log: Logger;
 }
+
+const sameSet = (a: ReadonlySet<string> | undefined, b: ReadonlySet<string>) => (a?.size ?? 0) === b.size && [...b].every((x) => a?.has(x));
 
 /** `Kind/namespace/name`. */
 const keyOf = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
@@ -91,36 +93,22 @@ export class ReferenceIndex implements ReferenceSource {
     return this.options.cached(kind, namespace, name);
   }
 
-  async key(kind: DataKind, namespace: string, name: string, key: string): Promise<{ value: string } | { missing: string }> {
-    let data: Record<string, string> | undefined;
-    if (kind === 'Secret') {
-      data = await this.options.readSecret(namespace, name);
-    } else {
-      const cached = this.configMaps.get(namespace, name);
-      if (cached === 'unsynced') return { missing: `${kind}/${name} not read yet` };
-      const oversized = cached?.oversized[key];
-      if (oversized !== undefined) return { missing: tooLarge(kind, name, key, oversized) };
-      data = cached?.data;
-    }
+  async key(kind: DataKind, namespace: string, name: string, key: string): Promise<KeyRead> {
+    // A Secret only when it opts in (the operator's own reads must not serve who cannot read it).
+    if (kind === 'Secret') return referencedSecretKey(await this.options.readSecret(namespace, name), name, key);
+    const cached = this.configMaps.get(namespace, name);
+    if (cached === 'unsynced') return { missing: `${kind}/${name} not read yet` };
+    const oversized = cached?.oversized[key];
+    if (oversized !== undefined) return { missing: tooLarge(kind, name, key, oversized) };
+    const data = cached?.data;
     if (!data) return { missing: `${kind}/${name} does not exist in this namespace` };
     const value = data[key];
     return value === undefined ? { missing: `${kind}/${name} has no key ${key}` } : { value };
   }
 
   cycle(kind: string, namespace: string, name: string): string[] | undefined {
-    const start = keyOf(kind, namespace, name);
-    const path: string[] = [];
-    const seen = new Set<string>();
-    const visit = (key: string): boolean => {
-      if (path.includes(key)) return key === start;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      path.push(key);
-      for (const next of this.forward.get(key) ?? []) if (visit(next)) return true;
-      path.pop();
-      return false;
-    };
-    return visit(start) ? path.map((k) => `${split(k).kind}/${split(k).name}`) : undefined;
+    const path = this.cycleKeys(keyOf(kind, namespace, name));
+    return path.length ? path.map((k) => `${split(k).kind}/${split(k).name}`) : undefined;
   }
 
   stop(): void {
@@ -133,8 +121,32 @@ export class ReferenceIndex implements ReferenceSource {
     const key = keyOf(kind, namespace, name);
     const edges = referencesIn(object.spec, this.paths.get(kind) ?? []);
     this.setReads(namespace, key, edges.flatMap((e) => (e.target.kind === 'ConfigMap' ? [[e.target.name, e.reads] as [string, string]] : [])));
-    this.setEdges(key, new Set(edges.map((e) => keyOf(e.target.kind, namespace, e.target.name))));
+    const targets = new Set(edges.map((e) => keyOf(e.target.kind, namespace, e.target.name)));
+    const dropped = [...(this.forward.get(key) ?? [])].filter((t) => !targets.has(t));
+    const moved = dropped.length > 0 || !sameSet(this.forward.get(key), targets);
+    // A cycle closed or broken by this spec: its other members are refused (ReferenceCycle, a
+    // terminal error, looked at again only at the resync) or may now go on; told at once.
+    const before = moved ? this.cycleKeys(key) : [];
+    this.setEdges(key, targets);
+    // What it no longer references may be held for it (InUse): looked at again now, as when it goes.
+    if (moved) for (const k of new Set([...before, ...this.cycleKeys(key), ...dropped])) if (k !== key) this.enqueueKey(k);
     if (changed) this.wake(key);
+  }
+
+  /** The keys on a cycle through `start` (first = start), if any. */
+  private cycleKeys(start: string): string[] {
+    const path: string[] = [];
+    const seen = new Set<string>();
+    const visit = (key: string): boolean => {
+      if (path.includes(key)) return key === start;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      path.push(key);
+      for (const next of this.forward.get(key) ?? []) if (visit(next)) return true;
+      path.pop();
+      return false;
+    };
+    return visit(start) ? path : [];
   }
 
   private remove(kind: string, object: ManagedObject): void {

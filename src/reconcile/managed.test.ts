@@ -430,6 +430,27 @@ describe('ManagedReconciler', () => {
     });
   }
 
+  // Another object's asset (another namespace's, perhaps): refused, and nothing of it carried into
+  // this object's status, where references, exports and `kubectl get` would read it.
+  for (const policy of ['Full', 'ObserveOnly'] as const) {
+    it(`${policy}: a thing marked by another resource is AlreadyOwned, and none of its details reach status`, async () => {
+      const h = harness({ managementPolicy: policy });
+      h.cloud.things.set('a', { size: 5, mark: 'mooring/other-team/b/uid-b' });
+      await h.pass();
+      assert.equal(h.condition('Degraded')?.reason, Reason.AlreadyOwned);
+      assert.ok(!JSON.stringify(h.object.status).includes('id-a'), `nothing observed in status: ${JSON.stringify(h.object.status?.atProvider)}`);
+      assert.ok(!h.cloud.calls.some((op) => op !== 'observe'));
+    });
+  }
+
+  it('ObserveOnly still reports an unmarked thing (what it is for)', async () => {
+    const h = harness({ managementPolicy: 'ObserveOnly' });
+    h.cloud.things.set('a', { size: 5 });
+    await h.pass();
+    assert.equal(h.condition('Ready')?.reason, Reason.Observed);
+    assert.deepEqual(h.object.status?.atProvider, { id: 'id-a' });
+  });
+
   describe('a name derived from metadata.name', () => {
     // The object is named `a`: as a bucket name (S3 wants 3-63 characters) it breaks two rules.
     const bucketNames: Partial<ManagedKind<Spec>> = { nameProblems: (name, spec) => derivedNameProblems([BUCKET_NAME_FROM_METADATA], name, spec) };
@@ -1450,6 +1471,14 @@ describe('the per-object reconcile interval', () => {
     assert.ok(h.events.includes('Warning/ReconcileIntervalInvalid'));
   });
 
+  it('asks the account\'s read budget for the next check at the interval, when the account is known', async () => {
+    const checks: (ResyncCheck | undefined)[] = [];
+    const h = harness({ size: 2 }, { interval, resyncAccount: () => 'acct', resyncChecks: checks });
+    h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { 'mooring.dev/reconcile-interval': '1s' } } };
+    assert.deepEqual(await h.pass(), { outcome: 'done', resyncAfterMs: 300_000 }, 'what the budget says');
+    assert.deepEqual(checks, [{ account: 'acct', phaseKey: 'u1', everyMs: 60_000 }]);
+  });
+
   it('bounds a refusal\'s resync too', async () => {
     const h = harness({ size: 0 }, { interval });
     h.object = { ...h.object, metadata: { ...h.object.metadata, annotations: { 'mooring.dev/reconcile-interval': '0.5' } } };
@@ -1460,13 +1489,14 @@ describe('the per-object reconcile interval', () => {
 });
 
 /** References read from maps: ConfigMap and Secret keys by `namespace/name`, dependants by `namespace/name`. */
-function fakeReferences(data: { configMaps?: Record<string, Record<string, string>>; secrets?: Record<string, Record<string, string>>; dependants?: string[]; cycle?: string[] }): ReferenceSource & { asked: string[] } {
+function fakeReferences(data: { configMaps?: Record<string, Record<string, string>>; secrets?: Record<string, Record<string, string>>; refusedSecrets?: string[]; dependants?: string[]; cycle?: string[] }): ReferenceSource & { asked: string[] } {
   const asked: string[] = [];
   return {
     asked,
     managed: () => undefined,
     key: async (kind, namespace, name, key) => {
       asked.push(`${kind}/${namespace}/${name}`);
+      if (kind === 'Secret' && data.refusedSecrets?.includes(`${namespace}/${name}`)) return { refused: `Secret/${name} is not labelled` };
       const value = (kind === 'ConfigMap' ? data.configMaps : data.secrets)?.[`${namespace}/${name}`]?.[key];
       return value === undefined ? { missing: `${kind}/${name} does not exist in this namespace` } : { value };
     },
@@ -1509,6 +1539,16 @@ describe('ManagedReconciler: references', () => {
     assert.deepEqual(h.object.status?.plan?.[0]?.fields.find((f) => f.path === 'label'), { path: 'label', new: JSON.stringify(REDACTED) });
     assert.ok(!JSON.stringify(h.object.status).includes(secret), 'nowhere in status');
     assert.ok(!h.eventMessages.join('\n').includes(secret), 'nowhere in Events');
+  });
+
+  it('refuses a Secret that did not opt in with ReferenceNotPermitted: no cloud call, polled for the label', async () => {
+    const h = harness({ labelFrom: { secretKeyRef: { name: 'db-admin', key: 'password' } } }, { kind, references: fakeReferences({ refusedSecrets: ['ns/db-admin'] }) });
+    const result = await h.pass();
+    assert.deepEqual(h.cloud.calls, []);
+    assert.equal(result.outcome, 'waiting', 'looked at again at the steady poll: nothing watches the Secret\'s labels');
+    assert.equal(h.condition('Degraded')?.reason, Reason.ReferenceNotPermitted);
+    assert.equal(h.condition('Degraded')?.message, 'may not read labelFrom (Secret/db-admin key password): Secret/db-admin is not labelled');
+    assert.ok(h.events.includes('Warning/ReferenceNotPermitted'));
   });
 
   it('refuses a cycle with ReferenceCycle instead of waiting on it', async () => {

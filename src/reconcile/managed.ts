@@ -272,6 +272,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (cycle) throw new TerminalError(Reason.ReferenceCycle, `the references form a cycle: ${[...cycle, cycle[0]].join(' → ')}; no value can be known first. Remove one of them`);
     const resolution = await this.resolution(pass.spec as Record<string, unknown>, paths, namespace);
     if (!resolution) return pass;
+    // A refusal first: waiting on a value that may never be read would hide why.
+    if (!resolution.ok && resolution.refused.length) throw new TerminalError(Reason.ReferenceNotPermitted, `may not read ${resolution.refused.join('; ')}`);
     if (!resolution.ok) return Object.assign(pass, { waiting: resolution.waiting });
     const checked = this.deps.kind.spec.safeParse(resolution.spec);
     // The rules' messages name the field and the rule, never the value (a Secret's, perhaps).
@@ -523,7 +525,11 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (!observation.exists) {
       return this.done(pass, degraded(Reason.ExternalResourceNotFound, `${pass.resource.externalName} does not exist; ${label} never creates it.`));
     }
-    // Someone else's or unmarked: its details are published only under ObserveOnly, as before.
+    // Another object's (its mark): never reported, or ObserveOnly would carry another namespace's
+    // asset into this one (status, connection Secret, exports, references).
+    const another = this.ownership.ownershipRefusal(pass, observation);
+    if (another?.degradedReason === Reason.AlreadyOwned) return this.refuse(pass, { outcome: another });
+    // Unmarked: its details are published only under ObserveOnly, as before.
     if (!narrowed(pass.spec) || this.ownership.isMarkedOurs(pass, observation)) await pass.secret?.publish(observation.connectionDetails);
     this.status.reportOnly(pass, observation, label);
     pass.checked = true;
@@ -632,12 +638,14 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   /** The next drift check: at the object's phase, under its account's read budget once the account is known. */
   private resyncAfter(pass: Pass): number {
     const own = this.ownInterval(pass);
-    if (own !== undefined) return own;
     const spec = (pass as Partial<Parsed<Spec>>).spec;
     const account = spec && this.deps.providers.resyncAccount?.(spec.providerConfigRef.name);
-    if (!spec || account === undefined) return this.deps.resyncMs();
+    if (!spec || account === undefined) return own ?? this.deps.resyncMs();
     const group = this.deps.kind.resyncGroup?.(spec);
-    return this.deps.resyncMs({ account, phaseKey: group === undefined ? pass.object.metadata.uid : `${this.deps.kind.kind}/${spec.providerConfigRef.name}/${group}` });
+    const phaseKey = group === undefined ? pass.object.metadata.uid : `${this.deps.kind.kind}/${spec.providerConfigRef.name}/${group}`;
+    // An interval of its own still takes the account's read budget: many objects asking for the
+    // minimum must not hammer an account other namespaces share.
+    return this.deps.resyncMs({ account, phaseKey, ...(own === undefined ? {} : { everyMs: own }) });
   }
 
   /** The object's own interval when it asks for one, held within the bounds (a Warning when not). */
@@ -664,6 +672,9 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   /** Left alone (not ours, claimed, an adoption refused): shown in status, looked at again at the resync. */
   private async refuse(pass: Pass, refusal: Refusal): Promise<ReconcileResult> {
     if (refusal.plan) pass.plan = refusal.plan;
+    // Another object's asset (perhaps another namespace's): none of what the observe found is
+    // recorded, since references, exports and `kubectl get` read this object's status.
+    if (refusal.outcome.degradedReason === Reason.AlreadyOwned) pass.atProvider = {};
     await this.status.settleQuietly(pass, refusal.outcome);
     return { outcome: 'terminal', reason: refusal.outcome.degradedReason, message: refusal.outcome.message, resyncAfterMs: this.resyncAfter(pass) };
   }

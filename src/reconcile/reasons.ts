@@ -26,6 +26,7 @@ export const Reason = {
   // Degraded=True (and Ready=False): the resource's own configuration
   InvalidSpec: 'InvalidSpec',
   ReferenceCycle: 'ReferenceCycle',
+  ReferenceNotPermitted: 'ReferenceNotPermitted',
   ProviderConfigNotFound: 'ProviderConfigNotFound',
   ProviderConfigInvalid: 'ProviderConfigInvalid',
   CredentialsNotFound: 'CredentialsNotFound',

@@ -3,6 +3,7 @@
 // namespace field, and nothing here takes one from the spec. A Secret's value is marked secret so
 // plans, diffs and messages show it redacted (never learnt by the scrubber: tenants write those).
 import { REFERABLE_FIELDS, referableValue, type ReferableKind, type ValueFrom } from '../api/references.ts';
+import { CONNECTION_SECRET_TYPE } from './connection.ts';
 import type { ManagedObject } from './types.ts';
 
 /** What a reference points at, in the referring object's namespace. */
@@ -15,8 +16,11 @@ export interface ReferenceTarget {
 export interface ReferenceSource {
   /** A mooring object of this kind, namespace and name, as last cached; undefined when there is none. */
   managed(kind: ReferableKind, namespace: string, name: string): ManagedObject | undefined;
-  /** One key of a ConfigMap or Secret: its value, or why there is none (yet). Only the key is used. */
-  key(kind: 'ConfigMap' | 'Secret', namespace: string, name: string, key: string): Promise<{ value: string } | { missing: string }>;
+  /**
+   * One key of a ConfigMap or Secret: its value, why there is none (yet), or why it may not be read
+   * (a Secret that did not opt in: referencedSecretKey). Only the key is used.
+   */
+  key(kind: 'ConfigMap' | 'Secret', namespace: string, name: string, key: string): Promise<KeyRead>;
   /** The objects on a reference cycle through this one (`Kind/name`, first = this), if any. */
   cycle?(kind: string, namespace: string, name: string): string[] | undefined;
   /** The objects of this namespace referencing this one (`Kind/name`), those being deleted left out. */
@@ -32,6 +36,42 @@ export const MAX_REFERENCED_VALUE_BYTES = 4096;
 /** Why a key's value is refused; names the size, never the value. */
 export const tooLarge = (kind: 'ConfigMap' | 'Secret', name: string, key: string, bytes: number) =>
   `${kind}/${name} key ${key} holds ${bytes} bytes, more than a referenced value may (${MAX_REFERENCED_VALUE_BYTES})`;
+
+/** What reading one key gives: its value, why there is none yet, or why it may not be read. */
+export type KeyRead = { value: string } | { missing: string } | { refused: string };
+
+/**
+ * On a Secret, `"true"`: references of its namespace may read it. Set by whoever may write the
+ * Secret; the operator reads Secrets with its own service account, so without this opt-in anyone
+ * who may write a mooring object could have any Secret of the namespace published (a confused
+ * deputy: docs/references.md).
+ */
+export const REFERENCEABLE = 'mooring.dev/referenceable';
+
+/** A Secret as the apiserver returns it: only these fields are looked at; `data` is base64. */
+export interface RawSecret {
+  type?: string;
+  metadata?: { labels?: Record<string, string> };
+  data?: Record<string, string>;
+}
+
+/**
+ * One key of a Secret a reference names, from the Secret as read: only when the Secret opts in
+ * (REFERENCEABLE), and never a connection Secret mooring wrote (its password belongs in no DNS
+ * record; its other details are status fields a resourceFieldRef reads). A refused Secret's data is
+ * never decoded, and the refusal names the Secret and the label, never a value.
+ */
+export function referencedSecretKey(secret: RawSecret | undefined, name: string, key: string): KeyRead {
+  if (!secret) return { missing: `Secret/${name} does not exist in this namespace` };
+  if (secret.type === CONNECTION_SECRET_TYPE) {
+    return { refused: `Secret/${name} is a mooring connection Secret, which references never read; reference the owner's status instead (resourceFieldRef)` };
+  }
+  if (secret.metadata?.labels?.[REFERENCEABLE] !== 'true') {
+    return { refused: `Secret/${name} is not labelled ${REFERENCEABLE}: "true"; its owner must label it before references may read it` };
+  }
+  const encoded = secret.data?.[key];
+  return encoded === undefined ? { missing: `Secret/${name} has no key ${key}` } : { value: Buffer.from(encoded, 'base64').toString('utf8') };
+}
 
 /** `"true"` on a referenced object: delete it even while others reference it (docs/references.md). */
 export const DELETE_WHILE_REFERENCED = 'mooring.dev/delete-while-referenced';
@@ -54,7 +94,7 @@ export interface ResolvedValue {
 
 export type Resolution =
   | { ok: true; spec: Record<string, unknown>; values: ResolvedValue[]; secretPaths: string[] }
-  | { ok: false; waiting: string[] };
+  | { ok: false; waiting: string[]; refused: string[] };
 
 const at = (spec: Record<string, unknown>, path: string[]): Record<string, unknown> | undefined => {
   let node: unknown = spec;
@@ -112,7 +152,7 @@ export function describeSource(source: ValueFrom): string {
   return `Secret/${source.secretKeyRef?.name ?? '?'} key ${source.secretKeyRef?.key ?? '?'}`;
 }
 
-async function readOne(source: ValueFrom, namespace: string, from: ReferenceSource): Promise<{ value: string } | { missing: string }> {
+async function readOne(source: ValueFrom, namespace: string, from: ReferenceSource): Promise<KeyRead> {
   const ref = source.resourceFieldRef;
   if (ref) {
     const object = from.managed(ref.kind, namespace, ref.name);
@@ -137,6 +177,7 @@ export async function resolveReferences(spec: Record<string, unknown>, paths: re
   const out = structuredClone(spec);
   const values: ResolvedValue[] = [];
   const waiting: string[] = [];
+  const refused: string[] = [];
   const secretPaths = new Set<string>();
   for (const d of declared(spec, paths)) {
     const target = d.path.replace(/From$/, '');
@@ -145,6 +186,7 @@ export async function resolveReferences(spec: Record<string, unknown>, paths: re
       const got = await readOne(source, namespace, from);
       const path = d.many ? `${d.path}[${i}]` : d.path;
       if ('missing' in got) waiting.push(`${path} (${describeSource(source)}): ${got.missing}`);
+      else if ('refused' in got) refused.push(`${path} (${describeSource(source)}): ${got.refused}`);
       else values.push({ path, from: describeSource(source), value: got.value, secret: Boolean(source.secretKeyRef) });
       if (source.secretKeyRef) secretPaths.add(target);
       read.push('value' in got ? got.value : undefined);
@@ -155,7 +197,7 @@ export async function resolveReferences(spec: Record<string, unknown>, paths: re
     delete holder[`${parts.at(-1)}From`];
     holder[parts.at(-1) ?? ''] = d.many ? read : read[0];
   }
-  if (waiting.length) return { ok: false, waiting };
+  if (waiting.length || refused.length) return { ok: false, waiting, refused };
   return { ok: true, spec: out, values, secretPaths: [...secretPaths] };
 }
 

@@ -66,8 +66,11 @@ export interface Waiting extends Why {
 /** The steady poll of a state that waits on the user: a delete after the user empties a bucket is noticed within it. */
 export const USER_WAIT_POLL_MS = 30_000;
 
-/** Refusals that wait on the user's act in the cloud, not on a change of spec: polled steadily (Waiting). */
-export const WAITS_ON_USER: ReadonlySet<string> = new Set([Reason.BucketNotEmpty, Reason.DatabaseInUse]);
+/**
+ * Refusals that wait on the user's act, not on a change of spec (in the cloud; or a label on a
+ * Secret, which nothing watches): polled steadily (Waiting).
+ */
+export const WAITS_ON_USER: ReadonlySet<string> = new Set([Reason.BucketNotEmpty, Reason.DatabaseInUse, Reason.ReferenceNotPermitted]);
 
 /** Only a change of spec, configuration or credentials helps (or a refusal: NotOwned, AlreadyOwned …). */
 export interface TerminalFailure extends Why {

@@ -160,6 +160,8 @@ export interface ProviderResolver {
 export interface ResyncCheck {
   account: string;
   phaseKey: string;
+  /** The object's own interval (mooring.dev/reconcile-interval, within the bounds): still under the account's budget. */
+  everyMs?: number;
 }
 
 /** Which resource, if any other, claims the same external name first. */

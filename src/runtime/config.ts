@@ -209,7 +209,7 @@ const SETTINGS: Record<keyof Config, Setting> = {
   maxReconcileIntervalMs: { flag: 'max-reconcile-interval', help: 'the longest resync an object may ask for with the annotation mooring.dev/reconcile-interval (longer asks are cut to it)' },
   backoffBaseMs: { flag: 'backoff-base', help: 'first retry delay after a failed reconcile (jittered: half to all of it; a tenth of it after a conflict); doubles on each further failure' },
   backoffMaxMs: { flag: 'backoff-max', help: 'longest retry delay after failed reconciles' },
-  userWaitPollMs: { flag: 'user-wait-poll', help: 'how often a state that waits on the user (a delete held by BucketNotEmpty, DatabaseInUse) is looked at again: a steady poll, not a backoff' },
+  userWaitPollMs: { flag: 'user-wait-poll', help: 'how often a state that waits on the user (a delete held by BucketNotEmpty, DatabaseInUse; a reference to a Secret not labelled referenceable) is looked at again: a steady poll, not a backoff' },
   callTimeoutMs: { flag: 'call-timeout', help: 'deadline of one adapter call (observe, create, update): then it is aborted and retried with backoff (CallTimeout)' },
   deleteTimeoutMs: { flag: 'delete-timeout', help: 'deadline of one adapter delete call (which may empty a page of a bucket\'s objects)' },
   shutdownGraceMs: { flag: 'shutdown-grace', help: 'on SIGTERM, how long reconciles in flight may finish before their adapter calls are aborted' },

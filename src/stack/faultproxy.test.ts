@@ -307,6 +307,23 @@ describe('FaultProxy', () => {
     assert.deepEqual(proxy.requests(), []);
   });
 
+  it("journals an RDS request's parameters, passwords left out, and plays a rewrite on the emulator's answers", async () => {
+    const signed = { authorization: 'AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/rds/aws4_request, SignedHeaders=host, Signature=0' };
+    const create = 'Action=CreateDBInstance&DBInstanceIdentifier=db1&MasterUserPassword=s3cret-pw&EnablePerformanceInsights=true';
+    proxy.setRewrite(({ action, request, body }) => (action === 'rds:DescribeDBInstances' ? { status: 200, body: `${body}<!-- after ${request.length} -->` } : undefined));
+    try {
+      assert.equal(await (await fetch(`${proxy.endpoint}/`, { method: 'POST', headers: signed, body: create })).text(), GET_CHANGE, 'not rewritten: another action');
+      const described = await (await fetch(`${proxy.endpoint}/`, { method: 'POST', headers: signed, body: 'Action=DescribeDBInstances' })).text();
+      assert.equal(described, `${GET_CHANGE}<!-- after 26 -->`, 'rewritten, knowing the request');
+    } finally {
+      proxy.setRewrite(undefined);
+    }
+    const journal = proxy.requests();
+    assert.deepEqual(journal[0]?.params, { Action: 'CreateDBInstance', DBInstanceIdentifier: 'db1', EnablePerformanceInsights: 'true' });
+    assert.ok(!JSON.stringify(journal).includes('s3cret-pw'), 'no password in the journal');
+    assert.equal(await (await fetch(`${proxy.endpoint}/`, { method: 'POST', headers: signed, body: 'Action=DescribeDBInstances' })).text(), GET_CHANGE, 'the rewrite removed');
+  });
+
   it('measures the busiest second over a sliding window', () => {
     const p = proxy as unknown as { route53Times: number[]; statsSince: number };
     p.statsSince = 0;

@@ -8,7 +8,8 @@
 // and the real cloud: the bench's latency-bound mode makes the operator's concurrency, not the
 // CPU, its limit. Delayed calls wait on timers, so the proxy holds any number of them cheaply.
 // Route 53's change guards (CREATE of what exists, DELETE of other values) are always played
-// (route53-strict.ts): moto does not keep them, and the Route 53 adapter relies on them.
+// (route53-strict.ts): moto does not keep them, and the Route 53 adapter relies on them. Other
+// behaviours are played on request, in process: a ResponseRewrite (rds-insights.ts) replaces answers.
 //
 // Driven in process (`proxy.configure(...)`) or over HTTP on its own port, under CONTROL_PREFIX,
 // by test files running in other processes (FaultProxyClient).
@@ -65,6 +66,20 @@ export interface JournalEntry {
   path: string;
   /** The fault injected instead of an answer, if any. */
   fault?: string | undefined;
+  /** RDS (query protocol): the request's parameters, any password left out, so tests see what an adapter asked for. */
+  params?: Record<string, string> | undefined;
+}
+
+/**
+ * A cloud behaviour the emulator lacks, played on its answers: given the request and the
+ * emulator's answer, a replacement answer (another body, or a refusal), or undefined to pass it on.
+ * In process only (`FaultProxy.setRewrite`); e.g. rds-insights.ts reports Performance Insights.
+ */
+export type ResponseRewrite = (exchange: { action: string; request: string; status: number; body: string }) => { status: number; body: string } | undefined;
+
+/** An RDS query-protocol body's parameters, passwords dropped (the journal is read by tests, and printed when one fails). */
+export function rdsParams(body: string): Record<string, string> {
+  return Object.fromEntries([...new URLSearchParams(body)].filter(([k]) => !/password/i.test(k)));
 }
 
 /** The journal keeps the newest entries, this many: enough for a test, bounded for a bench. */
@@ -200,6 +215,7 @@ export class FaultProxy {
   private journal: JournalEntry[] = [];
   /** Per hosted zone, the last change batch checked and forwarded: one at a time, as Route 53 applies them. */
   private readonly zoneChanges = new Map<string, Promise<void>>();
+  private rewrite: ResponseRewrite | undefined;
 
   private constructor(target: URL) {
     this.target = target;
@@ -231,6 +247,11 @@ export class FaultProxy {
   configure(faults: Faults): void {
     this.faults = structuredClone(faults);
     this.throttleUntil = faults.throttle?.forMs ? Date.now() + faults.throttle.forMs : 0;
+  }
+
+  /** Rewrites the emulator's answers from now on (undefined: passes them on as they are); faults come first. */
+  setRewrite(rewrite: ResponseRewrite | undefined): void {
+    this.rewrite = rewrite;
   }
 
   /** Sets the fixed latency of every cloud call (0: none); the faults are left as they are. */
@@ -287,10 +308,11 @@ export class FaultProxy {
     const body = await readBody(req);
     if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path.slice(CONTROL_PREFIX.length), body, res);
     const authorization = req.headers.authorization;
-    const action = classify(req.method ?? 'GET', path, signedService(authorization), body.length < 65_536 ? body.toString('utf8') : undefined);
+    const text = body.length < 65_536 ? body.toString('utf8') : undefined;
+    const action = classify(req.method ?? 'GET', path, signedService(authorization), text);
     this.count(action, arrived);
     const fault = this.fault(action, body, req.method ?? 'GET');
-    this.record(arrived, action, req.method ?? 'GET', path, fault);
+    this.record({ at: arrived, action, method: req.method ?? 'GET', path, params: apiOf(action) === 'rds' && text !== undefined ? rdsParams(text) : undefined }, fault);
     if (fault === 'drop') {
       req.socket.destroy();
       return;
@@ -306,6 +328,8 @@ export class FaultProxy {
     if (this.faults.latency && matches(this.faults.latency, action, req.method)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
     if (action === 'route53:ChangeResourceRecordSets') return this.strictChange(req, res, path, body);
     const upstream = await this.forward(req, this.rewriteRequestPath(action, path), body, apiOf(action));
+    const played = this.rewrite?.({ action, request: text ?? '', status: upstream.status, body: upstream.body.toString('utf8') });
+    if (played) return send(res, played.status, played.body, upstream.headers);
     if (upstream.status === 200 && action === 'route53:GetChange') return send(res, 200, this.changeStatus(path, upstream.body), upstream.headers);
     return send(res, upstream.status, upstream.body, upstream.headers);
   }
@@ -317,11 +341,12 @@ export class FaultProxy {
     (this.apiTimes[api] ??= api === 'route53' ? this.route53Times : []).push(at);
   }
 
-  private record(at: number, action: string, method: string, path: string, fault: ReturnType<FaultProxy['fault']>): void {
+  private record(entry: Omit<JournalEntry, 'fault'>, fault: ReturnType<FaultProxy['fault']>): void {
+    const { at, action, method, path, params } = entry;
     if (action === 'moto-api') return;
     if (this.journal.length >= JOURNAL_MAX) this.journal.shift();
     const injected = fault === undefined ? undefined : typeof fault === 'string' ? fault : String(fault.status);
-    this.journal.push({ at: at - this.statsSince, action, method, path: path.split('?')[0] ?? path, ...(injected ? { fault: injected } : {}) });
+    this.journal.push({ at: at - this.statsSince, action, method, path: path.split('?')[0] ?? path, ...(injected ? { fault: injected } : {}), ...(params ? { params } : {}) });
   }
 
   /** The injected answer for this request, if any; consumes one unit of a counted fault. */

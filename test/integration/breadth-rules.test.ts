@@ -1,7 +1,7 @@
 // The DNSRecord and Database rules issue 21 added, on the real apiserver: its CEL (not zod) refuses
 // a bad value of each new record type, two routing policies at once, routing added after create,
 // a geolocation without a place, reserved PostgreSQL schemas and malformed RDS windows, naming the
-// field; what is right is stored.
+// field; what is right is stored, and the Performance Insights key moves only as RDS lets it.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -67,6 +67,8 @@ describe('Database rules on the apiserver', () => {
     { reason: 'a pg_ schema', spec: { postgres: { schemas: ['pg_catalog'] } }, message: /spec\.postgres\.schemas\[0\]: .*must not start with pg_/ },
     { reason: 'a backup window that is no window', spec: { rds: { backupWindow: '3am-4am' } }, message: /spec\.rds\.backupWindow/ },
     { reason: 'a maintenance window without days', spec: { rds: { maintenanceWindow: '05:00-05:30' } }, message: /spec\.rds\.maintenanceWindow/ },
+    { reason: 'a Performance Insights retention RDS refuses', spec: { rds: { performanceInsights: { enabled: true, retentionDays: 94 } } }, message: /spec\.rds\.performanceInsights\.retentionDays: .*must be 7, a whole number of 31-day months/ },
+    { reason: 'a Performance Insights key while it is off', spec: { rds: { performanceInsights: { enabled: false, kmsKeyId: 'alias/pi' } } }, message: /spec\.rds\.performanceInsights: .*need enabled: true/ },
   ];
   for (const c of refused) {
     it(`refuses ${c.reason}, naming the field`, async () => {
@@ -76,5 +78,17 @@ describe('Database rules on the apiserver', () => {
   it('stores schemas and the RDS windows, Multi-AZ and parameter group', async () => {
     await objects(kc, 'databases').create(ns, uniq('orders'), db({ postgres: { schemas: ['app', 'reports'], readOnlyRole: 'app_ro' } }));
     await objects(kc, 'databases').create(ns, uniq('rds'), db({ rds: { multiAZ: true, parameterGroupName: 'pg16-tuned', backupWindow: '03:00-03:30', maintenanceWindow: 'sun:05:00-sun:05:30' } }));
+  });
+  it("keeps the Performance Insights key as RDS does: never changed, added or removed only while turning it on or off", async () => {
+    const name = uniq('pi');
+    const pi = (performanceInsights: Record<string, unknown>) => db({ rds: { performanceInsights } });
+    await objects(kc, 'databases').create(ns, name, pi({ enabled: true, retentionDays: 731 }));
+    assert.match(await refusalOf(() => objects(kc, 'databases').patchSpec(ns, name, pi({ enabled: true, kmsKeyId: 'alias/pi' }))), /spec\.rds\.performanceInsights\.kmsKeyId: .*added or removed only while/);
+    await objects(kc, 'databases').patchSpec(ns, name, pi({ enabled: false }));
+    await objects(kc, 'databases').patchSpec(ns, name, pi({ enabled: true, kmsKeyId: 'alias/pi', retentionDays: 93 }));
+    assert.match(await refusalOf(() => objects(kc, 'databases').patchSpec(ns, name, pi({ enabled: true, kmsKeyId: 'alias/other' }))), /kmsKeyId cannot be changed/);
+    assert.match(await refusalOf(() => objects(kc, 'databases').patchSpec(ns, name, pi({ enabled: true }))), /added or removed only while/);
+    const stored = await objects(kc, 'databases').get(ns, name);
+    assert.deepEqual((stored.spec as { rds?: { performanceInsights?: unknown } }).rds?.performanceInsights, { enabled: true, kmsKeyId: 'alias/pi', retentionDays: 93 });
   });
 });

@@ -3,7 +3,9 @@
 // - an RDS Database, a DNSRecord CNAME whose value is its address, and a Bucket exporting its name
 //   and region into a ConfigMap: all Ready, and the record makes no Route 53 call while it waits;
 // - a ConfigMap key edited: the record reading it follows at once (the resync is 300 s);
-// - a value from a Secret reaches Route 53 and never the status or the Events;
+// - a value from a Secret reaches Route 53 and never the status or the Events, and only from a
+//   Secret labelled mooring.dev/referenceable (an unlabelled one, or one forging mooring's marks, is
+//   refused with ReferenceNotPermitted: no cloud call, its value nowhere);
 // - deleting the Database while the record references it is held (InUse); the record's delete is not;
 // - a reference never leaves its namespace: the schema has no namespace field, and a name that
 //   exists only in another watched namespace is not found;
@@ -49,7 +51,7 @@ before(async () => {
   zoneId = (await r53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: uniq('ref') }))).HostedZone!.Id!.replace('/hostedzone/', '');
   // The resync is the operator's default (300 s): whatever follows here follows through the index.
   // Two ConfigMaps named in a namespace make it watched whole (the bound's other side, below).
-  operator = await startOperator(stack(), { namespace: ns, alsoWatch: [other], resyncSeconds: 300, backoffBaseMs: 500, maxReferencedConfigMapWatches: 1 });
+  operator = await startOperator(stack(), { namespace: ns, alsoWatch: [other], resyncSeconds: 300, backoffBaseMs: 500, maxReferencedConfigMapWatches: 1, userWaitPollMs: 1_000 });
 });
 after(async () => {
   await operator?.stop();
@@ -126,9 +128,45 @@ describe('references', () => {
     await eventually(async () => JSON.stringify(await live(`web.${zone}`, 'CNAME')) === JSON.stringify(['green.example.net.']) || undefined, 'the record follows the ConfigMap', 20_000);
   });
 
-  it('a value from a Secret reaches Route 53, and never the status or the Events', async () => {
+  it('a Secret its owner did not label referenceable is refused: no cloud call, its value nowhere; labelled, it is used', async () => {
+    // The tenant may write DNSRecords, not read Secrets: db-admin is another team's.
+    const password = `hunter-${uniq('pw')}`;
+    await core().createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'db-admin' }, stringData: { password } } });
+    // A Secret dressed as one of mooring's connection Secrets (its label, owner annotation, ownerReference): no opt-in either.
+    const webUid = (await records().get(ns, 'web')).metadata.uid;
+    await core().createNamespacedSecret({ namespace: ns, body: {
+      metadata: { name: 'forged', labels: { 'app.kubernetes.io/managed-by': 'mooring' }, annotations: { 'mooring.dev/owner': `x/${ns}/web/${webUid}` }, ownerReferences: [{ apiVersion: API_VERSION, kind: 'DNSRecord', name: 'web', uid: webUid, controller: true }] },
+      type: 'connection.mooring.dev/v1', stringData: { password },
+    } });
+    const calls = route53Calls();
+    for (const [name, secret] of [['leak', 'db-admin'], ['leak-forged', 'forged']] as const) {
+      await records().create(ns, name, record(name, 'TXT', { valuesFrom: [{ secretKeyRef: { name: secret, key: 'password' } }] }));
+    }
+    for (const [name, secret] of [['leak', 'db-admin'], ['leak-forged', 'forged']] as const) {
+      const o = await eventually(async () => {
+        const r = await records().get(ns, name);
+        return reasonOf(r, 'Degraded') === 'ReferenceNotPermitted' ? r : undefined;
+      }, `${name} refused`);
+      assert.match(condition(o, 'Degraded')?.message ?? '', new RegExp(`Secret/${secret}`));
+      assert.ok(!JSON.stringify(o).includes(password), 'not in the object');
+      assert.ok(!(await eventsOf(ns, name)).includes(password), 'not in its Events');
+      assert.equal(await live(`${name}.${zone}`, 'TXT'), undefined);
+    }
+    assert.match(condition(await records().get(ns, 'leak'), 'Degraded')?.message ?? '', /not labelled mooring\.dev\/referenceable: "true"/);
+    assert.match(condition(await records().get(ns, 'leak-forged'), 'Degraded')?.message ?? '', /mooring connection Secret/);
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(route53Calls(), calls, `no Route 53 call for a refused reference: ${JSON.stringify(proxy.stats().byAction)}`);
+    // The owner opts in: noticed within the poll (nothing watches a Secret's labels), then used.
+    const admin = await core().readNamespacedSecret({ namespace: ns, name: 'db-admin' });
+    await core().replaceNamespacedSecret({ namespace: ns, name: 'db-admin', body: { ...admin, metadata: { ...admin.metadata, labels: { 'mooring.dev/referenceable': 'true' } } } });
+    await waiters(kc, 'dnsrecords', ns).ready('leak', 20_000);
+    assert.deepEqual(await live(`leak.${zone}`, 'TXT'), [`"${password}"`]);
+    for (const name of ['leak', 'leak-forged']) await records().remove(ns, name);
+  });
+
+  it('a value from a labelled Secret reaches Route 53, and never the status or the Events', async () => {
     const token = `verify-${uniq('tok')}`;
-    await core().createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'verify' }, stringData: { token } } });
+    await core().createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'verify', labels: { 'mooring.dev/referenceable': 'true' } }, stringData: { token } } });
     await records().create(ns, 'verify', record('verify', 'TXT', { valuesFrom: [{ secretKeyRef: { name: 'verify', key: 'token' } }] }));
     const o = await waiters(kc, 'dnsrecords', ns).ready('verify');
     assert.deepEqual(await live(`verify.${zone}`, 'TXT'), [`"${token}"`]);

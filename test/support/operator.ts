@@ -52,6 +52,8 @@ export interface TestOperatorOptions {
   minReconcileIntervalMs?: number;
   /** --max-referenced-configmap-watches (default the operator's: 20). */
   maxReferencedConfigMapWatches?: number;
+  /** --user-wait-poll (default the operator's: 30 s). */
+  userWaitPollMs?: number;
   /** Default true: return once the caches synced. False: return at once (a test of the start itself). */
   awaitStart?: boolean;
 }
@@ -83,6 +85,7 @@ export async function startOperator(info: StackInfo, options: TestOperatorOption
       ...(options.providerConfigCheckMs === undefined ? {} : { providerConfigCheckMs: options.providerConfigCheckMs }),
       ...(options.minReconcileIntervalMs === undefined ? {} : { minReconcileIntervalMs: options.minReconcileIntervalMs }),
       ...(options.maxReferencedConfigMapWatches === undefined ? {} : { maxReferencedConfigMapWatches: options.maxReferencedConfigMapWatches }),
+      ...(options.userWaitPollMs === undefined ? {} : { userWaitPollMs: options.userWaitPollMs }),
     },
   });
   const http = await startHttp({ bindAddress: '127.0.0.1:0', registry: metrics.registry, notReady: () => manager.notReady(), log });

@@ -80,6 +80,20 @@ describe('RDS Database adapter', () => {
     }
   });
 
+  it('on an emulator that reports no Performance Insights: created, up to date, and says it cannot see the setting', async () => {
+    const r = resource({ rds: { performanceInsights: { enabled: true, retentionDays: 93 } } });
+    const client = await new RdsInstanceConnector().connect(connection);
+    try {
+      await client.create(r);
+      assert.equal((await describeRaw(idOf(r)))?.PerformanceInsightsEnabled, undefined, 'moto keeps no Performance Insights (else this test asks the wrong question)');
+      const o = await client.observe(r);
+      assert.equal(o.upToDate, true, JSON.stringify(o.diff));
+      assert.deepEqual(o.atProvider?.performanceInsights, { reported: false });
+    } finally {
+      await client.disconnect();
+    }
+  });
+
   it('changes the storage type (and the IOPS rate with it) after a spec change', async () => {
     const r = resource({ rds: { storageType: 'gp2' } });
     const client = await new RdsInstanceConnector().connect(connection);

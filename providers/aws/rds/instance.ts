@@ -32,7 +32,7 @@ import {
 import { AwsReason } from '../common/classify.ts';
 import { AwsCaller, awsClientConfig, awsSettings, type Expected } from '../common/client.ts';
 import { ClientPool } from '../common/pool.ts';
-import { databaseNameOf, desiredInstance, diffInstance, instanceId, tagsFromRds, tagsToRds, type DesiredInstance } from './state.ts';
+import { databaseNameOf, desiredInstance, diffInstance, insightsAtCreate, insightsChange, instanceId, observedInsights, tagsFromRds, tagsToRds, type DesiredInstance } from './state.ts';
 
 /** How soon to look again while an instance is deleting or too busy to be deleted. */
 export const RDS_DELETE_POLL_MS = 10_000;
@@ -83,6 +83,7 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       username: instance.MasterUsername,
       engineVersion: instance.EngineVersion,
       storageEncrypted: instance.StorageEncrypted,
+      performanceInsights: observedInsights(desired.options.performanceInsights, instance),
     };
     return {
       exists: true,
@@ -122,6 +123,7 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       DBParameterGroupName: o.parameterGroupName,
       DeletionProtection: o.deletionProtection,
       PubliclyAccessible: o.publiclyAccessible,
+      ...insightsAtCreate(o.performanceInsights),
       Tags: tagsToRds(o.tags, resource.ownershipMark),
     })), { DBInstanceAlreadyExists: () => false as const, DBInstanceAlreadyExistsFault: () => false as const });
     if (created !== false) return;
@@ -157,6 +159,7 @@ class RdsInstanceClient implements ExternalClient<DatabaseSpec, DatabaseAtProvid
       modify.EngineVersion = o.engineVersion;
       modify.AllowMajorVersionUpgrade = true;
     }
+    Object.assign(modify, insightsChange(o.performanceInsights, changed));
     if (Object.keys(modify).length > 2) await this.modify(desired.id, modify);
     await this.writeTags(resource, desired, observation);
   }

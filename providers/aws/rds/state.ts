@@ -1,6 +1,6 @@
 // An RDS DB instance as the Database spec manages it, and how the two compare. Pure.
-import type { DBInstance, Tag } from '@aws-sdk/client-rds';
-import { OWNERSHIP_TAG, RdsOptions, type DatabaseSpec, type FieldDiff } from '../../../sdk/index.ts';
+import type { CreateDBInstanceCommandInput, DBInstance, ModifyDBInstanceCommandInput, Tag } from '@aws-sdk/client-rds';
+import { OWNERSHIP_TAG, RdsOptions, type DatabaseAtProvider, type DatabaseSpec, type FieldDiff } from '../../../sdk/index.ts';
 
 /** The master username when the spec names none. */
 export const DEFAULT_MASTER_USERNAME = 'mooring';
@@ -59,6 +59,7 @@ export function diffInstance(desired: DesiredInstance, instance: DBInstance): Fi
     const observed = (instance.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').sort();
     if (JSON.stringify(observed) !== JSON.stringify([...o.securityGroupIds].sort())) push('rds.securityGroupIds', observed, o.securityGroupIds);
   }
+  diff.push(...diffInsights(o.performanceInsights, instance));
   if (o.tags) {
     const observed = tagsFromRds(instance.TagList);
     delete observed[OWNERSHIP_TAG];
@@ -66,4 +67,61 @@ export function diffInstance(desired: DesiredInstance, instance: DBInstance): Fi
     if (JSON.stringify(Object.entries(observed).sort()) !== JSON.stringify(Object.entries(o.tags).sort())) push('rds.tags', observed, o.tags);
   }
   return diff;
+}
+
+type Insights = RdsOptions['performanceInsights'];
+
+/**
+ * Whether the cloud reports Performance Insights at all: AWS's DescribeDBInstances always carries
+ * PerformanceInsightsEnabled; an emulator that keeps none (moto) leaves it out. Then nothing can be
+ * compared, and a difference would never be seen to go away: the spec's setting is sent at create only.
+ */
+export const insightsReported = (instance: DBInstance): boolean => instance.PerformanceInsightsEnabled !== undefined;
+
+/** Performance Insights differences: on or off, then the retention when the spec names one. The key is fixed (the schema), never compared. */
+export function diffInsights(want: Insights, instance: DBInstance): FieldDiff[] {
+  if (!want || !insightsReported(instance)) return [];
+  const on = instance.PerformanceInsightsEnabled === true;
+  if (on !== want.enabled) return [{ path: 'rds.performanceInsights.enabled', observed: on, desired: want.enabled }];
+  const retention = instance.PerformanceInsightsRetentionPeriod;
+  if (want.enabled && want.retentionDays !== undefined && retention !== want.retentionDays) {
+    return [{ path: 'rds.performanceInsights.retentionDays', observed: retention, desired: want.retentionDays }];
+  }
+  return [];
+}
+
+/** What status.atProvider shows: RDS's report, or that there is none while the spec asks for a setting. */
+export function observedInsights(want: Insights, instance: DBInstance): DatabaseAtProvider['performanceInsights'] {
+  if (!insightsReported(instance)) return want ? { reported: false } : undefined;
+  const on = instance.PerformanceInsightsEnabled === true;
+  return {
+    reported: true,
+    enabled: on,
+    ...(on && instance.PerformanceInsightsRetentionPeriod !== undefined ? { retentionDays: instance.PerformanceInsightsRetentionPeriod } : {}),
+    ...(on && instance.PerformanceInsightsKMSKeyId ? { kmsKeyId: instance.PerformanceInsightsKMSKeyId } : {}),
+  };
+}
+
+/**
+ * The ModifyDBInstance parameters for the Performance Insights differences: turning on carries the
+ * retention and the key (RDS takes a key only then); a retention change keeps it on; off is off.
+ */
+export function insightsChange(want: Insights, changed: ReadonlySet<string>): Pick<ModifyDBInstanceCommandInput, 'EnablePerformanceInsights' | 'PerformanceInsightsRetentionPeriod' | 'PerformanceInsightsKMSKeyId'> {
+  if (!want || (!changed.has('rds.performanceInsights.enabled') && !changed.has('rds.performanceInsights.retentionDays'))) return {};
+  if (!want.enabled) return { EnablePerformanceInsights: false };
+  return {
+    EnablePerformanceInsights: true,
+    ...(want.retentionDays === undefined ? {} : { PerformanceInsightsRetentionPeriod: want.retentionDays }),
+    ...(changed.has('rds.performanceInsights.enabled') && want.kmsKeyId ? { PerformanceInsightsKMSKeyId: want.kmsKeyId } : {}),
+  };
+}
+
+/** The CreateDBInstance parameters: only what the spec says, so an unset block leaves RDS's default. */
+export function insightsAtCreate(want: Insights): Pick<CreateDBInstanceCommandInput, 'EnablePerformanceInsights' | 'PerformanceInsightsRetentionPeriod' | 'PerformanceInsightsKMSKeyId'> {
+  if (!want) return {};
+  return {
+    EnablePerformanceInsights: want.enabled,
+    ...(want.enabled && want.retentionDays !== undefined ? { PerformanceInsightsRetentionPeriod: want.retentionDays } : {}),
+    ...(want.enabled && want.kmsKeyId ? { PerformanceInsightsKMSKeyId: want.kmsKeyId } : {}),
+  };
 }
