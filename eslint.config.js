@@ -73,6 +73,12 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-non-null-assertion': 'error' },
   },
   {
+    // What the operator runs: ICU's collator pages in ~3 MiB that stay resident (docs/performance.md).
+    files: ['src/**/*.ts', 'sdk/**/*.ts', 'providers/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/cli/**', 'src/generate/**', 'src/doctor/**', 'src/stack/**'],
+    rules: { 'no-restricted-properties': ['error', { property: 'localeCompare', message: 'sort with byCodePoint (src/runtime/order.ts, providers/aws/common/order.ts): localeCompare loads ICU collation data for the life of the process.' }] },
+  },
+  {
     // A function reads at once or it is split: at most 60 lines, outside tests (a test's describe
     // block is a list of cases, not a function to read).
     files: ['**/*.ts'],

@@ -25,12 +25,12 @@ describe('ownership', () => {
   it('counts the replicas that made adapter calls for each Bucket, and observes per Bucket', () => {
     const a = log('a.log', [call('b1', 'observe'), call('b1', 'create'), call('b2', 'observe'), call('r1', 'observe', 'DNSRecord'), { msg: 'shard members changed', members: ['a', 'b'] }]);
     const b = log('b.log', [call('b3', 'observe'), call('b3', 'observe')]);
-    assert.deepEqual(ownership([a, b], 3), { objects: 3, shared: 0, observesPerObject: 4 / 3 });
+    assert.deepEqual(ownership([a, b], 3), { objects: 3, shared: 0, observesPerObject: 4 / 3, largestShare: 2 });
   });
 
   it('finds a Bucket two replicas reconciled, and skips a missing log and a line cut short', () => {
     const a = log('c.log', [call('b1', 'observe')]);
     const b = log('d.log', [call('b1', 'observe'), call('b2', 'observe')]);
-    assert.deepEqual(ownership([a, b, join(dir, 'none.log')], 3), { objects: 2, shared: 1, observesPerObject: 1 });
+    assert.deepEqual(ownership([a, b, join(dir, 'none.log')], 3), { objects: 2, shared: 1, observesPerObject: 1, largestShare: 2 });
   });
 });

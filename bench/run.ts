@@ -13,7 +13,8 @@
 //   (git-ignored), so it never overwrites the committed full run.
 //   npm run bench -- --only latency --latency-buckets 200
 //                                     the cloud as the bottleneck: 50 ms a call (--latency), one
-//                                     replica against its floor, then 1, 2, 3 sharded replicas
+//                                     replica against its floor, then 1, 2, 3 sharded replicas at
+//                                     --latency-concurrency (2) each, so the stack's CPU is not the limit
 //   npm run bench -- --concurrency 8 --node-args=--max-semi-space-size=4
 //   npm run bench -- --from-source    the sources instead of the compiled code the image runs
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -48,6 +49,8 @@ const { values } = parseArgs({
     // The latency part: what the proxy adds to every call, and how many Buckets each run converges.
     latency: { type: 'string', default: '50' },
     'latency-buckets': { type: 'string' },
+    // Each sharded replica's --concurrency in the latency part (low: the round trips, not the cores, the limit).
+    'latency-concurrency': { type: 'string', default: '2' },
     resync: { type: 'string', default: '10' },
     // Default: the Node flags the image runs with (the Dockerfile's NODE_OPTIONS and ENTRYPOINT).
     'node-args': { type: 'string', default: imageNodeFlags(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8')).join(' ') },
@@ -116,7 +119,7 @@ async function run(bench: Bench): Promise<void> {
   const part = (name: string) => values.only === undefined || values.only === name;
   if (part('buckets') || part('memory')) await buckets(bench, !part('buckets'));
   if (part('dns')) await dns(bench);
-  if (part('latency')) await latencyBound(bench, { count: LATENCY_BUCKETS, latencyMs: LATENCY_MS, concurrency: CONCURRENCY });
+  if (part('latency')) await latencyBound(bench, { count: LATENCY_BUCKETS, latencyMs: LATENCY_MS, concurrency: CONCURRENCY, shardConcurrency: Number(values['latency-concurrency']) });
   if (values.only === undefined || values.only === 'buckets') peer(bench);
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { OPERATOR_V8_FLAGS } from '../src/runtime/node-flags.ts';
+import { OPERATOR_ENV, OPERATOR_V8_FLAGS } from '../src/runtime/node-flags.ts';
 import { imageNodeFlags } from './support.ts';
 
 describe('imageNodeFlags', () => {
@@ -15,5 +15,10 @@ describe('imageNodeFlags', () => {
   it('reads the flags the Dockerfile gives the operator: every V8 flag the operator runs with (the sandbox too)', () => {
     const flags = imageNodeFlags(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8'));
     assert.deepEqual(OPERATOR_V8_FLAGS.filter((f) => !flags.includes(f)), [], flags.join(' '));
+  });
+
+  it('the Dockerfile sets the environment the operator runs with (the bench and the sandbox take it from node-flags.ts)', () => {
+    const dockerfile = readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8');
+    for (const [name, value] of Object.entries(OPERATOR_ENV)) assert.match(dockerfile, new RegExp(`^ENV ${name}=${value}$`, 'm'), name);
   });
 });

@@ -7,6 +7,7 @@ import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-nod
 import { GROUP, VERSION } from '../src/api/common.ts';
 import type { ManagedObject } from '../src/reconcile/types.ts';
 import type { StackInfo } from '../src/stack/index.ts';
+import { OPERATOR_ENV } from '../src/runtime/node-flags.ts';
 import { binaries } from '../src/stack/versions.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -59,7 +60,8 @@ export async function startBenchOperator(info: StackInfo, namespace: string, opt
   const logFile = join(info.dir, `operator-${namespace}${options.id ? `-${options.id}` : ''}.log`);
   const argv = [...(options.nodeArgs ?? []), main, 'run', '--kubeconfig', info.kube!.kubeconfig, '--namespace', namespace, '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default', ...(options.args ?? [])];
   const cwd = info.dir;
-  const child = spawn(process.execPath, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The image's environment (MALLOC_ARENA_MAX), unless the bench's own sets a variable (to compare).
+  const child = spawn(process.execPath, argv, { cwd, env: { ...OPERATOR_ENV, ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const waitForSync = options.waitForSync ?? true;
   child.stderr.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
   let synced = false;

@@ -103,7 +103,7 @@ export const RateLimits = z
       .max(10_000)
       .optional()
       .describe('Most requests per second to this account, across all resources. Unset: only the limits the cloud itself sets.'),
-    maxConcurrent: z.number().int().positive().max(1_000).optional().describe('Most requests in flight at once to this account. Unset: no limit.'),
+    maxConcurrent: z.number().int().positive().max(1_000).optional().describe("Most requests in flight at once through this config, per API (the config's own, unlike the rate: another config on the account keeps its own). Unset: no limit."),
     resyncReadsPerSecond: z
       .number()
       .min(0)

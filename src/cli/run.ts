@@ -8,7 +8,8 @@ import { kubeLease, LeaderElector } from '../cluster/leader.ts';
 import { Manager } from '../operator/manager.ts';
 import { EXIT_PLUGIN_REFUSED, PluginError, loadProviders } from '../operator/plugins.ts';
 import type { ProviderRegistration } from '../operator/providers.ts';
-import { kubeMembership, Membership } from '../cluster/shards.ts';
+import { kubeMembership, Membership, shareOf } from '../cluster/shards.ts';
+import { THROTTLED_ANNOTATION, ThrottleSignal } from '../cluster/throttle-signal.ts';
 import { OperatorMetrics } from '../http/metrics.ts';
 import { ConfigError, loadConfig, usage, type Config } from '../runtime/config.ts';
 import { createLogger, type Logger } from '../runtime/logger.ts';
@@ -104,17 +105,35 @@ function fence(config: Config, manager: Manager): void {
   void manager.stop().finally(() => process.exit(1));
 }
 
-/** --sharded: this replica reconciles its share of the objects, by its membership in the group. */
+/**
+ * --sharded: this replica reconciles its share of the objects, by its membership in the group, and
+ * takes its share of every account's budget (src/limits): a smaller share at once, a larger one
+ * once every member has had time to see the same ring (two retry periods) and shrink its own.
+ * Throttles travel between members on their Leases (throttle-signal.ts).
+ */
 function membership(kube: KubeClient, config: Config, log: Logger, manager: Manager): Membership {
+  const growAfterMs = 2 * config.leaseRetryPeriodMs;
+  // Reported for a few renewals, so every member lists it at least once.
+  const signal = new ThrottleSignal(manager.limits, 3 * config.leaseRetryPeriodMs + 1000);
+  const annotations = () => ({ [THROTTLED_ANNOTATION]: signal.annotation() });
   const shards: Membership = new Membership({
-    api: kubeMembership(kube, config.leaseNamespace, config.leaseName, config.identity, Math.ceil(config.leaseDurationMs / 1000)),
+    api: kubeMembership(kube, config.leaseNamespace, config.leaseName, config.identity, Math.ceil(config.leaseDurationMs / 1000), annotations),
     identity: config.identity,
     leaseDurationMs: config.leaseDurationMs,
     renewDeadlineMs: config.leaseRenewDeadlineMs,
     retryPeriodMs: config.leaseRetryPeriodMs,
     log,
-    onChange: () => manager.reshard((key) => shards.owns(key)),
+    onChange: (members) => {
+      // Empty: stopping or cut off, reconciling nothing; the share stays as it was.
+      if (members.length) {
+        const share = shareOf(members, config.identity);
+        log.info({ share }, 'account budgets shared');
+        manager.limits.reshare(share, growAfterMs);
+      }
+      manager.reshard((key) => shards.owns(key));
+    },
     onLost: () => fence(config, manager),
+    heard: (member) => signal.heardFrom(member.identity, member.annotations?.[THROTTLED_ANNOTATION]),
   });
   return shards;
 }

@@ -10,7 +10,7 @@ import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } 
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/common.ts';
 import { applyObjects, readManifests, waitForCrds } from '../kube/apply.ts';
-import { OPERATOR_V8_FLAGS } from '../runtime/node-flags.ts';
+import { OPERATOR_ENV, OPERATOR_V8_FLAGS } from '../runtime/node-flags.ts';
 import { startStack, stopOnSignals, type Stack } from '../stack/index.ts';
 import { EMULATOR_CREDENTIALS } from '../stack/moto.ts';
 import { ensurePdnsZone } from '../stack/pdns.ts';
@@ -179,8 +179,9 @@ function writeSandboxFiles(stack: Stack): void {
 // (and tests) side by side never fight over :8080.
 function startOperator(kubeconfig: string): ChildProcess {
   const args = ['run', '--kubeconfig', kubeconfig, '--log-format', 'pretty', '--bind-address', '127.0.0.1:0', '--providers', POWERDNS_PLUGIN, '--credentials-namespaces', OPERATOR_NAMESPACE];
-  // With the image's V8 flags, so the sandbox's operator uses the memory a cluster's would.
+  // With the image's V8 flags and environment, so the sandbox's operator uses the memory a cluster's would.
   return spawn(process.execPath, [...OPERATOR_V8_FLAGS, join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+    env: { ...OPERATOR_ENV, ...process.env },
     stdio: 'inherit',
     detached: true, // its own group: Ctrl-C reaches us, and we stop it first, in order
   });

@@ -169,7 +169,7 @@ export class LeaderElector {
 
 /** A Lease as the apiserver sends it (times are MicroTime strings). */
 export interface LeaseObject {
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; resourceVersion?: string };
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string };
   spec?: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number; acquireTime?: string; renewTime?: string };
 }
 

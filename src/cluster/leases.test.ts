@@ -33,10 +33,23 @@ describe('Leases', () => {
     assert.deepEqual((created[1]?.body as { metadata: unknown }).metadata, { name: 'shards-pod-1', namespace: 'sys', labels: { 'mooring.dev/shard-group': 'shards' } });
     const renewed = await record({ [`PATCH ${LEASES}/shards-pod-1`]: [200, lease('Pod_1', '2')] }, () => api.renew());
     assert.match((renewed[0]?.body as { spec: { renewTime: string } }).spec.renewTime, micro);
+    // What the member tells the group rides on the renewal; null removes it (a merge patch).
+    let said: Record<string, string | null> = { 'mooring.dev/throttled': '{"aws:1:route53":5}' };
+    const telling = kubeMembership(kube, 'sys', 'shards', 'Pod_1', 15, () => said);
+    const told = await record({ [`PATCH ${LEASES}/shards-pod-1`]: [200, lease('Pod_1', '3')] }, () => telling.renew());
+    assert.deepEqual((told[0]?.body as { metadata: unknown }).metadata, { annotations: said });
+    said = { 'mooring.dev/throttled': null };
+    const madeQuiet = await record({ [`POST ${LEASES}`]: [201, lease('Pod_1', '1')] }, () => telling.renew());
+    assert.deepEqual((madeQuiet[0]?.body as { metadata: unknown }).metadata, { annotations: said });
+    assert.equal(((madeQuiet[1]?.body as { metadata: { annotations?: unknown } }).metadata.annotations), undefined, 'a new Lease is made without the removed annotation');
     let members;
-    const listed = await record({ [`GET ${LEASES}`]: [200, { items: [lease('Pod_1', '2'), lease('', '3'), lease('Pod_2', '4')] }] }, async () => (members = await api.list()));
+    const other = { ...lease('Pod_2', '4'), metadata: { resourceVersion: '4', annotations: { 'mooring.dev/throttled': '{}' } } };
+    const listed = await record({ [`GET ${LEASES}`]: [200, { items: [lease('Pod_1', '2'), lease('', '3'), other] }] }, async () => (members = await api.list()));
     assert.equal(listed[0]?.query, '?labelSelector=mooring.dev%2Fshard-group%3Dshards');
-    assert.deepEqual(members, [{ identity: 'Pod_1', resourceVersion: '2', durationSeconds: 15 }, { identity: 'Pod_2', resourceVersion: '4', durationSeconds: 15 }]);
+    assert.deepEqual(members, [
+      { identity: 'Pod_1', resourceVersion: '2', durationSeconds: 15 },
+      { identity: 'Pod_2', resourceVersion: '4', durationSeconds: 15, annotations: { 'mooring.dev/throttled': '{}' } },
+    ]);
     const deleted = await record({ [`DELETE ${LEASES}/shards-pod-1`]: [200, {}] }, () => api.release());
     assert.deepEqual(deleted.map((c) => c.method), ['DELETE']);
   });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeClock, settle } from '../runtime/clock.ts';
 import { createLogger } from '../runtime/logger.ts';
-import { Membership, ownerOf, type MemberRecord, type MembershipApi } from './shards.ts';
+import { Limits } from '../limits/index.ts';
+import { Membership, ownerOf, shareOf, type MemberRecord, type MembershipApi } from './shards.ts';
+import { THROTTLED_ANNOTATION, ThrottleSignal } from './throttle-signal.ts';
 
 describe('ownerOf (rendezvous hashing)', () => {
   const keys = Array.from({ length: 3000 }, (_, i) => `Bucket/ns/b${i}`);
@@ -34,12 +36,13 @@ class FakeGroup {
   leases = new Map<string, MemberRecord>();
   private rv = 0;
   failing = new Set<string>();
-  api(identity: string, durationSeconds = 15): MembershipApi {
+  api(identity: string, durationSeconds = 15, annotations: () => Record<string, string | null> = () => ({})): MembershipApi {
     return {
       list: async () => [...this.leases.values()],
       renew: async () => {
         if (this.failing.has(identity)) throw new Error('unreachable');
-        this.leases.set(identity, { identity, durationSeconds, resourceVersion: String(++this.rv) });
+        const said = Object.fromEntries(Object.entries(annotations()).filter((e): e is [string, string] => e[1] !== null));
+        this.leases.set(identity, { identity, durationSeconds, resourceVersion: String(++this.rv), annotations: said });
       },
       release: async () => {
         this.leases.delete(identity);
@@ -127,5 +130,70 @@ describe('Membership', () => {
     assert.ok(group.leases.has('a'));
     await a.m.stop();
     assert.equal(group.leases.has('a'), false);
+  });
+});
+
+describe('shareOf', () => {
+  it('ranks this replica among the members and itself, the same on every replica', () => {
+    assert.deepEqual(shareOf(['a', 'b', 'c'], 'b'), { index: 1, of: 3 });
+    assert.deepEqual(shareOf(['c', 'a'], 'b'), { index: 1, of: 3 }, 'not yet in its own ring: the rank it will have, as the others count it');
+    assert.deepEqual(shareOf([], 'b'), { index: 0, of: 1 });
+  });
+});
+
+describe('Membership with the account budget: the limits of the members add up to it', () => {
+  const KEY = 'aws:123456789012:route53';
+  const GROW_MS = 20;
+
+  /** A member as run.ts wires it: its ring reshares its Limits, throttles travel on its Lease. */
+  function budgeted(group: FakeGroup, clock: FakeClock, identity: string) {
+    const limits = new Limits();
+    const limiter = limits.account(KEY, { requestsPerSecond: 4.5 });
+    const signal = new ThrottleSignal(limits, 7_000, clock);
+    const m = new Membership({
+      api: group.api(identity, 15, () => ({ [THROTTLED_ANNOTATION]: signal.annotation() })), identity, clock,
+      leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, log: createLogger({ level: 'silent' }),
+      onChange: (members) => members.length && limits.reshare(shareOf(members, identity), GROW_MS),
+      onLost: () => undefined,
+      heard: (r) => signal.heardFrom(r.identity, r.annotations?.[THROTTLED_ANNOTATION]),
+    });
+    const done = m.run();
+    return { m, limits, limiter, done };
+  }
+  const grown = () => new Promise((resolve) => setTimeout(resolve, GROW_MS * 3));
+
+  it('splits the budget of 5 a window as the members join, and gives a dead member\'s part back to the survivors', async () => {
+    const group = new FakeGroup();
+    const clock = new FakeClock(0);
+    const members = ['a', 'b', 'c'].map((id) => budgeted(group, clock, id));
+    await clock.advance(2_000);
+    await grown();
+    assert.deepEqual(members.map((r) => r.limiter.windowCap), [2, 2, 1], 'ranked a, b, c: 5 = 2 + 2 + 1, before any counts itself');
+    const [a, b, c] = members as [ReturnType<typeof budgeted>, ReturnType<typeof budgeted>, ReturnType<typeof budgeted>];
+    await b.m.stop(); // b's Lease deleted, as a clean stop does
+    await clock.advance(2_000);
+    assert.deepEqual([a.limiter.windowCap, c.limiter.windowCap], [2, 1], 'growing waits until every member has seen the ring');
+    assert.ok(a.limiter.windowCap + c.limiter.windowCap <= 5);
+    await grown();
+    assert.deepEqual([a.limiter.windowCap, c.limiter.windowCap], [3, 2], 'the survivors take the dead member\'s part');
+    for (const r of [a, c]) await r.m.stop();
+    for (const r of members) r.limits.stop();
+  });
+
+  it('slows every member down when one is throttled, within a retry period', async () => {
+    const group = new FakeGroup();
+    const clock = new FakeClock(0);
+    const [a, b] = [budgeted(group, clock, 'a'), budgeted(group, clock, 'b')];
+    await clock.advance(2_000);
+    const before = b.limiter.currentIntervalMs;
+    a.limiter.throttled();
+    await clock.advance(2_000);
+    await clock.advance(2_000);
+    assert.ok(b.limiter.currentIntervalMs > before, `b slowed from ${before} to ${b.limiter.currentIntervalMs} ms`);
+    assert.equal(b.limiter.throttledCount, 0, 'b was not throttled itself');
+    for (const r of [a, b]) {
+      await r.m.stop();
+      r.limits.stop();
+    }
   });
 });

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { MERGE_PATCH, type KubeClient } from '../kube/client.ts';
 import { kubeStatus } from '../runtime/apiserver-errors.ts';
+import type { Share } from '../limits/index.ts';
 import { realClock, sleep, type Clock } from '../runtime/clock.ts';
 import { leasePath, microTime, type LeaseHolderOptions, type LeaseObject } from './leader.ts';
 
@@ -21,6 +22,8 @@ export interface MemberRecord {
   identity: string;
   resourceVersion: string;
   durationSeconds: number;
+  /** The member's Lease annotations (what it tells the others, e.g. throttle-signal.ts). */
+  annotations?: Record<string, string> | undefined;
 }
 
 export interface MembershipApi {
@@ -30,6 +33,16 @@ export interface MembershipApi {
   renew(): Promise<void>;
   /** Deletes this replica's Lease. */
   release(): Promise<void>;
+}
+
+/**
+ * This replica's share of every account's budget (src/limits): its rank among the members and
+ * itself, the same order on every replica. A joining replica, not yet in its own ring, already
+ * takes the rank it will have, as the others count it from the moment they see its Lease.
+ */
+export function shareOf(members: readonly string[], identity: string): Share {
+  const all = [...new Set([...members, identity])].sort();
+  return { index: all.indexOf(identity), of: all.length };
 }
 
 /** The member owning `key`: the highest hash of member and key (rendezvous hashing). */
@@ -52,6 +65,8 @@ export interface MembershipOptions extends LeaseHolderOptions {
   onChange: (members: string[]) => void;
   /** This replica could not renew its Lease for the renew deadline: stop reconciling now. */
   onLost: () => void;
+  /** Each other member's Lease as listed (its annotations: what it tells the group). */
+  heard?: (record: MemberRecord) => void;
 }
 
 interface Seen {
@@ -128,6 +143,7 @@ export class Membership {
     const present = new Set<string>();
     for (const r of records) {
       present.add(r.identity);
+      if (r.identity !== this.o.identity) this.o.heard?.(r);
       const prior = this.seen.get(r.identity);
       if (!prior) this.seen.set(r.identity, { resourceVersion: r.resourceVersion, firstSeen: now, changed: now, durationMs: r.durationSeconds * 1000 });
       else if (prior.resourceVersion !== r.resourceVersion) Object.assign(prior, { resourceVersion: r.resourceVersion, changed: now, durationMs: r.durationSeconds * 1000 });
@@ -154,8 +170,11 @@ export class Membership {
 
 const GROUP_LABEL = 'mooring.dev/shard-group';
 
-/** Member Leases `<group>-<identity>` in `namespace`, labelled with the group. */
-export function kubeMembership(kube: KubeClient, namespace: string, group: string, identity: string, durationSeconds: number): MembershipApi {
+/**
+ * Member Leases `<group>-<identity>` in `namespace`, labelled with the group; `annotations` are
+ * written at each renewal (null removes one).
+ */
+export function kubeMembership(kube: KubeClient, namespace: string, group: string, identity: string, durationSeconds: number, annotations: () => Record<string, string | null> = () => ({})): MembershipApi {
   const name = `${group}-${identity}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 253);
   const path = leasePath(namespace, name);
   return {
@@ -165,16 +184,20 @@ export function kubeMembership(kube: KubeClient, namespace: string, group: strin
         identity: l.spec?.holderIdentity ?? '',
         resourceVersion: l.metadata?.resourceVersion ?? '',
         durationSeconds: l.spec?.leaseDurationSeconds ?? durationSeconds,
+        ...(l.metadata?.annotations ? { annotations: l.metadata.annotations } : {}),
       })).filter((m) => m.identity !== '');
     },
     async renew() {
       // MicroTime: the apiserver wants exactly six fractional digits.
       const spec = { holderIdentity: identity, leaseDurationSeconds: durationSeconds, renewTime: microTime(Date.now()) };
+      const said = annotations();
       try {
-        await kube.request('PATCH', path, { body: { spec }, contentType: MERGE_PATCH });
+        await kube.request('PATCH', path, { body: { metadata: { annotations: said }, spec }, contentType: MERGE_PATCH });
       } catch (err) {
         if (kubeStatus(err) !== 404) throw err;
-        const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels: { [GROUP_LABEL]: group } }, spec };
+        const kept = Object.fromEntries(Object.entries(said).filter((e): e is [string, string] => e[1] !== null));
+        const metadata = { name, namespace, labels: { [GROUP_LABEL]: group }, ...(Object.keys(kept).length ? { annotations: kept } : {}) };
+        const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec };
         await kube.request('POST', leasePath(namespace), { body });
       }
     },

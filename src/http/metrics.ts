@@ -94,7 +94,7 @@ export class OperatorMetrics implements CallObserver {
       },
     });
     new Gauge({
-      name: 'mooring_limiter_queued', help: 'Requests waiting in an account limiter (provider config and API).',
+      name: 'mooring_limiter_queued', help: 'Requests waiting in an account limiter (account and API).',
       labelNames: ['limiter'], registers,
       collect() {
         this.reset();

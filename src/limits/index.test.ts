@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AccountLimiter, Limits, SOLE, windowOf } from './index.ts';
+import { AccountLimiter, KeyedSerial, Limits, SHARED_SLACK_MS, SOLE, windowOf } from './index.ts';
 
 describe('AccountLimiter', () => {
   it('keeps to the configured rate: never more than 5 starts in any one second, less timer slack', async () => {
@@ -64,6 +64,25 @@ describe('Limits', () => {
     assert.equal(peak, 1);
   });
 
+  it('keeps nothing for a resource once its calls are done, and a failed call does not stop the next', async () => {
+    const serial = new KeyedSerial();
+    const order: string[] = [];
+    const step = (name: string, ms: number, fail = false) => serial.run('Bucket/ns/a', async () => {
+      order.push(`${name} start`);
+      await new Promise((r) => setTimeout(r, ms));
+      order.push(`${name} end`);
+      if (fail) throw new Error(name);
+      return name;
+    });
+    const other = serial.run('Bucket/ns/b', async () => order.push('other'));
+    const results = await Promise.allSettled([step('first', 20, true), step('second', 1), other]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'fulfilled', 'fulfilled']);
+    // Another key does not wait for a's calls; a's run one after another, in arrival order.
+    assert.deepEqual(order, ['other', 'first start', 'first end', 'second start', 'second end']);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(serial.size, 0);
+  });
+
   it('hands out one limiter per account key, reconfigured only when the limit changes', () => {
     const limits = new Limits();
     const a = limits.account('pc:route53', { requestsPerSecond: 5 });
@@ -78,12 +97,12 @@ describe('a budget shared by replicas', () => {
   it('splits the account budget into whole requests by rank, adding up to the budget', () => {
     const caps = [0, 1, 2].map((index) => windowOf(5, { index, of: 3 }));
     assert.deepEqual(caps.map((c) => c.cap), [2, 2, 1]);
-    assert.ok(caps.every((c) => c.windowMs === 1000));
+    assert.ok(caps.every((c) => c.windowMs === 1000 + SHARED_SLACK_MS), 'shared: a window longer by the slack for arrivals bunched between processes');
     const route53 = windowOf(4.5, SOLE);
     assert.equal(route53.cap, 5);
     assert.ok(Math.abs(route53.windowMs - 1111.1) < 0.1, 'never more than ⌈4.5⌉ in a second, 4.5 a second on average');
     const crowded = windowOf(2, { index: 3, of: 4 });
-    assert.deepEqual(crowded, { cap: 1, windowMs: 2000 }, 'more members than the budget: one each per a longer window');
+    assert.deepEqual(crowded, { cap: 1, windowMs: 2000 + SHARED_SLACK_MS }, 'more members than the budget: one each per a longer window');
   });
 
   it('three members on one account never start more than the budget in any one second together', async () => {

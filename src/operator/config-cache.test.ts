@@ -207,6 +207,23 @@ describe('ConfigCache: ProviderConfigs', () => {
     h.cache.stop();
   });
 
+  it('reads whom the probe reached from a status of the current generation only, without saying it changed', async () => {
+    const h = harness({ configs: [providerConfig('aws', { type: 'aws' }, 2)] });
+    await started(h);
+    h.takeChanged();
+    assert.equal(h.cache.get('aws')?.probed, undefined);
+    const withStatus = (observedGeneration: number) =>
+      ({ ...providerConfig('aws', { type: 'aws' }, 2), status: { observedGeneration, account: '123456789012', endpoint: 'https://sts.amazonaws.com' } }) as KubeObject;
+    h.configsLw().last.emit('MODIFIED', withStatus(1));
+    assert.equal(h.cache.get('aws')?.probed, undefined, 'a status of the spec before may name another account');
+    h.configsLw().last.emit('MODIFIED', withStatus(2));
+    assert.deepEqual(h.cache.get('aws')?.probed, { account: '123456789012', endpoint: 'https://sts.amazonaws.com' });
+    assert.deepEqual(h.takeChanged(), [], 'nothing to requeue');
+    h.configsLw().last.emit('MODIFIED', providerConfig('aws', { type: 'aws', region: 'eu-west-1' }, 3));
+    assert.equal(h.cache.get('aws')?.probed, undefined, 'a new spec: unknown again until probed');
+    h.cache.stop();
+  });
+
   it('forgets a deleted ProviderConfig and says it changed', async () => {
     const h = harness({ configs: [providerConfig('aws', { type: 'aws' }), providerConfig('b', { type: 'aws' })] });
     await started(h);

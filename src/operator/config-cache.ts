@@ -43,6 +43,18 @@ export interface ConfigCacheOptions {
   credentialsNamespaces?: readonly string[] | undefined;
 }
 
+/**
+ * Whom the config's last probe reached, from a status written for the spec as it is (a changed
+ * spec may reach another account: unknown again until probed).
+ */
+function probedOf(pc: ProviderConfigObject): ProviderConfigView['probed'] {
+  const status = pc.status;
+  if (!status || status.observedGeneration !== pc.metadata.generation) return undefined;
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const probed = { account: text(status.account), endpoint: text(status.endpoint) };
+  return probed.account || probed.endpoint ? probed : undefined;
+}
+
 const secretKey = (namespace: string, name: string) => `${namespace}/${name}`;
 
 export class ConfigCache implements ProviderConfigSource, SecretSource, NamespaceSource {
@@ -68,6 +80,7 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
         onAdd: (pc) => this.configChanged(pc),
         onUpdate: (before, after) => {
           if (before.metadata.generation !== after.metadata.generation) this.configChanged(after);
+          else this.probedChanged(after);
         },
         onDelete: (pc) => {
           this.views.delete(pc.metadata.name);
@@ -155,7 +168,7 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
   private configChanged(pc: ProviderConfigObject): void {
     const parsed = parseProviderConfigSpec(pc.spec);
     if (parsed.spec) {
-      this.views.set(pc.metadata.name, providerConfigView(pc.metadata.name, parsed.spec));
+      this.views.set(pc.metadata.name, providerConfigView(pc.metadata.name, parsed.spec, probedOf(pc)));
     } else {
       // The CRD schema refuses what zod refuses; this only happens when the two drift apart.
       this.views.delete(pc.metadata.name);
@@ -163,6 +176,13 @@ export class ConfigCache implements ProviderConfigSource, SecretSource, Namespac
     }
     this.syncSecretWatches();
     this.options.changed(pc.metadata.name);
+  }
+
+  /** A status write: the account the limiters key by may now be known (nothing to requeue). */
+  private probedChanged(pc: ProviderConfigObject): void {
+    const view = this.views.get(pc.metadata.name);
+    const probed = probedOf(pc);
+    if (view && JSON.stringify(view.probed) !== JSON.stringify(probed)) this.views.set(pc.metadata.name, { ...view, probed });
   }
 
   /** Watches exactly the Secrets the current ProviderConfigs name. */

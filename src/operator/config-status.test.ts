@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RetryableError, TerminalError, type ProbeReport } from '../../sdk/index.ts';
+import { callSignal, RetryableError, TerminalError, type ProbeReport } from '../../sdk/index.ts';
 import type { Condition } from '../api/common.ts';
 import { FakeClock } from '../runtime/clock.ts';
 import { createLogger } from '../runtime/logger.ts';
@@ -288,6 +288,17 @@ describe('configProbe', () => {
     await assert.rejects(configProbe({ get: () => ({ ...view, type: 'gcp' }) }, resolver, [provider()])('pc'), (err: TerminalError) => err.reason === 'ProviderNotRegistered');
     const hung = configProbe({ get: () => view }, resolver, [provider(() => new Promise(() => undefined))], 20);
     await assert.rejects(hung('pc'), (err: RetryableError) => err instanceof RetryableError && err.reason === 'ProviderUnavailable' && /no answer within/.test(err.message));
+  });
+
+  it("aborts the hung probe's requests at its timeout: callSignal() in the probe is the deadline's", async () => {
+    let seen: AbortSignal | undefined;
+    const hung = configProbe({ get: () => view }, resolver, [provider(() => {
+      seen = callSignal();
+      return new Promise(() => undefined);
+    })], 20);
+    await assert.rejects(hung('pc'), (err: RetryableError) => err.reason === 'ProviderUnavailable');
+    assert.ok(seen, 'the probe runs with a call signal');
+    assert.equal(seen.aborted, true, 'aborted once the timeout passed');
   });
 
   it('passes on what resolving the credentials throws (CredentialsNotFound)', async () => {

@@ -4,7 +4,7 @@
 // and when a resource using the config fails on its credentials; never more than one check in
 // flight per config, and never two within `minIntervalMs` (later asks wait and are merged).
 import type { Logger } from 'pino';
-import { isAdapterError, RetryableError, TerminalError, type ProbeReport } from '../../sdk/index.ts';
+import { isAdapterError, RetryableError, TerminalError, withCallSignal, type ProbeReport } from '../../sdk/index.ts';
 import type { Condition } from '../api/common.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { realClock, type Clock, type Timer } from '../runtime/clock.ts';
@@ -293,14 +293,23 @@ export function configProbe(configs: Pick<ConfigSource, 'get'>, resolver: Pick<R
     if (!provider || !kind) throw new TerminalError(Reason.ProviderNotRegistered, `no loaded provider has type ${view.type}; fix spec.type, or load the plugin (--providers)`);
     const { connection } = await resolver.resolve(name, kind);
     if (!provider.probe) return undefined;
-    return probeReport(await withTimeout(provider.probe(connection), timeoutMs, `probing ${view.endpoint ?? `the ${view.type} endpoint`}`));
+    const probe = provider.probe;
+    return probeReport(await withTimeout((signal) => withCallSignal(signal, () => probe(connection)), timeoutMs, `probing ${view.endpoint ?? `the ${view.type} endpoint`}`));
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Runs `fn` under a signal that aborts when `ms` pass (its `callSignal()`, as an adapter call's):
+ * a probe through a blackholed endpoint closes its request then, not at its client's own timeout.
+ */
+function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<T> {
+  const deadline = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RetryableError(Reason.ProviderUnavailable, `${what}: no answer within ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => {
+      reject(new RetryableError(Reason.ProviderUnavailable, `${what}: no answer within ${ms / 1000} s`));
+      deadline.abort();
+    }, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([Promise.resolve().then(() => fn(deadline.signal)), timeout]).finally(() => clearTimeout(timer));
 }

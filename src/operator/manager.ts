@@ -14,6 +14,8 @@ import { KubeSecretStore } from '../kube/secrets.ts';
 import { KubeConfigMapStore } from '../kube/configmaps.ts';
 import { clusterStatusWriter, coreEventApi, KubeWriter } from '../kube/writer.ts';
 import { Limits } from '../limits/index.ts';
+import { AccountDirectory } from './account-directory.ts';
+import { granted } from './grants.ts';
 import { CallDeadlines } from '../reconcile/deadline.ts';
 import { EventRecorder } from '../reconcile/events.ts';
 import { ManagedReconciler } from '../reconcile/managed.ts';
@@ -125,6 +127,7 @@ export class Manager {
   readonly controllers: KindController[] = [];
   readonly cache: ConfigCache;
   readonly limits = new Limits();
+  private readonly accounts: AccountDirectory;
   readonly writers: { kind: string; writer: KubeWriter }[] = [];
   readonly secrets: KubeSecretStore;
   /** The deadline of every adapter call; `stop` aborts the calls still in flight after the grace. */
@@ -160,6 +163,11 @@ export class Manager {
     const listWatch = listWatchOf(kube, log);
     this.cache = new ConfigCache({ log, namespaces: config.namespaces, changed: (pc) => this.configChanged(pc), listWatch, credentialsNamespaces: config.credentialsNamespaces });
     this.resolver = new Resolver(this.cache, this.cache, this.limits, options.providers, this.cache);
+    const watched = config.namespaces;
+    // Probed as soon as seen only where a watched namespace may use it (cluster-wide: every config, as the status checker does).
+    const usable = (name: string) => !watched || watched.some((ns) => granted(this.cache.get(name)?.grants, ns, this.cache));
+    this.accounts = new AccountDirectory({ configs: this.cache, probe: configProbe(this.cache, this.resolver, options.providers), log, usable });
+    this.resolver.useAccounts(this.accounts);
     this.clusterId = options.clusterId;
     this.kube = kube;
     this.keyNamespace = options.keyNamespace;
@@ -341,6 +349,8 @@ export class Manager {
   lead(): void {
     for (const c of this.controllers) c.queue.start();
     this.configStatus.start();
+    // Each config this replica may use learns its account now that grants can be read (namespace labels synced).
+    for (const name of this.cache.names()) this.accounts.changed(name);
     this.log.info({ kinds: this.controllers.map((c) => c.kind), objects: this.controllers.reduce((n, c) => n + c.informer.size, 0) }, 'caches synced; reconciling');
   }
 
@@ -362,6 +372,7 @@ export class Manager {
     } finally {
       clearTimeout(abort);
     }
+    this.limits.stop();
     const connectors = new Set(this.providers.flatMap((p) => Object.values(p.kinds)));
     const closing = [...connectors].map(async (c) => {
       try {
@@ -388,6 +399,7 @@ export class Manager {
   }
 
   private configChanged(providerConfig: string): void {
+    this.accounts.changed(providerConfig);
     this.configStatus.changed(providerConfig);
     this.requeueUsersOf(providerConfig);
   }

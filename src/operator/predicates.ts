@@ -2,13 +2,14 @@
 // annotation) come back as watch events too; reacting to them would observe the cloud again for
 // nothing, so only changes a user (or a deletion) makes count. Drift is found by the resync.
 import { CREATE_PENDING, type ManagedObject } from '../reconcile/types.ts';
+import { byCodePoint } from '../runtime/order.ts';
 
 /** Annotations the operator writes itself. */
 const OWN_ANNOTATIONS = new Set([CREATE_PENDING, 'kubectl.kubernetes.io/last-applied-configuration']);
 
 function userAnnotations(object: ManagedObject): string {
   const entries = Object.entries(object.metadata.annotations ?? {}).filter(([k]) => !OWN_ANNOTATIONS.has(k));
-  return JSON.stringify(entries.sort(([a], [b]) => a.localeCompare(b)));
+  return JSON.stringify(entries.sort(([a], [b]) => byCodePoint(a, b)));
 }
 
 export function worthReconciling(before: ManagedObject, after: ManagedObject): boolean {

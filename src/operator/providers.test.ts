@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Connector } from '../../sdk/index.ts';
+import type { Connector, RequestLimiter } from '../../sdk/index.ts';
 import { TerminalError } from '../../sdk/index.ts';
 import { must } from '../../sdk/testing.ts';
-import { AccountLimiter, Limits } from '../limits/index.ts';
+import { AccountLimiter, BoundedLimiter, Limits } from '../limits/index.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { REDACTED, scrubber } from '../runtime/scrub.ts';
 import { ResyncBudget } from '../limits/resync.ts';
@@ -260,9 +260,11 @@ describe('Resolver connection: account limiters', () => {
     return { limiter, h, connection };
   };
 
-  it('limits route53 to 4.5 requests a second by default (10% under the account limit of 5), keyed by ProviderConfig and API', async () => {
-    const { limiter, h } = await limiterOf([pc('aws')], 'aws', 'route53');
-    assert.equal(limiter.key, 'aws:route53');
+  const ACCOUNT = { probed: { account: '123456789012' } };
+
+  it('limits route53 to 4.5 requests a second by default (10% under the account limit of 5), keyed by account and API', async () => {
+    const { limiter, h } = await limiterOf([pc('aws', ACCOUNT)], 'aws', 'route53');
+    assert.equal(limiter.key, 'aws:123456789012:route53', 'Route 53 limits the account whatever the region');
     assert.equal(limiter.currentIntervalMs, Math.ceil(1000 / 4.5));
     assert.deepEqual(h.limits.accountLimiters(), [limiter]);
   });
@@ -277,16 +279,22 @@ describe('Resolver connection: account limiters', () => {
     assert.equal(limiter.currentIntervalMs, Math.ceil(1000 / 4.5));
   });
 
+  it('limits rds to 10 requests a second by default (AWS allows 12 sustained per account and Region, from every client)', async () => {
+    const { limiter } = await limiterOf([pc('aws', ACCOUNT)], 'aws', 'rds');
+    assert.equal(limiter.key, 'aws:123456789012@us-east-1:rds');
+    assert.equal(limiter.currentIntervalMs, 100);
+  });
+
   it('leaves s3 unlimited unless the ProviderConfig sets a rate', async () => {
-    const unlimited = await limiterOf([pc('aws')], 'aws', 's3');
-    assert.equal(unlimited.limiter.key, 'aws:s3');
+    const unlimited = await limiterOf([pc('aws', ACCOUNT)], 'aws', 's3');
+    assert.equal(unlimited.limiter.key, 'aws:123456789012@us-east-1:s3', 'per account and region');
     assert.equal(unlimited.limiter.currentIntervalMs, 0);
     const limited = await limiterOf([pc('aws', { rateLimits: { requestsPerSecond: 20 } })], 'aws', 's3');
     assert.equal(limited.limiter.currentIntervalMs, 50);
   });
 
   /** Starts three requests that hold until released; says how many ran at once before the release. */
-  const concurrency = async (limiter: AccountLimiter, expected: number) => {
+  const concurrency = async (limiter: RequestLimiter, expected: number) => {
     let inFlight = 0;
     let most = 0;
     let release!: () => void;
@@ -306,23 +314,76 @@ describe('Resolver connection: account limiters', () => {
   };
 
   it('bounds requests in flight by the ProviderConfig\'s maxConcurrent, and only then', async () => {
-    const bounded = await limiterOf([pc('aws', { rateLimits: { maxConcurrent: 1 } })], 'aws', 's3');
-    assert.equal(await concurrency(bounded.limiter, 1), 1);
+    const h = harness([pc('aws', { rateLimits: { maxConcurrent: 1 } })]);
+    const bounded = (await h.resolver.resolve('aws', 'Bucket')).connection.limiter!('s3');
+    assert.equal(await concurrency(bounded, 1), 1);
     const unbounded = await limiterOf([pc('aws')], 'aws', 's3');
     assert.equal(await concurrency(unbounded.limiter, 3), 3);
   });
 
-  it('returns the same limiter for the same ProviderConfig and API, across resolves', async () => {
-    const h = harness([pc('aws'), pc('other')]);
+  it("keeps maxConcurrent the config's own: a config's hung calls hold none of another's slots on the account", async () => {
+    const h = harness([pc('proxied', { ...ACCOUNT, rateLimits: { maxConcurrent: 1, requestsPerSecond: 100 } }), pc('direct', ACCOUNT)]);
+    const proxied = (await h.resolver.resolve('proxied', 'Bucket')).connection.limiter!('s3');
+    const direct = (await h.resolver.resolve('direct', 'Bucket')).connection.limiter!('s3') as AccountLimiter;
+    assert.ok(proxied instanceof BoundedLimiter);
+    assert.equal(proxied.account, direct, 'one account: one limiter, one rate');
+    assert.equal(direct.currentIntervalMs, 10, "the proxied config's rate holds for the account");
+    void proxied.schedule(() => new Promise<void>(() => undefined));
+    assert.equal(await concurrency(direct, 3), 3, "the direct config's calls run beside the hung one");
+  });
+
+  it('gives configs on one account one limiter per API, so one budget and one throttling state', async () => {
+    const h = harness([pc('aws', ACCOUNT), pc('other', { ...ACCOUNT, region: 'eu-west-1' }), pc('elsewhere', { probed: { account: '210987654321' } })]);
     const first = (await h.resolver.resolve('aws', 'Bucket')).connection;
     const second = (await h.resolver.resolve('aws', 'HostedZone')).connection;
     const other = (await h.resolver.resolve('other', 'Bucket')).connection;
-    const a = first.limiter!('route53');
+    const elsewhere = (await h.resolver.resolve('elsewhere', 'Bucket')).connection;
+    const a = first.limiter!('route53') as AccountLimiter;
     assert.equal(second.limiter!('route53'), a);
-    assert.equal(first.limiter!('route53'), a);
+    assert.equal(other.limiter!('route53'), a, 'another config on the account, in another region: the same Route 53 budget');
     assert.notEqual(first.limiter!('s3'), a, 'another API has its own limiter');
-    assert.notEqual(other.limiter!('route53'), a, 'another ProviderConfig has its own limiter');
-    assert.deepEqual(h.limits.accountLimiters().map((l) => l.key).sort(), ['aws:route53', 'aws:s3', 'other:route53']);
+    assert.notEqual(other.limiter!('s3'), first.limiter!('s3'), 'S3 is limited per region');
+    assert.notEqual(elsewhere.limiter!('route53'), a, 'another account has its own');
+    a.throttled();
+    assert.equal((other.limiter!('route53') as AccountLimiter).currentIntervalMs, a.currentIntervalMs, 'a throttle through one config slows the other');
+    assert.deepEqual(h.limits.accountLimiters().map((l) => l.key).sort(), [
+      'aws:123456789012:route53', 'aws:123456789012@eu-west-1:s3', 'aws:123456789012@us-east-1:s3', 'aws:210987654321:route53',
+    ]);
+  });
+
+  it('until the account is known, keys by endpoint and access key id, hashed: same credentials share, others do not', async () => {
+    const keys = (id: string) => ({ accessKeyId: id, secretAccessKey: `secret-of-${id}` });
+    const h = harness([secretPc('one'), secretPc('two'), secretPc('three')], {
+      'creds/one-keys': keys('AKIAONE'), 'creds/two-keys': keys('AKIAONE'), 'creds/three-keys': keys('AKIATHREE'),
+    });
+    const limiter = async (name: string) => (await h.resolver.resolve(name, 'Bucket')).connection.limiter!('route53') as AccountLimiter;
+    const [one, two, three] = [await limiter('one'), await limiter('two'), await limiter('three')];
+    assert.equal(one, two, 'one access key: one account');
+    assert.notEqual(one, three);
+    for (const l of [one, three]) {
+      assert.match(l.key, /^aws:~[0-9a-f]{16}:route53$/);
+      assert.doesNotMatch(l.key, /AKIA|secret/, 'no credential in a key (a metric label)');
+    }
+    h.configs.set('three', secretPc('three', ACCOUNT));
+    h.configs.set('one', secretPc('one', ACCOUNT));
+    assert.equal((await limiter('three')).key, 'aws:123456789012:route53', 'probed: keyed by the account');
+    assert.equal(await limiter('one'), await limiter('three'), 'the two keys turned out to be one account');
+  });
+
+  it('goes at the tightest rate any config on the account asks for', async () => {
+    const h = harness([pc('slow', { ...ACCOUNT, rateLimits: { requestsPerSecond: 2 } }), pc('fast', { ...ACCOUNT, rateLimits: { requestsPerSecond: 50 } })]);
+    const limiter = async (name: string) => (await h.resolver.resolve(name, 'Bucket')).connection.limiter!('s3') as AccountLimiter;
+    assert.equal((await limiter('slow')).currentIntervalMs, 500);
+    assert.equal((await limiter('fast')).currentIntervalMs, 500, 'a config asking for more cannot undo another\'s caution');
+    h.configs.delete('slow');
+    assert.equal((await limiter('fast')).requestsPerSecondNow, 50, 'the cautious config gone, the account goes at what is left (sped up by successes)');
+  });
+
+  it('keys other providers by the server they reach, host and port only', async () => {
+    const h = harness([pc('m', { type: 'minio', endpoint: 'https://user:pa55@Minio.example:9000/base?token=x' }), pc('n', { type: 'minio', endpoint: 'https://minio.example:9000' })]);
+    const m = (await h.resolver.resolve('m', 'Bucket')).connection.limiter!('s3') as AccountLimiter;
+    assert.equal(m.key, 'minio:minio.example:9000:s3');
+    assert.equal((await h.resolver.resolve('n', 'Bucket')).connection.limiter!('s3'), m);
   });
 
   it('applies a changed ProviderConfig rate to the limiter it already made', async () => {
@@ -402,16 +463,20 @@ describe('Resolver: credentials Secrets', () => {
 
 describe('Resolver: the drift checks\' read budget', () => {
   it('counts every request of a config to the account its limiters are keyed by, and takes the config\'s own budget', async () => {
-    const h = harness([pc('aws', { rateLimits: { resyncReadsPerSecond: 2 } }), pc('other')]);
+    const account = { probed: { account: '123456789012' } };
+    const h = harness([pc('aws', { ...account, rateLimits: { resyncReadsPerSecond: 2 } }), pc('other', account), pc('elsewhere', { probed: { account: '210987654321' } })]);
     const budget = new ResyncBudget({ periodMs: 300_000, readsPerSecond: 5, now: () => 0 });
     h.resolver.useResyncBudget(budget);
     const { connection } = await h.resolver.resolve('aws', 'Bucket');
     const s3 = must(connection.limiter)('s3');
     for (let i = 0; i < 4; i++) await s3.schedule(async () => undefined);
-    assert.equal(h.resolver.resyncAccount('aws'), 'aws', 'the account part of the limiter key aws:s3');
+    const key = 'aws:123456789012@us-east-1';
+    assert.equal(h.resolver.resyncAccount('aws'), key, 'the account part of the limiter key, the API left off');
+    assert.equal(h.resolver.resyncAccount('other'), key, 'two configs on one account: one budget');
+    assert.equal(h.resolver.resyncAccount('elsewhere'), 'aws:210987654321@us-east-1');
     assert.equal(h.resolver.resyncAccount('missing'), undefined);
-    budget.next('aws', 'uid-1');
-    const stats = budget.stats().find((a) => a.account === 'aws');
+    budget.next(key, 'uid-1');
+    const stats = budget.stats().find((a) => a.account === key);
     assert.equal(stats?.readsPerCheck, 4);
     assert.equal(stats?.budgetReadsPerSecond, 2);
   });

@@ -10,6 +10,8 @@ import { scrubber } from '../runtime/scrub.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import type { MarkForm } from '../reconcile/marks.ts';
 import type { Admission, ProviderResolver, Requester } from '../reconcile/types.ts';
+import type { AccountDirectory } from './account-directory.ts';
+import { AccountLimits } from './account-limits.ts';
 import { granted, type NamespaceSource } from './grants.ts';
 import { checkPolicy } from './policy.ts';
 
@@ -59,11 +61,14 @@ export interface ProviderConfigView {
   grants?: Grants | undefined;
   /** What their resources may ask for; unset: the schema's defaults (nothing relaxed). */
   policy?: Policy | undefined;
+  /** Whom the config's probe reached (its status, when written for the current generation): keys the account limiters. */
+  probed?: { account?: string | undefined; endpoint?: string | undefined } | undefined;
 }
 
-/** The fields of a parsed ProviderConfig the resolver reads. */
-export function providerConfigView(name: string, spec: ProviderConfigSpec): ProviderConfigView {
+/** The fields of a parsed ProviderConfig the resolver reads; `probed` from a status of the current generation. */
+export function providerConfigView(name: string, spec: ProviderConfigSpec, probed?: ProviderConfigView['probed']): ProviderConfigView {
   return {
+    ...(probed ? { probed } : {}),
     name,
     type: spec.type,
     region: spec.region,
@@ -96,6 +101,10 @@ export interface SecretSource {
  */
 const DEFAULT_API_LIMITS: Record<string, { requestsPerSecond?: number }> = {
   route53: { requestsPerSecond: 4.5 },
+  // RDS: "up to 300 requests in a burst and a sustained 12 requests per second" per account and
+  // Region (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-api-throttling.html),
+  // counted from every client of the account (console, CLI, other tools): we keep to 10.
+  rds: { requestsPerSecond: 10 },
 };
 
 // Accepted key names in a credentials Secret: ours, and the AWS CLI's environment names.
@@ -113,22 +122,13 @@ const DEFAULT_POLICY: Policy = {
 /** Namespaces' labels unknown: only grants by name can match. */
 const NO_NAMESPACES: NamespaceSource = { labels: () => undefined };
 
-/**
- * Whose requests a config's are, as the limits count them: the account limiters are keyed
- * `<account>:<api>`, and the drift checks' read budget (src/limits/resync.ts) by `<account>`, so
- * both follow one keying. Today the ProviderConfig's name; keyed by the cloud account, both move.
- */
-export function accountOf(pc: Pick<ProviderConfigView, 'name'>): string {
-  return pc.name;
-}
-
 const pick = (data: Record<string, string>, keys: string[]) => keys.map((k) => data[k]).find((v) => v !== undefined && v !== '');
 
 export class Resolver implements ProviderResolver {
   private readonly registry = new Map<string, ProviderRegistration>();
   private readonly configs: ProviderConfigSource;
   private readonly secrets: SecretSource;
-  private readonly limits: Limits;
+  private readonly accountLimits: AccountLimits;
   private readonly namespaces: NamespaceSource;
   /** The ownership id of configs that name none: unique to this cluster (src/kube/cluster-id.ts). */
   private clusterId: string | undefined;
@@ -138,7 +138,7 @@ export class Resolver implements ProviderResolver {
   constructor(configs: ProviderConfigSource, secrets: SecretSource, limits: Limits, providers: ProviderRegistration[], namespaces: NamespaceSource = NO_NAMESPACES) {
     this.configs = configs;
     this.secrets = secrets;
-    this.limits = limits;
+    this.accountLimits = new AccountLimits(limits, DEFAULT_API_LIMITS, configs);
     this.namespaces = namespaces;
     for (const p of providers) this.registry.set(p.type, p);
   }
@@ -151,7 +151,12 @@ export class Resolver implements ProviderResolver {
   /** The account a config's drift checks are budgeted under; undefined for an unknown config. */
   resyncAccount(providerConfigName: string): string | undefined {
     const pc = this.configs.get(providerConfigName);
-    return pc && accountOf(pc);
+    return pc && this.accountLimits.account(pc);
+  }
+
+  /** Where the account limiters learn whose account a config reaches (each replica probes its own). */
+  useAccounts(directory: AccountDirectory): void {
+    this.accountLimits.directory = directory;
   }
 
   /** This cluster's own ownership id, once read (`mooring-` and 12 hex digits of kube-system's uid). */
@@ -214,15 +219,11 @@ export class Resolver implements ProviderResolver {
       endpoint: pc.endpoint,
       settings: pc.settings ?? {},
       limiter: (api: string): RequestLimiter => {
-        const defaults = DEFAULT_API_LIMITS[api] ?? {};
-        const rps = Math.min(pc.rateLimits?.requestsPerSecond ?? Infinity, defaults.requestsPerSecond ?? Infinity);
-        const limiter = this.limits.account(`${accountOf(pc)}:${api}`, {
-          requestsPerSecond: Number.isFinite(rps) ? rps : undefined,
-          maxConcurrent: pc.rateLimits?.maxConcurrent,
-        });
+        const limiter = this.accountLimits.limiter(pc, api, connection.credentials);
         if (!this.resyncBudget) return limiter;
-        this.resyncBudget.setBudget(accountOf(pc), pc.rateLimits?.resyncReadsPerSecond);
-        return this.resyncBudget.counting(accountOf(pc), limiter);
+        const account = this.accountLimits.account(pc);
+        this.resyncBudget.setBudget(account, pc.rateLimits?.resyncReadsPerSecond);
+        return this.resyncBudget.counting(account, limiter);
       },
     };
     if (pc.credentials?.source === 'WebIdentity') connection.webIdentity = pc.credentials.webIdentity;

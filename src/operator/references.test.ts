@@ -113,6 +113,16 @@ describe('ReferenceIndex', () => {
     assert.deepEqual(s.enqueued, ['Database/team-a/orders'], 'the held Database is looked at again at once');
   });
 
+  it('wakes what a dependant stops referencing: a delete held for it goes on at once', () => {
+    const s = setup();
+    const record = object('DNSRecord', 'db', fromDb);
+    s.put('DNSRecord', record);
+    s.enqueued.length = 0;
+    s.put('DNSRecord', { ...object('DNSRecord', 'db', { values: ['192.0.2.1'] }), metadata: { ...record.metadata, generation: 2 } }, record);
+    assert.deepEqual(s.enqueued, ['Database/team-a/orders']);
+    assert.deepEqual(s.index.dependantsOf('Database', 'team-a', 'orders'), []);
+  });
+
   it('finds a cycle through the references', () => {
     const s = setup();
     const to = (name: string) => ({ valuesFrom: [{ resourceFieldRef: { kind: 'DNSRecord', name, field: 'fqdn' } }] });
@@ -123,6 +133,26 @@ describe('ReferenceIndex', () => {
     assert.deepEqual(s.index.cycle('DNSRecord', 'team-a', 'a'), ['DNSRecord/a', 'DNSRecord/b', 'DNSRecord/c']);
     s.put('DNSRecord', object('DNSRecord', 'self', to('self')));
     assert.deepEqual(s.index.cycle('DNSRecord', 'team-a', 'self'), ['DNSRecord/self']);
+  });
+
+  it('wakes the other members of a cycle that a spec closes or breaks: refused at once, or free to go on, not at the resync', () => {
+    const s = setup();
+    const to = (name: string) => ({ valuesFrom: [{ resourceFieldRef: { kind: 'DNSRecord', name, field: 'fqdn' } }] });
+    s.put('DNSRecord', object('DNSRecord', 'a', to('b')));
+    s.put('DNSRecord', object('DNSRecord', 'b', to('c')));
+    const c = object('DNSRecord', 'c', to('x'));
+    s.put('DNSRecord', c);
+    s.enqueued.length = 0;
+    const closing = { ...object('DNSRecord', 'c', to('a')), metadata: { ...c.metadata, generation: 2 } };
+    s.put('DNSRecord', closing, c);
+    assert.deepEqual(s.enqueued.sort(), ['DNSRecord/team-a/a', 'DNSRecord/team-a/b', 'DNSRecord/team-a/x'], 'closed: a and b are on it too (and x, no longer referenced)');
+    s.enqueued.length = 0;
+    const breaking = { ...object('DNSRecord', 'c', to('x')), metadata: { ...c.metadata, generation: 3 } };
+    s.put('DNSRecord', breaking, closing);
+    assert.deepEqual(s.enqueued.sort(), ['DNSRecord/team-a/a', 'DNSRecord/team-a/b'], 'broken: a and b may resolve now');
+    s.enqueued.length = 0;
+    s.put('DNSRecord', { ...breaking, metadata: { ...c.metadata, generation: 4 } }, breaking);
+    assert.deepEqual(s.enqueued, [], 'the same references: nobody woken');
   });
 
   it('watches a named ConfigMap by name in the referring namespace only, reads only the key, and wakes dependants on a change', async () => {

@@ -30,6 +30,8 @@ export interface ReferenceIndexOptions {
   log: Logger;
 }
 
+const sameSet = (a: ReadonlySet<string> | undefined, b: ReadonlySet<string>) => (a?.size ?? 0) === b.size && [...b].every((x) => a?.has(x));
+
 /** `Kind/namespace/name`. */
 const keyOf = (kind: string, namespace: string, name: string) => `${kind}/${namespace}/${name}`;
 const split = (key: string) => {
@@ -105,19 +107,8 @@ export class ReferenceIndex implements ReferenceSource {
   }
 
   cycle(kind: string, namespace: string, name: string): string[] | undefined {
-    const start = keyOf(kind, namespace, name);
-    const path: string[] = [];
-    const seen = new Set<string>();
-    const visit = (key: string): boolean => {
-      if (path.includes(key)) return key === start;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      path.push(key);
-      for (const next of this.forward.get(key) ?? []) if (visit(next)) return true;
-      path.pop();
-      return false;
-    };
-    return visit(start) ? path.map((k) => `${split(k).kind}/${split(k).name}`) : undefined;
+    const path = this.cycleKeys(keyOf(kind, namespace, name));
+    return path.length ? path.map((k) => `${split(k).kind}/${split(k).name}`) : undefined;
   }
 
   stop(): void {
@@ -130,8 +121,32 @@ export class ReferenceIndex implements ReferenceSource {
     const key = keyOf(kind, namespace, name);
     const edges = referencesIn(object.spec, this.paths.get(kind) ?? []);
     this.setReads(namespace, key, edges.flatMap((e) => (e.target.kind === 'ConfigMap' ? [[e.target.name, e.reads] as [string, string]] : [])));
-    this.setEdges(key, new Set(edges.map((e) => keyOf(e.target.kind, namespace, e.target.name))));
+    const targets = new Set(edges.map((e) => keyOf(e.target.kind, namespace, e.target.name)));
+    const dropped = [...(this.forward.get(key) ?? [])].filter((t) => !targets.has(t));
+    const moved = dropped.length > 0 || !sameSet(this.forward.get(key), targets);
+    // A cycle closed or broken by this spec: its other members are refused (ReferenceCycle, a
+    // terminal error, looked at again only at the resync) or may now go on; told at once.
+    const before = moved ? this.cycleKeys(key) : [];
+    this.setEdges(key, targets);
+    // What it no longer references may be held for it (InUse): looked at again now, as when it goes.
+    if (moved) for (const k of new Set([...before, ...this.cycleKeys(key), ...dropped])) if (k !== key) this.enqueueKey(k);
     if (changed) this.wake(key);
+  }
+
+  /** The keys on a cycle through `start` (first = start), if any. */
+  private cycleKeys(start: string): string[] {
+    const path: string[] = [];
+    const seen = new Set<string>();
+    const visit = (key: string): boolean => {
+      if (path.includes(key)) return key === start;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      path.push(key);
+      for (const next of this.forward.get(key) ?? []) if (visit(next)) return true;
+      path.pop();
+      return false;
+    };
+    return visit(start) ? path : [];
   }
 
   private remove(kind: string, object: ManagedObject): void {

@@ -4,6 +4,7 @@
 import { MAX_PLANNED_FIELDS, type PlannedCall, type PlannedField } from '../api/common.ts';
 import type { FieldDiff, Observation } from '../../sdk/index.ts';
 import { show } from './drift.ts';
+import { byCodePoint } from '../runtime/order.ts';
 
 /** Spec fields about mooring itself, not the external thing: never part of a planned call. */
 const MANAGEMENT_FIELDS = new Set(['providerConfigRef', 'deletionPolicy', 'managementPolicy', 'managementPolicies', 'adopt', 'ignoreChanges', 'writeConnectionSecretToRef']);
@@ -63,7 +64,7 @@ function field(d: FieldDiff): PlannedField {
 /** Every leaf of the spec, as dotted paths; arrays are one value. */
 function leaves(spec: Record<string, unknown>, prefix = ''): PlannedField[] {
   const out: PlannedField[] = [];
-  for (const [key, value] of Object.entries(spec).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [key, value] of Object.entries(spec).sort(([a], [b]) => byCodePoint(a, b))) {
     if (!prefix && MANAGEMENT_FIELDS.has(key)) continue;
     if (value === undefined) continue;
     const path = `${prefix}${key}`;

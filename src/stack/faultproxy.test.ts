@@ -79,6 +79,7 @@ describe('classify', () => {
     { method: 'GET', path: '/moto-api/data.json', want: 'moto-api' },
     { method: 'POST', path: '/', service: 'rds', body: 'Action=CreateDBInstance&Version=2014-10-31', want: 'rds:CreateDBInstance' },
     { method: 'POST', path: '/', service: 'rds', body: '', want: 'rds:Other' },
+    { method: 'POST', path: '/', service: 'sts', body: 'Action=GetCallerIdentity&Version=2011-06-15', want: 'sts:GetCallerIdentity' },
     { method: 'POST', path: '/b?delete', service: 's3', body: '<Delete/>', want: 's3' },
   ];
   for (const c of table) it(`${c.method} ${c.path} ${c.service ?? ''}`, () => assert.equal(classify(c.method, c.path, c.service, c.body), c.want));

@@ -125,14 +125,15 @@ export interface ProxyStats {
 const R53 = '/2013-04-01/';
 
 /**
- * The AWS action a request is: `route53:ChangeResourceRecordSets`, `rds:CreateDBInstance`, `s3`,
- * `moto-api`. RDS shares the emulator's endpoint and paths with S3; its signature's credential
- * scope (`service`) and its query-protocol body (`Action=…`) tell it apart.
+ * The AWS action a request is: `route53:ChangeResourceRecordSets`, `rds:CreateDBInstance`,
+ * `sts:GetCallerIdentity`, `s3`, `moto-api`. RDS and STS share the emulator's endpoint and paths
+ * with S3; their signature's credential scope (`service`) and query-protocol body (`Action=…`) tell
+ * them apart (a fault on `s3` must not hold a config's STS probe).
  */
 export function classify(method: string, path: string, service?: string, body?: string): string {
   const p = path.split('?')[0] ?? '';
   if (p.startsWith('/moto-api')) return 'moto-api';
-  if (service === 'rds') return `rds:${/(?:^|&)Action=([A-Za-z]+)/.exec(body ?? '')?.[1] ?? 'Other'}`;
+  if (service === 'rds' || service === 'sts') return `${service}:${/(?:^|&)Action=([A-Za-z]+)/.exec(body ?? '')?.[1] ?? 'Other'}`;
   if (!p.startsWith(R53)) return 's3';
   const rest = p.slice(R53.length).split('/').filter(Boolean);
   const [collection, id, sub] = rest;

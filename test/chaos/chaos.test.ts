@@ -24,7 +24,7 @@ import { createWorld, type World } from './world.ts';
 
 /** Seeds run on every `npm test`; a seed that once found a bug stays here as its regression. */
 const SEEDS = [1, 2];
-const SIZE = { buckets: 3, records: 3, databases: 2, rds: 1, directRecords: 2 };
+const SIZE = { buckets: 3, records: 3, databases: 2, rds: 1, directRecords: 2, refRecords: 3 };
 
 let stack: Stack;
 before(async () => {
@@ -78,6 +78,8 @@ describe('chaos (short)', () => {
       assert.ok(report.checks.continuous > 0, 'the invariants were checked during the faults');
       assert.ok(report.claims.holds > 0, `claiming Events were judged against the cloud: ${JSON.stringify(report.claims)}`);
       assert.ok(Object.keys(report.faults).length > 0 && Object.keys(report.actions).length > 0);
+      const dependants = Object.values(report.references.dependants).reduce((a, b) => a + b, 0);
+      assert.ok(dependants > 0, `dependants were there at the end, each judged against what it references: ${JSON.stringify(report.references)}`);
     });
   }
 });

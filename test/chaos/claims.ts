@@ -71,8 +71,12 @@ function generationAt(specs: SpecSent[], resourceVersion: string): number | unde
   return found;
 }
 
-/** The slots whose claims are judged: the run's own Buckets, DNSRecords and PostgreSQL Databases (an RDS change may wait for its window). */
-const judged = (s: Slot) => !s.decoy && !s.rds;
+/**
+ * The slots whose claims are judged: the run's own Buckets, DNSRecords and PostgreSQL Databases (an
+ * RDS change may wait for its window). Not the dependants: their values are judged once settled
+ * (refinvariants.ts), as what they reference changes under them.
+ */
+const judged = (s: Slot) => !s.decoy && !s.rds && !s.ref;
 
 /**
  * Follows the run's Events (listed every `everyMs`) and judges every claim once: a new Event, or a

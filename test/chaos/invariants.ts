@@ -49,7 +49,7 @@ export async function collectSecrets(w: World): Promise<void> {
   }
 }
 
-function leaked(text: string, secrets: Set<string>): string | undefined {
+export function leaked(text: string, secrets: Set<string>): string | undefined {
   for (const s of secrets) if (s.length >= 8 && text.includes(s)) return `${s.slice(0, 3)}…`;
   return undefined;
 }
@@ -120,8 +120,9 @@ export function noDuplicates(owned: Record<string, Map<string, string[]>>): stri
     [...byMark].filter(([, names]) => names.length > 1).map(([mark, names]) => `${names.length} ${what}s carry ${mark}: ${names.join(', ')}`));
 }
 
-export function noLeaks(w: World, live: Live, population: Population, owned: Record<string, Map<string, string[]>>): string[] {
-  const marks = liveMarks(w, live);
+/** `held`: marks of objects held while referenced (InUse): still there, their things kept. */
+export function noLeaks(w: World, live: Live, population: Population, owned: Record<string, Map<string, string[]>>, held: ReadonlySet<string> = new Set()): string[] {
+  const marks = new Set([...liveMarks(w, live), ...held]);
   return Object.entries(owned).flatMap(([what, byMark]) =>
     [...byMark].filter(([mark]) => !marks.has(mark) && !population.retained.has(mark)).map(([mark, names]) => `leaked ${what} ${names.join(', ')} (${mark}): no live resource, never retained`));
 }
@@ -156,11 +157,11 @@ export function grantsHeld(w: World, live: Live, watch: GrantWatch): string[] {
   return usedWithoutGrant(live.objects, notGrantedConfigs(w), { [w.other.awsPc]: w.other.awsProxy.accepted, [w.other.pgPc]: w.other.pgProxy.accepted }, watch.violations);
 }
 
-/** The model against the apiserver: deleted slots gone (finalizer released), live ones present. */
-export function finalizersReleased(population: Population, live: Live): string[] {
+/** The model against the apiserver: deleted slots gone (finalizer released) unless held while referenced (`held`), live ones present. */
+export function finalizersReleased(population: Population, live: Live, held: ReadonlySet<string> = new Set()): string[] {
   return population.slots.flatMap((s) => {
     const o = live.byKey.get(key(s.kind, s.name));
-    if (!s.live && o) return [`${s.kind}/${s.name} was deleted but still exists (finalizers ${JSON.stringify(o.metadata.finalizers)}, conditions ${conditionsText(o)})`];
+    if (!s.live && o && !held.has(key(s.kind, s.name))) return [`${s.kind}/${s.name} was deleted but still exists (finalizers ${JSON.stringify(o.metadata.finalizers)}, conditions ${conditionsText(o)})`];
     if (s.live && !o) return [`${s.kind}/${s.name} was never deleted by the run but is gone`];
     return [];
   });
@@ -168,9 +169,9 @@ export function finalizersReleased(population: Population, live: Live): string[]
 
 const conditionsText = (o: ManagedObject) => (o.status?.conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}: ${c.message}`).join('; ');
 
-/** Each live object settled: Ready at its generation (or, for an attack, refused with its reason). */
+/** Each live object settled: Ready at its generation (or, for an attack, refused with its reason); dependants are judged by refinvariants.ts. */
 export function settled(population: Population, live: Live): string[] {
-  return population.slots.filter((s) => s.live).flatMap((s) => {
+  return population.slots.filter((s) => s.live && !s.ref).flatMap((s) => {
     const o = live.byKey.get(key(s.kind, s.name));
     if (!o) return [];
     const gen = o.metadata.generation;
@@ -193,7 +194,7 @@ export function settled(population: Population, live: Live): string[] {
 
 /** Each live, Ready resource's thing is there as its spec says, ours. */
 export async function externalMatchesSpec(w: World, population: Population, checkLogin: boolean): Promise<string[]> {
-  const slots = population.slots.filter((s) => s.live && !s.decoy);
+  const slots = population.slots.filter((s) => s.live && !s.decoy && !s.ref);
   const out: string[] = [];
   const bucketList = new Map((await buckets(w)).map((b) => [b.name, b]));
   const sets = await recordSets(w);

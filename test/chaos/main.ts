@@ -11,14 +11,15 @@ import { EnvironmentError } from '../../src/stack/preflight.ts';
 import { randomSeed } from './prng.ts';
 import { formatReport, runChaos } from './runner.ts';
 
-const HELP = `usage: npm run chaos -- [--minutes M] [--seed N] [--out DIR] [--buckets N] [--records N] [--databases N] [--rds N] [--direct-records N]
+const HELP = `usage: npm run chaos -- [--minutes M] [--seed N] [--out DIR] [--buckets N] [--records N] [--databases N] [--rds N] [--direct-records N] [--ref-records N]
 
   --minutes    how long actions and faults go on (default 5); then the system settles
   --seed       replays a run (default: a fresh random seed, printed)
   --settle     seconds the system may take to settle after the faults stop (default 180)
   --out        where the report (chaos-<seed>.md) and, on a failure, the operator log go (default .chaos/)
   --buckets, --records, --databases, --rds   the population (default 8, 8, 6 on PostgreSQL, 2 on RDS)
-  --direct-records   DNSRecords through a config straight at the emulator, as the sandbox sets it up (default 2)`;
+  --direct-records   DNSRecords through a config straight at the emulator, as the sandbox sets it up (default 2)
+  --ref-records      dependant DNSRecords whose value or alias comes from another object, a ConfigMap or a Secret (default 4)`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -32,6 +33,7 @@ async function main(): Promise<number> {
       databases: { type: 'string', default: '6' },
       rds: { type: 'string', default: '2' },
       'direct-records': { type: 'string', default: '2' },
+      'ref-records': { type: 'string', default: '4' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -54,7 +56,7 @@ async function main(): Promise<number> {
   try {
     const report = await runChaos({
       stack, seed, durationMs: minutes * 60_000, settleTimeoutMs: Number(values.settle) * 1000,
-      size: { buckets: Number(values.buckets), records: Number(values.records), databases: Number(values.databases), rds: Number(values.rds), directRecords: Number(values['direct-records']) },
+      size: { buckets: Number(values.buckets), records: Number(values.records), databases: Number(values.databases), rds: Number(values.rds), directRecords: Number(values['direct-records']), refRecords: Number(values['ref-records']) },
       traceFile,
       log: (l) => console.error(`[chaos ${new Date().toISOString().slice(11, 19)}] ${l}`),
     });

@@ -9,9 +9,11 @@ import pg from 'pg';
 import { OWNERSHIP_TAG } from '../../src/api/bucket.ts';
 import { FINALIZER, type ManagedObject } from '../../src/reconcile/types.ts';
 import { byWeight, type Rng } from './prng.ts';
-import { recordSets } from './oracle.ts';
+import { bucketExists, pgDatabases, rdsInstances, recordSets } from './oracle.ts';
 import { retrying, type World } from './world.ts';
 import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
+import { DELETE_WHILE_REFERENCED } from '../../src/reconcile/references.ts';
+import { exportName, RefModel, refSlots, type Deletion, type RefShape, type RefTarget } from './references.ts';
 
 /** A spec the run sent for an object: its result (resourceVersion, generation) when the call answered. */
 export interface SpecSent {
@@ -65,7 +67,7 @@ export interface Slot {
   attack?: Attack;
   /** Spec fields the attack always sets (externalName, username, the record's name). */
   target?: Record<string, unknown>;
-  recordType?: 'A' | 'TXT';
+  recordType?: 'A' | 'TXT' | 'CNAME';
   /** A Database on RDS (through the aws ProviderConfig) rather than on PostgreSQL. */
   rds?: boolean;
   /** A DNSRecord through the config straight at the emulator, as the sandbox sets it up (World.directAwsPc). */
@@ -88,6 +90,24 @@ export interface Slot {
   /** The uid of the slot's latest object: part of its ownership mark. */
   uid?: string | undefined;
   busy: boolean;
+  /** Objects created for the slot so far (each exports to a ConfigMap of its own). */
+  creates?: number;
+  /** When the slot's latest object was created (ms). */
+  createdAt?: number;
+  /** The latest object carries mooring.dev/delete-while-referenced. */
+  annotated?: boolean;
+  /**
+   * The run's last delete of the slot: when, under which policy, whether the operator held it
+   * (finalizer) and whether its thing was in the cloud then (looked at only while a dependant read it).
+   */
+  deletion?: Deletion | undefined;
+  /** A dependant (references.ts): a DNSRecord whose value comes from elsewhere, of this shape. */
+  ref?: RefShape;
+  /** What the dependant's spec reads, once the apiserver took it, and since when (ms). */
+  reads?: RefTarget | undefined;
+  readsSince?: number | undefined;
+  /** The dependant's value may have been known at some moment of its object's life (else it never wrote). */
+  resolvable?: boolean;
 }
 
 export interface PopulationSize {
@@ -98,9 +118,11 @@ export interface PopulationSize {
   rds: number;
   /** DNSRecords through the config straight at the emulator (default none). */
   directRecords?: number;
+  /** Dependant DNSRecords, their values or alias target referenced from elsewhere (default none). */
+  refRecords?: number;
 }
 
-export const ACTIONS = ['create', 'adopt', 'change', 'policy', 'delete', 'recreate', 'outOfBand'] as const;
+export const ACTIONS = ['create', 'adopt', 'change', 'policy', 'delete', 'recreate', 'outOfBand', 'deleteTarget'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const ident = (s: string) => pg.escapeIdentifier(s);
@@ -114,6 +136,7 @@ export function makeSlots(w: World, size: PopulationSize): Slot[] {
   for (let i = 0; i < (size.directRecords ?? 0); i++) slots.push({ ...slot('DNSRecord', `rd${i}`, false, i % 2 ? 'TXT' : 'A'), direct: true });
   for (let i = 0; i < size.databases; i++) slots.push(slot('Database', `d${w.runId}-${i}`));
   for (let i = 0; i < size.rds; i++) slots.push(slot('Database', `rds${w.runId}-${i}`, false, undefined, true));
+  slots.push(...refSlots(size.refRecords ?? 0));
   // One resource per backend named like an unowned decoy (see decoys.ts).
   slots.push(slot('Bucket', decoyNames(w).bucket, true), slot('DNSRecord', decoyNames(w).record, true, 'A'), slot('Database', decoyNames(w).database.replace(/_/g, '-'), true));
   for (const s of slots) if (s.decoy) s.attack = 'unowned';
@@ -174,30 +197,39 @@ function aimed(w: World, slot: Slot, spec: Record<string, unknown>): Record<stri
 
 function baseSpec(w: World, rng: Rng, slot: Slot): Record<string, unknown> {
   const deletionPolicy = rng.chance(0.3) ? 'Retain' : 'Delete';
+  // The status fields others may reference, exported into a ConfigMap (never for a refused slot).
+  const exportTo = rng.chance(0.4) && !slot.decoy ? { exportTo: { name: exportName(slot) } } : {};
+  return { ...kindSpec(w, rng, slot), deletionPolicy, ...exportTo };
+}
+
+function kindSpec(w: World, rng: Rng, slot: Slot): Record<string, unknown> {
   if (slot.kind === 'Bucket') {
     // emptyOnDelete: an object put in by hand would otherwise hold the delete up (BucketNotEmpty), by design.
-    return { providerConfigRef: { name: w.awsPc }, deletionPolicy, versioning: rng.chance(0.4), emptyOnDelete: true, tags: { team: rng.pick(['a', 'b', 'c']), rev: String(rng.int(1, 99)) } };
+    return { providerConfigRef: { name: w.awsPc }, versioning: rng.chance(0.4), emptyOnDelete: true, tags: { team: rng.pick(['a', 'b', 'c']), rev: String(rng.int(1, 99)) } };
   }
   if (slot.kind === 'DNSRecord') {
     const n = rng.int(1, 2);
     const values = slot.recordType === 'A' ? Array.from({ length: n }, (_, i) => `192.0.2.${rng.int(1, 100) + i * 100}`) : [`chaos ${rng.int(1, 999)}`];
     const config = slot.direct ? w.directAwsPc : w.awsPc;
-    return { providerConfigRef: { name: config }, deletionPolicy, zone: { name: w.zoneName.replace(/\.$/, '') }, name: slot.name, type: slot.recordType, ttl: rng.pick([60, 300]), values };
+    return { providerConfigRef: { name: config }, zone: { name: w.zoneName.replace(/\.$/, '') }, name: slot.name, type: slot.recordType, ttl: rng.pick([60, 300]), values };
   }
   if (slot.rds) {
     const rds = { engine: 'postgres', instanceClass: rng.pick(RDS_CLASSES), backupRetentionDays: rng.int(1, 7), skipFinalSnapshot: rng.chance(0.5), tags: { team: rng.pick(['a', 'b']) } };
-    return { providerConfigRef: { name: w.awsPc }, deletionPolicy, rds };
+    return { providerConfigRef: { name: w.awsPc }, rds };
   }
   const extensions = ['citext', 'pgcrypto'].filter(() => rng.chance(0.4));
-  return { providerConfigRef: { name: w.pgPc }, deletionPolicy, postgres: { connectionLimit: rng.int(2, 10), extensions, terminateConnectionsOnDelete: true } };
+  return { providerConfigRef: { name: w.pgPc }, postgres: { connectionLimit: rng.int(2, 10), extensions, terminateConnectionsOnDelete: true } };
 }
 
 /** Which actions make sense for the slot now, with their weights. */
 export function actionWeights(slot: Slot): Partial<Record<Action, number>> {
   // An adoption through the config forbidding it: the unmarked decoy is there already.
   if (!slot.live && slot.attack === 'adoptForbidden') return { adopt: 3 };
-  if (!slot.live) return slot.decoy ? { create: 3 } : { create: 3, adopt: 1 };
+  if (!slot.live) return slot.decoy || slot.ref ? { create: 3 } : { create: 3, adopt: 1 };
   if (slot.decoy) return { delete: 1, change: 1 };
+  // A dependant's record is the operator's to follow: no hand-made thing, no meddling.
+  // deleteTarget: the object it reads deleted under it (held, InUse, unless annotated or Retain).
+  if (slot.ref) return { change: 3, policy: 1, delete: 2, recreate: 1, deleteTarget: 2 };
   return { change: 3, policy: 1, delete: 2, recreate: 1, outOfBand: 3 };
 }
 
@@ -209,6 +241,8 @@ export class Population {
   readonly counts: Record<string, number> = {};
   /** Per slot (`kind/name`): every spec sent and every meddling, for the claim invariant (claims.ts). */
   readonly history = new Map<string, SlotHistory>();
+  /** What the dependants read, and the referenced ConfigMaps (references.ts). */
+  readonly refs: RefModel;
   private readonly w: World;
   private readonly rng: Rng;
   private readonly log: (line: string) => void;
@@ -223,8 +257,10 @@ export class Population {
     this.log = log;
     this.trace = trace;
     this.slots = makeSlots(w, size);
-    // The direct records are few and what issue 16 found broken: drawn three times as often.
-    this.picks = this.slots.flatMap((s) => (s.direct ? [s, s, s] : [s]));
+    this.refs = new RefModel(w, () => this.slots);
+    // The direct records are few and what issue 16 found broken, the dependants few and what issue
+    // 19 built: each drawn three times as often.
+    this.picks = this.slots.flatMap((s) => (s.direct || s.ref ? [s, s, s] : [s]));
   }
 
   private api(slot: Slot) {
@@ -253,13 +289,19 @@ export class Population {
    * Picks a free slot and an action for it (decided now, from the seed), and returns the work;
    * undefined when every slot is busy.
    */
-  next(): { slot: Slot; action: Action; run: () => Promise<void> } | undefined {
+  next(): { action: string; run: () => Promise<void> } | undefined {
     // The same draws every time, whatever the slots' state: timing (a slot still busy) then
     // changes only this step's outcome, never which numbers later steps get.
     const slot = this.rng.pick(this.picks);
     const roll = this.rng.next();
-    const spec = randomSpec(this.w, this.rng, slot);
+    const spec = slot.ref ? this.refs.spec(this.rng, slot) : randomSpec(this.w, this.rng, slot);
     const oob = this.rng.next();
+    const [cmRoll, cmWhich, cmWhat] = [this.rng.next(), this.rng.next(), this.rng.next()];
+    // Now and then (with dependants in the population) a referenced ConfigMap changes instead.
+    if (cmRoll < 0.12 && this.slots.some((s) => s.ref)) {
+      const run = this.refs.configMapWork(cmWhich, cmWhat, (what) => (this.counts[what] = (this.counts[what] ?? 0) + 1));
+      return run && { action: 'configMap', run: () => run().catch((err: Error) => this.log(`ConfigMap action failed: ${err.message}`)) };
+    }
     if (slot.busy || slot.retired) return undefined;
     const action = byWeight(roll, actionWeights(slot) as Record<Action, number>);
     slot.busy = true;
@@ -267,6 +309,7 @@ export class Population {
     const run = async () => {
       try {
         this.trace(`${action} ${slot.kind}/${slot.name} ${JSON.stringify(spec)}`);
+        if (action !== 'delete') this.refs.touched(slot);
         await this.perform(slot, action, spec, oob);
         this.trace(`done ${action} ${slot.kind}/${slot.name}`);
       } catch (err) {
@@ -275,16 +318,16 @@ export class Population {
         slot.busy = false;
       }
     };
-    return { slot, action, run };
+    return { action, run };
   }
 
   private async perform(slot: Slot, action: Action, spec: Record<string, unknown>, oob: number): Promise<void> {
     switch (action) {
       case 'create':
-        return this.create(slot, spec);
+        return this.create(slot, spec, oob < 0.4);
       case 'adopt':
         if (!slot.decoy) await this.meddle(slot, () => this.makeOutOfBand(slot));
-        return this.create(slot, spec);
+        return this.create(slot, spec, oob < 0.4);
       case 'change':
         return this.patch(slot, this.changed(slot, spec));
       case 'policy':
@@ -293,9 +336,28 @@ export class Population {
         return this.delete(slot);
       case 'recreate':
         await this.delete(slot);
-        return this.create(slot, spec);
+        return this.create(slot, spec, oob < 0.4);
       case 'outOfBand':
         return this.meddle(slot, () => this.outOfBand(slot, oob));
+      case 'deleteTarget':
+        return this.deleteTarget(slot);
+    }
+  }
+
+  /** Deletes the object a dependant reads, if it is the run's, live and free. */
+  private async deleteTarget(dependant: Slot): Promise<void> {
+    const t = dependant.reads;
+    const target = this.slots.find((s) => t && s.kind === t.kind && s.name === t.name);
+    if (!target || !target.live || target.busy || target.retired) {
+      this.counts['deleteTarget:skipped'] = (this.counts['deleteTarget:skipped'] ?? 0) + 1;
+      return;
+    }
+    target.busy = true;
+    try {
+      this.trace(`delete ${target.kind}/${target.name} (read by ${dependant.kind}/${dependant.name})`);
+      await this.delete(target);
+    } finally {
+      target.busy = false;
     }
   }
 
@@ -305,15 +367,21 @@ export class Population {
     return { ...spec, deletionPolicy: slot.spec?.deletionPolicy, ...adopting };
   }
 
-  private async create(slot: Slot, given: Record<string, unknown>): Promise<void> {
+  /** `annotated`: the object may be deleted while others reference it (delete-while-referenced). */
+  private async create(slot: Slot, given: Record<string, unknown>, annotated: boolean): Promise<void> {
     // A name is free again only once the previous object's finalizer is gone.
     if (!(await this.waitGone(slot)) || slot.retired) return;
     // Adopting a hand-made login or instance sets a new password on it: the spec must say so.
     const adopting = slot.kind === 'Database' ? { adopt: true, resetPasswordOnAdopt: true } : { adopt: true };
-    const spec = slot.handMade ? { ...given, ...adopting } : given;
+    const creates = (slot.creates ?? 0) + 1;
+    const exported = given.exportTo ? { exportTo: { name: exportName(slot, creates) } } : {};
+    const spec = { ...given, ...(slot.handMade ? adopting : {}), ...exported };
     // The spec is random, the hand-made thing is not: the adoption is told to converge it (else it
     // waits, AdoptionWouldChange, for the user to say so).
-    const metadata = slot.handMade ? { annotations: { [ADOPT_WITH_CHANGES]: 'true' } } : {};
+    const annotations = { ...(slot.handMade ? { [ADOPT_WITH_CHANGES]: 'true' } : {}), ...(annotated ? { [DELETE_WHILE_REFERENCED]: 'true' } : {}) };
+    const metadata = Object.keys(annotations).length ? { annotations } : {};
+    slot.creates = creates;
+    if (slot.ref) this.refs.sending(slot, true);
     const made = await retrying(async () => {
       try {
         return await this.api(slot).create(this.w.namespace, slot.name, spec, metadata);
@@ -326,6 +394,9 @@ export class Population {
     slot.uid = made.metadata.uid;
     slot.live = true;
     slot.spec = spec;
+    slot.createdAt = Date.now();
+    slot.annotated = made.metadata.annotations?.[DELETE_WHILE_REFERENCED] === 'true';
+    if (slot.ref) this.refs.acked(slot, spec);
     this.historyOf(slot).specs.push({ uid: made.metadata.uid, spec, resourceVersion: made.metadata.resourceVersion, generation: made.metadata.generation });
   }
 
@@ -333,10 +404,12 @@ export class Population {
     // Recorded before the call: one that fails may have landed all the same.
     const sent: SpecSent = { uid: slot.uid, spec };
     this.historyOf(slot).specs.push(sent);
+    if (slot.ref) this.refs.sending(slot, false);
     const patched = (await retrying(() => this.api(slot).patchSpec(this.w.namespace, slot.name, spec))) as ManagedObject;
     sent.resourceVersion = patched.metadata.resourceVersion;
     sent.generation = patched.metadata.generation;
     slot.spec = spec;
+    if (slot.ref) this.refs.acked(slot, spec);
   }
 
   private async delete(slot: Slot): Promise<void> {
@@ -348,8 +421,12 @@ export class Population {
     const stored = object?.spec?.deletionPolicy ?? slot.spec?.deletionPolicy;
     const policy = stored === 'Retain' ? 'Retain' : 'Delete';
     if (policy === 'Retain' && !slot.decoy) this.retained.add(markOf(this.w, slot));
+    // Read: a hold must keep the thing (refinvariants.ts), if there was one to keep.
+    const thing = this.refs.readers(slot).length ? await this.thingExists(slot).catch(() => undefined) : undefined;
     slot.live = false;
-    slot.deletedWith = object?.metadata.finalizers?.includes(FINALIZER) ? policy : undefined;
+    const finalized = Boolean(object?.metadata.finalizers?.includes(FINALIZER));
+    slot.deletedWith = finalized ? policy : undefined;
+    slot.deletion = { at: Date.now(), policy, finalized, annotated: object?.metadata.annotations?.[DELETE_WHILE_REFERENCED] === 'true', thing };
     await retrying(async () => {
       try {
         await this.api(slot).remove(this.w.namespace, slot.name);
@@ -359,10 +436,21 @@ export class Population {
     });
   }
 
+  /** Whether the slot's thing is in the cloud (by name, marked or not). */
+  async thingExists(slot: Slot): Promise<boolean> {
+    const w = this.w;
+    if (slot.kind === 'Bucket') return bucketExists(w, slot.name);
+    if (slot.kind === 'DNSRecord') return (await recordSets(w)).some((s) => s.Name === fqdnOf(w, slot) && s.Type === slot.recordType);
+    if (slot.rds) return (await rdsInstances(w)).some((i) => i.id === slot.name);
+    return (await pgDatabases(w)).some((d) => d.name === dbName(slot));
+  }
+
   /** Waits (bounded) until no object of the slot's name exists; false if it never went. */
   async waitGone(slot: Slot, timeoutMs = 180_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      // Held (InUse) while a dependant reads it: not waited for, the slot is left as it is.
+      if (this.refs.held(slot)) return false;
       if ((await retrying(() => this.api(slot).tryGet(this.w.namespace, slot.name))) === undefined) {
         const policy = slot.deletedWith;
         slot.deletedWith = undefined;

@@ -10,8 +10,10 @@ import { createDecoys, snapshotDecoys } from './decoys.ts';
 import { FaultInjector } from './faults.ts';
 import * as inv from './invariants.ts';
 import { OperatorProcess } from './operator.ts';
+import { recordSets } from './oracle.ts';
 import { Population, type PopulationSize } from './population.ts';
 import { Rng } from './prng.ts';
+import * as refs from './refinvariants.ts';
 import { createOtherTenantAssets, GrantWatch, snapshotOutsideGrant } from './tenant.ts';
 import { TcpProxy } from './tcpproxy.ts';
 import { createWorld, kubeconfigVia, stackFile, type World } from './world.ts';
@@ -45,6 +47,8 @@ export interface ChaosReport {
   attacksAtEnd: Record<string, number>;
   /** Continuous checks made while the faults went on, and the final check's sections. */
   checks: { continuous: number; final: string[] };
+  /** The dependants at the end by state (Ready or their reason), deletes judged as held while referenced, objects held at the end. */
+  references: ReturnType<typeof refs.referencesSummary>;
   /** Claiming Events (Created, Updated, DriftCorrected, Adopted) judged against the cloud, by verdict. */
   claims: ClaimWatch['counts'];
   /** From the faults stopping to every invariant holding; undefined if it never did. */
@@ -80,6 +84,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const traceFile = o.traceFile ?? stackFile(o.stack, `chaos-${runId}.trace`);
   const trace = (line: string) => appendFileSync(traceFile, `${new Date().toISOString()} ${line}\n`);
   const population = new Population(w, rng, o.size, log, trace);
+  if (o.size.refRecords) await population.refs.setup();
   const claims = new ClaimWatch(w, population.slots, population.history);
   claims.start();
   const injector = new FaultInjector({ world: w, rng: faultRng, operator, proxy, kubeProxy, restartApiServer: o.stack.restartApiServer, log, trace });
@@ -94,7 +99,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const checking = (async () => {
       while (Date.now() < until) {
         await sleep(o.checkEveryMs ?? 10_000);
-        report(await continuousChecks(w, baseline, grantWatch, proxy).catch((err: Error) => (log(`continuous check skipped: ${err.message}`), [])));
+        report(await continuousChecks(w, population, baseline, grantWatch, proxy).catch((err: Error) => (log(`continuous check skipped: ${err.message}`), [])));
         continuous++;
       }
     })();
@@ -106,12 +111,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     report(problems);
     await claims.stop();
     const final = await finalChecks(w, population, baseline, grantWatch, proxy, logFile);
+    const references = refs.referencesSummary(w, population, await inv.liveObjects(w));
     final.push({ name: 'no Event claims a change the cloud does not show', violations: [...claims.violations] });
     for (const f of final) report(f.violations);
     return {
       seed: o.seed, runId, durationMs: o.durationMs, actions: population.counts, attacksAtEnd: attacksAtEnd(population), faults: injector.counts, operatorStarts: operator.starts,
       checks: { continuous, final: final.map((f) => `${f.name}: ${f.violations.length ? `${f.violations.length} violation(s)` : 'holds'}`) }, claims: claims.counts,
-      convergenceMs, proxy: await proxy.stats(), violations: [...violations], logFile,
+      convergenceMs, proxy: await proxy.stats(), violations: [...violations], logFile, references,
     };
   } finally {
     await claims.stop();
@@ -149,10 +155,13 @@ interface Baseline {
   outsideGrant: Record<string, string>;
 }
 
-async function continuousChecks(w: World, baseline: Baseline, grantWatch: GrantWatch, proxy: FaultProxyClient): Promise<string[]> {
+async function continuousChecks(w: World, population: Population, baseline: Baseline, grantWatch: GrantWatch, proxy: FaultProxyClient): Promise<string[]> {
   await inv.collectSecrets(w);
   const live = await inv.liveObjects(w);
   return [
+    ...(await refs.heldWhileReferenced(w, population, false)),
+    ...(await refs.waitedWithoutWriting(w, population)),
+    ...refs.noSecretInConfigMaps(w, await refs.configMaps(w)),
     ...(await inv.decoysUntouched(w, baseline.decoys)),
     ...(await inv.outsideGrantUntouched(w, baseline.outsideGrant)),
     ...inv.grantsHeld(w, live, grantWatch),
@@ -168,25 +177,48 @@ async function continuousChecks(w: World, baseline: Baseline, grantWatch: GrantW
 async function converge(w: World, population: Population, deadline: number): Promise<string[]> {
   for (;;) {
     const live = await inv.liveObjects(w);
-    const problems = [...inv.finalizersReleased(population, live), ...inv.settled(population, live), ...(await inv.externalMatchesSpec(w, population, false))];
+    const held = refs.heldNow(w, population, live).keys;
+    const problems = [
+      ...inv.finalizersReleased(population, live, held), ...inv.settled(population, live), ...(await inv.externalMatchesSpec(w, population, false)),
+      ...(await referencesSettled(w, population, live)),
+    ];
     if (problems.length === 0 || Date.now() > deadline) return problems.map((p) => `did not settle: ${p}`);
     await sleep(2000);
   }
+}
+
+/** The reference invariants a settled run holds: dependants follow what they read, holds say InUse, exports match. */
+async function referencesSettled(w: World, population: Population, live: inv.Live): Promise<string[]> {
+  if (!population.slots.some((s) => s.ref)) return [];
+  const cms = await refs.configMaps(w);
+  return [
+    ...refs.dependantsSettled(w, population, live, cms, await recordSets(w)),
+    ...(await refs.heldWhileReferenced(w, population, true)),
+    ...refs.exportsMatchStatus(population, live, cms),
+  ];
 }
 
 async function finalChecks(w: World, population: Population, baseline: Baseline, grantWatch: GrantWatch, proxy: FaultProxyClient, logFile: string): Promise<{ name: string; violations: string[] }[]> {
   await inv.collectSecrets(w);
   const live = await inv.liveObjects(w);
   const owned = await inv.ownedThings(w);
+  const held = refs.heldNow(w, population, live);
+  const cms = await refs.configMaps(w);
   return [
-    { name: 'nothing leaked', violations: inv.noLeaks(w, live, population, owned) },
+    { name: 'nothing leaked', violations: inv.noLeaks(w, live, population, owned, held.marks) },
     { name: 'nothing duplicated', violations: inv.noDuplicates(owned) },
     { name: 'unowned decoys untouched', violations: await inv.decoysUntouched(w, baseline.decoys) },
     { name: "nothing outside the run's grant touched (the other tenant's assets, decoys behind a config forbidding adoption)", violations: await inv.outsideGrantUntouched(w, baseline.outsideGrant) },
     { name: 'no config used without its grant (no finalizer ever, no connection)', violations: inv.grantsHeld(w, live, grantWatch) },
     { name: 'Ready, or Degraded as expected, at its generation', violations: inv.settled(population, live) },
     { name: 'every reason documented', violations: inv.reasonsDocumented(live) },
-    { name: 'deleted resources gone (finalizers released)', violations: inv.finalizersReleased(population, live) },
+    { name: 'deleted resources gone (finalizers released), unless held while referenced', violations: inv.finalizersReleased(population, live, held.keys) },
+    { name: 'dependants follow what they reference (Ready with its value, ReferenceNotReady, ReferenceCycle)', violations: refs.dependantsSettled(w, population, live, cms, await recordSets(w)) },
+    { name: 'a dependant that could never resolve wrote nothing', violations: await refs.waitedWithoutWriting(w, population) },
+    { name: 'deletes held while referenced (InUse), their things kept', violations: [...(await refs.heldWhileReferenced(w, population, true)), ...(await refs.heldThingsKept(population, (slot) => population.thingExists(slot)))] },
+    { name: 'exports match the status', violations: refs.exportsMatchStatus(population, live, cms) },
+    { name: 'cycles refused, never looped on', violations: await refs.cyclesNotLooped(w) },
+    { name: 'no secret in ConfigMaps', violations: refs.noSecretInConfigMaps(w, cms) },
     { name: 'external state matches the spec (logins work)', violations: await inv.externalMatchesSpec(w, population, true) },
     { name: 'no secret in status', violations: inv.noSecretInStatus(w, live) },
     { name: 'no secret in Events', violations: await inv.noSecretInEvents(w, w.kc) },
@@ -228,10 +260,12 @@ ${Object.keys(requests).filter((a) => a !== 'moto-api').sort().map((api) => `| $
 Injected faults answered: ${JSON.stringify(r.proxy.faults)}
 
 ## Invariants
-${r.checks.continuous} continuous checks during the faults (decoys, what lies outside the grant, reasons, secrets in status and Events, duplicates, request peaks); then:
+${r.checks.continuous} continuous checks during the faults (decoys, what lies outside the grant, reasons, secrets in status, Events and ConfigMaps, duplicates, request peaks, deletes held while referenced, dependants that could not resolve wrote nothing); then:
 ${r.checks.final.map((c) => `- ${c}`).join('\n')}
 
 Claiming Events judged against the cloud: ${r.claims.holds} held, ${r.claims.violation} did not, ${r.claims.unjudged} could not be told (the object went, or the run meddled meanwhile).
+
+Dependants at the end, by state: ${JSON.stringify(r.references.dependants)}; deletes judged as held while referenced: ${r.references.holdsJudged}; held at the end: ${r.references.heldAtEnd}.
 
 Attack objects there at the end (each checked for its refusal): ${JSON.stringify(r.attacksAtEnd)}
 ${r.violations.length ? `\n## Violations\n${r.violations.map((v) => `- ${v}`).join('\n')}\n` : ''}

@@ -8,11 +8,12 @@ import {
   GetBucketTaggingCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, HeadBucketCommand, PutBucketTaggingCommand,
   GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client
 } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import { FINALIZER, PAUSED } from '../../src/reconcile/types.ts';
 import { binaries } from '../../src/stack/versions.ts';
-import { condition, createCredentialsSecret, emulatorProviderConfig, emulatorS3, eventually, markOf, objects, prepare, uniq, secretOf as secretOfIn } from '../support/kube.ts';
+import { condition, createCredentialsSecret, emulatorClientConfig, emulatorProviderConfig, emulatorS3, eventually, markOf, objects, prepare, uniq, secretOf as secretOfIn } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -123,14 +124,26 @@ describe('Bucket', () => {
     await buckets().create(ns, name, { providerConfigRef: { name: pc } });
     await ready(name);
     assert.equal((await fetch(`${operator.httpUrl}/readyz`)).status, 200);
-    const text = await (await fetch(`${operator.httpUrl}/metrics`)).text();
-    const value = (prefix: string) => Number(text.split('\n').find((l) => l.startsWith(prefix))?.split(' ').pop() ?? NaN);
+    const scrape = async () => {
+      const text = await (await fetch(`${operator.httpUrl}/metrics`)).text();
+      return { text, value: (prefix: string) => Number(text.split('\n').find((l) => l.startsWith(prefix))?.split(' ').pop() ?? NaN) };
+    };
+    const { text, value } = await scrape();
     assert.ok(value('mooring_adapter_calls_total{kind="Bucket",provider="aws",operation="create",outcome="success"}') >= 1, text);
     assert.ok(value('mooring_reconcile_total{kind="Bucket",result="success"}') >= 1);
     assert.ok(value('mooring_resources{kind="Bucket",ready="True",reason="Available"}') >= 1);
-    // The drift checks' budget of the config's account, and what a check costs there (S3 reads).
-    assert.equal(value(`mooring_resync_budget_reads_per_second{account="${pc}"}`), 5, text);
-    assert.ok(value(`mooring_resync_reads_per_check{account="${pc}"}`) > 0, text);
+    // The drift checks' budget of the config's account, keyed like the account limiters
+    // (`aws:<account id>@<region>`, the account as STS names it), and what a check costs there (S3
+    // reads): measured once a drift check (every 3 s here) ran since the operator's probe named it.
+    const sts = new STSClient(emulatorClientConfig(stack()));
+    const account = `aws:${(await sts.send(new GetCallerIdentityCommand({}))).Account}@${stack().aws!.region}`;
+    sts.destroy();
+    const budget = await eventually(async () => {
+      const m = await scrape();
+      return m.value(`mooring_resync_reads_per_check{account="${account}"}`) > 0 && m;
+    }, `a drift check of account ${account} measured`, 20_000, async () => (await scrape()).text);
+    assert.equal(budget.value(`mooring_resync_budget_reads_per_second{account="${account}"}`), 5, budget.text);
+    assert.doesNotMatch(budget.text, new RegExp(`account="${pc}"`), 'keyed by the account, not the ProviderConfig');
   });
 
   it('restores drift made behind its back at the next resync', async () => {

@@ -2,17 +2,15 @@
 // one of them; one replica SIGKILLed, its share moves to the two others within a lease duration,
 // and again every Bucket has exactly one reconciler.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { eventually, objects, prepare, uniq } from '../support/kube.ts';
+import { lineCount, lines, membersSeenBy, startReplica as startReplicaOf, type Replica } from '../support/replicas.ts';
 import { useStack } from '../support/stack.ts';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const LEASE_S = 4;
 const stack = useStack(['kube', 'aws']);
 let kc: KubeConfig;
@@ -27,27 +25,11 @@ after(() => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-interface Replica { id: string; log: string; process: ChildProcess }
-
-function startReplica(id: string): Replica {
-  const log = join(stack().dir, `operator-${ns}-${id}.log`);
-  const child = spawn(process.execPath, [
-    MAIN, 'run', '--kubeconfig', stack().kube!.kubeconfig, '--namespace', ns, '--log-level', 'debug', '--bind-address', '127.0.0.1:0', '--credentials-namespaces', 'default',
-    '--sharded', '--identity', id, '--lease-namespace', ns, '--lease-name', 'mooring-shards', '--resync-period', '5s',
-    '--lease-duration', `${LEASE_S}s`, '--lease-renew-deadline', '3s', '--lease-retry-period', '500ms',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.on('data', (chunk: Buffer) => appendFileSync(log, chunk));
-  child.stderr.on('data', (chunk: Buffer) => appendFileSync(log, chunk));
-  children.push(child);
-  return { id, log, process: child };
-}
-
-/** Log lines as JSON, from line `from` on. */
-function lines(r: Replica, from = 0): Record<string, unknown>[] {
-  if (!existsSync(r.log)) return [];
-  return readFileSync(r.log, 'utf8').split('\n').slice(from).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-const lineCount = (r: Replica) => readFileSync(r.log, 'utf8').split('\n').length - 1;
+const startReplica = (id: string): Replica => {
+  const r = startReplicaOf(stack(), id, { namespace: ns, leaseSeconds: LEASE_S, args: ['--resync-period', '5s'] });
+  children.push(r.process);
+  return r;
+};
 
 /** For each Bucket name: which replicas made adapter calls for it (after the given line marks). */
 function reconcilers(replicas: Replica[], marks: Map<string, number> = new Map()): Map<string, Set<string>> {
@@ -62,8 +44,6 @@ function reconcilers(replicas: Replica[], marks: Map<string, number> = new Map()
   }
   return by;
 }
-
-const membersSeenBy = (r: Replica) => (lines(r).filter((l) => l.msg === 'shard members changed').at(-1)?.members as string[] | undefined) ?? [];
 
 async function createReady(names: string[]): Promise<void> {
   for (const n of names) await objects(kc, 'buckets').create(ns, n, { providerConfigRef: { name: pc } });

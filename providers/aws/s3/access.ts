@@ -4,6 +4,7 @@
 import type { BucketLoggingStatus, CORSRule, GetBucketWebsiteCommandOutput, ReplicationConfiguration, WebsiteConfiguration } from '@aws-sdk/client-s3';
 import { TerminalError, type BucketSpec, type FieldDiff } from '../../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
+import { byCodePoint } from '../common/order.ts';
 
 export type CorsRuleSpec = NonNullable<BucketSpec['corsRules']>[number];
 export type WebsiteSpec = NonNullable<BucketSpec['website']>;
@@ -190,7 +191,7 @@ export function diffAccess(spec: BucketSpec, observed: ObservedAccess): FieldDif
             role: r.role,
             rules: r.rules
               .map((x) => ({ id: x.id, priority: x.priority, destinationBucket: x.destinationBucket, storageClass: x.storageClass, enabled: x.enabled }))
-              .sort((a, b) => a.id.localeCompare(b.id)),
+              .sort((a, b) => byCodePoint(a.id, b.id)),
           }
         : null;
     const want = canonical(spec.replication);

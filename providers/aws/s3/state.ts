@@ -12,6 +12,7 @@ import type {
   Tag,
 } from '@aws-sdk/client-s3';
 import { OWNERSHIP_TAG, type BucketSpec, type FieldDiff } from '../../../sdk/index.ts';
+import { byCodePoint } from '../common/order.ts';
 
 export type VersioningStatus = 'Enabled' | 'Suspended';
 export type LifecycleRuleSpec = NonNullable<BucketSpec['lifecycleRules']>[number];
@@ -175,11 +176,11 @@ export function canonicalRules(rules: readonly NormalizedRule[]): NormalizedRule
       if (r.expirationDays !== undefined) out.expirationDays = r.expirationDays;
       if (r.noncurrentVersionExpirationDays !== undefined) out.noncurrentVersionExpirationDays = r.noncurrentVersionExpirationDays;
       if (r.abortIncompleteMultipartUploadDays !== undefined) out.abortIncompleteMultipartUploadDays = r.abortIncompleteMultipartUploadDays;
-      if (r.transitions?.length) out.transitions = [...r.transitions].sort((a, b) => a.days - b.days || a.storageClass.localeCompare(b.storageClass));
+      if (r.transitions?.length) out.transitions = [...r.transitions].sort((a, b) => a.days - b.days || byCodePoint(a.storageClass, b.storageClass));
       if (r.unsupported?.length) out.unsupported = [...r.unsupported];
       return out;
     })
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => byCodePoint(a.id, b.id));
 }
 
 // ---------------------------------------------------------------------------------------------
