@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { REDACTED, SecretScrubber } from './scrub.ts';
+import { isConnectionSetting, REDACTED, SecretScrubber } from './scrub.ts';
 
 describe('SecretScrubber', () => {
   const PASSWORD = 'pA55/w0rd+x!';
@@ -28,10 +28,17 @@ describe('SecretScrubber', () => {
 
   it('a credentials Secret is remembered whole, whatever its keys, the password inside a URL too', () => {
     const s = new SecretScrubber();
-    s.rememberAll({ region: 'eu-west-1', accessKeyId: 'AKIAEXAMPLE123', misc: 'opaque-value-99', url: 'https://admin:hunter2hunter2@x' });
+    s.rememberAll({ accessKeyId: 'AKIAEXAMPLE123', misc: 'opaque-value-99', url: 'https://admin:hunter2hunter2@x' });
     assert.equal(s.scrub('key AKIAEXAMPLE123, misc opaque-value-99'), `key ${REDACTED}, misc ${REDACTED}`);
     assert.equal(s.scrub('via hunter2hunter2'), `via ${REDACTED}`);
-    assert.equal(s.scrub('in eu-west-1'), `in ${REDACTED}`, 'every value, not only the secret-ish keys');
+  });
+
+  it('but not the plain connection settings: the admin\'s host and user stay readable in endpoints and messages', () => {
+    const s = new SecretScrubber();
+    s.rememberAll({ host: '127.0.0.1', Port: '54321000', username: 'postgres', database: 'postgres', sslmode: 'verify-full', region: 'eu-west-1', password: 'hunter2hunter2' });
+    const text = 'http://127.0.0.1:5432 as postgres in eu-west-1 (verify-full), password hunter2hunter2';
+    assert.equal(s.scrub(text), `http://127.0.0.1:5432 as postgres in eu-west-1 (verify-full), password ${REDACTED}`);
+    assert.ok(isConnectionSetting('host_name') && isConnectionSetting('DB-Name') && !isConnectionSetting('hostToken'), 'whole keys, normalised');
   });
 
   it('a generated value is remembered in its forms, but the password inside a generated URL is not learnt on its own', () => {

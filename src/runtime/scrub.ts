@@ -8,8 +8,8 @@
 // its own Secret would otherwise be a way to make any string (another team's name, a reason code)
 // vanish from everyone's messages, or to flood the scrubber until it forgets a real credential.
 // Two tiers:
-// - credentials, read from a ProviderConfig's Secret (admin-written): every value, kept for the
-//   life of the process, never evicted;
+// - credentials, read from a ProviderConfig's Secret (admin-written): every value but the plain
+//   connection settings (host, port, username …), kept for the life of the process, never evicted;
 // - generated values, made by the operator (passwords, URIs built from them): kept per namespace,
 //   each namespace bounded on its own, so one namespace's churn evicts only its own values and
 //   never a credential.
@@ -48,6 +48,19 @@ export const SECRET_KEYS: readonly string[] = [
 const normalize = (key: string) => key.toLowerCase().replace(/[^a-z0-9]/g, '');
 const NORMALIZED = SECRET_KEYS.map(normalize);
 
+/**
+ * Keys of a credentials Secret that hold where and as whom to connect, never a secret (matched like
+ * SECRET_KEYS, but whole): the PostgreSQL admin Secret's host, port, username, database and sslmode.
+ */
+export const CONNECTION_SETTINGS: readonly string[] = ['host', 'hostname', 'port', 'username', 'user', 'database', 'dbname', 'sslmode', 'region', 'endpoint'];
+
+const SETTINGS = new Set(CONNECTION_SETTINGS);
+
+/** Whether a credentials Secret's key is a plain connection setting (see CONNECTION_SETTINGS). */
+export function isConnectionSetting(key: string): boolean {
+  return SETTINGS.has(key.toLowerCase().replace(/[^a-z0-9]/g, ''));
+}
+
 /** Whether a key names a secret value (`password`, `databaseUri`, `AWS_SECRET_ACCESS_KEY` …). */
 export function isSecretKey(key: string): boolean {
   const k = normalize(key);
@@ -80,9 +93,13 @@ export class SecretScrubber {
     }
   }
 
-  /** Remembers every value of a credentials Secret: nothing in it is for showing, whatever its key. */
+  /**
+   * Remembers every value of a credentials Secret, whatever its key (an admin may keep a token under
+   * any name), except the connection settings the providers document as plain (CONNECTION_SETTINGS):
+   * scrubbing the admin's host `127.0.0.1` or user `postgres` would garble every endpoint and message.
+   */
   rememberAll(record: Record<string, string> | undefined): void {
-    for (const value of Object.values(record ?? {})) this.remember(value);
+    for (const [key, value] of Object.entries(record ?? {})) if (!isConnectionSetting(key)) this.remember(value);
   }
 
   /**
