@@ -39,11 +39,18 @@ describe('Route 53 health checks', () => {
 class FakeChecks {
   readonly calls: Record<string, number> = {};
   readonly checks = new Map<string, R53HealthCheck>();
+  /** CallerReferences of deleted checks: Route 53 refuses them again, whatever the settings. */
+  readonly deleted = new Set<string>();
   private seq = 0;
   add(ref: string, config: HealthCheckConfig): R53HealthCheck {
     const check: R53HealthCheck = { Id: `H${++this.seq}`, CallerReference: ref, HealthCheckConfig: config, HealthCheckVersion: 1 };
     this.checks.set(check.Id!, check);
     return check;
+  }
+  remove(id: string): boolean {
+    const ref = this.checks.get(id)?.CallerReference;
+    if (ref) this.deleted.add(ref);
+    return this.checks.delete(id);
   }
   count = (name: string) => this.calls[name] ?? 0;
   send = async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> => {
@@ -51,8 +58,11 @@ class FakeChecks {
     this.calls[name] = (this.calls[name] ?? 0) + 1;
     const { input } = command;
     if (name === 'ListHealthChecks') return { HealthChecks: [...this.checks.values()], IsTruncated: false };
-    if (name === 'CreateHealthCheck') return { HealthCheck: this.add(input.CallerReference as string, input.HealthCheckConfig as HealthCheckConfig) };
-    if (name === 'DeleteHealthCheck') return this.checks.delete(input.HealthCheckId as string) && {};
+    if (name === 'CreateHealthCheck') {
+      if (this.deleted.has(input.CallerReference as string)) throw Object.assign(new Error('a deleted check had this CallerReference'), { name: 'HealthCheckAlreadyExists', $metadata: { httpStatusCode: 409 } });
+      return { HealthCheck: this.add(input.CallerReference as string, input.HealthCheckConfig as HealthCheckConfig) };
+    }
+    if (name === 'DeleteHealthCheck') return this.remove(input.HealthCheckId as string) && {};
     if (name === 'ListTagsForResource') return { ResourceTagSet: { Tags: [] } };
     return {};
   };
@@ -125,6 +135,25 @@ describe('Route 53 health checks, what observing costs', () => {
     await listed;
     assert.equal((await checks.observe(resource('a', check), check, [])).id, id);
     assert.equal(fake.count('ListHealthChecks'), 2);
+  });
+
+  it('never sends a deleted check\'s CallerReference again (Route 53 refuses it): HTTP → TCP → HTTP, and a check deleted out of band, are made anew', async () => {
+    const { fake, checks, tick } = setup();
+    const tcp: HealthCheck = { ...check, protocol: 'TCP', path: undefined };
+    const first = await checks.ensure(resource('a', check), check);
+    for (const want of [tcp, check]) {
+      tick(1_000);
+      const id = await checks.ensure(resource('a', want), want);
+      await checks.prune(resource('a', want), [id]);
+      assert.deepEqual([...fake.checks.values()].map((c) => c.HealthCheckConfig?.Type), [want.protocol], 'one check, the one asked for');
+    }
+    assert.notEqual([...fake.checks.keys()][0], first);
+    const id = [...fake.checks.keys()][0]!;
+    fake.remove(id); // by hand, in the console
+    tick(HEALTH_CHECK_DEFAULTS.listMaxAgeMs + 1);
+    const again = await checks.ensure(resource('a', check), check);
+    assert.ok(again && again !== id && fake.checks.has(again));
+    assert.equal(fake.deleted.size, 3);
   });
 });
 

@@ -5,6 +5,10 @@
 // another's check. Each check is tagged with the ownership mark. A change Route 53 cannot make
 // (protocol, interval, an IP address added or removed) gets a new CallerReference: a new check,
 // and the old one is deleted once the record set no longer names it.
+// Route 53 refuses a CallerReference a deleted check had (HealthCheckAlreadyExists, for days), so
+// each create appends when it was made: going back to settings used before (HTTP → TCP → HTTP), or
+// recreating a check deleted out of band, is a fresh reference; the check is found by the part
+// before it.
 import { createHash } from 'node:crypto';
 import {
   ChangeTagsForResourceCommand, CreateHealthCheckCommand, DeleteHealthCheckCommand, ListTagsForResourceCommand, UpdateHealthCheckCommand,
@@ -29,11 +33,17 @@ type Resource = ManagedResource<DNSRecordSpec>;
 export const referencePrefix = (uid: string) => `mooring-${uid}-`;
 const ofResource = (uid: string) => (c: R53HealthCheck) => c.CallerReference?.startsWith(referencePrefix(uid)) === true;
 
-/** The CallerReference of the check the spec asks for: the uid and what Route 53 cannot change. */
+/** What identifies the check the spec asks for: the uid and what Route 53 cannot change. */
 export function callerReference(uid: string, want: HealthCheck): string {
   const fixed = JSON.stringify([want.protocol, want.requestInterval, want.ipAddress !== undefined]);
   return `${referencePrefix(uid)}${createHash('sha256').update(fixed).digest('hex').slice(0, 8)}`;
 }
+
+/** The CallerReference a create sends: the identity and when (base 36 ms, 62 characters in all). */
+export const createReference = (uid: string, want: HealthCheck, at: number) => `${callerReference(uid, want)}-${at.toString(36)}`;
+
+/** Whether a check's CallerReference is this identity's (as created, or from before the time suffix). */
+const isIdentity = (identity: string) => (c: R53HealthCheck) => c.CallerReference === identity || c.CallerReference?.startsWith(`${identity}-`) === true;
 
 /** The Route 53 config a spec asks for. */
 export function toConfig(want: HealthCheck): HealthCheckConfig {
@@ -59,10 +69,12 @@ export class Route53HealthChecks implements HealthChecks {
   private readonly r53: Route53Client;
   private readonly aws: AwsCaller;
   private readonly listing: HealthCheckListing;
+  private readonly now: () => number;
 
   constructor(r53: Route53Client, aws: AwsCaller, now: () => number = Date.now) {
     this.r53 = r53;
     this.aws = aws;
+    this.now = now;
     this.listing = new HealthCheckListing(r53, aws, now);
   }
 
@@ -101,9 +113,9 @@ export class Route53HealthChecks implements HealthChecks {
 
   /** This resource's checks, from the shared listing: the one the spec asks for, and the others. */
   private async mine(resource: Resource, want: HealthCheck | undefined): Promise<{ current?: R53HealthCheck | undefined; stale: R53HealthCheck[] }> {
-    const ref = want ? callerReference(resource.uid, want) : undefined;
     const all = (await this.listing.get(HEALTH_CHECK_DEFAULTS.listMaxAgeMs)).filter(ofResource(resource.uid));
-    return { current: all.find((c) => c.CallerReference === ref), stale: all.filter((c) => c.CallerReference !== ref) };
+    const current = want ? all.find(isIdentity(callerReference(resource.uid, want))) : undefined;
+    return { current, stale: all.filter((c) => c !== current) };
   }
 
   /** A write; when it fails, what Route 53 did is unknown, so the shared listing is dropped. */
@@ -117,7 +129,7 @@ export class Route53HealthChecks implements HealthChecks {
   }
 
   private async create(resource: Resource, want: HealthCheck): Promise<string> {
-    const ref = callerReference(resource.uid, want);
+    const ref = createReference(resource.uid, want, this.now());
     const answer = await this.written(() => this.aws.call(`Route 53 CreateHealthCheck ${ref}`, () => this.r53.send(new CreateHealthCheckCommand({ CallerReference: ref, HealthCheckConfig: toConfig(want) }))));
     this.listing.put(answer.HealthCheck!);
     return answer.HealthCheck!.Id!;
