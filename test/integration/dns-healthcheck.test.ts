@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq, emulatorClientConfig } from '../support/kube.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FaultProxyClient } from '../../src/stack/faultproxy.ts';
 import { HEALTH_CHECK_DEFAULTS } from '../../providers/aws/route53/healthchecks.ts';
@@ -39,7 +39,7 @@ before(async () => {
   await installCrds(kc);
   ns = await createNamespace(kc);
   pc = await emulatorProviderConfig(kc, stack(), uniq('r53'), { endpoint: aws.proxyEndpoint, settings: { route53ChangeGuards: 'true' } });
-  r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  r53 = new Route53Client(emulatorClientConfig(stack()));
   zone = `${uniq('hc')}.test.`;
   zoneId = (await r53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: uniq('ref') }))).HostedZone!.Id!.replace('/hostedzone/', '');
   operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 3, backoffBaseMs: 1000 });

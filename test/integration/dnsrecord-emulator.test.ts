@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq, emulatorClientConfig } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -30,7 +30,7 @@ before(async () => {
   ns = await createNamespace(kc);
   // The emulator's own endpoint, as the sandbox's ProviderConfig has it.
   pc = await emulatorProviderConfig(kc, stack(), uniq('moto'), { endpoint: aws.endpoint });
-  r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  r53 = new Route53Client(emulatorClientConfig(stack()));
   operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 3, backoffBaseMs: 500 });
 });
 after(async () => {

@@ -11,7 +11,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { FaultProxyClient } from '../../src/stack/faultproxy.ts';
 import { ADOPT_WITH_CHANGES } from '../../src/reconcile/adoption.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq, secretOf as secretOfIn } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, markOf, objects, uniq, secretOf as secretOfIn, emulatorClientConfig } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -35,7 +35,7 @@ before(async () => {
   pc = await emulatorProviderConfig(kc, stack(), uniq('r53'), { endpoint: aws.proxyEndpoint, settings: { route53ChangeGuards: 'true' } });
   proxy = new FaultProxyClient(aws.proxyEndpoint);
   await proxy.configure({});
-  r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  r53 = new Route53Client(emulatorClientConfig(stack()));
   operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 3, backoffBaseMs: 1000 });
 });
 after(async () => {

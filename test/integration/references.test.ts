@@ -21,7 +21,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { API_VERSION, GROUP, VERSION } from '../../src/api/common.ts';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { FaultProxy } from '../../src/stack/faultproxy.ts';
-import { condition, createNamespace, emulatorProviderConfig, eventually, objects, prepare, refusalOf, uniq, waiters } from '../support/kube.ts';
+import { condition, createNamespace, emulatorProviderConfig, eventually, objects, prepare, refusalOf, uniq, waiters, emulatorClientConfig } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -46,7 +46,7 @@ before(async () => {
   const aws = stack().aws!;
   proxy = await FaultProxy.start(aws.endpoint);
   pc = await emulatorProviderConfig(kc, stack(), uniq('refs'), { endpoint: proxy.endpoint });
-  r53 = new Route53Client({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  r53 = new Route53Client(emulatorClientConfig(stack()));
   zone = `${uniq('refs')}.test.`;
   zoneId = (await r53.send(new CreateHostedZoneCommand({ Name: zone, CallerReference: uniq('ref') }))).HostedZone!.Id!.replace('/hostedzone/', '');
   // The resync is the operator's default (300 s): whatever follows here follows through the index.

@@ -103,8 +103,9 @@ export class Route53HealthChecks implements HealthChecks {
   }
 
   async prune(resource: Resource, keep: (string | undefined)[]): Promise<void> {
-    const { current, stale } = await this.mine(resource, undefined);
-    for (const check of [...(current ? [current] : []), ...stale]) {
+    // Asked for no check in particular, every check of the resource is in `stale`.
+    const { stale } = await this.mine(resource, undefined);
+    for (const check of stale) {
       if (keep.includes(check.Id)) continue;
       await this.written(() => this.aws.call(`Route 53 DeleteHealthCheck ${check.Id}`, () => this.r53.send(new DeleteHealthCheckCommand({ HealthCheckId: check.Id })), { NoSuchHealthCheck: () => undefined }));
       this.listing.remove(check.Id!);
