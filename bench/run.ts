@@ -12,9 +12,11 @@
 //   A full run writes bench/results.md; a --quick or --only run writes bench/results.quick.md
 //   (git-ignored), so it never overwrites the committed full run.
 //   npm run bench -- --only latency --latency-buckets 200
-//                                     the cloud as the bottleneck: 50 ms a call (--latency), one
+//                                     the cloud as the bottleneck: 100 ms a call (--latency), one
 //                                     replica against its floor, then 1, 2, 3 sharded replicas at
-//                                     --latency-concurrency (2) each, so the stack's CPU is not the limit
+//                                     --latency-concurrency (1) each, so the stack's CPU (and the one
+//                                     Python process of the emulator) is not the limit; 400 Buckets
+//                                     each run (--quick: 150), so hashing's uneven split costs little
 //   npm run bench -- --concurrency 8 --node-args=--max-semi-space-size=4
 //   npm run bench -- --from-source    the sources instead of the compiled code the image runs
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -47,10 +49,10 @@ const { values } = parseArgs({
     // Each operator's --concurrency; the operator's own default unless given.
     concurrency: { type: 'string', default: String(DEFAULTS.concurrency) },
     // The latency part: what the proxy adds to every call, and how many Buckets each run converges.
-    latency: { type: 'string', default: '50' },
+    latency: { type: 'string', default: '100' },
     'latency-buckets': { type: 'string' },
     // Each sharded replica's --concurrency in the latency part (low: the round trips, not the cores, the limit).
-    'latency-concurrency': { type: 'string', default: '2' },
+    'latency-concurrency': { type: 'string', default: '1' },
     resync: { type: 'string', default: '10' },
     // Default: the Node flags the image runs with (the Dockerfile's NODE_OPTIONS and ENTRYPOINT).
     'node-args': { type: 'string', default: imageNodeFlags(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8')).join(' ') },
@@ -66,7 +68,7 @@ const ZONES = quick ? 2 : 10;
 const CACHED = quick ? 1000 : 10_000;
 const CONCURRENCY = Number(values.concurrency);
 const LATENCY_MS = Number(values.latency);
-const LATENCY_BUCKETS = Number(values['latency-buckets'] ?? (quick ? 200 : 1000));
+const LATENCY_BUCKETS = Number(values['latency-buckets'] ?? (quick ? 150 : 400));
 const PARTS = ['buckets', 'memory', 'dns', 'latency'];
 if (values.only !== undefined && !PARTS.includes(values.only)) throw new Error(`--only takes one of ${PARTS.join(', ')}, got ${values.only}`);
 const RESYNC_S = Number(values.resync);
