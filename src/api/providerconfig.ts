@@ -110,7 +110,7 @@ export const RateLimits = z
       .max(10_000)
       .optional()
       .describe(
-        'Most reads per second the drift checks (resyncs) of this account may cost, spread evenly over the resync period; 0: no budget. Unset: --resync-reads-per-second (5). When it cannot cover every object once a period, the period stretches (metric mooring_resync_period_seconds).',
+        'Most reads per second the drift checks (resyncs) of this account may cost, spread evenly over the resync period; 0: no budget. Unset: --resync-reads-per-second (5). Configs on one account share one budget: the lowest any of them sets. When it cannot cover every object once a period, the period stretches (metric mooring_resync_period_seconds).',
       ),
   })
   .describe('Per-account request limits, applied to every resource using this config.');

@@ -123,8 +123,26 @@ describe('ResyncBudget', () => {
 
   it('an account may have its own budget', () => {
     const budget = new ResyncBudget({ periodMs: PERIOD, readsPerSecond: 5, now: () => 0 });
-    budget.setBudget('acct', 50);
+    budget.setBudget('acct', 'pc-a', 50);
     const delays = Array.from({ length: 1000 }, (_, i) => check(budget, 'acct', `uid-${i}`, 4));
     assert.ok(Math.max(...delays) <= 1.1 * PERIOD, '1,000 × 4 reads fit in a period at 50 a second');
+  });
+
+  it('two configs on one account: the lowest budget holds, whichever was used last', () => {
+    let now = 0;
+    const budget = new ResyncBudget({ periodMs: PERIOD, readsPerSecond: 5, now: () => now });
+    budget.setBudget('acct', 'pc-low', 1);
+    budget.setBudget('acct', 'pc-high', 50);
+    check(budget, 'acct', 'uid-0', 4);
+    assert.equal(budget.stats().find((s) => s.account === 'acct')?.budgetReadsPerSecond, 1, 'the last said does not win');
+    budget.setBudget('acct', 'pc-low', undefined);
+    assert.equal(budget.stats().find((s) => s.account === 'acct')?.budgetReadsPerSecond, 50, 'a config that drops its budget no longer counts');
+    budget.setBudget('acct', 'pc-none', 0);
+    assert.equal(budget.stats().find((s) => s.account === 'acct')?.budgetReadsPerSecond, 50, 'no budget (0) is the most a config can ask, not the least');
+    budget.setBudget('acct', 'pc-none', undefined);
+    budget.setBudget('acct', 'pc-low', 1);
+    now = 3 * PERIOD;
+    budget.setBudget('acct', 'pc-high', 50);
+    assert.equal(budget.stats().find((s) => s.account === 'acct')?.budgetReadsPerSecond, 50, 'a config not heard of for two periods no longer counts');
   });
 });

@@ -65,7 +65,8 @@ export class ResyncBudget {
   private readonly windowMs: number;
   private readonly now: () => number;
   private readonly accounts = new Map<string, Account>();
-  private readonly budgets = new Map<string, number>();
+  /** Per account, each config's own budget and when it was last said (configs on one account share it). */
+  private readonly budgets = new Map<string, Map<string, { readsPerSecond: number; at: number }>>();
   private readonly readsPerSecond: number;
 
   constructor(options: ResyncBudgetOptions) {
@@ -75,14 +76,36 @@ export class ResyncBudget {
     this.now = options.now ?? Date.now;
   }
 
-  /** An account's own budget (a ProviderConfig's spec.rateLimits.resyncReadsPerSecond); undefined: the default. */
-  setBudget(account: string, readsPerSecond: number | undefined): void {
-    if (readsPerSecond === undefined) this.budgets.delete(account);
-    else this.budgets.set(account, readsPerSecond);
+  /**
+   * A config's own budget for its account (its spec.rateLimits.resyncReadsPerSecond; undefined:
+   * none). Several configs on one account: the lowest any of them sets holds for the account (0,
+   * no budget, only when all say so), so
+   * the answer does not depend on which config was used last; a config not heard of for two
+   * periods (deleted, or no longer used) no longer counts.
+   */
+  setBudget(account: string, config: string, readsPerSecond: number | undefined): void {
+    let own = this.budgets.get(account);
+    if (readsPerSecond === undefined) {
+      own?.delete(config);
+      return;
+    }
+    if (!own) this.budgets.set(account, (own = new Map<string, { readsPerSecond: number; at: number }>()));
+    own.set(config, { readsPerSecond, at: this.now() });
   }
 
   private budgetOf(account: string): number {
-    return this.budgets.get(account) ?? this.readsPerSecond;
+    const own = this.budgets.get(account);
+    if (!own?.size) return this.readsPerSecond;
+    const since = this.now() - 2 * this.periodMs;
+    // 0 is "no budget", the most any config can ask: it holds only when every config says so.
+    let lowest = Infinity;
+    let unbudgeted = false;
+    for (const [config, b] of own) {
+      if (b.at < since) own.delete(config);
+      else if (b.readsPerSecond > 0) lowest = Math.min(lowest, b.readsPerSecond);
+      else unbudgeted = true;
+    }
+    return Number.isFinite(lowest) ? lowest : unbudgeted ? 0 : this.readsPerSecond;
   }
 
   private account(key: string): Account {

@@ -222,7 +222,7 @@ export class Resolver implements ProviderResolver {
         const limiter = this.accountLimits.limiter(pc, api, connection.credentials);
         if (!this.resyncBudget) return limiter;
         const account = this.accountLimits.account(pc);
-        this.resyncBudget.setBudget(account, pc.rateLimits?.resyncReadsPerSecond);
+        this.resyncBudget.setBudget(account, pc.name, pc.rateLimits?.resyncReadsPerSecond);
         return this.resyncBudget.counting(account, limiter);
       },
     };
