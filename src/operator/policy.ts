@@ -1,11 +1,13 @@
 // What an admin lets the resources of a ProviderConfig ask for (spec.policy), checked against a
-// parsed spec before any cloud call. Pure functions: a refusal names the field, the limit and the
-// reason; the resolver throws it as a TerminalError.
+// parsed spec before any cloud call; the account-level assets a spec names, in named-assets.ts.
+// Pure functions: a refusal names the field, the limit and the reason; the resolver throws it as a
+// TerminalError.
 import type { BucketSpec } from '../api/bucket.ts';
 import { RdsOptions, type DatabaseSpec } from '../api/database.ts';
 import type { DNSRecordSpec } from '../api/dnsrecord.ts';
 import type { Policy } from '../api/providerconfig.ts';
 import { Reason } from '../reconcile/reasons.ts';
+import { bucketNames, firstUngranted, rdsNames } from './named-assets.ts';
 
 export interface Refusal {
   reason: Reason;
@@ -30,6 +32,10 @@ export function checkPolicy(kind: string, spec: unknown, policy: Policy, config:
 }
 
 function bucket(spec: BucketSpec, policy: Policy, config: string): Refusal | undefined {
+  return publicBucket(spec, policy, config) ?? firstUngranted(bucketNames(spec, policy), config);
+}
+
+function publicBucket(spec: BucketSpec, policy: Policy, config: string): Refusal | undefined {
   if (policy.buckets.publicAccess) return undefined;
   const open = spec.policy === undefined ? undefined : publicWrite(spec.policy);
   if (open !== undefined) {
@@ -107,5 +113,5 @@ function rds(spec: DatabaseSpec, policy: Policy, config: string): Refusal | unde
   if (asked.publiclyAccessible && !publiclyAccessible) {
     return refuse(Reason.PublicAccessNotGranted, `spec.rds.publiclyAccessible: true would give the instance a public address, and ProviderConfig ${config} does not allow it (spec.policy.rds.publiclyAccessible)`);
   }
-  return undefined;
+  return firstUngranted(rdsNames(asked, policy), config);
 }
