@@ -6,6 +6,8 @@ import type { BucketSpec } from '../api/bucket.ts';
 import type { RdsOptions } from '../api/database.ts';
 import type { Policy } from '../api/providerconfig.ts';
 import { Reason } from '../reconcile/reasons.ts';
+import { isSecretPath } from '../reconcile/references.ts';
+import { REDACTED } from '../runtime/scrub.ts';
 
 export interface Named {
   /** The spec field, as a message names it. */
@@ -34,14 +36,18 @@ export function grantedName(grants: readonly string[] | undefined, value: string
   });
 }
 
-/** The first name not granted, with its refusal message; undefined when every one is. */
-export function firstUngranted(named: Named[], config: string): { reason: Reason; message: string } | undefined {
+/**
+ * The first name not granted, with its refusal message; undefined when every one is. A value a
+ * Secret gave (`secretPaths`, relative to spec) is named by its field only: statuses are read widely.
+ */
+export function firstUngranted(named: Named[], config: string, secretPaths: readonly string[] = []): { reason: Reason; message: string } | undefined {
   const bad = named.find((n) => !grantedName(n.grants, n.value));
   if (!bad) return undefined;
   const listed = bad.grants?.length ? `it grants ${bad.grants.join(', ')}` : 'it grants none';
+  const shown = isSecretPath(bad.field.replace(/^spec\./, ''), secretPaths) ? REDACTED : bad.value;
   return {
     reason: bad.reason,
-    message: `${bad.field}: the ${bad.kind} ${bad.value} is not granted to resources using ProviderConfig ${config} (spec.policy.${bad.policyField}: ${listed}); use a granted one, or ask the platform team`,
+    message: `${bad.field}: the ${bad.kind} ${shown} is not granted to resources using ProviderConfig ${config} (spec.policy.${bad.policyField}: ${listed}); use a granted one, or ask the platform team`,
   };
 }
 

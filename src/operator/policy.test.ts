@@ -85,6 +85,14 @@ describe('checkPolicy', () => {
     assert.match(checkPolicy('Database', spec, policy({ rds: { securityGroups: ['sg-0123*'] } }), aws)?.message ?? '', /^spec\.rds\.securityGroupIds\[1\]: the security group sg-0fedcba987654321f .*it grants sg-0123\*\)/);
   });
 
+  it('names a value a Secret gave by its field only', () => {
+    const spec = rdsSpec({ securityGroupIds: ['sg-0123456789abcdef0', 'sg-0fedcba987654321f'] });
+    const message = checkPolicy('Database', spec, policy({}), aws, ['rds.securityGroupIds'])?.message ?? '';
+    assert.match(message, /^spec\.rds\.securityGroupIds\[0\]: the security group \[redacted\] is not granted/);
+    assert.doesNotMatch(message, /sg-0/);
+    assert.match(checkPolicy('Database', rdsSpec({ subnetGroupName: 'literal' }), policy({}), aws, ['rds.securityGroupIds'])?.message ?? '', /subnet group literal /, 'other fields are shown');
+  });
+
   it('account-level names of a postgres Database are not RDS\'s to check', () => {
     assert.equal(checkPolicy('Database', rdsSpec({ parameterGroupName: 'tuned' }), policy({}), { name: 'pg', type: 'postgres' }), undefined);
   });
