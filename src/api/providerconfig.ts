@@ -171,13 +171,29 @@ export const DnsPolicy = z
   })
   .describe('What DNSRecords using this config may write.');
 
+/**
+ * Account-level assets (roles, keys, groups) a spec may name: each item an exact value, or a
+ * prefix ending in one `*` that stands for the rest of one path segment (never a `/`).
+ */
+export const GRANTED_NAME = /^[^*]*\*?$/;
+const granted = (what: string, example: string) =>
+  names(
+    `${what} a spec may name, each exactly as the spec writes it (${example}) or as a prefix ending in * (the * never matches a /; * alone: any). Unset or []: none; a spec naming one is refused before any cloud call.`,
+    64,
+    z.string().min(1).max(2048).regex(GRANTED_NAME, { message: 'must be a value, or a prefix ending in a single *' }),
+  );
+
 export const RdsPolicy = z
   .object({
     instanceClasses: names('Instance classes a Database may ask for (db.t4g.micro …). Unset: any.', 64, z.string().min(1).max(64)),
     maxAllocatedStorageGiB: z.number().int().min(20).max(65_536).optional().describe('The most storage one instance may ask for, in GiB. Unset: no limit but the schema’s.'),
     publiclyAccessible: z.boolean().default(false).describe('Allow spec.rds.publiclyAccessible: true (an instance with a public address).'),
+    kmsKeys: granted('KMS keys (spec.rds.kmsKeyId, spec.rds.performanceInsights.kmsKeyId)', 'a key id, key ARN, alias/NAME or alias ARN'),
+    parameterGroups: granted('DB parameter groups (spec.rds.parameterGroupName)', 'the group name'),
+    subnetGroups: granted('DB subnet groups (spec.rds.subnetGroupName, also when it comes from subnetGroupNameFrom)', 'the group name'),
+    securityGroups: granted('VPC security groups (spec.rds.securityGroupIds, also from securityGroupIdsFrom)', 'sg-0123456789abcdef0'),
   })
-  .describe('What RDS Databases using this config may ask for.');
+  .describe('What RDS Databases using this config may ask for, and which account-level keys and groups they may name.');
 
 export const BucketPolicy = z
   .object({
@@ -185,8 +201,10 @@ export const BucketPolicy = z
       .boolean()
       .default(false)
       .describe('Allow a Bucket to turn off any of its publicAccessBlock settings (all four are on by default). Off: a Bucket that turns one off is refused.'),
+    replicationRoles: granted('IAM roles S3 replicates under (spec.replication.role, passed with the operator\'s iam:PassRole)', 'arn:aws:iam::123456789012:role/team-a-replication; grant roles by name prefix, role/team-a-*, not by path'),
+    kmsKeys: granted('KMS keys for default encryption (spec.encryption.kmsKeyId)', 'a key id, key ARN, alias/NAME or alias ARN'),
   })
-  .describe('Which protections Buckets using this config may relax.');
+  .describe('Which protections Buckets using this config may relax, and which account-level roles and keys they may name.');
 
 export const Policy = z
   .object({

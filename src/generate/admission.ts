@@ -46,6 +46,19 @@ const relaxed = ['blockPublicAcls', 'ignorePublicAcls', 'blockPublicPolicy', 're
   .map((f) => `(has(object.spec.publicAccessBlock) && has(object.spec.publicAccessBlock.${f}) && object.spec.publicAccessBlock.${f} == false)`)
   .join(' || ');
 
+/** `value` is among the grants at `list` (unset: none): exact, `*`, or a `*` prefix whose rest has no `/` (named-assets.ts). */
+const grantedBy = (list: string, value: string) =>
+  `(${has(`${P}.policy.${list}`)} && ${P}.policy.${list}.exists(p, p == '*' || p == ${value} || ` +
+  `(p.endsWith('*') && ${value}.startsWith(p.substring(0, size(p) - 1)) && !${value}.substring(size(p) - 1).contains('/'))))`;
+const rdsField = (path: string) => {
+  const parts = path.split('.');
+  return `(has(object.spec.rds) && ${parts.map((_, i) => `has(object.spec.rds.${parts.slice(0, i + 1).join('.')})`).join(' && ')})`;
+};
+/** What an aws Database names at `field` (a string, or a list with `all`) must be granted at `list`. */
+const rdsNamed = (field: string, list: string, many = false) =>
+  `object.kind != 'Database' || ${P}.type != 'aws' || !${rdsField(field)} || ` +
+  (many ? `object.spec.rds.${field}.all(v, ${grantedBy(list, 'v')})` : grantedBy(list, `object.spec.rds.${field}`));
+
 interface Validation {
   expression: string;
   messageExpression: string;
@@ -84,6 +97,20 @@ export const VALIDATIONS: Validation[] = [
     `object.kind != 'Database' || ${P}.type != 'aws' || ${policyFlag('rds.publiclyAccessible')} || !${rds('publiclyAccessible', 'false')}`,
     `'spec.rds.publiclyAccessible: ' + ${quoteRef} + ' does not allow a public instance (PublicAccessNotGranted; spec.policy.rds.publiclyAccessible)'`,
   ),
+  // Account-level assets a spec names: unset grants none. Values from …From references the operator checks.
+  rule(
+    `object.kind != 'Bucket' || !has(object.spec.replication) || ${grantedBy('buckets.replicationRoles', 'object.spec.replication.role')}`,
+    `'spec.replication.role: ' + ${quoteRef} + ' does not grant this IAM role (RoleNotGranted; spec.policy.buckets.replicationRoles)'`,
+  ),
+  rule(
+    `object.kind != 'Bucket' || !(has(object.spec.encryption) && has(object.spec.encryption.kmsKeyId)) || ${grantedBy('buckets.kmsKeys', 'object.spec.encryption.kmsKeyId')}`,
+    `'spec.encryption.kmsKeyId: ' + ${quoteRef} + ' does not grant this KMS key (KmsKeyNotGranted; spec.policy.buckets.kmsKeys)'`,
+  ),
+  rule(rdsNamed('kmsKeyId', 'rds.kmsKeys'), `'spec.rds.kmsKeyId: ' + ${quoteRef} + ' does not grant this KMS key (KmsKeyNotGranted; spec.policy.rds.kmsKeys)'`),
+  rule(rdsNamed('performanceInsights.kmsKeyId', 'rds.kmsKeys'), `'spec.rds.performanceInsights.kmsKeyId: ' + ${quoteRef} + ' does not grant this KMS key (KmsKeyNotGranted; spec.policy.rds.kmsKeys)'`),
+  rule(rdsNamed('parameterGroupName', 'rds.parameterGroups'), `'spec.rds.parameterGroupName: ' + ${quoteRef} + ' does not grant this parameter group (GroupNotGranted; spec.policy.rds.parameterGroups)'`),
+  rule(rdsNamed('subnetGroupName', 'rds.subnetGroups'), `'spec.rds.subnetGroupName: ' + ${quoteRef} + ' does not grant this subnet group (GroupNotGranted; spec.policy.rds.subnetGroups)'`),
+  rule(rdsNamed('securityGroupIds', 'rds.securityGroups', true), `'spec.rds.securityGroupIds: ' + ${quoteRef} + ' does not grant every security group (GroupNotGranted; spec.policy.rds.securityGroups)'`),
 ];
 
 const MANAGED = KINDS.filter((k) => k.scope === 'Namespaced').map((k) => k.plural);

@@ -13,6 +13,34 @@ const policy = (p: unknown) => Policy.parse(p);
 const withPolicy = (...Statement: unknown[]) => BucketSpec.parse({ ...ref, policy: JSON.stringify({ Version: '2012-10-17', Statement }) });
 const record = (s: Record<string, unknown>) => DNSRecordSpec.parse({ ...ref, zone: { name: 'example.com' }, name: 'www', type: 'A', values: ['192.0.2.1'], ...s });
 
+const ROLE = 'arn:aws:iam::123456789012:role/team-a-replication';
+const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const replicating = (role: string) => BucketSpec.parse({ ...ref, versioning: true, replication: { role, rules: [{ id: 'all', destinationBucket: 'backup' }] } });
+const encrypted = (kmsKeyId: string) => BucketSpec.parse({ ...ref, encryption: { algorithm: 'aws:kms', kmsKeyId } });
+const rdsSpec = (rds: Record<string, unknown>) => DatabaseSpec.parse({ ...ref, rds });
+
+/** What a spec may name of the account: unset grants nothing; exact values and prefix patterns. */
+const namedCases = [
+  { reason: 'a replication role without a grant', kind: 'Bucket', spec: replicating(ROLE), policy: {}, want: Reason.RoleNotGranted },
+  { reason: 'a replication role granted exactly', kind: 'Bucket', spec: replicating(ROLE), policy: { buckets: { replicationRoles: [ROLE] } }, want: undefined },
+  { reason: 'a replication role granted by a prefix', kind: 'Bucket', spec: replicating(ROLE), policy: { buckets: { replicationRoles: ['arn:aws:iam::123456789012:role/team-a-*'] } }, want: undefined },
+  { reason: 'a replication role outside the prefix', kind: 'Bucket', spec: replicating('arn:aws:iam::123456789012:role/platform-admin'), policy: { buckets: { replicationRoles: ['arn:aws:iam::123456789012:role/team-a-*'] } }, want: Reason.RoleNotGranted },
+  { reason: 'public access granted is no role grant', kind: 'Bucket', spec: replicating(ROLE), policy: { buckets: { publicAccess: true } }, want: Reason.RoleNotGranted },
+  { reason: 'a bucket KMS key without a grant', kind: 'Bucket', spec: encrypted(KEY), policy: {}, want: Reason.KmsKeyNotGranted },
+  { reason: 'a bucket KMS key granted', kind: 'Bucket', spec: encrypted(KEY), policy: { buckets: { kmsKeys: ['arn:aws:kms:eu-west-1:123456789012:key/*'] } }, want: undefined },
+  { reason: 'the RDS key grant is not the bucket one', kind: 'Bucket', spec: encrypted(KEY), policy: { rds: { kmsKeys: ['*'] } }, want: Reason.KmsKeyNotGranted },
+  { reason: 'SSE-KMS with the account default key names nothing', kind: 'Bucket', spec: BucketSpec.parse({ ...ref, encryption: { algorithm: 'aws:kms' } }), policy: {}, want: undefined },
+  { reason: 'an RDS storage key without a grant', kind: 'Database', spec: rdsSpec({ kmsKeyId: 'alias/team-a' }), policy: {}, want: Reason.KmsKeyNotGranted },
+  { reason: 'a Performance Insights key without a grant', kind: 'Database', spec: rdsSpec({ performanceInsights: { enabled: true, kmsKeyId: 'alias/other' } }), policy: { rds: { kmsKeys: ['alias/team-a'] } }, want: Reason.KmsKeyNotGranted },
+  { reason: 'RDS keys granted by a prefix', kind: 'Database', spec: rdsSpec({ kmsKeyId: 'alias/team-a', performanceInsights: { enabled: true, kmsKeyId: 'alias/team-a-pi' } }), policy: { rds: { kmsKeys: ['alias/team-a*'] } }, want: undefined },
+  { reason: 'a parameter group without a grant', kind: 'Database', spec: rdsSpec({ parameterGroupName: 'pg16-tuned' }), policy: {}, want: Reason.GroupNotGranted },
+  { reason: 'a parameter group granted', kind: 'Database', spec: rdsSpec({ parameterGroupName: 'pg16-tuned' }), policy: { rds: { parameterGroups: ['pg16-*'] } }, want: undefined },
+  { reason: 'a subnet group without a grant', kind: 'Database', spec: rdsSpec({ subnetGroupName: 'prod-private' }), policy: { rds: { subnetGroups: ['team-a-*'] } }, want: Reason.GroupNotGranted },
+  { reason: 'a security group without a grant', kind: 'Database', spec: rdsSpec({ securityGroupIds: ['sg-0123456789abcdef0'] }), policy: {}, want: Reason.GroupNotGranted },
+  { reason: 'security groups all granted', kind: 'Database', spec: rdsSpec({ securityGroupIds: ['sg-0123456789abcdef0'] }), policy: { rds: { securityGroups: ['sg-0123456789abcdef0'] } }, want: undefined },
+  { reason: 'an RDS Database naming nothing needs no grant', kind: 'Database', spec: rdsSpec({ performanceInsights: { enabled: true } }), policy: {}, want: undefined },
+];
+
 describe('checkPolicy', () => {
   const cases = [
     { reason: 'a default bucket passes the default policy', kind: 'Bucket', spec: BucketSpec.parse(ref), policy: {}, want: undefined },
@@ -41,10 +69,33 @@ describe('checkPolicy', () => {
     { reason: 'storage over the limit', kind: 'Database', spec: DatabaseSpec.parse({ ...ref, rds: { allocatedStorageGiB: 500 } }), policy: { rds: { maxAllocatedStorageGiB: 100 } }, want: Reason.StorageNotGranted },
     { reason: 'a public instance needs the grant', kind: 'Database', spec: DatabaseSpec.parse({ ...ref, rds: { publiclyAccessible: true } }), policy: {}, want: Reason.PublicAccessNotGranted },
     { reason: 'a public instance where granted', kind: 'Database', spec: DatabaseSpec.parse({ ...ref, rds: { publiclyAccessible: true } }), policy: { rds: { publiclyAccessible: true } }, want: undefined },
+    ...namedCases,
   ];
   for (const c of cases) {
     it(c.reason, () => assert.equal(checkPolicy(c.kind, c.spec, policy(c.policy), aws)?.reason, c.want));
   }
+
+  it('names the field, the value and the policy field that would grant it', () => {
+    const refusal = checkPolicy('Bucket', replicating(ROLE), policy({ buckets: { replicationRoles: ['arn:aws:iam::123456789012:role/team-b-*'] } }), aws);
+    assert.equal(refusal?.message, `spec.replication.role: the IAM role ${ROLE} is not granted to resources using ProviderConfig pc (spec.policy.buckets.replicationRoles: it grants arn:aws:iam::123456789012:role/team-b-*); use a granted one, or ask the platform team`);
+  });
+
+  it('names the first ungranted security group by its index', () => {
+    const spec = rdsSpec({ securityGroupIds: ['sg-0123456789abcdef0', 'sg-0fedcba987654321f'] });
+    assert.match(checkPolicy('Database', spec, policy({ rds: { securityGroups: ['sg-0123*'] } }), aws)?.message ?? '', /^spec\.rds\.securityGroupIds\[1\]: the security group sg-0fedcba987654321f .*it grants sg-0123\*\)/);
+  });
+
+  it('names a value a Secret gave by its field only', () => {
+    const spec = rdsSpec({ securityGroupIds: ['sg-0123456789abcdef0', 'sg-0fedcba987654321f'] });
+    const message = checkPolicy('Database', spec, policy({}), aws, ['rds.securityGroupIds'])?.message ?? '';
+    assert.match(message, /^spec\.rds\.securityGroupIds\[0\]: the security group \[redacted\] is not granted/);
+    assert.doesNotMatch(message, /sg-0/);
+    assert.match(checkPolicy('Database', rdsSpec({ subnetGroupName: 'literal' }), policy({}), aws, ['rds.securityGroupIds'])?.message ?? '', /subnet group literal /, 'other fields are shown');
+  });
+
+  it('account-level names of a postgres Database are not RDS\'s to check', () => {
+    assert.equal(checkPolicy('Database', rdsSpec({ parameterGroupName: 'tuned' }), policy({}), { name: 'pg', type: 'postgres' }), undefined);
+  });
 
   it('RDS limits do not apply to a postgres Database', () => {
     assert.equal(checkPolicy('Database', DatabaseSpec.parse(ref), policy({ rds: { instanceClasses: ['db.t4g.micro'] } }), { name: 'pg', type: 'postgres' }), undefined);

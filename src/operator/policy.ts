@@ -1,11 +1,13 @@
 // What an admin lets the resources of a ProviderConfig ask for (spec.policy), checked against a
-// parsed spec before any cloud call. Pure functions: a refusal names the field, the limit and the
-// reason; the resolver throws it as a TerminalError.
+// parsed spec before any cloud call; the account-level assets a spec names, in named-assets.ts.
+// Pure functions: a refusal names the field, the limit and the reason; the resolver throws it as a
+// TerminalError.
 import type { BucketSpec } from '../api/bucket.ts';
 import { RdsOptions, type DatabaseSpec } from '../api/database.ts';
 import type { DNSRecordSpec } from '../api/dnsrecord.ts';
 import type { Policy } from '../api/providerconfig.ts';
 import { Reason } from '../reconcile/reasons.ts';
+import { bucketNames, firstUngranted, rdsNames } from './named-assets.ts';
 
 export interface Refusal {
   reason: Reason;
@@ -14,22 +16,27 @@ export interface Refusal {
 
 const refuse = (reason: Reason, message: string): Refusal => ({ reason, message });
 
-type Check = (spec: never, policy: Policy, config: { name: string; type: string }) => Refusal | undefined;
+type Check = (spec: never, policy: Policy, config: { name: string; type: string }, secretPaths: readonly string[]) => Refusal | undefined;
 
 /** The kind-specific checks; kinds without one (a plugin's) are limited by grants and adoption only. */
 const CHECKS: Record<string, Check> = {
-  Bucket: (spec: BucketSpec, policy, config) => bucket(spec, policy, config.name),
+  Bucket: (spec: BucketSpec, policy, config, secretPaths) => bucket(spec, policy, config.name, secretPaths),
   DNSRecord: (spec: DNSRecordSpec, policy, config) => dnsRecord(spec, policy, config.name),
-  Database: (spec: DatabaseSpec, policy, config) => (config.type === 'aws' ? rds(spec, policy, config.name) : undefined),
+  Database: (spec: DatabaseSpec, policy, config, secretPaths) => (config.type === 'aws' ? rds(spec, policy, config.name, secretPaths) : undefined),
 };
 
-export function checkPolicy(kind: string, spec: unknown, policy: Policy, config: { name: string; type: string }): Refusal | undefined {
+/** `secretPaths`: spec paths a Secret gave the value of, never echoed in a refusal. */
+export function checkPolicy(kind: string, spec: unknown, policy: Policy, config: { name: string; type: string }, secretPaths: readonly string[] = []): Refusal | undefined {
   // A deletion is admitted without its spec: the policy limits what may be asked for, never the way out.
   if (spec === undefined) return undefined;
-  return CHECKS[kind]?.(spec as never, policy, config);
+  return CHECKS[kind]?.(spec as never, policy, config, secretPaths);
 }
 
-function bucket(spec: BucketSpec, policy: Policy, config: string): Refusal | undefined {
+function bucket(spec: BucketSpec, policy: Policy, config: string, secretPaths: readonly string[]): Refusal | undefined {
+  return publicBucket(spec, policy, config) ?? firstUngranted(bucketNames(spec, policy), config, secretPaths);
+}
+
+function publicBucket(spec: BucketSpec, policy: Policy, config: string): Refusal | undefined {
   if (policy.buckets.publicAccess) return undefined;
   const open = spec.policy === undefined ? undefined : publicWrite(spec.policy);
   if (open !== undefined) {
@@ -95,7 +102,7 @@ function dnsRecord(spec: DNSRecordSpec, policy: Policy, config: string): Refusal
   return undefined;
 }
 
-function rds(spec: DatabaseSpec, policy: Policy, config: string): Refusal | undefined {
+function rds(spec: DatabaseSpec, policy: Policy, config: string, secretPaths: readonly string[]): Refusal | undefined {
   const asked = RdsOptions.parse(spec.rds ?? {});
   const { instanceClasses, maxAllocatedStorageGiB, publiclyAccessible } = policy.rds;
   if (instanceClasses && !instanceClasses.includes(asked.instanceClass)) {
@@ -107,5 +114,5 @@ function rds(spec: DatabaseSpec, policy: Policy, config: string): Refusal | unde
   if (asked.publiclyAccessible && !publiclyAccessible) {
     return refuse(Reason.PublicAccessNotGranted, `spec.rds.publiclyAccessible: true would give the instance a public address, and ProviderConfig ${config} does not allow it (spec.policy.rds.publiclyAccessible)`);
   }
-  return undefined;
+  return firstUngranted(rdsNames(asked, policy), config, secretPaths);
 }

@@ -4,6 +4,7 @@ import type { Connector, RequestLimiter } from '../../sdk/index.ts';
 import { TerminalError } from '../../sdk/index.ts';
 import { must } from '../../sdk/testing.ts';
 import { AccountLimiter, BoundedLimiter, Limits } from '../limits/index.ts';
+import { Policy } from '../api/providerconfig.ts';
 import { Reason } from '../reconcile/reasons.ts';
 import { REDACTED, scrubber } from '../runtime/scrub.ts';
 import { ResyncBudget } from '../limits/resync.ts';
@@ -437,6 +438,16 @@ describe('Resolver.admit: grants and policy, before any Secret read', () => {
     assert.throws(() => admit('team-a', 'Bucket', { publicAccessBlock: { blockPublicAcls: false } }), refused(Reason.PublicAccessNotGranted, /spec\.publicAccessBlock\.blockPublicAcls/));
     assert.deepEqual(admit('team-a', 'Bucket', undefined), { adoption: false });
     assert.deepEqual(admit('team-a', 'DNSRecord', undefined), { adoption: false });
+  });
+
+  it('refuses an account-level asset the policy does not grant, and admits the granted one', () => {
+    const role = (name: string) => ({ publicAccessBlock: {}, versioning: true, replication: { role: `arn:aws:iam::123456789012:role/${name}`, rules: [] } });
+    const strict = admitting(pc('strict', { grants: { namespaces: ['team-a'] } }));
+    assert.throws(() => strict('team-a', 'Bucket', role('team-a-repl')), refused(Reason.RoleNotGranted, /^spec\.replication\.role: .*it grants none/));
+    const granting = admitting(pc('granting', { grants: { namespaces: ['team-a'] }, policy: Policy.parse({ buckets: { replicationRoles: ['arn:aws:iam::123456789012:role/team-a-*'] } }) }));
+    assert.deepEqual(granting('team-a', 'Bucket', role('team-a-repl')), { adoption: false });
+    assert.throws(() => granting('team-a', 'Bucket', role('platform-admin')), refused(Reason.RoleNotGranted, /platform-admin/));
+    assert.throws(() => granting('team-a', 'Database', { rds: { parameterGroupName: 'prod-tuned' } }), refused(Reason.GroupNotGranted, /spec\.rds\.parameterGroupName: the DB parameter group prod-tuned/));
   });
 });
 

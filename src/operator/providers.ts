@@ -194,7 +194,7 @@ export class Resolver implements ProviderResolver {
     }
     const policy = pc.policy ?? DEFAULT_POLICY;
     // No spec: a deleting pass, checked for the grant only.
-    const refusal = requester.spec === undefined ? undefined : checkPolicy(requester.kind, requester.spec, policy, pc);
+    const refusal = requester.spec === undefined ? undefined : checkPolicy(requester.kind, requester.spec, policy, pc, requester.secretPaths);
     if (refusal) throw new TerminalError(refusal.reason, refusal.message);
     return { adoption: policy.adoption === 'Allowed' };
   }

@@ -16,7 +16,7 @@ import { REDACTED, SecretScrubber } from '../runtime/scrub.ts';
 import { Reason } from './reasons.ts';
 import { PendingMarkSigner } from './pending.ts';
 import { MarkSigner, type MarkForm } from './marks.ts';
-import { type Admission, type ResyncCheck, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
+import { type Admission, type Requester, type ResyncCheck, CREATE_PENDING, FINALIZER, type ManagedKind, type ManagedObject, type ManagedStatus, type SecretBody, type SecretStore, type StoredSecret } from './types.ts';
 import { ADOPT_WITH_CHANGES } from './adoption.ts';
 import type { IntervalBounds } from './interval.ts';
 import { ValueFrom } from '../api/references.ts';
@@ -189,6 +189,8 @@ interface HarnessOptions {
   uninstalling?: () => Promise<boolean>;
   /** What the resolver's admit says (default: granted, adoption allowed); an Error is thrown. */
   admission?: Admission | Error;
+  /** Collects what each pass asked admit. */
+  admitted?: Requester[];
   scrubber?: SecretScrubber;
   namespace?: string;
   /** The config's spec.ownershipMarks (default Readable). */
@@ -238,7 +240,8 @@ function harness(spec: Record<string, unknown>, options: HarnessOptions = {}) {
     },
     events: { event: (_o, type, reason, message) => { events.push(`${type}/${reason}`); eventMessages.push(message); } },
     providers: {
-      admit: () => {
+      admit: (_pc, requester) => {
+        options.admitted?.push(requester);
         if (options.admission instanceof Error) throw options.admission;
         return options.admission ?? { adoption: true };
       },
@@ -1539,6 +1542,14 @@ describe('ManagedReconciler: references', () => {
     assert.deepEqual(h.object.status?.plan?.[0]?.fields.find((f) => f.path === 'label'), { path: 'label', new: JSON.stringify(REDACTED) });
     assert.ok(!JSON.stringify(h.object.status).includes(secret), 'nowhere in status');
     assert.ok(!h.eventMessages.join('\n').includes(secret), 'nowhere in Events');
+  });
+
+  it('admits the spec with its references resolved, telling admit which values a Secret gave (a refusal must not echo them)', async () => {
+    const admitted: Requester[] = [];
+    const h = harness({ labelFrom: { secretKeyRef: { name: 'creds', key: 'label' } } }, { kind, admitted, references: fakeReferences({ secrets: { 'ns/creds': { label: 'from.secret' } } }) });
+    await h.pass();
+    assert.equal((admitted[0]?.spec as { label?: string }).label, 'from.secret');
+    assert.deepEqual(admitted[0]?.secretPaths, ['label']);
   });
 
   it('refuses a Secret that did not opt in with ReferenceNotPermitted: no cloud call, polled for the label', async () => {

@@ -312,7 +312,8 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     const pc = spec.providerConfigRef.name;
     // Before any Secret read or cloud call: the namespace's grant, and (unless deleting) the policy.
     const deleting = Boolean(object.metadata.deletionTimestamp);
-    const admission = this.deps.providers.admit(pc, { namespace: object.metadata.namespace, kind: this.deps.kind.kind, spec: deleting ? undefined : spec });
+    const requester = { namespace: object.metadata.namespace, kind: this.deps.kind.kind, spec: deleting ? undefined : spec, secretPaths: pass.references?.secretPaths };
+    const admission = this.deps.providers.admit(pc, requester);
     if (!deleting) this.checkReferences(object, spec, pc);
     const { connection, connector } = await this.deps.providers.resolve(pc, this.deps.kind.kind);
     const marks = this.ownership.marksOf(object, pc);

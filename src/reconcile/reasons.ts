@@ -41,6 +41,12 @@ export const Reason = {
   InstanceClassNotGranted: 'InstanceClassNotGranted',
   StorageNotGranted: 'StorageNotGranted',
   PublicAccessNotGranted: 'PublicAccessNotGranted',
+  /** The spec names an IAM role (a Bucket's replication role) the config's policy does not grant. */
+  RoleNotGranted: 'RoleNotGranted',
+  /** The spec names a KMS key the config's policy does not grant. */
+  KmsKeyNotGranted: 'KmsKeyNotGranted',
+  /** The spec names an RDS parameter, subnet or security group the config's policy does not grant. */
+  GroupNotGranted: 'GroupNotGranted',
   ReferenceNotOwned: 'ReferenceNotOwned',
   // Degraded=True: the ProviderConfig's credentials are refused before any read or call
   CredentialsNamespaceRefused: 'CredentialsNamespaceRefused',

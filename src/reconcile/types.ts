@@ -129,6 +129,8 @@ export interface Requester {
   kind: string;
   /** The parsed spec; undefined on a deleting pass, which is checked for the grant only. */
   spec: unknown;
+  /** Spec paths (`rds.securityGroupIds`) whose value a Secret gave: a refusal names them, never their value. */
+  secretPaths?: readonly string[];
 }
 
 /** What a granted requester may do beyond its spec's own limits. */

@@ -30,7 +30,10 @@ before(async () => {
   const config = (name: string, spec: Record<string, unknown>) =>
     custom.createClusterCustomObject({ group: GROUP, version: VERSION, plural: 'providerconfigs', body: { apiVersion: API_VERSION, kind: 'ProviderConfig', metadata: { name }, spec } });
   await config(pcs.shared, { type: 'aws', grants: { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['a'] }] } }, policy: { dns: { zones: ['example.com'], recordTypes: ['A', 'NS'] } } });
-  await config(pcs.aws, { type: 'aws', grants: { namespaces: [ns.a] }, policy: { rds: { instanceClasses: ['db.t4g.micro'], maxAllocatedStorageGiB: 50 } } });
+  await config(pcs.aws, {
+    type: 'aws', grants: { namespaces: [ns.a] },
+    policy: { rds: { instanceClasses: ['db.t4g.micro'], maxAllocatedStorageGiB: 50, kmsKeys: ['alias/team-a'], securityGroups: ['sg-0a*'] }, buckets: { replicationRoles: ['arn:aws:iam::123456789012:role/team-a-*'] } },
+  });
   await applyObjects(kc, admissionObjects(policyName, { matchLabels: label }), 'admission-test');
 });
 after(async () => {
@@ -79,6 +82,22 @@ describe('admission: grants and policy refused at kubectl apply', () => {
     assert.match(await create({}), /spec\.rds\.instanceClass: .*InstanceClassNotGranted/);
     assert.match(await create({ instanceClass: 'db.t4g.micro', allocatedStorageGiB: 500 }), /spec\.rds\.allocatedStorageGiB: .*StorageNotGranted/);
     assert.match(await create({ instanceClass: 'db.t4g.micro', publiclyAccessible: true }), /spec\.rds\.publiclyAccessible: .*PublicAccessNotGranted/);
+  });
+
+  it('refuses account-level assets the policy does not grant (unset grants none), and stores the granted ones', async () => {
+    const create = (plural: string, spec: Record<string, unknown>) => refusal(() => objects(kc, plural).create(ns.a, uniq('n'), { providerConfigRef: { name: pcs.aws }, ...spec }));
+    const role = (name: string) => ({ versioning: true, replication: { role: `arn:aws:iam::123456789012:role/${name}`, rules: [] } });
+    const rds = (more: Record<string, unknown>) => ({ rds: { instanceClass: 'db.t4g.micro', ...more } });
+    assert.equal(await create('buckets', role('team-a-repl')), '');
+    assert.match(await create('buckets', role('platform-admin')), /spec\.replication\.role: .*RoleNotGranted/);
+    assert.match(await create('buckets', role('team-a-x/admin')), /RoleNotGranted/, 'the * never reaches past a /');
+    assert.match(await create('buckets', { encryption: { algorithm: 'aws:kms', kmsKeyId: 'alias/team-a' } }), /spec\.encryption\.kmsKeyId: .*KmsKeyNotGranted/, 'the RDS key grant is not the buckets\'');
+    assert.equal(await create('databases', rds({ kmsKeyId: 'alias/team-a', securityGroupIds: ['sg-0a23456789abcdef0'] })), '');
+    assert.match(await create('databases', rds({ kmsKeyId: 'alias/other' })), /spec\.rds\.kmsKeyId: .*KmsKeyNotGranted/);
+    assert.match(await create('databases', rds({ performanceInsights: { enabled: true, kmsKeyId: 'alias/other' } })), /spec\.rds\.performanceInsights\.kmsKeyId: .*KmsKeyNotGranted/);
+    assert.match(await create('databases', rds({ parameterGroupName: 'prod-tuned' })), /spec\.rds\.parameterGroupName: .*GroupNotGranted/);
+    assert.match(await create('databases', rds({ subnetGroupName: 'prod-private' })), /spec\.rds\.subnetGroupName: .*GroupNotGranted/);
+    assert.match(await create('databases', rds({ securityGroupIds: ['sg-0a23456789abcdef0', 'sg-0b23456789abcdef0'] })), /spec\.rds\.securityGroupIds: .*GroupNotGranted/);
   });
 
   it('lets metadata writes (the operator\'s finalizer and annotations) and deletion through once the grant is gone', async () => {

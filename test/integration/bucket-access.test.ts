@@ -9,7 +9,7 @@ import {
   GetBucketVersioningCommand, GetBucketWebsiteCommand, HeadBucketCommand, PutBucketCorsCommand, PutBucketPolicyCommand, PutBucketVersioningCommand
 } from '@aws-sdk/client-s3';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { condition, emulatorS3, eventually, objects, prepare, uniq } from '../support/kube.ts';
+import { condition, emulatorProviderConfig, emulatorS3, eventually, objects, prepare, TEST_POLICY, uniq } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -17,6 +17,8 @@ const stack = useStack(['kube', 'aws']);
 let kc: KubeConfig;
 let ns: string;
 let pc: string;
+/** Like pc, and its policy grants the team-a-* replication roles (pc grants none). */
+let replicating: string;
 let s3: S3Client;
 let operator: RunningOperator;
 const buckets = () => objects(kc, 'buckets');
@@ -24,6 +26,7 @@ const RESYNC_S = 2;
 
 before(async () => {
   ({ kc, ns, pc } = await prepare(stack));
+  replicating = await emulatorProviderConfig(kc, stack(), uniq('repl'), { spec: { policy: { ...TEST_POLICY, buckets: { replicationRoles: [`${ROLES}team-a-*`] } } } });
   s3 = emulatorS3(stack());
   operator = await startOperator(stack(), { namespace: ns, resyncSeconds: RESYNC_S, minReconcileIntervalMs: 1_000 });
 });
@@ -48,6 +51,8 @@ const events = async (name: string) =>
 const policyOf = (Bucket: string) => s3.send(new GetBucketPolicyCommand({ Bucket })).then((p) => p.Policy, () => undefined);
 const versioningOf = async (Bucket: string) => (await s3.send(new GetBucketVersioningCommand({ Bucket }))).Status;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ROLES = 'arn:aws:iam::123456789012:role/';
+const replicationOf = (Bucket: string) => s3.send(new GetBucketReplicationCommand({ Bucket })).then((r) => r.ReplicationConfiguration, (err: Error) => err.name);
 
 /** S3's log delivery may write into `bucket`, and one account may read: what S3 asks of a log target. */
 const deliveryPolicy = (bucket: string) => ({
@@ -131,22 +136,47 @@ describe('Bucket access settings', () => {
 
   it('replicates into a versioned bucket of this namespace, never into an unmanaged one', async () => {
     const backup = uniq('backup');
-    await buckets().create(ns, backup, { providerConfigRef: { name: pc }, versioning: true });
+    await buckets().create(ns, backup, { providerConfigRef: { name: replicating }, versioning: true });
     await ready(backup);
     const theirs = uniq('theirs');
     await s3.send(new CreateBucketCommand({ Bucket: theirs }));
-    const role = 'arn:aws:iam::123456789012:role/replication';
+    const role = `${ROLES}team-a-replication`;
     const name = uniq('repl');
-    await buckets().create(ns, name, { providerConfigRef: { name: pc }, versioning: true, replication: { role, rules: [{ id: 'all', destinationBucket: theirs }] } });
+    await buckets().create(ns, name, { providerConfigRef: { name: replicating }, versioning: true, replication: { role, rules: [{ id: 'all', destinationBucket: theirs }] } });
     const b = await degraded(name, 'ReferenceNotOwned');
     assert.match(condition(b, 'Degraded')!.message, /spec\.replication\.rules\[0\]\.destinationBucket/);
     assert.equal(await s3.send(new HeadBucketCommand({ Bucket: name })).then(() => true, () => false), false, 'refused before any call');
 
-    await buckets().patchSpec(ns, name, { providerConfigRef: { name: pc }, versioning: true, replication: { role, rules: [{ id: 'all', destinationBucket: backup, storageClass: 'STANDARD_IA' }] } });
+    await buckets().patchSpec(ns, name, { providerConfigRef: { name: replicating }, versioning: true, replication: { role, rules: [{ id: 'all', destinationBucket: backup, storageClass: 'STANDARD_IA' }] } });
     await ready(name);
     const config = (await s3.send(new GetBucketReplicationCommand({ Bucket: name }))).ReplicationConfiguration;
     assert.equal(config?.Role, role);
     assert.deepEqual(config?.Rules?.map((r) => [r.ID, r.Status, r.Destination?.Bucket, r.Destination?.StorageClass]), [['all', 'Enabled', `arn:aws:s3:::${backup}`, 'STANDARD_IA']]);
+  });
+
+  it('never passes a replication role the config does not grant: refused at create and at update, nothing written', async () => {
+    const backup = uniq('backup');
+    await buckets().create(ns, backup, { providerConfigRef: { name: pc }, versioning: true });
+    await ready(backup);
+    const rules = [{ id: 'all', destinationBucket: backup }];
+    // The platform team's own role, on a config whose policy grants no role at all.
+    const admin = `${ROLES}platform-admin`;
+    const made = uniq('rogue');
+    await buckets().create(ns, made, { providerConfigRef: { name: pc }, versioning: true, replication: { role: admin, rules } });
+    const refused = await degraded(made, 'RoleNotGranted');
+    assert.match(condition(refused, 'Degraded')!.message, new RegExp(`^spec\\.replication\\.role: the IAM role ${admin} is not granted .*spec\\.policy\\.buckets\\.replicationRoles: it grants none`));
+    assert.equal(await s3.send(new HeadBucketCommand({ Bucket: made })).then(() => true, () => false), false, 'refused before any call');
+
+    // An existing bucket: the patch is refused, and S3 keeps no replication configuration.
+    const name = uniq('plain');
+    await buckets().create(ns, name, { providerConfigRef: { name: pc }, versioning: true });
+    await ready(name);
+    await buckets().patchSpec(ns, name, { providerConfigRef: { name: pc }, versioning: true, replication: { role: `${ROLES}team-a-replication`, rules } });
+    await degraded(name, 'RoleNotGranted');
+    await sleep(3 * RESYNC_S * 1000);
+    assert.equal(await replicationOf(name), 'ReplicationConfigurationNotFoundError');
+    assert.equal(condition(await buckets().get(ns, name), 'Degraded')?.reason, 'RoleNotGranted', 'still refused after resyncs');
+    assert.deepEqual((await events(name)).filter((e) => /^(Updated|DriftCorrected)/.test(e)), [], 'no change claimed');
   });
 
   it('adopting with a thin spec leaves the policy and CORS as found', async () => {

@@ -11,7 +11,7 @@ import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ManagedObject } from '../../src/reconcile/types.ts';
 import { FaultProxy, type JournalEntry } from '../../src/stack/faultproxy.ts';
 import { DEFAULT_INSIGHTS_KEY, RdsInsights } from '../../src/stack/rds-insights.ts';
-import { condition, emulatorProviderConfig, eventually, objects, prepare, uniq, waiters } from '../support/kube.ts';
+import { condition, emulatorProviderConfig, eventually, objects, prepare, TEST_POLICY, uniq, waiters } from '../support/kube.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { useStack } from '../support/stack.ts';
 
@@ -32,7 +32,8 @@ before(async () => {
   played = await FaultProxy.start(stack().aws!.endpoint);
   played.setRewrite(insights.rewrite);
   plain = await FaultProxy.start(stack().aws!.endpoint);
-  playedPc = await emulatorProviderConfig(kc, stack(), uniq('played'), { endpoint: played.endpoint });
+  // The keys these Databases name are the account's: granted by the config's policy, as a tenant's must be.
+  playedPc = await emulatorProviderConfig(kc, stack(), uniq('played'), { endpoint: played.endpoint, spec: { policy: { ...TEST_POLICY, rds: { kmsKeys: ['alias/team-*'] } } } });
   plainPc = await emulatorProviderConfig(kc, stack(), uniq('plain'), { endpoint: plain.endpoint });
   operator = await startOperator(stack(), { namespace: ns, resyncSeconds: 2, backoffBaseMs: 500 });
 });
