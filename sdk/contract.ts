@@ -185,13 +185,24 @@ export interface StaticCredentials {
   sessionToken?: string;
 }
 
+/** How a request waits at the account's limiter. */
+export interface ScheduleOptions {
+  /**
+   * Queued ahead of the requests without it. For a read that reconciles wait on (a DNS zone's
+   * listing): behind a queue of batched writes, which only grow while they wait, it would hold
+   * every worker, and with them the changes those batches are waiting for. Never for a write or a
+   * poll. A limiter that cannot order its queue may ignore it.
+   */
+  ahead?: boolean | undefined;
+}
+
 /**
  * The account-wide limit for one cloud API (Route 53 allows 5 requests a second per account).
  * Adapters send every cloud request through it and report throttling back, so the limiter slows
  * down instead of anyone retrying hot.
  */
 export interface RequestLimiter {
-  schedule<T>(fn: () => Promise<T>): Promise<T>;
+  schedule<T>(fn: () => Promise<T>, options?: ScheduleOptions): Promise<T>;
   throttled(): void;
   succeeded(): void;
 }

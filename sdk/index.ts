@@ -11,6 +11,7 @@ export type {
   ProbeReport,
   ProviderConnection,
   RequestLimiter,
+  ScheduleOptions,
   StaticCredentials,
   WriteQueued,
 } from './contract.ts';

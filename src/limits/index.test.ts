@@ -43,6 +43,30 @@ describe('AccountLimiter', () => {
     assert.equal(limiter.throttledCount, 22);
   });
 
+  it('starts a request asked ahead before the queued ones, never breaking the rate', async () => {
+    const limiter = new AccountLimiter('a', { requestsPerSecond: 20 });
+    const order: string[] = [];
+    const starts: number[] = [];
+    const run = (name: string) => async () => void (order.push(name), starts.push(Date.now()));
+    const writes = Array.from({ length: 6 }, (_, i) => limiter.schedule(run(`write${i}`)));
+    const listing = limiter.schedule(run('listing'), { ahead: true });
+    await Promise.all([...writes, listing]);
+    assert.ok(order.indexOf('listing') <= 1, `the listing starts at most after the one write already started: ${order.join(', ')}`);
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    assert.ok(gaps.every((g) => g >= 45), `gaps ${gaps.join(',')} all >= 50 ms (less timer slack)`);
+  });
+
+  it('a config bound (maxConcurrent) passes ahead on to the account', async () => {
+    const limits = new Limits();
+    const account = limits.account('acct', { requestsPerSecond: 20 });
+    const bounded = limits.bounded('pc:route53', 10, account);
+    const order: string[] = [];
+    const writes = Array.from({ length: 6 }, (_, i) => bounded.schedule(async () => void order.push(`write${i}`)));
+    const listing = bounded.schedule(async () => void order.push('listing'), { ahead: true });
+    await Promise.all([...writes, listing]);
+    assert.ok(order.indexOf('listing') <= 1, order.join(', '));
+  });
+
   it('an unlimited account still slows down when throttled', () => {
     const limiter = new AccountLimiter('a', {});
     limiter.throttled();

@@ -9,12 +9,18 @@ import Bottleneck from 'bottleneck';
 export interface AccountLimit {
   /** Steady requests per second; undefined = no rate limit. */
   requestsPerSecond?: number | undefined;
-  /** Requests in flight at once; undefined = no bound. */
-  maxConcurrent?: number | undefined;
 }
 
 /** The slowest the account limiter gets under sustained throttling: one request per 10 s. */
 const MAX_INTERVAL_MS = 10_000;
+
+/** The sdk's ScheduleOptions (this floor cannot import the sdk): `ahead` queues before the rest. */
+export interface ScheduleOptions {
+  ahead?: boolean | undefined;
+}
+
+/** Bottleneck's priorities (a config's slots): 0 first, 9 last, 5 its default. */
+const priorityOf = (options: ScheduleOptions | undefined) => ({ priority: options?.ahead ? 1 : 5 });
 /**
  * Each success adds this many requests a second back, up to the configured rate (additive
  * increase): from the 10 s floor to 5 requests a second in about ten successes and 15 s. A
@@ -66,7 +72,6 @@ function smaller(requestsPerSecond: number | undefined, a: Share, b: Share): Sha
 
 export class AccountLimiter {
   readonly key: string;
-  private readonly limiter: Bottleneck;
   private baseIntervalMs = 0;
   private intervalMs = 0;
   private requestsPerSecond: number | undefined;
@@ -74,8 +79,9 @@ export class AccountLimiter {
   private window = { cap: Infinity, windowMs: 0 };
   /** Recent starts, oldest first, at most `window.cap` of them. */
   private readonly starts: number[] = [];
-  /** Starts go through this chain one at a time, each at least an interval after the last. */
-  private startGate: Promise<void> = Promise.resolve();
+  /** Requests waiting for their start, those asked ahead first; one pump starts them in turn. */
+  private readonly waiting: { ahead: (() => void)[]; rest: (() => void)[] } = { ahead: [], rest: [] };
+  private pumping = false;
   private lastStartAt = -Infinity;
   throttledCount = 0;
   /** Set by Limits: passes this replica's throttling on to the other members. */
@@ -86,7 +92,6 @@ export class AccountLimiter {
     this.share = share;
     this.setRate(limit.requestsPerSecond);
     this.intervalMs = this.baseIntervalMs;
-    this.limiter = new Bottleneck({ minTime: this.intervalMs, maxConcurrent: limit.maxConcurrent ?? null });
   }
 
   /** The base spacing and window from the rate and this replica's share; keeps a throttled spacing. */
@@ -102,7 +107,6 @@ export class AccountLimiter {
     this.share = share;
     this.setRate(this.requestsPerSecond);
     this.intervalMs = slowedDown ? Math.max(this.intervalMs, this.baseIntervalMs) : this.baseIntervalMs;
-    this.limiter.updateSettings({ minTime: this.intervalMs });
   }
 
   /** The configured rate, before any share or slow-down. */
@@ -121,27 +125,35 @@ export class AccountLimiter {
   }
 
   /**
-   * Runs one cloud request under the account's limit. Bottleneck spaces the moments it decides to
-   * start jobs, but a busy event loop can fire two of its timers together; clouds count arrivals,
-   * so each start also waits, in turn, until an interval has passed since the last actual start.
-   * (Chaos seed 1998953612 found it: 23 S3 requests in one second under an 18/s limit.)
+   * Runs one cloud request under the account's limit. Starts are spaced by the pump below, which
+   * checks the clock itself before each: a busy event loop can fire several timers together, and
+   * clouds count arrivals (chaos seed 1998953612 found 23 S3 requests in one second under an 18/s
+   * limit when a timer library spaced them). A request asked `ahead` starts before those waiting
+   * without it, at the next free start.
    */
-  schedule<T>(fn: () => Promise<T>): Promise<T> {
-    return this.limiter.schedule(() => {
-      const started = this.startGate.then(() => this.waitForSlot());
-      this.startGate = started;
-      return started.then(fn);
-    });
+  schedule<T>(fn: () => Promise<T>, options?: ScheduleOptions): Promise<T> {
+    const started = new Promise<void>((resolve) => (options?.ahead ? this.waiting.ahead : this.waiting.rest).push(resolve));
+    void this.pump();
+    return started.then(fn);
   }
 
-  private async waitForSlot(): Promise<void> {
-    // Timers may fire a little early on the monotonic clock: check again after each wait.
-    for (let wait = this.untilFree(); wait > 0; wait = this.untilFree()) {
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.waiting.ahead.length + this.waiting.rest.length > 0) {
+        // Timers may fire a little early on the monotonic clock: check again after each wait.
+        for (let wait = this.untilFree(); wait > 0; wait = this.untilFree()) {
+          await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+        }
+        this.lastStartAt = performance.now();
+        this.starts.push(this.lastStartAt);
+        while (this.starts.length > Math.min(this.window.cap, 1024)) this.starts.shift();
+        (this.waiting.ahead.shift() ?? this.waiting.rest.shift())!();
+      }
+    } finally {
+      this.pumping = false;
     }
-    this.lastStartAt = performance.now();
-    this.starts.push(this.lastStartAt);
-    while (this.starts.length > Math.min(this.window.cap, 1024)) this.starts.shift();
   }
 
   /** How long until a start keeps both the spacing and the window's cap. */
@@ -163,7 +175,6 @@ export class AccountLimiter {
   /** Doubles the spacing between requests (capped), whoever saw the throttling. */
   slowDown(): void {
     this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(this.intervalMs * 2, this.baseIntervalMs, 100));
-    this.limiter.updateSettings({ minTime: this.intervalMs });
   }
 
   /** A request went through: move back towards the configured rate, one step of rate per success. */
@@ -171,14 +182,12 @@ export class AccountLimiter {
     if (this.intervalMs <= this.baseIntervalMs) return;
     const next = Math.floor(1000 / (1000 / this.intervalMs + RECOVERY_RPS));
     this.intervalMs = next < Math.max(this.baseIntervalMs, 50) ? this.baseIntervalMs : next;
-    this.limiter.updateSettings({ minTime: this.intervalMs });
   }
 
   /** Applies a changed ProviderConfig limit. */
   reconfigure(limit: AccountLimit): void {
     this.setRate(limit.requestsPerSecond);
     this.intervalMs = Math.max(this.intervalMs, this.baseIntervalMs);
-    this.limiter.updateSettings({ minTime: this.intervalMs, maxConcurrent: limit.maxConcurrent ?? null });
   }
 
   get currentIntervalMs(): number {
@@ -186,7 +195,7 @@ export class AccountLimiter {
   }
 
   queued(): number {
-    return this.limiter.counts().QUEUED;
+    return this.waiting.ahead.length + this.waiting.rest.length;
   }
 }
 
@@ -205,8 +214,8 @@ export class BoundedLimiter {
     this.slots = slots;
   }
 
-  schedule<T>(fn: () => Promise<T>): Promise<T> {
-    return this.slots.schedule(() => this.account.schedule(fn));
+  schedule<T>(fn: () => Promise<T>, options?: ScheduleOptions): Promise<T> {
+    return this.slots.schedule(priorityOf(options), () => this.account.schedule(fn, options));
   }
 
   throttled(): void {
@@ -263,7 +272,7 @@ export class Limits {
 
   /** The limiter for one account and API (e.g. `aws:123456789012:route53`), made or reconfigured on use. */
   account(key: string, limit: AccountLimit): AccountLimiter {
-    const wanted = JSON.stringify([limit.requestsPerSecond, limit.maxConcurrent]);
+    const wanted = JSON.stringify([limit.requestsPerSecond]);
     const entry = this.accounts.get(key);
     if (!entry) {
       const limiter = new AccountLimiter(key, limit, this.pending ? smaller(limit.requestsPerSecond, this.share, this.pending) : this.share);

@@ -23,7 +23,7 @@ export interface ResyncBudgetOptions {
 
 /** An account limiter as an adapter sees it (sdk's RequestLimiter, which this floor cannot import). */
 export interface CountedLimiter {
-  schedule<T>(fn: () => Promise<T>): Promise<T>;
+  schedule<T>(fn: () => Promise<T>, options?: { ahead?: boolean | undefined }): Promise<T>;
   throttled(): void;
   succeeded(): void;
 }
@@ -121,9 +121,9 @@ export class ResyncBudget {
   counting(account: string, limiter: CountedLimiter): CountedLimiter {
     const a = this.account(account);
     return {
-      schedule: (fn) => {
+      schedule: (fn, options) => {
         a.requests++;
-        return limiter.schedule(fn);
+        return limiter.schedule(fn, options);
       },
       throttled: () => limiter.throttled(),
       succeeded: () => limiter.succeeded(),

@@ -136,9 +136,13 @@ export class AwsCaller {
     return this.limiter ? this.limiter.schedule(write) : write();
   }
 
-  async call<T, F = never>(what: string, fn: () => Promise<T>, expected?: Expected<F>, inSlot = false): Promise<T | F> {
+  /**
+   * Sends one request. `how.inSlot`: `reserve` already granted its slot. `how.ahead`: a read that
+   * reconciles wait on, queued ahead of writes and polls (ScheduleOptions).
+   */
+  async call<T, F = never>(what: string, fn: () => Promise<T>, expected?: Expected<F>, how: { inSlot?: boolean; ahead?: boolean } = {}): Promise<T | F> {
     try {
-      const value = await (this.limiter && !inSlot ? this.limiter.schedule(fn) : fn());
+      const value = await (this.limiter && !how.inSlot ? this.limiter.schedule(fn, { ahead: how.ahead }) : fn());
       this.limiter?.succeeded();
       return value;
     } catch (err) {

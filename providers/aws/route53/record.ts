@@ -71,7 +71,7 @@ class Route53Backend implements DnsBackend<ChangeInfo> {
           }),
         ),
       undefined,
-      inSlot,
+      { inSlot },
     );
     const change = { id: bareChangeId(answer.ChangeInfo?.Id ?? ''), status: answer.ChangeInfo?.Status ?? 'PENDING' };
     this.changes.submitted(change.id, change.status);

@@ -7,17 +7,25 @@ import { AwsReason } from '../common/classify.ts';
 import type { AwsCaller } from '../common/client.ts';
 import { fromRoute53 } from './state.ts';
 
+/**
+ * A zone's look-up and listing are what every reconcile of its records waits on: ahead of the
+ * batched writes at the account limiter, which only grow while they wait (under load, behind 10
+ * zones' batches, each worker waited seconds for a listing, so batches stayed small and their
+ * calls kept the limiter full).
+ */
+const AHEAD = { ahead: true } as const;
+
 export const bareZoneId = (id: string) => id.replace(/^\/hostedzone\//, '');
 
 /** A zone by id or by canonical name. */
 export async function findZone(r53: Route53Client, aws: AwsCaller, ref: { id: string } | { name: string }): Promise<Zone> {
   if ('id' in ref) {
     const id = bareZoneId(ref.id);
-    const answer = await aws.call(`Route 53 GetHostedZone ${id}`, () => r53.send(new GetHostedZoneCommand({ Id: id })));
+    const answer = await aws.call(`Route 53 GetHostedZone ${id}`, () => r53.send(new GetHostedZoneCommand({ Id: id })), undefined, AHEAD);
     return { id, name: canonical(answer.HostedZone?.Name ?? '') };
   }
   const { name } = ref;
-  const answer = await aws.call(`Route 53 ListHostedZonesByName ${name}`, () => r53.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 10 })));
+  const answer = await aws.call(`Route 53 ListHostedZonesByName ${name}`, () => r53.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 10 })), undefined, AHEAD);
   const matches = (answer.HostedZones ?? []).filter((z) => canonical(z.Name ?? '') === name);
   if (matches.length === 0) throw new TerminalError(AwsReason.ZoneNotFound, `no hosted zone is named ${name}; create it, or fix spec.zone`);
   if (matches.length > 1) {
@@ -45,7 +53,7 @@ export async function listZone(r53: Route53Client, aws: AwsCaller, zoneId: strin
           ...(start.id ? { StartRecordIdentifier: start.id } : {}),
         }),
       );
-    });
+    }, undefined, AHEAD);
     out.push(...(page.ResourceRecordSets ?? []).map(fromRoute53));
     next = page.IsTruncated ? { name: page.NextRecordName, type: page.NextRecordType, id: page.NextRecordIdentifier } : undefined;
   }
