@@ -46,7 +46,7 @@ function providerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.sandbox/**', 'crds/**', '**/*.js', '!eslint.config.js'] },
+  { ignores: ['node_modules/**', '.sandbox/**', 'dist/**', 'crds/**', '**/*.js', '!eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
