@@ -1,8 +1,9 @@
 # The operator's image. Build: docker build -t mooring:0.1.0 .
 # A checkout runs the TypeScript sources as they are (Node 24 strips the types); the image runs
-# them compiled (tsconfig.build.json), which spares every process the type stripper (~17 MiB of
-# memory) and its start-up time. The first stage compiles, the second installs production
-# dependencies only, the last holds those and the compiled code.
+# them bundled by esbuild into dist/ (src/build/bundle.ts): no type stripper (~17 MiB of memory),
+# and only the code the operator can reach, minified, in V8's heap. The first stage bundles, the
+# second installs production dependencies only (the packages the bundle leaves out, and a plugin's
+# own), the last holds those and the bundle.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -10,7 +11,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: the one the project allows is the dev-only `node` package's.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY src ./src
 COPY sdk ./sdk
 COPY providers ./providers
@@ -26,8 +27,8 @@ ENV NODE_ENV=production
 # A young generation of 4 MiB semi-spaces instead of V8's default (up to 32 MiB on a large host):
 # the operator makes short-lived garbage in small amounts, and the default let RSS grow by ~200 MiB
 # of uncollected garbage at no gain in speed (bench/results.md, docs/operations.md "Memory").
-# --conditions=mooring-dist: a plugin's `import 'mooring/sdk'` resolves to the compiled SDK (the
-# package's "exports"), the one the operator itself runs.
+# --conditions=mooring-dist: a plugin's `import 'mooring/sdk'` resolves to the bundle's SDK entry,
+# dist/sdk.mjs (the package's "exports"): the very SDK instance the operator itself runs.
 ENV NODE_OPTIONS="--max-semi-space-size=4 --conditions=mooring-dist"
 # Two malloc arenas, not one per thread that mallocs: about 7 MiB less resident under load
 # (src/runtime/node-flags.ts holds the environment the operator runs with; docs/performance.md).
@@ -48,5 +49,5 @@ EXPOSE 8080
 # to it): --optimize-for-size favours memory over speed; --max-opt=2 stops at Maglev, so TurboFan's
 # own code (about 6 MiB of resident pages) is never paged in, at no operator CPU the bench could
 # see (docs/performance.md).
-ENTRYPOINT ["node", "--optimize-for-size", "--max-opt=2", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "--optimize-for-size", "--max-opt=2", "dist/mooring.mjs"]
 CMD ["run"]

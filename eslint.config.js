@@ -46,7 +46,7 @@ function providerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.sandbox/**', 'crds/**', '**/*.js', '!eslint.config.js'] },
+  { ignores: ['node_modules/**', '.sandbox/**', 'dist/**', 'crds/**', '**/*.js', '!eslint.config.js'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -77,6 +77,12 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'sdk/**/*.ts', 'providers/**/*.ts'],
     ignores: ['**/*.test.ts', 'src/cli/**', 'src/generate/**', 'src/doctor/**', 'src/stack/**'],
     rules: { 'no-restricted-properties': ['error', { property: 'localeCompare', message: 'sort with byCodePoint (src/runtime/order.ts, providers/aws/common/order.ts): localeCompare loads ICU collation data for the life of the process.' }] },
+  },
+  {
+    // `import { z }` keeps zod's whole namespace in the image's bundle, every locale with it; as a
+    // namespace import the bundle keeps only what is used (docs/performance.md, third pass).
+    files: ['**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', { selector: "ImportDeclaration[source.value='zod'][importKind='value'] > ImportSpecifier[imported.name='z'][importKind='value']", message: "import * as z from 'zod': a named `z` keeps all of zod in the bundle." }] },
   },
   {
     // A function reads at once or it is split: at most 60 lines, outside tests (a test's describe

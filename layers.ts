@@ -48,8 +48,8 @@ export const FLOORS: readonly Floor[] = [
   // The composition root: wires the built-in providers, plugins, controllers, caches.
   { name: 'operator', rooms: { 'src/operator': {} } },
   // The operator's tools. src/stack (the local stack launcher) imports nothing of mooring, so
-  // tests at any floor may start or describe the stack with it.
-  { name: 'tools', rooms: { 'src/generate': {}, 'src/doctor': {}, 'src/stack': { only: [] } } },
+  // tests at any floor may start or describe the stack with it; nor does src/build (the bundle the image runs).
+  { name: 'tools', rooms: { 'src/generate': {}, 'src/doctor': {}, 'src/stack': { only: [] }, 'src/build': { only: [] } } },
   { name: 'cli', rooms: { 'src/cli': {} } },
   // Above all. bench and test are one floor; the bench measures with the same harness the tests
   // use (test/support: the stack's clients, the in-process operator), so it may import that; test

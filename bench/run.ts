@@ -18,7 +18,7 @@
 //                                     Python process of the emulator) is not the limit; 400 Buckets
 //                                     each run (--quick: 150), so hashing's uneven split costs little
 //   npm run bench -- --concurrency 8 --node-args=--max-semi-space-size=4
-//   npm run bench -- --from-source    the sources instead of the compiled code the image runs
+//   npm run bench -- --from-source    the sources instead of the bundle the image runs
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -56,7 +56,7 @@ const { values } = parseArgs({
     resync: { type: 'string', default: '10' },
     // Default: the Node flags the image runs with (the Dockerfile's NODE_OPTIONS and ENTRYPOINT).
     'node-args': { type: 'string', default: imageNodeFlags(readFileSync(join(import.meta.dirname, '..', 'Dockerfile'), 'utf8')).join(' ') },
-    // Run the TypeScript sources (type stripping) instead of the compiled code the image runs.
+    // Run the TypeScript sources (type stripping) instead of the bundle the image runs.
     'from-source': { type: 'boolean', default: false },
     out: { type: 'string' },
   },
@@ -76,7 +76,7 @@ const OUT = values.out ?? join(import.meta.dirname, quick || values.only !== und
 const rows: [string, string, string, string][] = [];
 
 await setup(['etcd', 'kube', 'moto'], (m) => console.error(`[bench] ${m}`));
-const entry = values['from-source'] ? 'the sources (type stripping)' : `compiled as the image runs it (${relative(join(import.meta.dirname, '..'), compiled())})`;
+const entry = values['from-source'] ? 'the sources (type stripping)' : `bundled as the image runs it (${relative(join(import.meta.dirname, '..'), compiled())})`;
 const stack = await startStack({ components: ['kube', 'aws'] });
 const started = Date.now();
 try {

@@ -9,6 +9,7 @@ import type { ManagedObject } from '../src/reconcile/types.ts';
 import type { StackInfo } from '../src/stack/index.ts';
 import { OPERATOR_ENV } from '../src/runtime/node-flags.ts';
 import { binaries } from '../src/stack/versions.ts';
+import { buildBundle } from '../src/build/index.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 /** The `mooring run` the bench starts: the sources as a checkout runs them, unless compiled() was called. */
@@ -21,10 +22,9 @@ export function imageNodeFlags(dockerfile: string): string[] {
   return [...options.split(/\s+/).filter(Boolean), ...entrypoint.slice(1).filter((a) => a.startsWith('--'))];
 }
 
-/** Builds the operator as the image does (`npm run build`, into dist/) and runs that from now on. */
+/** Builds the operator as the image does (`npm run build`: the bundle in dist/) and runs that from now on. */
 export function compiled(): string {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
-  main = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+  main = buildBundle();
   return main;
 }
 

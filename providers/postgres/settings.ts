@@ -1,7 +1,7 @@
 // `ProviderConfig.spec.settings` as the postgres provider reads them: where clients reach the
 // server, TLS, and the deadlines of every connection mooring makes. Each has a default a shared
 // cluster can live with; docs/database.md lists them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TerminalError, formatIssues, type ProviderConnection } from '../../sdk/index.ts';
 import { PgReason } from './classify.ts';
 

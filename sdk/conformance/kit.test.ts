@@ -2,7 +2,7 @@
 // deliberately broken one fails the case of the rule it breaks, with a message naming that rule.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { immutable, withRules } from '../../src/api/common.ts';
 import { ConflictError, RetryableError, TerminalError, type Connector, type ExternalClient, type ManagedResource, type ProviderConnection } from '../index.ts';
 import { checkConformance, describeConformance, summary, type CaseName, type ConformanceTarget } from './index.ts';

@@ -1,5 +1,5 @@
 // The Bucket kind: an object-storage bucket (S3 today).
-import { z } from 'zod';
+import * as z from 'zod';
 import { immutable, managedSpecFields, presenceFixed, managedStatusFields, withRules } from './common.ts';
 import type { DerivedName, NameRule } from './derived.ts';
 

@@ -1,6 +1,6 @@
 // Fields every managed kind shares. The zod schemas here are the single source: TypeScript types
 // come from z.input / z.output, and the CRD YAML in crds/ is generated from them (src/generate/crds.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const GROUP = 'mooring.dev';
 export const VERSION = 'v1alpha1';

@@ -1,6 +1,6 @@
 // The Database kind: a database and a login on an existing PostgreSQL server (provider `postgres`),
 // or an RDS DB instance (provider `aws`), with the credentials in a connection Secret (issue 5).
-import { z } from 'zod';
+import * as z from 'zod';
 import { immutable, managedSpecFields, managedStatusFields, presenceFixed, withRules, type ConnectionSecretPolicy } from './common.ts';
 import type { DerivedName, NameRule } from './derived.ts';
 import { OWNERSHIP_TAG } from './bucket.ts';

@@ -1,7 +1,7 @@
 // The DNSRecord kind: one record set in a hosted zone (Route 53 today). Every rule on values is
 // written once and checked twice: by the apiserver (CEL, naming the field) and by zod here.
 import { isIPv6 } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { immutable, managedSpecFields, managedStatusFields, withRules, type Rule } from './common.ts';
 import { oneOfValueOrFrom, ValueFrom } from './references.ts';
 

@@ -1,6 +1,6 @@
 // The ProviderConfig kind (cluster-scoped): how to reach one cloud account or server. Managed
 // resources name one in spec.providerConfigRef; src/operator/providers.ts reads it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DNS_LABEL, DNS_SUBDOMAIN, immutable, managedStatusFields, presenceFixed, withRules } from './common.ts';
 import { issueLines } from './issues.ts';
 

@@ -1,7 +1,7 @@
 // References between resources: a spec field whose value comes from elsewhere (`<field>From`), and
 // the status fields of mooring objects that may be referred to. A reference names an object of the
 // referring object's own namespace only: it has no namespace field, by design (docs/references.md).
-import { z } from 'zod';
+import * as z from 'zod';
 import { DNS_SUBDOMAIN, withRules } from './common.ts';
 
 /** Where each referable status value is read, per kind: `status.atProvider` in, a string out. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { withRules } from './common.ts';
 import { re2Problem, SchemaError, structuralProblems, toStructural, type StructuralSchema } from './structural.ts';
 

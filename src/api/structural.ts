@@ -3,7 +3,7 @@
 // $ref), with Go RE2 patterns and CEL rules the cost estimator accepts. zod's JSON Schema
 // (draft 2020-12) is the starting point; whatever cannot be carried over faithfully is an error
 // naming the field, never silently dropped.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CelRule } from './common.ts';
 
 export type SchemaType = 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { bundle } from '../build/bundle.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLIENT_NODE = /\/node_modules\/@kubernetes\/client-node\//;
@@ -53,9 +54,9 @@ function kubeconfig(name: string, user: Record<string, unknown>): string {
 }
 
 /** Runs `mooring run` until its caches synced, stops it with SIGTERM; the modules it loaded. */
-async function modulesOfRun(kubeconfigFile: string): Promise<string[]> {
+async function modulesOfRun(kubeconfigFile: string, main = join(ROOT, 'src', 'cli', 'main.ts')): Promise<string[]> {
   const log = join(dir, `modules-${Math.random()}`);
-  const child = spawn(process.execPath, ['--import', join(ROOT, 'test', 'support', 'module-log.ts'), join(ROOT, 'src', 'cli', 'main.ts'), 'run', '--kubeconfig', kubeconfigFile, '--bind-address', '127.0.0.1:0'], {
+  const child = spawn(process.execPath, ['--import', join(ROOT, 'test', 'support', 'module-log.ts'), main, 'run', '--kubeconfig', kubeconfigFile, '--bind-address', '127.0.0.1:0'], {
     env: { ...process.env, MOORING_MODULE_LOG: log, MOORING_LOG_FORMAT: 'json', MOORING_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -94,6 +95,16 @@ describe('mooring run', () => {
     assert.ok(modules.includes('node:fs'), 'the module log records the builtins imported');
     assert.deepEqual(modules.filter((m) => m === 'node:child_process'), []);
     assert.ok(authorizations.has('Bearer plain'));
+  });
+
+  it('bundled as the image runs it, loads none of them either', async () => {
+    const { main } = await bundle(join(dir, 'dist'));
+    const modules = await modulesOfRun(kubeconfig('bundle', { token: 'bundled' }), main);
+    assert.ok(modules.some((m) => m.endsWith('/dist/mooring.mjs')) && !modules.some((m) => m.endsWith('.ts')), 'the bundle ran, no source file');
+    assert.deepEqual(modules.filter((m) => CLIENT_NODE.test(m) || m.includes('internal/deps/undici') || m === 'node:child_process'), []);
+    // Nor Web Crypto: node:crypto's ESM namespace reads its lazy webcrypto export (src/build/bundle.ts).
+    assert.deepEqual(modules.filter((m) => m.includes('internal/crypto/webcrypto')), []);
+    assert.ok(authorizations.has('Bearer bundled'));
   });
 
   it('loads it for a kubeconfig user with an exec plugin, whose token it then sends', async () => {

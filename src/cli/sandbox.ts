@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION } from '../api/common.ts';
+import { buildBundle } from '../build/index.ts';
 import { applyObjects, readManifests, waitForCrds } from '../kube/apply.ts';
 import { OPERATOR_ENV, OPERATOR_V8_FLAGS } from '../runtime/node-flags.ts';
 import { startStack, stopOnSignals, type Stack } from '../stack/index.ts';
@@ -179,8 +180,10 @@ function writeSandboxFiles(stack: Stack): void {
 // (and tests) side by side never fight over :8080.
 function startOperator(kubeconfig: string): ChildProcess {
   const args = ['run', '--kubeconfig', kubeconfig, '--log-format', 'pretty', '--bind-address', '127.0.0.1:0', '--providers', POWERDNS_PLUGIN, '--credentials-namespaces', OPERATOR_NAMESPACE];
-  // With the image's V8 flags and environment, so the sandbox's operator uses the memory a cluster's would.
-  return spawn(process.execPath, [...OPERATOR_V8_FLAGS, join(ROOT, 'src', 'cli', 'main.ts'), ...args], {
+  // Bundled, with the image's V8 flags and environment: the sandbox's operator is the image's, and
+  // uses the memory a cluster's would.
+  const main = buildBundle(join(SANDBOX_DIR, 'dist'));
+  return spawn(process.execPath, [...OPERATOR_V8_FLAGS, main, ...args], {
     env: { ...OPERATOR_ENV, ...process.env },
     stdio: 'inherit',
     detached: true, // its own group: Ctrl-C reaches us, and we stop it first, in order

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BucketKind, KINDS } from '../api/kinds.ts';
 import { accessChecks, describeCheck, RULES } from '../operator/permissions.ts';
 import { rbacTemplate } from './chart.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { must } from '../../sdk/testing.ts';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { callSignal, isAdapterError, type ExternalClient, type ManagedResource, type Observation } from '../../sdk/index.ts';
 import { managedSpecFields } from '../api/common.ts';
 import { Limits } from '../limits/index.ts';

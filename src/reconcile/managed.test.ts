@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { must } from '../../sdk/testing.ts';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { managedSpecFields, type ConnectionSecretPolicy } from '../api/common.ts';
 import { BUCKET_NAME_FROM_METADATA } from '../api/bucket.ts';
 import { derivedNameProblems } from '../api/derived.ts';

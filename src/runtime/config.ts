@@ -4,7 +4,7 @@
 // (`500ms`, `5s`, `5m`, `1h30m`); a bare number is seconds. An empty environment variable counts
 // as unset. A bad value fails with the flag and the variable named.
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BACKOFF_DEFAULTS } from './backoff.ts';
 import { QUEUE_DEFAULTS } from './queue.ts';
 

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { condition, createNamespace, emulatorProviderConfig, eventually, installCrds, kubeConfig, objects, uniq } from '../support/kube.ts';
 import { useStack } from '../support/stack.ts';
+import { importsOf } from '../../src/build/bundle.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const stack = useStack(['kube', 'aws']);
@@ -79,9 +80,8 @@ before(async () => {
   for (const { from, to } of stage.copies) {
     for (const source of from) cpSync(join(ROOT, source), join(app, to.endsWith('/') ? source : to), { recursive: true });
   }
-  // The build stage's `npm run build`, into the image's folder.
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  for (const to of stage.builds) execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(app, to)], { stdio: 'inherit' });
+  // The build stage's `npm run build` (the bundle), into the image's folder.
+  for (const to of stage.builds) execFileSync(process.execPath, [join(ROOT, 'src', 'build', 'bundle.ts'), join(app, to)], { stdio: 'inherit' });
   readOnly(app);
   // The image's node_modules holds the production dependencies; this checkout's is a superset.
   // Linked after the write bits are gone from the copy: nothing may reach through the link.
@@ -100,9 +100,9 @@ describe('the container image', () => {
   it('is a non-root, production image that runs `mooring run`', () => {
     assert.match(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'), /npm ci --omit=dev/);
     assert.match(stage.user ?? '', /^[1-9]\d*(:[1-9]\d*)?$/, 'a numeric non-root USER');
-    assert.deepEqual(stage.command, ['node', '--optimize-for-size', '--max-opt=2', 'dist/src/cli/main.js', 'run']);
-    assert.deepEqual(stage.builds, ['./dist'], 'the compiled code, from the build stage');
-    assert.match(readFileSync(join(ROOT, 'package.json'), 'utf8'), /"build": "tsc -p tsconfig\.build\.json"/, 'the build stage runs what this test runs');
+    assert.deepEqual(stage.command, ['node', '--optimize-for-size', '--max-opt=2', 'dist/mooring.mjs', 'run']);
+    assert.deepEqual(stage.builds, ['./dist'], 'the bundle, from the build stage');
+    assert.match(readFileSync(join(ROOT, 'package.json'), 'utf8'), /"build": "node src\/build\/bundle\.ts"/, 'the build stage runs what this test runs');
   });
 
   it('needs no dev dependency at run time', () => {
@@ -112,14 +112,14 @@ describe('the container image', () => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
-        else if (entry.name.endsWith('.js')) {
-          for (const [, spec] of readFileSync(path, 'utf8').matchAll(/(?:^import [^'"]*from |\bimport\()'([^'.][^']*)'/gm)) imported.add(spec!.startsWith('@') ? spec!.split('/').slice(0, 2).join('/') : spec!.split('/')[0]!);
+        else if (entry.name.endsWith('.mjs')) {
+          for (const spec of importsOf(readFileSync(path, 'utf8'))) imported.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
         }
       }
     };
-    // What the image holds: the compiled code (type imports are gone from it).
+    // What the image holds: the bundle, which leaves out only the packages src/build/bundle.ts names.
     for (const to of stage.builds) walk(join(app, to));
-    assert.ok(imported.has('@aws-sdk/client-s3') && imported.has('zod'), `the walk found the image's imports: ${[...imported].join(', ')}`);
+    assert.ok(imported.has('@kubernetes/client-node') && imported.has('node:fs'), `the walk found the image's imports: ${[...imported].join(', ')}`);
     // The package's own name resolves to itself (its "exports": a plugin imports mooring/sdk).
     const missing = [...imported].filter((name) => !name.startsWith('node:') && name !== pkg.name && !(name in pkg.dependencies));
     assert.deepEqual(missing, [], 'imported by the image\'s code but not a production dependency');

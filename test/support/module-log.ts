@@ -13,7 +13,7 @@ registerHooks({
   },
 });
 process.on('exit', () => {
-  // Node's own internal modules the hooks never see (its bundled undici among them), as node:internal/….
-  for (const entry of (process as unknown as { moduleLoadList: string[] }).moduleLoadList) if (entry.startsWith('NativeModule internal/deps/')) loaded.add(`node:${entry.slice('NativeModule '.length)}`);
+  // Node's own internal modules the hooks never see (its bundled undici, Web Crypto), as node:internal/….
+  for (const entry of (process as unknown as { moduleLoadList: string[] }).moduleLoadList) if (entry.startsWith('NativeModule internal/')) loaded.add(`node:${entry.slice('NativeModule '.length)}`);
   if (process.env.MOORING_MODULE_LOG) writeFileSync(process.env.MOORING_MODULE_LOG, [...loaded].join('\n'));
 });

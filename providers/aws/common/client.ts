@@ -1,7 +1,7 @@
 // SDK client configuration from a ProviderConnection, and the one path every AWS request takes:
 // through the account limiter, with failures classified on the way out, and cut short by the
 // deadline of the adapter call it is sent for.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TerminalError, callSignal, formatIssues, type ProviderConnection, type RequestLimiter } from '../../../sdk/index.ts';
 import { webIdentityCredentials, type CredentialProvider } from './credentials.ts';
 import { AwsReason, awsErrorCode, awsStatus, classifyAwsError } from './classify.ts';
