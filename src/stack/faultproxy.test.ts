@@ -231,6 +231,17 @@ describe('FaultProxy', () => {
     assert.equal(upstreamPaths.filter((p) => p.startsWith('POST')).length, 1, 'the rejected batch never reached the emulator');
   });
 
+  it("keeps each client's faults its own: another test file's configure({}) clears none of them", async () => {
+    const mine = new FaultProxyClient(proxy.endpoint);
+    const theirs = new FaultProxyClient(proxy.endpoint);
+    await mine.configure({ rejectNames: ['bad.example.test'] });
+    await theirs.configure({ throttle: { count: 1, actions: ['route53:GetChange'] } });
+    await theirs.configure({});
+    await assert.rejects(r53.send(batch('bad.example.test.')), { name: 'InvalidChangeBatch' });
+    await mine.configure({});
+    await r53.send(batch('bad.example.test.'));
+  });
+
   describe("plays Route 53's change guards, which moto does not keep", () => {
     const held = '<ResourceRecordSet><Name>www.example.test.</Name><Type>A</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>';
     const change = (Action: 'CREATE' | 'DELETE' | 'UPSERT', value = '192.0.2.1', name = 'www.example.test.') =>

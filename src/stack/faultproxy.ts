@@ -12,12 +12,30 @@
 // behaviours are played on request, in process: a ResponseRewrite (rds-insights.ts) replaces answers.
 //
 // Driven in process (`proxy.configure(...)`) or over HTTP on its own port, under CONTROL_PREFIX,
-// by test files running in other processes (FaultProxyClient).
+// by test files running in other processes (FaultProxyClient). Test files share one proxy and run
+// side by side, so each client's faults are its own (the latency and the stats are the proxy's).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { forgivingBody, parseChanges, parseListingPage, refusal, type StrictRecordSet } from './route53-strict.ts';
+
+/** Whose faults a control request sets: each FaultProxyClient names itself in this header. */
+const OWNER_HEADER = 'x-faultproxy-owner';
+/** The owner of faults set in process, or by a client that names none. */
+const LOCAL_OWNER = 'local';
+const ownerOf = (req: IncomingMessage) => {
+  const h = req.headers[OWNER_HEADER];
+  return typeof h === 'string' && h ? h : LOCAL_OWNER;
+};
+
+interface FaultSet {
+  faults: Faults;
+  /** When a `throttle.forMs` set with these faults ends. */
+  throttleUntil: number;
+}
+
+type Injected = { status: number; body: string } | 'drop' | 'hang' | undefined;
 
 /** Control API paths live here; `_` cannot start an S3 bucket name nor a Route 53 path. */
 export const CONTROL_PREFIX = '/_faultproxy';
@@ -203,12 +221,15 @@ export class FaultProxy {
   private readonly server: Server;
   private readonly target: URL;
   private readonly sockets = new Set<Socket>();
-  private faults: Faults = {};
+  /**
+   * Each client's faults apart (test files share one proxy and run side by side): one file's
+   * `configure({})` clears its own, never another's. A request meets them in the order set.
+   */
+  private faultSets = new Map<string, FaultSet>();
   /** The network's round trip, added to every cloud call whatever the faults (configure leaves it). */
   private latencyMs = 0;
   /** Requests the hang fault holds, until their client closes the connection. */
   private held = 0;
-  private throttleUntil = 0;
   /** Proxy change id → the emulator's (moto reuses one change id for many changes). */
   private readonly changes = new Map<string, { upstream: string; pendingLeft: number }>();
   private changeSeq = 0;
@@ -251,10 +272,15 @@ export class FaultProxy {
     return proxy;
   }
 
-  /** Replaces the fault set (an empty object clears every fault). */
-  configure(faults: Faults): void {
-    this.faults = structuredClone(faults);
-    this.throttleUntil = faults.throttle?.forMs ? Date.now() + faults.throttle.forMs : 0;
+  /** Replaces `owner`'s fault set (an empty object clears it); other owners' faults stay. */
+  configure(faults: Faults, owner = LOCAL_OWNER): void {
+    this.faultSets.delete(owner);
+    if (Object.keys(faults).length === 0) return;
+    this.faultSets.set(owner, { faults: structuredClone(faults), throttleUntil: faults.throttle?.forMs ? Date.now() + faults.throttle.forMs : 0 });
+  }
+
+  private get sets(): FaultSet[] {
+    return [...this.faultSets.values()];
   }
 
   /** Rewrites the emulator's answers from now on (undefined: passes them on as they are); faults come first. */
@@ -314,7 +340,7 @@ export class FaultProxy {
     const arrived = Date.now();
     const path = req.url ?? '/';
     const body = await readBody(req);
-    if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path.slice(CONTROL_PREFIX.length), body, res);
+    if (path.startsWith(CONTROL_PREFIX)) return this.control(req.method ?? 'GET', path.slice(CONTROL_PREFIX.length), body, res, ownerOf(req));
     const authorization = req.headers.authorization;
     const text = body.length < 65_536 ? body.toString('utf8') : undefined;
     const action = classify(req.method ?? 'GET', path, signedService(authorization), text);
@@ -333,7 +359,8 @@ export class FaultProxy {
     // The round trip to the cloud, decided at arrival like the faults; an error answer costs it too.
     if (this.latencyMs > 0 && action !== 'moto-api') await delay(this.latencyMs);
     if (fault) return send(res, fault.status, fault.body);
-    if (this.faults.latency && matches(this.faults.latency, action, req.method)) await new Promise((r) => setTimeout(r, this.faults.latency!.ms));
+    const extra = Math.max(0, ...this.sets.map(({ faults: f }) => (f.latency && matches(f.latency, action, req.method) ? f.latency.ms : 0)));
+    if (extra > 0) await new Promise((r) => setTimeout(r, extra));
     if (action === 'route53:ChangeResourceRecordSets') return this.strictChange(req, res, path, body);
     const upstream = await this.forward(req, this.rewriteRequestPath(action, path), body, apiOf(action));
     const played = this.rewrite?.({ action, request: text ?? '', status: upstream.status, body: upstream.body.toString('utf8') });
@@ -357,9 +384,17 @@ export class FaultProxy {
     this.journal.push({ at: at - this.statsSince, action, method, path: path.split('?')[0] ?? path, ...(injected ? { fault: injected } : {}), ...(params ? { params } : {}) });
   }
 
-  /** The injected answer for this request, if any; consumes one unit of a counted fault. */
-  private fault(action: string, body: Buffer, method: string): { status: number; body: string } | 'drop' | 'hang' | undefined {
-    const f = this.faults;
+  /** The injected answer for this request, if any, from the first owner's set that has one. */
+  private fault(action: string, body: Buffer, method: string): Injected {
+    for (const set of this.sets) {
+      const injected = this.faultOf(set, action, body, method);
+      if (injected) return injected;
+    }
+    return undefined;
+  }
+
+  /** One owner's injected answer for this request, if any; consumes one unit of a counted fault. */
+  private faultOf({ faults: f, throttleUntil }: FaultSet, action: string, body: Buffer, method: string): Injected {
     const hit = (kind: string) => (this.faultCounts[kind] = (this.faultCounts[kind] ?? 0) + 1);
     if (f.hang && (f.hang.count === undefined || f.hang.count > 0) && matches(f.hang, action, method)) {
       if (f.hang.count !== undefined) f.hang.count--;
@@ -373,7 +408,7 @@ export class FaultProxy {
     }
     if (f.throttle && matches(f.throttle, action, method)) {
       const counted = f.throttle.count !== undefined && f.throttle.count > 0;
-      if (counted || Date.now() < this.throttleUntil) {
+      if (counted || Date.now() < throttleUntil) {
         if (counted) f.throttle.count!--;
         const code = f.throttle.code ?? 'Throttling';
         hit(code);
@@ -464,7 +499,7 @@ export class FaultProxy {
     const upstream = /<Id>(?:\/change\/)?([^<]+)<\/Id>/.exec(text)?.[1];
     if (!upstream) return text;
     const id = `CFP${(++this.changeSeq).toString(36).toUpperCase().padStart(8, '0')}`;
-    const pendingLeft = this.faults.pendingGetChanges ?? 0;
+    const pendingLeft = Math.max(0, ...this.sets.map((set) => set.faults.pendingGetChanges ?? 0));
     this.changes.set(id, { upstream, pendingLeft });
     const answer = text.replace(/<Id>[^<]*<\/Id>/, `<Id>/change/${id}</Id>`);
     return pendingLeft > 0 ? answer.replace(/<Status>INSYNC<\/Status>/, '<Status>PENDING</Status>') : answer;
@@ -516,11 +551,11 @@ export class FaultProxy {
     });
   }
 
-  private control(method: string, path: string, body: Buffer, res: ServerResponse): void {
+  private control(method: string, path: string, body: Buffer, res: ServerResponse, owner = LOCAL_OWNER): void {
     const json = (status: number, value: unknown) => send(res, status, JSON.stringify(value), { 'content-type': 'application/json' });
     try {
       if (method === 'PUT' && path === '/faults') {
-        this.configure(JSON.parse(body.toString('utf8') || '{}') as Faults);
+        this.configure(JSON.parse(body.toString('utf8') || '{}') as Faults, owner);
         return json(200, { ok: true });
       }
       if (method === 'PUT' && path === '/latency') {
@@ -559,6 +594,8 @@ function send(res: ServerResponse, status: number, body: string | Buffer, header
 /** Drives a proxy over its control API: for test files in another process than the stack. */
 export class FaultProxyClient {
   private readonly base: string;
+  /** Its faults are its own: another client's configure neither clears nor replaces them. */
+  private readonly owner = randomUUID();
 
   constructor(endpoint: string) {
     this.base = `${endpoint.replace(/\/$/, '')}${CONTROL_PREFIX}`;
@@ -587,7 +624,8 @@ export class FaultProxyClient {
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`${this.base}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    const headers = { [OWNER_HEADER]: this.owner, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+    const res = await fetch(`${this.base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const value: unknown = await res.json();
     if (!res.ok) throw new Error(`fault proxy ${method} ${path}: HTTP ${res.status} ${JSON.stringify(value)}`);
     return value;
