@@ -99,26 +99,41 @@ export async function createCredentialsSecret(kc: KubeConfig, info: StackInfo, n
   });
 }
 
+/**
+ * The apiserver answers 429 "storage is (re)initializing" for a moment while another test file
+ * applies a CRD that differs (an upgrade test): retried, as kubectl and the operator's client do.
+ */
+async function whileReinitializing<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if ((err as { code?: number }).code !== 429 || attempt >= 40) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 export function objects(kc: KubeConfig, plural: string) {
   const api = kc.makeApiClient(CustomObjectsApi);
   const inNs = (namespace: string) => ({ group: GROUP, version: VERSION, plural, namespace });
   const at = (namespace: string, name: string) => ({ ...inNs(namespace), name });
   return {
     create: (namespace: string, name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
-      api.createNamespacedCustomObject({ ...inNs(namespace), body: { apiVersion: API_VERSION, kind: kindOf(plural), metadata: { name, ...metadata }, spec } }) as Promise<ManagedObject>,
-    get: (namespace: string, name: string) => api.getNamespacedCustomObject(at(namespace, name)) as Promise<ManagedObject>,
-    list: async (namespace: string) => ((await api.listNamespacedCustomObject(inNs(namespace))) as { items: ManagedObject[] }).items,
+      whileReinitializing(() => api.createNamespacedCustomObject({ ...inNs(namespace), body: { apiVersion: API_VERSION, kind: kindOf(plural), metadata: { name, ...metadata }, spec } }) as Promise<ManagedObject>),
+    get: (namespace: string, name: string) => whileReinitializing(() => api.getNamespacedCustomObject(at(namespace, name)) as Promise<ManagedObject>),
+    list: async (namespace: string) => ((await whileReinitializing(() => api.listNamespacedCustomObject(inNs(namespace)))) as { items: ManagedObject[] }).items,
     tryGet: async (namespace: string, name: string) => {
       try {
-        return (await api.getNamespacedCustomObject(at(namespace, name))) as ManagedObject;
+        return (await whileReinitializing(() => api.getNamespacedCustomObject(at(namespace, name)))) as ManagedObject;
       } catch (err) {
         if ((err as { code?: number }).code === 404) return undefined;
         throw err;
       }
     },
     patchSpec: (namespace: string, name: string, spec: Record<string, unknown>) =>
-      api.patchNamespacedCustomObject({ ...at(namespace, name), body: [{ op: 'replace', path: '/spec', value: spec }] }),
-    remove: (namespace: string, name: string) => api.deleteNamespacedCustomObject(at(namespace, name)),
+      whileReinitializing(() => api.patchNamespacedCustomObject({ ...at(namespace, name), body: [{ op: 'replace', path: '/spec', value: spec }] })),
+    remove: (namespace: string, name: string) => whileReinitializing(() => api.deleteNamespacedCustomObject(at(namespace, name))),
     /** Adds annotations to the object as it is now (refused, like kubectl's, if it changed meanwhile). */
     annotate: async (namespace: string, name: string, annotations: Record<string, string>) => {
       const o = (await api.getNamespacedCustomObject(at(namespace, name))) as ManagedObject;
