@@ -10,6 +10,7 @@
 // When the budget cannot cover N objects × reads per check in one period, checks go to later
 // windows and the period stretches: `stats()` says by how much (the metrics show it).
 import { createHash } from 'node:crypto';
+import type { ScheduleOptions } from './index.ts';
 
 export interface ResyncBudgetOptions {
   /** The resync period: how often each object is checked when the budget allows. */
@@ -23,7 +24,7 @@ export interface ResyncBudgetOptions {
 
 /** An account limiter as an adapter sees it (sdk's RequestLimiter, which this floor cannot import). */
 export interface CountedLimiter {
-  schedule<T>(fn: () => Promise<T>, options?: { ahead?: boolean | undefined }): Promise<T>;
+  schedule<T>(fn: () => Promise<T>, options?: ScheduleOptions): Promise<T>;
   throttled(): void;
   succeeded(): void;
 }
@@ -78,10 +79,9 @@ export class ResyncBudget {
 
   /**
    * A config's own budget for its account (its spec.rateLimits.resyncReadsPerSecond; undefined:
-   * none). Several configs on one account: the lowest any of them sets holds for the account (0,
-   * no budget, only when all say so), so
-   * the answer does not depend on which config was used last; a config not heard of for two
-   * periods (deleted, or no longer used) no longer counts.
+   * none). Several configs on one account: the lowest any of them sets holds (0, no budget, only
+   * when all say so), whichever config was used last; a config not heard of for two periods
+   * (deleted, or no longer used) no longer counts.
    */
   setBudget(account: string, config: string, readsPerSecond: number | undefined): void {
     let own = this.budgets.get(account);
