@@ -12,7 +12,8 @@ export interface EventApi {
 interface Seen {
   name?: string | undefined;
   count: number;
-  firstTimestamp: string;
+  /** When the first of the folded events happened (ms). */
+  first: number;
   lastWrite: number;
   writing: boolean;
 }
@@ -24,7 +25,7 @@ export interface RecorderOptions {
   /** At most one write per folded Event within this interval (default 60 s). */
   minWriteIntervalMs?: number;
   now?: () => number;
-  /** Bound on remembered events, oldest forgotten first (default 10,000). */
+  /** Bound on remembered events, oldest forgotten first (default 10,000); those past the window go sooner. */
   maxEntries?: number;
   /** Secret values replaced in messages (default: the process's scrubber). */
   scrubber?: SecretScrubber;
@@ -49,21 +50,33 @@ export class EventRecorder implements EventSink {
     const key = `${object.metadata.uid}\u0000${type}\u0000${reason}\u0000${message}`;
     const now = this.opts.now();
     const entry = this.seen.get(key);
-    if (entry && now - Date.parse(entry.firstTimestamp) < this.opts.windowMs) {
+    if (entry && now - entry.first < this.opts.windowMs) {
       entry.count++;
       if (entry.name && !entry.writing && now - entry.lastWrite >= this.opts.minWriteIntervalMs) void this.bump(object, entry, entry.name, now);
       return;
     }
-    const fresh: Seen = { count: 1, firstTimestamp: new Date(now).toISOString(), lastWrite: now, writing: true };
+    const fresh: Seen = { count: 1, first: now, lastWrite: now, writing: true };
     this.seen.delete(key);
     this.seen.set(key, fresh);
-    const oldest = this.seen.keys().next();
-    if (this.seen.size > this.opts.maxEntries && !oldest.done) this.seen.delete(oldest.value);
+    this.forget(now);
     void this.create(object, fresh, type, reason, message);
+  }
+
+  /**
+   * Drops what can no longer fold: entries are kept in the order they began (a fresh one goes to
+   * the end), so those past the window are at the front. Without this, every object's last Event
+   * stayed in memory until 10,000 others pushed it out.
+   */
+  private forget(now: number): void {
+    for (const [key, entry] of this.seen) {
+      if (this.seen.size <= this.opts.maxEntries && now - entry.first < this.opts.windowMs) return;
+      this.seen.delete(key);
+    }
   }
 
   private async create(object: ManagedObject, entry: Seen, type: string, reason: string, message: string): Promise<void> {
     const ns = object.metadata.namespace;
+    const first = new Date(entry.first).toISOString();
     this.counted(object);
     try {
       const created = await this.api.create(ns, {
@@ -76,8 +89,8 @@ export class EventRecorder implements EventSink {
         source: { component: this.opts.component },
         reportingComponent: this.opts.component,
         reportingInstance: this.opts.component,
-        firstTimestamp: entry.firstTimestamp,
-        lastTimestamp: entry.firstTimestamp,
+        firstTimestamp: first,
+        lastTimestamp: first,
         count: 1,
       });
       entry.name = created.metadata?.name;

@@ -11,7 +11,8 @@
 // Ready keys are served fairly across namespaces (src/runtime/lanes.ts): round-robin over one lane
 // per namespace, so a namespace holding thousands of ready keys cannot starve another's one.
 import { Backoff, type BackoffOptions, type FailureKind } from './backoff.ts';
-import { realClock, type Clock, type Timer } from './clock.ts';
+import { realClock, type Clock } from './clock.ts';
+import { Deadlines } from './deadlines.ts';
 import { Lanes } from './lanes.ts';
 
 export interface QueueResult {
@@ -99,8 +100,8 @@ export class WorkQueue {
   private readonly active = new Set<string>();
   /** Keys added while being handled: ready again when their handler finishes. */
   private readonly again = new Set<string>();
-  /** Keys waiting for a later time. */
-  private readonly delayed = new Map<string, { at: number; timer: Timer }>();
+  /** Keys waiting for a later time, behind one timer. */
+  private readonly delayed: Deadlines;
 
   private started = false;
   private stopping = false;
@@ -114,6 +115,7 @@ export class WorkQueue {
     this.observer = options.observer ?? {};
     this.backoff = options.backoff instanceof Backoff ? options.backoff : new Backoff(options.backoff);
     this.ready = new Lanes(options.laneOf ?? laneOfKey);
+    this.delayed = new Deadlines(this.clock, (key) => this.add(key));
   }
 
   /** Starts handing keys to workers. Keys added before are kept and handled from now on. */
@@ -143,13 +145,8 @@ export class WorkQueue {
     if (this.ready.has(key) || this.again.has(key)) return;
     const at = this.clock.now() + ms;
     const pending = this.delayed.get(key);
-    if (pending && pending.at <= at) return;
-    pending?.timer.cancel();
-    const timer = this.clock.setTimeout(() => {
-      this.delayed.delete(key);
-      this.add(key);
-    }, ms);
-    this.delayed.set(key, { at, timer });
+    if (pending !== undefined && pending <= at) return;
+    this.delayed.set(key, at);
   }
 
   /** Resets `key`'s failure backoff (the queue does this itself after every success). */
@@ -184,7 +181,6 @@ export class WorkQueue {
    */
   async shutdown(): Promise<void> {
     this.stopping = true;
-    for (const { timer } of this.delayed.values()) timer.cancel();
     this.delayed.clear();
     this.ready.clear();
     this.again.clear();
@@ -192,7 +188,6 @@ export class WorkQueue {
   }
 
   private cancelDelayed(key: string): void {
-    this.delayed.get(key)?.timer.cancel();
     this.delayed.delete(key);
   }
 
