@@ -1,6 +1,6 @@
 // Due times for many keys behind one timer. A timer per key cost each managed object a Timeout,
 // two closures and, since every resync is jittered to its own duration, a timer list of its own
-// inside Node (about 0.4 KiB a key); here a key costs a map entry and a slot in a binary heap.
+// inside Node (about 0.75 KiB a key, measured); here a key costs a map entry and a slot in a binary heap.
 import type { Clock, Timer } from './clock.ts';
 
 export class Deadlines {
