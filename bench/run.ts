@@ -29,6 +29,8 @@ import { setup } from '../src/stack/setup.ts';
 import { createNamespace, emulatorProviderConfig, installCrds, kubeConfig } from '../test/support/kube.ts';
 import { baselineBuckets, convergeBuckets, deleteBuckets } from './buckets.ts';
 import { sleep, type Bench } from './context.ts';
+import { nodeFloor } from './floor.ts';
+import { describeFootprint } from './footprint.ts';
 import { latencyBound } from './latency.ts';
 import { GOALS } from './goals.ts';
 import { cachedObjects, memoryRow, startMemoryOperator } from './memory.ts';
@@ -131,6 +133,9 @@ async function buckets(bench: Bench, memoryOnly: boolean): Promise<void> {
   const main = await startMemoryOperator(bench, 'main');
   await sleep(5_000);
   await memoryRow(bench, main, 'memory, idle (RSS)', GOALS.idleMiB, 'caches synced, nothing to manage');
+  const floor = await nodeFloor(bench.info, bench.nodeArgs);
+  bench.row("↳ Node's floor here: a bare node holding one TLS watch on the apiserver (RSS)", `${floor.rss} MiB`,
+    `the image's flags and MALLOC_ARENA_MAX; what any Node controller holds before its own code: the idle operator is ${main.rssMiB() - floor.rss} MiB above it, the idle goal leaves ${GOALS.idleMiB.atMost - floor.rss}; ${describeFootprint(floor)}`);
   const largeMs = await convergeBuckets(bench, main, 'l', LARGE);
   if (!memoryOnly) await baselineBuckets(bench, LARGE, CONCURRENCY, largeMs);
   await sleep(5_000);
