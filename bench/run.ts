@@ -91,7 +91,8 @@ try {
     info,
     kc,
     ns,
-    pc: await emulatorProviderConfig(kc, info, 'bench', { endpoint: proxyEndpoint }),
+    // The proxy plays Route 53's change guards (moto keeps none), so the operator relies on them as it does on AWS.
+    pc: await emulatorProviderConfig(kc, info, 'bench', { endpoint: proxyEndpoint, settings: { route53ChangeGuards: 'true' } }),
     proxy: new FaultProxyClient(proxyEndpoint),
     dir: stack.dir,
     operatorArgs: ['--concurrency', String(CONCURRENCY)],

@@ -185,6 +185,109 @@ describe('ZoneBatcher', () => {
     await Promise.all(done);
     assert.deepEqual(zone.calls[1], ['e.'], 'a lone change goes after one quiet window');
   });
+
+  it('waits out pauses in a zone whose changes come in spurts (its rhythm kept across sends), till maxHoldMs or fullAt', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone, { windowMs: 100, maxWindowMs: 800, maxWaitMs: 250, maxHoldMs: 3_000, fullAt: 20 });
+    const advance = async (ms: number) => {
+      t.mock.timers.tick(ms);
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    // A burst: one change every 50 ms, never pausing past the window: the plain window and maxWaitMs, as without a rhythm.
+    const burst = [batcher.submit('Z1', 'a.')];
+    for (const n of ['b.', 'c.', 'd.', 'e.']) {
+      await advance(50);
+      burst.push(batcher.submit('Z1', n));
+    }
+    await advance(49);
+    assert.equal(zone.plans, 0, 'changes keep coming: held up to maxWaitMs');
+    await advance(1);
+    await Promise.all(burst);
+    assert.deepEqual(zone.calls, [['a.', 'b.', 'c.', 'd.', 'e.']], 'cut at maxWaitMs (250 ms), not held longer');
+    // Spurts: two changes, pauses of 250 ms or more, two more each: the window grows past them.
+    const spurts = [batcher.submit('Z1', 's0.'), batcher.submit('Z1', 's1.')];
+    await advance(100);
+    await Promise.all(spurts);
+    assert.equal(zone.calls.length, 2, 'the first spurt goes after the plain window: no pause seen yet');
+    const held: Promise<unknown>[] = [];
+    for (let i = 0; i < 6; i++) {
+      await advance(250);
+      held.push(batcher.submit('Z1', `h${i}a.`), batcher.submit('Z1', `h${i}b.`));
+    }
+    // Pauses of 250-350 ms (s1. to h0a.), remembered decaying, grow the window to 600-800 ms (100 + 2 × pause).
+    await advance(599);
+    assert.equal(zone.calls.length, 2, 'held across the pauses, past maxWaitMs, and 599 ms of quiet');
+    await advance(201);
+    await advance(2000);    await Promise.all(held);
+    assert.equal(zone.calls[2]!.length, 12, 'the spurts after the first went as one batch');
+    const names = Array.from({ length: 20 }, (_, i) => `f${i}.`);
+    const full = names.map((n) => batcher.submit('Z1', n));
+    await advance(0);
+    await Promise.all(full);
+    assert.deepEqual(zone.calls[3], names, 'a full batch goes at once, rhythm or not');
+  });
+
+  it('grows the window only for pauses longer than minPauseMs: the operator stalling within a burst keeps the plain window', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone, { windowMs: 100, maxWindowMs: 800, minPauseMs: 200, maxWaitMs: 250, maxHoldMs: 3_000 });
+    const advance = async (ms: number) => {
+      t.mock.timers.tick(ms);
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    // Stalls of 180 ms between spurts: each spurt goes after the plain window.
+    for (let i = 0; i < 3; i++) {
+      const spurt = [batcher.submit('Z1', `b${i}a.`), batcher.submit('Z1', `b${i}b.`)];
+      await advance(100);
+      assert.equal(zone.calls.length, i + 1, `spurt ${i} after a stall went after the plain window`);
+      await Promise.all(spurt);
+      await advance(80);
+    }
+    // A pause of 350 ms: the window grows past the plain one.
+    await advance(170);
+    const held = [batcher.submit('Z1', 'p.')];
+    await advance(100);
+    assert.equal(zone.calls.length, 3, 'held after a pause longer than minPauseMs');
+    await advance(699);
+    assert.equal(zone.calls.length, 3, 'the grown window: 100 ms + twice the 350 ms pause');
+    await advance(1);
+    assert.deepEqual(zone.calls[3], ['p.']);
+    await Promise.all(held);
+  });
+
+  it('never holds an urgent intent for the rhythm, nor counts it in the rhythm: a stream of deletes goes window by window', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone, { windowMs: 100, maxWindowMs: 800, maxWaitMs: 250, maxHoldMs: 3_000 });
+    const advance = async (ms: number) => {
+      t.mock.timers.tick(ms);
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    // Urgent spurts with pauses of 250 ms (the operator's pacing of a delete): each after the plain window.
+    for (let i = 0; i < 4; i++) {
+      const spurt = [batcher.submit('Z1', `d${i}a.`, { urgent: true }), batcher.submit('Z1', `d${i}b.`, { urgent: true })];
+      await advance(100);
+      assert.equal(zone.calls.length, i + 1, `urgent spurt ${i} went after the plain window`);
+      await Promise.all(spurt);
+      await advance(150);
+    }
+    // Patient spurts: the first goes after the plain window (the urgent ones left no rhythm), the next is held...
+    const first = [batcher.submit('Z1', 's0.'), batcher.submit('Z1', 's1.')];
+    await advance(100);
+    await Promise.all(first);
+    assert.equal(zone.calls.length, 5);
+    await advance(250);
+    const held = [batcher.submit('Z1', 'h0a.'), batcher.submit('Z1', 'h0b.')];
+    await advance(50);
+    // ...until an urgent intent joins: the batch then goes one plain window later, before maxWaitMs.
+    const urgent = batcher.submit('Z1', 'u.', { urgent: true });
+    await advance(99);
+    assert.equal(zone.calls.length, 5, 'the plain window from the urgent intent');
+    await advance(1);
+    assert.deepEqual(zone.calls[5], ['h0a.', 'h0b.', 'u.']);
+    await Promise.all([...held, urgent]);
+  });
 });
 
 /**

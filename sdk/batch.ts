@@ -18,6 +18,12 @@
 // record set that exists, DELETE on values that differ); a batch they refuse is planned again on a
 // fresh read. That re-plan is part of one flush, not a retry: a change that still fails is rejected
 // with its typed error, and the operator's retry policy (src/reconcile/retry.ts) decides the rest.
+//
+// A provider may let the quiet window grow (`maxWindowMs`, `maxHoldMs`): a zone whose changes
+// lately came in spurts with pauses between (`kubectl apply` delivering many records over a
+// minute) waits out such pauses, so they go as one batch rather than one per pause. The rhythm is
+// the zone's, kept across sends; a zone whose changes come without pause (a burst, however long
+// the operator takes to reconcile it) keeps the short window, so a burst goes as fast as before.
 import { TerminalError, isAdapterError } from './errors.ts';
 import { ProviderReason } from './reasons.ts';
 
@@ -58,6 +64,22 @@ export interface BatchOptions<Change, Limit extends string = string> {
   windowMs?: number | undefined;
   /** ...or once its first change has waited this long (ms), whichever comes first. Default 2000. */
   maxWaitMs?: number | undefined;
+  /**
+   * The most the quiet window grows to (ms). Default `windowMs`: a fixed window. It grows when the
+   * zone's changes lately paused for longer than `windowMs` and then resumed (twice the longest
+   * such pause, remembered across sends and halving every 4 `maxWindowMs`; a pause longer than
+   * `maxWindowMs` ends the rhythm): records arriving over a minute in spurts wait out the pauses.
+   */
+  maxWindowMs?: number | undefined;
+  /**
+   * Only a pause longer than this (ms) grows the window. Default `windowMs`. Longer, it tells the
+   * zone going quiet between spurts from the operator's own stalls within one burst.
+   */
+  minPauseMs?: number | undefined;
+  /** With a grown window, the first change waits at most this (ms), not `maxWaitMs`. Default `maxWaitMs`. */
+  maxHoldMs?: number | undefined;
+  /** A batch goes at once (its slot allowing) when this many intents are queued: near the backend's limit. Default: none. */
+  fullAt?: number | undefined;
   /** The most one batch may hold, per limit; with `cost`. Default: no limit. */
   limits?: BatchCost<Limit> | undefined;
   /** What one change costs against `limits`. An intent's changes always go in one batch together. */
@@ -89,6 +111,14 @@ export interface BatchOptions<Change, Limit extends string = string> {
 /** Defaults of the timing options; a provider documents its own where they differ. */
 export const BATCH_TIMING_DEFAULTS = { windowMs: 250, maxWaitMs: 2_000 } as const;
 
+type Timing = { windowMs: number; maxWaitMs: number; maxWindowMs: number; minPauseMs: number; maxHoldMs: number; fullAt: number };
+
+/** A zone's rhythm: when its last change arrived, and its longest pause lately (decaying). */
+interface Rhythm {
+  lastAt: number;
+  pauseMs: number;
+}
+
 /**
  * How a submitted intent ended: `sent` when its changes went in a call the backend accepted (with
  * that call's receipt), not sent when its plan needed no change.
@@ -100,6 +130,19 @@ interface Entry<Intent, Change, Receipt> {
   changes: Change[];
   resolve: (result: BatchResult<Receipt>) => void;
   reject: (err: unknown) => void;
+  /** Someone waits on it: the batch holding it keeps the plain window. */
+  urgent: boolean;
+}
+
+/** How one intent may wait (ZoneBatcher.submit). */
+export interface SubmitOptions {
+  /**
+   * Someone waits on this change (a delete holds its object's finalizer, and `kubectl delete`
+   * waits on that): the batch holding it goes after the plain window and `maxWaitMs`, however the
+   * zone's rhythm grew, and its arrival is not counted in that rhythm (the pauses of a stream of
+   * deletes are the operator's own pacing, not records arriving). Default false.
+   */
+  urgent?: boolean | undefined;
 }
 
 interface ZoneQueue<E> {
@@ -118,31 +161,70 @@ const defaultTooLarge = (cost: BatchCost<string>, limits: BatchCost<string>) =>
 export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = string> {
   private readonly port: BatchPort<Intent, Change, Receipt>;
   private readonly options: BatchOptions<Change, Limit>;
-  private readonly timing: { windowMs: number; maxWaitMs: number };
+  private readonly timing: Timing;
   private readonly zones = new Map<string, ZoneQueue<Entry<Intent, Change, Receipt>>>();
+  private readonly rhythms = new Map<string, Rhythm>();
 
   constructor(port: BatchPort<Intent, Change, Receipt>, options: BatchOptions<Change, Limit> = {}) {
     this.port = port;
     this.options = options;
-    this.timing = { windowMs: options.windowMs ?? BATCH_TIMING_DEFAULTS.windowMs, maxWaitMs: options.maxWaitMs ?? BATCH_TIMING_DEFAULTS.maxWaitMs };
+    const windowMs = options.windowMs ?? BATCH_TIMING_DEFAULTS.windowMs;
+    const maxWaitMs = options.maxWaitMs ?? BATCH_TIMING_DEFAULTS.maxWaitMs;
+    this.timing = {
+      windowMs,
+      maxWaitMs,
+      maxWindowMs: Math.max(windowMs, options.maxWindowMs ?? windowMs),
+      minPauseMs: Math.max(windowMs, options.minPauseMs ?? windowMs),
+      maxHoldMs: Math.max(maxWaitMs, options.maxHoldMs ?? maxWaitMs),
+      fullAt: options.fullAt ?? Infinity,
+    };
   }
 
   /** Queues an intent for its zone's next batch; settles once that batch was sent (or refused). */
-  submit(zoneId: string, intent: Intent): Promise<BatchResult<Receipt>> {
+  submit(zoneId: string, intent: Intent, options: SubmitOptions = {}): Promise<BatchResult<Receipt>> {
     let zone = this.zones.get(zoneId);
     if (!zone) this.zones.set(zoneId, (zone = { queued: [], since: Date.now(), flushing: false }));
     if (zone.queued.length === 0) zone.since = Date.now();
-    const done = new Promise<BatchResult<Receipt>>((resolve, reject) => zone.queued.push({ intent, changes: [], resolve, reject }));
+    const urgent = options.urgent === true;
+    if (!urgent) this.note(zoneId);
+    const done = new Promise<BatchResult<Receipt>>((resolve, reject) => zone.queued.push({ intent, changes: [], resolve, reject, urgent }));
     this.schedule(zoneId, zone);
     return done;
   }
 
-  /** (Re)arms the zone's timer: a quiet window after the last change, bounded by the first one's wait. */
+  /** Whether changes to the zone are queued, waiting for its next batch. */
+  holds(zoneId: string): boolean {
+    return (this.zones.get(zoneId)?.queued.length ?? 0) > 0;
+  }
+
+  /** Notes a change's arrival in the zone's rhythm: the pause before it, if the zone had not gone quiet. */
+  private note(zoneId: string): void {
+    const now = Date.now();
+    const { maxWindowMs } = this.timing;
+    const rhythm = this.rhythms.get(zoneId);
+    if (!rhythm) {
+      // A zone quiet for longer than the longest window has no rhythm left to keep.
+      if (this.rhythms.size >= 1024) for (const [id, r] of this.rhythms) if (now - r.lastAt > maxWindowMs) this.rhythms.delete(id);
+      this.rhythms.set(zoneId, { lastAt: now, pauseMs: 0 });
+      return;
+    }
+    const pause = now - rhythm.lastAt;
+    rhythm.pauseMs = pause > maxWindowMs ? 0 : Math.max(pause, rhythm.pauseMs * 0.5 ** (pause / (4 * maxWindowMs)));
+    rhythm.lastAt = now;
+  }
+
+  /**
+   * (Re)arms the zone's timer: a quiet window after the last change (grown by the zone's rhythm
+   * unless an urgent change is queued), bounded by the first one's wait; none once the batch is full.
+   */
   private schedule(zoneId: string, zone: ZoneQueue<Entry<Intent, Change, Receipt>>): void {
     if (zone.flushing || zone.queued.length === 0) return;
     clearTimeout(zone.timer);
-    const { windowMs, maxWaitMs } = this.timing;
-    const delay = Math.max(0, Math.min(windowMs, zone.since + maxWaitMs - Date.now()));
+    const { windowMs, maxWaitMs, maxWindowMs, minPauseMs, maxHoldMs, fullAt } = this.timing;
+    const pauseMs = this.rhythms.get(zoneId)?.pauseMs ?? 0;
+    const grown = pauseMs > minPauseMs && maxWindowMs > windowMs && !zone.queued.some((e) => e.urgent);
+    const window = zone.queued.length >= fullAt ? 0 : grown ? Math.min(maxWindowMs, windowMs + 2 * pauseMs) : windowMs;
+    const delay = Math.max(0, Math.min(window, zone.since + (grown ? maxHoldMs : maxWaitMs) - Date.now()));
     zone.timer = setTimeout(() => void this.flush(zoneId, zone), delay);
   }
 

@@ -50,7 +50,8 @@ export class DnsAccount<Receipt> {
 
   /** Queues the intent; its submission records how it ends, for observe to report. Settles with the batch. */
   submit(zoneId: string, intent: DnsIntent): Promise<unknown> {
-    const done = this.batcher.submit(zoneId, intent);
+    // A delete holds its object's finalizer (and `kubectl delete`): never held for the zone's rhythm.
+    const done = this.batcher.submit(zoneId, intent, { urgent: intent.action === 'delete' });
     this.submissions.track(`${zoneId}|${keyOf(intent.desired)}`, intent.action, done);
     return done;
   }
@@ -58,6 +59,11 @@ export class DnsAccount<Receipt> {
   private plan(intents: DnsIntent[], listing: Parameters<typeof planChanges>[1]): BatchPlan<DnsChange>[] {
     const rules = { guarded: this.backend.guarded, escapes: this.backend.escapes };
     return intents.map((intent) => planChanges(intent, listing, rules));
+  }
+
+  /** Whether the zone's batch is held with changes queued (records arriving). */
+  holds(zoneId: string): boolean {
+    return this.batcher.holds(zoneId);
   }
 
   /** Each intent against the known listing, without a call; undefined when there is none. */

@@ -1,6 +1,6 @@
 // The DNS kit (`mooring/sdk` re-exports it): a DNSRecord provider on any DNS backend that
 // implements the small port in port.ts. See docs/plugins.md, "A DNS provider on the kit".
-export { DnsRecordConnector, DELETE_REQUEUE_MS, knownAnswers, type DnsKitOptions } from './kit.ts';
+export { DnsRecordConnector, DELETE_REQUEUE_MS, knownAnswers, type DnsKitOptions, type KnownQuestion } from './kit.ts';
 export type { DnsBackend, DnsBackendFactory, DnsBatchOptions, Followed, HealthCheckSeen, HealthChecks } from './port.ts';
 export { planChanges, cnameClash, type DnsChange, type DnsIntent, type PlanRules } from './plan.ts';
 export { ZONE_DEFAULTS, ZoneDirectory, ZoneRecords, isZoneGone, type ListZone, type Zone, type ZoneRef } from './zones.ts';

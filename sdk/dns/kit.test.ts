@@ -87,6 +87,8 @@ describe('the DNS kit adapter', () => {
     await client.create(r);
     assert.equal((await settled(client, r)).written, true);
     advance(ZONE_DEFAULTS.listingMaxAgeMs + 1);
+    assert.equal((await client.observe(r)).written, true, 'kept while the known listing answers for our write');
+    advance(ZONE_DEFAULTS.ownWriteMaxAgeMs);
     assert.equal((await client.observe(r)).written, true, 'the observe that finds it old still tells, then forgets it');
     assert.equal((await client.observe(r)).written, undefined);
   });
@@ -101,7 +103,15 @@ describe('knownAnswers', () => {
     { reason: 'present in a 10 s old listing: what follows is guarded', c: { present: true }, answers: true },
     { reason: 'present in a 16 s old listing: too old', c: { present: true, knownSince: now - 16_000 }, answers: false },
     { reason: 'absent and never changed by us, 10 s old: a guarded CREATE follows', c: { neverChanged: true }, answers: true },
+    { reason: 'absent and never changed by us, 100 s old, while the zone batch is held: the guarded CREATE joins it', c: { neverChanged: true, burst: true, knownSince: now - 100_000 }, answers: true },
+    { reason: 'absent and never changed by us, 100 s old, no batch held: a fresh one (a planted record set shows within 15 s)', c: { neverChanged: true, knownSince: now - 100_000 }, answers: false },
+    { reason: 'absent and never changed by us, 121 s old, batch held: too old', c: { neverChanged: true, burst: true, knownSince: now - 121_000 }, answers: false },
+    { reason: 'present 100 s old while a batch is held: drift checks keep 15 s', c: { present: true, burst: true, knownSince: now - 100_000 }, answers: false },
     { reason: 'absent after a change of ours, 10 s old: not to be trusted', c: {}, answers: false },
+    { reason: 'the first look at our write accepted 30 s ago, present in an old listing', c: { firstLook: true, present: true, sentAt: now - 30_000, knownSince: now - 100_000 }, answers: true },
+    { reason: 'a later look at our write accepted 30 s ago (a drift check): a fresh one', c: { present: true, sentAt: now - 30_000, knownSince: now - 100_000 }, answers: false },
+    { reason: 'the first look at our write accepted 61 s ago: a fresh one', c: { firstLook: true, present: true, sentAt: now - 61_000, knownSince: now - 100_000 }, answers: false },
+    { reason: 'the first look at our write accepted 30 s ago, gone from the listing: a fresh one', c: { firstLook: true, sentAt: now - 30_000, knownSince: now - 100_000 }, answers: false },
     { reason: 'no known listing', c: { present: true, knownSince: undefined }, answers: false },
     { reason: 'gone after a DELETE of this process that the backend accepted, however old the listing', c: { sentAt: now - 60_000, knownSince: now - 120_000, deletedByUs: true }, answers: true },
   ];

@@ -142,7 +142,7 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
    * ours is kept longer: the known listing answers for it till then.
    */
   private settled(key: string, submission: Submission<Receipt> | undefined): void {
-    const keptFor = submission?.action === 'delete' ? ZONE_DEFAULTS.ownDeleteMaxAgeMs : ZONE_DEFAULTS.listingMaxAgeMs;
+    const keptFor = submission?.action === 'delete' ? ZONE_DEFAULTS.ownDeleteMaxAgeMs : ZONE_DEFAULTS.ownWriteMaxAgeMs;
     if (submission?.state === 'sent' && (submission.sentAt ?? 0) < this.account.now() - keptFor) this.account.submissions.forget(key);
   }
 
@@ -157,7 +157,10 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     if (known) {
       const present = known.has(keyOf(desired)) || known.has(keyOf(ownership));
       const deletedByUs = submission?.action === 'delete' && submission.state === 'sent';
-      if (knownAnswers({ now, sentAt: submission?.sentAt, knownSince: records.knownSince(zoneId), neverChanged, present, deletedByUs })) return Promise.resolve(known);
+      const firstLook = submission?.action === 'upsert' && submission.state === 'sent' && !submission.looked;
+      const burst = this.account.holds(zoneId);
+      if (submission?.state === 'sent') submission.looked = true;
+      if (knownAnswers({ now, sentAt: submission?.sentAt, knownSince: records.knownSince(zoneId), neverChanged, present, deletedByUs, firstLook, burst })) return Promise.resolve(known);
     }
     return records.records(zoneId, now - ZONE_DEFAULTS.listingMaxAgeMs);
   }
@@ -245,16 +248,38 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
 /**
  * Whether the known listing may answer an observe: for a record set whose change the backend
  * accepted within the last seconds (the listing holds that change); up to `knownMaxAgeMs` old, for
- * one it shows present, or absent and never changed by us (what follows is guarded).
+ * one it shows present, or absent and never changed by us (what follows is guarded). Two more, so
+ * records arriving over a minute cost a zone one listing (ZONE_DEFAULTS):
+ * - `firstLook`: the first observe after our accepted write put the record set there, within
+ *   `ownWriteMaxAgeMs` (it reports that write; the next observe, a drift check, follows the rules
+ *   above);
+ * - `burst`: the zone's batch is held while records keep arriving; an absent record set we never
+ *   changed is answered up to `knownAbsentMaxAgeMs` old, as the create that follows joins that
+ *   batch, whose guarded CREATE is refused (and planned again on a fresh listing) if it exists.
  */
-export function knownAnswers(c: { now: number; sentAt: number | undefined; knownSince: number | undefined; neverChanged: boolean; present: boolean; deletedByUs?: boolean }): boolean {
-  if ((c.sentAt ?? -Infinity) >= c.now - ZONE_DEFAULTS.listingMaxAgeMs) return true;
+export interface KnownQuestion {
+  now: number;
+  sentAt: number | undefined;
+  knownSince: number | undefined;
+  neverChanged: boolean;
+  present: boolean;
+  deletedByUs?: boolean | undefined;
+  firstLook?: boolean | undefined;
+  burst?: boolean | undefined;
+}
+
+export function knownAnswers(c: KnownQuestion): boolean {
+  const sentAt = c.sentAt ?? -Infinity;
+  if (sentAt >= c.now - ZONE_DEFAULTS.listingMaxAgeMs) return true;
+  if (c.firstLook && c.present && sentAt >= c.now - ZONE_DEFAULTS.ownWriteMaxAgeMs) return true;
   // This process's own DELETE, accepted (atomic, exact values) and applied: the record set is
   // gone, whatever the age of the listing our write went through. (A listing's age matters for
   // what others wrote; a record set this process deleted cannot come back as ours unless this
   // process writes it.)
   if (c.deletedByUs) return true;
-  return (c.present || c.neverChanged) && (c.knownSince ?? -Infinity) >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
+  const knownSince = c.knownSince ?? -Infinity;
+  if (c.burst && !c.present && c.neverChanged && knownSince >= c.now - ZONE_DEFAULTS.knownAbsentMaxAgeMs) return true;
+  return (c.present || c.neverChanged) && knownSince >= c.now - ZONE_DEFAULTS.knownMaxAgeMs;
 }
 
 /** The observation with the health check's drift, and this DNSRecord's stale checks, in its diff. */

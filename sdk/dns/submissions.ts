@@ -13,6 +13,8 @@ export interface Submission<Receipt> {
   receipt?: Receipt | undefined;
   /** When the backend accepted it: the known listing holds the record set as of then. */
   sentAt?: number | undefined;
+  /** An observe looked at it once sent (the next ones are drift checks). */
+  looked?: boolean | undefined;
   error?: unknown;
 }
 

@@ -19,6 +19,19 @@ export const ZONE_DEFAULTS = {
    */
   knownMaxAgeMs: 15_000,
   /**
+   * While the zone's batch is held (records arriving): how old the known listing may be to say that
+   * a record set we never changed is absent. The create that follows joins that batch, whose
+   * guarded CREATE is refused if the record set appeared meanwhile (and then planned again on a
+   * fresh listing), so records arriving over two minutes cost a zone one listing, not one each 15 s.
+   */
+  knownAbsentMaxAgeMs: 120_000,
+  /**
+   * How long after our write the backend accepted the first observe of its record set (the one that
+   * reports it written) may answer from the known listing: past the pending polls that follow a
+   * long-held batch. Later observes are drift checks and follow `knownMaxAgeMs`.
+   */
+  ownWriteMaxAgeMs: 60_000,
+  /**
    * How old a listing must be at most to say that a record set we changed is gone (a delete then
    * ends; a stale "gone" could leave a record set behind), and, without `observeFromKnown`, how old
    * a listing any observe may reuse.

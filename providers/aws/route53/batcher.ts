@@ -8,12 +8,27 @@ import { TerminalError, isAdapterError, type DnsBatchOptions } from '../../../sd
 import { AwsReason } from '../common/classify.ts';
 import { changeCost } from './state.ts';
 
-/** Defaults of the per-zone batcher; docs/dnsrecord.md points here. */
+/**
+ * Defaults of the per-zone batcher; docs/dnsrecord.md points here. The trade-off: changes that
+ * come without pause (a lone one, or a burst however long it takes to reconcile) go after 0.5 s of
+ * quiet, the first at most 3 s after it arrived, as before; a zone whose changes lately came in
+ * spurts with pauses over 2 s (records arriving over a minute) waits out pauses up to 8 s, so they cost the
+ * zone one call, not one per pause; its first change then waits at most 90 s. A batch of `fullAt`
+ * intents goes at once.
+ */
 export const BATCH_DEFAULTS = {
   /** A batch queues for its slot at the account limiter once no change has joined it for this long... */
   windowMs: 500,
-  /** ...or once its first change has waited this long, whichever comes first. */
+  /** ...or once its first change has waited this long, whichever comes first... */
   maxWaitMs: 3_000,
+  /** ...a window grown by the zone's pauses, up to this (by default 16× windowMs)... */
+  maxWindowMs: 8_000,
+  /** ...once the zone paused longer than this (the operator stalls for about 1 s within one burst)... */
+  minPauseMs: 2_000,
+  /** ...then the first change waits at most this. */
+  maxHoldMs: 90_000,
+  /** Intents that send a batch at once: 250 UPSERTs of one value and their ownership records fill Route 53's 1,000 values. */
+  fullAt: 250,
   /** Route 53: ResourceRecord elements in one request (an UPSERT counts twice). */
   maxValues: 1000,
   /** Route 53: characters of all values in one request (an UPSERT counts twice). */
@@ -29,10 +44,18 @@ export interface ChangeInfo {
 
 /** The batcher's options for Route 53 change batches. */
 export function route53BatchOptions(options: BatchOptions = {}): DnsBatchOptions {
-  const { windowMs, maxWaitMs, maxValues, maxChars } = { ...BATCH_DEFAULTS, ...options };
+  const { windowMs, maxWaitMs, fullAt, maxValues, maxChars } = { ...BATCH_DEFAULTS, ...options };
+  // A shorter windowMs (tests) scales the grown window and the hold with it, unless those are set too.
+  const maxWindowMs = options.maxWindowMs ?? 16 * windowMs;
+  const maxHoldMs = options.maxHoldMs ?? 180 * windowMs;
+  const minPauseMs = options.minPauseMs ?? 4 * windowMs;
   return {
     windowMs,
+    maxWindowMs,
+    minPauseMs,
     maxWaitMs,
+    maxHoldMs,
+    fullAt,
     limits: { values: maxValues, chars: maxChars },
     cost: changeCost,
     tooLarge: (cost) =>
