@@ -5,7 +5,7 @@
  * Semantic version of the provider SDK (the contract, the errors, the registration). A new major
  * breaks plugins; a new minor adds what older plugins may ignore; a patch changes no shape.
  */
-export const SDK_VERSION = '1.8.0';
+export const SDK_VERSION = '1.9.0';
 
 const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 

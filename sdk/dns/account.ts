@@ -25,7 +25,7 @@ export class DnsAccount<Receipt> {
     this.backend = backend;
     this.fingerprint = fingerprint;
     this.now = now;
-    this.zones = new ZoneDirectory((ref) => backend.zone(ref), now);
+    this.zones = new ZoneDirectory((ref) => backend.zone(ref), now, backend.zones ? () => backend.zones!() : undefined);
     this.records = new ZoneRecords((zoneId, sent) => backend.list(zoneId, sent), (zoneId) => this.zones.forget(zoneId), now);
     this.submissions = new Submissions<Receipt>(now);
     const fresh: BatchPort<DnsIntent, DnsChange, Receipt> = {

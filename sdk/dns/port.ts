@@ -43,6 +43,12 @@ export interface DnsBackend<Receipt = void> {
   /** A zone by id or by (canonical) name; a TerminalError ZoneNotFound when there is none. */
   zone(ref: { id: string } | { name: string }): Promise<Zone>;
   /**
+   * Optional (SDK 1.9): every zone of the account (canonical names) when one request lists them
+   * all, else undefined; the kit then finds zones named in specs in that one listing, shared by
+   * all, and looks up by `zone` only a name it lacks or holds twice.
+   */
+  zones?(): Promise<Zone[] | undefined>;
+  /**
    * Every record set of the zone, normalised (names canonical, values in zone-file form); calls
    * `sent` when its first request leaves the account limiter. ZoneNotFound when the zone is gone.
    */

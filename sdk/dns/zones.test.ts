@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { TerminalError, type AdapterError } from '../errors.ts';
 import { ProviderReason } from '../reasons.ts';
 import type { DnsRecordSet } from './records.ts';
-import { ZoneDirectory, ZoneRecords, type Zone } from './zones.ts';
+import { ZONE_DEFAULTS, ZoneDirectory, ZoneRecords, type Zone } from './zones.ts';
 
 /** A zone of one record set behind a limiter that holds each listing until the test lets it go. */
 function held() {
@@ -130,5 +130,80 @@ describe('ZoneDirectory', () => {
     await new Promise((r) => setImmediate(r));
     await zones.resolve({ name: 'example.test' });
     assert.equal(looked.length, 2);
+  });
+});
+
+describe('ZoneDirectory with the account listed at once', () => {
+  const directory = (account: Zone[] | undefined | Error) => {
+    const looked: string[] = [];
+    let listed = 0;
+    let clock = 0;
+    const zones = new ZoneDirectory(
+      async (ref) => {
+        looked.push(JSON.stringify(ref));
+        if ('name' in ref && ref.name === 'twice.test.') throw new TerminalError(ProviderReason.InvalidSpec, 'two zones are named twice.test.');
+        if ('name' in ref && ref.name !== 'late.test.') throw new TerminalError(ProviderReason.ZoneNotFound, `no zone ${ref.name}`);
+        return { id: 'Z9', name: 'late.test.' } satisfies Zone;
+      },
+      () => clock,
+      async () => {
+        listed++;
+        if (account instanceof Error) throw account;
+        return account && [...account];
+      },
+    );
+    return { zones, looked, listed: () => listed, advance: (ms: number) => (clock += ms), account };
+  };
+  const account = [
+    { id: 'Z1', name: 'a.test.' },
+    { id: 'Z2', name: 'b.test.' },
+    { id: 'Z3', name: 'twice.test.' },
+    { id: 'Z4', name: 'twice.test.' },
+  ];
+
+  it('finds every zone named at about the same time in one listing of the account', async () => {
+    const { zones, looked, listed } = directory(account);
+    const found = await Promise.all([zones.resolve({ name: 'A.test' }), zones.resolve({ name: 'b.test.' })]);
+    assert.deepEqual(found, [account[0], account[1]]);
+    await zones.resolve({ name: 'b.test' });
+    assert.equal(listed(), 1);
+    assert.deepEqual(looked, []);
+  });
+
+  it('lists the account again for a name its listing lacks, once that listing is 5 s old, for every name asked then', async () => {
+    const listing = [...account];
+    const { zones, looked, listed, advance } = directory(listing);
+    await zones.resolve({ name: 'a.test' });
+    listing.push({ id: 'Z5', name: 'c.test.' }, { id: 'Z6', name: 'd.test.' });
+    advance(ZONE_DEFAULTS.zoneRelistMs + 1);
+    assert.deepEqual(await Promise.all([zones.resolve({ name: 'c.test' }), zones.resolve({ name: 'd.test' })]), [listing[4], listing[5]]);
+    assert.equal(listed(), 2);
+    assert.deepEqual(looked, []);
+  });
+
+  it('looks a name up alone when a fresh listing lacks it (made since) or holds it twice, whose answer stands', async () => {
+    const { zones, looked, listed } = directory(account);
+    assert.deepEqual(await zones.resolve({ name: 'late.test' }), { id: 'Z9', name: 'late.test.' });
+    await assert.rejects(zones.resolve({ name: 'twice.test' }), /two zones/);
+    await assert.rejects(zones.resolve({ name: 'none.test' }), /no zone/);
+    assert.equal(listed(), 1);
+    assert.deepEqual(looked, ['{"name":"late.test."}', '{"name":"twice.test."}', '{"name":"none.test."}']);
+  });
+
+  it('keeps "too many to list" and a failure for the zone TTL, and lists again after a zone was found gone', async () => {
+    const many = directory(undefined);
+    await many.zones.resolve({ name: 'late.test' });
+    await assert.rejects(many.zones.resolve({ name: 'a.test' }));
+    assert.equal(many.listed(), 1, 'one listing said too many: names go one by one without asking again');
+    const failing = directory(new Error('throttled'));
+    await failing.zones.resolve({ name: 'late.test' });
+    await assert.rejects(failing.zones.resolve({ name: 'a.test' }));
+    assert.equal(failing.listed(), 1, 'a failed listing (a policy without the permission) is not asked again each time');
+    const { zones, listed } = directory(account);
+    await zones.resolve({ name: 'a.test' });
+    zones.forget('Z1');
+    await new Promise((r) => setImmediate(r));
+    await zones.resolve({ name: 'a.test' });
+    assert.equal(listed(), 2);
   });
 });

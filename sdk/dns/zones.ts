@@ -11,6 +11,11 @@ export const ZONE_DEFAULTS = {
   /** How long a zone's id and name are trusted before they are looked up again. */
   zoneTtlMs: 10 * 60_000,
   /**
+   * With the account's zones listed at once (`DnsBackend.zones`): a listing that lacks a name asked
+   * is made again when older than this, for the zones made since (shared by the names asked then).
+   */
+  zoneRelistMs: 5_000,
+  /**
    * How old the known listing may be to answer an observe without a call (backends whose port sets
    * `observeFromKnown`), where a stale answer cannot do harm: a record set present (what follows is
    * a write guarded by our ownership record or the values read), or one we never changed, absent
@@ -56,15 +61,29 @@ export type ZoneRef = { id?: string | undefined; name?: string | undefined };
 
 export const isZoneGone = (err: unknown) => isAdapterError(err) && err.reason === ProviderReason.ZoneNotFound;
 
-/** Finds zones by id or name, coalescing concurrent look-ups and caching answers. */
+/**
+ * Every zone of the account when one request lists them all (Route 53: one page of 100), else
+ * undefined (too many: each is looked up by name).
+ */
+export type ListZones = () => Promise<Zone[] | undefined>;
+
+/**
+ * Finds zones by id or name, coalescing concurrent look-ups and caching answers. With `listZones`,
+ * a name is first sought in one listing of the account's zones shared by every name (records in
+ * ten zones cost one call, not ten); a name it holds once is that zone, and a name it lacks or
+ * holds twice is looked up alone, whose answer (ZoneNotFound, two zones of one name) stands.
+ */
 export class ZoneDirectory {
   private readonly lookUp: (ref: { id: string } | { name: string }) => Promise<Zone>;
+  private readonly listZones: ListZones | undefined;
   private readonly cache = new Map<string, { at: number; zone: Promise<Zone> }>();
+  private all?: { at: number; zones: Promise<Zone[] | undefined> } | undefined;
   private readonly now: () => number;
 
-  constructor(lookUp: (ref: { id: string } | { name: string }) => Promise<Zone>, now: () => number = Date.now) {
+  constructor(lookUp: (ref: { id: string } | { name: string }) => Promise<Zone>, now: () => number = Date.now, listZones?: ListZones) {
     this.lookUp = lookUp;
     this.now = now;
+    this.listZones = listZones;
   }
 
   resolve(ref: ZoneRef): Promise<Zone> {
@@ -72,7 +91,7 @@ export class ZoneDirectory {
     const key = 'id' in by ? `id:${by.id}` : `name:${by.name}`;
     const hit = this.cache.get(key);
     if (hit && this.now() - hit.at < ZONE_DEFAULTS.zoneTtlMs) return hit.zone;
-    const entry = { at: this.now(), zone: this.lookUp(by) };
+    const entry = { at: this.now(), zone: 'id' in by ? this.lookUp(by) : this.byName(by.name) };
     this.cache.set(key, entry);
     entry.zone.catch(() => this.cache.get(key) === entry && this.cache.delete(key));
     return entry.zone;
@@ -80,9 +99,36 @@ export class ZoneDirectory {
 
   /** Forgets a zone found gone, so the next look-up finds one made again under its name. */
   forget(zoneId: string): void {
+    this.all = undefined;
     for (const [key, entry] of this.cache) {
       void entry.zone.then((z) => z.id === zoneId && this.cache.get(key) === entry && this.cache.delete(key), () => undefined);
     }
+  }
+
+  /**
+   * The zone of that name: from the account's listing when it names it once (a listing that lacks
+   * it, older than `zoneRelistMs`, is made again first: a zone made since), else looked up alone.
+   */
+  private async byName(name: string): Promise<Zone> {
+    const once = (zones: Zone[] | undefined) => zones?.filter((z) => z.name === name);
+    let listed = once(await this.accountZones(-Infinity));
+    if (listed?.length === 0) listed = once(await this.accountZones(this.now() - ZONE_DEFAULTS.zoneRelistMs));
+    return listed?.length === 1 ? listed[0]! : this.lookUp({ name });
+  }
+
+  /**
+   * The account's zones, listed once for every name asked (a listing started before `notBefore`,
+   * or older than the zone TTL, is not reused); undefined without a listing.
+   */
+  private accountZones(notBefore: number): Promise<Zone[] | undefined> {
+    if (!this.listZones) return Promise.resolve(undefined);
+    const now = this.now();
+    if (this.all && this.all.at >= notBefore && now - this.all.at < ZONE_DEFAULTS.zoneTtlMs) return this.all.zones;
+    // A failed listing (a policy from before the permission, throttling) is kept as "too many" is,
+    // for the zone TTL: the names go one by one meanwhile, as without the listing, at no extra call.
+    const entry = { at: now, zones: this.listZones().catch(() => undefined) };
+    this.all = entry;
+    return entry.zones;
   }
 }
 

@@ -10,7 +10,7 @@ import { route53BatchOptions, type BatchOptions, type ChangeInfo } from './batch
 import { ChangeTracker, bareChangeId } from './changes.ts';
 import { Route53HealthChecks } from './healthchecks.ts';
 import { toRoute53 } from './state.ts';
-import { findZone, listZone } from './zones.ts';
+import { findZone, listZone, listZones } from './zones.ts';
 
 export interface RecordConnectorOptions {
   /** Per-zone batching; defaults in BATCH_DEFAULTS. */
@@ -54,6 +54,10 @@ class Route53Backend implements DnsBackend<ChangeInfo> {
 
   zone(ref: { id: string } | { name: string }): Promise<Zone> {
     return findZone(this.r53, this.aws, ref);
+  }
+
+  zones(): Promise<Zone[] | undefined> {
+    return listZones(this.r53, this.aws);
   }
 
   list(zoneId: string, sent: () => void) {

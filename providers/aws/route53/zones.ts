@@ -1,7 +1,7 @@
 // Route 53's hosted zones and their record sets, read through the account limiter: a zone by id
-// (GetHostedZone) or by name (ListHostedZonesByName, which must match exactly one), and every
-// record set of a zone, 300 a page. The DNS kit caches and shares both (sdk/dns/zones.ts).
-import { GetHostedZoneCommand, ListHostedZonesByNameCommand, ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
+// (GetHostedZone) or by name (ListHostedZonesByName, which must match exactly one), every zone of
+// an account of at most 100 (one ListHostedZones page), and every record set of a zone, 300 a page. The DNS kit caches and shares both (sdk/dns/zones.ts).
+import { GetHostedZoneCommand, ListHostedZonesByNameCommand, ListHostedZonesCommand, ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { TerminalError, canonical, type DnsRecordSet, type Zone } from '../../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
 import type { AwsCaller } from '../common/client.ts';
@@ -33,6 +33,20 @@ export async function findZone(r53: Route53Client, aws: AwsCaller, ref: { id: st
     throw new TerminalError(AwsReason.InvalidSpec, `${matches.length} hosted zones are named ${name} (${ids}), a public and a private one perhaps; name one with spec.zone.id`);
   }
   return { id: bareZoneId(matches[0]!.Id ?? ''), name };
+}
+
+/** How many zones one ListHostedZones page holds: an account with more looks each zone up by name. */
+export const ZONES_PAGE = 100;
+
+/**
+ * Every hosted zone of the account when one page lists them all (public and private alike, as
+ * ListHostedZonesByName answers), else undefined: records in ten zones then cost one look-up, not
+ * ten, and an account of more zones is not paged through for a few names.
+ */
+export async function listZones(r53: Route53Client, aws: AwsCaller): Promise<Zone[] | undefined> {
+  const answer = await aws.call('Route 53 ListHostedZones', () => r53.send(new ListHostedZonesCommand({ MaxItems: ZONES_PAGE })), undefined, AHEAD);
+  if (answer.IsTruncated) return undefined;
+  return (answer.HostedZones ?? []).map((z) => ({ id: bareZoneId(z.Id ?? ''), name: canonical(z.Name ?? '') }));
 }
 
 /** Every record set of the zone, page by page; `sent` as each request leaves the limiter. */
