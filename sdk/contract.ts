@@ -113,6 +113,12 @@ export interface Pending {
   reason: 'Waiting' | 'Provisioning';
   /** What is awaited, as a short sentence users read, e.g. `waiting for Route 53 change C1 to be INSYNC`, `RDS status: creating`. */
   message: string;
+  /**
+   * Settles (either way) once what is awaited is likely over: the batch holding a queued change was
+   * sent or refused (SDK 1.9). The reconciler then looks again at once, and meanwhile only at its
+   * longest poll (30 s), so a change held seconds for its batch costs no pass a second.
+   */
+  until?: PromiseLike<unknown> | undefined;
 }
 
 /** Result of one delete call. */

@@ -53,6 +53,8 @@ describe('the DNS kit adapter', () => {
     assert.equal(queued.pending?.reason, 'Waiting');
     assert.match(queued.pending?.message ?? '', /sent to memory DNS \(changes to zone example\.test\. go together in one batch\)/);
     assert.equal(queued.written, undefined, 'not written while queued');
+    await queued.pending?.until;
+    assert.ok(server.zones.get('example.test.')?.has('www.example.test.|A|'), 'the pending observe tells when to look again: once the batch went');
     const done = await settled(client, r);
     assert.deepEqual([done.exists, done.upToDate, done.ownershipMark, done.written], [true, true, 'mooring/team-a/web', true]);
     assert.ok(server.zones.get('example.test.')?.has('www.example.test.|A|'), 'the backend shows it');

@@ -91,7 +91,9 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     const key = `${zone.id}|${keyOf(desired)}`;
     const submission = submissions.get(key);
     if (submission?.state === 'queued') {
-      return { exists: false, upToDate: false, atProvider, pending: { reason: 'Waiting', message: `waiting for its change to be sent to ${backend.label} (changes to zone ${zone.name} go together in ${backend.batchName})` } };
+      const message = `waiting for its change to be sent to ${backend.label} (changes to zone ${zone.name} go together in ${backend.batchName})`;
+      // Looked at again once the batch went, not polled each second while a zone's batch is held.
+      return { exists: false, upToDate: false, atProvider, pending: { reason: 'Waiting', message, until: submission.settled } };
     }
     if (submission?.state === 'failed') {
       submissions.forget(key);

@@ -13,6 +13,8 @@ export interface Submission<Receipt> {
   receipt?: Receipt | undefined;
   /** When the backend accepted it: the known listing holds the record set as of then. */
   sentAt?: number | undefined;
+  /** Settles (never rejects) once the batch that carries it went or was refused: observe's `Pending.until`. */
+  settled: Promise<void>;
   /** An observe looked at it once sent (the next ones are drift checks). */
   looked?: boolean | undefined;
   error?: unknown;
@@ -29,11 +31,11 @@ export class Submissions<Receipt> {
 
   /** Tracks a change just queued; `done` settles once the batch that carried it did. */
   track(key: string, action: Submission<Receipt>['action'], done: Promise<BatchResult<Receipt>>): void {
-    const submission: Submission<Receipt> = { action, state: 'queued' };
+    const submission: Submission<Receipt> = { action, state: 'queued', settled: Promise.resolve() };
     this.byKey.set(key, submission);
-    done.then(
-      ({ sent, receipt }) => Object.assign(submission, { state: 'sent', wrote: sent, receipt, sentAt: this.now() }),
-      (err: unknown) => Object.assign(submission, { state: 'failed', error: err }),
+    submission.settled = done.then(
+      ({ sent, receipt }) => void Object.assign(submission, { state: 'sent', wrote: sent, receipt, sentAt: this.now() }),
+      (err: unknown) => void Object.assign(submission, { state: 'failed', error: err }),
     );
   }
 

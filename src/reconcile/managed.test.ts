@@ -714,6 +714,18 @@ describe('ManagedReconciler', () => {
     assert.equal(h.condition('Ready')?.status, 'True');
   });
 
+  it('while the adapter tells when to look again (pending.until), waits on that, polling only at the longest', async () => {
+    const h = harness({ size: 2 });
+    await h.pass(); // created
+    const sent = Promise.resolve();
+    h.cloud.pending = { reason: 'Waiting', message: 'waiting for its change to be sent', until: sent };
+    assert.deepEqual(nextLook(await h.pass()), { requeueAfterMs: 30_000, wake: sent });
+    deleting(h);
+    h.cloud.things.clear();
+    assert.deepEqual(nextLook(await h.pass()), { requeueAfterMs: 30_000, wake: sent }, 'on the delete path too');
+    assert.equal(h.condition('Progressing')?.reason, 'Deleting');
+  });
+
   it('a create still queued keeps the finalizer: nothing may land after it went', async () => {
     const h = harness({});
     await h.pass();

@@ -468,7 +468,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
   private async wait(pass: Observed<Spec>, pending: Pending): Promise<ReconcileResult> {
     const { observation } = pass;
     if (observation.exists && this.ownership.isMarkedOurs(pass, observation)) await pass.secret?.publish(observation.connectionDetails);
-    return this.poll(pass, progressing(Reason[pending.reason], pending.message), this.waitPollMs(pass));
+    return this.poll(pass, progressing(Reason[pending.reason], pending.message), this.waitPollMs(pass, pending), pending.until);
   }
 
   /**
@@ -599,7 +599,7 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     const name = resource.externalName;
     if (!observation.exists) {
       // Not "gone" while pending: a create still queued would otherwise land after the finalizer went.
-      if (observation.pending) return this.poll(pass, progressing(Reason.Deleting, observation.pending.message), this.waitPollMs(pass));
+      if (observation.pending) return this.poll(pass, progressing(Reason.Deleting, observation.pending.message), this.waitPollMs(pass, observation.pending), observation.pending.until);
       return this.letGo(pass, EventReason.Deleted, `${name} is gone`);
     }
     if (!this.ownership.mayTouch(pass, observation)) {
@@ -629,8 +629,12 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     if (name) await this.deps.secrets?.release?.(object.metadata.namespace, name, object.metadata.uid);
   }
 
-  /** The growing poll while something is pending, from when Progressing turned True (retry.ts). */
-  private waitPollMs(pass: Pass): number {
+  /**
+   * The growing poll while something is pending, from when Progressing turned True (retry.ts); the
+   * longest while the adapter tells when to look again (`Pending.until`).
+   */
+  private waitPollMs(pass: Pass, pending?: Pending): number {
+    if (pending?.until) return this.deps.maxPollMs ?? POLL_DEFAULTS.maxPollMs;
     const since = pass.object.status?.conditions?.find((c) => c.type === 'Progressing' && c.status === 'True')?.lastTransitionTime;
     const waited = since ? (this.deps.now?.() ?? new Date()).getTime() - Date.parse(since) : 0;
     return pendingPollMs(waited, this.pollMs, this.deps.maxPollMs ?? POLL_DEFAULTS.maxPollMs);
@@ -664,10 +668,10 @@ export class ManagedReconciler<Spec extends ManagedSpecBase> implements Reconcil
     return { outcome: 'done', resyncAfterMs: this.resyncAfter(pass) };
   }
 
-  /** Under way: the status written, the next look after `pollAfterMs`. */
-  private async poll(pass: Pass, outcome: Outcome, pollAfterMs: number): Promise<ReconcileResult> {
+  /** Under way: the status written, the next look after `pollAfterMs`, or once `wake` settles. */
+  private async poll(pass: Pass, outcome: Outcome, pollAfterMs: number, wake?: PromiseLike<unknown>): Promise<ReconcileResult> {
     await this.status.settle(pass, outcome);
-    return { outcome: 'pending', pollAfterMs };
+    return { outcome: 'pending', pollAfterMs, ...(wake ? { wake } : {}) };
   }
 
   /** Left alone (not ours, claimed, an adoption refused): shown in status, looked at again at the resync. */

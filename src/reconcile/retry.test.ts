@@ -39,10 +39,12 @@ const conflict: ReconcileResult = { outcome: 'conflict', reason: 'Conflict', mes
 const done: ReconcileResult = { outcome: 'done' };
 
 describe('nextLook: what each outcome means for the next look', () => {
+  const batchSent = Promise.resolve();
   const table: { outcome: ReconcileResult; next: ReturnType<typeof nextLook> }[] = [
     { outcome: { outcome: 'done', resyncAfterMs: s(300) }, next: { requeueAfterMs: s(300) } },
     { outcome: { outcome: 'done' }, next: { requeueAfterMs: undefined } },
     { outcome: { outcome: 'pending', pollAfterMs: 1500 }, next: { requeueAfterMs: 1500 } },
+    { outcome: { outcome: 'pending', pollAfterMs: s(30), wake: batchSent }, next: { requeueAfterMs: s(30), wake: batchSent } },
     { outcome: { outcome: 'terminal', reason: 'AccessDenied', message: 'no', resyncAfterMs: s(290) }, next: { requeueAfterMs: s(290) } },
     { outcome: { outcome: 'waiting', reason: 'BucketNotEmpty', message: 'empty it', pollAfterMs: s(30) }, next: { requeueAfterMs: s(30) } },
     { outcome: conflict, next: { failed: { kind: 'conflict', reason: 'Conflict' } } },
@@ -50,7 +52,7 @@ describe('nextLook: what each outcome means for the next look', () => {
     { outcome: retryable, next: { failed: { kind: 'failure', reason: 'ProviderUnavailable', retryAfterMs: undefined } } },
   ];
   for (const c of table) {
-    it(`${c.outcome.outcome}${'resyncAfterMs' in c.outcome && c.outcome.resyncAfterMs === undefined ? ' (let go)' : ''}`, () => assert.deepEqual(nextLook(c.outcome), c.next));
+    it(`${c.outcome.outcome}${'resyncAfterMs' in c.outcome && c.outcome.resyncAfterMs === undefined ? ' (let go)' : ''}${'wake' in c.outcome ? ' (woken)' : ''}`, () => assert.deepEqual(nextLook(c.outcome), c.next));
   }
 });
 

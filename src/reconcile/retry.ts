@@ -33,6 +33,8 @@ export interface Done {
 export interface Pending {
   outcome: 'pending';
   pollAfterMs: number;
+  /** Look again as soon as this settles, if before the poll (what is awaited is likely over). */
+  wake?: PromiseLike<unknown> | undefined;
 }
 
 /** Why a pass failed or refused: the reason code (the Degraded condition's, the Warning Event's) and the message. */
@@ -111,6 +113,7 @@ export function nextLook(result: ReconcileResult): QueueResult {
     case 'terminal':
       return { requeueAfterMs: result.resyncAfterMs };
     case 'pending':
+      return { requeueAfterMs: result.pollAfterMs, ...(result.wake ? { wake: result.wake } : {}) };
     case 'waiting':
       return { requeueAfterMs: result.pollAfterMs };
     case 'conflict':

@@ -167,6 +167,26 @@ describe('WorkQueue', () => {
     assert.deepEqual(h.times('k'), [0, s(30)]);
   });
 
+  it('looks again as soon as the wake settles (either way), the poll staying the latest', async () => {
+    let go!: () => void;
+    let fail!: (err: Error) => void;
+    const wakes = [new Promise<void>((r) => (go = r)), new Promise<void>((_, r) => (fail = r))];
+    const h = harness({ auto: (_k, n) => (n < 2 ? { requeueAfterMs: s(30), wake: wakes[n] } : {}) });
+    h.queue.start();
+    h.queue.add('k');
+    await h.clock.advance(s(3));
+    assert.deepEqual(h.times('k'), [0], 'nothing before it settles');
+    go();
+    await settle();
+    assert.deepEqual(h.times('k'), [0, s(3)]);
+    await h.clock.advance(s(2));
+    fail(new Error('refused'));
+    await settle();
+    assert.deepEqual(h.times('k'), [0, s(3), s(5)], 'a rejected wake wakes too');
+    await h.clock.advance(s(60));
+    assert.equal(h.calls.length, 3, 'the polls it replaced do not come on top');
+  });
+
   const earliest: { reason: string; steps: (q: WorkQueue) => void; want: number[] }[] = [
     { reason: 'a sooner addAfter replaces a later one', steps: (q) => { q.addAfter('k', s(10)); q.addAfter('k', s(5)); }, want: [s(5)] },
     { reason: 'a later addAfter leaves the sooner one', steps: (q) => { q.addAfter('k', s(5)); q.addAfter('k', s(10)); }, want: [s(5)] },

@@ -20,6 +20,8 @@ export interface QueueResult {
   requeueAfterMs?: number | undefined;
   /** The key failed: it comes back after its failure backoff, which this grows; requeueAfterMs is ignored. */
   failed?: QueueFailure | undefined;
+  /** With requeueAfterMs: look again as soon as this settles (either way), if sooner. */
+  wake?: PromiseLike<unknown> | undefined;
 }
 
 /** A failure as the queue counts it. */
@@ -234,8 +236,15 @@ export class WorkQueue {
     }
     if (this.again.delete(key)) this.add(key);
     if (retryInMs !== undefined) this.addAfter(key, retryInMs);
+    if (!failed && result?.wake) this.addOnSettle(key, result.wake);
     this.notify(() => this.observer.finished?.(key, failed ? { durationMs, error, retryInMs } : { durationMs, retryInMs }));
     this.dispatch();
+  }
+
+  /** Adds the key once `wake` settles (the earlier pending time wins, as for any add). */
+  private addOnSettle(key: string, wake: PromiseLike<unknown>): void {
+    const again = () => this.add(key);
+    Promise.resolve(wake).then(again, again);
   }
 
   /** An observer that throws must not wedge a worker. */
