@@ -83,6 +83,35 @@ describe('the DNS kit adapter', () => {
     assert.equal(server.zones.get('example.test.')?.size, 0);
   });
 
+  it('deletes, on a backend with health checks, from the listing observe just used: no listing per delete; "not there" only from a fresh one', async () => {
+    const server = new MemoryDns();
+    server.addZone('example.test');
+    let clock = 1_000_000;
+    const healthChecks = { observe: async () => ({ diff: [], stale: [] }), ensure: async () => undefined, prune: async () => undefined };
+    const connector = memoryConnector(server, { now: () => clock, observeFromKnown: true, healthChecks });
+    const client = await connector.connect({ name: 'm', type: 'memory', region: '', settings: {}, secretData: { token: server.token } });
+    const r = resource('www');
+    await client.create(r);
+    await settled(client, r);
+    clock += ZONE_DEFAULTS.listingMaxAgeMs + 1;
+    const lists = () => server.requests.filter((q) => q === 'list').length;
+    const before = lists();
+    const seen = await client.observe(r);
+    assert.equal((await client.delete(r, seen)).done, false, 'the delete is queued');
+    assert.equal(lists(), before, 'shown there by the known listing: no listing of its own');
+    assert.equal((await settled(client, r)).exists, false);
+    server.zones.get('example.test.')?.clear();
+    clock += ZONE_DEFAULTS.knownMaxAgeMs + 1;
+    const other = resource('api');
+    await client.create(other);
+    const made = await settled(client, other);
+    server.zones.get('example.test.')?.clear();
+    const lists0 = lists();
+    clock += ZONE_DEFAULTS.knownMaxAgeMs + 1;
+    assert.deepEqual(await client.delete(other, made), { done: true }, 'gone behind our back, the known listing too old to say: a fresh one says so, the checks go');
+    assert.equal(lists(), lists0 + 1);
+  });
+
   it('forgets a sent submission by its injected clock: written is reported only while it is recent', async () => {
     const { client, advance } = await setup();
     const r = resource('www');

@@ -211,11 +211,21 @@ class DnsRecordClient<Receipt> implements ExternalClient<Spec, AtProvider> {
     return { done: false, progress: 'deleting the record set and its ownership record', requeueAfterMs: DELETE_REQUEUE_MS };
   }
 
-  /** The record set or its ownership record is listed (what delete removes before the health checks). */
+  /**
+   * The record set or its ownership record is listed (what delete removes before the health
+   * checks). "There" may come from the known listing, as observe's "present" does (what follows
+   * is the DELETE, planned again on a fresh listing if it finds nothing); "not there" only from a
+   * listing at most 5 s old, since the health checks go next and must not while a record set
+   * names them. (Each delete pass once cost a listing of its own: 10 zones relisted each 5 s.)
+   */
   private async recordThere(resource: ManagedResource<Spec>): Promise<boolean> {
     const { zone, desired, ownership } = await this.locate(resource);
-    const listing = await this.account.records.records(zone.id, this.account.now() - ZONE_DEFAULTS.listingMaxAgeMs);
-    return listing.has(keyOf(desired)) || listing.has(keyOf(ownership));
+    const { records, backend } = this.account;
+    const now = this.account.now();
+    const there = (listing: ZoneListing) => listing.has(keyOf(desired)) || listing.has(keyOf(ownership));
+    const known = backend.observeFromKnown ? records.known(zone.id) : undefined;
+    if (known && there(known) && (records.knownSince(zone.id) ?? -Infinity) >= now - ZONE_DEFAULTS.knownMaxAgeMs) return true;
+    return there(await records.records(zone.id, now - ZONE_DEFAULTS.listingMaxAgeMs));
   }
 
   async disconnect(): Promise<void> {

@@ -10,7 +10,7 @@ import { ProviderReason } from '../reasons.ts';
 import { DnsRecordConnector } from './kit.ts';
 import { canonical } from './names.ts';
 import type { DnsChange } from './plan.ts';
-import type { DnsBackend, DnsBackendFactory } from './port.ts';
+import type { DnsBackend, DnsBackendFactory, HealthChecks } from './port.ts';
 import { keyOf, type DnsRecordSet } from './records.ts';
 import type { Zone } from './zones.ts';
 
@@ -64,13 +64,17 @@ class MemoryBackend implements DnsBackend {
   readonly escapes = 'decimal';
   readonly guarded: boolean;
   readonly batch = { windowMs: 10, maxWaitMs: 100 };
+  readonly observeFromKnown: boolean | undefined;
+  readonly healthChecks: HealthChecks | undefined;
   private readonly server: MemoryDns;
   private readonly connection: ProviderConnection;
 
-  constructor(server: MemoryDns, connection: ProviderConnection) {
+  constructor(server: MemoryDns, connection: ProviderConnection, options: MemoryOptions) {
     this.server = server;
     this.connection = connection;
     this.guarded = server.guarded;
+    this.observeFromKnown = options.observeFromKnown;
+    this.healthChecks = options.healthChecks;
   }
 
   async zone(ref: { id: string } | { name: string }): Promise<Zone> {
@@ -98,11 +102,18 @@ class MemoryBackend implements DnsBackend {
   }
 }
 
+/** What a test may give the port beyond the server: the kit's clock, and the port's optional members. */
+export interface MemoryOptions {
+  now?: () => number;
+  observeFromKnown?: boolean;
+  healthChecks?: HealthChecks;
+}
+
 /** A DNSRecord connector on the server, as a provider would export it. */
-export function memoryConnector(server: MemoryDns, options: { now?: () => number } = {}): DnsRecordConnector {
+export function memoryConnector(server: MemoryDns, options: MemoryOptions = {}): DnsRecordConnector {
   const factory: DnsBackendFactory = {
     fingerprint: (connection) => createHash('sha256').update(JSON.stringify([connection.settings.down, connection.secretData?.token])).digest('hex'),
-    open: (connection) => new MemoryBackend(server, connection),
+    open: (connection) => new MemoryBackend(server, connection, options),
   };
-  return new DnsRecordConnector(factory, options);
+  return new DnsRecordConnector(factory, options.now ? { now: options.now } : {});
 }
