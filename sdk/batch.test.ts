@@ -256,6 +256,51 @@ describe('ZoneBatcher', () => {
     await Promise.all(held);
   });
 
+  it('holds a spurt of spurtAt intents for spurtWindowMs of quiet, past maxWaitMs; fewer, or urgent ones, keep the plain window', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone, { windowMs: 100, maxWaitMs: 250, maxHoldMs: 3_000, spurtAt: 3, spurtWindowMs: 600 });
+    const advance = async (ms: number) => {
+      t.mock.timers.tick(ms);
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    const few = [batcher.submit('Z1', 'a.'), batcher.submit('Z1', 'b.')];
+    await advance(100);
+    await Promise.all(few);
+    assert.deepEqual(zone.calls, [['a.', 'b.']], 'two: the plain window');
+    const spurt = ['c.', 'd.', 'e.'].map((n) => batcher.submit('Z1', n));
+    await advance(599);
+    assert.equal(zone.calls.length, 1, 'three: held for 600 ms of quiet');
+    const next = ['f.', 'g.'].map((n) => batcher.submit('Z1', n));
+    await advance(599);
+    assert.equal(zone.calls.length, 1, 'the next spurt joins it, past maxWaitMs (250 ms)');
+    await advance(1);
+    await Promise.all([...spurt, ...next]);
+    assert.deepEqual(zone.calls[1], ['c.', 'd.', 'e.', 'f.', 'g.']);
+    const deletes = ['x.', 'y.', 'z.'].map((n) => batcher.submit('Z1', n, { urgent: true }));
+    await advance(100);
+    await Promise.all(deletes);
+    assert.deepEqual(zone.calls[2], ['x.', 'y.', 'z.'], 'urgent ones: the plain window');
+  });
+
+  it('counts a spurt over what arrived lately, not the batch alone: changes coming slower than the window are held together', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    const zone = new FakeZone();
+    const batcher = batcherOf(zone, { windowMs: 100, maxWaitMs: 250, maxHoldMs: 3_000, spurtAt: 3, spurtWindowMs: 600 });
+    const advance = async (ms: number) => {
+      t.mock.timers.tick(ms);
+      await new Promise<void>((r) => setImmediate(r));
+    };
+    const done: Promise<unknown>[] = [];
+    for (const n of ['a.', 'b.', 'c.', 'd.', 'e.']) {
+      done.push(batcher.submit('Z1', n));
+      await advance(150);
+    }
+    await advance(600);
+    await Promise.all(done);
+    assert.deepEqual(zone.calls, [['a.'], ['b.'], ['c.'], ['d.', 'e.']], 'one by one until about three came within a window of 600 ms, then held together');
+  });
+
   it('never holds an urgent intent for the rhythm, nor counts it in the rhythm: a stream of deletes goes window by window', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const zone = new FakeZone();

@@ -78,6 +78,17 @@ export interface BatchOptions<Change, Limit extends string = string> {
   minPauseMs?: number | undefined;
   /** With a grown window, the first change waits at most this (ms), not `maxWaitMs`. Default `maxWaitMs`. */
   maxHoldMs?: number | undefined;
+  /**
+   * A batch of a zone that lately received this many intents (none urgent; each counting half as
+   * much per `spurtWindowMs` since it arrived, those already sent too) is a spurt, which may be the
+   * first of several (the first chunk of records `kubectl apply` delivers over a minute, before
+   * the zone showed any pause), or a burst: its quiet window is at least `spurtWindowMs` and its
+   * first change waits up to `maxHoldMs`. Default: none. The price: the last spurt (a burst's
+   * end) goes that much later; a lone change keeps the plain window.
+   */
+  spurtAt?: number | undefined;
+  /** The quiet window of a spurt (ms). Default `windowMs`. */
+  spurtWindowMs?: number | undefined;
   /** A batch goes at once (its slot allowing) when this many intents are queued: near the backend's limit. Default: none. */
   fullAt?: number | undefined;
   /** The most one batch may hold, per limit; with `cost`. Default: no limit. */
@@ -111,12 +122,14 @@ export interface BatchOptions<Change, Limit extends string = string> {
 /** Defaults of the timing options; a provider documents its own where they differ. */
 export const BATCH_TIMING_DEFAULTS = { windowMs: 250, maxWaitMs: 2_000 } as const;
 
-type Timing = { windowMs: number; maxWaitMs: number; maxWindowMs: number; minPauseMs: number; maxHoldMs: number; fullAt: number };
+type Timing = { windowMs: number; maxWaitMs: number; maxWindowMs: number; minPauseMs: number; maxHoldMs: number; fullAt: number; spurtAt: number; spurtWindowMs: number };
 
 /** A zone's rhythm: when its last change arrived, and its longest pause lately (decaying). */
 interface Rhythm {
   lastAt: number;
   pauseMs: number;
+  /** Intents arrived lately, each counting half as much per `spurtWindowMs` since (sent ones too). */
+  recent: number;
 }
 
 /**
@@ -177,6 +190,8 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
       minPauseMs: Math.max(windowMs, options.minPauseMs ?? windowMs),
       maxHoldMs: Math.max(maxWaitMs, options.maxHoldMs ?? maxWaitMs),
       fullAt: options.fullAt ?? Infinity,
+      spurtAt: options.spurtAt ?? Infinity,
+      spurtWindowMs: Math.max(windowMs, options.spurtWindowMs ?? windowMs),
     };
   }
 
@@ -205,11 +220,12 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
     if (!rhythm) {
       // A zone quiet for longer than the longest window has no rhythm left to keep.
       if (this.rhythms.size >= 1024) for (const [id, r] of this.rhythms) if (now - r.lastAt > maxWindowMs) this.rhythms.delete(id);
-      this.rhythms.set(zoneId, { lastAt: now, pauseMs: 0 });
+      this.rhythms.set(zoneId, { lastAt: now, pauseMs: 0, recent: 1 });
       return;
     }
     const pause = now - rhythm.lastAt;
     rhythm.pauseMs = pause > maxWindowMs ? 0 : Math.max(pause, rhythm.pauseMs * 0.5 ** (pause / (4 * maxWindowMs)));
+    rhythm.recent = rhythm.recent * 0.5 ** (pause / this.timing.spurtWindowMs) + 1;
     rhythm.lastAt = now;
   }
 
@@ -220,11 +236,17 @@ export class ZoneBatcher<Intent, Change, Receipt = void, Limit extends string = 
   private schedule(zoneId: string, zone: ZoneQueue<Entry<Intent, Change, Receipt>>): void {
     if (zone.flushing || zone.queued.length === 0) return;
     clearTimeout(zone.timer);
-    const { windowMs, maxWaitMs, maxWindowMs, minPauseMs, maxHoldMs, fullAt } = this.timing;
-    const pauseMs = this.rhythms.get(zoneId)?.pauseMs ?? 0;
-    const grown = pauseMs > minPauseMs && maxWindowMs > windowMs && !zone.queued.some((e) => e.urgent);
-    const window = zone.queued.length >= fullAt ? 0 : grown ? Math.min(maxWindowMs, windowMs + 2 * pauseMs) : windowMs;
-    const delay = Math.max(0, Math.min(window, zone.since + (grown ? maxHoldMs : maxWaitMs) - Date.now()));
+    const { windowMs, maxWaitMs, maxWindowMs, minPauseMs, maxHoldMs, fullAt, spurtAt, spurtWindowMs } = this.timing;
+    const { pauseMs = 0, recent = 0 } = this.rhythms.get(zoneId) ?? {};
+    const urgent = zone.queued.some((e) => e.urgent);
+    const grown = !urgent && pauseMs > minPauseMs && maxWindowMs > windowMs;
+    // Counted over what arrived lately, not the batch alone: on a busy machine a zone's changes
+    // come half a second apart, and the plain window would cut a spurt into batches of one or two.
+    const spurt = !urgent && Math.max(recent, zone.queued.length) >= spurtAt;
+    let window = grown ? Math.min(maxWindowMs, windowMs + 2 * pauseMs) : windowMs;
+    if (spurt) window = Math.max(window, spurtWindowMs);
+    if (zone.queued.length >= fullAt) window = 0;
+    const delay = Math.max(0, Math.min(window, zone.since + (grown || spurt ? maxHoldMs : maxWaitMs) - Date.now()));
     zone.timer = setTimeout(() => void this.flush(zoneId, zone), delay);
   }
 

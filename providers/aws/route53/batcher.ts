@@ -9,12 +9,13 @@ import { AwsReason } from '../common/classify.ts';
 import { changeCost } from './state.ts';
 
 /**
- * Defaults of the per-zone batcher; docs/dnsrecord.md points here. The trade-off: changes that
- * come without pause (a lone one, or a burst however long it takes to reconcile) go after 0.5 s of
- * quiet, the first at most 3 s after it arrived, as before; a zone whose changes lately came in
- * spurts with pauses over 2 s (records arriving over a minute) waits out pauses up to 8 s, so they cost the
- * zone one call, not one per pause; its first change then waits at most 90 s. A batch of `fullAt`
- * intents goes at once.
+ * Defaults of the per-zone batcher; docs/dnsrecord.md points here. The trade-off: a few changes
+ * (a lone one) go after 0.5 s of quiet, the first at most 3 s after it arrived, as before; 5 or
+ * more (a spurt: perhaps the first chunk of records arriving over a minute) wait for 6 s of quiet,
+ * and a zone whose changes lately came in spurts with pauses over 2 s waits out pauses up to 8 s,
+ * so they cost the zone one call, not one per spurt; the first change then waits at most 90 s. A
+ * burst pays the spurt's window once, at its end. Deletes keep the plain window. A batch of
+ * `fullAt` intents goes at once.
  */
 export const BATCH_DEFAULTS = {
   /** A batch queues for its slot at the account limiter once no change has joined it for this long... */
@@ -25,8 +26,15 @@ export const BATCH_DEFAULTS = {
   maxWindowMs: 8_000,
   /** ...once the zone paused longer than this (the operator stalls for about 1 s within one burst)... */
   minPauseMs: 2_000,
-  /** ...then the first change waits at most this. */
+  /** ...then the first change waits at most this; so it does in a batch of `spurtAt` changes or more... */
   maxHoldMs: 90_000,
+  /**
+   * ...whose quiet window is at least `spurtWindowMs` (by default 12× windowMs): the first chunk of
+   * records arriving over a minute, before the zone showed a pause, waits for the next chunk
+   * (`kubectl apply`'s come about 4 s apart), so a zone's records cost one call, not two.
+   */
+  spurtAt: 5,
+  spurtWindowMs: 6_000,
   /** Intents that send a batch at once: 250 UPSERTs of one value and their ownership records fill Route 53's 1,000 values. */
   fullAt: 250,
   /** Route 53: ResourceRecord elements in one request (an UPSERT counts twice). */
@@ -44,11 +52,12 @@ export interface ChangeInfo {
 
 /** The batcher's options for Route 53 change batches. */
 export function route53BatchOptions(options: BatchOptions = {}): DnsBatchOptions {
-  const { windowMs, maxWaitMs, fullAt, maxValues, maxChars } = { ...BATCH_DEFAULTS, ...options };
+  const { windowMs, maxWaitMs, fullAt, spurtAt, maxValues, maxChars } = { ...BATCH_DEFAULTS, ...options };
   // A shorter windowMs (tests) scales the grown window and the hold with it, unless those are set too.
   const maxWindowMs = options.maxWindowMs ?? 16 * windowMs;
   const maxHoldMs = options.maxHoldMs ?? 180 * windowMs;
   const minPauseMs = options.minPauseMs ?? 4 * windowMs;
+  const spurtWindowMs = options.spurtWindowMs ?? 12 * windowMs;
   return {
     windowMs,
     maxWindowMs,
@@ -56,6 +65,8 @@ export function route53BatchOptions(options: BatchOptions = {}): DnsBatchOptions
     maxWaitMs,
     maxHoldMs,
     fullAt,
+    spurtAt,
+    spurtWindowMs,
     limits: { values: maxValues, chars: maxChars },
     cost: changeCost,
     tooLarge: (cost) =>
