@@ -40,6 +40,15 @@ const named = (err: unknown, change: string) => (err as Error).message.includes(
 const batcherOf = (zone: FakeZone, options: BatchOptions<string, 'changes' | 'chars'> = {}) =>
   new ZoneBatcher(zone, { windowMs: 20, named, limits: { changes: 1000, chars: 1_000_000 }, cost: (c) => ({ changes: 1, chars: c.length }), ...options });
 
+/** Mocks the test's timers and clock: `advance` ticks them and lets what the timers started run. */
+function mockedTime(t: TestContext): (ms: number) => Promise<void> {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  return async (ms) => {
+    t.mock.timers.tick(ms);
+    await new Promise<void>((r) => setImmediate(r));
+  };
+}
+
 describe('ZoneBatcher', () => {
   it('sends the changes of one window as one call, planned against one read, and resolves each with the receipt', async () => {
     const zone = new FakeZone();
@@ -159,13 +168,9 @@ describe('ZoneBatcher', () => {
   });
 
   it('waits for a quiet window after the last change, but never longer than maxWaitMs after the first', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const zone = new FakeZone();
     const batcher = batcherOf(zone, { windowMs: 100, maxWaitMs: 250 });
-    const advance = async (ms: number) => {
-      t.mock.timers.tick(ms);
-      await new Promise<void>((r) => setImmediate(r));
-    };
+    const advance = mockedTime(t);
     const done = [batcher.submit('Z1', 'a.')];
     await advance(99);
     assert.equal(zone.plans, 0, 'the window is still open at 99 ms');
@@ -187,13 +192,9 @@ describe('ZoneBatcher', () => {
   });
 
   it('waits out pauses in a zone whose changes come in spurts (its rhythm kept across sends), till maxHoldMs or fullAt', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const zone = new FakeZone();
     const batcher = batcherOf(zone, { windowMs: 100, maxWindowMs: 800, maxWaitMs: 250, maxHoldMs: 3_000, fullAt: 20 });
-    const advance = async (ms: number) => {
-      t.mock.timers.tick(ms);
-      await new Promise<void>((r) => setImmediate(r));
-    };
+    const advance = mockedTime(t);
     // A burst: one change every 50 ms, never pausing past the window: the plain window and maxWaitMs, as without a rhythm.
     const burst = [batcher.submit('Z1', 'a.')];
     for (const n of ['b.', 'c.', 'd.', 'e.']) {
@@ -229,13 +230,9 @@ describe('ZoneBatcher', () => {
   });
 
   it('grows the window only for pauses longer than minPauseMs: the operator stalling within a burst keeps the plain window', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const zone = new FakeZone();
     const batcher = batcherOf(zone, { windowMs: 100, maxWindowMs: 800, minPauseMs: 200, maxWaitMs: 250, maxHoldMs: 3_000 });
-    const advance = async (ms: number) => {
-      t.mock.timers.tick(ms);
-      await new Promise<void>((r) => setImmediate(r));
-    };
+    const advance = mockedTime(t);
     // Stalls of 180 ms between spurts: each spurt goes after the plain window.
     for (let i = 0; i < 3; i++) {
       const spurt = [batcher.submit('Z1', `b${i}a.`), batcher.submit('Z1', `b${i}b.`)];
@@ -257,13 +254,9 @@ describe('ZoneBatcher', () => {
   });
 
   it('holds a spurt of spurtAt intents for spurtWindowMs of quiet, past maxWaitMs; fewer, or urgent ones, keep the plain window', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const zone = new FakeZone();
     const batcher = batcherOf(zone, { windowMs: 100, maxWaitMs: 250, maxHoldMs: 3_000, spurtAt: 3, spurtWindowMs: 600 });
-    const advance = async (ms: number) => {
-      t.mock.timers.tick(ms);
-      await new Promise<void>((r) => setImmediate(r));
-    };
+    const advance = mockedTime(t);
     const few = [batcher.submit('Z1', 'a.'), batcher.submit('Z1', 'b.')];
     await advance(100);
     await Promise.all(few);
@@ -284,13 +277,9 @@ describe('ZoneBatcher', () => {
   });
 
   it('counts a spurt over what arrived lately, not the batch alone: changes coming slower than the window are held together', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const zone = new FakeZone();
     const batcher = batcherOf(zone, { windowMs: 100, maxWaitMs: 250, maxHoldMs: 3_000, spurtAt: 3, spurtWindowMs: 600 });
-    const advance = async (ms: number) => {
-      t.mock.timers.tick(ms);
-      await new Promise<void>((r) => setImmediate(r));
-    };
+    const advance = mockedTime(t);
     const done: Promise<unknown>[] = [];
     for (const n of ['a.', 'b.', 'c.', 'd.', 'e.']) {
       done.push(batcher.submit('Z1', n));
@@ -302,13 +291,9 @@ describe('ZoneBatcher', () => {
   });
 
   it('never holds an urgent intent for the rhythm, nor counts it in the rhythm: a stream of deletes goes window by window', async (t) => {
-    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
     const zone = new FakeZone();
     const batcher = batcherOf(zone, { windowMs: 100, maxWindowMs: 800, maxWaitMs: 250, maxHoldMs: 3_000 });
-    const advance = async (ms: number) => {
-      t.mock.timers.tick(ms);
-      await new Promise<void>((r) => setImmediate(r));
-    };
+    const advance = mockedTime(t);
     // Urgent spurts with pauses of 250 ms (the operator's pacing of a delete): each after the plain window.
     for (let i = 0; i < 4; i++) {
       const spurt = [batcher.submit('Z1', `d${i}a.`, { urgent: true }), batcher.submit('Z1', `d${i}b.`, { urgent: true })];
