@@ -1,6 +1,7 @@
 // Route 53's hosted zones and their record sets, read through the account limiter: a zone by id
 // (GetHostedZone) or by name (ListHostedZonesByName, which must match exactly one), every zone of
-// an account of at most 100 (one ListHostedZones page), and every record set of a zone, 300 a page. The DNS kit caches and shares both (sdk/dns/zones.ts).
+// an account of at most 100 (one ListHostedZones page), and every record set of a zone, 300 a
+// page. The DNS kit caches and shares them (sdk/dns/zones.ts).
 import { GetHostedZoneCommand, ListHostedZonesByNameCommand, ListHostedZonesCommand, ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { TerminalError, canonical, type DnsRecordSet, type Zone } from '../../../sdk/index.ts';
 import { AwsReason } from '../common/classify.ts';
